@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what building and testing Consult needs, only when missing (idempotent).
+# Source it: `. scripts/setup.sh; setup_build_tools; setup_test_tools`.
+# Tools that are not Cargo binaries go to $CONSULT_CACHE (default ~/.cache/consult).
+
+CONSULT_CACHE="${CONSULT_CACHE:-$HOME/.cache/consult}"
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# Run as root, through sudo when we are not root.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*"; return 1; fi
+}
+
+apt_install() {
+  log "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "$@" >/dev/null
+}
+
+# The wasm-bindgen version Cargo.lock pins (wasm-bindgen-cli must match it exactly).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup_build_tools() {
+  export PATH="$HOME/.cargo/bin:$CONSULT_CACHE/binaryen/node_modules/.bin:$PATH"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+    log "installing trunk $TRUNK_VERSION (about 10 minutes, once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+  local wbg
+  wbg=$(wasm_bindgen_version)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg"; then
+    log "installing wasm-bindgen-cli $wbg (about 5 minutes, once)"
+    # Not --locked: one of its locked dependencies is not on every registry mirror.
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    npm install --silent --no-audit --no-fund --prefix "$CONSULT_CACHE/binaryen" "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+  # Trunk builds offline (Trunk.toml): fetch crates first.
+  cargo fetch --quiet
+}
+
+setup_test_tools() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+# Build the widget into dist/ (release: what visitors get).
+build_widget() {
+  log "building the widget (trunk build --release)"
+  trunk build --release
+}

@@ -1,0 +1,16 @@
+//! Consult: video consultations embedded in any website.
+//!
+//! One crate, two targets that are never combined:
+//! - `csr`: the widget (Leptos, compiled to wasm by Trunk) that runs inside the embed iframe,
+//!   at `/join/{hash}` and in the agent console;
+//! - `ssr`: the `consult` server (axum, SQLite), which answers the widget's server functions,
+//!   relays signaling over a WebSocket and serves the widget.
+//!
+//! [`model`] holds every type the wire carries, shared by both sides.
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod widget;
+
+#[cfg(feature = "ssr")]
+pub mod server;

@@ -1,0 +1,15 @@
+//! Types both sides share: everything that crosses the wire is defined here once.
+//!
+//! Nothing in this module depends on the browser or on the server runtime, so its unit
+//! tests run natively with `cargo test`.
+
+pub mod booking;
+pub mod embed;
+pub mod error;
+pub mod ids;
+pub mod meeting;
+pub mod person;
+pub mod signal;
+
+pub use error::{AppError, ErrorCode};
+pub use ids::{MeetingId, PeerId, SiteId, UserId};

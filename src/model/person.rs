@@ -1,0 +1,231 @@
+//! Validated personal details. The same `parse` runs in the browser (to show errors next to
+//! the field at once) and on the server (which never trusts the browser).
+
+use super::AppError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A person's name as they typed it: trimmed, 1 to 100 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Maximum length in characters.
+    pub const MAX: usize = 100;
+
+    /// Validate a name; the error names the field `name`.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(AppError::invalid("name", "Please enter your name."));
+        }
+        if s.chars().count() > Self::MAX {
+            return Err(AppError::invalid(
+                "name",
+                format!("A name can be at most {} characters.", Self::MAX),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "name",
+                "A name cannot contain control characters.",
+            ));
+        }
+        Ok(PersonName(s.to_string()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address: `local@domain.tld`, trimmed, domain lower-cased, at most 254 bytes.
+///
+/// Deliberately simple (one `@`, a dotted domain of letters, digits and hyphens, no spaces):
+/// full RFC 5322 accepts addresses no mail server delivers to, and the final proof is the
+/// invitation arriving.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Validate an address; the error names the field `email`.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        let s = s.trim();
+        let err = || AppError::invalid("email", "Please enter a valid e-mail address.");
+        if s.is_empty() {
+            return Err(AppError::invalid(
+                "email",
+                "Please enter your e-mail address.",
+            ));
+        }
+        if s.len() > 254 {
+            return Err(err());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(err)?;
+        if local.is_empty()
+            || local.len() > 64
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+            || !local.chars().all(|c| {
+                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
+            })
+        {
+            return Err(err());
+        }
+        let domain = domain.to_ascii_lowercase();
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2
+            || labels.iter().any(|l| {
+                l.is_empty()
+                    || l.len() > 63
+                    || l.starts_with('-')
+                    || l.ends_with('-')
+                    || !l
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+            })
+        {
+            return Err(err());
+        }
+        Ok(Email(format!("{local}@{domain}")))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A phone number in E.164 form (`+` and 8 to 15 digits). Spaces, dots, dashes and
+/// parentheses are accepted while typing and removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Validate a number; the error names the field `phone`.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        let cleaned: String = s
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
+        let err = || {
+            AppError::invalid(
+                "phone",
+                "Please enter the number in international form, e.g. +31612345678.",
+            )
+        };
+        let digits = cleaned.strip_prefix('+').ok_or_else(err)?;
+        if !(8..=15).contains(&digits.len())
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || digits.starts_with('0')
+        {
+            return Err(err());
+        }
+        Ok(Phone(cleaned))
+    }
+
+    /// Like [`Phone::parse`], but an empty field means "no number".
+    pub fn parse_optional(s: &str) -> Result<Option<Self>, AppError> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            Phone::parse(s).map(Some)
+        }
+    }
+
+    /// The number as text, E.164.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            PersonName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+        assert_eq!(
+            PersonName::parse("Zoë Ümit-Čapek").unwrap().as_str(),
+            "Zoë Ümit-Čapek"
+        );
+        let e = PersonName::parse("   ").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("name"));
+        assert_eq!(e.status, 400);
+        assert!(PersonName::parse(&"x".repeat(101)).is_err());
+        assert!(PersonName::parse(&"é".repeat(100)).is_ok());
+        assert!(PersonName::parse("a\u{0007}b").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Visitor1@Participant.NL ").unwrap().as_str(),
+            "Visitor1@participant.nl"
+        );
+        assert!(Email::parse("a.b+tag@sub.example.co.uk").is_ok());
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@b..com",
+            "a@-b.com",
+            ".a@b.com",
+            "a..b@c.com",
+            "a@b.com\n",
+        ] {
+            let e = Email::parse(bad);
+            // a trailing newline is trimmed away, so that one is valid
+            if bad == "a@b.com\n" {
+                assert!(e.is_ok());
+                continue;
+            }
+            let e = e.unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("email"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(
+            Phone::parse("+31 6 1234 5678").unwrap().as_str(),
+            "+31612345678"
+        );
+        assert_eq!(
+            Phone::parse("+44 (20) 7123-4567").unwrap().as_str(),
+            "+442071234567"
+        );
+        for bad in [
+            "0612345678",
+            "+31",
+            "+0612345678",
+            "+31abc45678",
+            "+1234567890123456",
+        ] {
+            assert_eq!(
+                Phone::parse(bad).unwrap_err().field.as_deref(),
+                Some("phone"),
+                "{bad}"
+            );
+        }
+        assert_eq!(Phone::parse_optional("  ").unwrap(), None);
+        assert!(Phone::parse_optional("+31612312312").unwrap().is_some());
+    }
+}

@@ -1,0 +1,240 @@
+//! The signaling protocol on the `/signal` WebSocket: one JSON message per text frame, one
+//! enum each way.
+//!
+//! A connection starts outside any room. A customer [`ClientMsg::Knock`]s with their personal
+//! join hash and waits; the agent (logged into the console) [`ClientMsg::Host`]s their meeting
+//! and [`ClientMsg::Admit`]s. Only then does the server relay [`Signal`]s between the two:
+//! a peer that has not been admitted neither sends nor receives SDP or ICE.
+
+use super::meeting::{LobbyEntry, MeetingBrief, Role};
+use super::{AppError, ErrorCode, MeetingId, PeerId};
+use serde::{Deserialize, Serialize};
+
+/// Largest message the server reads; larger frames are refused before parsing.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Messages a browser sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Enter the waiting room with a personal join hash. The agent's own link enters as host.
+    Knock {
+        /// The hash from `/join/{hash}`.
+        hash: String,
+    },
+    /// Enter one of my meetings as its host (console session required).
+    Host {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// Console: keep me told who is waiting in any of my meetings.
+    WatchLobby,
+    /// Host: let a waiting peer into the call.
+    Admit {
+        /// The waiting peer.
+        peer: PeerId,
+    },
+    /// Relay a negotiation message to another peer in the call.
+    Signal {
+        /// The receiving peer.
+        to: PeerId,
+        /// What to relay.
+        signal: Signal,
+    },
+    /// Leave the room (the connection stays open).
+    Leave,
+    /// Keep-alive; answered with [`ServerMsg::Pong`].
+    Ping,
+}
+
+/// Negotiation payloads relayed between two peers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Signal {
+    /// An SDP offer or answer.
+    Description {
+        /// `offer`, `answer`, `pranswer` or `rollback`.
+        sdp_type: SdpType,
+        /// The SDP text.
+        sdp: String,
+    },
+    /// A trickled ICE candidate.
+    Candidate {
+        /// The candidate line.
+        candidate: String,
+        /// Its media id.
+        #[serde(default)]
+        sdp_mid: Option<String>,
+        /// Its media line index.
+        #[serde(default)]
+        sdp_m_line_index: Option<u16>,
+    },
+}
+
+/// The SDP types of RTCSessionDescription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SdpType {
+    /// An offer.
+    Offer,
+    /// An answer.
+    Answer,
+    /// A provisional answer.
+    Pranswer,
+    /// Roll back a pending offer.
+    Rollback,
+}
+
+/// A peer in the room as others see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// Its connection id.
+    pub id: PeerId,
+    /// The person's name.
+    pub name: String,
+    /// Host or guest.
+    pub role: Role,
+}
+
+/// One entry of the ICE server list a peer connection is configured with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    /// `stun:` / `turn:` URLs.
+    pub urls: Vec<String>,
+    /// TURN username, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// TURN credential, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// Messages the server sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// The knock was accepted: wait to be admitted.
+    Waiting {
+        /// My connection id.
+        me: PeerId,
+        /// The meeting.
+        meeting: MeetingBrief,
+        /// Is the host in the room right now?
+        host_present: bool,
+    },
+    /// The host arrived in or left the room (sent to waiting guests).
+    HostPresence {
+        /// Is the host in the room now?
+        present: bool,
+    },
+    /// I am in the call: negotiate with every peer listed.
+    Joined {
+        /// My connection id.
+        me: PeerId,
+        /// Host or guest.
+        role: Role,
+        /// The meeting.
+        meeting: MeetingBrief,
+        /// Peers already in the call.
+        peers: Vec<PeerInfo>,
+        /// How to configure RTCPeerConnection.
+        ice_servers: Vec<IceServer>,
+    },
+    /// Host only: who is waiting in this room right now.
+    RoomLobby {
+        /// The waiting peers.
+        waiting: Vec<PeerInfo>,
+    },
+    /// Someone entered the call.
+    PeerJoined {
+        /// Who.
+        peer: PeerInfo,
+    },
+    /// Someone left the call.
+    PeerLeft {
+        /// Who.
+        peer: PeerId,
+    },
+    /// A relayed negotiation message.
+    Signal {
+        /// The sending peer.
+        from: PeerId,
+        /// The payload.
+        signal: Signal,
+    },
+    /// Console: everyone waiting in any of my meetings.
+    Lobby {
+        /// The waiting people, longest-waiting first.
+        entries: Vec<LobbyEntry>,
+    },
+    /// The same link was opened elsewhere; this connection is out of the room.
+    Replaced,
+    /// A request failed. Fatal ones (knock refused) leave the connection outside any room.
+    Error {
+        /// What went wrong.
+        error: AppError,
+    },
+    /// Answer to [`ClientMsg::Ping`].
+    Pong,
+}
+
+impl ClientMsg {
+    /// Parse one text frame, refusing oversized or malformed input with a clear error.
+    pub fn parse(text: &str) -> Result<ClientMsg, AppError> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                format!("message larger than {MAX_MESSAGE_BYTES} bytes"),
+            ));
+        }
+        serde_json::from_str(text)
+            .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("malformed message: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_shape_is_tagged_json() {
+        let m = ClientMsg::Signal {
+            to: PeerId::parse("0123456789abcdef01234567").unwrap(),
+            signal: Signal::Candidate {
+                candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_m_line_index: Some(0),
+            },
+        };
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["type"], "signal");
+        assert_eq!(json["signal"]["kind"], "candidate");
+        assert_eq!(ClientMsg::parse(&json.to_string()).unwrap(), m);
+        assert_eq!(
+            ClientMsg::parse(r#"{"type":"knock","hash":"abc"}"#).unwrap(),
+            ClientMsg::Knock { hash: "abc".into() }
+        );
+    }
+
+    #[test]
+    fn malformed_and_oversized_are_refused() {
+        for bad in [
+            "",
+            "{",
+            r#"{"type":"nope"}"#,
+            r#"{"type":"admit","peer":"not-an-id"}"#,
+            r#"{"type":"signal","to":"0123456789abcdef01234567"}"#,
+        ] {
+            let e = ClientMsg::parse(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadRequest, "{bad}");
+        }
+        let huge = format!(
+            r#"{{"type":"knock","hash":"{}"}}"#,
+            "a".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert!(ClientMsg::parse(&huge)
+            .unwrap_err()
+            .message
+            .contains("larger"));
+    }
+}

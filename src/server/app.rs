@@ -1,0 +1,187 @@
+//! The application: shared state, the router of routers, and a builder that binds first so
+//! tests can ask for port 0 and learn the real address.
+
+use super::assets::Assets;
+use super::config::Config;
+use super::error::server_fn_status;
+use super::signaling::Hub;
+use super::store::Store;
+use super::tokens::Signer;
+use super::{auth, origin, pages, signaling};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// The shared parts behind [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration it was built with.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// Signs join hashes.
+    pub signer: Signer,
+    /// Waiting rooms and signaling.
+    pub hub: Hub,
+    /// The widget's files.
+    pub assets: Assets,
+    /// The URL this server is reached at, without trailing slash.
+    pub public_url: String,
+    /// The origin of `public_url`.
+    pub public_origin: String,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Failure to start.
+pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Open the store, load the widget, bind the listener. Nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(config: Config) -> Result<Application, BuildError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create data folder {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let store = Store::open(&config.data_dir.join("consult.db")).await?;
+        let signer = Signer::load_or_create(&config.data_dir.join("secret.key"))?;
+        let assets = Assets::load(&config.dist_dir)?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        let public_origin = origin::normalize(&public_url)
+            .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
+        let hub = Hub::new(config.ice_servers.clone());
+        register_server_fns();
+        let state = AppState(Arc::new(Shared {
+            config,
+            store,
+            signer,
+            hub,
+            assets,
+            public_url,
+            public_origin,
+        }));
+        Ok(Application {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The public URL.
+    pub fn url(&self) -> String {
+        self.state.public_url.clone()
+    }
+
+    /// The shared state (tests use it to seed data and mint links).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serve until the process ends.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).await
+    }
+}
+
+/// The whole HTTP surface: each module's router, plus server functions under `/api`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(auth::router())
+        .merge(signaling::router())
+        .route(
+            "/api/{*fn_name}",
+            post(server_fns).layer(axum::middleware::map_response(server_fn_status)),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Join links carry a secret in their path: never send it on as a referrer.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(state)
+}
+
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    leptos_axum::handle_server_fns_with_context(
+        move || leptos::prelude::provide_context(state.clone()),
+        req,
+    )
+    .await
+}
+
+/// Register the widget's server functions by hand: automatic registration relies on the
+/// linker keeping every object of the library, which a test binary need not do.
+fn register_server_fns() {
+    use crate::widget::{booking, console, waiting_room};
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<booking::BookingSlots>();
+    register_explicit::<booking::Book>();
+    register_explicit::<waiting_room::JoinDetails>();
+    register_explicit::<console::ConsoleData>();
+}
+
+/// Helpers for server function bodies.
+pub mod server_fn_ctx {
+    use super::AppState;
+    use crate::model::AppError;
+    use axum::http::request::Parts;
+
+    /// The application state and the request's head, inside a server function.
+    pub fn get() -> Result<(AppState, Parts), AppError> {
+        let state = leptos::prelude::use_context::<AppState>();
+        let parts = leptos::prelude::use_context::<Parts>();
+        match (state, parts) {
+            (Some(s), Some(p)) => Ok((s, p)),
+            _ => {
+                tracing::error!("server function called without its context");
+                Err(AppError::internal())
+            }
+        }
+    }
+
+    /// A request header as text.
+    pub fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+        parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}

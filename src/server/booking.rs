@@ -1,0 +1,151 @@
+//! Booking service: free slots of a site and booking one. Server functions in
+//! `widget::booking` are thin calls into this.
+
+use super::availability::{candidate_slots, free_slots, parse_zone};
+use super::store::{NewBooking, SiteRow};
+use super::{origin, AppState};
+use crate::model::booking::{Booked, BookingRequest, SiteInfo, SlotList, Theme};
+use crate::model::{AppError, ErrorCode, SiteId, UserId};
+use chrono::{Duration, Utc};
+
+/// At most this many slots are listed at once.
+pub const MAX_SLOTS: usize = 24;
+
+/// Load a site and check that the request may use it: known site, allowed origins.
+async fn site_for_request(
+    state: &AppState,
+    site: &str,
+    host_origin: &str,
+    request_origin: Option<&str>,
+) -> Result<SiteRow, AppError> {
+    let not_found = || AppError::not_found("site").with_field("site");
+    let id = SiteId::parse(site).map_err(|_| not_found())?;
+    let site = state.store.site(&id).await?.ok_or_else(not_found)?;
+    let origins = state.store.site_origins(&id).await?;
+    origin::check(host_origin, request_origin, &state.public_origin, &origins)?;
+    Ok(site)
+}
+
+fn site_info(site: &SiteRow) -> SiteInfo {
+    SiteInfo {
+        id: site.id.clone(),
+        name: site.name.clone(),
+        time_zone: site.time_zone.clone(),
+        slot_minutes: site.slot_minutes,
+        theme: Theme {
+            primary_color: site.primary_color.clone(),
+            text_color: site.text_color.clone(),
+            font: site.font.clone(),
+        },
+    }
+}
+
+fn zone(site: &SiteRow) -> Result<chrono_tz::Tz, AppError> {
+    parse_zone(&site.time_zone).ok_or_else(|| {
+        tracing::error!(site = %site.id, "site has an unknown time zone");
+        AppError::internal()
+    })
+}
+
+/// The next free slots of a site.
+pub async fn slots(
+    state: &AppState,
+    site: &str,
+    host_origin: &str,
+    request_origin: Option<&str>,
+) -> Result<SlotList, AppError> {
+    let site = site_for_request(state, site, host_origin, request_origin).await?;
+    let now = Utc::now();
+    let candidates = candidate_slots(
+        &site.opening_hours,
+        zone(&site)?,
+        site.slot_minutes,
+        now,
+        site.horizon_days,
+    );
+    let agents: Vec<UserId> = state
+        .store
+        .site_agents(&site.id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let slots = match candidates.last() {
+        Some(last) if !agents.is_empty() => {
+            let busy = state.store.busy_between(&agents, now, last.ends_at).await?;
+            free_slots(candidates, &agents, &busy)
+                .into_iter()
+                .take(MAX_SLOTS)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(SlotList {
+        site: site_info(&site),
+        slots,
+    })
+}
+
+/// Book a slot: check site, origin, fields and slot (in that order, so nothing is written
+/// unless all pass), then write meeting and participants in one transaction.
+pub async fn book(
+    state: &AppState,
+    req: BookingRequest,
+    request_origin: Option<&str>,
+) -> Result<Booked, AppError> {
+    let site = site_for_request(state, req.site.as_str(), &req.host_origin, request_origin).await?;
+    let valid = req.validate()?;
+    let now = Utc::now();
+    if req.starts_at <= now {
+        return Err(AppError::invalid(
+            "starts_at",
+            "That time has already passed.",
+        ));
+    }
+    let offered = candidate_slots(
+        &site.opening_hours,
+        zone(&site)?,
+        site.slot_minutes,
+        now,
+        site.horizon_days,
+    );
+    let slot = offered
+        .into_iter()
+        .find(|s| s.starts_at == req.starts_at)
+        .ok_or_else(|| AppError::invalid("starts_at", "That time is not offered by this site."))?;
+    let agents = state.store.site_agents(&site.id).await?;
+    if agents.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::SlotTaken,
+            "no one takes appointments on this site",
+        ));
+    }
+    let booking = NewBooking {
+        site_id: site.id.clone(),
+        company_id: site.company_id.clone(),
+        subject: format!("Appointment: {}", site.name),
+        starts_at: slot.starts_at,
+        ends_at: slot.ends_at,
+        opens_at: slot.starts_at - Duration::minutes(site.early_join_minutes as i64),
+        closes_at: slot.ends_at + Duration::minutes(site.grace_minutes as i64),
+        capacity: site.room_capacity(),
+        agents,
+        guest_name: valid.name.as_str().to_string(),
+        guest_email: valid.email.as_str().to_string(),
+        guest_phone: valid.phone.map(|p| p.as_str().to_string()),
+    };
+    let row = state.store.book(&booking).await?;
+    let hash = state
+        .signer
+        .join_hash(&row.guest_link_id)
+        .ok_or_else(AppError::internal)?;
+    tracing::info!(site = %site.id, meeting = %row.meeting, "meeting booked");
+    Ok(Booked {
+        meeting: row.meeting,
+        starts_at: slot.starts_at,
+        ends_at: slot.ends_at,
+        time_zone: site.time_zone,
+        agent_name: row.agent_name,
+        join_url: format!("{}/join/{hash}", state.public_url),
+    })
+}

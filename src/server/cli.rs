@@ -1,0 +1,165 @@
+//! The `consult` command line.
+
+use super::config::{default_dist_dir, Config};
+use super::{demo, origin, Application};
+use crate::model::signal::IceServer;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Video consultations embedded in any website.
+#[derive(Parser, Debug)]
+#[command(name = "consult", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API, the widget and signaling.
+    Serve(ServeArgs),
+    /// Serve with a demo site and agent, plus a demo host page on a second port.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Where the demo host page listens (a different origin from the server).
+        #[arg(
+            long,
+            env = "CONSULT_DEMO_HOST_LISTEN",
+            default_value = "127.0.0.1:8081"
+        )]
+        host_listen: SocketAddr,
+    },
+    /// Print a single-use console login link for a user.
+    LoginLink {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// The server's public URL.
+        #[arg(
+            long,
+            env = "CONSULT_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CONSULT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Data folder (SQLite file, signing key).
+    #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Public URL, if not http://LISTEN (e.g. behind a TLS proxy).
+    #[arg(long, env = "CONSULT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The widget build (Trunk's dist/).
+    #[arg(long, env = "CONSULT_DIST")]
+    dist: Option<PathBuf>,
+    /// ICE servers as JSON: [{"urls": ["stun:stun.example.org"]}].
+    #[arg(long, env = "CONSULT_ICE_SERVERS")]
+    ice_servers: Option<String>,
+}
+
+impl ServeArgs {
+    fn config(&self) -> Result<Config, String> {
+        let mut config = Config::new(&self.data);
+        config.listen = self.listen;
+        config.public_url = self.public_url.clone();
+        config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
+        if let Some(json) = &self.ice_servers {
+            config.ice_servers = serde_json::from_str::<Vec<IceServer>>(json)
+                .map_err(|e| format!("--ice-servers is not a JSON list of ICE servers: {e}"))?;
+        }
+        Ok(config)
+    }
+}
+
+/// Run the command line; the process exit code.
+pub async fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("consult: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    match cli.command {
+        Command::Serve(args) => {
+            let app = Application::build(args.config()?).await?;
+            println!("Consult is listening on {}", app.url());
+            app.run_until_stopped().await?;
+        }
+        Command::Demo { serve, host_listen } => {
+            let app = Application::build(serve.config()?).await?;
+            let host = tokio::net::TcpListener::bind(host_listen).await?;
+            let host_url = format!("http://{}", host.local_addr()?);
+            let mut host_origins = vec![host_url.clone()];
+            // The same page reached as localhost is another origin; allow both.
+            if host_listen.ip().is_loopback() {
+                host_origins.push(format!("http://localhost:{}", host_listen.port()));
+            }
+            let state = app.state();
+            let demo = demo::ensure(&state.store, &host_origins).await?;
+            let token = state
+                .store
+                .create_login_link(&demo.agent, chrono::Duration::hours(12))
+                .await?;
+            println!("Consult demo is running.");
+            println!("  Host page (a different origin):   {host_url}/");
+            println!(
+                "  Agent console (single-use login): {}/login/{token}",
+                app.url()
+            );
+            println!("  Consult server:                   {}", app.url());
+            println!(
+                "Book on the host page, open your join link, then admit yourself from the console."
+            );
+            let host_router = demo::host_router(&app.url(), &demo.site);
+            tokio::select! {
+                r = app.run_until_stopped() => r?,
+                r = axum::serve(host, host_router) => r?,
+            }
+        }
+        Command::LoginLink {
+            email,
+            data,
+            public_url,
+        } => {
+            let store = super::store::Store::open(&data.join("consult.db")).await?;
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or("no user with that e-mail address")?;
+            let token = store
+                .create_login_link(&user, chrono::Duration::hours(1))
+                .await?;
+            let base =
+                origin::normalize(&public_url).ok_or("--public-url is not an http(s) URL")?;
+            println!("{base}/login/{token}");
+        }
+    }
+    Ok(())
+}

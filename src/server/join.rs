@@ -1,0 +1,44 @@
+//! Personal join links: from a hash to the participant and meeting it was issued for.
+
+use super::store::ParticipantCtx;
+use super::AppState;
+use crate::model::meeting::{JoinInfo, Role};
+use crate::model::{AppError, ErrorCode};
+use chrono::Utc;
+
+/// The participant a join hash was issued to. Hashes this server did not sign are refused
+/// before the database is asked.
+pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, AppError> {
+    let not_found = || {
+        AppError::new(
+            ErrorCode::NotFound,
+            "this link is not valid; please check it",
+        )
+        .with_field("hash")
+    };
+    let link_id = state
+        .signer
+        .verify_join_hash(hash.trim())
+        .ok_or_else(not_found)?;
+    state
+        .store
+        .participant_by_link(&link_id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// What the join page shows before knocking. A meeting that is cancelled or over is an
+/// error here already; one that has not opened yet is not (the page counts down).
+pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError> {
+    let p = resolve(state, hash).await?;
+    if let Err(e) = p.meeting.check_open(Utc::now()) {
+        if e.code != ErrorCode::TooEarly {
+            return Err(e);
+        }
+    }
+    Ok(JoinInfo {
+        meeting: p.meeting.brief(),
+        name: p.name,
+        role: if p.is_host { Role::Host } else { Role::Guest },
+    })
+}

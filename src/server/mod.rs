@@ -1,0 +1,24 @@
+//! The `consult` server (feature `ssr`): axum, SQLite, the signaling hub.
+//!
+//! Each module owns one part and, where it serves HTTP, its own `router()`:
+//! [`app`] puts them together behind [`app::Application`].
+
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod availability;
+pub mod booking;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod error;
+pub mod join;
+pub mod origin;
+pub mod pages;
+pub mod signaling;
+pub mod store;
+pub mod tokens;
+
+pub use app::{AppState, Application};
+pub use config::Config;

@@ -1,0 +1,119 @@
+//! The widget's pages and files. Every page is the same Trunk-built `index.html` (the app
+//! picks its view from the path); what differs is the Content-Security-Policy, above all
+//! `frame-ancestors`: only the pages of a site's allowed origins may frame its widget.
+
+use super::{join, AppState};
+use crate::model::SiteId;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+/// Routes: the app pages and, as fallback, the files of the widget build.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/embed/booking", get(booking_page))
+        .route("/join/{hash}", get(join_page))
+        .route("/console", get(console_page))
+        .fallback(get(file))
+}
+
+#[derive(Deserialize)]
+struct BookingQuery {
+    site: Option<String>,
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    Query(q): Query<BookingQuery>,
+    req: Request,
+) -> Response {
+    let ancestors = match q.site.as_deref().map(SiteId::parse) {
+        Some(Ok(site)) => match state.store.site(&site).await {
+            Ok(Some(_)) => site_ancestors(&state, &site).await,
+            // An unknown site may be framed anywhere: the form then explains the mistake to
+            // whoever pasted the snippet, and there is nothing to protect.
+            Ok(None) => "*".to_string(),
+            Err(e) => return e.into_response(),
+        },
+        _ => "*".to_string(),
+    };
+    app_page(&state, &ancestors, &req)
+}
+
+async fn join_page(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+    req: Request,
+) -> Response {
+    let ancestors = match join::resolve(&state, &hash).await {
+        Ok(p) => site_ancestors(&state, &p.meeting.site_id).await,
+        // Unknown links get the page too (it explains); it may not be framed.
+        Err(_) => "'self'".to_string(),
+    };
+    app_page(&state, &ancestors, &req)
+}
+
+async fn console_page(State(state): State<AppState>, req: Request) -> Response {
+    app_page(&state, "'none'", &req)
+}
+
+async fn site_ancestors(state: &AppState, site: &SiteId) -> String {
+    let mut sources = vec!["'self'".to_string()];
+    if let Ok(origins) = state.store.site_origins(site).await {
+        // Stored origins are validated on the way in; keep only characters CSP allows in a
+        // host source, so a bad row can never inject a directive.
+        sources.extend(origins.into_iter().filter(|o| {
+            o.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+        }));
+    }
+    sources.join(" ")
+}
+
+/// index.html with this page's policy.
+fn app_page(state: &AppState, frame_ancestors: &str, req: &Request) -> Response {
+    let Some(index) = state.assets.get("/index.html") else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The widget is not built. Run `trunk build --release` (see README), then restart.",
+        )
+            .into_response();
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {scripts}; \
+         style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors {frame_ancestors}",
+        scripts = state.assets.inline_script_hashes.join(" "),
+    );
+    let mut response = index.respond(req.headers());
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
+async fn file(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let path = req.uri().path();
+    match state.assets.get(path) {
+        Some(asset) if path != "/index.html" => {
+            let mut response = asset.respond(req.headers());
+            // embed.js runs in other sites' pages; anyone may load it.
+            if path == "/embed.js" {
+                response.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
+            }
+            response
+        }
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

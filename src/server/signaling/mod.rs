@@ -1,0 +1,19 @@
+//! Waiting rooms and the signaling relay.
+//!
+//! [`hub::Hub`] is the state machine (who is connected, waiting, admitted; what may be relayed
+//! to whom); [`ws`] is the WebSocket endpoint that authenticates connections, looks things up
+//! in the store and feeds the hub.
+
+pub mod hub;
+pub mod ws;
+
+pub use hub::{ConnId, Hub};
+
+use super::AppState;
+use axum::routing::get;
+use axum::Router;
+
+/// Route: `GET /signal` (WebSocket).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/signal", get(ws::upgrade))
+}

@@ -1,0 +1,137 @@
+//! The `/signal` WebSocket: authenticate, read client messages, feed the hub, write its queue.
+
+use super::hub::ConnId;
+use crate::model::meeting::Role;
+use crate::model::signal::{ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
+use crate::model::{AppError, ErrorCode, UserId};
+use crate::server::{auth, join, origin, AppState};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use futures::{SinkExt, StreamExt};
+
+/// Accept a WebSocket from our own pages only: a cross-site page must not ride on an agent's
+/// session cookie (cross-site WebSocket hijacking), and the widget always runs on our origin.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(o) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin::normalize(o).as_deref() != Some(state.public_origin.as_str()) {
+            return AppError::new(
+                ErrorCode::OriginNotAllowed,
+                "connections from this origin are not allowed",
+            )
+            .into_response();
+        }
+    }
+    let user = match auth::session_user(&state, &headers).await {
+        Ok(u) => u.map(|u| u.id),
+        Err(e) => return e.into_response(),
+    };
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(state, socket, user))
+}
+
+async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
+    let (conn, mut queue) = state.hub.connect(user.clone());
+    let (mut sink, mut stream) = socket.split();
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = queue.recv().await {
+            let Ok(text) = serde_json::to_string(&msg) else {
+                continue;
+            };
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    while let Some(frame) = stream.next().await {
+        match frame {
+            Ok(Message::Text(text)) => handle(&state, conn, user.as_ref(), text.as_str()).await,
+            Ok(Message::Binary(_)) => state.hub.send(
+                conn,
+                ServerMsg::Error {
+                    error: AppError::new(
+                        ErrorCode::BadRequest,
+                        "binary frames are not part of the protocol",
+                    ),
+                },
+            ),
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(Message::Ping(_) | Message::Pong(_)) => {}
+        }
+    }
+    // Dropping the connection's queue sender ends the writer.
+    state.hub.disconnect(conn);
+    let _ = writer.await;
+}
+
+async fn handle(state: &AppState, conn: ConnId, user: Option<&UserId>, text: &str) {
+    let result = match ClientMsg::parse(text) {
+        Ok(msg) => apply(state, conn, user, msg).await,
+        Err(e) => Err(e),
+    };
+    if let Err(error) = result {
+        state.hub.send(conn, ServerMsg::Error { error });
+    }
+}
+
+async fn apply(
+    state: &AppState,
+    conn: ConnId,
+    user: Option<&UserId>,
+    msg: ClientMsg,
+) -> Result<(), AppError> {
+    match msg {
+        ClientMsg::Knock { hash } => {
+            let p = join::resolve(state, &hash).await?;
+            let now = Utc::now();
+            let role = if p.is_host {
+                // Hosts may open their room before the window, never after or once cancelled.
+                if let Err(e) = p.meeting.check_open(now) {
+                    if e.code != ErrorCode::TooEarly {
+                        return Err(e);
+                    }
+                }
+                Role::Host
+            } else {
+                p.meeting.check_open(now)?;
+                Role::Guest
+            };
+            state.hub.enter(conn, &p, role)
+        }
+        ClientMsg::Host { meeting } => {
+            let user =
+                user.ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "please log in"))?;
+            // Someone else's meeting answers exactly like a missing one.
+            let p = state
+                .store
+                .host_participant(&meeting, user)
+                .await?
+                .ok_or_else(|| AppError::not_found("meeting"))?;
+            if let Err(e) = p.meeting.check_open(Utc::now()) {
+                if e.code != ErrorCode::TooEarly {
+                    return Err(e);
+                }
+            }
+            state.hub.enter(conn, &p, Role::Host)
+        }
+        ClientMsg::WatchLobby => state.hub.watch(conn),
+        ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
+        ClientMsg::Signal { to, signal } => state.hub.relay(conn, &to, signal),
+        ClientMsg::Leave => {
+            state.hub.leave(conn);
+            Ok(())
+        }
+        ClientMsg::Ping => {
+            state.hub.send(conn, ServerMsg::Pong);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Console sessions and single-use login links, stored only as token hashes.
+
+use super::{db_error, to_ms, Store};
+use crate::model::{AppError, UserId};
+use crate::server::tokens::{hash_token, new_token};
+use chrono::{Duration, Utc};
+use sqlx::Row;
+
+/// The user behind a valid session.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    /// The user.
+    pub id: UserId,
+    /// Their full name.
+    pub name: String,
+}
+
+impl Store {
+    /// A new single-use login link token for a user, valid for `ttl`.
+    pub async fn create_login_link(
+        &self,
+        user: &UserId,
+        ttl: Duration,
+    ) -> Result<String, AppError> {
+        let (token, hash) = new_token();
+        sqlx::query(
+            "INSERT INTO login_links (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(hash)
+        .bind(user.as_str())
+        .bind(to_ms(Utc::now() + ttl))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(token)
+    }
+
+    /// Use up a login link: the user it was for, or `None` if unknown, used or expired.
+    pub async fn consume_login_link(&self, token: &str) -> Result<Option<UserId>, AppError> {
+        let now = to_ms(Utc::now());
+        // One statement marks it used and returns it, so a link works exactly once even
+        // when two requests race.
+        let user: Option<String> = sqlx::query_scalar(
+            "UPDATE login_links SET used_at = $2
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING user_id",
+        )
+        .bind(hash_token(token))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        user.map(|u| UserId::parse(&u)).transpose()
+    }
+
+    /// A new session for a user that ends after `absolute` at the latest.
+    pub async fn create_session(
+        &self,
+        user: &UserId,
+        absolute: Duration,
+    ) -> Result<String, AppError> {
+        let (token, hash) = new_token();
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, expires_at)
+             VALUES ($1, $2, $3, $3, $4)",
+        )
+        .bind(hash)
+        .bind(user.as_str())
+        .bind(to_ms(now))
+        .bind(to_ms(now + absolute))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(token)
+    }
+
+    /// The user of a live session (not past its absolute end, used within `idle`), marking it
+    /// as seen now.
+    pub async fn session_user(
+        &self,
+        token: &str,
+        idle: Duration,
+    ) -> Result<Option<SessionUser>, AppError> {
+        let now = Utc::now();
+        let row = sqlx::query(
+            "UPDATE sessions SET last_seen = $2
+             WHERE token_hash = $1 AND expires_at > $2 AND last_seen > $3
+             RETURNING user_id",
+        )
+        .bind(hash_token(token))
+        .bind(to_ms(now))
+        .bind(to_ms(now - idle))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let user: String = row.get("user_id");
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT first_name || ' ' || last_name FROM users WHERE id = $1")
+                .bind(&user)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        let id = UserId::parse(&user)?;
+        Ok(name.map(|name| SessionUser { id, name }))
+    }
+
+    /// End a session.
+    pub async fn delete_session(&self, token: &str) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,425 @@
+//! Meetings and their participants.
+
+use super::{db_error, from_ms, to_ms, Store};
+use crate::model::ids::ParticipantId;
+use crate::model::meeting::MeetingBrief;
+use crate::model::{AppError, ErrorCode, MeetingId, SiteId, UserId};
+use crate::server::tokens::{new_id, Signer};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+/// A meeting with what is shown about it.
+#[derive(Clone, Debug)]
+pub struct MeetingRow {
+    /// The meeting.
+    pub id: MeetingId,
+    /// Its site.
+    pub site_id: SiteId,
+    /// The site's name.
+    pub site_name: String,
+    /// The site's zone.
+    pub time_zone: String,
+    /// The hosting agent.
+    pub agent_id: UserId,
+    /// The agent's name.
+    pub host_name: String,
+    /// Subject.
+    pub subject: String,
+    /// Scheduled start.
+    pub starts_at: DateTime<Utc>,
+    /// Scheduled end.
+    pub ends_at: DateTime<Utc>,
+    /// Room opens.
+    pub opens_at: DateTime<Utc>,
+    /// Room closes.
+    pub closes_at: DateTime<Utc>,
+    /// Cancelled meetings' links are dead.
+    pub cancelled: bool,
+    /// People the room may hold.
+    pub capacity: u32,
+}
+
+impl MeetingRow {
+    /// The wire summary.
+    pub fn brief(&self) -> MeetingBrief {
+        MeetingBrief {
+            id: self.id.clone(),
+            subject: self.subject.clone(),
+            site_name: self.site_name.clone(),
+            host_name: self.host_name.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            time_zone: self.time_zone.clone(),
+        }
+    }
+
+    /// Can the room be entered at `now`? Explains why not.
+    pub fn check_open(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.cancelled {
+            return Err(AppError::new(
+                ErrorCode::Expired,
+                "this meeting was cancelled",
+            ));
+        }
+        if now >= self.closes_at {
+            return Err(AppError::new(ErrorCode::Expired, "this meeting is over"));
+        }
+        if now < self.opens_at {
+            return Err(AppError::new(
+                ErrorCode::TooEarly,
+                format!("the room opens at {}", self.opens_at.to_rfc3339()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+const MEETING_SELECT: &str = "
+    SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
+           u.first_name || ' ' || u.last_name AS host_name, m.subject,
+           m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity
+    FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id";
+
+fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
+    Ok(MeetingRow {
+        id: MeetingId::parse(r.get("id"))?,
+        site_id: SiteId::parse(r.get("site_id"))?,
+        site_name: r.get("site_name"),
+        time_zone: r.get("time_zone"),
+        agent_id: UserId::parse(r.get("agent_id"))?,
+        host_name: r.get("host_name"),
+        subject: r.get("subject"),
+        starts_at: from_ms(r.get("starts_at")),
+        ends_at: from_ms(r.get("ends_at")),
+        opens_at: from_ms(r.get("opens_at")),
+        closes_at: from_ms(r.get("closes_at")),
+        cancelled: r.get::<String, _>("status") == "cancelled",
+        capacity: r.get::<i64, _>("capacity") as u32,
+    })
+}
+
+/// A participant found by their link, with their meeting.
+#[derive(Clone, Debug)]
+pub struct ParticipantCtx {
+    /// The participant.
+    pub id: ParticipantId,
+    /// Their name.
+    pub name: String,
+    /// The agent's own participant row.
+    pub is_host: bool,
+    /// Their meeting.
+    pub meeting: MeetingRow,
+}
+
+/// A booking to write: the meeting, its agent (the first free candidate) and the customer.
+#[derive(Clone, Debug)]
+pub struct NewBooking {
+    /// The site.
+    pub site_id: SiteId,
+    /// The site's company.
+    pub company_id: String,
+    /// Subject line.
+    pub subject: String,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Room opens.
+    pub opens_at: DateTime<Utc>,
+    /// Room closes.
+    pub closes_at: DateTime<Utc>,
+    /// Room capacity.
+    pub capacity: u32,
+    /// Agents who may take it, in order of preference.
+    pub agents: Vec<(UserId, String)>,
+    /// The customer's name.
+    pub guest_name: String,
+    /// The customer's e-mail.
+    pub guest_email: String,
+    /// The customer's phone.
+    pub guest_phone: Option<String>,
+}
+
+/// What a booking wrote.
+#[derive(Clone, Debug)]
+pub struct BookedRow {
+    /// The meeting.
+    pub meeting: MeetingId,
+    /// The agent who got it.
+    pub agent_name: String,
+    /// The customer's link id (sign it for the join hash).
+    pub guest_link_id: String,
+}
+
+impl Store {
+    /// Write a booking in one transaction: pick the first candidate agent who is free for the
+    /// whole slot, then insert the meeting and both participants. The transaction takes the
+    /// write lock first (`BEGIN IMMEDIATE`), so two bookings for one agent cannot interleave.
+    pub async fn book(&self, b: &NewBooking) -> Result<BookedRow, AppError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let mut chosen = None;
+        for (agent, name) in &b.agents {
+            let busy: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM meetings
+                 WHERE agent_id = $1 AND status = 'scheduled' AND starts_at < $3 AND ends_at > $2
+                 LIMIT 1",
+            )
+            .bind(agent.as_str())
+            .bind(to_ms(b.starts_at))
+            .bind(to_ms(b.ends_at))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if busy.is_none() {
+                chosen = Some((agent, name));
+                break;
+            }
+        }
+        let Some((agent, agent_name)) = chosen else {
+            return Err(AppError::new(
+                ErrorCode::SlotTaken,
+                "this time was just taken; please choose another",
+            ));
+        };
+        let meeting = new_id();
+        let now = to_ms(Utc::now());
+        sqlx::query(
+            "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
+                                   opens_at, closes_at, capacity, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&meeting)
+        .bind(&b.company_id)
+        .bind(b.site_id.as_str())
+        .bind(agent.as_str())
+        .bind(&b.subject)
+        .bind(to_ms(b.starts_at))
+        .bind(to_ms(b.ends_at))
+        .bind(to_ms(b.opens_at))
+        .bind(to_ms(b.closes_at))
+        .bind(b.capacity as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        // The agent is a participant too (with a link of their own), as in WeSeeDo.
+        sqlx::query(
+            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, created_at)
+             SELECT $1, $2, u.id, $3, u.email, 1, $4, $5 FROM users u WHERE u.id = $6",
+        )
+        .bind(new_id())
+        .bind(&meeting)
+        .bind(agent_name)
+        .bind(Signer::new_link_id())
+        .bind(now)
+        .bind(agent.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let guest_link_id = Signer::new_link_id();
+        sqlx::query(
+            "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+        )
+        .bind(new_id())
+        .bind(&meeting)
+        .bind(&b.guest_name)
+        .bind(&b.guest_email)
+        .bind(&b.guest_phone)
+        .bind(&guest_link_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(BookedRow {
+            meeting: MeetingId::parse(&meeting)?,
+            agent_name: agent_name.clone(),
+            guest_link_id,
+        })
+    }
+
+    /// Invite one more guest to a meeting; returns their link id.
+    pub async fn add_guest(
+        &self,
+        meeting: &MeetingId,
+        name: &str,
+        email: Option<&str>,
+    ) -> Result<String, AppError> {
+        let link_id = Signer::new_link_id();
+        let done = sqlx::query(
+            "INSERT INTO participants (id, meeting_id, name, email, is_host, link_id, created_at)
+             SELECT $1, id, $2, $3, 0, $4, $5 FROM meetings WHERE id = $6",
+        )
+        .bind(new_id())
+        .bind(name)
+        .bind(email)
+        .bind(&link_id)
+        .bind(to_ms(Utc::now()))
+        .bind(meeting.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Err(AppError::not_found("meeting"));
+        }
+        Ok(link_id)
+    }
+
+    /// Cancel a meeting: its links stop working.
+    pub async fn cancel_meeting(&self, meeting: &MeetingId) -> Result<(), AppError> {
+        sqlx::query("UPDATE meetings SET status = 'cancelled' WHERE id = $1")
+            .bind(meeting.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Scheduled meetings of these agents overlapping `[from, to)`.
+    pub async fn busy_between(
+        &self,
+        agents: &[UserId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, DateTime<Utc>, DateTime<Utc>)>, AppError> {
+        let mut out = Vec::new();
+        for agent in agents {
+            let rows = sqlx::query(
+                "SELECT starts_at, ends_at FROM meetings
+                 WHERE agent_id = $1 AND status = 'scheduled' AND starts_at < $3 AND ends_at > $2",
+            )
+            .bind(agent.as_str())
+            .bind(to_ms(from))
+            .bind(to_ms(to))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            out.extend(rows.into_iter().map(|r| {
+                (
+                    agent.clone(),
+                    from_ms(r.get("starts_at")),
+                    from_ms(r.get("ends_at")),
+                )
+            }));
+        }
+        Ok(out)
+    }
+
+    /// A meeting by id.
+    pub async fn meeting(&self, id: &MeetingId) -> Result<Option<MeetingRow>, AppError> {
+        let row = sqlx::query(&format!("{MEETING_SELECT} WHERE m.id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(meeting_from_row).transpose()
+    }
+
+    /// The participant a link id belongs to, with their meeting.
+    pub async fn participant_by_link(
+        &self,
+        link_id: &str,
+    ) -> Result<Option<ParticipantCtx>, AppError> {
+        let row = sqlx::query(
+            "SELECT id, meeting_id, name, is_host FROM participants WHERE link_id = $1",
+        )
+        .bind(link_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let meeting_id = MeetingId::parse(row.get("meeting_id"))?;
+        let Some(meeting) = self.meeting(&meeting_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(ParticipantCtx {
+            id: ParticipantId::parse(row.get("id"))?,
+            name: row.get("name"),
+            is_host: row.get::<i64, _>("is_host") == 1,
+            meeting,
+        }))
+    }
+
+    /// The host participant of a meeting, if `user` is its agent.
+    pub async fn host_participant(
+        &self,
+        meeting: &MeetingId,
+        user: &UserId,
+    ) -> Result<Option<ParticipantCtx>, AppError> {
+        let Some(m) = self.meeting(meeting).await? else {
+            return Ok(None);
+        };
+        if &m.agent_id != user {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT id, name FROM participants WHERE meeting_id = $1 AND is_host = 1 AND user_id = $2",
+        )
+        .bind(meeting.as_str())
+        .bind(user.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(ParticipantCtx {
+            id: ParticipantId::parse(row.get("id"))?,
+            name: row.get("name"),
+            is_host: true,
+            meeting: m,
+        }))
+    }
+
+    /// An agent's meetings that have not closed yet at `now`, earliest first, with the names
+    /// of their guests.
+    pub async fn agent_meetings(
+        &self,
+        agent: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(MeetingRow, Vec<String>)>, AppError> {
+        let rows = sqlx::query(&format!(
+            "{MEETING_SELECT} WHERE m.agent_id = $1 AND m.status = 'scheduled' AND m.closes_at > $2
+             ORDER BY m.starts_at LIMIT 200"
+        ))
+        .bind(agent.as_str())
+        .bind(to_ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let m = meeting_from_row(r)?;
+            let guests: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM participants WHERE meeting_id = $1 AND is_host = 0 ORDER BY created_at",
+            )
+            .bind(m.id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            out.push((m, guests));
+        }
+        Ok(out)
+    }
+
+    /// The link ids of a meeting's participants, host first (for tests and the REST API).
+    pub async fn link_ids(&self, meeting: &MeetingId) -> Result<Vec<(bool, String)>, AppError> {
+        let rows = sqlx::query(
+            "SELECT is_host, link_id FROM participants WHERE meeting_id = $1 ORDER BY is_host DESC, created_at",
+        )
+        .bind(meeting.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get::<i64, _>("is_host") == 1, r.get("link_id")))
+            .collect())
+    }
+}

@@ -1,0 +1,85 @@
+//! The store: SQLite (one file under the data folder, WAL) behind typed queries.
+//!
+//! Every write that touches more than one row runs in one transaction. Times are stored as
+//! UTC milliseconds since the epoch; ids are the 24-hex-digit entity ids of [`crate::model`].
+//! Queries are plain SQL with `$n` parameters, kept portable to PostgreSQL.
+
+mod auth;
+mod meetings;
+mod schema;
+mod sites;
+
+pub use auth::SessionUser;
+pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
+pub use sites::{NewSite, OpeningHours, SiteRow};
+
+use crate::model::AppError;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Open (creating if needed) the SQLite file at `path` and bring its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store, sqlx::Error> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets readers run beside the one writer; NORMAL is durable across process
+            // crashes and only loses the last commits on power loss, the usual server choice.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        schema::migrate(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// The connection pool, for the few places that need raw access (tests, benchmarks).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Read a value from the key/value settings table.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+}
+
+/// Log a database failure and turn it into an error fit for the caller: constraint violations
+/// are the caller's fault (409), anything else is ours and is not described further.
+pub fn db_error(e: sqlx::Error) -> AppError {
+    use crate::model::ErrorCode;
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
+            return AppError::new(ErrorCode::Conflict, "that conflicts with existing data");
+        }
+    }
+    tracing::error!(error = %e, "database error");
+    AppError::internal()
+}
+
+/// Milliseconds since the epoch, as stored.
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Back from stored milliseconds.
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}

@@ -1,0 +1,351 @@
+//! Sites, their allowed origins and agents; and the tenancy rows above them.
+
+use super::{db_error, to_ms, Store};
+use crate::model::{AppError, SiteId, UserId};
+use crate::server::tokens::new_id;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+/// Opening hours: for each weekday (Monday first), `[from, to)` ranges in minutes after local
+/// midnight (`to` may be 1440, the end of the day).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours(pub [Vec<(u16, u16)>; 7]);
+
+impl OpeningHours {
+    /// The same hours on the given weekdays (0 = Monday), closed on the others.
+    pub fn weekly(days: &[usize], from: u16, to: u16) -> Self {
+        let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
+        for &d in days {
+            if d < 7 {
+                hours[d].push((from, to));
+            }
+        }
+        OpeningHours(hours)
+    }
+
+    /// Open around the clock, every day (the demo site).
+    pub fn always() -> Self {
+        OpeningHours::weekly(&[0, 1, 2, 3, 4, 5, 6], 0, 1440)
+    }
+
+    /// Check ranges are inside the day, non-empty and not overlapping.
+    pub fn validate(&self) -> Result<(), AppError> {
+        for day in &self.0 {
+            let mut sorted = day.clone();
+            sorted.sort();
+            for (i, &(from, to)) in sorted.iter().enumerate() {
+                if from >= to || to > 1440 {
+                    return Err(AppError::invalid(
+                        "opening_hours",
+                        "a range must run forward within one day",
+                    ));
+                }
+                if i > 0 && sorted[i - 1].1 > from {
+                    return Err(AppError::invalid("opening_hours", "ranges overlap"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A site as the booking and join code needs it.
+#[derive(Clone, Debug)]
+pub struct SiteRow {
+    /// The site.
+    pub id: SiteId,
+    /// Its company.
+    pub company_id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA zone of its opening hours.
+    pub time_zone: String,
+    /// Appointment length.
+    pub slot_minutes: u32,
+    /// When appointments can be booked.
+    pub opening_hours: OpeningHours,
+    /// How early the room opens before the start.
+    pub early_join_minutes: u32,
+    /// How long the room stays open after the scheduled end.
+    pub grace_minutes: u32,
+    /// How many days ahead can be booked.
+    pub horizon_days: u32,
+    /// Theme: primary colour.
+    pub primary_color: Option<String>,
+    /// Theme: text colour.
+    pub text_color: Option<String>,
+    /// Theme: font family.
+    pub font: Option<String>,
+    /// The company package's features.
+    pub features: Vec<String>,
+}
+
+impl SiteRow {
+    /// How many people a room of this site may hold.
+    pub fn room_capacity(&self) -> u32 {
+        if self.features.iter().any(|f| f == "multiple_participants") {
+            3
+        } else {
+            2
+        }
+    }
+}
+
+/// A new site, as the seed and (later) the REST API create it.
+#[derive(Clone, Debug)]
+pub struct NewSite {
+    /// Owning company.
+    pub company_id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA zone.
+    pub time_zone: String,
+    /// Appointment length.
+    pub slot_minutes: u32,
+    /// Opening hours.
+    pub opening_hours: OpeningHours,
+    /// Room opens this many minutes early.
+    pub early_join_minutes: u32,
+    /// Origins allowed to embed the site.
+    pub origins: Vec<String>,
+}
+
+impl Store {
+    /// A site with its company's package features, or `None`.
+    pub async fn site(&self, id: &SiteId) -> Result<Option<SiteRow>, AppError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
+                    s.early_join_minutes, s.grace_minutes, s.horizon_days,
+                    s.primary_color, s.text_color, s.font, p.features
+             FROM sites s JOIN companies c ON c.id = s.company_id
+                          JOIN packages p ON p.id = c.package_id
+             WHERE s.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let hours: String = row.get("opening_hours");
+        let features: String = row.get("features");
+        Ok(Some(SiteRow {
+            id: id.clone(),
+            company_id: row.get("company_id"),
+            name: row.get("name"),
+            time_zone: row.get("time_zone"),
+            slot_minutes: row.get::<i64, _>("slot_minutes") as u32,
+            opening_hours: serde_json::from_str(&hours).map_err(|e| {
+                tracing::error!(error = %e, site = %id, "unreadable opening hours");
+                AppError::internal()
+            })?,
+            early_join_minutes: row.get::<i64, _>("early_join_minutes") as u32,
+            grace_minutes: row.get::<i64, _>("grace_minutes") as u32,
+            horizon_days: row.get::<i64, _>("horizon_days") as u32,
+            primary_color: row.get("primary_color"),
+            text_color: row.get("text_color"),
+            font: row.get("font"),
+            features: serde_json::from_str(&features).unwrap_or_default(),
+        }))
+    }
+
+    /// Origins allowed to embed a site.
+    pub async fn site_origins(&self, id: &SiteId) -> Result<Vec<String>, AppError> {
+        sqlx::query_scalar("SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin")
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    /// Users of a site who take video calls (agents and assistant_video), with their names.
+    pub async fn site_agents(&self, id: &SiteId) -> Result<Vec<(UserId, String)>, AppError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.first_name || ' ' || u.last_name AS name
+             FROM site_users su JOIN users u ON u.id = su.user_id
+             WHERE su.site_id = $1 AND u.role IN ('agent', 'assistant_video')
+             ORDER BY u.created_at, u.id",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                Ok((UserId::parse(&id)?, r.get::<String, _>("name")))
+            })
+            .collect()
+    }
+
+    /// Create a reseller; returns its id.
+    pub async fn create_reseller(&self, name: &str) -> Result<String, AppError> {
+        let id = new_id();
+        sqlx::query("INSERT INTO resellers (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(name)
+            .bind(to_ms(Utc::now()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(id)
+    }
+
+    /// Create a company under a reseller with a package (by name); returns its id.
+    pub async fn create_company(
+        &self,
+        reseller_id: &str,
+        name: &str,
+        package: &str,
+    ) -> Result<String, AppError> {
+        let id = new_id();
+        let done = sqlx::query(
+            "INSERT INTO companies (id, reseller_id, name, package_id, created_at)
+             SELECT $1, $2, $3, id, $5 FROM packages WHERE name = $4",
+        )
+        .bind(&id)
+        .bind(reseller_id)
+        .bind(name)
+        .bind(package)
+        .bind(to_ms(Utc::now()))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Err(AppError::invalid("package", "no such package"));
+        }
+        Ok(id)
+    }
+
+    /// Create a site with its allowed origins, in one transaction; returns its id.
+    pub async fn create_site(&self, site: &NewSite) -> Result<SiteId, AppError> {
+        site.opening_hours.validate()?;
+        let id = new_id();
+        let hours = serde_json::to_string(&site.opening_hours).map_err(|_| AppError::internal())?;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO sites (id, company_id, name, time_zone, slot_minutes, opening_hours,
+                                early_join_minutes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(&site.company_id)
+        .bind(&site.name)
+        .bind(&site.time_zone)
+        .bind(site.slot_minutes as i64)
+        .bind(hours)
+        .bind(site.early_join_minutes as i64)
+        .bind(to_ms(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        for origin in &site.origins {
+            sqlx::query("INSERT INTO site_origins (site_id, origin) VALUES ($1, $2)")
+                .bind(&id)
+                .bind(origin)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        SiteId::parse(&id)
+    }
+
+    /// Create a user of a company; returns its id.
+    pub async fn create_user(
+        &self,
+        company_id: &str,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        role: &str,
+    ) -> Result<UserId, AppError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO users (id, company_id, first_name, last_name, email, role, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(company_id)
+        .bind(first_name)
+        .bind(last_name)
+        .bind(email)
+        .bind(role)
+        .bind(to_ms(Utc::now()))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        UserId::parse(&id)
+    }
+
+    /// Link a user to a site.
+    pub async fn attach_user(&self, site: &SiteId, user: &UserId) -> Result<(), AppError> {
+        sqlx::query("INSERT OR IGNORE INTO site_users (site_id, user_id) VALUES ($1, $2)")
+            .bind(site.as_str())
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Write a value to the key/value settings table.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Allow another origin to embed a site (no-op if already allowed).
+    pub async fn add_site_origin(&self, site: &SiteId, origin: &str) -> Result<(), AppError> {
+        let origin = crate::server::origin::normalize(origin)
+            .ok_or_else(|| AppError::invalid("origin", "an origin is scheme://host[:port]"))?;
+        sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES ($1, $2)")
+            .bind(site.as_str())
+            .bind(origin)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// A user's id by e-mail address.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserId>, AppError> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        id.map(|i| UserId::parse(&i)).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_hours_validation() {
+        assert!(OpeningHours::always().validate().is_ok());
+        assert!(OpeningHours::weekly(&[0, 4], 540, 1020).validate().is_ok());
+        let mut bad = OpeningHours::weekly(&[0], 600, 540);
+        assert!(bad.validate().is_err());
+        bad = OpeningHours::weekly(&[0], 0, 1441);
+        assert!(bad.validate().is_err());
+        let mut overlapping = OpeningHours::weekly(&[2], 540, 720);
+        overlapping.0[2].push((700, 800));
+        assert_eq!(
+            overlapping.validate().unwrap_err().field.as_deref(),
+            Some("opening_hours")
+        );
+    }
+}

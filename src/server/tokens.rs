@@ -1,0 +1,229 @@
+//! Secrets handed to people: random tokens stored only as hashes, and signed join links.
+//!
+//! - Session and login-link tokens: 256 random bits, given out once in base64url; the store
+//!   keeps SHA-256 of them, so a copy of the database logs nobody in.
+//! - Join links: `/join/{hash}` where `hash = base64url(link_id ‖ tag)`, `link_id` 128 random
+//!   bits stored with the participant and `tag` the first 128 bits of HMAC-SHA256 under the
+//!   server's key (in `secret.key`, outside the database). The server accepts only hashes it
+//!   signed, and can show the same link again later (the REST API returns it on every GET),
+//!   while a copy of the database alone cannot forge one.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Fill a buffer from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS generator failing is not something to recover from: no randomness, no tokens.
+    getrandom::fill(&mut buf).expect("operating system random generator failed");
+    buf
+}
+
+/// A new entity id: 96 random bits as 24 lowercase hex digits (the WeSeeDo id shape).
+pub fn new_id() -> String {
+    hex(&random_bytes::<12>())
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A new bearer token (256 random bits, base64url) and the hash to store for it.
+pub fn new_token() -> (String, String) {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// What the store keeps of a token: hex SHA-256.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Signs and checks join hashes with the server's key.
+#[derive(Clone)]
+pub struct Signer {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(…)")
+    }
+}
+
+/// Bytes in a link id.
+const LINK_ID_BYTES: usize = 16;
+/// Bytes of the HMAC tag kept in a join hash.
+const TAG_BYTES: usize = 16;
+
+impl Signer {
+    /// A signer with the given key.
+    pub fn new(key: [u8; 32]) -> Self {
+        Signer { key }
+    }
+
+    /// Load the key from `path`, creating it (mode 0600) with fresh random bytes if absent.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} must hold exactly 32 bytes", path.display()),
+                    )
+                })?;
+                Ok(Signer::new(key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = random_bytes::<32>();
+                write_private(path, &key)?;
+                Ok(Signer::new(key))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A new random link id (hex, as stored).
+    pub fn new_link_id() -> String {
+        hex(&random_bytes::<LINK_ID_BYTES>())
+    }
+
+    fn tag(&self, link_id: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-join-v1:");
+        mac.update(link_id);
+        mac
+    }
+
+    /// The join hash for a stored link id (hex). `None` if the stored id is malformed.
+    pub fn join_hash(&self, link_id_hex: &str) -> Option<String> {
+        let id = unhex(link_id_hex)?;
+        if id.len() != LINK_ID_BYTES {
+            return None;
+        }
+        let tag = self.tag(&id).finalize().into_bytes();
+        let mut out = id;
+        out.extend_from_slice(&tag[..TAG_BYTES]);
+        Some(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Check a join hash and return its link id (hex), or `None` if this server did not sign it.
+    pub fn verify_join_hash(&self, hash: &str) -> Option<String> {
+        if hash.len() > 64 {
+            return None;
+        }
+        let raw = URL_SAFE_NO_PAD.decode(hash.as_bytes()).ok()?;
+        if raw.len() != LINK_ID_BYTES + TAG_BYTES {
+            return None;
+        }
+        let (id, tag) = raw.split_at(LINK_ID_BYTES);
+        // Constant-time comparison of the truncated tag.
+        self.tag(id).verify_truncated_left(tag).ok()?;
+        Some(hex(id))
+    }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_tokens_have_the_promised_entropy_and_shape() {
+        let id = new_id();
+        assert!(crate::model::ids::is_entity_id(&id), "{id}");
+        assert_ne!(new_id(), new_id());
+        let (token, hash) = new_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_eq!(hash, hash_token(&token));
+        assert_eq!(hash.len(), 64);
+        assert_ne!(new_token().0, token);
+    }
+
+    #[test]
+    fn join_hash_round_trip() {
+        let signer = Signer::new([7; 32]);
+        let link = Signer::new_link_id();
+        assert_eq!(link.len(), 32);
+        let hash = signer.join_hash(&link).unwrap();
+        assert_eq!(hash.len(), 43);
+        assert_eq!(
+            signer.verify_join_hash(&hash).as_deref(),
+            Some(link.as_str())
+        );
+        // The same link id always gives the same hash, so it can be shown again.
+        assert_eq!(signer.join_hash(&link).unwrap(), hash);
+    }
+
+    #[test]
+    fn forged_or_foreign_hashes_are_refused() {
+        let signer = Signer::new([7; 32]);
+        let other = Signer::new([8; 32]);
+        let link = Signer::new_link_id();
+        let hash = signer.join_hash(&link).unwrap();
+        assert_eq!(other.verify_join_hash(&hash), None, "another server's key");
+        // Flip one character of the tag.
+        let mut chars: Vec<char> = hash.chars().collect();
+        let last = chars.len() - 1;
+        chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
+        let tampered: String = chars.into_iter().collect();
+        assert_eq!(signer.verify_join_hash(&tampered), None);
+        for junk in ["", "x", "%%%%", &"A".repeat(43), &"A".repeat(500)] {
+            assert_eq!(signer.verify_join_hash(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let a = Signer::load_or_create(&path).unwrap();
+        let b = Signer::load_or_create(&path).unwrap();
+        let link = Signer::new_link_id();
+        assert_eq!(a.join_hash(&link), b.join_hash(&link));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, b"short").unwrap();
+        assert!(Signer::load_or_create(&path).is_err());
+    }
+}

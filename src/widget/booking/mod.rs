@@ -1,0 +1,35 @@
+//! The booking form and its server functions.
+//!
+//! Server functions have fixed, versioned endpoints: embedded forms outlive deploys, so a
+//! page loaded before an upgrade must still reach them.
+
+#[cfg(feature = "csr")]
+mod view;
+#[cfg(feature = "csr")]
+pub use view::BookingForm;
+
+use crate::model::booking::{Booked, BookingRequest, SlotList};
+use crate::model::AppError;
+use leptos::prelude::*;
+
+/// The site and its next free slots, for a form embedded on `host_origin`.
+#[server(endpoint = "v1/booking/slots")]
+pub async fn booking_slots(site: String, host_origin: String) -> Result<SlotList, AppError> {
+    use crate::server::app::server_fn_ctx;
+    let (state, parts) = server_fn_ctx::get()?;
+    crate::server::booking::slots(
+        &state,
+        &site,
+        &host_origin,
+        server_fn_ctx::header(&parts, "origin"),
+    )
+    .await
+}
+
+/// Book a slot.
+#[server(endpoint = "v1/booking/book", input = leptos::server_fn::codec::Json)]
+pub async fn book(request: BookingRequest) -> Result<Booked, AppError> {
+    use crate::server::app::server_fn_ctx;
+    let (state, parts) = server_fn_ctx::get()?;
+    crate::server::booking::book(&state, request, server_fn_ctx::header(&parts, "origin")).await
+}

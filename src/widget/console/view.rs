@@ -1,0 +1,219 @@
+//! The console: who is waiting (live), today's and upcoming meetings, and the call.
+
+use super::console_data;
+use crate::model::meeting::LobbyEntry;
+use crate::model::signal::{ClientMsg, ServerMsg};
+use crate::model::{ErrorCode, MeetingId};
+use crate::widget::call::socket::Socket;
+use crate::widget::call::view::CallStage;
+use crate::widget::call::CallCtl;
+use crate::widget::{dom, media};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+/// The console's state (all `Copy` handles).
+#[derive(Clone, Copy)]
+struct Desk {
+    ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
+    socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
+    lobby: RwSignal<Vec<LobbyEntry>>,
+    /// The meeting whose room we are in.
+    room: RwSignal<Option<MeetingId>>,
+    announce: RwSignal<Option<String>>,
+    online: RwSignal<bool>,
+}
+
+impl Desk {
+    fn connect(self) {
+        if self.socket.with_value(|s| s.is_some()) {
+            return;
+        }
+        let on_message = move |msg: ServerMsg| match msg {
+            ServerMsg::Lobby { entries } => {
+                let known = self
+                    .lobby
+                    .with_untracked(|l| l.iter().map(|e| e.peer.clone()).collect::<Vec<_>>());
+                if let Some(new) = entries.iter().find(|e| !known.contains(&e.peer)) {
+                    self.announce.set(Some(format!("{} is waiting.", new.name)));
+                }
+                self.lobby.set(entries);
+            }
+            ServerMsg::Error { error } => {
+                if error.code == ErrorCode::Unauthorized {
+                    self.online.set(false);
+                }
+                self.announce.set(Some(error.message));
+            }
+            ServerMsg::RoomLobby { .. } => {}
+            ServerMsg::Replaced => {
+                self.ctl.with_value(|c| c.reset());
+                self.room.set(None);
+                self.announce.set(Some(
+                    "You opened this room in another window; this one has left it.".into(),
+                ));
+            }
+            other => {
+                self.ctl.with_value(|c| c.handle(&other));
+            }
+        };
+        let on_closed = move || {
+            self.online.set(false);
+            self.socket.set_value(None);
+            self.ctl.with_value(|c| c.reset());
+            self.room.set(None);
+            self.announce.set(Some(
+                "The connection to the server was lost. Reload the page to reconnect.".into(),
+            ));
+        };
+        if let Ok(socket) = Socket::open(on_message, on_closed) {
+            socket.send(&ClientMsg::WatchLobby);
+            self.ctl.with_value(|c| c.attach(socket.clone()));
+            self.socket.set_value(Some(socket));
+            self.online.set(true);
+        }
+    }
+
+    /// Enter a meeting's room (camera on), then optionally admit someone.
+    async fn enter(self, meeting: MeetingId, admit: Option<crate::model::PeerId>) {
+        let ctl = self.ctl.get_value();
+        if !ctl.has_local() {
+            match media::open_camera_and_microphone().await {
+                Ok(stream) => ctl.set_local(Some(stream)),
+                Err(p) => self
+                    .announce
+                    .set(Some(format!("{}. {}", p.title(), p.guidance()))),
+            }
+        }
+        if self.room.get_untracked().as_ref() != Some(&meeting) {
+            if self.room.get_untracked().is_some() {
+                ctl.leave();
+            }
+            ctl.send(&ClientMsg::Host {
+                meeting: meeting.clone(),
+            });
+            self.room.set(Some(meeting));
+        }
+        if let Some(peer) = admit {
+            ctl.send(&ClientMsg::Admit { peer });
+        }
+    }
+}
+
+/// The agent console page.
+#[component]
+pub fn Console() -> impl IntoView {
+    let ctl = CallCtl::new();
+    let in_call = ctl.in_call;
+    let desk = Desk {
+        ctl: StoredValue::new_local(ctl),
+        socket: StoredValue::new_local(None),
+        lobby: RwSignal::new(Vec::new()),
+        room: RwSignal::new(None),
+        announce: RwSignal::new(None),
+        online: RwSignal::new(false),
+    };
+    let overview = LocalResource::new(console_data);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = overview.get() {
+            desk.connect();
+        }
+    });
+    let zone = StoredValue::new(dom::visitor_time_zone());
+    let when = move |ms: i64| {
+        zone.with_value(|z| format!("{} {}", dom::day_label(ms, z), dom::time_label(ms, z)))
+    };
+    let on_leave: Rc<dyn Fn()> = Rc::new(move || desk.room.set(None));
+    let on_leave = StoredValue::new_local(on_leave);
+
+    let body = move || {
+        match overview.get() {
+        None => view! { <p role="status">"Loading…"</p> }.into_any(),
+        Some(Err(e)) if e.code == ErrorCode::Unauthorized => view! {
+            <section class="login">
+                <h2>"Please log in"</h2>
+                <p role="alert">"Open your personal login link to use the console."</p>
+            </section>
+        }
+        .into_any(),
+        Some(Err(e)) => view! { <p role="alert">"The console could not be loaded: " {e.message}</p> }.into_any(),
+        Some(Ok(data)) => view! {
+            <p class="agent">"Logged in as " <strong>{data.agent_name.clone()}</strong></p>
+            <div class="console-grid">
+                <section class="waiting" aria-labelledby="waiting-title">
+                    <h2 id="waiting-title">"Waiting now"</h2>
+                    <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
+                    {move || {
+                        let lobby = desk.lobby.get();
+                        if lobby.is_empty() {
+                            view! { <p class="empty">"No one is waiting."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="lobby">
+                                    {lobby.into_iter().map(|entry| {
+                                        let label = format!("Admit {}", entry.name);
+                                        let meeting = entry.meeting.clone();
+                                        let peer = entry.peer.clone();
+                                        view! {
+                                            <li data-waiting=entry.peer.to_string()>
+                                                <span class="name">{entry.name.clone()}</span>
+                                                <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
+                                                <button type="button" class="primary" data-action="admit" aria-label=label
+                                                    on:click=move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))>
+                                                    "Admit"
+                                                </button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }}
+                </section>
+                <section class="meetings" aria-labelledby="meetings-title">
+                    <h2 id="meetings-title">"Your meetings"</h2>
+                    {if data.meetings.is_empty() {
+                        view! { <p class="empty">"No upcoming meetings."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul>
+                                {data.meetings.iter().map(|m| {
+                                    let meeting = m.meeting.id.clone();
+                                    let guests = if m.guests.is_empty() { "no guests".to_string() } else { m.guests.join(", ") };
+                                    let label = format!("Open the room for the meeting with {guests}");
+                                    view! {
+                                        <li>
+                                            <span class="time">{when(m.meeting.starts_at.timestamp_millis())}</span>
+                                            <span class="guests">{guests.clone()}</span>
+                                            <button type="button" aria-label=label
+                                                on:click=move |_| spawn_local(desk.enter(meeting.clone(), None))>
+                                                "Open room"
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+            </div>
+        }
+        .into_any(),
+    }
+    };
+
+    view! {
+        <main class="consult console">
+            <header class="console-header">
+                <h1>"Consult console"</h1>
+                <form method="post" action="/logout">
+                    <button type="submit">"Log out"</button>
+                </form>
+            </header>
+            {body}
+            {move || in_call.get().then(|| view! {
+                <CallStage ctl=desk.ctl.get_value() on_leave=on_leave.get_value()/>
+            })}
+        </main>
+    }
+}

@@ -1,0 +1,142 @@
+//! Camera and microphone: opening them, and telling people clearly what to do when that fails.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+/// Why the camera or microphone could not be opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaProblem {
+    /// The person (or a browser setting) refused access.
+    Denied,
+    /// No camera and no microphone found.
+    NotFound,
+    /// The device exists but another application holds it.
+    InUse,
+    /// The page may not ask: no secure context, or the embedding iframe lacks `allow`.
+    NotAllowedHere,
+    /// Anything else, with the browser's name for it.
+    Other(String),
+}
+
+impl MediaProblem {
+    /// A short heading.
+    pub fn title(&self) -> &'static str {
+        match self {
+            MediaProblem::Denied => "Camera and microphone are blocked",
+            MediaProblem::NotFound => "No camera or microphone found",
+            MediaProblem::InUse => "Your camera or microphone is in use",
+            MediaProblem::NotAllowedHere => "This page may not use your camera",
+            MediaProblem::Other(_) => "Your camera could not be started",
+        }
+    }
+
+    /// What to do about it.
+    pub fn guidance(&self) -> &'static str {
+        match self {
+            MediaProblem::Denied => {
+                "Allow access through the camera icon in your browser's address bar (or its site \
+                 settings), then reload this page. You can also join without: you will still see \
+                 and hear the other side."
+            }
+            MediaProblem::NotFound => {
+                "Connect a camera or headset and reload this page. You can also join without: \
+                 you will still see and hear the other side."
+            }
+            MediaProblem::InUse => {
+                "Close other programs that use the camera (another video call, for example), \
+                 then reload this page."
+            }
+            MediaProblem::NotAllowedHere => {
+                "The website around this call does not allow camera access. Open your personal \
+                 link directly in a browser tab instead."
+            }
+            MediaProblem::Other(_) => "Reload the page to try again, or try another browser.",
+        }
+    }
+
+    fn from_error(e: &JsValue) -> MediaProblem {
+        let name = e
+            .dyn_ref::<DomException>()
+            .map(|d| d.name())
+            .unwrap_or_default();
+        match name.as_str() {
+            "NotAllowedError" | "PermissionDeniedError" => {
+                // Chromium reports an iframe without `allow="camera"` as NotAllowedError too,
+                // with a message about the permissions policy.
+                let msg = e
+                    .dyn_ref::<DomException>()
+                    .map(|d| d.message())
+                    .unwrap_or_default();
+                if msg.to_ascii_lowercase().contains("policy") {
+                    MediaProblem::NotAllowedHere
+                } else {
+                    MediaProblem::Denied
+                }
+            }
+            "NotFoundError" | "DevicesNotFoundError" | "OverconstrainedError" => {
+                MediaProblem::NotFound
+            }
+            "NotReadableError" | "TrackStartError" | "AbortError" => MediaProblem::InUse,
+            "SecurityError" | "TypeError" => MediaProblem::NotAllowedHere,
+            other => MediaProblem::Other(other.to_string()),
+        }
+    }
+}
+
+async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, MediaProblem> {
+    let devices = web_sys::window()
+        .ok_or(MediaProblem::NotAllowedHere)?
+        .navigator()
+        .media_devices()
+        // No mediaDevices at all: not a secure context.
+        .map_err(|_| MediaProblem::NotAllowedHere)?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio_bool(audio);
+    constraints.set_video_bool(video);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| MediaProblem::from_error(&e))?;
+    let stream = JsFuture::from(promise)
+        .await
+        .map_err(|e| MediaProblem::from_error(&e))?;
+    stream
+        .dyn_into::<MediaStream>()
+        .map_err(|_| MediaProblem::Other("no stream".into()))
+}
+
+/// Open camera and microphone; if one of them is missing, open the other alone.
+pub async fn open_camera_and_microphone() -> Result<MediaStream, MediaProblem> {
+    match get_user_media(true, true).await {
+        Err(MediaProblem::NotFound) => match get_user_media(true, false).await {
+            Err(MediaProblem::NotFound) => get_user_media(false, true).await,
+            other => other,
+        },
+        other => other,
+    }
+}
+
+/// Stop every track of a stream (turns the camera light off).
+pub fn stop(stream: &MediaStream) {
+    for t in stream.get_tracks().iter() {
+        t.unchecked_into::<MediaStreamTrack>().stop();
+    }
+}
+
+/// Enable or disable the tracks of one kind (`audio` / `video`): muting keeps the device open.
+pub fn set_enabled(stream: &MediaStream, kind: &str, enabled: bool) {
+    for t in stream.get_tracks().iter() {
+        let t: MediaStreamTrack = t.unchecked_into();
+        if t.kind() == kind {
+            t.set_enabled(enabled);
+        }
+    }
+}
+
+/// Does the stream have a track of this kind?
+pub fn has(stream: &MediaStream, kind: &str) -> bool {
+    stream
+        .get_tracks()
+        .iter()
+        .any(|t| t.unchecked_into::<MediaStreamTrack>().kind() == kind)
+}

@@ -1,0 +1,111 @@
+//! The widget: Leptos components that run in the browser (feature `csr`), and the server
+//! functions they call, declared beside them (a client stub in `csr`, the handler in `ssr`).
+//!
+//! One app serves three pages, chosen by path: `/embed/booking?site=…` (the booking form in
+//! the embed iframe), `/join/{hash}` (waiting room and call) and `/console` (agents).
+
+pub mod booking;
+pub mod console;
+pub mod waiting_room;
+
+#[cfg(feature = "csr")]
+pub mod call;
+#[cfg(feature = "csr")]
+pub mod dom;
+#[cfg(feature = "csr")]
+pub mod host;
+#[cfg(feature = "csr")]
+pub mod media;
+#[cfg(feature = "csr")]
+pub mod theme;
+
+/// Which page the path asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `/embed/booking?site=ID`
+    Booking {
+        /// The site id as given (checked by the server).
+        site: String,
+    },
+    /// `/join/{hash}`
+    Join {
+        /// The personal join hash.
+        hash: String,
+    },
+    /// `/console`
+    Console,
+    /// Anything else.
+    NotFound,
+}
+
+impl Route {
+    /// Route a path (and the `site` query parameter, for the booking page).
+    pub fn from_path(path: &str, site: Option<String>) -> Route {
+        let path = path.trim_end_matches('/');
+        if path == "/embed/booking" {
+            return Route::Booking {
+                site: site.unwrap_or_default(),
+            };
+        }
+        if let Some(hash) = path.strip_prefix("/join/") {
+            if !hash.is_empty() && !hash.contains('/') {
+                return Route::Join {
+                    hash: hash.to_string(),
+                };
+            }
+        }
+        if path == "/console" {
+            return Route::Console;
+        }
+        Route::NotFound
+    }
+}
+
+/// Mount the app for the current page.
+#[cfg(feature = "csr")]
+pub fn start() {
+    use leptos::prelude::*;
+    console_error_panic_hook::set_once();
+    let route = Route::from_path(&dom::path(), dom::query_param("site"));
+    host::bridge().observe_height();
+    leptos::mount::mount_to_body(move || match route.clone() {
+        Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
+        Route::Join { hash } => view! { <waiting_room::JoinPage hash/> }.into_any(),
+        Route::Console => view! { <console::Console/> }.into_any(),
+        Route::NotFound => view! {
+            <main class="consult">
+                <h1>"Page not found"</h1>
+                <p>"Check the link you followed."</p>
+            </main>
+        }
+        .into_any(),
+    });
+}
+
+#[cfg(feature = "csr")]
+#[leptos::component]
+fn BookingPage(site: String) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    view! { <booking::BookingForm site/> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn routes() {
+        assert_eq!(
+            Route::from_path("/embed/booking", Some("abc".into())),
+            Route::Booking { site: "abc".into() }
+        );
+        assert_eq!(
+            Route::from_path("/join/xyz", None),
+            Route::Join { hash: "xyz".into() }
+        );
+        assert_eq!(Route::from_path("/join/", None), Route::NotFound);
+        assert_eq!(Route::from_path("/join/a/b", None), Route::NotFound);
+        assert_eq!(Route::from_path("/console/", None), Route::Console);
+        assert_eq!(Route::from_path("/other", None), Route::NotFound);
+    }
+}

@@ -1,0 +1,322 @@
+//! The join page: check the link, start the camera, knock, wait, call.
+
+use super::join_details;
+use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
+use crate::model::meeting::{JoinInfo, Role};
+use crate::model::signal::{ClientMsg, PeerInfo, ServerMsg};
+use crate::model::{AppError, ErrorCode};
+use crate::widget::call::socket::Socket;
+use crate::widget::call::view::{CallStage, SelfView};
+use crate::widget::call::CallCtl;
+use crate::widget::media::{self, MediaProblem};
+use crate::widget::{dom, host};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+/// Where the person stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    /// Checking the link.
+    Loading,
+    /// The link is bad, the meeting over, the room full…
+    Failed(AppError),
+    /// Asking for camera and microphone.
+    Devices,
+    /// The room opens later; we knock by ourselves then.
+    TooEarly,
+    /// Knocked; waiting to be admitted.
+    Waiting { host_present: bool },
+    /// In the call.
+    InCall,
+    /// Left the call.
+    Left,
+    /// The same link was opened elsewhere.
+    Replaced,
+    /// The signaling connection dropped.
+    Disconnected,
+}
+
+fn failure_title(e: &AppError) -> &'static str {
+    match e.code {
+        ErrorCode::NotFound => "This link does not work",
+        ErrorCode::Expired => "This meeting has ended",
+        ErrorCode::RoomFull => "This call is full",
+        ErrorCode::TooEarly => "The waiting room is not open yet",
+        _ => "Something went wrong",
+    }
+}
+
+/// The page's reactive state (all `Copy` handles, so closures that capture it stay `Send`).
+#[derive(Clone, Copy)]
+struct Page {
+    ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
+    socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
+    hash: StoredValue<String>,
+    phase: RwSignal<Phase>,
+    info: RwSignal<Option<JoinInfo>>,
+    problem: RwSignal<Option<MediaProblem>>,
+    waiting: RwSignal<Vec<PeerInfo>>,
+}
+
+impl Page {
+    fn meeting(&self) -> Option<crate::model::MeetingId> {
+        self.info
+            .with_untracked(|i| i.as_ref().map(|i| i.meeting.id.clone()))
+    }
+
+    fn fail(&self, error: AppError) {
+        host::bridge().post(&EmbedMessage::Error {
+            version: EMBED_PROTOCOL_VERSION,
+            code: error.code,
+            message: error.message.clone(),
+        });
+        self.phase.set(Phase::Failed(error));
+    }
+
+    /// Knock (again), on a fresh connection.
+    fn knock(self) {
+        let ctl = self.ctl.get_value();
+        let on_message = move |msg: ServerMsg| self.on_message(msg);
+        let on_closed = move || {
+            if matches!(
+                self.phase.get_untracked(),
+                Phase::Waiting { .. } | Phase::InCall
+            ) {
+                self.ctl.with_value(|c| c.reset());
+                self.phase.set(Phase::Disconnected);
+            }
+        };
+        match Socket::open(on_message, on_closed) {
+            Ok(s) => {
+                s.send(&ClientMsg::Knock {
+                    hash: self.hash.get_value(),
+                });
+                ctl.attach(s.clone());
+                self.socket.set_value(Some(s));
+            }
+            Err(_) => self.phase.set(Phase::Disconnected),
+        }
+    }
+
+    fn on_message(self, msg: ServerMsg) {
+        let ctl = self.ctl.get_value();
+        match &msg {
+            ServerMsg::Waiting { host_present, .. } => {
+                self.phase.set(Phase::Waiting {
+                    host_present: *host_present,
+                });
+                if let Some(meeting) = self.meeting() {
+                    host::bridge().post(&EmbedMessage::Waiting {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                    });
+                }
+            }
+            ServerMsg::HostPresence { present } => {
+                if matches!(self.phase.get_untracked(), Phase::Waiting { .. }) {
+                    self.phase.set(Phase::Waiting {
+                        host_present: *present,
+                    });
+                }
+            }
+            ServerMsg::Joined { .. } => {
+                ctl.handle(&msg);
+                self.phase.set(Phase::InCall);
+                if let Some(meeting) = self.meeting() {
+                    host::bridge().post(&EmbedMessage::Joined {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                    });
+                }
+            }
+            ServerMsg::RoomLobby { waiting } => self.waiting.set(waiting.clone()),
+            ServerMsg::Replaced => {
+                ctl.reset();
+                self.phase.set(Phase::Replaced);
+            }
+            ServerMsg::Error { error } => match error.code {
+                ErrorCode::RoomFull
+                | ErrorCode::Expired
+                | ErrorCode::NotFound
+                | ErrorCode::TooEarly
+                    if !matches!(self.phase.get_untracked(), Phase::InCall) =>
+                {
+                    self.fail(error.clone())
+                }
+                _ => ctl.notice.set(Some(error.message.clone())),
+            },
+            _ => {
+                ctl.handle(&msg);
+            }
+        }
+    }
+
+    /// Check the link, start the camera, then knock (once the room is open).
+    async fn start(self) {
+        let details = match join_details(self.hash.get_value()).await {
+            Ok(d) => d,
+            Err(e) => return self.fail(e),
+        };
+        let opens = details.meeting.opens_at.timestamp_millis();
+        let is_host = details.role == Role::Host;
+        self.info.set(Some(details));
+        host::bridge().post(&EmbedMessage::Ready {
+            version: EMBED_PROTOCOL_VERSION,
+            view: "call".into(),
+        });
+        self.phase.set(Phase::Devices);
+        match media::open_camera_and_microphone().await {
+            Ok(stream) => self.ctl.with_value(|c| c.set_local(Some(stream))),
+            Err(p) => self.problem.set(Some(p)),
+        }
+        let wait = opens - dom::now_ms();
+        if wait > 0 && !is_host {
+            self.phase.set(Phase::TooEarly);
+            dom::sleep(wait.min(i32::MAX as i64 - 1000) as i32 + 500).await;
+        }
+        self.knock();
+    }
+
+    fn status(&self) -> String {
+        let host_name = self.info.with(|i| {
+            i.as_ref()
+                .map(|i| i.meeting.host_name.clone())
+                .unwrap_or_default()
+        });
+        match self.phase.get() {
+            Phase::Loading => "Checking your link…".to_string(),
+            Phase::Devices => "Starting your camera and microphone…".to_string(),
+            Phase::TooEarly => self.info.with(|i| {
+                i.as_ref()
+                    .map(|i| {
+                        let zone = dom::visitor_time_zone();
+                        format!(
+                            "The waiting room opens at {}. This page lets you in by itself then; keep it open.",
+                            dom::time_label(i.meeting.opens_at.timestamp_millis(), &zone)
+                        )
+                    })
+                    .unwrap_or_default()
+            }),
+            Phase::Waiting { host_present: true } => {
+                format!("You are in the waiting room. {host_name} knows you are here and will let you in shortly.")
+            }
+            Phase::Waiting { host_present: false } => {
+                format!("You are in the waiting room. {host_name} will be told you are here as soon as they arrive.")
+            }
+            Phase::Left => "You left the call.".to_string(),
+            Phase::Replaced => {
+                "You opened this link in another window or device; this window has left the meeting.".to_string()
+            }
+            Phase::Disconnected => "The connection to the server was lost.".to_string(),
+            Phase::InCall | Phase::Failed(_) => String::new(),
+        }
+    }
+}
+
+/// The page behind a personal link.
+#[component]
+pub fn JoinPage(hash: String) -> impl IntoView {
+    let ctl = CallCtl::new();
+    let page = Page {
+        ctl: StoredValue::new_local(ctl.clone()),
+        socket: StoredValue::new_local(None),
+        hash: StoredValue::new(hash),
+        phase: RwSignal::new(Phase::Loading),
+        info: RwSignal::new(None),
+        problem: RwSignal::new(None),
+        waiting: RwSignal::new(Vec::new()),
+    };
+    spawn_local(page.start());
+
+    let phase = page.phase;
+    let info = page.info;
+    let data_status = move || match phase.get() {
+        Phase::Waiting { .. } => "waiting",
+        Phase::InCall => "in-call",
+        Phase::Failed(_) => "failed",
+        Phase::TooEarly => "too-early",
+        _ => "other",
+    };
+    let can_rejoin = move || {
+        matches!(
+            phase.get(),
+            Phase::Left | Phase::Replaced | Phase::Disconnected
+        )
+    };
+    let on_leave: Rc<dyn Fn()> = Rc::new(move || {
+        phase.set(Phase::Left);
+        if let Some(meeting) = page.meeting() {
+            host::bridge().post(&EmbedMessage::Left {
+                version: EMBED_PROTOCOL_VERSION,
+                meeting,
+            });
+        }
+    });
+    let on_leave = StoredValue::new_local(on_leave);
+    let local = ctl.local_stream;
+    let in_call = ctl.in_call;
+
+    view! {
+        <main class="consult join" data-status=data_status>
+            {move || match phase.get() {
+                Phase::Failed(e) => Some(view! {
+                    <section class="failed">
+                        <h1>{failure_title(&e)}</h1>
+                        <p role="alert">{e.message.clone()}</p>
+                    </section>
+                }),
+                _ => None,
+            }}
+            {move || (info.with(|i| i.is_some()) && !matches!(phase.get(), Phase::Failed(_))).then(|| view! {
+                <header class="meeting">
+                    <h1>{info.with(|i| i.as_ref().map(|i| i.meeting.subject.clone()))}</h1>
+                    <p>{info.with(|i| i.as_ref().map(|i| {
+                        let zone = dom::visitor_time_zone();
+                        let ms = i.meeting.starts_at.timestamp_millis();
+                        format!("With {} · {} at {} ({zone})", i.meeting.host_name, dom::day_label(ms, &zone), dom::time_label(ms, &zone))
+                    }))}</p>
+                </header>
+            })}
+            {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
+                <section class="waiting-room" aria-label="Waiting room">
+                    <SelfView stream=local/>
+                    {move || page.problem.get().map(|p| view! {
+                        <div class="media-problem" role="alert">
+                            <h2>{p.title()}</h2>
+                            <p>{p.guidance()}</p>
+                        </div>
+                    })}
+                    <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
+                    {move || can_rejoin().then(|| view! {
+                        <button type="button" class="primary" on:click=move |_| page.knock()>"Join again"</button>
+                    })}
+                </section>
+            })}
+            {move || in_call.get().then(|| view! {
+                {move || {
+                    let waiting = page.waiting.get();
+                    (!waiting.is_empty()).then(|| view! {
+                        <section class="room-lobby" aria-label="Waiting to join">
+                            <ul>
+                                {waiting.into_iter().map(|p| {
+                                    let peer = p.id.clone();
+                                    view! {
+                                        <li>
+                                            <span>{p.name.clone()} " is waiting"</span>
+                                            <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
+                                                on:click=move |_| page.ctl.with_value(|c| c.send(&ClientMsg::Admit { peer: peer.clone() }))>
+                                                "Admit"
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })
+                }}
+                <CallStage ctl=page.ctl.get_value() on_leave=on_leave.get_value()/>
+            })}
+        </main>
+    }
+}

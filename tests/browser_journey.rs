@@ -1,0 +1,258 @@
+//! The whole journey in real browsers: script tag on a foreign page → booking → join link →
+//! waiting room → admitted from the console → two-way video; and the waiting room enforced
+//! by the server (nothing reaches a participant who was not admitted).
+//!
+//! Needs Debian's chromium and chromium-driver and the widget built into dist/ (scripts/test.sh
+//! does both).
+
+mod support;
+
+use fantoccini::Locator;
+use serde_json::Value;
+use std::time::Duration;
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+fn dist_is_built() {
+    let index = consult::server::config::default_dist_dir().join("index.html");
+    assert!(
+        index.exists(),
+        "the widget is not built ({}): run `trunk build --release` first",
+        index.display()
+    );
+}
+
+/// Book through the embed on the host page; returns the join link.
+async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) -> String {
+    customer
+        .client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    customer
+        .wait_js("the embed iframe", 30, "const el = document.querySelector('consult-booking'); return !!(el && el.shadowRoot && el.shadowRoot.querySelector('iframe'))")
+        .await;
+    let allow = customer
+        .js("return document.querySelector('consult-booking').shadowRoot.querySelector('iframe').getAttribute('allow')")
+        .await;
+    assert_eq!(
+        allow,
+        "camera; microphone; display-capture; autoplay; fullscreen"
+    );
+    let element = customer.find("consult-booking").await;
+    let frame = element
+        .shadow_root()
+        .await
+        .unwrap()
+        .find(Locator::Css("iframe"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.expect("enter the embed iframe");
+    customer.find("label.slot").await.click().await.unwrap();
+    customer.find("#name").await.send_keys(name).await.unwrap();
+    customer
+        .find("#email")
+        .await
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    customer
+        .find("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let link = customer.find("[data-join-link]").await;
+    let href = link.attr("href").await.unwrap().expect("join link href");
+    customer.client.enter_parent_frame().await.unwrap();
+    // The host page heard about it (the recorder listens on the host page's window from the
+    // start, as an integrator's listener would), without the join hash.
+    let events = customer
+        .wait_js("consult:booked on the host page", 10, "const ev = window.__consultTest.events; return ev.some(e => e.type === 'consult:booked') && ev")
+        .await;
+    let booked = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "consult:booked")
+        .unwrap();
+    assert_eq!(booked["version"], 1);
+    assert!(booked["meeting"].as_str().is_some_and(|m| m.len() == 24));
+    let hash = href.rsplit('/').next().unwrap();
+    assert!(
+        !events.to_string().contains(hash),
+        "a join hash leaked into host page events"
+    );
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["type"] == "consult:ready"));
+    href
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn book_wait_admit_and_talk() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let customer = driver.session().await;
+    let agent = driver.session().await;
+
+    let join = book_on_host_page(&customer, &server, "Ada Lovelace").await;
+    assert!(join.starts_with(&format!("{}/join/", server.url)), "{join}");
+
+    // The customer opens their link: camera preview and the waiting message.
+    customer.client.goto(&join).await.unwrap();
+    customer.find("main[data-status=waiting]").await;
+    customer
+        .wait_js("the camera preview", 20, "const v = document.querySelector('[data-self-video]'); return v && v.srcObject && v.srcObject.getVideoTracks().length > 0")
+        .await;
+    let status = customer.find(".status").await.text().await.unwrap();
+    assert!(status.contains("waiting room"), "{status}");
+
+    // The agent logs in; the console shows the customer waiting, pushed live.
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    let admit = agent
+        .find("[data-action=admit][aria-label='Admit Ada Lovelace']")
+        .await;
+    assert!(agent
+        .signaling_received()
+        .await
+        .iter()
+        .any(|m| m["type"] == "lobby"));
+    admit.click().await.unwrap();
+
+    // Both sides decode the other's video, and keep receiving it.
+    agent.assert_receiving_video("agent").await;
+    customer.assert_receiving_video("customer").await;
+    customer.find("main[data-status=in-call]").await;
+    assert_eq!(
+        customer
+            .js("return document.querySelectorAll('[data-remote-video]').length")
+            .await,
+        1
+    );
+
+    // Leave ends the call cleanly for that side; the other side is told.
+    customer
+        .client
+        .find(Locator::Css("button.leave"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    customer
+        .wait_js(
+            "the left message",
+            10,
+            "return document.querySelector('.status')?.textContent.includes('You left the call')",
+        )
+        .await;
+    assert_eq!(
+        customer
+            .js("return window.__consultTest.pcs.every(pc => pc.connectionState === 'closed')")
+            .await,
+        true
+    );
+    agent
+        .wait_js(
+            "the remote tile to go",
+            10,
+            "return document.querySelectorAll('[data-remote-video]').length === 0",
+        )
+        .await;
+
+    customer.close().await;
+    agent.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_who_is_not_admitted_never_receives_an_offer() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let booked = server.book("Grace Hopper").await;
+    let driver = Driver::start();
+    let customer = driver.session().await;
+    let agent = driver.session().await;
+
+    customer.client.goto(&booked.join_url).await.unwrap();
+    customer.find("main[data-status=waiting]").await;
+
+    // The agent enters the room with camera on, but does not admit.
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    let waiting = agent.find("[data-waiting]").await;
+    let peer = waiting.attr("data-waiting").await.unwrap().unwrap();
+    agent
+        .find("button[aria-label^='Open the room']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    agent.find("section.call").await;
+    // And then tries to force an offer on the waiting customer over its own connection.
+    let answer = agent
+        .js(&format!(
+            "return new Promise((resolve) => {{
+               const ws = new WebSocket(location.origin.replace('http', 'ws') + '/signal');
+               const seen = [];
+               ws.onopen = () => ws.send(JSON.stringify({{type: 'host', meeting: '{meeting}'}}));
+               ws.onmessage = (e) => {{
+                 const m = JSON.parse(e.data); seen.push(m);
+                 if (m.type === 'joined') ws.send(JSON.stringify({{type: 'signal', to: '{peer}',
+                   signal: {{kind: 'description', sdp_type: 'offer', sdp: 'v=0\\r\\n'}}}}));
+                 if (m.type === 'error') {{ ws.close(); resolve(seen); }}
+               }};
+               setTimeout(() => resolve(seen), 5000);
+             }})",
+            meeting = booked.meeting
+        ))
+        .await;
+    let refused = answer
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == "error")
+        .cloned();
+    assert_eq!(
+        refused.map(|m| m["error"]["status"].clone()),
+        Some(Value::from(404)),
+        "{answer}"
+    );
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = customer.signaling_received().await;
+    assert!(
+        received.iter().any(|m| m["type"] == "waiting"),
+        "{received:?}"
+    );
+    assert!(
+        !received
+            .iter()
+            .any(|m| m["type"] == "signal" || m["type"] == "joined"),
+        "a waiting customer got: {received:?}"
+    );
+    assert_eq!(
+        customer.js("return window.__consultTest.pcs.length").await,
+        0
+    );
+
+    // Control: once admitted, offers do arrive (so the recorder would have seen one).
+    agent
+        .find("[data-action=admit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    customer
+        .wait_js(
+            "an offer after admission",
+            20,
+            "return window.__consultTest.ws.flat().some(m => JSON.parse(m).type === 'signal')",
+        )
+        .await;
+    let _ = peer;
+    customer.close().await;
+    agent.close().await;
+}

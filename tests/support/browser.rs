@@ -1,0 +1,291 @@
+//! Real Chromium with fake camera and microphone, driven through chromedriver.
+//!
+//! Each [`Driver`] runs chromedriver in a process group of its own; dropping it kills the
+//! whole group, Chromium included, so a failing test leaves nothing running.
+//!
+//! Pages get a small recorder injected before any of their scripts (CDP
+//! `Page.addScriptToEvaluateOnNewDocument`): it keeps every `RTCPeerConnection` and every
+//! WebSocket message the page creates or receives, so tests read raw `getStats()` and the
+//! signaling a page saw, without any test hooks in the product.
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// The recorder injected into every page and frame.
+pub const RECORDER: &str = r#"
+(() => {
+  if (window.__consultTest) return;
+  const rec = { pcs: [], ws: [], events: [] };
+  Object.defineProperty(window, '__consultTest', { value: rec });
+  for (const t of ['ready', 'booked', 'waiting', 'joined', 'left', 'error'])
+    window.addEventListener('consult:' + t, (e) => rec.events.push(e.detail), true);
+  const PC = window.RTCPeerConnection;
+  if (PC) window.RTCPeerConnection = class extends PC {
+    constructor(...args) { super(...args); rec.pcs.push(this); }
+  };
+  const WS = window.WebSocket;
+  window.WebSocket = class extends WS {
+    constructor(...args) {
+      super(...args);
+      const log = [];
+      rec.ws.push(log);
+      this.addEventListener('message', (e) => log.push(String(e.data)));
+    }
+  };
+})();
+"#;
+
+/// A chromedriver process (and the browsers it starts).
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Start chromedriver on a free loopback port.
+    pub fn start() -> Driver {
+        use std::os::unix::process::CommandExt;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect(
+                "chromedriver runs (Debian package chromium-driver; scripts/test.sh installs it)",
+            );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+
+    /// A new browser session with a fresh profile, fake media and the recorder.
+    pub async fn session(&self) -> Browser {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium(),
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                    "--use-fake-device-for-media-stream",
+                    "--use-fake-ui-for-media-stream",
+                    "--allow-loopback-in-peer-connection",
+                    "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session");
+        let browser = Browser {
+            client,
+            _profile: profile,
+        };
+        browser.cdp("Page.enable", json!({})).await;
+        browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": RECORDER }),
+            )
+            .await;
+        browser
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Kill chromedriver's whole process group: the Chromium processes it started too.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+/// One browser session.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    _profile: TempDir,
+}
+
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+impl Browser {
+    /// Run a Chrome DevTools Protocol command in this session.
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// Run JavaScript (a returned promise is awaited) and return its result.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Wait until `script` returns something truthy; panics with `what` after `secs`.
+    pub async fn wait_js(&self, what: &str, secs: u64, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.js(script).await;
+            if !(v.is_null() || v == json!(false) || v == json!(0) || v == json!("")) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs} s waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Wait for an element, up to 30 s.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Inbound video statistics of every open peer connection of this page:
+    /// `[{framesDecoded, bytesReceived}]`, straight from `getStats()`.
+    pub async fn inbound_video(&self) -> Vec<(u64, u64)> {
+        let v = self
+            .js("return (async () => {
+                   const out = [];
+                   for (const pc of window.__consultTest.pcs) {
+                     if (pc.connectionState === 'closed') continue;
+                     (await pc.getStats()).forEach((s) => {
+                       if (s.type === 'inbound-rtp' && s.kind === 'video')
+                         out.push([s.framesDecoded || 0, s.bytesReceived || 0]);
+                     });
+                   }
+                   return out;
+                 })()")
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| (p[0].as_u64().unwrap_or(0), p[1].as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Wait until this page decodes remote video and keeps receiving it.
+    pub async fn assert_receiving_video(&self, who: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let first = loop {
+            let stats = self.inbound_video().await;
+            if let Some(&(frames, bytes)) = stats.iter().find(|(f, _)| *f > 0) {
+                break (frames, bytes);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{who}: no decoded remote video frame within 30 s: {stats:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let later = self.inbound_video().await;
+        let (frames, bytes) = later
+            .iter()
+            .copied()
+            .max_by_key(|(_, b)| *b)
+            .unwrap_or_default();
+        assert!(
+            bytes > first.1,
+            "{who}: bytesReceived stopped rising ({} -> {bytes})",
+            first.1
+        );
+        assert!(
+            frames > first.0,
+            "{who}: framesDecoded stopped rising ({} -> {frames})",
+            first.0
+        );
+    }
+
+    /// All signaling messages this page has received, parsed.
+    pub async fn signaling_received(&self) -> Vec<Value> {
+        let v = self.js("return window.__consultTest.ws.flat()").await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().and_then(|s| serde_json::from_str(s).ok()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// End the session.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

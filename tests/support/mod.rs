@@ -1,0 +1,91 @@
+//! Shared test support: a real server on port 0 with a temporary SQLite file and the demo
+//! host page, and real Chromium sessions driven through chromedriver.
+#![allow(dead_code)]
+
+pub mod browser;
+
+use consult::model::booking::{Booked, BookingRequest};
+use consult::model::{SiteId, UserId};
+use consult::server::{demo, AppState, Application, Config};
+use std::net::SocketAddr;
+use tempfile::TempDir;
+
+/// A running Consult server plus a demo host page on another origin.
+pub struct TestServer {
+    /// The Consult server, `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The host page server (a different origin).
+    pub host_url: String,
+    /// Shared state, to seed data and mint links.
+    pub state: AppState,
+    /// The demo site.
+    pub site: SiteId,
+    /// The demo agent.
+    pub agent: UserId,
+    data: TempDir,
+}
+
+impl TestServer {
+    /// Start both servers on free loopback ports.
+    pub async fn start() -> TestServer {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::new(data.path());
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let app = Application::build(config).await.expect("server builds");
+        let url = app.url();
+        let state = app.state();
+        let host = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind host page");
+        let host_url = format!("http://{}", host.local_addr().unwrap());
+        let demo = demo::ensure(&state.store, std::slice::from_ref(&host_url))
+            .await
+            .expect("demo data");
+        let host_router = demo::host_router(&url, &demo.site);
+        tokio::spawn(async move { axum::serve(host, host_router).await });
+        tokio::spawn(app.run_until_stopped());
+        TestServer {
+            url,
+            host_url,
+            state,
+            site: demo.site,
+            agent: demo.agent,
+            data,
+        }
+    }
+
+    /// The SQLite file's folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    /// A fresh single-use console login link for the demo agent.
+    pub async fn login_url(&self) -> String {
+        let token = self
+            .state
+            .store
+            .create_login_link(&self.agent, chrono::Duration::minutes(10))
+            .await
+            .expect("login link");
+        format!("{}/login/{token}", self.url)
+    }
+
+    /// Book the first free slot for `name` through the booking service.
+    pub async fn book(&self, name: &str) -> Booked {
+        let slots =
+            consult::server::booking::slots(&self.state, self.site.as_str(), &self.host_url, None)
+                .await
+                .expect("slots");
+        let request = BookingRequest {
+            site: self.site.clone(),
+            host_origin: self.host_url.clone(),
+            starts_at: slots.slots[0].starts_at,
+            name: name.into(),
+            email: "guest@example.com".into(),
+            phone: String::new(),
+        };
+        consult::server::booking::book(&self.state, request, None)
+            .await
+            .expect("booking")
+    }
+}
