@@ -19,8 +19,12 @@ use tempfile::TempDir;
 pub const RECORDER: &str = r#"
 (() => {
   if (window.__consultTest) return;
-  const rec = { pcs: [], ws: [], events: [] };
+  const rec = { pcs: [], ws: [], events: [], logs: [] };
   Object.defineProperty(window, '__consultTest', { value: rec });
+  for (const level of ['warn', 'error']) {
+    const original = console[level].bind(console);
+    console[level] = (...args) => { rec.logs.push(level + ': ' + args.map(String).join(' ')); original(...args); };
+  }
   for (const t of ['ready', 'booked', 'waiting', 'joined', 'left', 'error'])
     window.addEventListener('consult:' + t, (e) => rec.events.push(e.detail), true);
   const PC = window.RTCPeerConnection;
@@ -282,6 +286,44 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// What the page logged with console.warn / console.error.
+    pub async fn logs(&self) -> Vec<String> {
+        let v = self.js("return window.__consultTest.logs").await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A summary of the page's calls and signaling, for failure messages.
+    pub async fn diagnose(&self) -> String {
+        let pcs = self
+            .js("return window.__consultTest.pcs.map(p => p.connectionState + '/' + p.signalingState + '/' + p.iceConnectionState).join(', ')")
+            .await;
+        let msgs: Vec<String> = self
+            .signaling_received()
+            .await
+            .iter()
+            .map(|m| match (m.get("error"), m.get("signal")) {
+                (Some(e), _) => format!("error({})", e["message"]),
+                (_, Some(s)) => match s["kind"].as_str() {
+                    Some("description") => format!("sdp:{}", s["sdp_type"].as_str().unwrap_or("?")),
+                    _ => "ice".to_string(),
+                },
+                _ => m["type"].as_str().unwrap_or("?").to_string(),
+            })
+            .collect();
+        format!(
+            "url {}; peer connections [{pcs}]; inbound video {:?}; signaling {msgs:?}; logs {:?}",
+            self.js("return location.href").await,
+            self.inbound_video().await,
+            self.logs().await
+        )
     }
 
     /// End the session.

@@ -101,11 +101,13 @@ impl CallCtl {
                 *self.me.borrow_mut() = Some(me.clone());
                 *self.ice.borrow_mut() = ice_servers.clone();
                 self.in_call.set(true);
+                // We are the newcomer: we offer to everyone already in the call.
                 for p in peers {
-                    self.connect(p);
+                    self.connect(p, true);
                 }
             }
-            ServerMsg::PeerJoined { peer } => self.connect(peer),
+            // They are the newcomer: they offer, we answer.
+            ServerMsg::PeerJoined { peer } => self.connect(peer, false),
             ServerMsg::PeerLeft { peer } => {
                 let name = self
                     .tiles
@@ -125,7 +127,7 @@ impl CallCtl {
         true
     }
 
-    fn connect(self: &Rc<Self>, peer: &PeerInfo) {
+    fn connect(self: &Rc<Self>, peer: &PeerInfo, offer_first: bool) {
         let Some(me) = self.me.borrow().clone() else {
             return;
         };
@@ -154,7 +156,13 @@ impl CallCtl {
         // Both ends compare the same two ids, so exactly one of them is polite.
         let polite = me < peer.id;
         let local = self.local.borrow().clone();
-        match PeerLink::new(polite, &self.ice.borrow(), local.as_ref(), report) {
+        match PeerLink::new(
+            polite,
+            offer_first,
+            &self.ice.borrow(),
+            local.as_ref(),
+            report,
+        ) {
             Ok(link) => {
                 self.links.borrow_mut().insert(peer.id.clone(), link);
                 self.tiles.update(|t| {

@@ -5,6 +5,13 @@
 //!
 //! Signals for one peer are handled strictly in order by a single task, so an ICE candidate is
 //! never applied before the description it belongs to.
+//!
+//! The first negotiation is not left to chance: the peer that joins offers, and a peer already
+//! in the room attaches its media only when that offer arrives, just before applying it (JSEP
+//! then pairs its tracks with the offer's media sections, so the answer carries them). Both
+//! offering at once would always collide, and Chromium 156 sometimes gathers no ICE candidates
+//! on the polite side after such a collision's implicit rollback, leaving the call silent.
+//! Later renegotiations go through the same collision handling as before.
 
 use crate::model::signal::{IceServer, SdpType, Signal};
 use crate::widget::dom::JsHandler;
@@ -41,16 +48,20 @@ pub struct PeerLink {
 struct Negotiation {
     pc: RtcPeerConnection,
     polite: bool,
+    /// Media to attach when the first offer arrives (for the peer that did not offer first).
+    pending_local: std::cell::RefCell<Option<MediaStream>>,
     making_offer: Cell<bool>,
     ignore_offer: Cell<bool>,
     report: Rc<dyn Fn(PeerEvent)>,
 }
 
 impl PeerLink {
-    /// Open a connection, add the local media (or receive-only slots if there is none) and
-    /// start negotiating.
+    /// Open a connection. With `offer_first` (we just joined) add the local media, or
+    /// receive-only slots if there is none, which starts negotiating; otherwise wait for the
+    /// other peer's offer and attach the local media then.
     pub fn new(
         polite: bool,
+        offer_first: bool,
         ice_servers: &[IceServer],
         local: Option<&MediaStream>,
         report: Rc<dyn Fn(PeerEvent)>,
@@ -74,6 +85,7 @@ impl PeerLink {
         let neg = Rc::new(Negotiation {
             pc: pc.clone(),
             polite,
+            pending_local: std::cell::RefCell::new(if offer_first { None } else { local.cloned() }),
             making_offer: Cell::new(false),
             ignore_offer: Cell::new(false),
             report: report.clone(),
@@ -135,26 +147,16 @@ impl PeerLink {
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
         handlers.push(on_state);
 
-        // Send what we have; ask to receive what we lack, so a peer without a camera still
-        // sees the other side.
-        let mut has_audio = false;
-        let mut has_video = false;
-        if let Some(stream) = local {
-            for track in stream.get_tracks().iter() {
-                let track: MediaStreamTrack = track.unchecked_into();
-                match track.kind().as_str() {
-                    "audio" => has_audio = true,
-                    "video" => has_video = true,
-                    _ => {}
+        if offer_first {
+            // Send what we have; ask to receive what we lack, so a peer without a camera
+            // still sees the other side. Adding them fires `negotiationneeded`.
+            let (has_audio, has_video) = add_tracks(&pc, local);
+            for (kind, has) in [("audio", has_audio), ("video", has_video)] {
+                if !has {
+                    let init = RtcRtpTransceiverInit::new();
+                    init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+                    pc.add_transceiver_with_str_and_init(kind, &init);
                 }
-                pc.add_track_0(&track, stream);
-            }
-        }
-        for (kind, has) in [("audio", has_audio), ("video", has_video)] {
-            if !has {
-                let init = RtcRtpTransceiverInit::new();
-                init.set_direction(RtcRtpTransceiverDirection::Recvonly);
-                pc.add_transceiver_with_str_and_init(kind, &init);
             }
         }
 
@@ -226,6 +228,13 @@ impl Negotiation {
                 if self.ignore_offer.get() {
                     return;
                 }
+                if is_offer {
+                    // Our media, held back until the other side's first offer.
+                    let pending = self.pending_local.borrow_mut().take();
+                    if let Some(stream) = pending {
+                        add_tracks(&self.pc, Some(&stream));
+                    }
+                }
                 let init = RtcSessionDescriptionInit::new(to_rtc(sdp_type));
                 init.set_sdp(&sdp);
                 // For the polite side, applying a colliding offer rolls our own back implicitly.
@@ -261,6 +270,23 @@ impl Negotiation {
             }
         }
     }
+}
+
+/// Add every track of `local`; returns whether it had audio and video.
+fn add_tracks(pc: &RtcPeerConnection, local: Option<&MediaStream>) -> (bool, bool) {
+    let (mut audio, mut video) = (false, false);
+    if let Some(stream) = local {
+        for track in stream.get_tracks().iter() {
+            let track: MediaStreamTrack = track.unchecked_into();
+            match track.kind().as_str() {
+                "audio" => audio = true,
+                "video" => video = true,
+                _ => {}
+            }
+            pc.add_track_0(&track, stream);
+        }
+    }
+    (audio, video)
 }
 
 /// `setLocalDescription()` without arguments (creates the right offer or answer itself;

@@ -1,0 +1,340 @@
+//! Journey benchmark: bytes over the wire and call set-up time, each beside a peer measured in
+//! the same run. Writes bench/results.md and the README's benchmark section.
+//!
+//! `cargo bench --features ssr --bench journey` (scripts/bench.sh builds the widget first).
+//! Needs chromium + chromedriver, and npm for the peer packages.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use consult::model::booking::BookingRequest;
+use std::io::Write;
+use std::time::Duration;
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+const RUNS: usize = 10;
+
+/// Peer loaders and SDKs, pinned so runs compare like with like.
+const PEERS: &[(&str, &str, &str)] = &[
+    (
+        "Whereby embed element",
+        "@whereby.com/browser-sdk@3.30.3",
+        "package/dist/cdn/v3-embed.js",
+    ),
+    (
+        "Cal.com embed",
+        "@calcom/embed-core@1.5.3",
+        "package/dist/embed/embed.js",
+    ),
+    (
+        "Daily call object",
+        "@daily-co/daily-js@0.92.2",
+        "package/dist/daily.js",
+    ),
+];
+
+fn brotli(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).unwrap();
+    }
+    out.len()
+}
+
+/// Bytes a browser downloads for `path` with `accept-encoding: br`.
+async fn wire_bytes(client: &reqwest::Client, url: &str) -> (usize, String) {
+    let res = client
+        .get(url)
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{url}: {}", res.status());
+    let encoding = res
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (res.bytes().await.unwrap().len(), encoding)
+}
+
+async fn sizes(server: &TestServer) -> String {
+    // reqwest without automatic decompression: we count what crosses the wire.
+    let client = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let (embed, enc) = wire_bytes(&client, &format!("{}/embed.js", server.url)).await;
+    assert_eq!(enc, "br");
+    let index_url = format!("{}/embed/booking?site={}", server.url, server.site);
+    let (index, _) = wire_bytes(&client, &index_url).await;
+    let html = client
+        .get(&index_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut widget = index;
+    let mut parts = vec![format!("index.html {index}")];
+    for asset in html
+        .split(['"', '\'', ' ', '>', '='])
+        .filter(|s| s.starts_with("/consult-"))
+    {
+        let asset = asset.trim_end_matches(['>', ';', ')']);
+        if parts.iter().any(|p| p.starts_with(asset)) {
+            continue;
+        }
+        let (n, _) = wire_bytes(&client, &format!("{}{asset}", server.url)).await;
+        widget += n;
+        parts.push(format!("{asset} {n}"));
+    }
+    let mut out = String::new();
+    out += "### Bytes over the wire (brotli)\n\n";
+    out += "| what | bytes |\n|---|---:|\n";
+    out += &format!("| Consult `embed.js` (the loader in the host page) | {embed} |\n");
+    out += &format!("| Consult widget in the iframe: html + css + js + wasm | {widget} |\n");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, package, file) in PEERS {
+        let packed = std::process::Command::new("npm")
+            .args(["pack", "--silent", package])
+            .current_dir(dir.path())
+            .output();
+        let row = match packed {
+            Ok(o) if o.status.success() => {
+                let tgz = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                let untar = std::process::Command::new("tar")
+                    .args(["xzf", &tgz, file])
+                    .current_dir(dir.path())
+                    .status()
+                    .unwrap();
+                assert!(untar.success(), "{package}: {file} not in the package");
+                let bytes = std::fs::read(dir.path().join(file)).unwrap();
+                format!(
+                    "| peer: {name} (`{package}`, `{}`), brotli 11 | {} |\n",
+                    file.trim_start_matches("package/"),
+                    brotli(&bytes)
+                )
+            }
+            _ => format!("| peer: {name} (`{package}`) | not measured: npm unavailable |\n"),
+        };
+        out += &row;
+    }
+    out += &format!("\nWidget parts: {}.\n", parts.join(", "));
+    out
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    // Nearest rank.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+fn summary(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (percentile(&v, 50.0), percentile(&v, 95.0))
+}
+
+/// Poll this page's inbound video until a frame is decoded; returns `Date.now()` then.
+const FIRST_FRAME: &str = "return (async () => {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    for (const pc of window.__consultTest.pcs) {
+      if (pc.connectionState === 'closed') continue;
+      let decoded = 0;
+      (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded += s.framesDecoded || 0; });
+      if (decoded > 0) return Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return null;
+})()";
+
+/// One page, two RTCPeerConnections, offer/answer and candidates handed over in-page: the
+/// floor any signaling server adds to. Returns ms from createOffer to the first decoded frame.
+const FLOOR: &str = "return (async () => {
+  const stream = window.__floorStream || (window.__floorStream = await navigator.mediaDevices.getUserMedia({video: true, audio: true}));
+  const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const t0 = Date.now();
+  stream.getTracks().forEach((t) => a.addTrack(t, stream));
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  while (Date.now() - t0 < 30000) {
+    let decoded = 0;
+    (await b.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded += s.framesDecoded || 0; });
+    if (decoded > 0) { const ms = Date.now() - t0; a.close(); b.close(); return ms; }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return null;
+})()";
+
+async fn call_setup(
+    server: &TestServer,
+    customer: &Browser,
+    agent: &Browser,
+) -> (Vec<f64>, Vec<f64>) {
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.find("main.console").await;
+    let mut agent_ms = Vec::new();
+    let mut customer_ms = Vec::new();
+    let mut previous = None;
+    for _ in 0..RUNS + 1 {
+        // A fresh meeting in the first slot each run: cancel the last one to free it.
+        if let Some(m) = previous.take() {
+            server.state.store.cancel_meeting(&m).await.unwrap();
+        }
+        let slots = consult::server::booking::slots(
+            &server.state,
+            server.site.as_str(),
+            &server.host_url,
+            None,
+        )
+        .await
+        .unwrap();
+        let booked = consult::server::booking::book(
+            &server.state,
+            BookingRequest {
+                site: server.site.clone(),
+                host_origin: server.host_url.clone(),
+                starts_at: slots.slots[0].starts_at,
+                name: "Bench Customer".into(),
+                email: "bench@example.com".into(),
+                phone: String::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        previous = Some(booked.meeting.clone());
+        agent
+            .client
+            .goto(&format!("{}/console", server.url))
+            .await
+            .unwrap();
+        customer.client.goto(&booked.join_url).await.unwrap();
+        customer.find("main[data-status=waiting]").await;
+        let admit = agent.find("[data-action=admit]").await;
+        agent
+            .js("window.__clickAt = null; document.addEventListener('click', (e) => {
+                   if (e.target.closest('[data-action=admit]')) window.__clickAt = Date.now(); }, true); return true")
+            .await;
+        let (customer_first, agent_first, _) = tokio::join!(
+            customer.js(FIRST_FRAME),
+            async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                agent.js(FIRST_FRAME).await
+            },
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                admit.click().await.unwrap();
+            }
+        );
+        let clicked = agent
+            .js("return window.__clickAt")
+            .await
+            .as_f64()
+            .expect("click time");
+        let run = agent_ms.len();
+        let (Some(agent_first), Some(customer_first)) =
+            (agent_first.as_f64(), customer_first.as_f64())
+        else {
+            panic!(
+                "run {run}: no decoded frame\nagent: {}\ncustomer: {}",
+                agent.diagnose().await,
+                customer.diagnose().await
+            );
+        };
+        let a = agent_first - clicked;
+        let c = customer_first - clicked;
+        eprintln!("run {run}: agent {a} ms, customer {c} ms");
+        agent_ms.push(a);
+        customer_ms.push(c);
+        customer
+            .client
+            .find(fantoccini::Locator::Css("button.leave"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The first run warms caches (wasm compile, codecs); it is not counted.
+    agent_ms.remove(0);
+    customer_ms.remove(0);
+    (agent_ms, customer_ms)
+}
+
+async fn floor(server: &TestServer, page: &Browser) -> Vec<f64> {
+    page.client
+        .goto(&format!("{}/healthz", server.url))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for i in 0..RUNS + 1 {
+        let ms = page
+            .js(FLOOR)
+            .await
+            .as_f64()
+            .expect("floor run decoded a frame");
+        if i > 0 {
+            out.push(ms);
+        }
+    }
+    out
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = TestServer::start().await;
+        let sizes = sizes(&server).await;
+        let driver = Driver::start();
+        let customer = driver.session().await;
+        let agent = driver.session().await;
+        let (agent_ms, customer_ms) = call_setup(&server, &customer, &agent).await;
+        let floor_ms = floor(&server, &customer).await;
+        customer.close().await;
+        agent.close().await;
+
+        let (a50, a95) = summary(agent_ms.clone());
+        let (c50, c95) = summary(customer_ms.clone());
+        let (f50, f95) = summary(floor_ms.clone());
+        let chromium = std::process::Command::new("chromium").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+        let mut md = String::new();
+        md += &format!("Measured by `cargo bench --features ssr --bench journey` on {} ({}, {} cores), {chromium}, loopback, fake 640×480 camera and microphone, no STUN/TURN.\n\n",
+            chrono::Utc::now().format("%Y-%m-%d"), std::env::consts::ARCH, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+        md += &sizes;
+        md += &format!("\n### Call set-up: agent clicks Admit → first decoded remote video frame ({RUNS} runs after one warm-up, nearest-rank percentiles)\n\n");
+        md += "| what | p50 ms | p95 ms |\n|---|---:|---:|\n";
+        md += &format!("| Consult, on the agent's side | {a50:.0} | {a95:.0} |\n");
+        md += &format!("| Consult, on the customer's side | {c50:.0} | {c95:.0} |\n");
+        md += &format!("| floor: one page, two RTCPeerConnections, createOffer → first decoded frame | {f50:.0} | {f95:.0} |\n");
+        md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; floor {floor_ms:?}.\n");
+        println!("{md}");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(root.join("bench")).unwrap();
+        std::fs::write(root.join("bench/results.md"), format!("# Journey benchmark\n\n{md}")).unwrap();
+        // Quote the results in the README, between its markers.
+        let readme_path = root.join("README.md");
+        if let Ok(readme) = std::fs::read_to_string(&readme_path) {
+            let (start, end) = ("<!-- bench:journey:start -->", "<!-- bench:journey:end -->");
+            if let (Some(i), Some(j)) = (readme.find(start), readme.find(end)) {
+                let updated = format!("{}{start}\n{md}{}", &readme[..i], &readme[j..]);
+                std::fs::write(&readme_path, updated).unwrap();
+            }
+        }
+    });
+}

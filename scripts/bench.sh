@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmarks: builds the widget, then measures and writes bench/results.md and the README's
+# benchmark section. Not part of the tests (timings are not assertions).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
+setup_build_tools
+setup_test_tools
+build_widget
+cargo bench --features ssr --bench journey

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints for both targets, then unit, HTTP, signaling and browser tests
+# against a freshly built widget. Installs what it needs first (see scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+# Outside the checkout, so a second run (or a second clone) reuses the build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
+setup_build_tools
+setup_test_tools
+
+log "cargo fmt --check"
+cargo fmt --check
+log "clippy: server (ssr) and widget (csr, wasm32)"
+cargo clippy --quiet --features ssr --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --features csr -- -D warnings
+build_widget
+log "cargo test --features ssr"
+cargo test --features ssr
+log "all tests passed"
