@@ -256,3 +256,104 @@ async fn a_participant_who_is_not_admitted_never_receives_an_offer() {
     customer.close().await;
     agent.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_call_embeds_on_a_foreign_page() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let booked = server.book("Alan Turing").await;
+    let hash = booked.join_url.rsplit('/').next().unwrap().to_string();
+    let driver = Driver::start();
+    let customer = driver.session().await;
+    let agent = driver.session().await;
+
+    // The host page holds only `<consult-call join="…">`.
+    customer
+        .client
+        .goto(&format!("{}/call?join={hash}", server.host_url))
+        .await
+        .unwrap();
+    let element = customer.find("consult-call").await;
+    let frame = element
+        .shadow_root()
+        .await
+        .unwrap()
+        .find(Locator::Css("iframe"))
+        .await
+        .unwrap();
+    assert_eq!(
+        frame.attr("allow").await.unwrap().as_deref(),
+        Some("camera; microphone; display-capture; autoplay; fullscreen")
+    );
+    frame.enter_frame().await.unwrap();
+    customer.find("main[data-status=waiting]").await;
+
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Alan Turing']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Camera and video work inside the host page's iframe.
+    customer
+        .assert_receiving_video("customer in the iframe")
+        .await;
+    agent.assert_receiving_video("agent").await;
+
+    customer.client.enter_parent_frame().await.unwrap();
+    let events = customer
+        .wait_js("consult:joined on the host page", 10, "const ev = window.__consultTest.events; return ev.some(e => e.type === 'consult:joined') && ev")
+        .await;
+    let types: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    for t in ["consult:ready", "consult:waiting", "consult:joined"] {
+        assert!(types.contains(&t), "{t} missing from {types:?}");
+    }
+    assert!(
+        !events.to_string().contains(&hash),
+        "the join hash leaked into an event"
+    );
+    customer.close().await;
+    agent.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
+    use support::browser::Media;
+    dist_is_built();
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    for (media, title) in [
+        (Media::Denied, "Camera and microphone are blocked"),
+        (Media::None, "No camera or microphone found"),
+    ] {
+        let booked = server.book("Ada").await;
+        let customer = driver.session_with(media).await;
+        customer.client.goto(&booked.join_url).await.unwrap();
+        let problem = customer
+            .find(".media-problem[role=alert]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(problem.contains(title), "{media:?}: {problem}");
+        assert!(
+            problem.contains("You can also join without"),
+            "{media:?}: {problem}"
+        );
+        // Without media the customer still waits and can be admitted to see and hear the agent.
+        customer.find("main[data-status=waiting]").await;
+        customer.close().await;
+        server
+            .state
+            .store
+            .cancel_meeting(&booked.meeting)
+            .await
+            .unwrap();
+    }
+}

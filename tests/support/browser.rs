@@ -43,6 +43,17 @@ pub const RECORDER: &str = r#"
 })();
 "#;
 
+/// Which camera and microphone a session has.
+#[derive(Clone, Copy, Debug)]
+pub enum Media {
+    /// Chromium's fake devices, access granted without asking.
+    Fake,
+    /// No devices at all.
+    None,
+    /// Fake devices, but every permission prompt is refused.
+    Denied,
+}
+
 /// A chromedriver process (and the browsers it starts).
 pub struct Driver {
     child: Child,
@@ -76,9 +87,27 @@ impl Driver {
         Driver { child, port }
     }
 
-    /// A new browser session with a fresh profile, fake media and the recorder.
+    /// A new browser session with a fresh profile, fake camera and microphone (allowed without
+    /// a prompt) and the recorder.
     pub async fn session(&self) -> Browser {
+        self.session_with(Media::Fake).await
+    }
+
+    /// A new browser session with the given media devices.
+    pub async fn session_with(&self, media: Media) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
+        let media_args: &[&str] = match media {
+            Media::Fake => &[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+            ],
+            // This machine has no camera or microphone.
+            Media::None => &["--use-fake-ui-for-media-stream"],
+            Media::Denied => &[
+                "--use-fake-device-for-media-stream",
+                "--deny-permission-prompts",
+            ],
+        };
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -94,8 +123,6 @@ impl Driver {
                     "--disable-sync",
                     "--no-first-run",
                     "--disable-quic",
-                    "--use-fake-device-for-media-stream",
-                    "--use-fake-ui-for-media-stream",
                     "--allow-loopback-in-peer-connection",
                     "--window-size=1200,900",
                     format!("--user-data-dir={}", profile.path().display()),
@@ -104,6 +131,9 @@ impl Driver {
         );
         // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(media_args.iter().map(|a| json!(a)));
+        }
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
