@@ -124,6 +124,8 @@ async fn sizes(server: &TestServer) -> String {
         };
         out += &row;
     }
+    out += "\nWhat a host page itself loads is `embed.js` for Consult and the peers' loader files above \
+            (Daily's is its whole call SDK); Consult's widget loads inside its iframe, on demand.\n";
     out += &format!("\nWidget parts: {}.\n", parts.join(", "));
     out
 }
