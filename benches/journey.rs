@@ -7,7 +7,6 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use consult::model::booking::BookingRequest;
 use std::io::Write;
 use std::time::Duration;
 use support::browser::{Browser, Driver};
@@ -191,30 +190,9 @@ async fn call_setup(
     for _ in 0..RUNS + 1 {
         // A fresh meeting in the first slot each run: cancel the last one to free it.
         if let Some(m) = previous.take() {
-            server.state.store.cancel_meeting(&m).await.unwrap();
+            server.cancel(&m).await;
         }
-        let slots = consult::server::booking::slots(
-            &server.state,
-            server.site.as_str(),
-            &server.host_url,
-            None,
-        )
-        .await
-        .unwrap();
-        let booked = consult::server::booking::book(
-            &server.state,
-            BookingRequest {
-                site: server.site.clone(),
-                host_origin: server.host_url.clone(),
-                starts_at: slots.slots[0].starts_at,
-                name: "Bench Customer".into(),
-                email: "bench@example.com".into(),
-                phone: String::new(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+        let booked = server.book("Bench Customer").await;
         previous = Some(booked.meeting.clone());
         agent
             .client

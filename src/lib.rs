@@ -8,6 +8,7 @@
 //!
 //! [`model`] holds every type the wire carries, shared by both sides.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod model;
 pub mod widget;

@@ -29,25 +29,7 @@ async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) 
         .goto(&format!("{}/", server.host_url))
         .await
         .unwrap();
-    customer
-        .wait_js("the embed iframe", 30, "const el = document.querySelector('consult-booking'); return !!(el && el.shadowRoot && el.shadowRoot.querySelector('iframe'))")
-        .await;
-    let allow = customer
-        .js("return document.querySelector('consult-booking').shadowRoot.querySelector('iframe').getAttribute('allow')")
-        .await;
-    assert_eq!(
-        allow,
-        "camera; microphone; display-capture; autoplay; fullscreen"
-    );
-    let element = customer.find("consult-booking").await;
-    let frame = element
-        .shadow_root()
-        .await
-        .unwrap()
-        .find(Locator::Css("iframe"))
-        .await
-        .unwrap();
-    frame.enter_frame().await.expect("enter the embed iframe");
+    customer.enter_embed("consult-booking").await;
     customer.find("label.slot").await.click().await.unwrap();
     customer.find("#name").await.send_keys(name).await.unwrap();
     customer
@@ -123,9 +105,11 @@ async fn book_wait_admit_and_talk() {
         .any(|m| m["type"] == "lobby"));
     admit.click().await.unwrap();
 
-    // Both sides decode the other's video, and keep receiving it.
+    // Both sides decode the other's video and receive their sound, and keep receiving them.
     agent.assert_receiving_video("agent").await;
     customer.assert_receiving_video("customer").await;
+    agent.assert_receiving_audio("agent").await;
+    customer.assert_receiving_audio("customer").await;
     customer.find("main[data-status=in-call]").await;
     assert_eq!(
         customer
@@ -273,19 +257,7 @@ async fn the_call_embeds_on_a_foreign_page() {
         .goto(&format!("{}/call?join={hash}", server.host_url))
         .await
         .unwrap();
-    let element = customer.find("consult-call").await;
-    let frame = element
-        .shadow_root()
-        .await
-        .unwrap()
-        .find(Locator::Css("iframe"))
-        .await
-        .unwrap();
-    assert_eq!(
-        frame.attr("allow").await.unwrap().as_deref(),
-        Some("camera; microphone; display-capture; autoplay; fullscreen")
-    );
-    frame.enter_frame().await.unwrap();
+    customer.enter_embed("consult-call").await;
     customer.find("main[data-status=waiting]").await;
 
     agent.client.goto(&server.login_url().await).await.unwrap();
@@ -349,11 +321,6 @@ async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
         // Without media the customer still waits and can be admitted to see and hear the agent.
         customer.find("main[data-status=waiting]").await;
         customer.close().await;
-        server
-            .state
-            .store
-            .cancel_meeting(&booked.meeting)
-            .await
-            .unwrap();
+        server.cancel(&booked.meeting).await;
     }
 }

@@ -289,12 +289,7 @@ async fn join_links_that_were_not_issued_or_are_dead_are_refused() {
     // Cancelled: the link is dead.
     let hash = booked.join_url.rsplit('/').next().unwrap().to_string();
     assert_eq!(details(hash.clone()).await.0, 200);
-    server
-        .state
-        .store
-        .cancel_meeting(&booked.meeting)
-        .await
-        .unwrap();
+    server.cancel(&booked.meeting).await;
     let (status, body) = details(hash).await;
     assert_eq!(
         (status.as_u16(), body["code"].as_str()),

@@ -3,7 +3,6 @@
 
 mod support;
 
-use consult::model::booking::BookingRequest;
 use consult::model::signal::{ClientMsg, SdpType, ServerMsg, Signal};
 use consult::model::{ErrorCode, MeetingId, PeerId};
 use futures::{SinkExt, StreamExt};
@@ -426,12 +425,7 @@ async fn dead_early_and_foreign_meetings_are_refused() {
     let server = TestServer::start().await;
     // Cancelled.
     let booked = server.book("Ada").await;
-    server
-        .state
-        .store
-        .cancel_meeting(&booked.meeting)
-        .await
-        .unwrap();
+    server.cancel(&booked.meeting).await;
     let mut c = Conn::open(&server, None).await;
     c.send(&ClientMsg::Knock {
         hash: hash_of(&booked.join_url),
@@ -440,26 +434,7 @@ async fn dead_early_and_foreign_meetings_are_refused() {
     assert_eq!(c.error().await.code, ErrorCode::Expired);
 
     // Too early: a slot an hour and more ahead (the room opens 15 minutes before).
-    let slots = consult::server::booking::slots(
-        &server.state,
-        server.site.as_str(),
-        &server.host_url,
-        None,
-    )
-    .await
-    .unwrap();
-    let later = &slots.slots[6];
-    let request = BookingRequest {
-        site: server.site.clone(),
-        host_origin: server.host_url.clone(),
-        starts_at: later.starts_at,
-        name: "Eve".into(),
-        email: "eve@example.com".into(),
-        phone: String::new(),
-    };
-    let early = consult::server::booking::book(&server.state, request, None)
-        .await
-        .unwrap();
+    let early = server.book_slot("Eve", 6).await;
     c.send(&ClientMsg::Knock {
         hash: hash_of(&early.join_url),
     })

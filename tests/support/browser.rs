@@ -248,21 +248,60 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Switch into the iframe of an embed element (`consult-booking`, `consult-call`) on the
+    /// host page, after checking it may use camera and microphone.
+    pub async fn enter_embed(&self, tag: &str) {
+        self.wait_js(
+            "the embed iframe",
+            30,
+            &format!(
+                "return !!document.querySelector('{tag}')?.shadowRoot?.querySelector('iframe')"
+            ),
+        )
+        .await;
+        let element = self.find(tag).await;
+        let root = element
+            .shadow_root()
+            .await
+            .expect("the element has a shadow root");
+        let frame = root
+            .find(Locator::Css("iframe"))
+            .await
+            .expect("an iframe in the shadow root");
+        assert_eq!(
+            frame.attr("allow").await.unwrap().as_deref(),
+            Some("camera; microphone; display-capture; autoplay; fullscreen"),
+            "the iframe must be allowed camera and microphone"
+        );
+        frame.enter_frame().await.expect("enter the embed iframe");
+    }
+
     /// Inbound video statistics of every open peer connection of this page:
-    /// `[{framesDecoded, bytesReceived}]`, straight from `getStats()`.
+    /// `(framesDecoded, bytesReceived)`, straight from `getStats()`.
     pub async fn inbound_video(&self) -> Vec<(u64, u64)> {
+        self.inbound("video", "framesDecoded").await
+    }
+
+    /// Inbound audio statistics: `(packetsReceived, bytesReceived)`.
+    pub async fn inbound_audio(&self) -> Vec<(u64, u64)> {
+        self.inbound("audio", "packetsReceived").await
+    }
+
+    async fn inbound(&self, kind: &str, counter: &str) -> Vec<(u64, u64)> {
         let v = self
-            .js("return (async () => {
+            .js(&format!(
+                "return (async () => {{
                    const out = [];
-                   for (const pc of window.__consultTest.pcs) {
+                   for (const pc of window.__consultTest.pcs) {{
                      if (pc.connectionState === 'closed') continue;
-                     (await pc.getStats()).forEach((s) => {
-                       if (s.type === 'inbound-rtp' && s.kind === 'video')
-                         out.push([s.framesDecoded || 0, s.bytesReceived || 0]);
-                     });
-                   }
+                     (await pc.getStats()).forEach((s) => {{
+                       if (s.type === 'inbound-rtp' && s.kind === '{kind}')
+                         out.push([s.{counter} || 0, s.bytesReceived || 0]);
+                     }});
+                   }}
                    return out;
-                 })()")
+                 }})()"
+            ))
             .await;
         v.as_array()
             .map(|a| {
@@ -273,36 +312,63 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Wait until this page decodes remote video and keeps receiving it.
-    pub async fn assert_receiving_video(&self, who: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+    /// Wait until `sample` shows a first count above zero, then check both numbers keep rising.
+    async fn assert_rising(
+        &self,
+        who: &str,
+        what: &str,
+        secs: u64,
+        stats: impl AsyncFn() -> Vec<(u64, u64)>,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         let first = loop {
-            let stats = self.inbound_video().await;
-            if let Some(&(frames, bytes)) = stats.iter().find(|(f, _)| *f > 0) {
-                break (frames, bytes);
+            let now = stats().await;
+            if let Some(&first) = now.iter().find(|(count, _)| *count > 0) {
+                break first;
             }
             assert!(
                 Instant::now() < deadline,
-                "{who}: no decoded remote video frame within 30 s: {stats:?}"
+                "{who}: no remote {what} within {secs} s: {now:?}"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let later = self.inbound_video().await;
-        let (frames, bytes) = later
-            .iter()
-            .copied()
+        let (count, bytes) = stats()
+            .await
+            .into_iter()
             .max_by_key(|(_, b)| *b)
             .unwrap_or_default();
         assert!(
             bytes > first.1,
-            "{who}: bytesReceived stopped rising ({} -> {bytes})",
+            "{who}: {what} bytesReceived stopped rising ({} -> {bytes})",
             first.1
         );
         assert!(
-            frames > first.0,
-            "{who}: framesDecoded stopped rising ({} -> {frames})",
+            count > first.0,
+            "{who}: {what} count stopped rising ({} -> {count})",
             first.0
+        );
+    }
+
+    /// Wait until this page decodes remote video and keeps receiving it.
+    pub async fn assert_receiving_video(&self, who: &str) {
+        self.assert_rising(who, "video frames", 30, || self.inbound_video())
+            .await;
+    }
+
+    /// Wait until this page receives the other side's sound and plays it: audio packets keep
+    /// arriving and the remote `<video>` element plays an audio track, not muted.
+    pub async fn assert_receiving_audio(&self, who: &str) {
+        self.assert_rising(who, "audio packets", 30, || self.inbound_audio())
+            .await;
+        let playing = self
+            .js("const v = document.querySelector('[data-remote-video]');
+                 return !!v && !v.muted && !v.paused && v.srcObject.getAudioTracks().length > 0")
+            .await;
+        assert_eq!(
+            playing,
+            json!(true),
+            "{who}: the remote video element does not play sound"
         );
     }
 

@@ -72,6 +72,11 @@ impl TestServer {
 
     /// Book the first free slot for `name` through the booking service.
     pub async fn book(&self, name: &str) -> Booked {
+        self.book_slot(name, 0).await
+    }
+
+    /// Book the `index`-th free slot for `name` (later slots' rooms open later).
+    pub async fn book_slot(&self, name: &str, index: usize) -> Booked {
         let slots =
             consult::server::booking::slots(&self.state, self.site.as_str(), &self.host_url, None)
                 .await
@@ -79,7 +84,7 @@ impl TestServer {
         let request = BookingRequest {
             site: self.site.clone(),
             host_origin: self.host_url.clone(),
-            starts_at: slots.slots[0].starts_at,
+            starts_at: slots.slots[index].starts_at,
             name: name.into(),
             email: "guest@example.com".into(),
             phone: String::new(),
@@ -87,5 +92,14 @@ impl TestServer {
         consult::server::booking::book(&self.state, request, None)
             .await
             .expect("booking")
+    }
+
+    /// Cancel a meeting (frees its slot, kills its links).
+    pub async fn cancel(&self, meeting: &consult::model::MeetingId) {
+        self.state
+            .store
+            .cancel_meeting(meeting)
+            .await
+            .expect("cancel");
     }
 }

@@ -515,6 +515,16 @@ mod tests {
         }
     }
 
+    fn enter_host(hub: &Hub, m: &MeetingRow, conn: ConnId) {
+        let agent = participant(m, "111111111111111111111111", "Agent", true);
+        hub.enter(conn, &agent, Role::Host).unwrap();
+    }
+
+    fn enter_guest(hub: &Hub, m: &MeetingRow, conn: ConnId, id: &str, name: &str) {
+        hub.enter(conn, &participant(m, id, name, false), Role::Guest)
+            .unwrap();
+    }
+
     fn drain(rx: &mut mpsc::Receiver<ServerMsg>) -> Vec<ServerMsg> {
         let mut v = Vec::new();
         while let Ok(m) = rx.try_recv() {
@@ -545,18 +555,8 @@ mod tests {
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(Some(m.agent_id.clone()));
         let (guest, mut guest_rx) = hub.connect(None);
-        hub.enter(
-            host,
-            &participant(&m, "111111111111111111111111", "Agent", true),
-            Role::Host,
-        )
-        .unwrap();
-        hub.enter(
-            guest,
-            &participant(&m, "222222222222222222222222", "Ada", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
         let host_msgs = drain(&mut host_rx);
         let guest_msgs = drain(&mut guest_rx);
         let host_peer = peer_of(&host_msgs);
@@ -608,24 +608,9 @@ mod tests {
         let (host, mut host_rx) = hub.connect(None);
         let (g1, mut g1_rx) = hub.connect(None);
         let (g2, mut g2_rx) = hub.connect(None);
-        hub.enter(
-            host,
-            &participant(&m, "111111111111111111111111", "Agent", true),
-            Role::Host,
-        )
-        .unwrap();
-        hub.enter(
-            g1,
-            &participant(&m, "222222222222222222222222", "One", false),
-            Role::Guest,
-        )
-        .unwrap();
-        hub.enter(
-            g2,
-            &participant(&m, "333333333333333333333333", "Two", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, g1, "222222222222222222222222", "One");
+        enter_guest(&hub, &m, g2, "333333333333333333333333", "Two");
         let p1 = peer_of(&drain(&mut g1_rx));
         let p2 = peer_of(&drain(&mut g2_rx));
         drain(&mut host_rx);
@@ -653,12 +638,7 @@ mod tests {
             matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
         );
         let (guest, _guest_rx) = hub.connect(None);
-        hub.enter(
-            guest,
-            &participant(&m, "222222222222222222222222", "Ada", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
         let msgs = drain(&mut console_rx);
         assert!(
             matches!(&msgs[0], ServerMsg::Lobby { entries } if entries.len() == 1 && entries[0].name == "Ada")
@@ -672,12 +652,7 @@ mod tests {
             hub.connect(Some(UserId::parse("dddddddddddddddddddddddd").unwrap()));
         hub.watch(other).unwrap();
         let (guest, _g) = hub.connect(None);
-        hub.enter(
-            guest,
-            &participant(&m, "222222222222222222222222", "Ada", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
         let msgs = drain(&mut other_rx);
         assert_eq!(msgs.len(), 1, "only the initial empty lobby: {msgs:?}");
         // Anonymous connections cannot watch.
@@ -701,12 +676,7 @@ mod tests {
         ));
         // The first connection no longer has a seat.
         let (host, _h) = hub.connect(None);
-        hub.enter(
-            host,
-            &participant(&m, "111111111111111111111111", "Agent", true),
-            Role::Host,
-        )
-        .unwrap();
+        enter_host(&hub, &m, host);
         assert_eq!(
             hub.relay(
                 first,
@@ -725,18 +695,8 @@ mod tests {
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, mut guest_rx) = hub.connect(None);
-        hub.enter(
-            host,
-            &participant(&m, "111111111111111111111111", "Agent", true),
-            Role::Host,
-        )
-        .unwrap();
-        hub.enter(
-            guest,
-            &participant(&m, "222222222222222222222222", "Ada", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
         let gp = peer_of(&drain(&mut guest_rx));
         drain(&mut host_rx);
         hub.admit(host, &gp).unwrap();
@@ -758,18 +718,8 @@ mod tests {
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, _never_read) = hub.connect(None);
-        hub.enter(
-            host,
-            &participant(&m, "111111111111111111111111", "Agent", true),
-            Role::Host,
-        )
-        .unwrap();
-        hub.enter(
-            guest,
-            &participant(&m, "222222222222222222222222", "Ada", false),
-            Role::Guest,
-        )
-        .unwrap();
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
         let gp = drain(&mut host_rx)
             .iter()
             .find_map(|m| match m {

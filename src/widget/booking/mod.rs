@@ -14,7 +14,12 @@ use leptos::prelude::*;
 
 /// The site and its next free slots, for a form embedded on `host_origin`.
 #[server(endpoint = "v1/booking/slots")]
-pub async fn booking_slots(site: String, host_origin: String) -> Result<SlotList, AppError> {
+pub async fn booking_slots(
+    /// The site's id.
+    site: String,
+    /// Origin of the page that embeds the form.
+    host_origin: String,
+) -> Result<SlotList, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, parts) = server_fn_ctx::get()?;
     crate::server::booking::slots(
@@ -28,7 +33,10 @@ pub async fn booking_slots(site: String, host_origin: String) -> Result<SlotList
 
 /// Book a slot.
 #[server(endpoint = "v1/booking/book", input = leptos::server_fn::codec::Json)]
-pub async fn book(request: BookingRequest) -> Result<Booked, AppError> {
+pub async fn book(
+    /// The booking as the form submits it.
+    request: BookingRequest,
+) -> Result<Booked, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, parts) = server_fn_ctx::get()?;
     crate::server::booking::book(&state, request, server_fn_ctx::header(&parts, "origin")).await

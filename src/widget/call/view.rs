@@ -24,7 +24,10 @@ fn bind_stream(video: NodeRef<Video>, stream: impl Fn() -> Option<MediaStream> +
 
 /// Our own camera, muted (we must not hear ourselves).
 #[component]
-pub fn SelfView(stream: RwSignal<Option<MediaStream>, LocalStorage>) -> impl IntoView {
+pub fn SelfView(
+    /// Our camera and microphone, if open.
+    stream: RwSignal<Option<MediaStream>, LocalStorage>,
+) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     bind_stream(video, move || stream.get());
     view! {
@@ -73,7 +76,12 @@ fn RemoteView(
 
 /// The call: everyone's video and the controls. `on_leave` runs after leaving.
 #[component]
-pub fn CallStage(ctl: Rc<CallCtl>, on_leave: Rc<dyn Fn()>) -> impl IntoView {
+pub fn CallStage(
+    /// The call's controller.
+    ctl: Rc<CallCtl>,
+    /// Runs after the person left the call.
+    on_leave: Rc<dyn Fn()>,
+) -> impl IntoView {
     let tiles = ctl.tiles;
     let streams = ctl.streams;
     let local = ctl.local_stream;

@@ -12,7 +12,10 @@ use leptos::prelude::*;
 
 /// What a personal link is for: the meeting and the person.
 #[server(endpoint = "v1/join/details")]
-pub async fn join_details(hash: String) -> Result<JoinInfo, AppError> {
+pub async fn join_details(
+    /// The hash of the personal link.
+    hash: String,
+) -> Result<JoinInfo, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, _) = server_fn_ctx::get()?;
     crate::server::join::details(&state, &hash).await
