@@ -31,6 +31,11 @@ pub enum ErrorCode {
     TooEarly,
     /// The room already holds as many people as it may.
     RoomFull,
+    /// A precondition failed: something else must change first (a package feature, children
+    /// that still exist).
+    Precondition,
+    /// Too many requests for the caller's quota.
+    TooManyRequests,
     /// Something failed on our side; details are in the server log, never in the answer.
     Internal,
 }
@@ -45,6 +50,8 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::SlotTaken | ErrorCode::Conflict | ErrorCode::RoomFull => 409,
             ErrorCode::Expired => 410,
+            ErrorCode::Precondition => 412,
+            ErrorCode::TooManyRequests => 429,
             ErrorCode::Internal => 500,
         }
     }

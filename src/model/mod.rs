@@ -3,6 +3,8 @@
 //! Nothing in this module depends on the browser or on the server runtime, so its unit
 //! tests run natively with `cargo test`.
 
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod booking;
 pub mod embed;
 pub mod error;

@@ -38,6 +38,8 @@ pub struct Shared {
     pub public_url: String,
     /// The origin of `public_url`.
     pub public_origin: String,
+    /// Call counters of the REST API.
+    pub quotas: super::api::quota::Quotas,
 }
 
 impl std::ops::Deref for AppState {
@@ -90,6 +92,7 @@ impl Application {
             assets,
             public_url,
             public_origin,
+            quotas: Default::default(),
         }));
         Ok(Application {
             listener,
@@ -113,9 +116,24 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serve until the process ends.
+    /// Serve until the process ends (the outbox is worked alongside).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).await
+        let worker = tokio::spawn(super::notify::run_worker(self.state.clone()));
+        let _stop_worker = AbortOnDrop(worker);
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -125,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(auth::router())
         .merge(signaling::router())
+        .merge(super::api::router(state.clone()))
         .route(
             "/api/{*fn_name}",
             post(server_fns).layer(axum::middleware::map_response(server_fn_status)),

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login/{token}", get(login))
         .route("/logout", post(logout))
+        .route("/activate/{token}", get(activate_form).post(activate))
 }
 
 /// The value of a cookie in a request's `Cookie` headers.
@@ -123,5 +124,87 @@ mod tests {
         );
         assert_eq!(cookie(&h, "consult_session"), Some("abc"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    (
+        status,
+        Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
+        )),
+    )
+        .into_response()
+}
+
+fn activation_form(token: &str, error: Option<&str>) -> String {
+    let error = error
+        .map(|e| format!("<p role=\"alert\" id=\"password-error\">{e}</p>"))
+        .unwrap_or_default();
+    format!(
+        "<form method=\"post\" action=\"/activate/{token}\">{error}\
+         <label for=\"password\">New password</label>\
+         <p id=\"password-hint\">At least 8 characters, with a lower case letter, an upper case letter and a digit.</p>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required \
+         aria-describedby=\"password-hint{}\">\
+         <button type=\"submit\">Set password</button></form>",
+        if error.is_empty() { "" } else { " password-error" }
+    )
+}
+
+/// The set-password page of an activation link.
+async fn activate_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match state.store.activation_valid(&token).await {
+        Ok(true) => page(
+            StatusCode::OK,
+            "Set your password",
+            &activation_form(&token, None),
+        ),
+        Ok(false) => page(
+            StatusCode::GONE,
+            "This link is no longer valid",
+            "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    password: String,
+}
+
+/// Set the password (same policy as the REST API).
+async fn activate(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Response {
+    if let Err(e) = crate::model::api::rules::password("password", &form.password) {
+        let msg = format!("The password {}.", e.message);
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Set your password",
+            &activation_form(&token, Some(&msg)),
+        );
+    }
+    let hash = match crate::server::api::users::hash_password(form.password).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    match state.store.activate(&token, &hash).await {
+        Ok(true) => page(
+            StatusCode::OK,
+            "Your password is set",
+            "<p>You can now log in to the console.</p>",
+        ),
+        Ok(false) => page(
+            StatusCode::GONE,
+            "This link is no longer valid",
+            "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
+        ),
+        Err(e) => e.into_response(),
     }
 }

@@ -32,6 +32,11 @@ enum Command {
         )]
         host_listen: SocketAddr,
     },
+    /// Manage REST API clients.
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -47,6 +52,32 @@ enum Command {
             default_value = "http://127.0.0.1:8080"
         )]
         public_url: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientsCommand {
+    /// Create reseller-level credentials; prints {"client_id", "client_secret"} (the secret is
+    /// shown this once and stored only as a hash).
+    Create {
+        /// A name to recognise the client by (also names the reseller if none exists yet).
+        #[arg(long)]
+        name: String,
+        /// The reseller to act for (default: the first one, created if there is none).
+        #[arg(long)]
+        reseller: Option<String>,
+        /// Calls allowed per quota window.
+        #[arg(long, default_value_t = 10_000)]
+        quota_limit: u32,
+        /// Length of the quota window, in quota units.
+        #[arg(long, default_value_t = 1)]
+        quota_interval: u32,
+        /// Quota unit: minute, hour or day.
+        #[arg(long, default_value = "hour")]
+        quota_unit: String,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
     },
 }
 
@@ -67,6 +98,20 @@ struct ServeArgs {
     /// ICE servers as JSON: [{"urls": ["stun:stun.example.org"]}].
     #[arg(long, env = "CONSULT_ICE_SERVERS")]
     ice_servers: Option<String>,
+    /// SMTP relay for e-mail (plain SMTP, e.g. the local MTA); without it e-mails wait in the
+    /// outbox.
+    #[arg(long, env = "CONSULT_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// SMTP relay port.
+    #[arg(long, env = "CONSULT_SMTP_PORT", default_value_t = 25)]
+    smtp_port: u16,
+    /// Sender of e-mails.
+    #[arg(
+        long,
+        env = "CONSULT_SMTP_FROM",
+        default_value = "Consult <noreply@localhost>"
+    )]
+    smtp_from: String,
 }
 
 impl ServeArgs {
@@ -75,6 +120,14 @@ impl ServeArgs {
         config.listen = self.listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
+        config.smtp = self
+            .smtp_host
+            .clone()
+            .map(|host| super::notify::SmtpConfig {
+                host,
+                port: self.smtp_port,
+                from: self.smtp_from.clone(),
+            });
         if let Some(json) = &self.ice_servers {
             config.ice_servers = serde_json::from_str::<Vec<IceServer>>(json)
                 .map_err(|e| format!("--ice-servers is not a JSON list of ICE servers: {e}"))?;
@@ -142,6 +195,56 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 r = app.run_until_stopped() => r?,
                 r = axum::serve(host, host_router) => r?,
             }
+        }
+        Command::Clients {
+            command:
+                ClientsCommand::Create {
+                    name,
+                    reseller,
+                    quota_limit,
+                    quota_interval,
+                    quota_unit,
+                    data,
+                },
+        } => {
+            use super::store::{Quota, QuotaUnit};
+            let unit = match quota_unit.as_str() {
+                "minute" => QuotaUnit::Minute,
+                "hour" => QuotaUnit::Hour,
+                "day" => QuotaUnit::Day,
+                other => {
+                    return Err(
+                        format!("--quota-unit must be minute, hour or day, not {other}").into(),
+                    )
+                }
+            };
+            if quota_limit == 0 || quota_interval == 0 {
+                return Err("--quota-limit and --quota-interval must be at least 1".into());
+            }
+            std::fs::create_dir_all(&data)?;
+            let store = super::store::Store::open(&data.join("consult.db")).await?;
+            let reseller = match reseller {
+                Some(id) if store.reseller_exists(&id).await? => id,
+                Some(id) => return Err(format!("no reseller {id}").into()),
+                None => store.default_reseller(&name).await?,
+            };
+            let quota = Quota {
+                limit: quota_limit,
+                interval: quota_interval,
+                unit,
+            };
+            let created = store
+                .create_client(
+                    &name,
+                    crate::model::api::tenancy::EntityType::Reseller,
+                    &reseller,
+                    quota,
+                )
+                .await?;
+            println!(
+                "{}",
+                serde_json::json!({ "client_id": created.client_id, "client_secret": created.client_secret })
+            );
         }
         Command::LoginLink {
             email,

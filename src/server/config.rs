@@ -17,6 +17,10 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// ICE servers handed to admitted peers.
     pub ice_servers: Vec<IceServer>,
+    /// Calls allowed per client address to the token endpoint.
+    pub anonymous_quota: crate::server::store::Quota,
+    /// Where e-mail goes out (none: messages wait in the outbox).
+    pub smtp: Option<crate::server::notify::SmtpConfig>,
 }
 
 impl Config {
@@ -29,6 +33,12 @@ impl Config {
             public_url: None,
             dist_dir: default_dist_dir(),
             ice_servers: Vec::new(),
+            anonymous_quota: crate::server::store::Quota {
+                limit: 600,
+                interval: 1,
+                unit: crate::server::store::QuotaUnit::Minute,
+            },
+            smtp: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Each module owns one part and, where it serves HTTP, its own `router()`:
 //! [`app`] puts them together behind [`app::Application`].
 
+pub mod api;
 pub mod app;
 pub mod assets;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod join;
+pub mod notify;
 pub mod origin;
 pub mod pages;
 pub mod signaling;

@@ -2,7 +2,9 @@
 //! host page, and real Chromium sessions driven through chromedriver.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod browser;
+pub mod smtp;
 
 use consult::model::booking::{Booked, BookingRequest};
 use consult::model::{SiteId, UserId};
@@ -28,9 +30,15 @@ pub struct TestServer {
 impl TestServer {
     /// Start both servers on free loopback ports.
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start with a change to the configuration (an SMTP relay, say).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = Config::new(data.path());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let url = app.url();
         let state = app.state();
@@ -92,6 +100,34 @@ impl TestServer {
         consult::server::booking::book(&self.state, request, None)
             .await
             .expect("booking")
+    }
+
+    /// Reseller-level API credentials made with the real CLI (`consult clients create`) on
+    /// this server's data folder: `(client_id, client_secret)`.
+    pub fn cli_client(&self, name: &str) -> (String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+            .args(["clients", "create", "--name", name, "--data"])
+            .arg(self.data_dir())
+            .output()
+            .expect("the consult binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["client_id", "client_secret"]);
+        (
+            v["client_id"].as_str().unwrap().into(),
+            v["client_secret"].as_str().unwrap().into(),
+        )
+    }
+
+    /// A logged-in API caller for a new reseller-level client.
+    pub async fn api(&self, name: &str) -> api::Api {
+        let (id, secret) = self.cli_client(name);
+        api::Api::login(&self.url, &id, &secret).await
     }
 
     /// Cancel a meeting (frees its slot, kills its links).

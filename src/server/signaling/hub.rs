@@ -352,6 +352,23 @@ impl Hub {
         Ok(())
     }
 
+    /// End a meeting's room (cancelled): everyone in it or waiting is told why and let go.
+    pub fn end_meeting(&self, meeting: &MeetingId, why: AppError) {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let Some(room) = st.rooms.remove(meeting) else {
+            return;
+        };
+        for m in &room.members {
+            out.push(m.conn, ServerMsg::Error { error: why.clone() });
+            if let Some(c) = st.conns.get_mut(&m.conn) {
+                c.seat = None;
+            }
+        }
+        lobby_updates(&st, &room.agent, &mut out);
+        self.flush(st, out);
+    }
+
     /// Number of connections (for metrics and tests).
     pub fn connections(&self) -> usize {
         self.lock().conns.len()
@@ -381,6 +398,13 @@ impl Hub {
             }
         }
     }
+}
+
+/// `n` random lowercase hex digits (for handles that need no secrecy, only uniqueness).
+pub fn random_hex(n: usize) -> String {
+    let mut s = crate::server::tokens::hex(&crate::server::tokens::random_bytes::<16>());
+    s.truncate(n.min(32));
+    s
 }
 
 fn not_in_room() -> AppError {

@@ -4,14 +4,26 @@
 //! UTC milliseconds since the epoch; ids are the 24-hex-digit entity ids of [`crate::model`].
 //! Queries are plain SQL with `$n` parameters, kept portable to PostgreSQL.
 
+mod api_meetings;
+mod api_sites;
 mod auth;
+mod clients;
 mod meetings;
+mod outbox;
 mod schema;
 mod sites;
+mod tenancy;
+mod users;
 
+pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
+pub use api_sites::NewApiSite;
 pub use auth::SessionUser;
+pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
+pub use outbox::{backoff, Attachment, Email, Queued, MAX_ATTEMPTS};
 pub use sites::{NewSite, OpeningHours, SiteRow};
+pub use tenancy::Scope;
+pub use users::{NewUser, UserChanges};
 
 use crate::model::AppError;
 use chrono::{DateTime, TimeZone, Utc};

@@ -109,6 +109,103 @@ CREATE TABLE login_links (
     used_at    INTEGER
 );
 "#,
+    // 2: the REST API: contacts, dealers, richer companies/users/sites/meetings, API clients,
+    // activations and the outbox.
+    r#"
+INSERT INTO packages (id, name, features) VALUES ('7b7c0d1e2f3a4b5c6d7e8f90', 'basic',
+ '["weseedo_personal","chat","agent_create_appointment","appointment","screensharing","waitingroom"]');
+CREATE TABLE contacts (
+    id         TEXT PRIMARY KEY,
+    first_name TEXT NOT NULL,
+    last_name  TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    language   TEXT NOT NULL CHECK (language IN ('nl', 'en'))
+);
+CREATE TABLE notification_contacts (
+    id    TEXT PRIMARY KEY,
+    email TEXT NOT NULL
+);
+ALTER TABLE resellers ADD COLUMN contact_id TEXT REFERENCES contacts(id);
+ALTER TABLE resellers ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE dealers (
+    id                      TEXT PRIMARY KEY,
+    reseller_id             TEXT NOT NULL REFERENCES resellers(id),
+    name                    TEXT NOT NULL,
+    contact_id              TEXT NOT NULL REFERENCES contacts(id),
+    notification_contact_id TEXT REFERENCES notification_contacts(id),
+    suspended               INTEGER NOT NULL DEFAULT 0,
+    created_at              INTEGER NOT NULL,
+    deleted_at              INTEGER
+);
+CREATE INDEX dealers_reseller ON dealers (reseller_id);
+ALTER TABLE companies ADD COLUMN dealer_id TEXT REFERENCES dealers(id);
+ALTER TABLE companies ADD COLUMN contact_id TEXT REFERENCES contacts(id);
+ALTER TABLE companies ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE companies ADD COLUMN deleted_at INTEGER;
+CREATE INDEX companies_reseller ON companies (reseller_id);
+CREATE INDEX companies_dealer ON companies (dealer_id);
+ALTER TABLE users ADD COLUMN photo BLOB;
+ALTER TABLE users ADD COLUMN photo_type TEXT;
+ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+CREATE INDEX users_company ON users (company_id);
+ALTER TABLE sites ADD COLUMN email_invite_text TEXT;
+ALTER TABLE sites ADD COLUMN email_cancel_text TEXT;
+ALTER TABLE sites ADD COLUMN email_hardwaretest_text TEXT;
+ALTER TABLE sites ADD COLUMN email_enable_hardwaretest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN deleted_at INTEGER;
+CREATE INDEX sites_company ON sites (company_id);
+CREATE INDEX site_users_user ON site_users (user_id);
+CREATE TABLE api_clients (
+    id             TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    secret_hash    TEXT NOT NULL,       -- SHA-256 of a 256-bit random secret
+    entity_type    TEXT NOT NULL CHECK (entity_type IN ('reseller', 'dealer', 'company')),
+    entity_id      TEXT NOT NULL,
+    quota_limit    INTEGER NOT NULL DEFAULT 10000 CHECK (quota_limit > 0),
+    quota_interval INTEGER NOT NULL DEFAULT 1 CHECK (quota_interval > 0),
+    quota_unit     TEXT NOT NULL DEFAULT 'hour' CHECK (quota_unit IN ('minute', 'hour', 'day')),
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER
+);
+CREATE INDEX api_clients_entity ON api_clients (entity_type, entity_id);
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    client_id  TEXT NOT NULL REFERENCES api_clients(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE activations (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    mailed_at  INTEGER                 -- when the set-password e-mail was queued
+);
+ALTER TABLE meetings ADD COLUMN is_appointment INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE meetings ADD COLUMN invitation TEXT;
+ALTER TABLE meetings ADD COLUMN invitation_sms TEXT;
+ALTER TABLE meetings ADD COLUMN send_email INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meetings ADD COLUMN send_sms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meetings ADD COLUMN created_by_user TEXT REFERENCES users(id);
+ALTER TABLE meetings ADD COLUMN created_by_client TEXT;
+ALTER TABLE participants ADD COLUMN username TEXT;
+CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,
+    channel         TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL DEFAULT '',
+    body            TEXT NOT NULL,
+    attachments     TEXT NOT NULL DEFAULT '[]',  -- JSON: [{"name", "media_type", "content"}]
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    sent_at         INTEGER,
+    failed_at       INTEGER,
+    last_error      TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

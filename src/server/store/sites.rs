@@ -120,7 +120,7 @@ impl Store {
                     s.primary_color, s.text_color, s.font, p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
-             WHERE s.id = $1",
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
@@ -164,6 +164,7 @@ impl Store {
             "SELECT u.id, u.first_name || ' ' || u.last_name AS name
              FROM site_users su JOIN users u ON u.id = su.user_id
              WHERE su.site_id = $1 AND u.role IN ('agent', 'assistant_video')
+               AND u.deleted_at IS NULL AND u.suspended = 0
              ORDER BY u.created_at, u.id",
         )
         .bind(id.as_str())

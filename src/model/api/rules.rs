@@ -1,0 +1,327 @@
+//! Input rules of the REST API, stated once: each is a regular expression that the validators
+//! apply and the OpenAPI document publishes (a unit test in `server::api::openapi` checks the
+//! document carries these exact patterns). The API never trims or repairs input: what the
+//! schema calls invalid is refused, what it calls valid is accepted.
+
+use crate::model::AppError;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// An entity id: 24 lowercase hex digits.
+pub const ID: &str = r"^[0-9a-f]{24}$";
+/// A name: no leading or trailing white space, no control characters (length 1 to 100).
+pub const NAME: &str =
+    r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$";
+/// Longest name, in characters.
+pub const NAME_MAX: usize = 100;
+/// An e-mail address (ASCII, dotted domain; at most 254 characters).
+pub const EMAIL: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+/// Longest e-mail address.
+pub const EMAIL_MAX: usize = 254;
+/// A phone number in E.164 form.
+pub const PHONE: &str = r"^\+[1-9][0-9]{7,14}$";
+/// A colour, `#rrggbb`.
+pub const COLOR: &str = r"^#[0-9A-Fa-f]{6}$";
+/// A CSS font-family list.
+pub const FONT: &str = r#"^[A-Za-z0-9][A-Za-z0-9 ,'"_-]{0,99}$"#;
+/// A longer text (e-mail texts, invitations): no control characters but tab and new lines.
+pub const TEXT: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$";
+/// Longest text, in characters.
+pub const TEXT_MAX: usize = 2000;
+/// A web origin, lower case, `http(s)://host[:port]`.
+pub const ORIGIN: &str = r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$";
+/// A base64-encoded PNG or JPEG image (standard alphabet, padded).
+pub const BASE64: &str = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+/// Largest decoded image, in bytes.
+pub const IMAGE_MAX_BYTES: usize = 512 * 1024;
+/// Password policy (also checked in code: at least 8 characters, one lower case letter, one
+/// upper case letter and one digit; at most 128 characters).
+pub const PASSWORD: &str = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$";
+
+fn compiled(pattern: &'static str, cell: &'static OnceLock<Regex>) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("rule patterns are valid"))
+}
+
+macro_rules! rule {
+    ($fn:ident, $pattern:ident) => {
+        fn $fn() -> &'static Regex {
+            static CELL: OnceLock<Regex> = OnceLock::new();
+            compiled($pattern, &CELL)
+        }
+    };
+}
+
+rule!(id_re, ID);
+rule!(name_re, NAME);
+rule!(email_re, EMAIL);
+rule!(phone_re, PHONE);
+rule!(color_re, COLOR);
+rule!(font_re, FONT);
+rule!(text_re, TEXT);
+rule!(origin_re, ORIGIN);
+rule!(base64_re, BASE64);
+
+/// Check an id (a malformed one names nothing that exists: 404).
+pub fn id(field: &str, value: &str, what: &str) -> Result<(), AppError> {
+    if id_re().is_match(value) {
+        Ok(())
+    } else {
+        Err(AppError::not_found(what).with_field(field))
+    }
+}
+
+/// Check a name.
+pub fn name(field: &str, value: &str) -> Result<(), AppError> {
+    let n = value.chars().count();
+    if n == 0 || n > NAME_MAX || !name_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            format!("must be 1 to {NAME_MAX} characters, without control characters or surrounding spaces"),
+        ));
+    }
+    Ok(())
+}
+
+/// Check an e-mail address.
+pub fn email(field: &str, value: &str) -> Result<(), AppError> {
+    if value.len() > EMAIL_MAX || !email_re().is_match(value) {
+        return Err(AppError::invalid(field, "must be an e-mail address"));
+    }
+    Ok(())
+}
+
+/// Check a phone number.
+pub fn phone(field: &str, value: &str) -> Result<(), AppError> {
+    if !phone_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be a phone number in E.164 form, e.g. +31612345678",
+        ));
+    }
+    Ok(())
+}
+
+/// Check a colour.
+pub fn color(field: &str, value: &str) -> Result<(), AppError> {
+    if !color_re().is_match(value) {
+        return Err(AppError::invalid(field, "must be a colour like #1a2b3c"));
+    }
+    Ok(())
+}
+
+/// Check a font-family list.
+pub fn font(field: &str, value: &str) -> Result<(), AppError> {
+    if !font_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be a font family list like \"Roboto, sans-serif\"",
+        ));
+    }
+    Ok(())
+}
+
+/// A font list as stored: with a generic family at the end (`Roboto` becomes
+/// `Roboto,sans-serif`), so the browser always has a fallback.
+pub fn font_with_fallback(value: &str) -> String {
+    const GENERIC: [&str; 6] = [
+        "serif",
+        "sans-serif",
+        "monospace",
+        "cursive",
+        "fantasy",
+        "system-ui",
+    ];
+    let has_generic = value.split(',').any(|f| {
+        GENERIC.contains(
+            &f.trim()
+                .trim_matches(['"', '\''])
+                .to_ascii_lowercase()
+                .as_str(),
+        )
+    });
+    if has_generic {
+        value.to_string()
+    } else {
+        format!("{},sans-serif", value.trim_end())
+    }
+}
+
+/// Check a longer text.
+pub fn text(field: &str, value: &str) -> Result<(), AppError> {
+    if value.chars().count() > TEXT_MAX || !text_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {TEXT_MAX} characters, without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a web origin.
+pub fn origin(field: &str, value: &str) -> Result<(), AppError> {
+    if !origin_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be an origin like https://www.example.com",
+        ));
+    }
+    Ok(())
+}
+
+/// Check the password policy.
+pub fn password(field: &str, value: &str) -> Result<(), AppError> {
+    let n = value.chars().count();
+    let ok = (8..=128).contains(&n)
+        && value.chars().any(|c| c.is_ascii_lowercase())
+        && value.chars().any(|c| c.is_ascii_uppercase())
+        && value.chars().any(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "must be 8 to 128 characters with at least one lower case letter, one upper case letter and one digit",
+        ))
+    }
+}
+
+/// An image as stored: its bytes and media type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// `image/png` or `image/jpeg`.
+    pub media_type: &'static str,
+    /// The decoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Decode and check a base64 PNG or JPEG of at most [`IMAGE_MAX_BYTES`].
+pub fn image(field: &str, value: &str) -> Result<Image, AppError> {
+    use base64::Engine;
+    let bad = || AppError::invalid(field, "must be a base64-encoded PNG or JPEG image");
+    if !base64_re().is_match(value) || value.is_empty() {
+        return Err(bad());
+    }
+    if value.len() / 4 * 3 > IMAGE_MAX_BYTES + 3 {
+        return Err(AppError::invalid(
+            field,
+            format!("images can be at most {} KiB", IMAGE_MAX_BYTES / 1024),
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| bad())?;
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(AppError::invalid(
+            field,
+            format!("images can be at most {} KiB", IMAGE_MAX_BYTES / 1024),
+        ));
+    }
+    let media_type =
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 24 && &bytes[12..16] == b"IHDR"
+        {
+            "image/png"
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) && bytes.ends_with(&[0xff, 0xd9]) {
+            "image/jpeg"
+        } else {
+            return Err(bad());
+        };
+    Ok(Image { media_type, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_not_trimmed_but_refused() {
+        assert!(name("n", "Ada Lovelace").is_ok());
+        assert!(name("n", "Zoë").is_ok());
+        assert!(name("n", "A").is_ok());
+        for bad in ["", " Ada", "Ada ", "\tAda", "A\u{0}b", &"x".repeat(101)] {
+            assert_eq!(
+                name("n", bad).unwrap_err().field.as_deref(),
+                Some("n"),
+                "{bad:?}"
+            );
+        }
+        assert!(name("n", &"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn emails_and_phones() {
+        assert!(email("e", "developer@weseedo.nl").is_ok());
+        assert!(email("e", "a.b+c@sub.example.co").is_ok());
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            " a@b.nl",
+            "a@b.nl ",
+            "a..b@c.nl",
+            ".a@b.nl",
+            "a@-b.nl",
+            "é@b.nl",
+        ] {
+            assert!(email("e", bad).is_err(), "{bad:?}");
+        }
+        assert!(phone("p", "+31612345678").is_ok());
+        for bad in [
+            "0612345678",
+            "+31 6 12345678",
+            "+0123456789",
+            "+1234567",
+            "+1234567890123456",
+        ] {
+            assert!(phone("p", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_rest() {
+        assert!(color("c", "#000000").is_ok() && color("c", "#00000").is_err());
+        assert!(font("f", "Roboto,sans-serif").is_ok() && font("f", "a;b").is_err());
+        assert_eq!(font_with_fallback("Roboto"), "Roboto,sans-serif");
+        assert_eq!(font_with_fallback("Georgia, serif"), "Georgia, serif");
+        assert!(text("t", "Dear customer,\nsee you soon!").is_ok() && text("t", "a\u{1}").is_err());
+        assert!(origin("o", "https://www.example.com").is_ok());
+        assert!(origin("o", "http://127.0.0.1:8081").is_ok());
+        assert!(origin("o", "http://[::1]:65535").is_ok());
+        for bad in [
+            "https://Example.com",
+            "https://a.com/",
+            "ftp://a.com",
+            "https://a.com:65536",
+            "https://a.com:0",
+        ] {
+            assert!(origin("o", bad).is_err(), "{bad}");
+        }
+        assert!(password("p", "StrongPassword123!").is_ok());
+        for bad in ["Short1a", "alllowercase1", "ALLUPPERCASE1", "NoDigitsHere"] {
+            assert!(password("p", bad).is_err(), "{bad}");
+        }
+        assert!(id("i", "5f0dda72990b490eec31cb40", "dealer").is_ok());
+        assert_eq!(id("i", "nope", "dealer").unwrap_err().status, 404);
+    }
+
+    #[test]
+    fn images_are_decoded_and_sniffed() {
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&[0; 20]);
+        assert_eq!(image("photo", &b64(&png)).unwrap().media_type, "image/png");
+        let jpeg = [0xff, 0xd8, 0xff, 0xe0, 0, 0, 0xff, 0xd9];
+        assert_eq!(
+            image("photo", &b64(&jpeg)).unwrap().media_type,
+            "image/jpeg"
+        );
+        assert!(image("photo", &b64(b"GIF89a....")).is_err());
+        assert!(image("photo", "not base64!").is_err());
+        assert!(image("photo", "").is_err());
+        let huge = vec![0xffu8; IMAGE_MAX_BYTES + 10];
+        assert!(image("photo", &b64(&huge))
+            .unwrap_err()
+            .message
+            .contains("KiB"));
+    }
+}

@@ -1,0 +1,155 @@
+//! Sites: where a company's customers meet its users, with its look and e-mail texts.
+
+use super::tenancy::CompanySummary;
+use super::users::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Default invitation text (Dutch, as the WeSeeDo API has it).
+pub const DEFAULT_INVITE_TEXT: &str = "Hierbij stuur ik u de bevestiging voor ons online videogesprek. Op de aangegeven datum en tijd klikt u op de link in deze e-mail. Vervolgens zal het videogesprek op uw scherm verschijnen en kunnen we het gesprek starten. Tot binnenkort!";
+/// Default text for changed or cancelled appointments.
+pub const DEFAULT_CANCEL_TEXT: &str = "Indien het tijdstip van uw afspraak gewijzigd is, dan ontvangt u een nieuwe uitnodiging per e-mail. De e-mail met de oude uitnodiging kunt u in dit geval verwijderen.";
+/// Default text above the hardware-test link.
+pub const DEFAULT_HARDWARETEST_TEXT: &str = "U kunt via de onderstaande link controleren of uw apparatuur geschikt is voor een videogesprek.";
+/// The default font list.
+pub const DEFAULT_FONT: &str = "Roboto,sans-serif";
+/// The default text colour.
+pub const DEFAULT_TEXT_COLOR: &str = "#000000";
+
+/// `POST /management/sites`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInput {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    pub name: String,
+    /// The company's id.
+    #[schema(pattern = r"^[0-9a-f]{24}$")]
+    pub company: String,
+    /// Ids of the company's users who work on this site.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub users: Vec<SiteUserId>,
+    /// Font family of the call screens.
+    #[schema(pattern = r#"^[A-Za-z0-9][A-Za-z0-9 ,'"_-]{0,99}$"#)]
+    #[serde(default)]
+    pub videochat_font_type: Option<String>,
+    /// Text colour of the call screens.
+    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
+    #[serde(default)]
+    pub videochat_text_color: Option<String>,
+    /// Invitation e-mail text.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_invite_text: Option<String>,
+    /// Text of e-mails about changed or cancelled appointments.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_cancel_text: Option<String>,
+    /// Text above the hardware-test link.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_hardwaretest_text: Option<String>,
+    /// Put a hardware-test link in invitations.
+    #[serde(default)]
+    pub email_enable_hardwaretest: Option<bool>,
+    /// Origins allowed to embed this site's widgets (`https://www.example.com`).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub allowed_origins: Vec<SiteOrigin>,
+}
+
+/// A user id in a site's `users` list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(pattern = r"^[0-9a-f]{24}$")]
+pub struct SiteUserId(pub String);
+
+/// An allowed origin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(
+    pattern = r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$"
+)]
+pub struct SiteOrigin(pub String);
+
+/// `PATCH /management/sites/{id}`: any of the fields; `users` and `allowed_origins` replace
+/// the lists.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SitePatch {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Ids of the company's users who work on this site.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub users: Option<Vec<SiteUserId>>,
+    /// Font family of the call screens.
+    #[schema(pattern = r#"^[A-Za-z0-9][A-Za-z0-9 ,'"_-]{0,99}$"#)]
+    #[serde(default)]
+    pub videochat_font_type: Option<String>,
+    /// Text colour of the call screens.
+    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
+    #[serde(default)]
+    pub videochat_text_color: Option<String>,
+    /// Invitation e-mail text.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_invite_text: Option<String>,
+    /// Text of e-mails about changed or cancelled appointments.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_cancel_text: Option<String>,
+    /// Text above the hardware-test link.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    #[serde(default)]
+    pub email_hardwaretest_text: Option<String>,
+    /// Put a hardware-test link in invitations.
+    #[serde(default)]
+    pub email_enable_hardwaretest: Option<bool>,
+    /// Origins allowed to embed this site's widgets.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub allowed_origins: Option<Vec<SiteOrigin>>,
+}
+
+/// A site.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Site {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its company.
+    pub company: CompanySummary,
+    /// Where its logo is served, if it has one.
+    pub logo: Option<String>,
+    /// Where its waiting-room background is served, if it has one.
+    pub waitingroom_background: Option<String>,
+    /// Its users.
+    pub users: Vec<User>,
+    /// Font family of the call screens.
+    pub videochat_font_type: String,
+    /// Text colour of the call screens.
+    pub videochat_text_color: String,
+    /// Invitation e-mail text.
+    pub email_invite_text: String,
+    /// Text of e-mails about changed or cancelled appointments.
+    pub email_cancel_text: String,
+    /// Text above the hardware-test link.
+    pub email_hardwaretest_text: String,
+    /// Put a hardware-test link in invitations.
+    pub email_enable_hardwaretest: bool,
+    /// Origins allowed to embed this site's widgets.
+    pub allowed_origins: Vec<String>,
+    /// The IANA time zone of the site's opening hours.
+    pub time_zone: String,
+}

@@ -1,0 +1,271 @@
+//! The tenancy tree: resellers > dealers > companies (with their package), and contacts.
+
+use super::Language;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The kinds of entity an API client or user hangs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityType {
+    /// A reseller.
+    Reseller,
+    /// A dealer.
+    Dealer,
+    /// A company.
+    Company,
+}
+
+impl EntityType {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Reseller => "reseller",
+            EntityType::Dealer => "dealer",
+            EntityType::Company => "company",
+        }
+    }
+}
+
+/// A contact person as given.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    /// First name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    pub first_name: String,
+    /// Last name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    pub last_name: String,
+    /// E-mail address.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
+    pub email: String,
+    /// Phone number, E.164.
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
+    pub phone: String,
+    /// Language.
+    pub language: Language,
+}
+
+/// A contact person.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Contact {
+    /// Its id.
+    pub id: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Phone number.
+    pub phone: String,
+    /// Language.
+    pub language: Language,
+}
+
+/// Where notifications about an entity go, as given.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationContactInput {
+    /// E-mail address.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
+    pub email: String,
+}
+
+/// Where notifications about an entity go.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationContact {
+    /// Its id.
+    pub id: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// A reseller, as shown inside a dealer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResellerSummary {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its contact (empty fields when none is on file: resellers made by the CLI have none).
+    pub contact: Contact,
+    /// Suspended entities cannot use the product.
+    pub suspended: bool,
+}
+
+/// `POST /management/dealers`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealerInput {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    pub name: String,
+    /// Contact person.
+    pub contact: ContactInput,
+    /// Where notifications go.
+    #[serde(default)]
+    pub notification_contact: Option<NotificationContactInput>,
+}
+
+/// `PATCH /management/dealers/{id}`: any of the fields.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealerPatch {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Contact person.
+    #[serde(default)]
+    pub contact: Option<ContactInput>,
+    /// Where notifications go.
+    #[serde(default)]
+    pub notification_contact: Option<NotificationContactInput>,
+    /// Suspend or reinstate.
+    #[serde(default)]
+    pub suspended: Option<bool>,
+}
+
+/// A dealer, as shown inside a company.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DealerSummary {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact person.
+    pub contact: Contact,
+    /// Where notifications go.
+    pub notification_contact: Option<NotificationContact>,
+    /// Suspended dealers' companies cannot use the product.
+    pub suspended: bool,
+}
+
+/// A dealer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Dealer {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact person.
+    pub contact: Contact,
+    /// Where notifications go.
+    pub notification_contact: Option<NotificationContact>,
+    /// The reseller it belongs to.
+    pub reseller: ResellerSummary,
+    /// Suspended dealers' companies cannot use the product.
+    pub suspended: bool,
+}
+
+/// A package: the features a company may use.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Package {
+    /// Its id.
+    pub id: String,
+    /// Its name (`premium`, …).
+    pub name: String,
+    /// Feature names (`multiple_participants`, `weseedo_personal_sms`, …).
+    pub features: Vec<String>,
+}
+
+/// `POST /management/companies`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyInput {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    pub name: String,
+    /// Contact person.
+    pub contact: ContactInput,
+    /// The package's id.
+    #[schema(pattern = r"^[0-9a-f]{24}$")]
+    pub package: String,
+    /// The dealer it belongs to (a reseller may also hold companies directly; a dealer's
+    /// client may leave it out).
+    #[schema(pattern = r"^[0-9a-f]{24}$")]
+    #[serde(default)]
+    pub dealer: Option<String>,
+}
+
+/// `PATCH /management/companies/{id}`: any of the fields.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyPatch {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Contact person.
+    #[serde(default)]
+    pub contact: Option<ContactInput>,
+    /// The package's id.
+    #[schema(pattern = r"^[0-9a-f]{24}$")]
+    #[serde(default)]
+    pub package: Option<String>,
+    /// Suspend or reinstate.
+    #[serde(default)]
+    pub suspended: Option<bool>,
+}
+
+/// A company, as shown inside sites, users and meetings.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CompanySummary {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact person.
+    pub contact: Contact,
+    /// Suspended companies cannot use the product.
+    pub suspended: bool,
+}
+
+/// A company.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Company {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact person.
+    pub contact: Contact,
+    /// Its package.
+    pub package: Package,
+    /// Its dealer, if it has one.
+    pub dealer: Option<DealerSummary>,
+    /// Suspended companies cannot use the product.
+    pub suspended: bool,
+}

@@ -1,0 +1,99 @@
+//! API clients: an entity's integrations, created by the entity itself or a parent.
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::extract::{ApiJson, PathId};
+use super::{Created, Found};
+use crate::model::api::oauth::{Client, ClientCreated, ClientInput};
+use crate::model::api::rules;
+use crate::model::api::tenancy::EntityType;
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::{AppError, ErrorCode};
+use crate::server::store::{Quota, Scope};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// Clients of the caller's entity and of the entities under it.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/clients",
+    tag = "OAuth2",
+    responses(
+        (status = 200, description = "The clients (secrets are never shown again)", body = Envelope<Vec<Client>>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Found<Vec<Client>>> {
+    Ok(Found(state.store.clients(&caller.scope).await?))
+}
+
+/// Create credentials for the caller's entity or one under it. The secret is in this answer
+/// only; the server keeps a hash of it.
+#[utoipa::path(
+    post,
+    path = "/api/v2/management/clients",
+    tag = "OAuth2",
+    request_body = ClientInput,
+    responses(
+        (status = 201, description = "The new client, with its secret", body = Envelope<ClientCreated>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such entity under the caller's", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> ApiResult<Created<ClientCreated>> {
+    rules::name("name", &input.name)?;
+    let id = &input.entity.id;
+    rules::id("entity.id", id, "entity")?;
+    let (own_type, own_id) = caller.scope.entity();
+    let in_scope = match input.entity.entity_type {
+        t if t == own_type && id == own_id => true,
+        EntityType::Reseller => false,
+        EntityType::Dealer => state.store.dealer_in_scope(&caller.scope, id).await?,
+        EntityType::Company => state.store.company_in_scope(&caller.scope, id).await?,
+    };
+    if !in_scope {
+        return Err(AppError::not_found("entity").with_field("entity.id").into());
+    }
+    let created = state
+        .store
+        .create_client(&input.name, input.entity.entity_type, id, Quota::default())
+        .await?;
+    Ok(Created(created))
+}
+
+/// Revoke a client: its tokens stop working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/management/clients/{id}",
+    tag = "OAuth2",
+    params(("id" = String, Path, description = "The client id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope),
+        (status = 412, description = "A client cannot revoke itself", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    if id == caller.client_id {
+        return Err(AppError::new(ErrorCode::Precondition, "a client cannot revoke itself").into());
+    }
+    let _: &Scope = &caller.scope;
+    match state.store.revoke_client(&caller.scope, &id).await? {
+        Some(()) => Ok(StatusCode::NO_CONTENT),
+        None => Err(AppError::not_found("client").into()),
+    }
+}

@@ -1,0 +1,166 @@
+//! `/api/v2/management/companies`.
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery, PathId};
+use super::{validate, Created, Found, Page, PageQuery};
+use crate::model::api::rules;
+use crate::model::api::tenancy::{Company, CompanyInput, CompanyPatch};
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::AppError;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// The caller's companies.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/companies",
+    tag = "Management",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of companies", body = Envelope<Vec<Company>>),
+        (status = 400, description = "Bad paging", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Page<Company>> {
+    let (page, per_page, offset) = q.resolve()?;
+    let (items, total) = state
+        .store
+        .companies(&caller.scope, per_page, offset)
+        .await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Create a company with a package, under a dealer (or directly under the reseller).
+#[utoipa::path(
+    post,
+    path = "/api/v2/management/companies",
+    tag = "Management",
+    request_body = CompanyInput,
+    responses(
+        (status = 201, description = "The new company", body = Envelope<Company>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "A company cannot create companies", body = ErrorEnvelope),
+        (status = 404, description = "No such package or dealer", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<CompanyInput>,
+) -> ApiResult<Created<Company>> {
+    rules::name("name", &input.name)?;
+    validate::contact("contact", &input.contact)?;
+    rules::id("package", &input.package, "package")?;
+    if let Some(d) = &input.dealer {
+        rules::id("dealer", d, "dealer")?;
+    }
+    Ok(Created(
+        state
+            .store
+            .create_company_api(&caller.scope, &input)
+            .await?,
+    ))
+}
+
+/// One company.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/companies/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, description = "The company", body = Envelope<Company>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Found<Company>> {
+    state
+        .store
+        .company(&caller.scope, &id)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("company").into())
+}
+
+/// Change a company (its package: by a reseller or dealer only).
+#[utoipa::path(
+    patch,
+    path = "/api/v2/management/companies/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
+    request_body = CompanyPatch,
+    responses(
+        (status = 200, description = "The company as changed", body = Envelope<Company>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "A company cannot change its own package", body = ErrorEnvelope),
+        (status = 404, description = "No such company or package", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    ApiJson(p): ApiJson<CompanyPatch>,
+) -> ApiResult<Found<Company>> {
+    validate::opt("name", &p.name, rules::name)?;
+    if let Some(c) = &p.contact {
+        validate::contact("contact", c)?;
+    }
+    if let Some(package) = &p.package {
+        rules::id("package", package, "package")?;
+    }
+    state
+        .store
+        .update_company(&caller.scope, &id, &p)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("company").into())
+}
+
+/// Delete a company that has no sites or users left.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/management/companies/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
+        (status = 412, description = "The company still has sites or users", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    match state.store.delete_company(&caller.scope, &id).await? {
+        Some(()) => Ok(StatusCode::NO_CONTENT),
+        None => Err(AppError::not_found("company").into()),
+    }
+}

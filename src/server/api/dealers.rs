@@ -1,0 +1,162 @@
+//! `/api/v2/management/dealers`.
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery, PathId};
+use super::{validate, Created, Found, Page, PageQuery};
+use crate::model::api::rules;
+use crate::model::api::tenancy::{Dealer, DealerInput, DealerPatch};
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::AppError;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+fn check(p: &DealerPatch) -> Result<(), AppError> {
+    validate::opt("name", &p.name, rules::name)?;
+    if let Some(c) = &p.contact {
+        validate::contact("contact", c)?;
+    }
+    if let Some(n) = &p.notification_contact {
+        validate::notification("notification_contact", n)?;
+    }
+    Ok(())
+}
+
+/// The caller's dealers.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/dealers",
+    tag = "Management",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of dealers", body = Envelope<Vec<Dealer>>),
+        (status = 400, description = "Bad paging", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Page<Dealer>> {
+    let (page, per_page, offset) = q.resolve()?;
+    let (items, total) = state.store.dealers(&caller.scope, per_page, offset).await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Create a dealer (resellers only).
+#[utoipa::path(
+    post,
+    path = "/api/v2/management/dealers",
+    tag = "Management",
+    request_body = DealerInput,
+    responses(
+        (status = 201, description = "The new dealer", body = Envelope<Dealer>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Only a reseller creates dealers", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<DealerInput>,
+) -> ApiResult<Created<Dealer>> {
+    rules::name("name", &input.name)?;
+    validate::contact("contact", &input.contact)?;
+    if let Some(n) = &input.notification_contact {
+        validate::notification("notification_contact", n)?;
+    }
+    Ok(Created(
+        state.store.create_dealer(&caller.scope, &input).await?,
+    ))
+}
+
+/// One dealer.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/dealers/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, description = "The dealer", body = Envelope<Dealer>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Found<Dealer>> {
+    state
+        .store
+        .dealer(&caller.scope, &id)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("dealer").into())
+}
+
+/// Change a dealer.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/management/dealers/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
+    request_body = DealerPatch,
+    responses(
+        (status = 200, description = "The dealer as changed", body = Envelope<Dealer>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    ApiJson(p): ApiJson<DealerPatch>,
+) -> ApiResult<Found<Dealer>> {
+    check(&p)?;
+    state
+        .store
+        .update_dealer(&caller.scope, &id, &p)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("dealer").into())
+}
+
+/// Delete a dealer that has no companies left.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/management/dealers/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
+        (status = 412, description = "The dealer still has companies", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    match state.store.delete_dealer(&caller.scope, &id).await? {
+        Some(()) => Ok(StatusCode::NO_CONTENT),
+        None => Err(AppError::not_found("dealer").into()),
+    }
+}

@@ -1,0 +1,197 @@
+//! Request extractors that answer bad input in the API's envelope, naming the field.
+
+use super::caller::Caller;
+use super::error::ApiError;
+use crate::model::api::rules;
+use crate::model::{AppError, ErrorCode};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use serde::de::DeserializeOwned;
+
+/// Largest JSON body read (a 512 KiB image is about 700 KB in base64).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// A JSON body, strictly parsed: malformed JSON, wrong types, unknown and missing fields are
+/// 400s that name the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let media = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                media == "application/json"
+                    || (media.starts_with("application/") && media.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError(AppError::new(
+                ErrorCode::BadRequest,
+                "the body must be JSON (content-type: application/json)",
+            )));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                ApiError(AppError::new(
+                    ErrorCode::BadRequest,
+                    format!("the body could not be read (at most {MAX_BODY} bytes)"),
+                ))
+            })?;
+        parse(&bytes).map(ApiJson).map_err(ApiError)
+    }
+}
+
+/// Parse JSON, reporting the field of a type or shape error.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let inner = e.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(AppError::new(
+                    ErrorCode::BadRequest,
+                    "the body is not valid JSON",
+                ));
+            }
+            let path = e.path().to_string();
+            let message = inner.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            // serde names unknown and missing fields in its message, not in the path.
+            let named = || {
+                message.split('`').nth(1).map(|name| {
+                    let base = path.trim_end_matches('.');
+                    if base.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{base}.{name}")
+                    }
+                })
+            };
+            let field =
+                if message.starts_with("unknown field") || message.starts_with("missing field") {
+                    named()
+                } else if path == "." || path.is_empty() {
+                    None
+                } else {
+                    Some(path)
+                };
+            let mut err = AppError::new(ErrorCode::Invalid, message);
+            err.field = field;
+            Err(err)
+        }
+    }
+}
+
+/// An entity id from the path: anything but 24 lowercase hex digits names nothing (404).
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError(AppError::not_found("resource")))?;
+        rules::id("id", &id, "resource").map_err(ApiError)?;
+        Ok(PathId(id))
+    }
+}
+
+/// Query parameters, with a 400 naming the parameter on bad values.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let message = e.inner().to_string();
+                let mut err = AppError::new(
+                    ErrorCode::Invalid,
+                    format!("bad query parameter: {message}"),
+                );
+                err.field = (!field.is_empty() && field != ".").then_some(field);
+                ApiError(err)
+            })
+    }
+}
+
+/// The authenticated caller (set by the API middleware).
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
+            ApiError(AppError::new(
+                ErrorCode::Unauthorized,
+                "an access token is needed",
+            ))
+        })
+    }
+}
+
+/// Is this a method that may carry a body we read?
+pub fn has_body(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        email: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        contact: Inner,
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse::<Outer>(br#"{"name": 1, "contact": {"email": "a"}}"#).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (400, Some("name")));
+        let e =
+            parse::<Outer>(br#"{"name": "x", "contact": {"email": "a", "nope": 1}}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("contact.nope"));
+        let e = parse::<Outer>(br#"{"name": "x"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("contact"));
+        let e = parse::<Outer>(br#"{"name": "x", "contact": {}}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("contact.email"));
+        let e = parse::<Outer>(br#"{"name": "x", "#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        let e = parse::<Outer>(br#"[]"#).unwrap_err();
+        assert_eq!(e.status, 400);
+    }
+}

@@ -1,0 +1,532 @@
+//! `/api/v2/personal/meetings`: scheduled video calls with personal links.
+
+use super::caller::Caller;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, PathId};
+use super::{validate, Created, Found, Page, PageQuery};
+use crate::model::api::meetings::{Meeting, MeetingInput, MeetingParticipant, MeetingTimeInput};
+use crate::model::api::rules;
+use crate::model::api::users::Role;
+use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
+use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
+use crate::server::availability::parse_zone;
+use crate::server::store::{Email, MeetingFilter, MeetingRecord, NewApiMeeting};
+use crate::server::tokens::{new_id, Signer};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Longest meeting.
+pub const MAX_LENGTH: Duration = Duration::hours(24);
+
+/// Filters and paging of the meeting list.
+#[derive(Clone, Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u32>,
+    /// Items per page (1 to 100, default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+    /// Only this site.
+    #[param(pattern = r"^[0-9a-f]{24}$")]
+    pub site: Option<String>,
+    /// Only this agent.
+    #[param(pattern = r"^[0-9a-f]{24}$")]
+    pub agent: Option<String>,
+    /// Starting at or after this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn check_times(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(), AppError> {
+    if end <= start {
+        return Err(AppError::invalid("time_end", "must be after time_start"));
+    }
+    if end - start > MAX_LENGTH {
+        return Err(AppError::invalid(
+            "time_end",
+            "a meeting lasts at most 24 hours",
+        ));
+    }
+    // Meetings in the past are accepted (their rooms are simply closed), as the WeSeeDo quick
+    // start's example date now is.
+    Ok(())
+}
+
+fn to_wire(
+    state: &AppState,
+    company: crate::model::api::tenancy::CompanySummary,
+    m: MeetingRecord,
+) -> Result<Meeting, AppError> {
+    let [start, end, opens, closes, created] = m.times;
+    let participants = m
+        .participants
+        .into_iter()
+        .map(|p| {
+            let hash = state
+                .signer
+                .join_hash(&p.link_id)
+                .ok_or_else(AppError::internal)?;
+            Ok(MeetingParticipant {
+                url: format!("{}/join/{hash}", state.public_url),
+                hash,
+                username: p.username,
+                name: p.name,
+                id: p.id,
+                user: p.user,
+                email: p.email,
+                phone: p.phone,
+                initial_participant: true,
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(Meeting {
+        room_id: m.id.clone(),
+        id: m.id,
+        company,
+        room_password: String::new(),
+        chat_duration: 0,
+        is_appointment: m.is_appointment,
+        room_created: created,
+        room_available_from: opens,
+        room_available_till: closes,
+        time_start: start,
+        time_end: end,
+        timezone_offset: 0,
+        created_by: NamedRef {
+            id: m.created_by.0,
+            name: m.created_by.1,
+        },
+        site: NamedRef {
+            id: m.site.0,
+            name: m.site.1,
+        },
+        subject: m.subject,
+        invitation: m.invitation.unwrap_or_default(),
+        participants,
+    })
+}
+
+async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
+    let company = state.store.company_summary(&m.company).await?;
+    to_wire(state, company, m)
+}
+
+/// Who hosts: apply the scheduling rules of the acting user (if any) and check the host.
+async fn host_for(
+    state: &AppState,
+    caller: &Caller,
+    site: &str,
+    input: &MeetingInput,
+) -> Result<String, AppError> {
+    let on_site: Vec<(String, String)> = state.store.site_user_roles(site).await?;
+    let role_on_site = |user: &str| {
+        on_site
+            .iter()
+            .find(|(id, _)| id == user)
+            .and_then(|(_, r)| Role::from_stored(r))
+    };
+    let host = match &input.created_by {
+        Some(creator) => {
+            rules::id("created_by", creator, "user")?;
+            let (role, _) = state
+                .store
+                .user_role(&caller.scope, creator)
+                .await?
+                .ok_or_else(|| AppError::not_found("user").with_field("created_by"))?;
+            if role != Role::Admin && role_on_site(creator).is_none() {
+                return Err(AppError::new(
+                    ErrorCode::Precondition,
+                    "the scheduling user does not work on this site",
+                )
+                .with_field("created_by"));
+            }
+            match role {
+                Role::Agent => match &input.agent {
+                    Some(a) if a != creator => {
+                        return Err(AppError::new(
+                            ErrorCode::Forbidden,
+                            "an agent schedules meetings for itself only",
+                        )
+                        .with_field("agent"));
+                    }
+                    _ => creator.clone(),
+                },
+                Role::AssistantVideo => input.agent.clone().unwrap_or_else(|| creator.clone()),
+                Role::Assistant | Role::Admin => input.agent.clone().ok_or_else(|| {
+                    AppError::invalid("agent", "say which agent hosts the meeting")
+                })?,
+            }
+        }
+        None => input
+            .agent
+            .clone()
+            .ok_or_else(|| AppError::invalid("agent", "say which agent hosts the meeting"))?,
+    };
+    rules::id("agent", &host, "user")?;
+    if state.store.user_role(&caller.scope, &host).await?.is_none() {
+        return Err(AppError::not_found("user").with_field("agent"));
+    }
+    match role_on_site(&host) {
+        None => Err(AppError::new(
+            ErrorCode::Precondition,
+            "the agent does not work on this site",
+        )
+        .with_field("agent")),
+        Some(r) if !r.takes_calls() => Err(AppError::new(
+            ErrorCode::Precondition,
+            "this user does not hold video calls (role assistant or admin)",
+        )
+        .with_field("agent")),
+        Some(_) => Ok(host),
+    }
+}
+
+fn when(t: DateTime<Utc>, zone: &str) -> String {
+    match parse_zone(zone) {
+        Some(tz) => format!(
+            "{} ({zone})",
+            t.with_timezone(&tz).format("%A %e %B %Y, %H:%M")
+        ),
+        None => format!("{} UTC", t.format("%A %e %B %Y, %H:%M")),
+    }
+}
+
+/// The caller's scheduled meetings, by start time.
+#[utoipa::path(
+    get,
+    path = "/api/v2/personal/meetings",
+    tag = "Personal",
+    params(MeetingQuery),
+    responses(
+        (status = 200, description = "A page of meetings", body = Envelope<Vec<Meeting>>),
+        (status = 400, description = "Bad filter or paging", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<MeetingQuery>,
+) -> ApiResult<Page<Meeting>> {
+    let (page, per_page, offset) = PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .resolve()?;
+    for (field, v) in [("site", &q.site), ("agent", &q.agent)] {
+        if let Some(v) = v {
+            if rules::id(field, v, field).is_err() {
+                return Err(
+                    AppError::invalid(field, "must be an id of 24 lowercase hex digits").into(),
+                );
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        if to < from {
+            return Err(AppError::invalid("to", "must not be before from").into());
+        }
+    }
+    let filter = MeetingFilter {
+        site: q.site,
+        agent: q.agent,
+        from: q.from,
+        to: q.to,
+    };
+    let (records, total) = state
+        .store
+        .meetings_api(&caller.scope, &filter, per_page, offset)
+        .await?;
+    let mut items = Vec::with_capacity(records.len());
+    for r in records {
+        items.push(wire(&state, r).await?);
+    }
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Schedule a meeting: the agent and every participant get a personal link.
+#[utoipa::path(
+    post,
+    path = "/api/v2/personal/meetings",
+    tag = "Personal",
+    request_body = MeetingInput,
+    responses(
+        (status = 201, description = "The new meeting", body = Envelope<Meeting>),
+        (status = 400, description = "Invalid input (including times out of order or in the past)", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "The acting user may not schedule for that agent", body = ErrorEnvelope),
+        (status = 404, description = "No such site or user under the caller", body = ErrorEnvelope),
+        (status = 409, description = "The agent has another meeting then", body = ErrorEnvelope),
+        (status = 412, description = "The package lacks a feature, or the agent is not on the site", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<MeetingInput>,
+) -> ApiResult<Created<Meeting>> {
+    rules::id("site", &input.site, "site")?;
+    validate::opt("subject", &input.subject, rules::name)?;
+    validate::opt("invitation", &input.invitation, rules::text)?;
+    validate::opt("invitation_sms", &input.invitation_sms, rules::text)?;
+    if input.participants.is_empty() || input.participants.len() > 2 {
+        return Err(AppError::invalid("participants", "invite one or two people").into());
+    }
+    for (i, p) in input.participants.iter().enumerate() {
+        rules::name(&format!("participants[{i}].name"), &p.name)?;
+        validate::opt(&format!("participants[{i}].email"), &p.email, rules::email)?;
+        validate::opt(&format!("participants[{i}].phone"), &p.phone, rules::phone)?;
+        if input.send_email && p.email.is_none() {
+            return Err(AppError::invalid(
+                &format!("participants[{i}].email"),
+                "an e-mail invitation needs an e-mail address",
+            )
+            .into());
+        }
+        if input.send_sms && p.phone.is_none() {
+            return Err(AppError::invalid(
+                &format!("participants[{i}].phone"),
+                "an SMS invitation needs a phone number",
+            )
+            .into());
+        }
+    }
+    check_times(input.time_start, input.time_end)?;
+    let company = state
+        .store
+        .site_company(&caller.scope, &input.site)
+        .await?
+        .ok_or_else(|| AppError::not_found("site").with_field("site"))?;
+    let features = state.store.company_features(&company).await?;
+    let has = |f: &str| features.iter().any(|x| x == f);
+    if input.participants.len() > 1 && !has("multiple_participants") {
+        return Err(AppError::new(
+            ErrorCode::Precondition,
+            "three-way meetings need the package feature multiple_participants",
+        )
+        .with_field("participants")
+        .into());
+    }
+    if input.send_sms && !has("weseedo_personal_sms") {
+        return Err(AppError::new(
+            ErrorCode::Precondition,
+            "SMS invitations need the package feature weseedo_personal_sms",
+        )
+        .with_field("send_sms")
+        .into());
+    }
+    let host = host_for(&state, &caller, &input.site, &input).await?;
+    let site = state
+        .store
+        .site(&SiteId::parse(&input.site)?)
+        .await?
+        .ok_or_else(|| AppError::not_found("site").with_field("site"))?;
+    let id = new_id();
+    let host_link = Signer::new_link_id();
+    let guests: Vec<_> = input
+        .participants
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.email.clone(),
+                p.phone.clone(),
+                Signer::new_link_id(),
+            )
+        })
+        .collect();
+    let subject = input
+        .subject
+        .clone()
+        .unwrap_or_else(|| format!("Meeting: {}", site.name));
+    let invitation = input.invitation.clone();
+    let mut emails = Vec::new();
+    if input.send_email {
+        let text = match &invitation {
+            Some(t) => t.clone(),
+            None => state.store.site_invite_text(&input.site).await?,
+        };
+        let at = when(input.time_start, &site.time_zone);
+        for (name, email, _, link) in &guests {
+            let hash = state
+                .signer
+                .join_hash(link)
+                .ok_or_else(AppError::internal)?;
+            emails.push(Email {
+                to: email.clone().unwrap_or_default(),
+                subject: subject.clone(),
+                body: format!(
+                    "Dear {name},\n\n{text}\n\n{at}\n{}/join/{hash}\n",
+                    state.public_url
+                ),
+                attachments: Vec::new(),
+            });
+        }
+        let hash = state
+            .signer
+            .join_hash(&host_link)
+            .ok_or_else(AppError::internal)?;
+        let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
+        if let Some(agent_email) = state.store.user_email(&host).await? {
+            emails.push(Email {
+                to: agent_email,
+                subject: format!("Scheduled: {subject}"),
+                body: format!(
+                    "A meeting with {} is scheduled for {at}.\nYour link: {}/join/{hash}\n",
+                    names.join(" and "),
+                    state.public_url
+                ),
+                attachments: Vec::new(),
+            });
+        }
+    }
+    let new = NewApiMeeting {
+        id,
+        site: input.site.clone(),
+        company,
+        agent: host,
+        created_by_user: input.created_by.clone(),
+        created_by_client: caller.client_id.clone(),
+        subject,
+        invitation,
+        invitation_sms: input.invitation_sms.clone(),
+        starts_at: input.time_start,
+        ends_at: input.time_end,
+        opens_at: input.time_start - Duration::minutes(site.early_join_minutes as i64),
+        closes_at: input.time_end + Duration::minutes(site.grace_minutes as i64),
+        capacity: site.room_capacity(),
+        is_appointment: input.is_appointment,
+        send_email: input.send_email,
+        send_sms: input.send_sms,
+        host_link,
+        guests,
+        emails,
+    };
+    let record = state.store.create_meeting_api(&caller.scope, &new).await?;
+    Ok(Created(wire(&state, record).await?))
+}
+
+/// One scheduled meeting.
+#[utoipa::path(
+    get,
+    path = "/api/v2/personal/meetings/{id}",
+    tag = "Personal",
+    params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, description = "The meeting", body = Envelope<Meeting>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such meeting under the caller (or it was cancelled)", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Found<Meeting>> {
+    let record = state
+        .store
+        .meeting_api(&caller.scope, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    Ok(Found(wire(&state, record).await?))
+}
+
+/// Move a meeting to another time (the only change there is; PATCH or POST).
+#[utoipa::path(
+    patch,
+    path = "/api/v2/personal/meetings/{id}",
+    tag = "Personal",
+    params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
+    request_body = MeetingTimeInput,
+    responses(
+        (status = 200, description = "The meeting at its new time", body = Envelope<Meeting>),
+        (status = 400, description = "Invalid input, or a field other than the time", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such meeting under the caller", body = ErrorEnvelope),
+        (status = 409, description = "The agent has another meeting then", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    body: axum::body::Bytes,
+) -> ApiResult<Found<Meeting>> {
+    let input: MeetingTimeInput = super::extract::parse(&body).map_err(|mut e| {
+        if e.message.starts_with("unknown field") {
+            e.message = "only the time of a meeting can change (time_start, time_end)".into();
+        }
+        ApiError(e)
+    })?;
+    check_times(input.time_start, input.time_end)?;
+    let existing = state
+        .store
+        .meeting_api(&caller.scope, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    let site = state
+        .store
+        .site(&SiteId::parse(&existing.site.0)?)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    let times = [
+        input.time_start,
+        input.time_end,
+        input.time_start - Duration::minutes(site.early_join_minutes as i64),
+        input.time_end + Duration::minutes(site.grace_minutes as i64),
+    ];
+    let record = state
+        .store
+        .reschedule_api(&caller.scope, &id, times)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    Ok(Found(wire(&state, record).await?))
+}
+
+/// Cancel a meeting: everyone's link stops working, and anyone in its room is let go.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/personal/meetings/{id}",
+    tag = "Personal",
+    params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such meeting under the caller", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    match state.store.cancel_api(&caller.scope, &id).await? {
+        Some(()) => {
+            state.hub.end_meeting(
+                &MeetingId::parse(&id)?,
+                AppError::new(ErrorCode::Expired, "this meeting was cancelled"),
+            );
+            Ok(StatusCode::NO_CONTENT)
+        }
+        None => Err(AppError::not_found("meeting").into()),
+    }
+}

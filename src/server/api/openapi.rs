@@ -1,0 +1,378 @@
+//! The OpenAPI 3.1 document, generated from the handlers and the wire types, and a docs page
+//! rendered from it (plain HTML, nothing loaded from elsewhere).
+
+use super::{autologin, clients, companies, dealers, meetings, oauth, packages, sites, users};
+use axum::response::{Html, IntoResponse};
+use serde_json::Value;
+use std::sync::OnceLock;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{HttpMethod, OpenApi as Doc};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Consult API",
+        description = "Video consultations: the WeSeeDo Personal API (v2) as Consult serves it. \
+            Authenticate with OAuth2 client credentials at /api/v2/oauth2/token, then send \
+            `Authorization: Bearer <token>`. Every answer is `{\"success\": true, \"result\": …}` or \
+            `{\"success\": false, \"error\": {\"code\", \"message\", \"field\"}}`; a caller sees only what \
+            hangs under its own entity, and anything else answers 404 like a missing id.",
+        version = "2.0.0",
+    ),
+    paths(
+        oauth::token,
+        clients::list, clients::create, clients::revoke,
+        packages::list,
+        dealers::list, dealers::create, dealers::one, dealers::update, dealers::remove,
+        companies::list, companies::create, companies::one, companies::update, companies::remove,
+        users::list, users::create, users::one, users::replace, users::update, users::remove,
+        sites::list, sites::create, sites::one, sites::update, sites::remove,
+        autologin::create,
+        meetings::list, meetings::create, meetings::one, meetings::reschedule, meetings::cancel,
+    ),
+    modifiers(&Security, &Headers, &Links, &PostReschedule),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut Doc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An access token from /api/v2/oauth2/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn operations(doc: &mut Doc) -> impl Iterator<Item = (&String, HttpMethod, &mut Operation)> {
+    doc.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            (HttpMethod::Get, item.get.as_mut()),
+            (HttpMethod::Post, item.post.as_mut()),
+            (HttpMethod::Put, item.put.as_mut()),
+            (HttpMethod::Patch, item.patch.as_mut()),
+            (HttpMethod::Delete, item.delete.as_mut()),
+        ]
+        .into_iter()
+        .filter_map(move |(m, op)| op.map(|op| (path, m, op)))
+    })
+}
+
+/// Every answer carries the version, sunset and quota headers.
+struct Headers;
+
+impl Modify for Headers {
+    fn modify(&self, doc: &mut Doc) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+        let string = || ObjectBuilder::new().schema_type(Type::String).build();
+        let integer = || {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .build()
+        };
+        for (_, _, op) in operations(doc) {
+            for response in op.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                for (name, description, schema) in [
+                    ("api-version", "The API version answering", string()),
+                    ("sunset", "Deprecation details; `n/a`", string()),
+                    (
+                        "quota-interval",
+                        "Length of the quota window, in quota-time-unit",
+                        integer(),
+                    ),
+                    ("quota-limit", "Calls allowed per window", integer()),
+                    ("quota-used", "Calls made in this window", integer()),
+                    ("quota-time-unit", "minute, hour or day", string()),
+                    ("quota-reset-UTC", "When the window ends", string()),
+                ] {
+                    response.headers.insert(
+                        name.to_string(),
+                        HeaderBuilder::new()
+                            .schema(schema)
+                            .description(Some(description))
+                            .build(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Links from each creating operation to the operations on what it created, so clients (and
+/// schemathesis' stateful tests) can follow them.
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, doc: &mut Doc) {
+        use utoipa::openapi::link::LinkBuilder;
+        use utoipa::openapi::RefOr;
+        let targets: Vec<(String, Vec<(HttpMethod, String)>)> = doc
+            .paths
+            .paths
+            .iter()
+            .filter(|(p, _)| p.ends_with("/{id}"))
+            .map(|(p, item)| {
+                let ops = [
+                    (HttpMethod::Get, &item.get),
+                    (HttpMethod::Patch, &item.patch),
+                    (HttpMethod::Put, &item.put),
+                    (HttpMethod::Delete, &item.delete),
+                ]
+                .into_iter()
+                .filter_map(|(m, op)| {
+                    op.as_ref()
+                        .and_then(|o| o.operation_id.clone())
+                        .map(|id| (m, id))
+                })
+                .collect();
+                (p.trim_end_matches("/{id}").to_string(), ops)
+            })
+            .collect();
+        for (collection, ops) in targets {
+            let Some(item) = doc.paths.paths.get_mut(&collection) else {
+                continue;
+            };
+            let Some(post) = item.post.as_mut() else {
+                continue;
+            };
+            let Some(RefOr::T(created)) = post.responses.responses.get_mut("201") else {
+                continue;
+            };
+            for (method, operation_id) in ops {
+                let verb = match method {
+                    HttpMethod::Get => "Get",
+                    HttpMethod::Patch => "Patch",
+                    HttpMethod::Put => "Put",
+                    _ => "Delete",
+                };
+                let name = format!("{verb}Created");
+                let link = LinkBuilder::new()
+                    .operation_id(operation_id)
+                    .parameter("id", "$response.body#/result/id")
+                    .description("The resource this call created")
+                    .build();
+                created.links.insert(name, RefOr::T(link));
+            }
+        }
+    }
+}
+
+/// `POST /personal/meetings/{id}` does the same as PATCH (the WeSeeDo API offers both).
+struct PostReschedule;
+
+impl Modify for PostReschedule {
+    fn modify(&self, doc: &mut Doc) {
+        if let Some(item) = doc.paths.paths.get_mut("/api/v2/personal/meetings/{id}") {
+            if let Some(patch) = item.patch.clone() {
+                let mut post = patch;
+                post.operation_id = Some("reschedule_post".into());
+                post.summary = Some("Move a meeting to another time (POST form).".into());
+                item.post = Some(post);
+            }
+        }
+    }
+}
+
+/// The document, built once.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null))
+}
+
+/// `GET /api/openapi.json`.
+pub async fn json() -> impl IntoResponse {
+    (
+        [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        axum::Json(document().clone()),
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn schema_name(v: &Value) -> String {
+    if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_string();
+    }
+    match v.get("type").and_then(Value::as_str) {
+        Some("array") => format!("[{}]", v.get("items").map(schema_name).unwrap_or_default()),
+        Some(t) => t.to_string(),
+        None => "object".into(),
+    }
+}
+
+/// `GET /api/docs`: the document as a page.
+pub async fn docs() -> Html<String> {
+    let doc = document();
+    let mut out = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Consult API</title></head><body><main>",
+    );
+    out += "<h1>Consult API (WeSeeDo Personal v2)</h1>";
+    if let Some(d) = doc.pointer("/info/description").and_then(Value::as_str) {
+        out += &format!("<p>{}</p>", escape(d));
+    }
+    out += "<p>The machine-readable document: <a href=\"/api/openapi.json\">/api/openapi.json</a> (OpenAPI 3.1).</p>";
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                out += &format!(
+                    "<section><h2><code>{} {}</code></h2>",
+                    method.to_uppercase(),
+                    escape(path)
+                );
+                if let Some(d) = op
+                    .get("description")
+                    .or(op.get("summary"))
+                    .and_then(Value::as_str)
+                {
+                    out += &format!("<p>{}</p>", escape(d));
+                }
+                if let Some(content) = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                {
+                    for (media, c) in content {
+                        out += &format!(
+                            "<p>Body ({}): <code>{}</code></p>",
+                            escape(media),
+                            escape(&schema_name(&c["schema"]))
+                        );
+                    }
+                }
+                if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                    out += "<ul>";
+                    for (status, r) in responses {
+                        let body = r
+                            .pointer("/content/application~1json/schema")
+                            .map(|s| format!(": <code>{}</code>", escape(&schema_name(s))))
+                            .unwrap_or_default();
+                        let d = r.get("description").and_then(Value::as_str).unwrap_or("");
+                        out += &format!("<li>{status} {}{body}</li>", escape(d));
+                    }
+                    out += "</ul>";
+                }
+                out += "</section>";
+            }
+        }
+    }
+    out += "</main></body></html>";
+    Html(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::api::rules;
+
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "pattern" {
+                        if let Some(p) = x.as_str() {
+                            out.push(p);
+                        }
+                    }
+                    walk(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_path() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in [
+            "/api/v2/oauth2/token",
+            "/api/v2/management/dealers/{id}",
+            "/api/v2/management/companies",
+            "/api/v2/management/users/{id}",
+            "/api/v2/management/sites",
+            "/api/v2/management/packages",
+            "/api/v2/management/autologin",
+            "/api/v2/personal/meetings/{id}",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path}");
+        }
+        assert!(doc["paths"]["/api/v2/personal/meetings/{id}"]
+            .get("post")
+            .is_some());
+        assert!(doc.pointer("/components/securitySchemes/bearer").is_some());
+        let link = doc.pointer("/paths/~1api~1v2~1management~1dealers/post/responses/201/links");
+        assert!(
+            link.and_then(Value::as_object)
+                .is_some_and(|l| !l.is_empty()),
+            "{link:?}"
+        );
+    }
+
+    #[test]
+    fn every_published_pattern_is_a_validation_rule() {
+        let mut patterns = Vec::new();
+        walk(document(), &mut patterns);
+        assert!(patterns.len() > 20);
+        let rules = [
+            rules::ID,
+            rules::NAME,
+            rules::EMAIL,
+            rules::PHONE,
+            rules::COLOR,
+            rules::FONT,
+            rules::TEXT,
+            rules::ORIGIN,
+            rules::BASE64,
+            rules::PASSWORD,
+        ];
+        for p in patterns {
+            assert!(
+                rules.contains(&p),
+                "pattern not shared with validation: {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields() {
+        let doc = document();
+        for name in [
+            "DealerInput",
+            "CompanyInput",
+            "UserInput",
+            "SiteInput",
+            "MeetingInput",
+            "MeetingTimeInput",
+            "TokenRequest",
+        ] {
+            let schema = &doc["components"]["schemas"][name];
+            assert_eq!(
+                schema["additionalProperties"],
+                Value::Bool(false),
+                "{name}: {schema}"
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! `GET /api/v2/management/packages`.
+
+use super::error::ApiResult;
+use super::Found;
+use crate::model::api::tenancy::Package;
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::server::AppState;
+use axum::extract::State;
+
+/// Every package and its features.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/packages",
+    tag = "Management",
+    responses(
+        (status = 200, description = "The packages", body = Envelope<Vec<Package>>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Found<Vec<Package>>> {
+    Ok(Found(state.store.packages().await?))
+}

@@ -1,0 +1,223 @@
+//! `/api/v2/management/sites`.
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery, PathId};
+use super::{validate, Created, Found, Page, PageQuery};
+use crate::model::api::rules;
+use crate::model::api::sites::{Site, SiteInput, SiteOrigin, SitePatch, SiteUserId};
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::AppError;
+use crate::server::store::NewApiSite;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+struct Common<'a> {
+    name: &'a Option<String>,
+    users: Option<&'a [SiteUserId]>,
+    font: &'a Option<String>,
+    color: &'a Option<String>,
+    texts: [(&'static str, &'a Option<String>); 3],
+    origins: Option<&'a [SiteOrigin]>,
+}
+
+fn check(c: Common<'_>) -> Result<(), AppError> {
+    validate::opt("name", c.name, rules::name)?;
+    for u in c.users.unwrap_or_default() {
+        rules::id("users", &u.0, "user")?;
+    }
+    validate::opt("videochat_font_type", c.font, rules::font)?;
+    validate::opt("videochat_text_color", c.color, rules::color)?;
+    for (field, text) in c.texts {
+        validate::opt(field, text, rules::text)?;
+    }
+    for o in c.origins.unwrap_or_default() {
+        rules::origin("allowed_origins", &o.0)?;
+    }
+    Ok(())
+}
+
+/// The caller's sites.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/sites",
+    tag = "Management",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of sites", body = Envelope<Vec<Site>>),
+        (status = 400, description = "Bad paging", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Page<Site>> {
+    let (page, per_page, offset) = q.resolve()?;
+    let (items, total) = state
+        .store
+        .sites_api(&caller.scope, &state.public_url, per_page, offset)
+        .await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Create a site in a company, with its users (of that company) and allowed origins.
+#[utoipa::path(
+    post,
+    path = "/api/v2/management/sites",
+    tag = "Management",
+    request_body = SiteInput,
+    responses(
+        (status = 201, description = "The new site", body = Envelope<Site>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such company, or a user not of that company", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(s): ApiJson<SiteInput>,
+) -> ApiResult<Created<Site>> {
+    rules::name("name", &s.name)?;
+    rules::id("company", &s.company, "company")?;
+    check(Common {
+        name: &None,
+        users: Some(&s.users),
+        font: &s.videochat_font_type,
+        color: &s.videochat_text_color,
+        texts: [
+            ("email_invite_text", &s.email_invite_text),
+            ("email_cancel_text", &s.email_cancel_text),
+            ("email_hardwaretest_text", &s.email_hardwaretest_text),
+        ],
+        origins: Some(&s.allowed_origins),
+    })?;
+    let new = NewApiSite {
+        company: s.company,
+        name: s.name,
+        users: s.users.into_iter().map(|u| u.0).collect(),
+        font: s
+            .videochat_font_type
+            .as_deref()
+            .map(rules::font_with_fallback),
+        text_color: s.videochat_text_color,
+        invite_text: s.email_invite_text,
+        cancel_text: s.email_cancel_text,
+        hardwaretest_text: s.email_hardwaretest_text,
+        hardwaretest: s.email_enable_hardwaretest.unwrap_or(false),
+        origins: s.allowed_origins.into_iter().map(|o| o.0).collect(),
+    };
+    Ok(Created(
+        state
+            .store
+            .create_site_api(&caller.scope, &new, &state.public_url)
+            .await?,
+    ))
+}
+
+/// One site.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/sites/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, description = "The site", body = Envelope<Site>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Found<Site>> {
+    state
+        .store
+        .site_api(&caller.scope, &id, &state.public_url)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("site").into())
+}
+
+/// Change a site; `users` and `allowed_origins` replace the lists.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/management/sites/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
+    request_body = SitePatch,
+    responses(
+        (status = 200, description = "The site as changed", body = Envelope<Site>),
+        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such site, or a user not of its company", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    ApiJson(p): ApiJson<SitePatch>,
+) -> ApiResult<Found<Site>> {
+    check(Common {
+        name: &p.name,
+        users: p.users.as_deref(),
+        font: &p.videochat_font_type,
+        color: &p.videochat_text_color,
+        texts: [
+            ("email_invite_text", &p.email_invite_text),
+            ("email_cancel_text", &p.email_cancel_text),
+            ("email_hardwaretest_text", &p.email_hardwaretest_text),
+        ],
+        origins: p.allowed_origins.as_deref(),
+    })?;
+    let mut p = p;
+    p.videochat_font_type = p
+        .videochat_font_type
+        .as_deref()
+        .map(rules::font_with_fallback);
+    state
+        .store
+        .update_site_api(&caller.scope, &id, &p, &state.public_url)
+        .await?
+        .map(Found)
+        .ok_or_else(|| AppError::not_found("site").into())
+}
+
+/// Delete a site without upcoming meetings.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/management/sites/{id}",
+    tag = "Management",
+    params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
+        (status = 412, description = "The site has upcoming meetings", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+    ),
+)]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    match state.store.delete_site(&caller.scope, &id).await? {
+        Some(()) => Ok(StatusCode::NO_CONTENT),
+        None => Err(AppError::not_found("site").into()),
+    }
+}

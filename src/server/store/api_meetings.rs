@@ -1,0 +1,411 @@
+//! Meetings as the REST API manages them.
+
+use super::tenancy::Scope;
+use super::{db_error, from_ms, to_ms, Store};
+use crate::model::{AppError, ErrorCode};
+use crate::server::signaling::hub::random_hex;
+use crate::server::tokens::new_id;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+/// A meeting to write, validated and checked against the rules.
+#[derive(Clone, Debug)]
+pub struct NewApiMeeting {
+    /// Its id (chosen first, for the invitations).
+    pub id: String,
+    /// Site.
+    pub site: String,
+    /// Company.
+    pub company: String,
+    /// The hosting user.
+    pub agent: String,
+    /// The scheduling user, if the integration acts for one.
+    pub created_by_user: Option<String>,
+    /// The API client.
+    pub created_by_client: String,
+    /// Subject.
+    pub subject: String,
+    /// Invitation text.
+    pub invitation: Option<String>,
+    /// SMS text.
+    pub invitation_sms: Option<String>,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Room opens.
+    pub opens_at: DateTime<Utc>,
+    /// Room closes.
+    pub closes_at: DateTime<Utc>,
+    /// People the room holds.
+    pub capacity: u32,
+    /// Flags as given.
+    pub is_appointment: bool,
+    /// Send e-mail invitations.
+    pub send_email: bool,
+    /// Send SMS invitations.
+    pub send_sms: bool,
+    /// The agent's link id.
+    pub host_link: String,
+    /// Guests: name, e-mail, phone, link id.
+    pub guests: Vec<(String, Option<String>, Option<String>, String)>,
+    /// Invitations to queue with it.
+    pub emails: Vec<super::Email>,
+}
+
+/// A participant as stored.
+#[derive(Clone, Debug)]
+pub struct ParticipantRecord {
+    /// Id.
+    pub id: String,
+    /// Handle.
+    pub username: String,
+    /// Name.
+    pub name: String,
+    /// The user, for the agent.
+    pub user: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The agent's own row.
+    pub is_host: bool,
+    /// Sign this for the join hash.
+    pub link_id: String,
+}
+
+/// A meeting as stored, with its participants.
+#[derive(Clone, Debug)]
+pub struct MeetingRecord {
+    /// Id.
+    pub id: String,
+    /// Company.
+    pub company: String,
+    /// Site id and name.
+    pub site: (String, String),
+    /// The hosting user.
+    pub agent: String,
+    /// Who scheduled it: id and name (a user, or the API client).
+    pub created_by: (String, String),
+    /// Subject.
+    pub subject: String,
+    /// Invitation text.
+    pub invitation: Option<String>,
+    /// Start, end, room opens, room closes, made.
+    pub times: [DateTime<Utc>; 5],
+    /// Flags.
+    pub is_appointment: bool,
+    /// Participants, host first.
+    pub participants: Vec<ParticipantRecord>,
+}
+
+/// Filters of the meeting list.
+#[derive(Clone, Debug, Default)]
+pub struct MeetingFilter {
+    /// Only this site.
+    pub site: Option<String>,
+    /// Only this agent.
+    pub agent: Option<String>,
+    /// Starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+async fn agent_is_free(
+    tx: &mut Transaction<'_, Sqlite>,
+    agent: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    except: Option<&str>,
+) -> Result<(), AppError> {
+    let busy: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM meetings WHERE agent_id = $1 AND status = 'scheduled'
+         AND starts_at < $3 AND ends_at > $2 AND id != $4 LIMIT 1",
+    )
+    .bind(agent)
+    .bind(to_ms(start))
+    .bind(to_ms(end))
+    .bind(except.unwrap_or(""))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    match busy {
+        Some(_) => Err(AppError::new(
+            ErrorCode::Conflict,
+            "the agent has another meeting at that time",
+        )
+        .with_field("time_start")),
+        None => Ok(()),
+    }
+}
+
+impl Store {
+    /// Write a meeting with its agent and guests in one transaction.
+    pub async fn create_meeting_api(
+        &self,
+        scope: &Scope,
+        m: &NewApiMeeting,
+    ) -> Result<MeetingRecord, AppError> {
+        let id = m.id.clone();
+        let now = Utc::now();
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        agent_is_free(&mut tx, &m.agent, m.starts_at, m.ends_at, None).await?;
+        sqlx::query(
+            "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
+                                   closes_at, capacity, created_at, is_appointment, invitation, invitation_sms,
+                                   send_email, send_sms, created_by_user, created_by_client)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .bind(&id)
+        .bind(&m.company)
+        .bind(&m.site)
+        .bind(&m.agent)
+        .bind(&m.subject)
+        .bind(to_ms(m.starts_at))
+        .bind(to_ms(m.ends_at))
+        .bind(to_ms(m.opens_at))
+        .bind(to_ms(m.closes_at))
+        .bind(m.capacity as i64)
+        .bind(to_ms(now))
+        .bind(m.is_appointment as i64)
+        .bind(&m.invitation)
+        .bind(&m.invitation_sms)
+        .bind(m.send_email as i64)
+        .bind(m.send_sms as i64)
+        .bind(&m.created_by_user)
+        .bind(&m.created_by_client)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at)
+             SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, $4, $5 FROM users u WHERE u.id = $6",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&m.host_link)
+        .bind(format!("agent.{}", random_hex(12)))
+        .bind(to_ms(now))
+        .bind(&m.agent)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        for (i, (name, email, phone, link)) in m.guests.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, username, created_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(name)
+            .bind(email)
+            .bind(phone)
+            .bind(link)
+            .bind(format!("visitor.{}", random_hex(12)))
+            // Keep the given order of guests.
+            .bind(to_ms(now) + i as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        for email in &m.emails {
+            super::outbox::enqueue_email(&mut tx, email).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        self.meeting_api(scope, &id)
+            .await?
+            .ok_or_else(AppError::internal)
+    }
+
+    async fn meeting_record(&self, r: &SqliteRow) -> Result<MeetingRecord, AppError> {
+        let id: String = r.get("id");
+        let parts = sqlx::query(
+            "SELECT id, username, name, user_id, email, phone, is_host, link_id FROM participants
+             WHERE meeting_id = $1 ORDER BY is_host DESC, created_at, id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let created_by = match r.get::<Option<String>, _>("created_by_user") {
+            Some(user) => {
+                let name: Option<String> = sqlx::query_scalar(
+                    "SELECT first_name || ' ' || last_name FROM users WHERE id = $1",
+                )
+                .bind(&user)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+                (user, name.unwrap_or_default())
+            }
+            None => {
+                let client: Option<String> = r.get("created_by_client");
+                let name: Option<String> = match &client {
+                    Some(c) => sqlx::query_scalar("SELECT name FROM api_clients WHERE id = $1")
+                        .bind(c)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_error)?,
+                    None => None,
+                };
+                (
+                    client.unwrap_or_default(),
+                    name.unwrap_or_else(|| "booking form".into()),
+                )
+            }
+        };
+        Ok(MeetingRecord {
+            company: r.get("company_id"),
+            site: (r.get("site_id"), r.get("site_name")),
+            agent: r.get("agent_id"),
+            created_by,
+            subject: r.get("subject"),
+            invitation: r.get("invitation"),
+            times: [
+                from_ms(r.get("starts_at")),
+                from_ms(r.get("ends_at")),
+                from_ms(r.get("opens_at")),
+                from_ms(r.get("closes_at")),
+                from_ms(r.get("created_at")),
+            ],
+            is_appointment: r.get::<i64, _>("is_appointment") != 0,
+            participants: parts
+                .iter()
+                .map(|p| ParticipantRecord {
+                    id: p.get("id"),
+                    username: p
+                        .get::<Option<String>, _>("username")
+                        .unwrap_or_else(|| "visitor".into()),
+                    name: p.get("name"),
+                    user: p.get("user_id"),
+                    email: p.get("email"),
+                    phone: p.get("phone"),
+                    is_host: p.get::<i64, _>("is_host") == 1,
+                    link_id: p.get("link_id"),
+                })
+                .collect(),
+            id,
+        })
+    }
+
+    /// A scheduled meeting in scope.
+    pub async fn meeting_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<MeetingRecord>, AppError> {
+        let (cond, param) = scope.companies();
+        let row = sqlx::query(&format!(
+            "SELECT m.*, s.name AS site_name FROM meetings m JOIN companies c ON c.id = m.company_id
+             JOIN sites s ON s.id = m.site_id
+             WHERE m.id = $1 AND m.status = 'scheduled' AND {cond}$2"
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        match row {
+            Some(r) => Ok(Some(self.meeting_record(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Scheduled meetings in scope, by start time.
+    pub async fn meetings_api(
+        &self,
+        scope: &Scope,
+        f: &MeetingFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<MeetingRecord>, u64), AppError> {
+        let (cond, param) = scope.companies();
+        let from = format!(
+            "FROM meetings m JOIN companies c ON c.id = m.company_id JOIN sites s ON s.id = m.site_id
+             WHERE m.status = 'scheduled' AND {cond}$1
+               AND ($2 IS NULL OR m.site_id = $2) AND ($3 IS NULL OR m.agent_id = $3)
+               AND ($4 IS NULL OR m.starts_at >= $4) AND ($5 IS NULL OR m.starts_at < $5)"
+        );
+        let count_sql = format!("SELECT COUNT(*) AS n {from}");
+        let list_sql = format!(
+            "SELECT m.*, s.name AS site_name {from} ORDER BY m.starts_at, m.id LIMIT $6 OFFSET $7"
+        );
+        let total: i64 = sqlx::query(&count_sql)
+            .bind(param)
+            .bind(&f.site)
+            .bind(&f.agent)
+            .bind(f.from.map(to_ms))
+            .bind(f.to.map(to_ms))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?
+            .get("n");
+        let rows = sqlx::query(&list_sql)
+            .bind(param)
+            .bind(&f.site)
+            .bind(&f.agent)
+            .bind(f.from.map(to_ms))
+            .bind(f.to.map(to_ms))
+            .bind(limit as i64)
+            .bind(offset as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.meeting_record(r).await?);
+        }
+        Ok((out, total as u64))
+    }
+
+    /// Move a scheduled meeting in scope to a new time (and room window).
+    pub async fn reschedule_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        times: [DateTime<Utc>; 4],
+    ) -> Result<Option<MeetingRecord>, AppError> {
+        let Some(m) = self.meeting_api(scope, id).await? else {
+            return Ok(None);
+        };
+        let [start, end, opens, closes] = times;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        agent_is_free(&mut tx, &m.agent, start, end, Some(id)).await?;
+        sqlx::query("UPDATE meetings SET starts_at = $1, ends_at = $2, opens_at = $3, closes_at = $4 WHERE id = $5")
+            .bind(to_ms(start))
+            .bind(to_ms(end))
+            .bind(to_ms(opens))
+            .bind(to_ms(closes))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        self.meeting_api(scope, id).await
+    }
+
+    /// Cancel a scheduled meeting in scope: its links stop working.
+    pub async fn cancel_api(&self, scope: &Scope, id: &str) -> Result<Option<()>, AppError> {
+        if self.meeting_api(scope, id).await?.is_none() {
+            return Ok(None);
+        }
+        sqlx::query(
+            "UPDATE meetings SET status = 'cancelled' WHERE id = $1 AND status = 'scheduled'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(Some(()))
+    }
+}

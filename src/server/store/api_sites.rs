@@ -1,0 +1,377 @@
+//! Sites as the REST API manages them.
+
+use super::sites::OpeningHours;
+use super::tenancy::Scope;
+use super::users::queue_activations;
+use super::{db_error, to_ms, Store};
+use crate::model::api::sites::{
+    Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
+    DEFAULT_INVITE_TEXT, DEFAULT_TEXT_COLOR,
+};
+use crate::model::{AppError, ErrorCode};
+use crate::server::tokens::new_id;
+use chrono::Utc;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+/// A new site from the API, validated.
+#[derive(Clone, Debug)]
+pub struct NewApiSite {
+    /// Company.
+    pub company: String,
+    /// Name.
+    pub name: String,
+    /// Users on the site.
+    pub users: Vec<String>,
+    /// Theme font.
+    pub font: Option<String>,
+    /// Theme text colour.
+    pub text_color: Option<String>,
+    /// Invitation text.
+    pub invite_text: Option<String>,
+    /// Cancellation text.
+    pub cancel_text: Option<String>,
+    /// Hardware-test text.
+    pub hardwaretest_text: Option<String>,
+    /// Hardware-test link on.
+    pub hardwaretest: bool,
+    /// Allowed origins.
+    pub origins: Vec<String>,
+}
+
+/// Sites of the API start with these hours: weekdays 09:00 to 17:00, Amsterdam time,
+/// 30-minute appointments.
+fn default_hours() -> OpeningHours {
+    OpeningHours::weekly(&[0, 1, 2, 3, 4], 9 * 60, 17 * 60)
+}
+
+async fn set_users(
+    tx: &mut Transaction<'_, Sqlite>,
+    site: &str,
+    company: &str,
+    users: &[String],
+    base: &str,
+) -> Result<(), AppError> {
+    for u in users {
+        let ok: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(u)
+        .bind(company)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        if ok == 0 {
+            return Err(AppError::not_found("user").with_field("users"));
+        }
+    }
+    sqlx::query("DELETE FROM site_users WHERE site_id = $1")
+        .bind(site)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    for u in users {
+        sqlx::query("INSERT OR IGNORE INTO site_users (site_id, user_id) VALUES ($1, $2)")
+            .bind(site)
+            .bind(u)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    queue_activations(tx, users, base).await
+}
+
+async fn set_origins(
+    tx: &mut Transaction<'_, Sqlite>,
+    site: &str,
+    origins: &[String],
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM site_origins WHERE site_id = $1")
+        .bind(site)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    for o in origins {
+        sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES ($1, $2)")
+            .bind(site)
+            .bind(o)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    async fn site_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
+        let (cond, param) = scope.companies();
+        sqlx::query(&format!(
+            "SELECT s.* FROM sites s JOIN companies c ON c.id = s.company_id
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND {cond}$2"
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    /// The company of a site in scope.
+    pub async fn site_company(&self, scope: &Scope, id: &str) -> Result<Option<String>, AppError> {
+        Ok(self.site_row(scope, id).await?.map(|r| r.get("company_id")))
+    }
+
+    async fn site_from(&self, r: &SqliteRow, base: &str) -> Result<Site, AppError> {
+        let id: String = r.get("id");
+        let users = sqlx::query(
+            "SELECT u.* FROM site_users su JOIN users u ON u.id = su.user_id
+             WHERE su.site_id = $1 AND u.deleted_at IS NULL ORDER BY u.created_at, u.id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut site_users = Vec::with_capacity(users.len());
+        for u in &users {
+            site_users.push(self.user_from(u, base, false).await?);
+        }
+        let origins: Vec<String> = sqlx::query_scalar(
+            "SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let text = |col: &str, default: &str| {
+            r.get::<Option<String>, _>(col)
+                .unwrap_or_else(|| default.to_string())
+        };
+        Ok(Site {
+            company: self
+                .company_summary(&r.get::<String, _>("company_id"))
+                .await?,
+            id,
+            name: r.get("name"),
+            logo: None,
+            waitingroom_background: None,
+            users: site_users,
+            videochat_font_type: text("font", DEFAULT_FONT),
+            videochat_text_color: text("text_color", DEFAULT_TEXT_COLOR),
+            email_invite_text: text("email_invite_text", DEFAULT_INVITE_TEXT),
+            email_cancel_text: text("email_cancel_text", DEFAULT_CANCEL_TEXT),
+            email_hardwaretest_text: text("email_hardwaretest_text", DEFAULT_HARDWARETEST_TEXT),
+            email_enable_hardwaretest: r.get::<i64, _>("email_enable_hardwaretest") != 0,
+            allowed_origins: origins,
+            time_zone: r.get("time_zone"),
+        })
+    }
+
+    /// A site in scope.
+    pub async fn site_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        base: &str,
+    ) -> Result<Option<Site>, AppError> {
+        match self.site_row(scope, id).await? {
+            Some(r) => Ok(Some(self.site_from(&r, base).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sites in scope, oldest first.
+    pub async fn sites_api(
+        &self,
+        scope: &Scope,
+        base: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<Site>, u64), AppError> {
+        let (cond, param) = scope.companies();
+        let from = format!("FROM sites s JOIN companies c ON c.id = s.company_id WHERE s.deleted_at IS NULL AND {cond}$1");
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+            .bind(param)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let rows = sqlx::query(&format!(
+            "SELECT s.* {from} ORDER BY s.created_at, s.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(param)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.site_from(r, base).await?);
+        }
+        Ok((out, total as u64))
+    }
+
+    /// Create a site in a company in scope, with its users and origins, in one transaction.
+    pub async fn create_site_api(
+        &self,
+        scope: &Scope,
+        s: &NewApiSite,
+        base: &str,
+    ) -> Result<Site, AppError> {
+        if !self.company_in_scope(scope, &s.company).await? {
+            return Err(AppError::not_found("company").with_field("company"));
+        }
+        let id = new_id();
+        let hours = serde_json::to_string(&default_hours()).map_err(|_| AppError::internal())?;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO sites (id, company_id, name, time_zone, slot_minutes, opening_hours, font, text_color,
+                                email_invite_text, email_cancel_text, email_hardwaretest_text,
+                                email_enable_hardwaretest, created_at)
+             VALUES ($1, $2, $3, 'Europe/Amsterdam', 30, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id)
+        .bind(&s.company)
+        .bind(&s.name)
+        .bind(hours)
+        .bind(&s.font)
+        .bind(&s.text_color)
+        .bind(&s.invite_text)
+        .bind(&s.cancel_text)
+        .bind(&s.hardwaretest_text)
+        .bind(s.hardwaretest as i64)
+        .bind(to_ms(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        set_users(&mut tx, &id, &s.company, &s.users, base).await?;
+        set_origins(&mut tx, &id, &s.origins).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.site_api(scope, &id, base)
+            .await?
+            .ok_or_else(AppError::internal)
+    }
+
+    /// Change a site in scope (validated patch), in one transaction.
+    pub async fn update_site_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        p: &SitePatch,
+        base: &str,
+    ) -> Result<Option<Site>, AppError> {
+        let Some(row) = self.site_row(scope, id).await? else {
+            return Ok(None);
+        };
+        let company: String = row.get("company_id");
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let set = |column: &'static str| format!("UPDATE sites SET {column} = $1 WHERE id = $2");
+        let texts = [
+            ("name", &p.name),
+            ("font", &p.videochat_font_type),
+            ("text_color", &p.videochat_text_color),
+            ("email_invite_text", &p.email_invite_text),
+            ("email_cancel_text", &p.email_cancel_text),
+            ("email_hardwaretest_text", &p.email_hardwaretest_text),
+        ];
+        for (column, value) in texts {
+            if let Some(v) = value {
+                sqlx::query(&set(column))
+                    .bind(v)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+        }
+        if let Some(v) = p.email_enable_hardwaretest {
+            sqlx::query(&set("email_enable_hardwaretest"))
+                .bind(v as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(users) = &p.users {
+            let users: Vec<String> = users.iter().map(|u| u.0.clone()).collect();
+            set_users(&mut tx, id, &company, &users, base).await?;
+        }
+        if let Some(origins) = &p.allowed_origins {
+            let origins: Vec<String> = origins.iter().map(|o| o.0.clone()).collect();
+            set_origins(&mut tx, id, &origins).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        self.site_api(scope, id, base).await
+    }
+
+    /// Delete a site in scope: refused (412) while it has upcoming meetings.
+    pub async fn delete_site(&self, scope: &Scope, id: &str) -> Result<Option<()>, AppError> {
+        if self.site_row(scope, id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let upcoming: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM meetings WHERE site_id = $1 AND status = 'scheduled' AND closes_at > $2",
+        )
+        .bind(id)
+        .bind(to_ms(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if upcoming > 0 {
+            return Err(AppError::new(
+                ErrorCode::Precondition,
+                "the site has upcoming meetings; cancel them first",
+            ));
+        }
+        sqlx::query("UPDATE sites SET deleted_at = $1 WHERE id = $2")
+            .bind(to_ms(Utc::now()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM site_users WHERE site_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(()))
+    }
+
+    /// A site's invitation text (its own or the default).
+    pub async fn site_invite_text(&self, site: &str) -> Result<String, AppError> {
+        let t: Option<Option<String>> =
+            sqlx::query_scalar("SELECT email_invite_text FROM sites WHERE id = $1")
+                .bind(site)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(t.flatten()
+            .unwrap_or_else(|| DEFAULT_INVITE_TEXT.to_string()))
+    }
+
+    /// A live user's e-mail address.
+    pub async fn user_email(&self, user: &str) -> Result<Option<String>, AppError> {
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    /// Users of a site who take calls or schedule (for the meeting rules): `(id, role)`.
+    pub async fn site_user_roles(&self, site: &str) -> Result<Vec<(String, String)>, AppError> {
+        sqlx::query_as(
+            "SELECT u.id, u.role FROM site_users su JOIN users u ON u.id = su.user_id
+             WHERE su.site_id = $1 AND u.deleted_at IS NULL",
+        )
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+}

@@ -1,0 +1,478 @@
+//! Users of companies: agents, assistants and admins.
+
+use super::outbox::{enqueue_email, Email};
+use super::tenancy::Scope;
+use super::{db_error, from_ms, to_ms, Store};
+use crate::model::api::rules::Image;
+use crate::model::api::tenancy::Package;
+use crate::model::api::users::{Role, User, UserEntity, UserEntityType};
+use crate::model::api::{Language, NamedRef};
+use crate::model::{AppError, ErrorCode};
+use crate::server::tokens::{new_id, new_token};
+use chrono::{Duration, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+/// A new user, validated, password already hashed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Company.
+    pub company: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Argon2 hash, if a password was given.
+    pub password_hash: Option<String>,
+    /// Photo.
+    pub photo: Option<Image>,
+    /// Language.
+    pub locale: Language,
+    /// Role.
+    pub role: Role,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// New argon2 hash.
+    pub password_hash: Option<String>,
+    /// New photo, or `Some(None)` to remove it.
+    pub photo: Option<Option<Image>>,
+    /// Language.
+    pub locale: Option<Language>,
+    /// Suspended.
+    pub suspended: Option<bool>,
+}
+
+/// How long a set-password link works.
+pub const ACTIVATION_LIFETIME: Duration = Duration::days(7);
+
+fn unique_email(e: sqlx::Error) -> AppError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return AppError::new(
+                ErrorCode::Conflict,
+                "a user with this e-mail address exists already",
+            )
+            .with_field("email");
+        }
+    }
+    db_error(e)
+}
+
+impl Store {
+    async fn user_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
+        let (cond, param) = scope.companies();
+        sqlx::query(&format!(
+            "SELECT u.* FROM users u JOIN companies c ON c.id = u.company_id
+             WHERE u.id = $1 AND u.deleted_at IS NULL AND {cond}$2"
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    /// Map a user row; `full` adds the sites and the package (left out inside a site).
+    pub(super) async fn user_from(
+        &self,
+        r: &SqliteRow,
+        base: &str,
+        full: bool,
+    ) -> Result<User, AppError> {
+        let id: String = r.get("id");
+        let company: String = r.get("company_id");
+        let (company_name, package_id): (String, String) =
+            sqlx::query_as("SELECT name, package_id FROM companies WHERE id = $1")
+                .bind(&company)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+        let (package, sites) = if full {
+            let package: Option<Package> = self.package(&package_id).await?;
+            let sites: Vec<(String, String)> = sqlx::query_as(
+                "SELECT s.id, s.name FROM site_users su JOIN sites s ON s.id = su.site_id
+                 WHERE su.user_id = $1 AND s.deleted_at IS NULL ORDER BY s.created_at, s.id",
+            )
+            .bind(&id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            (
+                package,
+                Some(
+                    sites
+                        .into_iter()
+                        .map(|(id, name)| NamedRef { id, name })
+                        .collect(),
+                ),
+            )
+        } else {
+            (None, None)
+        };
+        let first: String = r.get("first_name");
+        let last: String = r.get("last_name");
+        let has_photo = r.get::<Option<String>, _>("photo_type").is_some();
+        Ok(User {
+            name: format!("{first} {last}"),
+            photo: has_photo.then(|| format!("{base}/media/users/{id}/photo")),
+            id,
+            first_name: first,
+            last_name: last,
+            email: r.get("email"),
+            locale: Language::from_stored(&r.get::<String, _>("locale")),
+            role: Role::from_stored(&r.get::<String, _>("role")).ok_or_else(AppError::internal)?,
+            created_at: from_ms(r.get("created_at")),
+            sites,
+            entity: UserEntity {
+                entity_type: UserEntityType::Company,
+                id: company,
+                name: company_name,
+                package,
+            },
+            suspended: r.get::<i64, _>("suspended") != 0,
+        })
+    }
+
+    /// A user in scope.
+    pub async fn user_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        base: &str,
+    ) -> Result<Option<User>, AppError> {
+        match self.user_row(scope, id).await? {
+            Some(r) => Ok(Some(self.user_from(&r, base, true).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The role and company of a user in scope.
+    pub async fn user_role(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<(Role, String)>, AppError> {
+        Ok(match self.user_row(scope, id).await? {
+            Some(r) => Some((
+                Role::from_stored(&r.get::<String, _>("role")).ok_or_else(AppError::internal)?,
+                r.get("company_id"),
+            )),
+            None => None,
+        })
+    }
+
+    /// Users in scope, oldest first.
+    pub async fn users_api(
+        &self,
+        scope: &Scope,
+        base: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<User>, u64), AppError> {
+        let (cond, param) = scope.companies();
+        let from = format!("FROM users u JOIN companies c ON c.id = u.company_id WHERE u.deleted_at IS NULL AND {cond}$1");
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+            .bind(param)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let rows = sqlx::query(&format!(
+            "SELECT u.* {from} ORDER BY u.created_at, u.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(param)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.user_from(r, base, true).await?);
+        }
+        Ok((out, total as u64))
+    }
+
+    /// Create a user in a company in scope. Without a password an activation is prepared;
+    /// its e-mail goes out once the user is on a site.
+    pub async fn create_user_api(
+        &self,
+        scope: &Scope,
+        u: &NewUser,
+        base: &str,
+    ) -> Result<User, AppError> {
+        if !self.company_in_scope(scope, &u.company).await? {
+            return Err(AppError::not_found("company").with_field("entity.id"));
+        }
+        let id = new_id();
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO users (id, company_id, first_name, last_name, email, role, locale, password_hash,
+                                photo, photo_type, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id)
+        .bind(&u.company)
+        .bind(&u.first_name)
+        .bind(&u.last_name)
+        .bind(&u.email)
+        .bind(u.role.as_str())
+        .bind(u.locale.as_str())
+        .bind(&u.password_hash)
+        .bind(u.photo.as_ref().map(|p| p.bytes.clone()))
+        .bind(u.photo.as_ref().map(|p| p.media_type))
+        .bind(to_ms(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_email)?;
+        tx.commit().await.map_err(db_error)?;
+        self.user_api(scope, &id, base)
+            .await?
+            .ok_or_else(AppError::internal)
+    }
+
+    /// Change a user in scope.
+    pub async fn update_user(
+        &self,
+        scope: &Scope,
+        id: &str,
+        c: &UserChanges,
+        base: &str,
+    ) -> Result<Option<User>, AppError> {
+        if self.user_row(scope, id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let set = |column: &'static str| format!("UPDATE users SET {column} = $1 WHERE id = $2");
+        if let Some(v) = &c.first_name {
+            sqlx::query(&set("first_name"))
+                .bind(v)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(v) = &c.last_name {
+            sqlx::query(&set("last_name"))
+                .bind(v)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(v) = &c.email {
+            sqlx::query(&set("email"))
+                .bind(v)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unique_email)?;
+        }
+        if let Some(v) = &c.password_hash {
+            sqlx::query(&set("password_hash"))
+                .bind(v)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(photo) = &c.photo {
+            sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
+                .bind(photo.as_ref().map(|p| p.bytes.clone()))
+                .bind(photo.as_ref().map(|p| p.media_type))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(v) = c.locale {
+            sqlx::query(&set("locale"))
+                .bind(v.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(v) = c.suspended {
+            sqlx::query(&set("suspended"))
+                .bind(v as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if v {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+        }
+        tx.commit().await.map_err(db_error)?;
+        self.user_api(scope, id, base).await
+    }
+
+    /// Delete a user in scope: refused (412) while they host upcoming meetings. What identifies
+    /// the person is erased; past meetings keep the row they point at.
+    pub async fn delete_user(&self, scope: &Scope, id: &str) -> Result<Option<()>, AppError> {
+        if self.user_row(scope, id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let upcoming: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM meetings WHERE agent_id = $1 AND status = 'scheduled' AND closes_at > $2",
+        )
+        .bind(id)
+        .bind(to_ms(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if upcoming > 0 {
+            return Err(AppError::new(
+                ErrorCode::Precondition,
+                "the user hosts upcoming meetings; cancel or move them first",
+            ));
+        }
+        sqlx::query(
+            "UPDATE users SET deleted_at = $1, first_name = 'Deleted', last_name = 'user',
+                 email = id || '@deleted.invalid', password_hash = NULL, photo = NULL, photo_type = NULL
+             WHERE id = $2",
+        )
+        .bind(to_ms(Utc::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        for table in ["site_users", "sessions", "login_links", "activations"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(()))
+    }
+
+    /// A user's photo (media type and bytes), if they have one and are not deleted.
+    pub async fn user_photo(&self, id: &str) -> Result<Option<(String, Vec<u8>)>, AppError> {
+        let row: Option<(Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT photo_type, photo FROM users WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(match row {
+            Some((Some(t), Some(b))) => Some((t, b)),
+            _ => None,
+        })
+    }
+
+    /// Set a user's password through a set-password link; `false` if the link is unknown,
+    /// used or expired.
+    pub async fn activate(&self, token: &str, password_hash: &str) -> Result<bool, AppError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let user: Option<String> = sqlx::query_scalar(
+            "UPDATE activations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING user_id",
+        )
+        .bind(crate::server::tokens::hash_token(token))
+        .bind(to_ms(Utc::now()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(user) = user else { return Ok(false) };
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(password_hash)
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    /// Is a set-password link still usable?
+    pub async fn activation_valid(&self, token: &str) -> Result<bool, AppError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(crate::server::tokens::hash_token(token))
+            .bind(to_ms(Utc::now()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(n > 0)
+    }
+}
+
+/// For each of these users without a password who has not been sent one yet, queue the e-mail
+/// with a set-password link (inside the caller's transaction).
+pub(super) async fn queue_activations(
+    tx: &mut Transaction<'_, Sqlite>,
+    users: &[String],
+    base: &str,
+) -> Result<(), AppError> {
+    for user in users {
+        let row = sqlx::query(
+            "SELECT u.first_name, u.email, u.locale FROM users u
+             WHERE u.id = $1 AND u.password_hash IS NULL AND u.deleted_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM activations a WHERE a.user_id = u.id AND a.mailed_at IS NOT NULL)",
+        )
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        let Some(r) = row else { continue };
+        let (token, hash) = new_token();
+        let now = Utc::now();
+        sqlx::query("INSERT INTO activations (token_hash, user_id, expires_at, mailed_at) VALUES ($1, $2, $3, $4)")
+            .bind(hash)
+            .bind(user)
+            .bind(to_ms(now + ACTIVATION_LIFETIME))
+            .bind(to_ms(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        let link = format!("{base}/activate/{token}");
+        let first: String = r.get("first_name");
+        let (subject, body) = match Language::from_stored(&r.get::<String, _>("locale")) {
+            Language::Nl => (
+                "Stel uw wachtwoord in".to_string(),
+                format!("Beste {first},\n\nEr is een account voor u aangemaakt. Stel via deze link uw wachtwoord in (de link werkt 7 dagen, één keer):\n\n{link}\n"),
+            ),
+            Language::En => (
+                "Set your password".to_string(),
+                format!("Dear {first},\n\nAn account has been made for you. Set your password with this link (it works once, for 7 days):\n\n{link}\n"),
+            ),
+        };
+        enqueue_email(
+            tx,
+            &Email {
+                to: r.get("email"),
+                subject,
+                body,
+                attachments: Vec::new(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

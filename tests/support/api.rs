@@ -1,0 +1,161 @@
+//! A small JSON client for the REST API.
+
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// An answer: status, headers, body (parsed JSON, or `Null`).
+#[derive(Debug)]
+pub struct Answer {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Value,
+}
+
+impl Answer {
+    /// `result` of a success envelope.
+    pub fn result(&self) -> &Value {
+        assert_eq!(self.body["success"], true, "{} {}", self.status, self.body);
+        &self.body["result"]
+    }
+
+    /// `error` of a failure envelope, checking its shape.
+    pub fn error(&self) -> &Value {
+        assert_eq!(self.body["success"], false, "{} {}", self.status, self.body);
+        let e = &self.body["error"];
+        assert!(
+            e["code"].is_string() && e["message"].is_string(),
+            "{}",
+            self.body
+        );
+        e
+    }
+}
+
+/// A caller of the API with (or without) a token.
+#[derive(Clone)]
+pub struct Api {
+    /// Server URL.
+    pub base: String,
+    /// Bearer token.
+    pub token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A caller without a token.
+    pub fn anonymous(base: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Get a token with client credentials.
+    pub async fn login(base: &str, client_id: &str, secret: &str) -> Api {
+        let anon = Api::anonymous(base);
+        let a = anon
+            .call(
+                Method::POST,
+                "/api/v2/oauth2/token",
+                Some(serde_json::json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret })),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        Api {
+            token: Some(a.body["access_token"].as_str().unwrap().to_string()),
+            ..anon
+        }
+    }
+
+    /// Send a request with an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        self.send(req).await
+    }
+
+    /// Send a raw body with a content type.
+    pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: &str) -> Answer {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let res = req.send().await.expect("the server answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None).await
+    }
+
+    /// POST JSON.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// PATCH JSON.
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+
+    /// PUT JSON.
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call(Method::DELETE, path, None).await
+    }
+}
+
+/// Every key of `expected` exists in `actual` with the same kind of value (a `null` matches
+/// anything; arrays compare their first elements). Returns the paths that differ.
+pub fn shape_differences(expected: &Value, actual: &Value, path: &str) -> Vec<String> {
+    match (expected, actual) {
+        (Value::Null, _) => vec![],
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .flat_map(|(k, v)| match a.get(k) {
+                Some(x) => shape_differences(v, x, &format!("{path}.{k}")),
+                None => vec![format!("{path}.{k} missing")],
+            })
+            .collect(),
+        (Value::Array(e), Value::Array(a)) => match (e.first(), a.first()) {
+            (Some(e0), Some(a0)) => shape_differences(e0, a0, &format!("{path}[0]")),
+            (Some(_), None) => vec![format!("{path} empty")],
+            _ => vec![],
+        },
+        (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Number(_), Value::Number(_)) => vec![],
+        (e, a) => vec![format!("{path}: expected {e}, got {a}")],
+    }
+}

@@ -1,0 +1,103 @@
+//! A real SMTP server on loopback (aiosmtpd, from PyPI; scripts/setup.sh installs it), which
+//! stores each message it receives as a file.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// A running SMTP sink.
+pub struct SmtpSink {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    dir: TempDir,
+}
+
+/// The Python with aiosmtpd: `$CONSULT_PYTHON`, else the setup script's venv, else python3.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CONSULT_PYTHON") {
+        return p.into();
+    }
+    let cache = std::env::var_os("CONSULT_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/consult")
+        });
+    let venv = cache.join("venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+impl SmtpSink {
+    /// Start it on a free port.
+    pub fn start() -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python with aiosmtpd (scripts/setup.sh installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP sink did not start (is aiosmtpd installed?)"
+        );
+        SmtpSink { child, port, dir }
+    }
+
+    /// The raw messages received so far, in order.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+
+    /// Wait until at least `n` messages arrived (up to `secs`).
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {n} e-mails within {secs} s, got {}",
+                m.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
