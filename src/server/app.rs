@@ -145,7 +145,8 @@ pub fn router(state: AppState) -> Router {
         .merge(signaling::router())
         .merge(super::api::router(state.clone()))
         .route(
-            "/api/{*fn_name}",
+            // Every server function has a versioned endpoint under /api/v1 (see widget/).
+            "/api/v1/{*fn_name}",
             post(server_fns).layer(axum::middleware::map_response(server_fn_status)),
         )
         .route("/healthz", get(|| async { "ok" }))

@@ -77,11 +77,19 @@ impl SmtpSink {
             .collect()
     }
 
+    /// The messages received so far, as a mail client shows them (quoted-printable decoded).
+    pub fn decoded(&self) -> Vec<String> {
+        self.messages()
+            .iter()
+            .map(|m| decode_quoted_printable(m))
+            .collect()
+    }
+
     /// Wait until at least `n` messages arrived (up to `secs`).
     pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let m = self.messages();
+            let m = self.decoded();
             if m.len() >= n {
                 return m;
             }
@@ -100,4 +108,24 @@ impl Drop for SmtpSink {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Undo quoted-printable: soft line breaks and `=XX` escapes (enough for the text parts).
+pub fn decode_quoted_printable(raw: &str) -> String {
+    let unfolded = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = unfolded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&unfolded[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

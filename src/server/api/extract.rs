@@ -55,17 +55,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Parse JSON, reporting the field of a type or shape error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Malformed JSON is reported as such, before any field of it.
+    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
+        return Err(AppError::new(
+            ErrorCode::BadRequest,
+            "the body is not valid JSON",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
         Err(e) => {
+            // The syntax is known good by now: whatever serde_json calls this (it reports a
+            // number where an enum belongs as a syntax error), it is a value of the wrong kind.
             let inner = e.inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return Err(AppError::new(
-                    ErrorCode::BadRequest,
-                    "the body is not valid JSON",
-                ));
-            }
             let path = e.path().to_string();
             let message = inner.to_string();
             let message = message
@@ -73,25 +76,30 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 .next()
                 .unwrap_or(&message)
                 .to_string();
-            // serde names unknown and missing fields in its message, not in the path.
-            let named = || {
+            let message = if message == "expected value" {
+                "a value of the wrong type".to_string()
+            } else {
+                message
+            };
+            // An unknown field's path ends with its name; a missing field is named only in the
+            // message, under its parent's path.
+            let base = path
+                .trim_end_matches('.')
+                .trim_start_matches('.')
+                .to_string();
+            let field = if message.starts_with("missing field") {
                 message.split('`').nth(1).map(|name| {
-                    let base = path.trim_end_matches('.');
                     if base.is_empty() {
                         name.to_string()
                     } else {
                         format!("{base}.{name}")
                     }
                 })
+            } else if base.is_empty() {
+                None
+            } else {
+                Some(base)
             };
-            let field =
-                if message.starts_with("unknown field") || message.starts_with("missing field") {
-                    named()
-                } else if path == "." || path.is_empty() {
-                    None
-                } else {
-                    Some(path)
-                };
             let mut err = AppError::new(ErrorCode::Invalid, message);
             err.field = field;
             Err(err)
@@ -193,5 +201,17 @@ mod tests {
         assert_eq!(e.code, ErrorCode::BadRequest);
         let e = parse::<Outer>(br#"[]"#).unwrap_err();
         assert_eq!(e.status, 400);
+        let e = parse::<Outer>(br#"[1, 2]"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid, "{e:?}");
+        let e = parse::<crate::model::api::oauth::TokenRequest>(
+            br#"{"grant_type": 1, "client_id": "a", "client_secret": "b"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::Invalid, Some("grant_type"))
+        );
+        let e = parse::<Outer>(br#"{"unexpected": 1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("unexpected"));
     }
 }
