@@ -17,4 +17,6 @@ cargo clippy --quiet --target wasm32-unknown-unknown --features csr -- -D warnin
 build_widget
 log "cargo test --features ssr"
 cargo test --features ssr
+log "schemathesis on the REST API"
+bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/consult"
 log "all tests passed"

@@ -31,7 +31,8 @@ pub const TEXT_MAX: usize = 2000;
 /// A web origin, lower case, `http(s)://host[:port]`.
 pub const ORIGIN: &str = r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$";
 /// A base64-encoded PNG or JPEG image (standard alphabet, padded).
-pub const BASE64: &str = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+pub const BASE64: &str =
+    r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$";
 /// Largest decoded image, in bytes.
 pub const IMAGE_MAX_BYTES: usize = 512 * 1024;
 /// Password policy (also checked in code: at least 8 characters, one lower case letter, one

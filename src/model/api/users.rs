@@ -97,7 +97,9 @@ pub struct UserInput {
     #[serde(default)]
     pub password: Option<String>,
     /// Photo: a base64-encoded PNG or JPEG of at most 512 KiB.
-    #[schema(pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")]
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    )]
     #[serde(default)]
     pub photo: Option<String>,
     /// Language of the user's e-mails and console.
@@ -137,7 +139,9 @@ pub struct UserPut {
     #[serde(default)]
     pub password: Option<String>,
     /// Photo (base64 PNG or JPEG); leave out to remove it.
-    #[schema(pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")]
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    )]
     #[serde(default)]
     pub photo: Option<String>,
     /// Language.
@@ -179,7 +183,9 @@ pub struct UserPatch {
     #[serde(default)]
     pub password: Option<String>,
     /// A new photo (base64 PNG or JPEG).
-    #[schema(pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")]
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    )]
     #[serde(default)]
     pub photo: Option<String>,
     /// Language.

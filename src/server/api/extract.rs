@@ -56,11 +56,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Parse JSON, reporting the field of a type or shape error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     // Malformed JSON is reported as such, before any field of it.
-    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
-        return Err(AppError::new(
-            ErrorCode::BadRequest,
-            "the body is not valid JSON",
-        ));
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Err(_) => {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                "the body is not valid JSON",
+            ));
+        }
+        // Every request body is an object (serde would also take a struct from an array).
+        Ok(v) if !v.is_object() => {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "the body must be a JSON object",
+            ));
+        }
+        Ok(_) => {}
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {

@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
         autologin::create,
         meetings::list, meetings::create, meetings::one, meetings::reschedule, meetings::cancel,
     ),
-    modifiers(&Security, &Headers, &Links, &PostReschedule),
+    modifiers(&Security, &Headers, &PostReschedule, &OperationIds, &Links),
     security(("bearer" = [])),
 )]
 struct ApiDoc;
@@ -172,6 +172,29 @@ impl Modify for Links {
     }
 }
 
+/// Operation ids from method and path (`get_management_dealers_id`): unique, stable, readable.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, doc: &mut Doc) {
+        for (path, method, op) in operations(doc) {
+            let verb = match method {
+                HttpMethod::Get => "get",
+                HttpMethod::Post => "post",
+                HttpMethod::Put => "put",
+                HttpMethod::Patch => "patch",
+                _ => "delete",
+            };
+            let words: Vec<&str> = path
+                .trim_start_matches("/api/v2/")
+                .split('/')
+                .map(|w| w.trim_matches(['{', '}']))
+                .collect();
+            op.operation_id = Some(format!("{verb}_{}", words.join("_")));
+        }
+    }
+}
+
 /// `POST /personal/meetings/{id}` does the same as PATCH (the WeSeeDo API offers both).
 struct PostReschedule;
 
@@ -180,7 +203,6 @@ impl Modify for PostReschedule {
         if let Some(item) = doc.paths.paths.get_mut("/api/v2/personal/meetings/{id}") {
             if let Some(patch) = item.patch.clone() {
                 let mut post = patch;
-                post.operation_id = Some("reschedule_post".into());
                 post.summary = Some("Move a meeting to another time (POST form).".into());
                 item.post = Some(post);
             }
@@ -191,7 +213,37 @@ impl Modify for PostReschedule {
 /// The document, built once.
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null))
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+        fix_link_keys(&mut doc);
+        doc
+    })
+}
+
+/// utoipa 5.5 writes a link's `operationId` / `operationRef` in snake case; OpenAPI (and every
+/// tool reading links) wants camel case.
+fn fix_link_keys(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let Value::Object(l) = link {
+                        for (from, to) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                        ] {
+                            if let Some(x) = l.remove(from) {
+                                l.insert(to.to_string(), x);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(fix_link_keys);
+        }
+        Value::Array(a) => a.iter_mut().for_each(fix_link_keys),
+        _ => {}
+    }
 }
 
 /// `GET /api/openapi.json`.
@@ -352,6 +404,30 @@ mod tests {
                 rules.contains(&p),
                 "pattern not shared with validation: {p}"
             );
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_links_name_them() {
+        let doc = document();
+        let mut ids = Vec::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                ids.push(op["operationId"].as_str().unwrap().to_string());
+            }
+        }
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate operation ids");
+        assert!(ids.contains(&"get_management_dealers_id".to_string()));
+        let links = doc
+            .pointer("/paths/~1api~1v2~1management~1dealers/post/responses/201/links")
+            .unwrap();
+        for link in links.as_object().unwrap().values() {
+            let target = link["operationId"].as_str().unwrap();
+            assert!(ids.contains(&target.to_string()), "{target}");
+            assert_eq!(link["parameters"]["id"], "$response.body#/result/id");
         }
     }
 
