@@ -20,7 +20,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// Longest meeting.
-pub const MAX_LENGTH: Duration = Duration::hours(24);
+pub const MAX_LENGTH: Duration = crate::server::store::LONGEST_MEETING;
 
 /// Filters and paging of the meeting list.
 #[derive(Clone, Debug, Deserialize, IntoParams)]

@@ -1,7 +1,7 @@
 //! Meetings as the REST API manages them.
 
 use super::tenancy::Scope;
-use super::{db_error, from_ms, to_ms, Store};
+use super::{db_error, from_ms, to_ms, Store, OVERLAPPING};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
@@ -113,6 +113,15 @@ pub struct MeetingFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// What [`Store::meeting_records`] reads from a meeting row (`m`, joined with its site `s`
+/// and [`CREATORS`]).
+const MEETING_COLUMNS: &str = "m.*, s.name AS site_name, \
+     cu.first_name || ' ' || cu.last_name AS created_by_user_name, cc.name AS created_by_client_name";
+
+/// Joins naming who made a meeting.
+const CREATORS: &str = "LEFT JOIN users cu ON cu.id = m.created_by_user \
+     LEFT JOIN api_clients cc ON cc.id = m.created_by_client";
+
 async fn agent_is_free(
     tx: &mut Transaction<'_, Sqlite>,
     agent: &str,
@@ -120,10 +129,9 @@ async fn agent_is_free(
     end: DateTime<Utc>,
     except: Option<&str>,
 ) -> Result<(), AppError> {
-    let busy: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM meetings WHERE agent_id = $1 AND status = 'scheduled'
-         AND starts_at < $3 AND ends_at > $2 AND id != $4 LIMIT 1",
-    )
+    let busy: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT 1 FROM meetings WHERE {OVERLAPPING} AND id != $4 LIMIT 1"
+    ))
     .bind(agent)
     .bind(to_ms(start))
     .bind(to_ms(end))
@@ -223,61 +231,27 @@ impl Store {
             .ok_or_else(AppError::internal)
     }
 
-    async fn meeting_record(&self, r: &SqliteRow) -> Result<MeetingRecord, AppError> {
-        let id: String = r.get("id");
+    /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records, fetching all their
+    /// participants in one query rather than one per meeting.
+    async fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+        let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
         let parts = sqlx::query(
-            "SELECT id, username, name, user_id, email, phone, is_host, link_id FROM participants
-             WHERE meeting_id = $1 ORDER BY is_host DESC, created_at, id",
+            "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id
+             FROM participants WHERE meeting_id IN (SELECT value FROM json_each($1))
+             ORDER BY meeting_id, is_host DESC, created_at, id",
         )
-        .bind(&id)
+        .bind(ids_json)
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        let created_by = match r.get::<Option<String>, _>("created_by_user") {
-            Some(user) => {
-                let name: Option<String> = sqlx::query_scalar(
-                    "SELECT first_name || ' ' || last_name FROM users WHERE id = $1",
-                )
-                .bind(&user)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-                (user, name.unwrap_or_default())
-            }
-            None => {
-                let client: Option<String> = r.get("created_by_client");
-                let name: Option<String> = match &client {
-                    Some(c) => sqlx::query_scalar("SELECT name FROM api_clients WHERE id = $1")
-                        .bind(c)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(db_error)?,
-                    None => None,
-                };
-                (
-                    client.unwrap_or_default(),
-                    name.unwrap_or_else(|| "booking form".into()),
-                )
-            }
-        };
-        Ok(MeetingRecord {
-            company: r.get("company_id"),
-            site: (r.get("site_id"), r.get("site_name")),
-            agent: r.get("agent_id"),
-            created_by,
-            subject: r.get("subject"),
-            invitation: r.get("invitation"),
-            times: [
-                from_ms(r.get("starts_at")),
-                from_ms(r.get("ends_at")),
-                from_ms(r.get("opens_at")),
-                from_ms(r.get("closes_at")),
-                from_ms(r.get("created_at")),
-            ],
-            is_appointment: r.get::<i64, _>("is_appointment") != 0,
-            participants: parts
-                .iter()
-                .map(|p| ParticipantRecord {
+        let mut by_meeting: std::collections::HashMap<String, Vec<ParticipantRecord>> =
+            std::collections::HashMap::new();
+        for p in &parts {
+            by_meeting
+                .entry(p.get("meeting_id"))
+                .or_default()
+                .push(ParticipantRecord {
                     id: p.get("id"),
                     username: p
                         .get::<Option<String>, _>("username")
@@ -288,10 +262,47 @@ impl Store {
                     phone: p.get("phone"),
                     is_host: p.get::<i64, _>("is_host") == 1,
                     link_id: p.get("link_id"),
-                })
-                .collect(),
-            id,
-        })
+                });
+        }
+        Ok(rows
+            .iter()
+            .zip(ids)
+            .map(|(r, id)| {
+                // Made by a user (the integration acting for them), by an API client, or
+                // else by a customer in the booking form.
+                let created_by = match r.get::<Option<String>, _>("created_by_user") {
+                    Some(user) => (
+                        user,
+                        r.get::<Option<String>, _>("created_by_user_name")
+                            .unwrap_or_default(),
+                    ),
+                    None => (
+                        r.get::<Option<String>, _>("created_by_client")
+                            .unwrap_or_default(),
+                        r.get::<Option<String>, _>("created_by_client_name")
+                            .unwrap_or_else(|| "booking form".into()),
+                    ),
+                };
+                MeetingRecord {
+                    company: r.get("company_id"),
+                    site: (r.get("site_id"), r.get("site_name")),
+                    agent: r.get("agent_id"),
+                    created_by,
+                    subject: r.get("subject"),
+                    invitation: r.get("invitation"),
+                    times: [
+                        from_ms(r.get("starts_at")),
+                        from_ms(r.get("ends_at")),
+                        from_ms(r.get("opens_at")),
+                        from_ms(r.get("closes_at")),
+                        from_ms(r.get("created_at")),
+                    ],
+                    is_appointment: r.get::<i64, _>("is_appointment") != 0,
+                    participants: by_meeting.remove(&id).unwrap_or_default(),
+                    id,
+                }
+            })
+            .collect())
     }
 
     /// A scheduled meeting in scope.
@@ -302,8 +313,8 @@ impl Store {
     ) -> Result<Option<MeetingRecord>, AppError> {
         let (cond, param) = scope.companies();
         let row = sqlx::query(&format!(
-            "SELECT m.*, s.name AS site_name FROM meetings m JOIN companies c ON c.id = m.company_id
-             JOIN sites s ON s.id = m.site_id
+            "SELECT {MEETING_COLUMNS} FROM meetings m JOIN companies c ON c.id = m.company_id
+             JOIN sites s ON s.id = m.site_id {CREATORS}
              WHERE m.id = $1 AND m.status = 'scheduled' AND {cond}$2"
         ))
         .bind(id)
@@ -312,7 +323,7 @@ impl Store {
         .await
         .map_err(db_error)?;
         match row {
-            Some(r) => Ok(Some(self.meeting_record(&r).await?)),
+            Some(r) => Ok(self.meeting_records(&[r]).await?.pop()),
             None => Ok(None),
         }
     }
@@ -326,15 +337,17 @@ impl Store {
         offset: u32,
     ) -> Result<(Vec<MeetingRecord>, u64), AppError> {
         let (cond, param) = scope.companies();
-        let from = format!(
-            "FROM meetings m JOIN companies c ON c.id = m.company_id JOIN sites s ON s.id = m.site_id
-             WHERE m.status = 'scheduled' AND {cond}$1
+        let tables = "FROM meetings m JOIN companies c ON c.id = m.company_id
+                      JOIN sites s ON s.id = m.site_id";
+        let filter = format!(
+            "WHERE m.status = 'scheduled' AND {cond}$1
                AND ($2 IS NULL OR m.site_id = $2) AND ($3 IS NULL OR m.agent_id = $3)
                AND ($4 IS NULL OR m.starts_at >= $4) AND ($5 IS NULL OR m.starts_at < $5)"
         );
-        let count_sql = format!("SELECT COUNT(*) AS n {from}");
+        let count_sql = format!("SELECT COUNT(*) AS n {tables} {filter}");
         let list_sql = format!(
-            "SELECT m.*, s.name AS site_name {from} ORDER BY m.starts_at, m.id LIMIT $6 OFFSET $7"
+            "SELECT {MEETING_COLUMNS} {tables} {CREATORS} {filter}
+             ORDER BY m.starts_at, m.id LIMIT $6 OFFSET $7"
         );
         let total: i64 = sqlx::query(&count_sql)
             .bind(param)
@@ -357,11 +370,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.meeting_record(r).await?);
-        }
-        Ok((out, total as u64))
+        Ok((self.meeting_records(&rows).await?, total as u64))
     }
 
     /// Move a scheduled meeting in scope to a new time (and room window).

@@ -1,6 +1,6 @@
 //! Meetings and their participants.
 
-use super::{db_error, from_ms, to_ms, Store};
+use super::{db_error, from_ms, to_ms, Store, OVERLAPPING};
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::MeetingBrief;
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId, UserId};
@@ -166,11 +166,9 @@ impl Store {
             .map_err(db_error)?;
         let mut chosen = None;
         for (agent, name) in &b.agents {
-            let busy: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM meetings
-                 WHERE agent_id = $1 AND status = 'scheduled' AND starts_at < $3 AND ends_at > $2
-                 LIMIT 1",
-            )
+            let busy: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT 1 FROM meetings WHERE {OVERLAPPING} LIMIT 1"
+            ))
             .bind(agent.as_str())
             .bind(to_ms(b.starts_at))
             .bind(to_ms(b.ends_at))
@@ -292,10 +290,9 @@ impl Store {
     ) -> Result<Vec<(UserId, DateTime<Utc>, DateTime<Utc>)>, AppError> {
         let mut out = Vec::new();
         for agent in agents {
-            let rows = sqlx::query(
-                "SELECT starts_at, ends_at FROM meetings
-                 WHERE agent_id = $1 AND status = 'scheduled' AND starts_at < $3 AND ends_at > $2",
-            )
+            let rows = sqlx::query(&format!(
+                "SELECT starts_at, ends_at FROM meetings WHERE {OVERLAPPING}"
+            ))
             .bind(agent.as_str())
             .bind(to_ms(from))
             .bind(to_ms(to))

@@ -86,6 +86,16 @@ pub fn db_error(e: sqlx::Error) -> AppError {
     AppError::internal()
 }
 
+/// Longest a meeting may last; the API refuses longer ones and booking slots are shorter.
+pub const LONGEST_MEETING: chrono::Duration = chrono::Duration::hours(24);
+
+/// SQL condition: scheduled meetings of agent `$1` that overlap `[$2, $3)` (milliseconds).
+/// The last term changes no answer (a meeting ending after `$2` began at most
+/// [`LONGEST_MEETING`] before it) but bounds the index range scanned, so the check costs the
+/// same for an agent with a long history as for a new one.
+pub const OVERLAPPING: &str = "agent_id = $1 AND status = 'scheduled' AND starts_at < $3 \
+     AND ends_at > $2 AND starts_at > $2 - 86400000";
+
 /// Milliseconds since the epoch, as stored.
 pub fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -94,4 +104,18 @@ pub fn to_ms(t: DateTime<Utc>) -> i64 {
 /// Back from stored milliseconds.
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_bound_is_the_longest_meeting() {
+        let ms = LONGEST_MEETING.num_milliseconds().to_string();
+        assert!(
+            OVERLAPPING.ends_with(&format!("$2 - {ms}")),
+            "{OVERLAPPING}"
+        );
+    }
 }
