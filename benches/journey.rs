@@ -1,9 +1,11 @@
 //! Journey benchmark: bytes over the wire and call set-up time, each beside a peer measured in
-//! the same run. Writes bench/results.md and the README's benchmark section.
+//! the same run. Writes its section of bench/results.md and of the README.
 //!
 //! `cargo bench --features ssr --bench journey` (scripts/bench.sh builds the widget first).
 //! Needs chromium + chromedriver, and npm for the peer packages.
 
+#[path = "support/report.rs"]
+mod report;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -304,17 +306,6 @@ fn main() {
         md += &format!("| floor: one page, two RTCPeerConnections, createOffer → first decoded frame | {f50:.0} | {f95:.0} |\n");
         md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; floor {floor_ms:?}.\n");
         println!("{md}");
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::create_dir_all(root.join("bench")).unwrap();
-        std::fs::write(root.join("bench/results.md"), format!("# Journey benchmark\n\n{md}")).unwrap();
-        // Quote the results in the README, between its markers.
-        let readme_path = root.join("README.md");
-        if let Ok(readme) = std::fs::read_to_string(&readme_path) {
-            let (start, end) = ("<!-- bench:journey:start -->", "<!-- bench:journey:end -->");
-            if let (Some(i), Some(j)) = (readme.find(start), readme.find(end)) {
-                let updated = format!("{}{start}\n{md}{}", &readme[..i], &readme[j..]);
-                std::fs::write(&readme_path, updated).unwrap();
-            }
-        }
+        report::publish("journey", "Journey", &md);
     });
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks: builds the widget, then measures and writes bench/results.md and the README's
-# benchmark section. Not part of the tests (timings are not assertions).
+# benchmark sections (each benchmark its own). Not part of the tests (timings are not assertions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -8,4 +8,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
 setup_build_tools
 setup_test_tools
 build_widget
+command -v wrk >/dev/null || apt_install wrk
 cargo bench --features ssr --bench journey
+cargo bench --features ssr --bench api

@@ -872,6 +872,95 @@ async fn meetings_follow_the_scheduling_rules() {
 }
 
 #[tokio::test]
+async fn suspended_or_deleted_users_are_logged_out_and_cannot_log_in() {
+    let server = TestServer::start().await;
+    let w = world(&server, PREMIUM).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login_link = || async {
+        let a = w
+            .api
+            .post(
+                "/api/v2/management/autologin",
+                json!({ "agent": w.agent, "product": "personal" }),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.body);
+        a.result()["url"].as_str().unwrap().to_string()
+    };
+    let log_in = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let console = |cookie: String| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/console/overview", server.url);
+        async move {
+            http.post(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let res = log_in(login_link().await).await;
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    assert_eq!(console(cookie.clone()).await, 200);
+    let unused = login_link().await;
+
+    // Suspended: the open session stops working, and so does a link made before.
+    let a = w
+        .api
+        .patch(
+            &format!("/api/v2/management/users/{}", w.agent),
+            json!({ "suspended": true }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(console(cookie.clone()).await, 401);
+    assert_eq!(log_in(unused.clone()).await.status(), 410);
+    // Back in service: what was ended stays ended; a new link works.
+    let a = w
+        .api
+        .patch(
+            &format!("/api/v2/management/users/{}", w.agent),
+            json!({ "suspended": false }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(console(cookie.clone()).await, 401);
+    assert_eq!(log_in(unused).await.status(), 410);
+    let res = log_in(login_link().await).await;
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    assert_eq!(console(cookie.clone()).await, 200);
+    let unused = login_link().await;
+
+    // A suspended company locks its users out for as long as it lasts.
+    let company = format!("/api/v2/management/companies/{}", w.company);
+    let a = w.api.patch(&company, json!({ "suspended": true })).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(console(cookie.clone()).await, 401);
+    w.api.patch(&company, json!({ "suspended": false })).await;
+    assert_eq!(console(cookie.clone()).await, 200);
+
+    // Deleted: logged out for good.
+    let a = w
+        .api
+        .delete(&format!("/api/v2/management/users/{}", w.agent))
+        .await;
+    assert!(a.status.is_success(), "{}", a.body);
+    assert_eq!(console(cookie).await, 401);
+    assert_eq!(log_in(unused).await.status(), 410);
+}
+
+#[tokio::test]
 async fn deleting_what_others_depend_on_is_refused() {
     let server = TestServer::start().await;
     let w = world(&server, PREMIUM).await;

@@ -112,6 +112,10 @@ struct ServeArgs {
         default_value = "Consult <noreply@localhost>"
     )]
     smtp_from: String,
+    /// Token requests allowed per client address and minute (guards the client secrets
+    /// against guessing; raise it when many integrations share one address).
+    #[arg(long, env = "CONSULT_TOKEN_QUOTA", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    token_quota: u32,
 }
 
 impl ServeArgs {
@@ -128,6 +132,7 @@ impl ServeArgs {
                 port: self.smtp_port,
                 from: self.smtp_from.clone(),
             });
+        config.anonymous_quota.limit = self.token_quota;
         if let Some(json) = &self.ice_servers {
             config.ice_servers = serde_json::from_str::<Vec<IceServer>>(json)
                 .map_err(|e| format!("--ice-servers is not a JSON list of ICE servers: {e}"))?;

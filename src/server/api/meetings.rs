@@ -6,6 +6,7 @@ use super::extract::{ApiJson, ApiQuery, PathId};
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::meetings::{Meeting, MeetingInput, MeetingParticipant, MeetingTimeInput};
 use crate::model::api::rules;
+use crate::model::api::tenancy::CompanySummary;
 use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
@@ -63,7 +64,7 @@ fn check_times(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(), AppError>
 
 fn to_wire(
     state: &AppState,
-    company: crate::model::api::tenancy::CompanySummary,
+    company: CompanySummary,
     m: MeetingRecord,
 ) -> Result<Meeting, AppError> {
     let [start, end, opens, closes, created] = m.times;
@@ -247,9 +248,19 @@ pub async fn list(
         .store
         .meetings_api(&caller.scope, &filter, per_page, offset)
         .await?;
+    // A page usually holds one company's meetings: read each company once.
+    let mut companies: std::collections::HashMap<String, CompanySummary> = Default::default();
     let mut items = Vec::with_capacity(records.len());
     for r in records {
-        items.push(wire(&state, r).await?);
+        let company = match companies.get(&r.company) {
+            Some(c) => c.clone(),
+            None => {
+                let c = state.store.company_summary(&r.company).await?;
+                companies.insert(r.company.clone(), c.clone());
+                c
+            }
+        };
+        items.push(to_wire(&state, company, r)?);
     }
     Ok(Page {
         items,

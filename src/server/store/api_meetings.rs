@@ -337,8 +337,7 @@ impl Store {
         offset: u32,
     ) -> Result<(Vec<MeetingRecord>, u64), AppError> {
         let (cond, param) = scope.companies();
-        let tables = "FROM meetings m JOIN companies c ON c.id = m.company_id
-                      JOIN sites s ON s.id = m.site_id";
+        let tables = "FROM meetings m JOIN companies c ON c.id = m.company_id";
         let filter = format!(
             "WHERE m.status = 'scheduled' AND {cond}$1
                AND ($2 IS NULL OR m.site_id = $2) AND ($3 IS NULL OR m.agent_id = $3)
@@ -346,7 +345,7 @@ impl Store {
         );
         let count_sql = format!("SELECT COUNT(*) AS n {tables} {filter}");
         let list_sql = format!(
-            "SELECT {MEETING_COLUMNS} {tables} {CREATORS} {filter}
+            "SELECT {MEETING_COLUMNS} {tables} JOIN sites s ON s.id = m.site_id {CREATORS} {filter}
              ORDER BY m.starts_at, m.id LIMIT $6 OFFSET $7"
         );
         let total: i64 = sqlx::query(&count_sql)

@@ -15,6 +15,16 @@ pub struct SessionUser {
     pub name: String,
 }
 
+/// Users who may log in: not deleted or suspended, nor is anything above them (company,
+/// dealer, reseller). Checked at every request, so suspending an account anywhere in the tree
+/// ends its users' access at once. A correlated `EXISTS` on `user_id`: a few key lookups.
+const USER_IS_ACTIVE: &str = "EXISTS (SELECT 1 FROM users u
+     JOIN companies c ON c.id = u.company_id JOIN resellers r ON r.id = c.reseller_id
+     LEFT JOIN dealers d ON d.id = c.dealer_id
+     WHERE u.id = user_id AND u.deleted_at IS NULL AND u.suspended = 0
+       AND c.deleted_at IS NULL AND c.suspended = 0 AND r.suspended = 0
+       AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))";
+
 impl Store {
     /// A new single-use login link token for a user, valid for `ttl`.
     pub async fn create_login_link(
@@ -40,11 +50,12 @@ impl Store {
         let now = to_ms(Utc::now());
         // One statement marks it used and returns it, so a link works exactly once even
         // when two requests race.
-        let user: Option<String> = sqlx::query_scalar(
+        let user: Option<String> = sqlx::query_scalar(&format!(
             "UPDATE login_links SET used_at = $2
-             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-             RETURNING user_id",
-        )
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+                   AND {USER_IS_ACTIVE}
+                 RETURNING user_id"
+        ))
         .bind(hash_token(token))
         .bind(now)
         .fetch_optional(&self.pool)
@@ -83,11 +94,12 @@ impl Store {
         idle: Duration,
     ) -> Result<Option<SessionUser>, AppError> {
         let now = Utc::now();
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "UPDATE sessions SET last_seen = $2
-             WHERE token_hash = $1 AND expires_at > $2 AND last_seen > $3
-             RETURNING user_id",
-        )
+                 WHERE token_hash = $1 AND expires_at > $2 AND last_seen > $3
+                   AND {USER_IS_ACTIVE}
+                 RETURNING user_id"
+        ))
         .bind(hash_token(token))
         .bind(to_ms(now))
         .bind(to_ms(now - idle))

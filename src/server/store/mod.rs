@@ -52,6 +52,23 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A request cancelled at the wrong moment (its client hung up) can leave a
+            // connection inside a transaction nobody will finish: sqlx 0.8 acknowledges a
+            // `BEGIN IMMEDIATE` before its `Transaction` exists. Handed on, that connection
+            // would fail every later `BEGIN` and hold the write lock for good. So every
+            // connection coming back is probed: if a `ROLLBACK` succeeds, a transaction was
+            // open, and the connection is closed rather than reused.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    let was_open = sqlx::Executor::execute(&mut *conn, "ROLLBACK")
+                        .await
+                        .is_ok();
+                    if was_open {
+                        tracing::warn!("closed a pooled connection left inside a transaction");
+                    }
+                    Ok(!was_open)
+                })
+            })
             .connect_with(options)
             .await?;
         schema::migrate(&pool).await?;
@@ -109,6 +126,36 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_transaction_left_open_is_not_handed_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        {
+            // What a request cancelled between `BEGIN` and its `Transaction` leaves behind.
+            let mut conn = store.pool().acquire().await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        // More writes than the pool has connections: none meets the abandoned transaction
+        // or waits for its lock.
+        for i in 0..20 {
+            let write = async {
+                let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                    .bind(format!("k{i}"))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            };
+            tokio::time::timeout(Duration::from_secs(2), write)
+                .await
+                .expect("no wait for an abandoned lock")
+                .expect("the write succeeds");
+        }
+    }
 
     #[test]
     fn overlap_bound_is_the_longest_meeting() {

@@ -206,6 +206,12 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 "#,
+    // 3: indexes the API benchmark asked for. Listing a company's meetings by time reads an
+    // index instead of every meeting; clearing expired tokens no longer scans them all.
+    r#"
+CREATE INDEX meetings_company_time ON meetings (company_id, status, starts_at, id);
+CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

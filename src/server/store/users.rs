@@ -311,11 +311,17 @@ impl Store {
                 .await
                 .map_err(db_error)?;
             if v {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                // Suspension ends what is open: sessions and login links not yet used.
+                for sql in [
+                    "DELETE FROM sessions WHERE user_id = $1",
+                    "DELETE FROM login_links WHERE user_id = $1 AND used_at IS NULL",
+                ] {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                }
             }
         }
         tx.commit().await.map_err(db_error)?;

@@ -1,0 +1,470 @@
+//! REST API benchmark: latency (p50, p99) and throughput at 200 concurrent connections for
+//! the token, create-meeting and list-meetings calls, on SQLite, driven by `wrk` (Debian).
+//!
+//! Beside each Consult endpoint, in the same run and on the same machine, a floor: a plain
+//! axum handler doing the same SQLite work (the same statements on the same schema, pool and
+//! pragmas) with no authentication, quota, tenancy, validation or envelope. The gap between the
+//! two is what the API's own rules cost.
+//!
+//! `cargo bench --features ssr --bench api` (scripts/bench.sh runs it). Needs `wrk`.
+
+#[path = "support/report.rs"]
+mod report;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use consult::server::store::{to_ms, Store};
+use consult::server::tokens::{hash_token, new_id, new_token, Signer};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::{Row, SqlitePool};
+use std::process::Command;
+use support::TestServer;
+
+const CONNECTIONS: u32 = 200;
+const THREADS: u32 = 2;
+const SECONDS: u32 = 10;
+const WARM_UP_SECONDS: u32 = 2;
+/// Meetings in each database when the list is measured.
+const SEEDED: i64 = 10_000;
+/// Seeded meetings are one minute long, a minute apart, from 2031-01-01T00:00:00Z.
+const SEED_BASE_MS: i64 = 1_924_992_000_000;
+
+/// One measured run of wrk.
+#[derive(Debug, Deserialize)]
+struct Run {
+    requests: u64,
+    duration_us: u64,
+    p50_us: u64,
+    p99_us: u64,
+    bad_status: u64,
+    socket_errors: u64,
+}
+
+impl Run {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / (self.duration_us as f64 / 1e6)
+    }
+}
+
+/// wrk script: what every scenario shares. `done` prints one JSON line to parse.
+const LUA_COMMON: &str = r#"
+local next_id = 0
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+end
+local shown = false
+function response(status, headers, body)
+  if status > 299 and not shown then
+    shown = true
+    io.write("REFUSED ", status, " ", body, "\n")
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"bad_status":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"#;
+
+/// The token call: the quick start's JSON body.
+fn token_script(path: &str, client_id: &str, secret: &str) -> String {
+    let body = json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret })
+        .to_string();
+    format!(
+        r#"{LUA_COMMON}
+wrk.method = "POST"
+wrk.path = "{path}"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[{body}]]
+"#
+    )
+}
+
+/// The create call: every request a new one-minute meeting for the same agent, at a time no
+/// other request (of this thread, this thread's peers, or an earlier run) uses.
+fn create_script(path: &str, token: &str, site: &str, agent: &str, run: u32) -> String {
+    format!(
+        r#"{LUA_COMMON}
+local n = 0
+local base = 2208988800 -- 2040-01-01T00:00:00Z
+request = function()
+  n = n + 1
+  local t = base + (({run} * 8 + tid) * 1000000 + n) * 60
+  local body = string.format(
+    '{{"site":"{site}","agent":"{agent}","time_start":"%s","time_end":"%s","participants":[{{"name":"Bench Guest","email":"guest@example.com"}}]}}',
+    os.date("!%Y-%m-%dT%H:%M:%SZ", t), os.date("!%Y-%m-%dT%H:%M:%SZ", t + 60))
+  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}, body)
+end
+"#
+    )
+}
+
+/// The list call: the first page, default size.
+fn list_script(path: &str, token: &str) -> String {
+    format!(
+        r#"{LUA_COMMON}
+wrk.method = "GET"
+wrk.path = "{path}"
+wrk.headers["Authorization"] = "Bearer {token}"
+"#
+    )
+}
+
+/// Run wrk against `url` with `script` for `seconds`.
+fn wrk(url: &str, script: &str, seconds: u32) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("bench.lua");
+    std::fs::write(&file, script).expect("write script");
+    let out = Command::new("wrk")
+        .args([
+            &format!("-t{THREADS}"),
+            &format!("-c{CONNECTIONS}"),
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "30s",
+            "-s",
+        ])
+        .arg(&file)
+        .arg(url)
+        .output()
+        .expect("wrk runs (apt-get install wrk)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "wrk failed: {stdout}");
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .unwrap_or_else(|| panic!("no result from wrk: {stdout}"));
+    let run: Run = serde_json::from_str(line).expect("wrk result JSON");
+    // A benchmark of refusals measures nothing: every answer must have been a success.
+    assert_eq!(
+        run.bad_status, 0,
+        "{url}: non-2xx answers: {run:?}\n{stdout}"
+    );
+    assert_eq!(run.socket_errors, 0, "{url}: socket errors: {run:?}");
+    run
+}
+
+/// Warm up, then measure.
+fn measure(url: &str, script: impl Fn(u32) -> String) -> Run {
+    wrk(url, &script(0), WARM_UP_SECONDS);
+    wrk(url, &script(1), SECONDS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: plain axum handlers, the same SQLite statements.
+
+#[derive(Clone)]
+struct Floor {
+    pool: SqlitePool,
+    company: String,
+}
+
+#[derive(Deserialize)]
+struct TokenIn {
+    client_id: String,
+    client_secret: String,
+}
+
+async fn floor_token(State(f): State<Floor>, Json(b): Json<TokenIn>) -> Json<Value> {
+    let stored: String = sqlx::query_scalar(
+        "SELECT secret_hash FROM api_clients WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(&b.client_id)
+    .fetch_one(&f.pool)
+    .await
+    .expect("client");
+    assert_eq!(stored, hash_token(&b.client_secret));
+    let (token, hash) = new_token();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    sqlx::query("INSERT INTO api_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(hash)
+        .bind(&b.client_id)
+        .bind(to_ms(expires))
+        .execute(&f.pool)
+        .await
+        .expect("insert token");
+    Json(json!({ "access_token": token, "expires": expires.to_rfc3339(), "token_type": "Bearer" }))
+}
+
+#[derive(Deserialize)]
+struct Guest {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct MeetingIn {
+    site: String,
+    agent: String,
+    time_start: chrono::DateTime<chrono::Utc>,
+    time_end: chrono::DateTime<chrono::Utc>,
+    participants: Vec<Guest>,
+}
+
+/// The meeting and its participants in one transaction: the statements Consult runs.
+async fn insert_meeting(pool: &SqlitePool, company: &str, m: &MeetingIn) -> String {
+    let id = new_id();
+    let now = to_ms(chrono::Utc::now());
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begin");
+    sqlx::query(
+        "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
+                               closes_at, capacity, created_at, is_appointment, send_email, send_sms)
+         VALUES ($1, $2, $3, $4, '', $5, $6, $5, $6, 2, $7, 1, 0, 0)",
+    )
+    .bind(&id)
+    .bind(company)
+    .bind(&m.site)
+    .bind(&m.agent)
+    .bind(to_ms(m.time_start))
+    .bind(to_ms(m.time_end))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .expect("insert meeting");
+    sqlx::query(
+        "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at)
+         SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, 'agent', $4 FROM users u WHERE u.id = $5",
+    )
+    .bind(new_id())
+    .bind(&id)
+    .bind(Signer::new_link_id())
+    .bind(now)
+    .bind(&m.agent)
+    .execute(&mut *tx)
+    .await
+    .expect("insert host");
+    for g in &m.participants {
+        sqlx::query(
+            "INSERT INTO participants (id, meeting_id, name, email, is_host, link_id, username, created_at)
+             VALUES ($1, $2, $3, $4, 0, $5, 'visitor', $6)",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&g.name)
+        .bind(&g.email)
+        .bind(Signer::new_link_id())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .expect("insert guest");
+    }
+    tx.commit().await.expect("commit");
+    id
+}
+
+async fn floor_create(
+    State(f): State<Floor>,
+    Json(m): Json<MeetingIn>,
+) -> (axum::http::StatusCode, Json<Value>) {
+    let id = insert_meeting(&f.pool, &f.company, &m).await;
+    (
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "success": true, "result": { "id": id } })),
+    )
+}
+
+/// The first 25 meetings by start, with their participants: two queries.
+async fn floor_list(State(f): State<Floor>) -> Json<Value> {
+    let rows = sqlx::query(
+        "SELECT id, site_id, agent_id, starts_at, ends_at FROM meetings WHERE status = 'scheduled'
+         ORDER BY starts_at, id LIMIT 25",
+    )
+    .fetch_all(&f.pool)
+    .await
+    .expect("meetings");
+    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+    let parts = sqlx::query(
+        "SELECT meeting_id, name, email FROM participants
+         WHERE meeting_id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(serde_json::to_string(&ids).expect("ids"))
+    .fetch_all(&f.pool)
+    .await
+    .expect("participants");
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let id: String = r.get("id");
+            let ps: Vec<Value> = parts
+                .iter()
+                .filter(|p| p.get::<String, _>("meeting_id") == id)
+                .map(|p| json!({ "name": p.get::<String, _>("name"), "email": p.get::<Option<String>, _>("email") }))
+                .collect();
+            json!({ "id": id, "site": r.get::<String, _>("site_id"), "agent": r.get::<String, _>("agent_id"),
+                    "time_start": r.get::<i64, _>("starts_at"), "time_end": r.get::<i64, _>("ends_at"), "participants": ps })
+        })
+        .collect();
+    Json(json!({ "success": true, "result": items }))
+}
+
+async fn start_floor(store: &Store, company: String) -> String {
+    let floor = Floor {
+        pool: store.pool().clone(),
+        company,
+    };
+    let app = Router::new()
+        .route("/token", post(floor_token))
+        .route("/meetings", post(floor_create).get(floor_list))
+        .with_state(floor);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind floor");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A reseller-level client with a quota no benchmark reaches: `(id, secret)`.
+fn client(server: &TestServer) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_consult"))
+        .args([
+            "clients",
+            "create",
+            "--name",
+            "bench",
+            "--quota-limit",
+            "1000000000",
+            "--data",
+        ])
+        .arg(server.data_dir())
+        .output()
+        .expect("consult clients create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("client JSON");
+    (
+        v["client_id"].as_str().unwrap().into(),
+        v["client_secret"].as_str().unwrap().into(),
+    )
+}
+
+async fn company_of(server: &TestServer) -> String {
+    sqlx::query_scalar("SELECT company_id FROM sites WHERE id = $1")
+        .bind(server.site.as_str())
+        .fetch_one(server.state.store.pool())
+        .await
+        .expect("company")
+}
+
+/// Fill a database with [`SEEDED`] meetings, one guest each, by the floor's own insert.
+async fn seed(server: &TestServer, company: &str) {
+    for i in 0..SEEDED {
+        let start = SEED_BASE_MS + i * 60_000;
+        let m = MeetingIn {
+            site: server.site.as_str().into(),
+            agent: server.agent.as_str().into(),
+            time_start: consult::server::store::from_ms(start),
+            time_end: consult::server::store::from_ms(start + 60_000),
+            participants: vec![Guest {
+                name: format!("Guest {i}"),
+                email: format!("guest{i}@example.com"),
+            }],
+        };
+        insert_meeting(server.state.store.pool(), company, &m).await;
+    }
+}
+
+fn row(what: &str, consult: &Run, floor: &Run) -> String {
+    let ms = |us: u64| us as f64 / 1000.0;
+    format!(
+        "| {what} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0} |\n",
+        ms(consult.p50_us),
+        ms(consult.p99_us),
+        consult.rps(),
+        ms(floor.p50_us),
+        ms(floor.p99_us),
+        floor.rps()
+    )
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // The server's own errors, if any, go to stderr: a refusal in a row says why there.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .try_init();
+    runtime.block_on(async {
+        // Two servers, two databases of the same schema with the same demo data.
+        // Tokens are limited per client address (600 a minute by default); the load comes from
+        // one address, so that guard is raised here, as `--token-quota` does.
+        let server = TestServer::start_with(|c| c.anonymous_quota.limit = 1_000_000_000).await;
+        let floor_db = TestServer::start().await;
+        let (client_id, secret) = client(&server);
+        let (floor_client_id, floor_secret) = client(&floor_db);
+        let company = company_of(&server).await;
+        let floor_company = company_of(&floor_db).await;
+        let floor_url = start_floor(&floor_db.state.store, floor_company.clone()).await;
+        let api = support::api::Api::login(&server.url, &client_id, &secret).await;
+        let token = api.token.clone().expect("token");
+        seed(&server, &company).await;
+        seed(&floor_db, &floor_company).await;
+
+        // One call of each by hand first, so a refusal shows its reason.
+        let probe = api.get("/api/v2/personal/meetings").await;
+        assert_eq!(probe.status, 200, "list: {}", probe.body);
+
+        // The list first, while both databases hold exactly the seeded meetings.
+        let list_path = "/api/v2/personal/meetings";
+        let list = measure(&format!("{}{list_path}", server.url), |_| list_script(list_path, &token));
+        let list_floor = measure(&format!("{floor_url}/meetings"), |_| list_script("/meetings", ""));
+        let token_path = "/api/v2/oauth2/token";
+        let tokens = measure(&format!("{}{token_path}", server.url), |_| {
+            token_script(token_path, &client_id, &secret)
+        });
+        let tokens_floor = measure(&format!("{floor_url}/token"), |_| {
+            token_script("/token", &floor_client_id, &floor_secret)
+        });
+        let create = measure(&format!("{}{list_path}", server.url), |run| {
+            create_script(list_path, &token, server.site.as_str(), server.agent.as_str(), run)
+        });
+        let create_floor = measure(&format!("{floor_url}/meetings"), |run| {
+            create_script("/meetings", "", floor_db.site.as_str(), floor_db.agent.as_str(), run)
+        });
+
+        let wrk_version = Command::new("wrk")
+            .arg("-v")
+            .output()
+            .map(|o| {
+                let v = String::from_utf8_lossy(&o.stdout);
+                let first = v.lines().next().unwrap_or("");
+                first.split(" Copyright").next().unwrap_or("").trim().to_string()
+            })
+            .unwrap_or_default();
+        let mut md = String::new();
+        md += &format!(
+            "Measured by `cargo bench --features ssr --bench api` on {} ({}, {} cores, shared by server and load tool), \
+             {wrk_version}: {CONNECTIONS} connections, {THREADS} threads, {SECONDS} s per row after a {WARM_UP_SECONDS} s warm-up, loopback, SQLite in WAL mode.\n\n",
+            chrono::Utc::now().format("%Y-%m-%d"),
+            std::env::consts::ARCH,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        );
+        md += "| call | Consult p50 ms | p99 ms | req/s | floor p50 ms | p99 ms | req/s |\n|---|---:|---:|---:|---:|---:|---:|\n";
+        md += &row("`POST /api/v2/oauth2/token`", &tokens, &tokens_floor);
+        md += &row("`POST /api/v2/personal/meetings` (one guest)", &create, &create_floor);
+        md += &row(&format!("`GET /api/v2/personal/meetings` (first page of 25, {SEEDED} meetings)"), &list, &list_floor);
+        md += "\nFloor: a plain axum handler on the same schema, pool and pragmas running the same SQLite \
+               statements (token: look up the client, insert the token hash; create: insert the meeting, \
+               host and guest in one `BEGIN IMMEDIATE` transaction; list: one page and its participants), \
+               without authentication, quota, tenancy, validation, the agent's overlap check, the total \
+               count or the full response. Every answer in every row was a success.\n";
+        println!("{md}");
+        report::publish("api", "REST API", &md);
+    });
+}
