@@ -14,7 +14,8 @@ base="http://127.0.0.1:$port"
 "$bin" clients create --name schemathesis --quota-limit 1000000 --data "$data" > "$data/client.json"
 "$bin" serve --data "$data" --listen "127.0.0.1:$port" > "$data/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+# `|| true`: under `set -e` the killed server's status would otherwise become the script's.
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 
 token=$("$py" - "$base" "$data/client.json" <<'PY'
 import json, sys, time, urllib.request
