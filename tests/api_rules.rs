@@ -906,48 +906,40 @@ async fn suspended_or_deleted_users_are_logged_out_and_cannot_log_in() {
                 .status()
         }
     };
-    let res = log_in(login_link().await).await;
-    assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_string();
+    // A fresh session through a fresh link: the cookie.
+    let session = || async {
+        let res = log_in(login_link().await).await;
+        assert_eq!(res.status(), 303);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    };
+    let api = &w.api;
+    let suspend = |path: String, suspended: bool| async move {
+        let a = api.patch(&path, json!({ "suspended": suspended })).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    };
+    let user = format!("/api/v2/management/users/{}", w.agent);
+    let company = format!("/api/v2/management/companies/{}", w.company);
+
+    let cookie = session().await;
     assert_eq!(console(cookie.clone()).await, 200);
     let unused = login_link().await;
-
     // Suspended: the open session stops working, and so does a link made before.
-    let a = w
-        .api
-        .patch(
-            &format!("/api/v2/management/users/{}", w.agent),
-            json!({ "suspended": true }),
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    suspend(user.clone(), true).await;
     assert_eq!(console(cookie.clone()).await, 401);
     assert_eq!(log_in(unused.clone()).await.status(), 410);
     // Back in service: what was ended stays ended; a new link works.
-    let a = w
-        .api
-        .patch(
-            &format!("/api/v2/management/users/{}", w.agent),
-            json!({ "suspended": false }),
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(console(cookie.clone()).await, 401);
+    suspend(user.clone(), false).await;
+    assert_eq!(console(cookie).await, 401);
     assert_eq!(log_in(unused).await.status(), 410);
-    let res = log_in(login_link().await).await;
-    assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_string();
+    let cookie = session().await;
     assert_eq!(console(cookie.clone()).await, 200);
     let unused = login_link().await;
 
     // A suspended company locks its users out for as long as it lasts.
-    let company = format!("/api/v2/management/companies/{}", w.company);
-    let a = w.api.patch(&company, json!({ "suspended": true })).await;
-    assert_eq!(a.status, 200, "{}", a.body);
+    suspend(company.clone(), true).await;
     assert_eq!(console(cookie.clone()).await, 401);
-    w.api.patch(&company, json!({ "suspended": false })).await;
+    suspend(company, false).await;
     assert_eq!(console(cookie.clone()).await, 200);
 
     // Deleted: logged out for good.
