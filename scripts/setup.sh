@@ -8,6 +8,7 @@ TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
+ICALENDAR_VERSION=7.3.0
 VENV="$CONSULT_CACHE/venv"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -61,13 +62,14 @@ setup_test_tools() {
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-  # Python tools of the tests: schemathesis (API fuzzing) and aiosmtpd (a real SMTP server).
-  if ! "$VENV/bin/python" -c "import schemathesis, aiosmtpd, sys; \
+  # Python tools of the tests: schemathesis (API fuzzing), aiosmtpd (a real SMTP server) and
+  # icalendar (an independent reader of the calendar files we send).
+  if ! "$VENV/bin/python" -c "import schemathesis, aiosmtpd, icalendar, sys; \
       sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
-    log "installing schemathesis $SCHEMATHESIS_VERSION and aiosmtpd $AIOSMTPD_VERSION (venv in $VENV)"
+    log "installing schemathesis $SCHEMATHESIS_VERSION, aiosmtpd $AIOSMTPD_VERSION, icalendar $ICALENDAR_VERSION (venv in $VENV)"
     python3 -m venv "$VENV" || { apt_install python3-venv && python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-      "schemathesis==$SCHEMATHESIS_VERSION" "aiosmtpd==$AIOSMTPD_VERSION"
+      "schemathesis==$SCHEMATHESIS_VERSION" "aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
   fi
   export CONSULT_PYTHON="$VENV/bin/python"
 }

@@ -3,7 +3,8 @@
 
 use super::availability::{candidate_slots, free_slots, parse_zone};
 use super::store::{NewBooking, SiteRow};
-use super::{origin, AppState};
+use super::tokens::{new_id, Signer};
+use super::{invite, origin, AppState};
 use crate::model::booking::{Booked, BookingRequest, SiteInfo, SlotList, Theme};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use chrono::{Duration, Utc};
@@ -120,10 +121,47 @@ pub async fn book(
             "no one takes appointments on this site",
         ));
     }
+    let meeting_id = new_id();
+    let (guest_link_id, host_link_id) = (Signer::new_link_id(), Signer::new_link_id());
+    let url = |link: &str| {
+        state
+            .signer
+            .join_hash(link)
+            .map(|hash| format!("{}/join/{hash}", state.public_url))
+            .ok_or_else(AppError::internal)
+    };
+    let subject = format!("Appointment: {}", site.name);
+    let text = state.store.site_invite_text(site.id.as_str()).await?;
+    let meeting = invite::Meeting {
+        id: &meeting_id,
+        subject: &subject,
+        starts_at: slot.starts_at,
+        ends_at: slot.ends_at,
+        time_zone: &site.time_zone,
+        text: &text,
+    };
+    let guest_name = valid.name.as_str();
+    let mut agent_emails = Vec::new();
+    for (agent, _) in &agents {
+        if let Some(to) = state.store.user_email(agent.as_str()).await? {
+            let email = invite::agent(&meeting, &to, &[guest_name], &url(&host_link_id)?);
+            agent_emails.push((agent.clone(), email));
+        }
+    }
     let booking = NewBooking {
         site_id: site.id.clone(),
         company_id: site.company_id.clone(),
-        subject: format!("Appointment: {}", site.name),
+        emails: vec![invite::guest(
+            &meeting,
+            valid.email.as_str(),
+            guest_name,
+            &url(&guest_link_id)?,
+        )],
+        agent_emails,
+        meeting_id,
+        guest_link_id,
+        host_link_id,
+        subject,
         starts_at: slot.starts_at,
         ends_at: slot.ends_at,
         opens_at: slot.starts_at - Duration::minutes(site.early_join_minutes as i64),

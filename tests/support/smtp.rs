@@ -77,6 +77,25 @@ impl SmtpSink {
             .collect()
     }
 
+    /// The messages received so far as independent readers see them: `{"to", "subject",
+    /// "text", "calendars": [{"filename", "method", "uid", "summary", "description", "url",
+    /// "start", "end"}]}` (Python's MIME parser and the icalendar package, in the sink).
+    pub fn parsed(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                let json = std::fs::read_to_string(p.with_extension("eml.json")).unwrap();
+                serde_json::from_str(&json).unwrap()
+            })
+            .collect()
+    }
+
     /// The messages received so far, as a mail client shows them (quoted-printable decoded).
     pub fn decoded(&self) -> Vec<String> {
         self.messages()

@@ -1,10 +1,41 @@
 """A real SMTP server for tests (aiosmtpd): every message received is written to DIR as an
-.eml file. Usage: smtp_sink.py PORT DIR. Prints "ready" once listening; runs until killed."""
+.eml file, and beside it a .json file of what independent readers make of it: Python's MIME
+parser for the parts, the icalendar package for calendar attachments.
+Usage: smtp_sink.py PORT DIR. Prints "ready" once listening; runs until killed."""
+import email
+import email.policy
+import json
 import os
 import sys
 import threading
 
+import icalendar
 from aiosmtpd.controller import Controller
+
+
+def parsed(raw):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    out = {"to": str(msg["to"]), "subject": str(msg["subject"]), "text": "", "calendars": []}
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and not part.get_filename():
+            out["text"] += part.get_content()
+        elif ctype == "text/calendar":
+            cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            for ev in cal.walk("VEVENT"):
+                out["calendars"].append({
+                    "filename": part.get_filename(),
+                    "method": str(cal.get("METHOD")),
+                    "uid": str(ev.get("UID")),
+                    "summary": str(ev.get("SUMMARY")),
+                    "description": str(ev.get("DESCRIPTION")),
+                    "url": str(ev.get("URL")),
+                    "start": ev.decoded("DTSTART").isoformat(),
+                    "end": ev.decoded("DTEND").isoformat(),
+                })
+    return out
 
 
 class Sink:
@@ -15,8 +46,15 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         path = os.path.join(self.folder, "%04d.eml" % self.count)
+        raw = envelope.original_content or envelope.content
+        try:
+            view = parsed(raw)
+        except Exception as e:  # the test reports it, with the message kept beside it
+            view = {"error": repr(e)}
+        with open(path + ".json", "w") as f:
+            json.dump(view, f)
         with open(path + ".part", "wb") as f:
-            f.write(envelope.original_content or envelope.content)
+            f.write(raw)
         os.rename(path + ".part", path)
         return "250 OK"
 

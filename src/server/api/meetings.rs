@@ -10,10 +10,9 @@ use crate::model::api::tenancy::CompanySummary;
 use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
-use crate::server::availability::parse_zone;
-use crate::server::store::{Email, MeetingFilter, MeetingRecord, NewApiMeeting};
+use crate::server::store::{MeetingFilter, MeetingRecord, NewApiMeeting};
 use crate::server::tokens::{new_id, Signer};
-use crate::server::AppState;
+use crate::server::{invite, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -191,16 +190,6 @@ async fn host_for(
     }
 }
 
-fn when(t: DateTime<Utc>, zone: &str) -> String {
-    match parse_zone(zone) {
-        Some(tz) => format!(
-            "{} ({zone})",
-            t.with_timezone(&tz).format("%A %e %B %Y, %H:%M")
-        ),
-        None => format!("{} UTC", t.format("%A %e %B %Y, %H:%M")),
-    }
-}
-
 /// The caller's scheduled meetings, by start time.
 #[utoipa::path(
     get,
@@ -373,38 +362,34 @@ pub async fn create(
             Some(t) => t.clone(),
             None => state.store.site_invite_text(&input.site).await?,
         };
-        let at = when(input.time_start, &site.time_zone);
-        for (name, email, _, link) in &guests {
-            let hash = state
+        let meeting = invite::Meeting {
+            id: &id,
+            subject: &subject,
+            starts_at: input.time_start,
+            ends_at: input.time_end,
+            time_zone: &site.time_zone,
+            text: &text,
+        };
+        let url = |link: &str| {
+            state
                 .signer
                 .join_hash(link)
-                .ok_or_else(AppError::internal)?;
-            emails.push(Email {
-                to: email.clone().unwrap_or_default(),
-                subject: subject.clone(),
-                body: format!(
-                    "Dear {name},\n\n{text}\n\n{at}\n{}/join/{hash}\n",
-                    state.public_url
-                ),
-                attachments: Vec::new(),
-            });
+                .map(|hash| format!("{}/join/{hash}", state.public_url))
+                .ok_or_else(AppError::internal)
+        };
+        for (name, email, _, link) in &guests {
+            if let Some(email) = email {
+                emails.push(invite::guest(&meeting, email, name, &url(link)?));
+            }
         }
-        let hash = state
-            .signer
-            .join_hash(&host_link)
-            .ok_or_else(AppError::internal)?;
         let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
         if let Some(agent_email) = state.store.user_email(&host).await? {
-            emails.push(Email {
-                to: agent_email,
-                subject: format!("Scheduled: {subject}"),
-                body: format!(
-                    "A meeting with {} is scheduled for {at}.\nYour link: {}/join/{hash}\n",
-                    names.join(" and "),
-                    state.public_url
-                ),
-                attachments: Vec::new(),
-            });
+            emails.push(invite::agent(
+                &meeting,
+                &agent_email,
+                &names,
+                &url(&host_link)?,
+            ));
         }
     }
     let new = NewApiMeeting {

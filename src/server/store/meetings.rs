@@ -141,6 +141,16 @@ pub struct NewBooking {
     pub guest_email: String,
     /// The customer's phone.
     pub guest_phone: Option<String>,
+    /// The meeting's id (chosen first, for the invitations).
+    pub meeting_id: String,
+    /// The customer's link id.
+    pub guest_link_id: String,
+    /// The agent's link id.
+    pub host_link_id: String,
+    /// Mails to queue with the booking: the customer's invitation.
+    pub emails: Vec<super::Email>,
+    /// Each candidate agent's confirmation; only the chosen one's is queued.
+    pub agent_emails: Vec<(UserId, super::Email)>,
 }
 
 /// What a booking wrote.
@@ -186,7 +196,7 @@ impl Store {
                 "this time was just taken; please choose another",
             ));
         };
-        let meeting = new_id();
+        let meeting = b.meeting_id.clone();
         let now = to_ms(Utc::now());
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
@@ -215,13 +225,13 @@ impl Store {
         .bind(new_id())
         .bind(&meeting)
         .bind(agent_name)
-        .bind(Signer::new_link_id())
+        .bind(&b.host_link_id)
         .bind(now)
         .bind(agent.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        let guest_link_id = Signer::new_link_id();
+        let guest_link_id = b.guest_link_id.clone();
         sqlx::query(
             "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, created_at)
              VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
@@ -236,6 +246,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // The invitations exist exactly when the booking does.
+        let confirmation = b
+            .agent_emails
+            .iter()
+            .filter(|(a, _)| a == agent)
+            .map(|(_, e)| e);
+        for email in b.emails.iter().chain(confirmation) {
+            super::outbox::enqueue_email(&mut tx, email).await?;
+        }
         tx.commit().await.map_err(db_error)?;
         Ok(BookedRow {
             meeting: MeetingId::parse(&meeting)?,

@@ -1,0 +1,130 @@
+//! Invitation e-mails: what the customer and the agent receive when a meeting is made, whether
+//! in the booking form or through the REST API. Each carries the personal join link and a
+//! calendar file of the appointment.
+
+use super::availability::parse_zone;
+use super::calendar::{self, Event};
+use super::store::{Attachment, Email};
+use chrono::{DateTime, Utc};
+
+/// The meeting an invitation is for.
+#[derive(Clone, Debug)]
+pub struct Meeting<'a> {
+    /// Its id (the calendar event's UID derives from it).
+    pub id: &'a str,
+    /// Subject line.
+    pub subject: &'a str,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// The site's IANA zone, in which the time is written out.
+    pub time_zone: &'a str,
+    /// The invitation text: the meeting's own, else the site's `email_invite_text`.
+    pub text: &'a str,
+}
+
+/// The time as the site states it: "Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)".
+pub fn when(t: DateTime<Utc>, zone: &str) -> String {
+    match parse_zone(zone) {
+        Some(tz) => format!(
+            "{} ({zone})",
+            t.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
+        ),
+        None => format!("{} (UTC)", t.format("%A %-d %B %Y, %H:%M")),
+    }
+}
+
+fn calendar_file(m: &Meeting<'_>, url: &str, description: &str) -> Attachment {
+    Attachment {
+        name: "invite.ics".into(),
+        media_type: calendar::MEDIA_TYPE.into(),
+        content: calendar::ics(
+            &Event {
+                uid: &format!("{}@consult", m.id),
+                starts_at: m.starts_at,
+                ends_at: m.ends_at,
+                summary: m.subject,
+                description,
+                url,
+            },
+            Utc::now(),
+        ),
+    }
+}
+
+/// The customer's invitation: the text, the time, their link, the calendar file.
+pub fn guest(m: &Meeting<'_>, to: &str, name: &str, url: &str) -> Email {
+    let at = when(m.starts_at, m.time_zone);
+    let body = format!(
+        "Dear {name},\n\n{}\n\n{at}\n\nJoin here at that time (no installation needed):\n{url}\n",
+        m.text
+    );
+    Email {
+        to: to.into(),
+        subject: m.subject.into(),
+        attachments: vec![calendar_file(m, url, &format!("{}\n\n{url}", m.text))],
+        body,
+    }
+}
+
+/// The agent's confirmation: who, when, the agent's own link, the calendar file.
+pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
+    let at = when(m.starts_at, m.time_zone);
+    let with = guests.join(" and ");
+    Email {
+        to: to.into(),
+        subject: format!("Scheduled: {}", m.subject),
+        body: format!("A meeting with {with} is scheduled for {at}.\n\nYour link:\n{url}\n"),
+        attachments: vec![calendar_file(
+            m,
+            url,
+            &format!("Meeting with {with}\n\n{url}"),
+        )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn invitations_state_the_site_time_and_carry_the_link_and_calendar_file() {
+        let m = Meeting {
+            id: "0123456789abcdef01234567",
+            subject: "Appointment: Clinic",
+            // 14:15 UTC is 15:15 in Amsterdam in March (before the DST change).
+            starts_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 15, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 45, 0).unwrap(),
+            time_zone: "Europe/Amsterdam",
+            text: "See you soon.",
+        };
+        let e = guest(&m, "ann@example.com", "Ann", "https://c.example/join/x");
+        assert!(e
+            .body
+            .contains("Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)"));
+        assert!(e.body.contains("https://c.example/join/x"));
+        assert_eq!(e.attachments.len(), 1);
+        assert!(e.attachments[0]
+            .content
+            .contains("UID:0123456789abcdef01234567@consult"));
+        assert!(e.attachments[0]
+            .content
+            .contains("DTSTART:20250318T141500Z"));
+        let a = agent(
+            &m,
+            "dana@example.com",
+            &["Ann", "Bob"],
+            "https://c.example/join/y",
+        );
+        assert!(a.body.contains("with Ann and Bob"));
+        assert!(a.attachments[0]
+            .content
+            .contains("URL:https://c.example/join/y"));
+        assert_eq!(
+            when(m.starts_at, "Not/AZone"),
+            "Tuesday 18 March 2025, 14:15 (UTC)"
+        );
+    }
+}

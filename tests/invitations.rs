@@ -1,0 +1,254 @@
+//! Invitations by e-mail, through a real SMTP server on loopback: what the customer and the
+//! agent receive when a meeting is booked in the form or made through the REST API, with the
+//! calendar file read back by an independent parser; and an outbox that survives a crash.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::process::{Child, Command};
+use std::time::Duration;
+use support::smtp::SmtpSink;
+use support::TestServer;
+
+fn smtp(sink: &SmtpSink) -> Option<consult::server::notify::SmtpConfig> {
+    Some(consult::server::notify::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        from: "Consult <noreply@consult.test>".into(),
+    })
+}
+
+/// The parsed messages once `n` arrived, by recipient.
+async fn received(sink: &SmtpSink, n: usize) -> Vec<Value> {
+    sink.wait_for(n, 20).await;
+    let all = sink.parsed();
+    for m in &all {
+        assert!(m.get("error").is_none(), "unreadable message: {m}");
+    }
+    all
+}
+
+fn to<'a>(all: &'a [Value], address: &str) -> &'a Value {
+    all.iter()
+        .find(|m| m["to"].as_str().unwrap().contains(address))
+        .unwrap_or_else(|| panic!("nothing to {address}: {all:?}"))
+}
+
+fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
+#[tokio::test]
+async fn a_booking_sends_the_customer_and_the_agent_an_invitation_with_a_calendar_file() {
+    let sink = SmtpSink::start();
+    let server = TestServer::start_with(|c| c.smtp = smtp(&sink)).await;
+    let booked = server.book("Ann Customer").await;
+    let all = received(&sink, 2).await;
+    assert_eq!(all.len(), 2, "one for each side");
+
+    let guest = to(&all, "guest@example.com");
+    assert_eq!(guest["subject"], "Appointment: Demo clinic");
+    let text = guest["text"].as_str().unwrap();
+    assert!(text.starts_with("Dear Ann Customer,"), "{text}");
+    assert!(text.contains(&booked.join_url), "{text}");
+    assert!(text.contains(&format!("({})", booked.time_zone)), "{text}");
+    let cal = &guest["calendars"][0];
+    assert_eq!(cal["filename"], "invite.ics");
+    assert_eq!(cal["method"], "PUBLISH");
+    assert_eq!(cal["uid"], format!("{}@consult", booked.meeting.as_str()));
+    assert_eq!(cal["start"], iso(booked.starts_at));
+    assert_eq!(cal["end"], iso(booked.ends_at));
+    assert_eq!(cal["url"], booked.join_url);
+    assert_eq!(cal["summary"], "Appointment: Demo clinic");
+
+    let agent = to(&all, "agent@demo.consult.test");
+    assert_eq!(agent["subject"], "Scheduled: Appointment: Demo clinic");
+    assert!(agent["text"]
+        .as_str()
+        .unwrap()
+        .contains("with Ann Customer"));
+    let agent_cal = &agent["calendars"][0];
+    // The same event in both calendars; each side's own link.
+    assert_eq!(agent_cal["uid"], cal["uid"]);
+    assert_eq!(agent_cal["start"], cal["start"]);
+    let agent_link = agent_cal["url"].as_str().unwrap();
+    assert!(agent_link.starts_with(&format!("{}/join/", server.url)));
+    assert_ne!(agent_link, booked.join_url);
+    assert!(agent["text"].as_str().unwrap().contains(agent_link));
+}
+
+#[tokio::test]
+async fn a_meeting_made_through_the_api_with_send_email_invites_every_participant() {
+    let sink = SmtpSink::start();
+    let server = TestServer::start_with(|c| c.smtp = smtp(&sink)).await;
+    let api = server.api("planning").await;
+    let made = api
+        .post(
+            "/api/v2/personal/meetings",
+            json!({
+                "site": server.site.as_str(), "agent": server.agent.as_str(),
+                "time_start": "2031-06-02T08:00:00Z", "time_end": "2031-06-02T08:30:00Z",
+                "subject": "Second opinion; bring results, please",
+                "invitation": "We look forward to it.",
+                "send_email": true,
+                "participants": [
+                    { "name": "Guest One", "email": "one@example.com" },
+                    { "name": "Guest Two", "email": "two@example.com" },
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let m = made.result();
+    let all = received(&sink, 3).await;
+    assert_eq!(all.len(), 3, "two guests and the agent");
+    for (i, address) in ["one@example.com", "two@example.com"].iter().enumerate() {
+        let mail = to(&all, address);
+        let url = m["participants"][i + 1]["url"].as_str().unwrap();
+        assert!(mail["text"]
+            .as_str()
+            .unwrap()
+            .contains("We look forward to it."));
+        let cal = &mail["calendars"][0];
+        assert_eq!(cal["url"], url);
+        assert_eq!(cal["start"], "2031-06-02T08:00:00+00:00");
+        assert_eq!(cal["end"], "2031-06-02T08:30:00+00:00");
+        // Commas and semicolons survive the round trip through the calendar format.
+        assert_eq!(cal["summary"], "Second opinion; bring results, please");
+        assert_eq!(cal["uid"], format!("{}@consult", m["id"].as_str().unwrap()));
+    }
+    let agent = to(&all, "agent@demo.consult.test");
+    assert!(agent["text"]
+        .as_str()
+        .unwrap()
+        .contains("with Guest One and Guest Two"));
+    assert_eq!(
+        agent["calendars"][0]["url"], m["participants"][0]["url"],
+        "the agent's own link"
+    );
+}
+
+/// A `consult serve` process, killed (not stopped) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve(data: &std::path::Path, port: u16, smtp_port: Option<u16>) -> Process {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_consult"));
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .env("RUST_LOG", "warn");
+    if let Some(p) = smtp_port {
+        cmd.args(["--smtp-host", "127.0.0.1", "--smtp-port", &p.to_string()]);
+    }
+    let child = Process(cmd.spawn().expect("consult serve"));
+    for _ in 0..100 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("consult serve did not start");
+}
+
+#[tokio::test]
+async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_consult"))
+        .args(["clients", "create", "--name", "crash", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    // No relay yet: the invitations wait in the outbox. Then the process dies.
+    let first = serve(data.path(), port, None).await;
+    let api = support::api::Api::login(
+        &base,
+        creds["client_id"].as_str().unwrap(),
+        creds["client_secret"].as_str().unwrap(),
+    )
+    .await;
+    let company = api
+        .post(
+            "/api/v2/management/companies",
+            json!({ "name": "Crash clinic", "package": "594a5befcc9d4f9e2f1da19a",
+                    "contact": { "first_name": "C", "last_name": "C", "email": "c@example.com", "phone": "+31612345678", "language": "en" } }),
+        )
+        .await;
+    assert_eq!(company.status, 201, "{}", company.body);
+    let company = company.result()["id"].as_str().unwrap().to_string();
+    let agent = api
+        .post(
+            "/api/v2/management/users",
+            json!({ "first_name": "Dana", "last_name": "Agent", "email": "dana@example.com", "locale": "en",
+                    "role": "agent", "password": "StrongPassword123!", "entity": { "type": "company", "id": company } }),
+        )
+        .await;
+    assert_eq!(agent.status, 201, "{}", agent.body);
+    let agent = agent.result()["id"].as_str().unwrap().to_string();
+    let site = api
+        .post(
+            "/api/v2/management/sites",
+            json!({ "name": "Front desk", "company": company, "users": [agent] }),
+        )
+        .await;
+    assert_eq!(site.status, 201, "{}", site.body);
+    let site = site.result()["id"].as_str().unwrap().to_string();
+    for (i, guest) in ["a@example.com", "b@example.com"].iter().enumerate() {
+        let made = api
+            .post(
+                "/api/v2/personal/meetings",
+                json!({ "site": site, "agent": agent, "send_email": true,
+                        "time_start": format!("2031-06-0{}T08:00:00Z", i + 1),
+                        "time_end": format!("2031-06-0{}T08:30:00Z", i + 1),
+                        "participants": [{ "name": "Guest", "email": guest }] }),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    drop(first);
+
+    // Back up, now with a relay: every queued message goes out once.
+    let sink = SmtpSink::start();
+    let second = serve(data.path(), port, Some(sink.port)).await;
+    let all = received(&sink, 4).await;
+    let mut recipients: Vec<String> = all
+        .iter()
+        .map(|m| m["to"].as_str().unwrap().to_string())
+        .collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        [
+            "a@example.com",
+            "b@example.com",
+            "dana@example.com",
+            "dana@example.com"
+        ]
+    );
+    // Another crash and start: nothing is sent again.
+    drop(second);
+    let _third = serve(data.path(), port, Some(sink.port)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sink.messages().len(), 4, "sent twice after a restart");
+}
