@@ -126,6 +126,82 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
         agent["calendars"][0]["url"], m["participants"][0]["url"],
         "the agent's own link"
     );
+    for mail in &all {
+        assert_eq!(mail["calendars"][0]["status"], "CONFIRMED");
+        assert_eq!(mail["calendars"][0]["sequence"], 0);
+    }
+
+    // A new time: everyone hears it (the site's text for changes first), the links stay, and
+    // the calendar file replaces the event (same UID, higher sequence).
+    let id = m["id"].as_str().unwrap();
+    let moved = api
+        .patch(
+            &format!("/api/v2/personal/meetings/{id}"),
+            json!({ "time_start": "2031-06-03T09:00:00Z", "time_end": "2031-06-03T09:45:00Z" }),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let all = received(&sink, 6).await;
+    let changed = &all[3..];
+    assert_eq!(changed.len(), 3);
+    for (i, mail) in changed.iter().enumerate() {
+        assert!(mail["subject"].as_str().unwrap().starts_with("Changed: "));
+        let text = mail["text"].as_str().unwrap();
+        assert!(
+            text.contains("Indien het tijdstip van uw afspraak gewijzigd is"),
+            "{text}"
+        );
+        let cal = &mail["calendars"][0];
+        assert_eq!(cal["uid"], format!("{id}@consult"));
+        assert_eq!(cal["start"], "2031-06-03T09:00:00+00:00");
+        assert_eq!(cal["end"], "2031-06-03T09:45:00+00:00");
+        assert!(cal["sequence"].as_i64().unwrap() > 0);
+        let url = cal["url"].as_str().unwrap();
+        assert!(
+            m["participants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["url"] == url),
+            "mail {i}: a link of this meeting, unchanged"
+        );
+    }
+
+    // Cancelled: everyone hears it; the event is marked cancelled and has no link left.
+    let gone = api.delete(&format!("/api/v2/personal/meetings/{id}")).await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    let all = received(&sink, 9).await;
+    let cancelled = &all[6..];
+    let mut to_whom: Vec<&str> = cancelled
+        .iter()
+        .map(|m| m["to"].as_str().unwrap())
+        .collect();
+    to_whom.sort();
+    assert_eq!(
+        to_whom,
+        [
+            "agent@demo.consult.test",
+            "one@example.com",
+            "two@example.com"
+        ]
+    );
+    for mail in cancelled {
+        assert!(mail["subject"].as_str().unwrap().starts_with("Cancelled: "));
+        assert!(mail["text"].as_str().unwrap().contains("is cancelled"));
+        let cal = &mail["calendars"][0];
+        assert_eq!(cal["status"], "CANCELLED");
+        assert_eq!(cal["uid"], format!("{id}@consult"));
+        assert!(cal["url"].is_null());
+    }
+    // Cancelling again changes nothing and tells no one twice.
+    assert_eq!(
+        api.delete(&format!("/api/v2/personal/meetings/{id}"))
+            .await
+            .status,
+        404
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.messages().len(), 9);
 }
 
 /// A `consult serve` process, killed (not stopped) when dropped.

@@ -42,6 +42,16 @@ pub struct Shared {
     pub quotas: super::api::quota::Quotas,
 }
 
+impl Shared {
+    /// The personal join link for a participant's link id (`/join/{hash}`).
+    pub fn join_url(&self, link_id: &str) -> Result<String, crate::model::AppError> {
+        self.signer
+            .join_hash(link_id)
+            .map(|hash| format!("{}/join/{hash}", self.public_url))
+            .ok_or_else(crate::model::AppError::internal)
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Shared;
     fn deref(&self) -> &Shared {

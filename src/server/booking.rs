@@ -123,13 +123,6 @@ pub async fn book(
     }
     let meeting_id = new_id();
     let (guest_link_id, host_link_id) = (Signer::new_link_id(), Signer::new_link_id());
-    let url = |link: &str| {
-        state
-            .signer
-            .join_hash(link)
-            .map(|hash| format!("{}/join/{hash}", state.public_url))
-            .ok_or_else(AppError::internal)
-    };
     let subject = format!("Appointment: {}", site.name);
     let text = state.store.site_invite_text(site.id.as_str()).await?;
     let meeting = invite::Meeting {
@@ -139,12 +132,18 @@ pub async fn book(
         ends_at: slot.ends_at,
         time_zone: &site.time_zone,
         text: &text,
+        sequence: 0,
     };
     let guest_name = valid.name.as_str();
     let mut agent_emails = Vec::new();
     for (agent, _) in &agents {
         if let Some(to) = state.store.user_email(agent.as_str()).await? {
-            let email = invite::agent(&meeting, &to, &[guest_name], &url(&host_link_id)?);
+            let email = invite::agent(
+                &meeting,
+                &to,
+                &[guest_name],
+                &state.join_url(&host_link_id)?,
+            );
             agent_emails.push((agent.clone(), email));
         }
     }
@@ -155,7 +154,7 @@ pub async fn book(
             &meeting,
             valid.email.as_str(),
             guest_name,
-            &url(&guest_link_id)?,
+            &state.join_url(&guest_link_id)?,
         )],
         agent_emails,
         meeting_id,

@@ -18,6 +18,10 @@ pub struct Event<'a> {
     pub description: &'a str,
     /// The personal join link.
     pub url: &'a str,
+    /// Revision: a later file about the same UID carries a higher one and replaces the event.
+    pub sequence: i64,
+    /// The appointment was called off.
+    pub cancelled: bool,
 }
 
 /// The media type of a calendar file.
@@ -39,9 +43,18 @@ pub fn ics(e: &Event<'_>, stamp: DateTime<Utc>) -> String {
         format!("DTEND:{}", utc(e.ends_at)),
         format!("SUMMARY:{}", escape(e.summary)),
         format!("DESCRIPTION:{}", escape(e.description)),
-        format!("LOCATION:{}", escape(e.url)),
-        format!("URL:{}", e.url),
-        "STATUS:CONFIRMED".into(),
+        // A cancelled event has no link to give.
+        if e.url.is_empty() {
+            String::new()
+        } else {
+            format!("LOCATION:{}\r\nURL:{}", escape(e.url), e.url)
+        },
+        format!("SEQUENCE:{}", e.sequence),
+        if e.cancelled {
+            "STATUS:CANCELLED".into()
+        } else {
+            "STATUS:CONFIRMED".to_string()
+        },
         "TRANSP:OPAQUE".into(),
         "BEGIN:VALARM".into(),
         "ACTION:DISPLAY".into(),
@@ -51,7 +64,12 @@ pub fn ics(e: &Event<'_>, stamp: DateTime<Utc>) -> String {
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
     ];
-    lines.iter().map(|l| fold(l) + "\r\n").collect()
+    lines
+        .iter()
+        .flat_map(|l| l.split("\r\n"))
+        .filter(|l| !l.is_empty())
+        .map(|l| fold(l) + "\r\n")
+        .collect()
 }
 
 fn utc(t: DateTime<Utc>) -> String {
@@ -105,6 +123,8 @@ mod tests {
             summary,
             description,
             url: "https://consult.example/join/abc",
+            sequence: 0,
+            cancelled: false,
         }
     }
 

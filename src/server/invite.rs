@@ -22,6 +22,9 @@ pub struct Meeting<'a> {
     pub time_zone: &'a str,
     /// The invitation text: the meeting's own, else the site's `email_invite_text`.
     pub text: &'a str,
+    /// Revision of the calendar event: 0 when made, then the time of each change (seconds),
+    /// so every later file outranks the earlier ones.
+    pub sequence: i64,
 }
 
 /// The time as the site states it: "Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)".
@@ -36,6 +39,10 @@ pub fn when(t: DateTime<Utc>, zone: &str) -> String {
 }
 
 fn calendar_file(m: &Meeting<'_>, url: &str, description: &str) -> Attachment {
+    calendar_entry(m, url, description, false)
+}
+
+fn calendar_entry(m: &Meeting<'_>, url: &str, description: &str, cancelled: bool) -> Attachment {
     Attachment {
         name: "invite.ics".into(),
         media_type: calendar::MEDIA_TYPE.into(),
@@ -47,6 +54,8 @@ fn calendar_file(m: &Meeting<'_>, url: &str, description: &str) -> Attachment {
                 summary: m.subject,
                 description,
                 url,
+                sequence: m.sequence,
+                cancelled,
             },
             Utc::now(),
         ),
@@ -84,6 +93,33 @@ pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
     }
 }
 
+/// The time changed: the site's `email_cancel_text`, then the invitation at the new time. The
+/// calendar file replaces the earlier one (same UID, higher sequence).
+pub fn changed(m: &Meeting<'_>, to: &str, name: &str, url: &str, cancel_text: &str) -> Email {
+    let mut email = guest(m, to, name, url);
+    email.subject = format!("Changed: {}", m.subject);
+    email.body = format!(
+        "Dear {name},\n\n{cancel_text}\n\nThe new time: {}\n\n{}\n\nYour link (unchanged):\n{url}\n",
+        when(m.starts_at, m.time_zone),
+        m.text
+    );
+    email
+}
+
+/// The meeting was called off: the site's `email_cancel_text`, and a calendar file that
+/// marks the event cancelled.
+pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str) -> Email {
+    let at = when(m.starts_at, m.time_zone);
+    Email {
+        to: to.into(),
+        subject: format!("Cancelled: {}", m.subject),
+        body: format!(
+            "Dear {name},\n\nThe appointment of {at} is cancelled; its link no longer works.\n\n{cancel_text}\n"
+        ),
+        attachments: vec![calendar_entry(m, "", cancel_text, true)],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +135,7 @@ mod tests {
             ends_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 45, 0).unwrap(),
             time_zone: "Europe/Amsterdam",
             text: "See you soon.",
+            sequence: 0,
         };
         let e = guest(&m, "ann@example.com", "Ann", "https://c.example/join/x");
         assert!(e

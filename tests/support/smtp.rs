@@ -79,7 +79,7 @@ impl SmtpSink {
 
     /// The messages received so far as independent readers see them: `{"to", "subject",
     /// "text", "calendars": [{"filename", "method", "uid", "summary", "description", "url",
-    /// "start", "end"}]}` (Python's MIME parser and the icalendar package, in the sink).
+    /// "status", "sequence", "start", "end"}]}` (Python's MIME parser and the icalendar package, in the sink).
     pub fn parsed(&self) -> Vec<serde_json::Value> {
         let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
             .unwrap()

@@ -31,7 +31,9 @@ def parsed(raw):
                     "uid": str(ev.get("UID")),
                     "summary": str(ev.get("SUMMARY")),
                     "description": str(ev.get("DESCRIPTION")),
-                    "url": str(ev.get("URL")),
+                    "url": str(ev.get("URL")) if ev.get("URL") is not None else None,
+                    "status": str(ev.get("STATUS")),
+                    "sequence": int(ev.get("SEQUENCE", 0)),
                     "start": ev.decoded("DTSTART").isoformat(),
                     "end": ev.decoded("DTEND").isoformat(),
                 })

@@ -10,7 +10,7 @@ use crate::model::api::tenancy::CompanySummary;
 use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
-use crate::server::store::{MeetingFilter, MeetingRecord, NewApiMeeting};
+use crate::server::store::{MeetingFilter, MeetingRecord, NewApiMeeting, SiteRow};
 use crate::server::tokens::{new_id, Signer};
 use crate::server::{invite, AppState};
 use axum::extract::State;
@@ -118,6 +118,50 @@ fn to_wire(
 async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
     let company = state.store.company_summary(&m.company).await?;
     to_wire(state, company, m)
+}
+
+/// What everyone with an e-mail address hears when a meeting that keeps them informed moves
+/// (`new_times`) or is cancelled (`None`).
+async fn notices(
+    state: &AppState,
+    m: &MeetingRecord,
+    site: &SiteRow,
+    new_times: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<Vec<crate::server::store::Email>, AppError> {
+    if !m.send_email {
+        return Ok(Vec::new());
+    }
+    let cancel_text = state.store.site_cancel_text(&m.site.0).await?;
+    let text = match &m.invitation {
+        Some(t) => t.clone(),
+        None => state.store.site_invite_text(&m.site.0).await?,
+    };
+    let [start, end, ..] = m.times;
+    let (starts_at, ends_at) = new_times.unwrap_or((start, end));
+    let meeting = invite::Meeting {
+        id: &m.id,
+        subject: &m.subject,
+        starts_at,
+        ends_at,
+        time_zone: &site.time_zone,
+        text: &text,
+        sequence: Utc::now().timestamp(),
+    };
+    let mut out = Vec::new();
+    for p in &m.participants {
+        let Some(to) = &p.email else { continue };
+        out.push(match new_times {
+            Some(_) => invite::changed(
+                &meeting,
+                to,
+                &p.name,
+                &state.join_url(&p.link_id)?,
+                &cancel_text,
+            ),
+            None => invite::cancelled(&meeting, to, &p.name, &cancel_text),
+        });
+    }
+    Ok(out)
 }
 
 /// Who hosts: apply the scheduling rules of the acting user (if any) and check the host.
@@ -369,17 +413,11 @@ pub async fn create(
             ends_at: input.time_end,
             time_zone: &site.time_zone,
             text: &text,
-        };
-        let url = |link: &str| {
-            state
-                .signer
-                .join_hash(link)
-                .map(|hash| format!("{}/join/{hash}", state.public_url))
-                .ok_or_else(AppError::internal)
+            sequence: 0,
         };
         for (name, email, _, link) in &guests {
             if let Some(email) = email {
-                emails.push(invite::guest(&meeting, email, name, &url(link)?));
+                emails.push(invite::guest(&meeting, email, name, &state.join_url(link)?));
             }
         }
         let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
@@ -388,7 +426,7 @@ pub async fn create(
                 &meeting,
                 &agent_email,
                 &names,
-                &url(&host_link)?,
+                &state.join_url(&host_link)?,
             ));
         }
     }
@@ -489,9 +527,16 @@ pub async fn reschedule(
         input.time_start - Duration::minutes(site.early_join_minutes as i64),
         input.time_end + Duration::minutes(site.grace_minutes as i64),
     ];
+    let emails = notices(
+        &state,
+        &existing,
+        &site,
+        Some((input.time_start, input.time_end)),
+    )
+    .await?;
     let record = state
         .store
-        .reschedule_api(&caller.scope, &id, times)
+        .reschedule_api(&caller.scope, &id, times, &emails)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
     Ok(Found(wire(&state, record).await?))
@@ -515,7 +560,18 @@ pub async fn cancel(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<StatusCode> {
-    match state.store.cancel_api(&caller.scope, &id).await? {
+    let existing = state
+        .store
+        .meeting_api(&caller.scope, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    let site = state
+        .store
+        .site(&SiteId::parse(&existing.site.0)?)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    let emails = notices(&state, &existing, &site, None).await?;
+    match state.store.cancel_api(&caller.scope, &id, &emails).await? {
         Some(()) => {
             state.hub.end_meeting(
                 &MeetingId::parse(&id)?,

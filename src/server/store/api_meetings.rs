@@ -96,6 +96,8 @@ pub struct MeetingRecord {
     pub times: [DateTime<Utc>; 5],
     /// Flags.
     pub is_appointment: bool,
+    /// Participants are kept informed by e-mail (invitations, changes, cancellation).
+    pub send_email: bool,
     /// Participants, host first.
     pub participants: Vec<ParticipantRecord>,
 }
@@ -298,6 +300,7 @@ impl Store {
                         from_ms(r.get("created_at")),
                     ],
                     is_appointment: r.get::<i64, _>("is_appointment") != 0,
+                    send_email: r.get::<i64, _>("send_email") != 0,
                     participants: by_meeting.remove(&id).unwrap_or_default(),
                     id,
                 }
@@ -378,6 +381,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         times: [DateTime<Utc>; 4],
+        emails: &[super::Email],
     ) -> Result<Option<MeetingRecord>, AppError> {
         let Some(m) = self.meeting_api(scope, id).await? else {
             return Ok(None);
@@ -398,22 +402,43 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        for email in emails {
+            super::outbox::enqueue_email(&mut tx, email).await?;
+        }
         tx.commit().await.map_err(db_error)?;
         self.meeting_api(scope, id).await
     }
 
-    /// Cancel a scheduled meeting in scope: its links stop working.
-    pub async fn cancel_api(&self, scope: &Scope, id: &str) -> Result<Option<()>, AppError> {
-        if self.meeting_api(scope, id).await?.is_none() {
-            return Ok(None);
-        }
-        sqlx::query(
-            "UPDATE meetings SET status = 'cancelled' WHERE id = $1 AND status = 'scheduled'",
-        )
+    /// Cancel a scheduled meeting in scope: its links stop working. `emails` (the
+    /// cancellation notices) are queued only if this call is the one that cancelled it.
+    pub async fn cancel_api(
+        &self,
+        scope: &Scope,
+        id: &str,
+        emails: &[super::Email],
+    ) -> Result<Option<()>, AppError> {
+        let (cond, param) = scope.companies();
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let done = sqlx::query(&format!(
+            "UPDATE meetings SET status = 'cancelled' WHERE id = $1 AND status = 'scheduled'
+               AND company_id IN (SELECT c.id FROM companies c WHERE {cond}$2)"
+        ))
         .bind(id)
-        .execute(&self.pool)
+        .bind(param)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        for email in emails {
+            super::outbox::enqueue_email(&mut tx, email).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
         Ok(Some(()))
     }
 }

@@ -354,6 +354,18 @@ impl Store {
             .unwrap_or_else(|| DEFAULT_INVITE_TEXT.to_string()))
     }
 
+    /// A site's text for changed or cancelled meetings (its own or the default).
+    pub async fn site_cancel_text(&self, site: &str) -> Result<String, AppError> {
+        let t: Option<Option<String>> =
+            sqlx::query_scalar("SELECT email_cancel_text FROM sites WHERE id = $1")
+                .bind(site)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(t.flatten()
+            .unwrap_or_else(|| DEFAULT_CANCEL_TEXT.to_string()))
+    }
+
     /// A live user's e-mail address.
     pub async fn user_email(&self, user: &str) -> Result<Option<String>, AppError> {
         sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL")

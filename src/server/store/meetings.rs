@@ -200,8 +200,8 @@ impl Store {
         let now = to_ms(Utc::now());
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
-                                   opens_at, closes_at, capacity, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                   opens_at, closes_at, capacity, created_at, send_email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
         )
         .bind(&meeting)
         .bind(&b.company_id)
