@@ -328,3 +328,132 @@ async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(sink.messages().len(), 4, "sent twice after a restart");
 }
+
+/// An SMS provider on loopback: records each request (its bearer token and JSON body).
+async fn sms_sink() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+) {
+    use axum::http::HeaderMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = seen.clone();
+    let app = axum::Router::new().route(
+        "/messages",
+        axum::routing::post(move |headers: HeaderMap, body: axum::Json<Value>| {
+            let store = store.clone();
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                store.lock().unwrap().push((auth, body.0));
+                axum::http::StatusCode::ACCEPTED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/messages", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+async fn wait_for_sms(
+    seen: &std::sync::Mutex<Vec<(String, Value)>>,
+    n: usize,
+) -> Vec<(String, Value)> {
+    for _ in 0..200 {
+        let got = seen.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {n} text messages, got {:?}", seen.lock().unwrap());
+}
+
+#[tokio::test]
+async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
+    let (url, seen) = sms_sink().await;
+    let server = TestServer::start_with(|c| {
+        c.sms = Some(consult::server::notify::SmsConfig {
+            url,
+            token: Some("provider-secret".into()),
+            from: "Clinic".into(),
+        })
+    })
+    .await;
+
+    // The booking form: the customer gave a number, the demo's package includes SMS.
+    let slots = consult::server::booking::slots(
+        &server.state,
+        server.site.as_str(),
+        &server.host_url,
+        None,
+    )
+    .await
+    .unwrap();
+    let booked = consult::server::booking::book(
+        &server.state,
+        consult::model::booking::BookingRequest {
+            site: server.site.clone(),
+            host_origin: server.host_url.clone(),
+            starts_at: slots.slots[0].starts_at,
+            name: "Ann".into(),
+            email: "ann@example.com".into(),
+            phone: "+31611111111".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let got = wait_for_sms(&seen, 1).await;
+    let (auth, body) = &got[0];
+    assert_eq!(auth, "Bearer provider-secret");
+    assert_eq!(body["from"], "Clinic");
+    assert_eq!(body["to"], "+31611111111");
+    assert!(
+        body["text"].as_str().unwrap().contains(&booked.join_url),
+        "{body}"
+    );
+
+    // Through the API: the meeting's own SMS text, then the cancellation.
+    let api = server.api("planning").await;
+    let made = api
+        .post(
+            "/api/v2/personal/meetings",
+            json!({
+                "site": server.site.as_str(), "agent": server.agent.as_str(),
+                "time_start": "2031-06-02T08:00:00Z", "time_end": "2031-06-02T08:30:00Z",
+                "send_sms": true, "invitation_sms": "Your consultation with Dana.",
+                "participants": [{ "name": "Bob", "phone": "+31622222222" }],
+            }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let link = made.result()["participants"][1]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = wait_for_sms(&seen, 2).await;
+    assert_eq!(got[1].1["to"], "+31622222222");
+    let text = got[1].1["text"].as_str().unwrap();
+    assert!(text.starts_with("Your consultation with Dana.\n"), "{text}");
+    assert!(text.contains(&link), "{text}");
+    let id = made.result()["id"].as_str().unwrap();
+    assert_eq!(
+        api.delete(&format!("/api/v2/personal/meetings/{id}"))
+            .await
+            .status,
+        204
+    );
+    let got = wait_for_sms(&seen, 3).await;
+    assert_eq!(got[2].1["to"], "+31622222222");
+    assert!(got[2].1["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Cancelled: "));
+    // Nothing went out twice, and no e-mail was asked for (none is configured either).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+}

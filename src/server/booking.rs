@@ -2,7 +2,7 @@
 //! `widget::booking` are thin calls into this.
 
 use super::availability::{candidate_slots, free_slots, parse_zone};
-use super::store::{NewBooking, SiteRow};
+use super::store::{Message, NewBooking, SiteRow};
 use super::tokens::{new_id, Signer};
 use super::{invite, origin, AppState};
 use crate::model::booking::{Booked, BookingRequest, SiteInfo, SlotList, Theme};
@@ -147,15 +147,26 @@ pub async fn book(
             agent_emails.push((agent.clone(), email));
         }
     }
+    let guest_url = state.join_url(&guest_link_id)?;
+    let mut messages = vec![Message::Email(invite::guest(
+        &meeting,
+        valid.email.as_str(),
+        guest_name,
+        &guest_url,
+    ))];
+    // A text message too, when the customer gave a number and the package includes SMS.
+    if let (Some(phone), true) = (&valid.phone, site.has("weseedo_personal_sms")) {
+        messages.push(Message::Sms(invite::sms(
+            &meeting,
+            phone.as_str(),
+            None,
+            &guest_url,
+        )));
+    }
     let booking = NewBooking {
         site_id: site.id.clone(),
         company_id: site.company_id.clone(),
-        emails: vec![invite::guest(
-            &meeting,
-            valid.email.as_str(),
-            guest_name,
-            &state.join_url(&guest_link_id)?,
-        )],
+        messages,
         agent_emails,
         meeting_id,
         guest_link_id,

@@ -116,6 +116,16 @@ struct ServeArgs {
     /// against guessing; raise it when many integrations share one address).
     #[arg(long, env = "CONSULT_TOKEN_QUOTA", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     token_quota: u32,
+    /// SMS provider endpoint (HTTPS): receives `POST {"from", "to", "text"}`; without it text
+    /// messages wait in the outbox.
+    #[arg(long, env = "CONSULT_SMS_URL")]
+    sms_url: Option<String>,
+    /// Bearer token for the SMS provider.
+    #[arg(long, env = "CONSULT_SMS_TOKEN", hide_env_values = true)]
+    sms_token: Option<String>,
+    /// Sender shown on text messages.
+    #[arg(long, env = "CONSULT_SMS_FROM", default_value = "Consult")]
+    sms_from: String,
 }
 
 impl ServeArgs {
@@ -133,6 +143,11 @@ impl ServeArgs {
                 from: self.smtp_from.clone(),
             });
         config.anonymous_quota.limit = self.token_quota;
+        config.sms = self.sms_url.clone().map(|url| super::notify::SmsConfig {
+            url,
+            token: self.sms_token.clone(),
+            from: self.sms_from.clone(),
+        });
         if let Some(json) = &self.ice_servers {
             config.ice_servers = serde_json::from_str::<Vec<IceServer>>(json)
                 .map_err(|e| format!("--ice-servers is not a JSON list of ICE servers: {e}"))?;

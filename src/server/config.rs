@@ -21,6 +21,8 @@ pub struct Config {
     pub anonymous_quota: crate::server::store::Quota,
     /// Where e-mail goes out (none: messages wait in the outbox).
     pub smtp: Option<crate::server::notify::SmtpConfig>,
+    /// Where text messages go (none: they wait in the outbox).
+    pub sms: Option<crate::server::notify::SmsConfig>,
 }
 
 impl Config {
@@ -39,6 +41,7 @@ impl Config {
                 unit: crate::server::store::QuotaUnit::Minute,
             },
             smtp: None,
+            sms: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::availability::parse_zone;
 use super::calendar::{self, Event};
-use super::store::{Attachment, Email};
+use super::store::{Attachment, Email, Sms};
 use chrono::{DateTime, Utc};
 
 /// The meeting an invitation is for.
@@ -117,6 +117,41 @@ pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str) -> Em
             "Dear {name},\n\nThe appointment of {at} is cancelled; its link no longer works.\n\n{cancel_text}\n"
         ),
         attachments: vec![calendar_entry(m, "", cancel_text, true)],
+    }
+}
+
+/// The invitation by SMS: the meeting's own `invitation_sms` text if it has one, then the time
+/// and the link (a text message is read on the phone that opens the link).
+pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str) -> Sms {
+    let at = when(m.starts_at, m.time_zone);
+    let lead = own_text.map(|t| format!("{t}\n")).unwrap_or_default();
+    Sms {
+        to: to.into(),
+        text: format!("{lead}{}: {at}\n{url}", m.subject),
+    }
+}
+
+/// The time changed, by SMS.
+pub fn sms_changed(m: &Meeting<'_>, to: &str, url: &str) -> Sms {
+    Sms {
+        to: to.into(),
+        text: format!(
+            "Changed: {}: now {}\n{url}",
+            m.subject,
+            when(m.starts_at, m.time_zone)
+        ),
+    }
+}
+
+/// The meeting was cancelled, by SMS.
+pub fn sms_cancelled(m: &Meeting<'_>, to: &str) -> Sms {
+    Sms {
+        to: to.into(),
+        text: format!(
+            "Cancelled: {} on {}",
+            m.subject,
+            when(m.starts_at, m.time_zone)
+        ),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::model::api::tenancy::CompanySummary;
 use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
-use crate::server::store::{MeetingFilter, MeetingRecord, NewApiMeeting, SiteRow};
+use crate::server::store::{MeetingFilter, MeetingRecord, Message, NewApiMeeting, SiteRow};
 use crate::server::tokens::{new_id, Signer};
 use crate::server::{invite, AppState};
 use axum::extract::State;
@@ -120,15 +120,15 @@ async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
     to_wire(state, company, m)
 }
 
-/// What everyone with an e-mail address hears when a meeting that keeps them informed moves
+/// What everyone hears when a meeting that keeps them informed (by e-mail, by SMS) moves
 /// (`new_times`) or is cancelled (`None`).
 async fn notices(
     state: &AppState,
     m: &MeetingRecord,
     site: &SiteRow,
     new_times: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> Result<Vec<crate::server::store::Email>, AppError> {
-    if !m.send_email {
+) -> Result<Vec<Message>, AppError> {
+    if !m.send_email && !m.send_sms {
         return Ok(Vec::new());
     }
     let cancel_text = state.store.site_cancel_text(&m.site.0).await?;
@@ -149,17 +149,20 @@ async fn notices(
     };
     let mut out = Vec::new();
     for p in &m.participants {
-        let Some(to) = &p.email else { continue };
-        out.push(match new_times {
-            Some(_) => invite::changed(
-                &meeting,
-                to,
-                &p.name,
-                &state.join_url(&p.link_id)?,
-                &cancel_text,
-            ),
-            None => invite::cancelled(&meeting, to, &p.name, &cancel_text),
-        });
+        let url = state.join_url(&p.link_id)?;
+        if let (Some(to), true) = (&p.email, m.send_email) {
+            out.push(Message::Email(match new_times {
+                Some(_) => invite::changed(&meeting, to, &p.name, &url, &cancel_text),
+                None => invite::cancelled(&meeting, to, &p.name, &cancel_text),
+            }));
+        }
+        // Guests only: the agent follows their meetings in the console and by e-mail.
+        if let (Some(to), true, false) = (&p.phone, m.send_sms, p.is_host) {
+            out.push(Message::Sms(match new_times {
+                Some(_) => invite::sms_changed(&meeting, to, &url),
+                None => invite::sms_cancelled(&meeting, to),
+            }));
+        }
     }
     Ok(out)
 }
@@ -400,8 +403,8 @@ pub async fn create(
         .clone()
         .unwrap_or_else(|| format!("Meeting: {}", site.name));
     let invitation = input.invitation.clone();
-    let mut emails = Vec::new();
-    if input.send_email {
+    let mut messages = Vec::new();
+    if input.send_email || input.send_sms {
         let text = match &invitation {
             Some(t) => t.clone(),
             None => state.store.site_invite_text(&input.site).await?,
@@ -415,19 +418,29 @@ pub async fn create(
             text: &text,
             sequence: 0,
         };
-        for (name, email, _, link) in &guests {
-            if let Some(email) = email {
-                emails.push(invite::guest(&meeting, email, name, &state.join_url(link)?));
+        for (name, email, phone, link) in &guests {
+            let url = state.join_url(link)?;
+            if let (Some(email), true) = (email, input.send_email) {
+                messages.push(Message::Email(invite::guest(&meeting, email, name, &url)));
+            }
+            if let (Some(phone), true) = (phone, input.send_sms) {
+                let own = input.invitation_sms.as_deref();
+                messages.push(Message::Sms(invite::sms(&meeting, phone, own, &url)));
             }
         }
         let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
-        if let Some(agent_email) = state.store.user_email(&host).await? {
-            emails.push(invite::agent(
+        let agent_email = match input.send_email {
+            true => state.store.user_email(&host).await?,
+            false => None,
+        };
+        if let Some(agent_email) = agent_email {
+            let url = state.join_url(&host_link)?;
+            messages.push(Message::Email(invite::agent(
                 &meeting,
                 &agent_email,
                 &names,
-                &state.join_url(&host_link)?,
-            ));
+                &url,
+            )));
         }
     }
     let new = NewApiMeeting {
@@ -450,7 +463,7 @@ pub async fn create(
         send_sms: input.send_sms,
         host_link,
         guests,
-        emails,
+        messages,
     };
     let record = state.store.create_meeting_api(&caller.scope, &new).await?;
     Ok(Created(wire(&state, record).await?))
@@ -527,7 +540,7 @@ pub async fn reschedule(
         input.time_start - Duration::minutes(site.early_join_minutes as i64),
         input.time_end + Duration::minutes(site.grace_minutes as i64),
     ];
-    let emails = notices(
+    let messages = notices(
         &state,
         &existing,
         &site,
@@ -536,7 +549,7 @@ pub async fn reschedule(
     .await?;
     let record = state
         .store
-        .reschedule_api(&caller.scope, &id, times, &emails)
+        .reschedule_api(&caller.scope, &id, times, &messages)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
     Ok(Found(wire(&state, record).await?))
@@ -570,8 +583,12 @@ pub async fn cancel(
         .site(&SiteId::parse(&existing.site.0)?)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
-    let emails = notices(&state, &existing, &site, None).await?;
-    match state.store.cancel_api(&caller.scope, &id, &emails).await? {
+    let messages = notices(&state, &existing, &site, None).await?;
+    match state
+        .store
+        .cancel_api(&caller.scope, &id, &messages)
+        .await?
+    {
         Some(()) => {
             state.hub.end_meeting(
                 &MeetingId::parse(&id)?,

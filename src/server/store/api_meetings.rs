@@ -51,7 +51,7 @@ pub struct NewApiMeeting {
     /// Guests: name, e-mail, phone, link id.
     pub guests: Vec<(String, Option<String>, Option<String>, String)>,
     /// Invitations to queue with it.
-    pub emails: Vec<super::Email>,
+    pub messages: Vec<super::Message>,
 }
 
 /// A participant as stored.
@@ -98,6 +98,10 @@ pub struct MeetingRecord {
     pub is_appointment: bool,
     /// Participants are kept informed by e-mail (invitations, changes, cancellation).
     pub send_email: bool,
+    /// Participants with a phone number are kept informed by SMS.
+    pub send_sms: bool,
+    /// The meeting's own SMS text.
+    pub invitation_sms: Option<String>,
     /// Participants, host first.
     pub participants: Vec<ParticipantRecord>,
 }
@@ -224,9 +228,7 @@ impl Store {
             .await
             .map_err(db_error)?;
         }
-        for email in &m.emails {
-            super::outbox::enqueue_email(&mut tx, email).await?;
-        }
+        super::outbox::enqueue(&mut tx, &m.messages).await?;
         tx.commit().await.map_err(db_error)?;
         self.meeting_api(scope, &id)
             .await?
@@ -301,6 +303,8 @@ impl Store {
                     ],
                     is_appointment: r.get::<i64, _>("is_appointment") != 0,
                     send_email: r.get::<i64, _>("send_email") != 0,
+                    send_sms: r.get::<i64, _>("send_sms") != 0,
+                    invitation_sms: r.get("invitation_sms"),
                     participants: by_meeting.remove(&id).unwrap_or_default(),
                     id,
                 }
@@ -381,7 +385,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         times: [DateTime<Utc>; 4],
-        emails: &[super::Email],
+        messages: &[super::Message],
     ) -> Result<Option<MeetingRecord>, AppError> {
         let Some(m) = self.meeting_api(scope, id).await? else {
             return Ok(None);
@@ -402,20 +406,18 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        for email in emails {
-            super::outbox::enqueue_email(&mut tx, email).await?;
-        }
+        super::outbox::enqueue(&mut tx, messages).await?;
         tx.commit().await.map_err(db_error)?;
         self.meeting_api(scope, id).await
     }
 
-    /// Cancel a scheduled meeting in scope: its links stop working. `emails` (the
+    /// Cancel a scheduled meeting in scope: its links stop working. `messages` (the
     /// cancellation notices) are queued only if this call is the one that cancelled it.
     pub async fn cancel_api(
         &self,
         scope: &Scope,
         id: &str,
-        emails: &[super::Email],
+        messages: &[super::Message],
     ) -> Result<Option<()>, AppError> {
         let (cond, param) = scope.companies();
         let mut tx = self
@@ -435,9 +437,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        for email in emails {
-            super::outbox::enqueue_email(&mut tx, email).await?;
-        }
+        super::outbox::enqueue(&mut tx, messages).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(()))
     }

@@ -147,8 +147,9 @@ pub struct NewBooking {
     pub guest_link_id: String,
     /// The agent's link id.
     pub host_link_id: String,
-    /// Mails to queue with the booking: the customer's invitation.
-    pub emails: Vec<super::Email>,
+    /// Messages to queue with the booking: the customer's invitation (e-mail, and SMS when
+    /// the package allows it and a phone number was given).
+    pub messages: Vec<super::Message>,
     /// Each candidate agent's confirmation; only the chosen one's is queued.
     pub agent_emails: Vec<(UserId, super::Email)>,
 }
@@ -200,8 +201,8 @@ impl Store {
         let now = to_ms(Utc::now());
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
-                                   opens_at, closes_at, capacity, created_at, send_email)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
+                                   opens_at, closes_at, capacity, created_at, send_email, send_sms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)",
         )
         .bind(&meeting)
         .bind(&b.company_id)
@@ -214,6 +215,11 @@ impl Store {
         .bind(to_ms(b.closes_at))
         .bind(b.capacity as i64)
         .bind(now)
+        .bind(
+            b.messages
+                .iter()
+                .any(|m| matches!(m, super::Message::Sms(_))) as i64,
+        )
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -252,7 +258,8 @@ impl Store {
             .iter()
             .filter(|(a, _)| a == agent)
             .map(|(_, e)| e);
-        for email in b.emails.iter().chain(confirmation) {
+        super::outbox::enqueue(&mut tx, &b.messages).await?;
+        for email in confirmation {
             super::outbox::enqueue_email(&mut tx, email).await?;
         }
         tx.commit().await.map_err(db_error)?;

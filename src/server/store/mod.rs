@@ -20,7 +20,7 @@ pub use api_sites::NewApiSite;
 pub use auth::SessionUser;
 pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
-pub use outbox::{backoff, Attachment, Email, Queued, MAX_ATTEMPTS};
+pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
 pub use sites::{NewSite, OpeningHours, SiteRow};
 pub use tenancy::Scope;
 pub use users::{NewUser, UserChanges};

@@ -32,6 +32,24 @@ pub struct Email {
     pub attachments: Vec<Attachment>,
 }
 
+/// A text message to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sms {
+    /// Recipient, E.164.
+    pub to: String,
+    /// The text.
+    pub text: String,
+}
+
+/// What the outbox carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// An e-mail.
+    Email(Email),
+    /// A text message.
+    Sms(Sms),
+}
+
 /// A queued message due for sending.
 #[derive(Clone, Debug)]
 pub struct Queued {
@@ -40,7 +58,7 @@ pub struct Queued {
     /// Attempts so far.
     pub attempts: u32,
     /// The message.
-    pub email: Email,
+    pub message: Message,
 }
 
 /// Give up after this many attempts.
@@ -74,20 +92,56 @@ pub async fn enqueue_email(
     Ok(())
 }
 
+/// Queue a text message inside a caller's transaction.
+pub async fn enqueue_sms(tx: &mut Transaction<'_, Sqlite>, sms: &Sms) -> Result<(), AppError> {
+    let now = to_ms(Utc::now());
+    sqlx::query(
+        "INSERT INTO outbox (id, channel, recipient, body, created_at, next_attempt_at)
+         VALUES ($1, 'sms', $2, $3, $4, $4)",
+    )
+    .bind(new_id())
+    .bind(&sms.to)
+    .bind(&sms.text)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Queue messages inside a caller's transaction.
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Sqlite>,
+    messages: &[Message],
+) -> Result<(), AppError> {
+    for m in messages {
+        match m {
+            Message::Email(e) => enqueue_email(tx, e).await?,
+            Message::Sms(s) => enqueue_sms(tx, s).await?,
+        }
+    }
+    Ok(())
+}
+
 impl Store {
-    /// E-mails due at `now`, oldest first.
-    pub async fn due_emails(
+    /// Messages due at `now` on the channels that can send (`"email"`, `"sms"`), oldest
+    /// first; the others keep waiting.
+    pub async fn due(
         &self,
         now: DateTime<Utc>,
         limit: u32,
+        channels: &[&str],
     ) -> Result<Vec<Queued>, AppError> {
+        let channels = serde_json::to_string(channels).map_err(|_| AppError::internal())?;
         let rows = sqlx::query(
-            "SELECT id, recipient, subject, body, attachments, attempts FROM outbox
-             WHERE channel = 'email' AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+            "SELECT id, channel, recipient, subject, body, attachments, attempts FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+               AND channel IN (SELECT value FROM json_each($3))
              ORDER BY next_attempt_at, created_at LIMIT $2",
         )
         .bind(to_ms(now))
         .bind(limit as i64)
+        .bind(channels)
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -96,12 +150,18 @@ impl Store {
             .map(|r| Queued {
                 id: r.get("id"),
                 attempts: r.get::<i64, _>("attempts") as u32,
-                email: Email {
-                    to: r.get("recipient"),
-                    subject: r.get("subject"),
-                    body: r.get("body"),
-                    attachments: serde_json::from_str(&r.get::<String, _>("attachments"))
-                        .unwrap_or_default(),
+                message: match r.get::<String, _>("channel").as_str() {
+                    "sms" => Message::Sms(Sms {
+                        to: r.get("recipient"),
+                        text: r.get("body"),
+                    }),
+                    _ => Message::Email(Email {
+                        to: r.get("recipient"),
+                        subject: r.get("subject"),
+                        body: r.get("body"),
+                        attachments: serde_json::from_str(&r.get::<String, _>("attachments"))
+                            .unwrap_or_default(),
+                    }),
                 },
             })
             .collect())

@@ -82,9 +82,14 @@ pub struct SiteRow {
 }
 
 impl SiteRow {
+    /// Whether the company's package includes `feature`.
+    pub fn has(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
+    }
+
     /// How many people a room of this site may hold.
     pub fn room_capacity(&self) -> u32 {
-        if self.features.iter().any(|f| f == "multiple_participants") {
+        if self.has("multiple_participants") {
             3
         } else {
             2
