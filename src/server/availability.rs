@@ -57,18 +57,60 @@ fn local_instant(tz: Tz, day: NaiveDate, minute: i64) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Keep the slots at least one of `agents` is free for, given their busy intervals.
+/// The slots a site offers at `now`: its opening hours in its zone, no sooner than its
+/// minimum notice, within its horizon, never on a closed date (a local date of the site).
+pub fn offered_slots(hours: &OpeningHours, tz: Tz, rules: &Rules, now: DateTime<Utc>) -> Vec<Slot> {
+    let earliest = now + Duration::minutes(rules.min_notice_minutes as i64);
+    // The horizon counts from today, whatever the notice.
+    let days_to_earliest = (earliest.with_timezone(&tz).date_naive()
+        - now.with_timezone(&tz).date_naive())
+    .num_days()
+    .max(0) as u32;
+    candidate_slots(
+        hours,
+        tz,
+        rules.slot_minutes,
+        earliest,
+        rules.horizon_days.saturating_sub(days_to_earliest),
+    )
+    .into_iter()
+    .filter(|s| {
+        !rules
+            .closed_dates
+            .contains(&s.starts_at.with_timezone(&tz).date_naive())
+    })
+    .collect()
+}
+
+/// A site's booking rules besides its opening hours.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Appointment length.
+    pub slot_minutes: u32,
+    /// Free time an agent keeps before and after each meeting.
+    pub buffer_minutes: u32,
+    /// How long before its start a slot can still be booked.
+    pub min_notice_minutes: u32,
+    /// How many days ahead (today included) can be booked.
+    pub horizon_days: u32,
+    /// Local dates with no appointments (holidays, exceptions).
+    pub closed_dates: Vec<NaiveDate>,
+}
+
+/// Keep the slots at least one of `agents` is free for, given their busy intervals, each
+/// widened by `buffer` on both sides.
 pub fn free_slots(
     slots: Vec<Slot>,
     agents: &[UserId],
     busy: &[(UserId, DateTime<Utc>, DateTime<Utc>)],
+    buffer: Duration,
 ) -> Vec<Slot> {
     slots
         .into_iter()
         .filter(|slot| {
             agents.iter().any(|agent| {
                 !busy.iter().any(|(who, start, end)| {
-                    who == agent && *start < slot.ends_at && *end > slot.starts_at
+                    who == agent && *start - buffer < slot.ends_at && *end + buffer > slot.starts_at
                 })
             })
         })
@@ -169,11 +211,82 @@ mod tests {
             utc("2026-01-12T08:45:00Z"),
         )];
         // One agent, busy in the first hour: only the second slot is left.
-        let free = free_slots(slots.clone(), std::slice::from_ref(&a), &busy);
+        let free = free_slots(
+            slots.clone(),
+            std::slice::from_ref(&a),
+            &busy,
+            Duration::zero(),
+        );
         assert_eq!(free.len(), 1);
         assert_eq!(free[0].starts_at, utc("2026-01-12T09:00:00Z"));
         // A second agent keeps both slots bookable.
-        assert_eq!(free_slots(slots, &[a, b], &busy).len(), 2);
+        assert_eq!(free_slots(slots, &[a, b], &busy, Duration::zero()).len(), 2);
+    }
+
+    #[test]
+    fn a_buffer_keeps_the_neighbouring_slots_free() {
+        let a = UserId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let hours = OpeningHours::weekly(&[0], 540, 720); // 09–12 local, 30-minute slots
+        let slots = candidate_slots(&hours, amsterdam(), 30, utc("2026-01-12T00:00:00Z"), 1);
+        // Busy 10:00–10:30 local.
+        let busy = vec![(
+            a.clone(),
+            utc("2026-01-12T09:00:00Z"),
+            utc("2026-01-12T09:30:00Z"),
+        )];
+        let starts = |buffer: i64| -> Vec<DateTime<Utc>> {
+            free_slots(
+                slots.clone(),
+                std::slice::from_ref(&a),
+                &busy,
+                Duration::minutes(buffer),
+            )
+            .iter()
+            .map(|s| s.starts_at)
+            .collect()
+        };
+        assert_eq!(starts(0).len(), 5);
+        // 15 minutes either side takes 09:30 and 10:30 too.
+        assert_eq!(
+            starts(15),
+            [
+                utc("2026-01-12T08:00:00Z"),
+                utc("2026-01-12T10:00:00Z"),
+                utc("2026-01-12T10:30:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn notice_horizon_and_closed_dates_narrow_the_offer() {
+        let hours = OpeningHours::weekly(&[0, 1, 2, 3, 4], 540, 1020); // weekdays 9–17 local
+        let now = utc("2026-01-12T07:30:00Z"); // Monday 08:30 local
+        let rules = |notice: u32, horizon: u32, closed: Vec<NaiveDate>| Rules {
+            slot_minutes: 60,
+            buffer_minutes: 0,
+            min_notice_minutes: notice,
+            horizon_days: horizon,
+            closed_dates: closed,
+        };
+        let all = offered_slots(&hours, amsterdam(), &rules(0, 1, vec![]), now);
+        assert_eq!(all.len(), 8, "Monday 9–17");
+        // Two hours' notice: 10:30 local is the earliest start, so 11:00 is the first slot.
+        let noticed = offered_slots(&hours, amsterdam(), &rules(120, 1, vec![]), now);
+        assert_eq!(noticed[0].starts_at, utc("2026-01-12T10:00:00Z"));
+        assert_eq!(noticed.len(), 6);
+        // A closed Tuesday: Monday's and Wednesday's slots only.
+        let tuesday = NaiveDate::from_ymd_opt(2026, 1, 13).unwrap();
+        let closed = offered_slots(&hours, amsterdam(), &rules(0, 3, vec![tuesday]), now);
+        assert_eq!(closed.len(), 16);
+        assert!(closed
+            .iter()
+            .all(|s| s.starts_at.with_timezone(&amsterdam()).date_naive() != tuesday));
+        // A notice reaching into tomorrow still ends at the horizon counted from today.
+        let far = offered_slots(&hours, amsterdam(), &rules(24 * 60, 2, vec![]), now);
+        assert!(far
+            .iter()
+            .all(|s| s.starts_at < utc("2026-01-14T00:00:00Z")));
+        assert_eq!(far.len(), 8, "Tuesday 9–17 local only");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Booking service: free slots of a site and booking one. Server functions in
 //! `widget::booking` are thin calls into this.
 
-use super::availability::{candidate_slots, free_slots, parse_zone};
+use super::availability::{free_slots, offered_slots, parse_zone};
 use super::store::{Message, NewBooking, SiteRow};
 use super::tokens::{new_id, Signer};
 use super::{invite, origin, AppState};
@@ -57,13 +57,7 @@ pub async fn slots(
 ) -> Result<SlotList, AppError> {
     let site = site_for_request(state, site, host_origin, request_origin).await?;
     let now = Utc::now();
-    let candidates = candidate_slots(
-        &site.opening_hours,
-        zone(&site)?,
-        site.slot_minutes,
-        now,
-        site.horizon_days,
-    );
+    let candidates = offered_slots(&site.opening_hours, zone(&site)?, &site.rules(), now);
     let agents: Vec<UserId> = state
         .store
         .site_agents(&site.id)
@@ -73,8 +67,12 @@ pub async fn slots(
         .collect();
     let slots = match candidates.last() {
         Some(last) if !agents.is_empty() => {
-            let busy = state.store.busy_between(&agents, now, last.ends_at).await?;
-            free_slots(candidates, &agents, &busy)
+            let buffer = Duration::minutes(site.buffer_minutes as i64);
+            let busy = state
+                .store
+                .busy_between(&agents, now - buffer, last.ends_at + buffer)
+                .await?;
+            free_slots(candidates, &agents, &busy, buffer)
                 .into_iter()
                 .take(MAX_SLOTS)
                 .collect()
@@ -103,17 +101,26 @@ pub async fn book(
             "That time has already passed.",
         ));
     }
-    let offered = candidate_slots(
-        &site.opening_hours,
-        zone(&site)?,
-        site.slot_minutes,
-        now,
-        site.horizon_days,
-    );
+    let tz = zone(&site)?;
+    let offered = offered_slots(&site.opening_hours, tz, &site.rules(), now);
     let slot = offered
         .into_iter()
         .find(|s| s.starts_at == req.starts_at)
-        .ok_or_else(|| AppError::invalid("starts_at", "That time is not offered by this site."))?;
+        .ok_or_else(|| {
+            // Say why, where the rules can tell.
+            let day = req.starts_at.with_timezone(&tz).date_naive();
+            let reason = if site.closed_dates.contains(&day) {
+                "The site is closed on that day.".to_string()
+            } else if req.starts_at < now + Duration::minutes(site.min_notice_minutes as i64) {
+                format!(
+                    "That time is too soon: book at least {} minutes ahead.",
+                    site.min_notice_minutes
+                )
+            } else {
+                "That time is not offered by this site.".to_string()
+            };
+            AppError::invalid("starts_at", reason)
+        })?;
     let agents = state.store.site_agents(&site.id).await?;
     if agents.is_empty() {
         return Err(AppError::new(
@@ -177,6 +184,7 @@ pub async fn book(
         opens_at: slot.starts_at - Duration::minutes(site.early_join_minutes as i64),
         closes_at: slot.ends_at + Duration::minutes(site.grace_minutes as i64),
         capacity: site.room_capacity(),
+        buffer: Duration::minutes(site.buffer_minutes as i64),
         agents,
         guest_name: valid.name.as_str().to_string(),
         guest_email: valid.email.as_str().to_string(),

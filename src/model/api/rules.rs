@@ -39,6 +39,11 @@ pub const IMAGE_MAX_BYTES: usize = 512 * 1024;
 /// upper case letter and one digit; at most 128 characters).
 pub const PASSWORD: &str = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$";
 
+/// A local clock time, `HH:MM`; `24:00` ends a day.
+pub const CLOCK: &str = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$";
+/// A calendar date, `YYYY-MM-DD`.
+pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
 fn compiled(pattern: &'static str, cell: &'static OnceLock<Regex>) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("rule patterns are valid"))
 }
@@ -61,6 +66,29 @@ rule!(font_re, FONT);
 rule!(text_re, TEXT);
 rule!(origin_re, ORIGIN);
 rule!(base64_re, BASE64);
+
+/// Minutes after local midnight of an `HH:MM` time (`24:00` is 1440).
+pub fn clock(field: &str, value: &str) -> Result<u16, AppError> {
+    let bad = || AppError::invalid(field, "must be a time HH:MM, 00:00 to 24:00");
+    let (h, m) = value.split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    match (h, m) {
+        (24, 0) => Ok(1440),
+        (0..=23, 0..=59) => Ok(h * 60 + m),
+        _ => Err(bad()),
+    }
+}
+
+/// A `YYYY-MM-DD` date that exists.
+pub fn date(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .filter(|_| value.len() == 10)
+        .ok_or_else(|| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+}
 
 /// Check an id (a malformed one names nothing that exists: 404).
 pub fn id(field: &str, value: &str, what: &str) -> Result<(), AppError> {

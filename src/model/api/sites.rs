@@ -119,7 +119,134 @@ pub struct SitePatch {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub allowed_origins: Option<Vec<SiteOrigin>>,
+    /// When the booking form offers appointments (a Consult extension).
+    #[serde(default)]
+    pub availability: Option<AvailabilityPatch>,
 }
+
+/// One period of a weekday, local time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// Opens, `HH:MM`.
+    #[schema(
+        pattern = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$",
+        example = "09:00"
+    )]
+    pub from: String,
+    /// Closes, `HH:MM` (`24:00` for midnight); after `from`.
+    #[schema(
+        pattern = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$",
+        example = "17:00"
+    )]
+    pub to: String,
+}
+
+/// Opening periods per weekday; a day left out or empty is closed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeekHours {
+    /// Monday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub monday: Vec<Period>,
+    /// Tuesday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub tuesday: Vec<Period>,
+    /// Wednesday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub wednesday: Vec<Period>,
+    /// Thursday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub thursday: Vec<Period>,
+    /// Friday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub friday: Vec<Period>,
+    /// Saturday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub saturday: Vec<Period>,
+    /// Sunday.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub sunday: Vec<Period>,
+}
+
+impl WeekHours {
+    /// The days, Monday first, with their names.
+    pub fn days(&self) -> [(&'static str, &Vec<Period>); 7] {
+        [
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ]
+    }
+}
+
+/// When a site takes appointments through the booking form (a Consult extension).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Availability {
+    /// The IANA zone the opening hours and closed dates are in.
+    pub time_zone: String,
+    /// Appointment length.
+    pub slot_minutes: u32,
+    /// Free time an agent keeps before and after each meeting.
+    pub buffer_minutes: u32,
+    /// How long before its start a slot can still be booked.
+    pub min_notice_minutes: u32,
+    /// How many days ahead, today included, can be booked.
+    pub horizon_days: u32,
+    /// Opening hours per weekday.
+    pub opening_hours: WeekHours,
+    /// Local dates without appointments.
+    pub closed_dates: Vec<String>,
+}
+
+/// Changes to a site's availability; fields left out stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityPatch {
+    /// The IANA zone, e.g. `Europe/Amsterdam`.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub time_zone: Option<String>,
+    /// Appointment length, 5 to 480 minutes.
+    #[serde(default)]
+    #[schema(minimum = 5, maximum = 480)]
+    pub slot_minutes: Option<u32>,
+    /// 0 to 240 minutes.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 240)]
+    pub buffer_minutes: Option<u32>,
+    /// 0 to 43200 minutes (30 days).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 43200)]
+    pub min_notice_minutes: Option<u32>,
+    /// 1 to 366 days.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 366)]
+    pub horizon_days: Option<u32>,
+    /// Replaces the opening hours.
+    #[serde(default)]
+    pub opening_hours: Option<WeekHours>,
+    /// Replaces the closed dates.
+    #[serde(default)]
+    #[schema(max_items = 366)]
+    pub closed_dates: Option<Vec<ClosedDate>>,
+}
+
+/// A local date, `YYYY-MM-DD`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-12-25")]
+pub struct ClosedDate(pub String);
 
 /// A site.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -152,4 +279,6 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
     /// The IANA time zone of the site's opening hours.
     pub time_zone: String,
+    /// When the booking form offers appointments.
+    pub availability: Availability,
 }

@@ -398,6 +398,8 @@ mod tests {
             rules::ORIGIN,
             rules::BASE64,
             rules::PASSWORD,
+            rules::CLOCK,
+            rules::DATE,
         ];
         for p in patterns {
             assert!(

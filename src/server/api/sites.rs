@@ -5,10 +5,13 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
-use crate::model::api::sites::{Site, SiteInput, SiteOrigin, SitePatch, SiteUserId};
+use crate::model::api::sites::{
+    AvailabilityPatch, Site, SiteInput, SiteOrigin, SitePatch, SiteUserId,
+};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
-use crate::server::store::NewApiSite;
+use crate::server::availability::parse_zone;
+use crate::server::store::{AvailabilityChange, NewApiSite, OpeningHours};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -184,6 +187,7 @@ pub async fn update(
         ],
         origins: p.allowed_origins.as_deref(),
     })?;
+    let availability = p.availability.as_ref().map(availability).transpose()?;
     let mut p = p;
     p.videochat_font_type = p
         .videochat_font_type
@@ -191,7 +195,13 @@ pub async fn update(
         .map(rules::font_with_fallback);
     state
         .store
-        .update_site_api(&caller.scope, &id, &p, &state.public_url)
+        .update_site_api(
+            &caller.scope,
+            &id,
+            &p,
+            availability.as_ref(),
+            &state.public_url,
+        )
         .await?
         .map(Found)
         .ok_or_else(|| AppError::not_found("site").into())
@@ -220,4 +230,49 @@ pub async fn remove(
         Some(()) => Ok(StatusCode::NO_CONTENT),
         None => Err(AppError::not_found("site").into()),
     }
+}
+
+/// Check an availability change; errors name the field (`availability.…`).
+fn availability(a: &AvailabilityPatch) -> Result<AvailabilityChange, AppError> {
+    let range = |field: &str, v: Option<u32>, min: u32, max: u32| match v {
+        Some(v) if !(min..=max).contains(&v) => Err(AppError::invalid(
+            &format!("availability.{field}"),
+            format!("must be {min} to {max}"),
+        )),
+        _ => Ok(v),
+    };
+    if let Some(zone) = &a.time_zone {
+        if parse_zone(zone).is_none() {
+            return Err(AppError::invalid(
+                "availability.time_zone",
+                "unknown time zone: use an IANA name such as Europe/Amsterdam",
+            ));
+        }
+    }
+    let closed_dates = match &a.closed_dates {
+        None => None,
+        Some(dates) => {
+            let mut out = dates
+                .iter()
+                .enumerate()
+                .map(|(i, d)| rules::date(&format!("availability.closed_dates[{i}]"), &d.0))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.sort();
+            out.dedup();
+            Some(out)
+        }
+    };
+    Ok(AvailabilityChange {
+        time_zone: a.time_zone.clone(),
+        slot_minutes: range("slot_minutes", a.slot_minutes, 5, 480)?,
+        buffer_minutes: range("buffer_minutes", a.buffer_minutes, 0, 240)?,
+        min_notice_minutes: range("min_notice_minutes", a.min_notice_minutes, 0, 43200)?,
+        horizon_days: range("horizon_days", a.horizon_days, 1, 366)?,
+        opening_hours: a
+            .opening_hours
+            .as_ref()
+            .map(|w| OpeningHours::from_week(w, "availability.opening_hours"))
+            .transpose()?,
+        closed_dates,
+    })
 }

@@ -5,7 +5,7 @@ use super::tenancy::Scope;
 use super::users::queue_activations;
 use super::{db_error, to_ms, Store};
 use crate::model::api::sites::{
-    Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
+    Availability, Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
     DEFAULT_INVITE_TEXT, DEFAULT_TEXT_COLOR,
 };
 use crate::model::{AppError, ErrorCode};
@@ -102,6 +102,25 @@ async fn set_origins(
     Ok(())
 }
 
+/// Validated changes to a site's availability (fields left out stay as they are).
+#[derive(Clone, Debug, Default)]
+pub struct AvailabilityChange {
+    /// IANA zone.
+    pub time_zone: Option<String>,
+    /// Appointment length.
+    pub slot_minutes: Option<u32>,
+    /// Free time around meetings.
+    pub buffer_minutes: Option<u32>,
+    /// Minimum notice.
+    pub min_notice_minutes: Option<u32>,
+    /// Days ahead.
+    pub horizon_days: Option<u32>,
+    /// Opening hours.
+    pub opening_hours: Option<OpeningHours>,
+    /// Closed local dates, sorted.
+    pub closed_dates: Option<Vec<chrono::NaiveDate>>,
+}
+
 impl Store {
     async fn site_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
         let (cond, param) = scope.companies();
@@ -162,6 +181,20 @@ impl Store {
             email_hardwaretest_text: text("email_hardwaretest_text", DEFAULT_HARDWARETEST_TEXT),
             email_enable_hardwaretest: r.get::<i64, _>("email_enable_hardwaretest") != 0,
             allowed_origins: origins,
+            availability: Availability {
+                time_zone: r.get("time_zone"),
+                slot_minutes: r.get::<i64, _>("slot_minutes") as u32,
+                buffer_minutes: r.get::<i64, _>("buffer_minutes") as u32,
+                min_notice_minutes: r.get::<i64, _>("min_notice_minutes") as u32,
+                horizon_days: r.get::<i64, _>("horizon_days") as u32,
+                opening_hours: serde_json::from_str::<OpeningHours>(
+                    &r.get::<String, _>("opening_hours"),
+                )
+                .map_err(|_| AppError::internal())?
+                .week(),
+                closed_dates: serde_json::from_str(&r.get::<String, _>("closed_dates"))
+                    .map_err(|_| AppError::internal())?,
+            },
             time_zone: r.get("time_zone"),
         })
     }
@@ -257,6 +290,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         p: &SitePatch,
+        availability: Option<&AvailabilityChange>,
         base: &str,
     ) -> Result<Option<Site>, AppError> {
         let Some(row) = self.site_row(scope, id).await? else {
@@ -298,6 +332,47 @@ impl Store {
         if let Some(origins) = &p.allowed_origins {
             let origins: Vec<String> = origins.iter().map(|o| o.0.clone()).collect();
             set_origins(&mut tx, id, &origins).await?;
+        }
+        if let Some(a) = availability {
+            let json = |v: Result<String, serde_json::Error>| v.map_err(|_| AppError::internal());
+            let values: [(&str, Option<String>); 7] = [
+                ("time_zone", a.time_zone.clone()),
+                ("slot_minutes", a.slot_minutes.map(|v| v.to_string())),
+                ("buffer_minutes", a.buffer_minutes.map(|v| v.to_string())),
+                (
+                    "min_notice_minutes",
+                    a.min_notice_minutes.map(|v| v.to_string()),
+                ),
+                ("horizon_days", a.horizon_days.map(|v| v.to_string())),
+                (
+                    "opening_hours",
+                    a.opening_hours
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .map(json)
+                        .transpose()?,
+                ),
+                (
+                    "closed_dates",
+                    a.closed_dates
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .map(json)
+                        .transpose()?,
+                ),
+            ];
+            for (column, value) in values {
+                if let Some(v) = value {
+                    // Numbers bound as text are stored as numbers (the columns have INTEGER
+                    // affinity), so the CHECK constraints see the value itself.
+                    sqlx::query(&set(column))
+                        .bind(v)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+            }
         }
         tx.commit().await.map_err(db_error)?;
         self.site_api(scope, id, base).await

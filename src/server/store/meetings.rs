@@ -133,6 +133,8 @@ pub struct NewBooking {
     pub closes_at: DateTime<Utc>,
     /// Room capacity.
     pub capacity: u32,
+    /// Free time each agent keeps around their meetings.
+    pub buffer: chrono::Duration,
     /// Agents who may take it, in order of preference.
     pub agents: Vec<(UserId, String)>,
     /// The customer's name.
@@ -181,8 +183,8 @@ impl Store {
                 "SELECT 1 FROM meetings WHERE {OVERLAPPING} LIMIT 1"
             ))
             .bind(agent.as_str())
-            .bind(to_ms(b.starts_at))
-            .bind(to_ms(b.ends_at))
+            .bind(to_ms(b.starts_at - b.buffer))
+            .bind(to_ms(b.ends_at + b.buffer))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?;

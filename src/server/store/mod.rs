@@ -16,7 +16,7 @@ mod tenancy;
 mod users;
 
 pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
-pub use api_sites::NewApiSite;
+pub use api_sites::{AvailabilityChange, NewApiSite};
 pub use auth::SessionUser;
 pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};

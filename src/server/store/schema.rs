@@ -212,6 +212,14 @@ CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND fa
 CREATE INDEX meetings_company_time ON meetings (company_id, status, starts_at, id);
 CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
 "#,
+    // 4: booking rules besides the opening hours.
+    r#"
+ALTER TABLE sites ADD COLUMN buffer_minutes INTEGER NOT NULL DEFAULT 0
+    CHECK (buffer_minutes BETWEEN 0 AND 240);
+ALTER TABLE sites ADD COLUMN min_notice_minutes INTEGER NOT NULL DEFAULT 0
+    CHECK (min_notice_minutes BETWEEN 0 AND 43200);
+ALTER TABLE sites ADD COLUMN closed_dates TEXT NOT NULL DEFAULT '[]';  -- JSON: ["YYYY-MM-DD", …]
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

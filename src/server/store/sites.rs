@@ -24,6 +24,55 @@ impl OpeningHours {
         OpeningHours(hours)
     }
 
+    /// As the API shows them: `HH:MM` periods per named weekday.
+    pub fn week(&self) -> crate::model::api::sites::WeekHours {
+        use crate::model::api::sites::{Period, WeekHours};
+        let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        let day = |i: usize| -> Vec<Period> {
+            let mut periods = self.0[i].clone();
+            periods.sort();
+            periods
+                .iter()
+                .map(|&(from, to)| Period {
+                    from: hhmm(from),
+                    to: hhmm(to),
+                })
+                .collect()
+        };
+        WeekHours {
+            monday: day(0),
+            tuesday: day(1),
+            wednesday: day(2),
+            thursday: day(3),
+            friday: day(4),
+            saturday: day(5),
+            sunday: day(6),
+        }
+    }
+
+    /// From the API's form, checked; errors name the field under `field`.
+    pub fn from_week(
+        week: &crate::model::api::sites::WeekHours,
+        field: &str,
+    ) -> Result<Self, AppError> {
+        use crate::model::api::rules;
+        let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
+        for (i, (name, periods)) in week.days().into_iter().enumerate() {
+            for (j, p) in periods.iter().enumerate() {
+                let at = format!("{field}.{name}[{j}]");
+                let from = rules::clock(&format!("{at}.from"), &p.from)?;
+                let to = rules::clock(&format!("{at}.to"), &p.to)?;
+                if to <= from {
+                    return Err(AppError::invalid(&format!("{at}.to"), "must be after from"));
+                }
+                hours[i].push((from, to));
+            }
+        }
+        let hours = OpeningHours(hours);
+        hours.validate().map_err(|e| e.with_field(field))?;
+        Ok(hours)
+    }
+
     /// Open around the clock, every day (the demo site).
     pub fn always() -> Self {
         OpeningHours::weekly(&[0, 1, 2, 3, 4, 5, 6], 0, 1440)
@@ -71,6 +120,12 @@ pub struct SiteRow {
     pub grace_minutes: u32,
     /// How many days ahead can be booked.
     pub horizon_days: u32,
+    /// Free time an agent keeps around each meeting.
+    pub buffer_minutes: u32,
+    /// How long before its start a slot can still be booked.
+    pub min_notice_minutes: u32,
+    /// Local dates without appointments.
+    pub closed_dates: Vec<chrono::NaiveDate>,
     /// Theme: primary colour.
     pub primary_color: Option<String>,
     /// Theme: text colour.
@@ -82,6 +137,17 @@ pub struct SiteRow {
 }
 
 impl SiteRow {
+    /// The booking rules besides the opening hours.
+    pub fn rules(&self) -> crate::server::availability::Rules {
+        crate::server::availability::Rules {
+            slot_minutes: self.slot_minutes,
+            buffer_minutes: self.buffer_minutes,
+            min_notice_minutes: self.min_notice_minutes,
+            horizon_days: self.horizon_days,
+            closed_dates: self.closed_dates.clone(),
+        }
+    }
+
     /// Whether the company's package includes `feature`.
     pub fn has(&self, feature: &str) -> bool {
         self.features.iter().any(|f| f == feature)
@@ -121,8 +187,9 @@ impl Store {
     pub async fn site(&self, id: &SiteId) -> Result<Option<SiteRow>, AppError> {
         let row = sqlx::query(
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
-                    s.early_join_minutes, s.grace_minutes, s.horizon_days,
-                    s.primary_color, s.text_color, s.font, p.features
+                    s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
+                    s.min_notice_minutes, s.closed_dates, s.primary_color, s.text_color, s.font,
+                    p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
              WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -147,6 +214,14 @@ impl Store {
             early_join_minutes: row.get::<i64, _>("early_join_minutes") as u32,
             grace_minutes: row.get::<i64, _>("grace_minutes") as u32,
             horizon_days: row.get::<i64, _>("horizon_days") as u32,
+            buffer_minutes: row.get::<i64, _>("buffer_minutes") as u32,
+            min_notice_minutes: row.get::<i64, _>("min_notice_minutes") as u32,
+            closed_dates: serde_json::from_str(&row.get::<String, _>("closed_dates")).map_err(
+                |e| {
+                    tracing::error!(error = %e, site = %id, "unreadable closed dates");
+                    AppError::internal()
+                },
+            )?,
             primary_color: row.get("primary_color"),
             text_color: row.get("text_color"),
             font: row.get("font"),
