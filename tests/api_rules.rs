@@ -1043,3 +1043,34 @@ async fn the_openapi_document_and_docs_page_are_served() {
         "a plain page: nothing loaded from elsewhere"
     );
 }
+
+#[tokio::test]
+async fn concurrent_writes_wait_their_turn_and_never_fail() {
+    let server = TestServer::start().await;
+    let w = world(&server, PREMIUM).await;
+    let site = format!("/api/v2/management/sites/{}", w.site);
+    let mut calls = Vec::new();
+    for i in 0..12 {
+        let api = &w.api;
+        let (site, company, agent, site_id) = (&site, &w.company, &w.agent, &w.site);
+        calls.push(Box::pin(async move {
+            match i % 3 {
+                0 => api.patch(site, json!({ "name": format!("Desk {i}") })).await,
+                1 => user(api, company, &format!("u{i}@example.com"), "agent", Some("StrongPassword123!")).await,
+                _ => {
+                    let start = format!("2031-01-{:02}T10:00:00Z", i + 1);
+                    let end = format!("2031-01-{:02}T10:30:00Z", i + 1);
+                    api.post(
+                        "/api/v2/personal/meetings",
+                        json!({ "site": site_id, "agent": agent, "time_start": start, "time_end": end,
+                                "participants": [{ "name": "G", "email": "g@example.com" }] }),
+                    )
+                    .await
+                }
+            }
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + '_>>);
+    }
+    for a in futures::future::join_all(calls).await {
+        assert!(a.status.is_success(), "{}: {}", a.status, a.body);
+    }
+}

@@ -164,11 +164,7 @@ impl Store {
     ) -> Result<MeetingRecord, AppError> {
         let id = m.id.clone();
         let now = Utc::now();
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         agent_is_free(&mut tx, &m.agent, m.starts_at, m.ends_at, None).await?;
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
@@ -391,11 +387,7 @@ impl Store {
             return Ok(None);
         };
         let [start, end, opens, closes] = times;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         agent_is_free(&mut tx, &m.agent, start, end, Some(id)).await?;
         sqlx::query("UPDATE meetings SET starts_at = $1, ends_at = $2, opens_at = $3, closes_at = $4 WHERE id = $5")
             .bind(to_ms(start))
@@ -420,11 +412,7 @@ impl Store {
         messages: &[super::Message],
     ) -> Result<Option<()>, AppError> {
         let (cond, param) = scope.companies();
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(&format!(
             "UPDATE meetings SET status = 'cancelled' WHERE id = $1 AND status = 'scheduled'
                AND company_id IN (SELECT c.id FROM companies c WHERE {cond}$2)"

@@ -255,7 +255,7 @@ impl Store {
         }
         let id = new_id();
         let hours = serde_json::to_string(&default_hours()).map_err(|_| AppError::internal())?;
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sites (id, company_id, name, time_zone, slot_minutes, opening_hours, font, text_color,
                                 email_invite_text, email_cancel_text, email_hardwaretest_text,
@@ -297,7 +297,7 @@ impl Store {
             return Ok(None);
         };
         let company: String = row.get("company_id");
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let set = |column: &'static str| format!("UPDATE sites SET {column} = $1 WHERE id = $2");
         let texts = [
             ("name", &p.name),
@@ -383,11 +383,7 @@ impl Store {
         if self.site_row(scope, id).await?.is_none() {
             return Ok(None);
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let upcoming: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM meetings WHERE site_id = $1 AND status = 'scheduled' AND closes_at > $2",
         )

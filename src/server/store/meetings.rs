@@ -172,11 +172,7 @@ impl Store {
     /// whole slot, then insert the meeting and both participants. The transaction takes the
     /// write lock first (`BEGIN IMMEDIATE`), so two bookings for one agent cannot interleave.
     pub async fn book(&self, b: &NewBooking) -> Result<BookedRow, AppError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let mut chosen = None;
         for (agent, name) in &b.agents {
             let busy: Option<i64> = sqlx::query_scalar(&format!(

@@ -75,6 +75,16 @@ impl Store {
         Ok(Store { pool })
     }
 
+    /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
+    /// deferred transaction that reads first and writes later fails at once with "database
+    /// is locked" when another writer got in between; this one waits its turn instead.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, AppError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)
+    }
+
     /// The connection pool, for the few places that need raw access (tests, benchmarks).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

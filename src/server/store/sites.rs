@@ -303,7 +303,7 @@ impl Store {
         site.opening_hours.validate()?;
         let id = new_id();
         let hours = serde_json::to_string(&site.opening_hours).map_err(|_| AppError::internal())?;
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sites (id, company_id, name, time_zone, slot_minutes, opening_hours,
                                 early_join_minutes, created_at)

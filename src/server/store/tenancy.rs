@@ -276,7 +276,7 @@ impl Store {
                 "only a reseller creates dealers",
             ));
         };
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let contact = insert_contact(&mut tx, &input.contact).await?;
         let notify = match &input.notification_contact {
             Some(n) => Some(insert_notification_contact(&mut tx, n).await?),
@@ -312,7 +312,7 @@ impl Store {
         let Some(row) = self.dealer_row(scope, id).await? else {
             return Ok(None);
         };
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         if let Some(name) = &p.name {
             sqlx::query("UPDATE dealers SET name = $1 WHERE id = $2")
                 .bind(name)
@@ -357,11 +357,7 @@ impl Store {
         if self.dealer_row(scope, id).await?.is_none() {
             return Ok(None);
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let companies: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM companies WHERE dealer_id = $1 AND deleted_at IS NULL",
         )
@@ -530,7 +526,7 @@ impl Store {
         if self.package(&input.package).await?.is_none() {
             return Err(not_found("package").with_field("package"));
         }
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let contact = insert_contact(&mut tx, &input.contact).await?;
         let id = new_id();
         sqlx::query(
@@ -575,7 +571,7 @@ impl Store {
                 return Err(not_found("package").with_field("package"));
             }
         }
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         if let Some(name) = &p.name {
             sqlx::query("UPDATE companies SET name = $1 WHERE id = $2")
                 .bind(name)
@@ -618,11 +614,7 @@ impl Store {
         if self.company_row(scope, id).await?.is_none() {
             return Ok(None);
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let children: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM sites WHERE company_id = $1 AND deleted_at IS NULL)
                   + (SELECT COUNT(*) FROM users WHERE company_id = $1 AND deleted_at IS NULL)",

@@ -215,7 +215,7 @@ impl Store {
             return Err(AppError::not_found("company").with_field("entity.id"));
         }
         let id = new_id();
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO users (id, company_id, first_name, last_name, email, role, locale, password_hash,
                                 photo, photo_type, created_at)
@@ -252,7 +252,7 @@ impl Store {
         if self.user_row(scope, id).await?.is_none() {
             return Ok(None);
         }
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let set = |column: &'static str| format!("UPDATE users SET {column} = $1 WHERE id = $2");
         if let Some(v) = &c.first_name {
             sqlx::query(&set("first_name"))
@@ -334,11 +334,7 @@ impl Store {
         if self.user_row(scope, id).await?.is_none() {
             return Ok(None);
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let upcoming: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM meetings WHERE agent_id = $1 AND status = 'scheduled' AND closes_at > $2",
         )
@@ -392,11 +388,7 @@ impl Store {
     /// Set a user's password through a set-password link; `false` if the link is unknown,
     /// used or expired.
     pub async fn activate(&self, token: &str, password_hash: &str) -> Result<bool, AppError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let user: Option<String> = sqlx::query_scalar(
             "UPDATE activations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
              RETURNING user_id",
