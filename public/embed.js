@@ -1,4 +1,5 @@
-/*! Consult embed loader. Defines <consult-booking site="…"> and <consult-call join="…">.
+/*! Consult embed loader. Defines <consult-booking site="…" [lang] [time-zone] [name] [email]
+ * [phone]> and <consult-call join="…">.
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
  * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
@@ -27,7 +28,7 @@
 
   function define(name, path, title, height) {
     customElements.define(name, class extends HTMLElement {
-      static get observedAttributes() { return ["site", "join"]; }
+      static get observedAttributes() { return ["site", "join"].concat(PASS); }
       connectedCallback() { this._mount(); }
       disconnectedCallback() { this._unmount(); }
       attributeChangedCallback() { if (this._frame) { this._unmount(); this._mount(); } }
@@ -67,10 +68,19 @@
   }
 
   function attr(el, n) { var v = el.getAttribute(n); return v && v.trim(); }
+  // Attributes handed on to the form: its language, the zone to show times in, prefill.
+  var PASS = ["lang", "time-zone", "name", "email", "phone"];
+  var PARAM = { "time-zone": "tz" };
   define("consult-booking", function (el) {
     var s = attr(el, "site");
-    return s && "/embed/booking?site=" + encodeURIComponent(s);
-  }, "Book a video consultation", 620);
+    if (!s) return null;
+    var q = "?site=" + encodeURIComponent(s);
+    PASS.forEach(function (n) {
+      var v = attr(el, n);
+      if (v) q += "&" + (PARAM[n] || n) + "=" + encodeURIComponent(v);
+    });
+    return "/embed/booking" + q;
+  }, "Book a video consultation", 760);
   define("consult-call", function (el) {
     var j = attr(el, "join");
     return j && "/join/" + encodeURIComponent(j);

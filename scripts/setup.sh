@@ -9,6 +9,7 @@ BINARYEN_VERSION=132
 SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 ICALENDAR_VERSION=7.3.0
+AXE_VERSION=4.11.0
 VENV="$CONSULT_CACHE/venv"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -72,6 +73,14 @@ setup_test_tools() {
       "schemathesis==$SCHEMATHESIS_VERSION" "aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
   fi
   export CONSULT_PYTHON="$VENV/bin/python"
+  # axe-core, the accessibility checker the browser tests run on every step of the form.
+  local axe="$CONSULT_CACHE/axe/node_modules/axe-core/axe.min.js"
+  if ! grep -q "axe v$AXE_VERSION" "$axe" 2>/dev/null; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing axe-core $AXE_VERSION (npm)"
+    npm install --silent --no-audit --no-fund --prefix "$CONSULT_CACHE/axe" "axe-core@$AXE_VERSION" >/dev/null
+  fi
+  export CONSULT_AXE="$axe"
 }
 
 # Build the widget into dist/ (release: what visitors get).

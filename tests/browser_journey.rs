@@ -38,6 +38,7 @@ async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) 
         .send_keys("ada@example.com")
         .await
         .unwrap();
+    customer.find("#consent").await.click().await.unwrap();
     customer
         .find("button[type=submit]")
         .await

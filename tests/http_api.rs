@@ -68,7 +68,11 @@ fn request(server: &TestServer, starts_at: &str) -> Value {
         "starts_at": starts_at,
         "name": "Ada Lovelace",
         "email": "ada@example.com",
-        "phone": "+31 6 1234 5678",
+        "phone": "06 1234 5678",
+        "note": "About my claim",
+        "consent": true,
+        "lang": "nl",
+        "time_zone": "America/New_York",
     })
 }
 
@@ -144,7 +148,22 @@ async fn booking_writes_one_meeting_with_both_participants_and_a_signed_link() {
         .fetch_one(server.state.store.pool())
         .await
         .unwrap();
-    assert_eq!(phone, "+31612345678");
+    assert_eq!(
+        phone, "+31612345678",
+        "a national number takes the site's +31"
+    );
+    let (locale, zone, consented, note): (String, String, Option<i64>, String) = sqlx::query_as(
+        "SELECT p.locale, p.time_zone, p.consented_at, m.note
+         FROM participants p JOIN meetings m ON m.id = p.meeting_id WHERE p.is_host = 0",
+    )
+    .fetch_one(server.state.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (locale.as_str(), zone.as_str(), note.as_str()),
+        ("nl", "America/New_York", "About my claim")
+    );
+    assert!(consented.is_some_and(|t| t > 0));
 
     // The slot is gone from the list now (one agent).
     let (_, after) = slots(&server, server.site.as_str(), &server.host_url, None).await;
@@ -183,6 +202,26 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
             Some("email"),
         ),
         (json!({ "phone": "0612" }), 400, "invalid", Some("phone")),
+        (
+            json!({ "phone": "612345678" }),
+            400,
+            "invalid",
+            Some("phone"),
+        ),
+        (
+            json!({ "note": "x".repeat(1001) }),
+            400,
+            "invalid",
+            Some("note"),
+        ),
+        (json!({ "consent": false }), 400, "invalid", Some("consent")),
+        (
+            json!({ "time_zone": "Mars/Olympus_Mons" }),
+            400,
+            "invalid",
+            Some("time_zone"),
+        ),
+        (json!({ "lang": "de" }), 400, "bad_request", None),
         (
             json!({ "starts_at": "2001-01-01T00:00:00Z" }),
             400,

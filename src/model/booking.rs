@@ -1,7 +1,8 @@
 //! Booking: the site as the form shows it, the free slots, the request and its confirmation.
 
+use super::i18n::Lang;
 use super::person::{Email, PersonName, Phone};
-use super::{AppError, MeetingId, SiteId};
+use super::{AppError, MeetingId, SiteId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,12 @@ pub struct SiteInfo {
     pub slot_minutes: u32,
     /// The site's colours and font.
     pub theme: Theme,
+    /// The site's privacy statement, linked from the consent checkbox.
+    #[serde(default)]
+    pub privacy_url: Option<String>,
+    /// Calling code assumed for national phone numbers, e.g. `+31`.
+    #[serde(default)]
+    pub phone_prefix: String,
 }
 
 /// A site's look. Values are validated CSS (colour `#rrggbb`, font family names) before they
@@ -41,13 +48,26 @@ pub struct Slot {
     pub ends_at: DateTime<Utc>,
 }
 
+/// Someone a customer can choose to meet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentChoice {
+    /// The agent's id.
+    pub id: UserId,
+    /// Their name as customers see it.
+    pub name: String,
+}
+
 /// The answer to "what can I book on this site?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotList {
     /// The site.
     pub site: SiteInfo,
-    /// The next free slots, earliest first.
+    /// The next free slots, earliest first: of the chosen agent, or of anyone.
     pub slots: Vec<Slot>,
+    /// Everyone who takes appointments on the site (the form offers a choice when there are
+    /// several).
+    #[serde(default)]
+    pub agents: Vec<AgentChoice>,
 }
 
 /// A booking as the form submits it. Text fields arrive as typed; [`BookingRequest::validate`]
@@ -60,14 +80,33 @@ pub struct BookingRequest {
     pub host_origin: String,
     /// Start of the chosen slot.
     pub starts_at: DateTime<Utc>,
+    /// The agent the customer chose; `None`: whoever is free.
+    #[serde(default)]
+    pub agent: Option<UserId>,
     /// The customer's name.
     pub name: String,
     /// The customer's e-mail address.
     pub email: String,
-    /// The customer's phone number (optional, E.164).
+    /// The customer's phone number (optional; international, or national in the site's
+    /// country).
     #[serde(default)]
     pub phone: String,
+    /// Anything the customer wants the agent to know (optional).
+    #[serde(default)]
+    pub note: String,
+    /// The customer agreed to the use of their details for this appointment.
+    #[serde(default)]
+    pub consent: bool,
+    /// The language the form was shown in; invitations are written in it.
+    #[serde(default)]
+    pub lang: Lang,
+    /// The zone the customer saw the times in (IANA name); invitations show times in it.
+    #[serde(default)]
+    pub time_zone: String,
 }
+
+/// The longest note a customer can leave, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// A booking whose fields passed validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,26 +117,62 @@ pub struct ValidBooking {
     pub email: Email,
     /// The customer's phone, if given.
     pub phone: Option<Phone>,
+    /// The customer's note, if any, trimmed.
+    pub note: Option<String>,
 }
 
 impl BookingRequest {
-    /// Check every field and report all errors at once, so the form can mark each field.
-    pub fn validate_all(&self) -> Result<ValidBooking, Vec<AppError>> {
+    /// Check every field and report all errors at once, in the form's order, so the form can
+    /// mark each field. National phone numbers are read with `phone_prefix` (the site's).
+    pub fn validate_all(&self, phone_prefix: &str) -> Result<ValidBooking, Vec<AppError>> {
         let name = PersonName::parse(&self.name);
         let email = Email::parse(&self.email);
-        let phone = Phone::parse_optional(&self.phone);
-        match (name, email, phone) {
-            (Ok(name), Ok(email), Ok(phone)) => Ok(ValidBooking { name, email, phone }),
-            (name, email, phone) => Err([name.err(), email.err(), phone.err()]
-                .into_iter()
-                .flatten()
-                .collect()),
+        let phone = if self.phone.trim().is_empty() {
+            Ok(None)
+        } else {
+            Phone::parse_local(&self.phone, phone_prefix).map(Some)
+        };
+        let note = self.note.trim();
+        let note = if note.chars().count() > MAX_NOTE_CHARS {
+            Err(AppError::invalid(
+                "note",
+                format!("The note is longer than {MAX_NOTE_CHARS} characters."),
+            ))
+        } else {
+            Ok((!note.is_empty()).then(|| note.to_string()))
+        };
+        let consent = if self.consent {
+            Ok(())
+        } else {
+            Err(AppError::invalid(
+                "consent",
+                "The customer must agree to the use of their details.",
+            ))
+        };
+        match (name, email, phone, note, consent) {
+            (Ok(name), Ok(email), Ok(phone), Ok(note), Ok(())) => Ok(ValidBooking {
+                name,
+                email,
+                phone,
+                note,
+            }),
+            (name, email, phone, note, consent) => Err([
+                name.err(),
+                email.err(),
+                phone.err(),
+                note.err(),
+                consent.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
         }
     }
 
     /// Check every field; the first error is returned (the server's answer names one field).
-    pub fn validate(&self) -> Result<ValidBooking, AppError> {
-        self.validate_all().map_err(|mut errors| errors.remove(0))
+    pub fn validate(&self, phone_prefix: &str) -> Result<ValidBooking, AppError> {
+        self.validate_all(phone_prefix)
+            .map_err(|mut errors| errors.remove(0))
     }
 }
 
@@ -123,33 +198,64 @@ mod tests {
     use super::*;
 
     fn request(name: &str, email: &str, phone: &str) -> BookingRequest {
+        request_with(name, email, phone, "", true)
+    }
+
+    fn request_with(
+        name: &str,
+        email: &str,
+        phone: &str,
+        note: &str,
+        consent: bool,
+    ) -> BookingRequest {
         BookingRequest {
             site: SiteId::parse("5f0de0e0990b490eec31cb7c").unwrap(),
             host_origin: "https://example.com".into(),
             starts_at: DateTime::parse_from_rfc3339("2026-03-18T14:15:00Z")
                 .unwrap()
                 .with_timezone(&Utc),
+            agent: None,
             name: name.into(),
             email: email.into(),
             phone: phone.into(),
+            note: note.into(),
+            consent,
+            lang: Lang::Nl,
+            time_zone: "Europe/Amsterdam".into(),
         }
     }
 
     #[test]
     fn valid_booking() {
-        let v = request("Ada", "ada@example.com", "").validate().unwrap();
+        let v = request("Ada", "ada@example.com", "")
+            .validate("+31")
+            .unwrap();
         assert_eq!(v.name.as_str(), "Ada");
         assert_eq!(v.phone, None);
+        assert_eq!(v.note, None);
+        let v = request_with("Ada", "ada@example.com", "06 1234 5678", "  Hi ", true)
+            .validate("+31")
+            .unwrap();
+        assert_eq!(v.phone.unwrap().as_str(), "+31612345678");
+        assert_eq!(v.note.as_deref(), Some("Hi"));
     }
 
     #[test]
     fn all_errors_reported_in_field_order() {
-        let errors = request("", "nope", "06").validate_all().unwrap_err();
+        let long = "x".repeat(MAX_NOTE_CHARS + 1);
+        let errors = request_with("", "nope", "06", &long, false)
+            .validate_all("+31")
+            .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.clone().unwrap()).collect();
-        assert_eq!(fields, ["name", "email", "phone"]);
+        assert_eq!(fields, ["name", "email", "phone", "note", "consent"]);
+        assert!(
+            request_with("Ada", "a@b.nl", "", &"é".repeat(MAX_NOTE_CHARS), true)
+                .validate("+31")
+                .is_ok()
+        );
         assert_eq!(
             request("", "nope", "06")
-                .validate()
+                .validate("+31")
                 .unwrap_err()
                 .field
                 .as_deref(),
@@ -161,5 +267,6 @@ mod tests {
     fn instants_travel_as_rfc3339() {
         let json = serde_json::to_value(request("Ada", "a@b.nl", "")).unwrap();
         assert_eq!(json["starts_at"], "2026-03-18T14:15:00Z");
+        assert_eq!(json["lang"], "nl");
     }
 }

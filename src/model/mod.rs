@@ -8,6 +8,7 @@ pub mod api;
 pub mod booking;
 pub mod embed;
 pub mod error;
+pub mod i18n;
 pub mod ids;
 pub mod meeting;
 pub mod person;

@@ -98,6 +98,13 @@ impl Email {
     }
 }
 
+/// Whether `s` is a country calling code: `+` and one to three digits, not starting with 0.
+pub fn is_calling_code(s: &str) -> bool {
+    s.strip_prefix('+').is_some_and(|d| {
+        (1..=3).contains(&d.len()) && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 /// A phone number in E.164 form (`+` and 8 to 15 digits). Spaces, dots, dashes and
 /// parentheses are accepted while typing and removed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +132,29 @@ impl Phone {
             return Err(err());
         }
         Ok(Phone(cleaned))
+    }
+
+    /// Validate a number as a customer types it: `00` stands for `+`, and a national number
+    /// (one leading `0`) is read in the country of `prefix` (`+31`: `06 12345678` is
+    /// `+31612345678`). The error names the field `phone`.
+    pub fn parse_local(s: &str, prefix: &str) -> Result<Self, AppError> {
+        let trimmed = s.trim();
+        let national = trimmed
+            .strip_prefix('0')
+            .filter(|rest| !rest.starts_with('0'));
+        let written = if let Some(rest) = trimmed.strip_prefix("00") {
+            format!("+{rest}")
+        } else if let (Some(rest), true) = (national, is_calling_code(prefix)) {
+            format!("{prefix}{rest}")
+        } else {
+            trimmed.to_string()
+        };
+        Phone::parse(&written).map_err(|_| {
+            AppError::invalid(
+                "phone",
+                "Please enter a valid phone number, e.g. +31 6 12345678.",
+            )
+        })
     }
 
     /// Like [`Phone::parse`], but an empty field means "no number".
@@ -200,6 +230,34 @@ mod tests {
             let e = e.unwrap_err();
             assert_eq!(e.field.as_deref(), Some("email"), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn national_numbers_take_the_site_country() {
+        let local = |s: &str, p: &str| Phone::parse_local(s, p).map(|p| p.as_str().to_string());
+        assert_eq!(local("06 1234 5678", "+31").unwrap(), "+31612345678");
+        assert_eq!(local("020-7123456", "+31").unwrap(), "+31207123456");
+        assert_eq!(local("0032 470 12 34 56", "+31").unwrap(), "+32470123456");
+        assert_eq!(local("+44 20 7123 4567", "+31").unwrap(), "+442071234567");
+        assert_eq!(local("07700 900123", "+44").unwrap(), "+447700900123");
+        for (bad, prefix) in [
+            ("0612345678", ""),
+            ("0612345678", "31"),
+            ("000612", "+31"),
+            ("612345678", "+31"),
+            ("06", "+31"),
+        ] {
+            assert_eq!(
+                Phone::parse_local(bad, prefix)
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("phone"),
+                "{bad} {prefix}"
+            );
+        }
+        assert!(is_calling_code("+1") && is_calling_code("+358"));
+        assert!(!is_calling_code("+0") && !is_calling_code("+1234") && !is_calling_code("31"));
     }
 
     #[test]

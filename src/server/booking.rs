@@ -5,7 +5,7 @@ use super::availability::{free_slots, offered_slots, parse_zone};
 use super::store::{Message, NewBooking, SiteRow};
 use super::tokens::{new_id, Signer};
 use super::{invite, origin, AppState};
-use crate::model::booking::{Booked, BookingRequest, SiteInfo, SlotList, Theme};
+use crate::model::booking::{AgentChoice, Booked, BookingRequest, SiteInfo, SlotList, Theme};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use chrono::{Duration, Utc};
 
@@ -38,6 +38,8 @@ fn site_info(site: &SiteRow) -> SiteInfo {
             text_color: site.text_color.clone(),
             font: site.font.clone(),
         },
+        privacy_url: site.privacy_url.clone(),
+        phone_prefix: site.phone_prefix.clone(),
     }
 }
 
@@ -48,20 +50,67 @@ fn zone(site: &SiteRow) -> Result<chrono_tz::Tz, AppError> {
     })
 }
 
-/// The next free slots of a site.
+/// The next free slots of a site, with anyone.
 pub async fn slots(
     state: &AppState,
     site: &str,
     host_origin: &str,
     request_origin: Option<&str>,
 ) -> Result<SlotList, AppError> {
+    slots_with(state, site, host_origin, request_origin, None).await
+}
+
+/// Narrow a site's agents to the one the customer chose; one not on the site is refused.
+fn chosen_agents(
+    all: Vec<(UserId, String)>,
+    chosen: Option<&UserId>,
+) -> Result<Vec<(UserId, String)>, AppError> {
+    match chosen {
+        None => Ok(all),
+        Some(want) => {
+            let one: Vec<_> = all.into_iter().filter(|(id, _)| id == want).collect();
+            if one.is_empty() {
+                return Err(AppError::invalid(
+                    "agent",
+                    "That person does not take appointments on this site.",
+                ));
+            }
+            Ok(one)
+        }
+    }
+}
+
+/// The next free slots of a site, with the agent chosen (`None`: anyone).
+pub async fn slots_with(
+    state: &AppState,
+    site: &str,
+    host_origin: &str,
+    request_origin: Option<&str>,
+    agent: Option<&str>,
+) -> Result<SlotList, AppError> {
     let site = site_for_request(state, site, host_origin, request_origin).await?;
+    let chosen = agent
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            UserId::parse(a).map_err(|_| {
+                AppError::invalid(
+                    "agent",
+                    "That person does not take appointments on this site.",
+                )
+            })
+        })
+        .transpose()?;
     let now = Utc::now();
     let candidates = offered_slots(&site.opening_hours, zone(&site)?, &site.rules(), now);
-    let agents: Vec<UserId> = state
-        .store
-        .site_agents(&site.id)
-        .await?
+    let everyone = state.store.site_agents(&site.id).await?;
+    let choices = everyone
+        .iter()
+        .map(|(id, name)| AgentChoice {
+            id: id.clone(),
+            name: name.clone(),
+        })
+        .collect();
+    let agents: Vec<UserId> = chosen_agents(everyone, chosen.as_ref())?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -82,6 +131,7 @@ pub async fn slots(
     Ok(SlotList {
         site: site_info(&site),
         slots,
+        agents: choices,
     })
 }
 
@@ -93,7 +143,18 @@ pub async fn book(
     request_origin: Option<&str>,
 ) -> Result<Booked, AppError> {
     let site = site_for_request(state, req.site.as_str(), &req.host_origin, request_origin).await?;
-    let valid = req.validate()?;
+    let valid = req.validate(&site.phone_prefix)?;
+    // The zone the customer saw the times in; their invitation states the time in it.
+    let customer_zone = match req.time_zone.trim() {
+        "" => site.time_zone.clone(),
+        z if parse_zone(z).is_some() => z.to_string(),
+        _ => {
+            return Err(AppError::invalid(
+                "time_zone",
+                "Unknown time zone: give an IANA name such as Europe/Amsterdam.",
+            ))
+        }
+    };
     let now = Utc::now();
     if req.starts_at <= now {
         return Err(AppError::invalid(
@@ -121,7 +182,7 @@ pub async fn book(
             };
             AppError::invalid("starts_at", reason)
         })?;
-    let agents = state.store.site_agents(&site.id).await?;
+    let agents = chosen_agents(state.store.site_agents(&site.id).await?, req.agent.as_ref())?;
     if agents.is_empty() {
         return Err(AppError::new(
             ErrorCode::SlotTaken,
@@ -155,16 +216,21 @@ pub async fn book(
         }
     }
     let guest_url = state.join_url(&guest_link_id)?;
+    let for_customer = invite::Meeting {
+        time_zone: &customer_zone,
+        ..meeting.clone()
+    };
     let mut messages = vec![Message::Email(invite::guest(
-        &meeting,
+        &for_customer,
         valid.email.as_str(),
         guest_name,
         &guest_url,
+        req.lang,
     ))];
     // A text message too, when the customer gave a number and the package includes SMS.
     if let (Some(phone), true) = (&valid.phone, site.has("weseedo_personal_sms")) {
         messages.push(Message::Sms(invite::sms(
-            &meeting,
+            &for_customer,
             phone.as_str(),
             None,
             &guest_url,
@@ -189,6 +255,9 @@ pub async fn book(
         guest_name: valid.name.as_str().to_string(),
         guest_email: valid.email.as_str().to_string(),
         guest_phone: valid.phone.map(|p| p.as_str().to_string()),
+        guest_note: valid.note,
+        guest_locale: req.lang.code(),
+        guest_time_zone: customer_zone,
     };
     let row = state.store.book(&booking).await?;
     let hash = state

@@ -5,7 +5,8 @@
 use super::availability::parse_zone;
 use super::calendar::{self, Event};
 use super::store::{Attachment, Email, Sms};
-use chrono::{DateTime, Utc};
+use crate::model::i18n::Lang;
+use chrono::{DateTime, Datelike, Utc};
 
 /// The meeting an invitation is for.
 #[derive(Clone, Debug)]
@@ -38,6 +39,51 @@ pub fn when(t: DateTime<Utc>, zone: &str) -> String {
     }
 }
 
+/// Day and month names in Dutch (the server formats dates itself: no locale data in chrono).
+const NL_DAYS: [&str; 7] = [
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+];
+const NL_MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// The time in a zone and a language: "Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)" or
+/// "dinsdag 18 maart 2025, 15:15 (Europe/Amsterdam)".
+pub fn when_in(t: DateTime<Utc>, zone: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return when(t, zone);
+    }
+    let (local, zone) = match parse_zone(zone) {
+        Some(tz) => (t.with_timezone(&tz).naive_local(), zone),
+        None => (t.naive_utc(), "UTC"),
+    };
+    format!(
+        "{} {} {} {}, {} ({zone})",
+        NL_DAYS[local.weekday().num_days_from_monday() as usize],
+        local.day(),
+        NL_MONTHS[local.month0() as usize],
+        local.year(),
+        local.format("%H:%M")
+    )
+}
+
 fn calendar_file(m: &Meeting<'_>, url: &str, description: &str) -> Attachment {
     calendar_entry(m, url, description, false)
 }
@@ -62,13 +108,20 @@ fn calendar_entry(m: &Meeting<'_>, url: &str, description: &str, cancelled: bool
     }
 }
 
-/// The customer's invitation: the text, the time, their link, the calendar file.
-pub fn guest(m: &Meeting<'_>, to: &str, name: &str, url: &str) -> Email {
-    let at = when(m.starts_at, m.time_zone);
-    let body = format!(
-        "Dear {name},\n\n{}\n\n{at}\n\nJoin here at that time (no installation needed):\n{url}\n",
-        m.text
-    );
+/// The customer's invitation, in their language: the text, the time (in `m.time_zone`, the
+/// zone they chose), their link, the calendar file.
+pub fn guest(m: &Meeting<'_>, to: &str, name: &str, url: &str, lang: Lang) -> Email {
+    let at = when_in(m.starts_at, m.time_zone, lang);
+    let body = match lang {
+        Lang::En => format!(
+            "Dear {name},\n\n{}\n\n{at}\n\nJoin here at that time (no installation needed):\n{url}\n",
+            m.text
+        ),
+        Lang::Nl => format!(
+            "Beste {name},\n\n{}\n\n{at}\n\nOp dat moment komt u hier binnen (u hoeft niets te installeren):\n{url}\n",
+            m.text
+        ),
+    };
     Email {
         to: to.into(),
         subject: m.subject.into(),
@@ -96,7 +149,7 @@ pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
 /// The time changed: the site's `email_cancel_text`, then the invitation at the new time. The
 /// calendar file replaces the earlier one (same UID, higher sequence).
 pub fn changed(m: &Meeting<'_>, to: &str, name: &str, url: &str, cancel_text: &str) -> Email {
-    let mut email = guest(m, to, name, url);
+    let mut email = guest(m, to, name, url, Lang::En);
     email.subject = format!("Changed: {}", m.subject);
     email.body = format!(
         "Dear {name},\n\n{cancel_text}\n\nThe new time: {}\n\n{}\n\nYour link (unchanged):\n{url}\n",
@@ -172,7 +225,31 @@ mod tests {
             text: "See you soon.",
             sequence: 0,
         };
-        let e = guest(&m, "ann@example.com", "Ann", "https://c.example/join/x");
+        let nl = guest(
+            &m,
+            "ann@example.com",
+            "Ann",
+            "https://c.example/join/x",
+            Lang::Nl,
+        );
+        assert!(nl.body.starts_with("Beste Ann,"));
+        assert!(nl
+            .body
+            .contains("dinsdag 18 maart 2025, 15:15 (Europe/Amsterdam)"));
+        let london = Meeting {
+            time_zone: "Europe/London",
+            ..m.clone()
+        };
+        assert!(guest(&london, "a@b.nl", "Ann", "u", Lang::Nl)
+            .body
+            .contains("dinsdag 18 maart 2025, 14:15 (Europe/London)"));
+        let e = guest(
+            &m,
+            "ann@example.com",
+            "Ann",
+            "https://c.example/join/x",
+            Lang::En,
+        );
         assert!(e
             .body
             .contains("Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)"));

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/console") }))
         .route("/embed/booking", get(booking_page))
         .route("/join/{hash}", get(join_page))
+        .route("/join/{hash}/invite.ics", get(calendar_file))
         .route("/console", get(console_page))
         .fallback(get(file))
 }
@@ -43,6 +44,47 @@ async fn booking_page(
         _ => "*".to_string(),
     };
     app_page(&state, &ancestors, &req)
+}
+
+/// The appointment as a calendar file, for the confirmation's "add to your calendar" link.
+/// It carries the personal link, so it is served only to whoever holds that link; a
+/// cancelled meeting's file is gone with its link.
+async fn calendar_file(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
+    let gone = || (StatusCode::NOT_FOUND, "This link is not valid.").into_response();
+    let Ok(p) = join::resolve(&state, &hash).await else {
+        return gone();
+    };
+    if p.meeting.cancelled {
+        return gone();
+    }
+    let url = format!("{}/join/{}", state.public_url, hash.trim());
+    let description = format!("{}\n\n{url}", p.meeting.subject);
+    let body = super::calendar::ics(
+        &super::calendar::Event {
+            uid: &format!("{}@consult", p.meeting.id),
+            starts_at: p.meeting.starts_at,
+            ends_at: p.meeting.ends_at,
+            summary: &p.meeting.subject,
+            description: &description,
+            url: &url,
+            // Later than any file sent before (those count change times in seconds too).
+            sequence: chrono::Utc::now().timestamp(),
+            cancelled: false,
+        },
+        chrono::Utc::now(),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, super::calendar::MEDIA_TYPE),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"invite.ics\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn join_page(

@@ -42,15 +42,20 @@ pub fn visitor_time_zone() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
-/// Format a UTC instant in a zone: `options` as for `Intl.DateTimeFormat` (pairs of
-/// option name and value).
+/// Format a UTC instant in a zone, in British English: `options` as for
+/// `Intl.DateTimeFormat` (pairs of option name and value).
 pub fn format_instant(ms: i64, zone: &str, options: &[(&str, &str)]) -> String {
+    format_in(ms, zone, "en-GB", options)
+}
+
+/// Format a UTC instant in a zone and a locale (`nl-NL`, `en-GB`).
+pub fn format_in(ms: i64, zone: &str, locale: &str, options: &[(&str, &str)]) -> String {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
     for (k, v) in options {
         let _ = js_sys::Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
     }
-    let locales = js_sys::Array::of1(&"en-GB".into());
+    let locales = js_sys::Array::of1(&locale.into());
     let format = js_sys::Intl::DateTimeFormat::new(&locales, &opts).format();
     format
         .call1(
@@ -82,6 +87,92 @@ pub fn time_label(ms: i64, zone: &str) -> String {
             ("hourCycle", "h23"),
         ],
     )
+}
+
+/// The local calendar date of an instant in a zone.
+pub fn local_date(ms: i64, zone: &str) -> Option<chrono::NaiveDate> {
+    // en-CA writes dates as YYYY-MM-DD.
+    let text = format_in(
+        ms,
+        zone,
+        "en-CA",
+        &[
+            ("year", "numeric"),
+            ("month", "2-digit"),
+            ("day", "2-digit"),
+        ],
+    );
+    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+}
+
+/// Format a calendar date (not an instant) in a locale: it is formatted at noon UTC in UTC,
+/// so no zone can move it to another day.
+pub fn format_date(date: chrono::NaiveDate, locale: &str, options: &[(&str, &str)]) -> String {
+    let ms = date
+        .and_hms_opt(12, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    format_in(ms, "UTC", locale, options)
+}
+
+/// Whether the browser knows a time zone by this name.
+pub fn is_time_zone(zone: &str) -> bool {
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
+    // The constructor throws a RangeError for an unknown zone.
+    let ctor: JsValue =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+            .constructor()
+            .into();
+    js_sys::Reflect::construct(
+        &ctor.into(),
+        &js_sys::Array::of2(&js_sys::Array::new(), &opts),
+    )
+    .is_ok()
+}
+
+/// Every time zone the browser knows (`Intl.supportedValuesOf("timeZone")`), or none.
+pub fn time_zones() -> Vec<String> {
+    let intl: JsValue = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).unwrap_or_default();
+    let Ok(f) = js_sys::Reflect::get(&intl, &"supportedValuesOf".into()) else {
+        return Vec::new();
+    };
+    let Ok(f) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f) else {
+        return Vec::new();
+    };
+    match f.call1(&intl, &"timeZone".into()) {
+        Ok(list) => js_sys::Array::from(&list)
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The browser's preferred languages, most preferred first.
+pub fn browser_languages() -> Vec<String> {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = nav
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if let Some(l) = nav.language() {
+        out.push(l);
+    }
+    out
+}
+
+/// Set the document's language (`<html lang>`), for screen readers and hyphenation.
+pub fn set_document_lang(code: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", code);
+    }
 }
 
 /// Milliseconds since the epoch, now.

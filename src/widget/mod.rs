@@ -86,7 +86,8 @@ pub fn start() {
 #[leptos::component]
 fn BookingPage(site: String) -> impl leptos::IntoView {
     use leptos::prelude::*;
-    view! { <booking::BookingForm site/> }
+    let options = booking::Options::from_query();
+    view! { <booking::BookingForm site options/> }
 }
 
 #[cfg(test)]

@@ -93,9 +93,14 @@ impl TestServer {
             site: self.site.clone(),
             host_origin: self.host_url.clone(),
             starts_at: slots.slots[index].starts_at,
+            agent: None,
             name: name.into(),
             email: "guest@example.com".into(),
             phone: String::new(),
+            note: String::new(),
+            consent: true,
+            lang: Default::default(),
+            time_zone: String::new(),
         };
         consult::server::booking::book(&self.state, request, None)
             .await

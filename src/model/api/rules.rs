@@ -44,6 +44,11 @@ pub const CLOCK: &str = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$";
 /// A calendar date, `YYYY-MM-DD`.
 pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
+/// A web page address (`http(s)://…`, printable ASCII, at most 500 characters), or empty.
+pub const PAGE_URL: &str = r"^(?:https?://[!-~]{1,492})?$";
+/// A country calling code, `+` and one to three digits.
+pub const CALLING_CODE: &str = r"^\+[1-9][0-9]{0,2}$";
+
 fn compiled(pattern: &'static str, cell: &'static OnceLock<Regex>) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("rule patterns are valid"))
 }
@@ -66,6 +71,30 @@ rule!(font_re, FONT);
 rule!(text_re, TEXT);
 rule!(origin_re, ORIGIN);
 rule!(base64_re, BASE64);
+rule!(page_url_re, PAGE_URL);
+rule!(calling_code_re, CALLING_CODE);
+
+/// Check a page address (empty means none).
+pub fn page_url(field: &str, value: &str) -> Result<(), AppError> {
+    if !page_url_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be empty or a web address like https://www.example.com/privacy (at most 500 characters, spaces and non-ASCII characters percent-encoded)",
+        ));
+    }
+    Ok(())
+}
+
+/// Check a country calling code.
+pub fn calling_code(field: &str, value: &str) -> Result<(), AppError> {
+    if !calling_code_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be a country calling code like +31",
+        ));
+    }
+    Ok(())
+}
 
 /// Minutes after local midnight of an `HH:MM` time (`24:00` is 1440).
 pub fn clock(field: &str, value: &str) -> Result<u16, AppError> {

@@ -122,6 +122,16 @@ pub struct SitePatch {
     /// When the booking form offers appointments (a Consult extension).
     #[serde(default)]
     pub availability: Option<AvailabilityPatch>,
+    /// The privacy statement the booking form's consent checkbox links to; empty removes it
+    /// (a Consult extension).
+    #[schema(max_length = 500, pattern = r"^(?:https?://[!-~]{1,492})?$")]
+    #[serde(default)]
+    pub privacy_url: Option<String>,
+    /// Country calling code for national phone numbers typed in the booking form, e.g. `+31`
+    /// (a Consult extension).
+    #[schema(pattern = r"^\+[1-9][0-9]{0,2}$")]
+    #[serde(default)]
+    pub phone_prefix: Option<String>,
 }
 
 /// One period of a weekday, local time.
@@ -281,4 +291,8 @@ pub struct Site {
     pub time_zone: String,
     /// When the booking form offers appointments.
     pub availability: Availability,
+    /// The privacy statement the booking form links to, if any.
+    pub privacy_url: Option<String>,
+    /// Country calling code for national phone numbers in the booking form.
+    pub phone_prefix: String,
 }

@@ -421,7 +421,13 @@ pub async fn create(
         for (name, email, phone, link) in &guests {
             let url = state.join_url(link)?;
             if let (Some(email), true) = (email, input.send_email) {
-                messages.push(Message::Email(invite::guest(&meeting, email, name, &url)));
+                messages.push(Message::Email(invite::guest(
+                    &meeting,
+                    email,
+                    name,
+                    &url,
+                    crate::model::i18n::Lang::En,
+                )));
             }
             if let (Some(phone), true) = (phone, input.send_sms) {
                 let own = input.invitation_sms.as_deref();

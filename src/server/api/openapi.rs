@@ -400,6 +400,8 @@ mod tests {
             rules::PASSWORD,
             rules::CLOCK,
             rules::DATE,
+            rules::PAGE_URL,
+            rules::CALLING_CODE,
         ];
         for p in patterns {
             assert!(

@@ -187,6 +187,12 @@ pub async fn update(
         ],
         origins: p.allowed_origins.as_deref(),
     })?;
+    if let Some(url) = &p.privacy_url {
+        rules::page_url("privacy_url", url)?;
+    }
+    if let Some(prefix) = &p.phone_prefix {
+        rules::calling_code("phone_prefix", prefix)?;
+    }
     let availability = p.availability.as_ref().map(availability).transpose()?;
     let mut p = p;
     p.videochat_font_type = p

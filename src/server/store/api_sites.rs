@@ -196,6 +196,8 @@ impl Store {
                     .map_err(|_| AppError::internal())?,
             },
             time_zone: r.get("time_zone"),
+            privacy_url: r.get("privacy_url"),
+            phone_prefix: r.get("phone_prefix"),
         })
     }
 
@@ -316,6 +318,23 @@ impl Store {
                     .await
                     .map_err(db_error)?;
             }
+        }
+        if let Some(url) = &p.privacy_url {
+            // Empty removes the link.
+            sqlx::query(&set("privacy_url"))
+                .bind((!url.is_empty()).then_some(url))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(prefix) = &p.phone_prefix {
+            sqlx::query(&set("phone_prefix"))
+                .bind(prefix)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
         if let Some(v) = p.email_enable_hardwaretest {
             sqlx::query(&set("email_enable_hardwaretest"))

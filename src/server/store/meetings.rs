@@ -143,6 +143,12 @@ pub struct NewBooking {
     pub guest_email: String,
     /// The customer's phone.
     pub guest_phone: Option<String>,
+    /// What the customer wants the agent to know.
+    pub guest_note: Option<String>,
+    /// The language the customer booked in (`en`, `nl`).
+    pub guest_locale: &'static str,
+    /// The zone the customer saw the times in.
+    pub guest_time_zone: String,
     /// The meeting's id (chosen first, for the invitations).
     pub meeting_id: String,
     /// The customer's link id.
@@ -199,8 +205,9 @@ impl Store {
         let now = to_ms(Utc::now());
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
-                                   opens_at, closes_at, capacity, created_at, send_email, send_sms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)",
+                                   opens_at, closes_at, capacity, created_at, send_email, send_sms,
+                                   note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)",
         )
         .bind(&meeting)
         .bind(&b.company_id)
@@ -218,6 +225,7 @@ impl Store {
                 .iter()
                 .any(|m| matches!(m, super::Message::Sms(_))) as i64,
         )
+        .bind(&b.guest_note)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -237,8 +245,9 @@ impl Store {
         .map_err(db_error)?;
         let guest_link_id = b.guest_link_id.clone();
         sqlx::query(
-            "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+            "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, created_at,
+                                       locale, time_zone, consented_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $7)",
         )
         .bind(new_id())
         .bind(&meeting)
@@ -247,6 +256,8 @@ impl Store {
         .bind(&b.guest_phone)
         .bind(&guest_link_id)
         .bind(now)
+        .bind(b.guest_locale)
+        .bind(&b.guest_time_zone)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

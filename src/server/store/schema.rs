@@ -220,6 +220,15 @@ ALTER TABLE sites ADD COLUMN min_notice_minutes INTEGER NOT NULL DEFAULT 0
     CHECK (min_notice_minutes BETWEEN 0 AND 43200);
 ALTER TABLE sites ADD COLUMN closed_dates TEXT NOT NULL DEFAULT '[]';  -- JSON: ["YYYY-MM-DD", …]
 "#,
+    // 5: the booking form's privacy statement and phone country; what a customer tells us.
+    r#"
+ALTER TABLE sites ADD COLUMN privacy_url TEXT;
+ALTER TABLE sites ADD COLUMN phone_prefix TEXT NOT NULL DEFAULT '+31';
+ALTER TABLE meetings ADD COLUMN note TEXT;
+ALTER TABLE participants ADD COLUMN locale TEXT CHECK (locale IN ('en', 'nl'));
+ALTER TABLE participants ADD COLUMN time_zone TEXT;
+ALTER TABLE participants ADD COLUMN consented_at INTEGER;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

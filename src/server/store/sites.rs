@@ -134,6 +134,10 @@ pub struct SiteRow {
     pub font: Option<String>,
     /// The company package's features.
     pub features: Vec<String>,
+    /// Where the site's privacy statement is, linked from the consent checkbox.
+    pub privacy_url: Option<String>,
+    /// Country calling code assumed for national phone numbers (`+31`).
+    pub phone_prefix: String,
 }
 
 impl SiteRow {
@@ -189,7 +193,7 @@ impl Store {
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.primary_color, s.text_color, s.font,
-                    p.features
+                    s.privacy_url, s.phone_prefix, p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
              WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -226,6 +230,8 @@ impl Store {
             text_color: row.get("text_color"),
             font: row.get("font"),
             features: serde_json::from_str(&features).unwrap_or_default(),
+            privacy_url: row.get("privacy_url"),
+            phone_prefix: row.get("phone_prefix"),
         }))
     }
 

@@ -4,29 +4,36 @@
 //! page loaded before an upgrade must still reach them.
 
 #[cfg(feature = "csr")]
+mod calendar;
+pub mod grid;
+#[cfg(feature = "csr")]
 mod view;
 #[cfg(feature = "csr")]
-pub use view::BookingForm;
+pub use view::{BookingForm, Options};
 
 use crate::model::booking::{Booked, BookingRequest, SlotList};
 use crate::model::AppError;
 use leptos::prelude::*;
 
-/// The site and its next free slots, for a form embedded on `host_origin`.
+/// The site and its next free slots, for a form embedded on `host_origin`: with the agent
+/// chosen, or with anyone.
 #[server(endpoint = "v1/booking/slots")]
 pub async fn booking_slots(
     /// The site's id.
     site: String,
     /// Origin of the page that embeds the form.
     host_origin: String,
+    /// The agent chosen, if any (absent in forms from before the choice existed).
+    agent: Option<String>,
 ) -> Result<SlotList, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, parts) = server_fn_ctx::get()?;
-    crate::server::booking::slots(
+    crate::server::booking::slots_with(
         &state,
         &site,
         &host_origin,
         server_fn_ctx::header(&parts, "origin"),
+        agent.as_deref(),
     )
     .await
 }

@@ -1,12 +1,15 @@
-//! The booking form: slots in the visitor's time zone, name, e-mail, phone; then the
-//! confirmation with the personal join link.
+//! The booking form: a month calendar of free days and the chosen day's times, in the
+//! visitor's time zone (switchable); name, e-mail, phone, note and consent; then the
+//! confirmation with the personal join link and a calendar file. English or Dutch.
 
+use super::calendar::{Calendar, DaySlots};
 use super::{book, booking_slots};
-use crate::model::booking::{Booked, BookingRequest, Slot, SlotList};
+use crate::model::booking::{AgentChoice, Booked, BookingRequest, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
-use crate::model::{AppError, ErrorCode, SiteId};
+use crate::model::i18n::{fill, Lang, Texts};
+use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use crate::widget::{dom, host, theme};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -14,20 +17,38 @@ use std::collections::BTreeMap;
 /// Field errors by field name.
 type FieldErrors = BTreeMap<String, String>;
 
-/// Slots grouped by the visitor's local day, in order.
-fn group_by_day(slots: &[Slot], zone: &str) -> Vec<(String, Vec<Slot>)> {
-    let mut groups: Vec<(String, Vec<Slot>)> = Vec::new();
-    for s in slots {
-        let day = dom::day_label(s.starts_at.timestamp_millis(), zone);
-        match groups.last_mut() {
-            Some((d, list)) if *d == day => list.push(s.clone()),
-            _ => groups.push((day, vec![s.clone()])),
-        }
-    }
-    groups
+/// The form's fields in their order on the page: errors are focused in this order.
+const FIELD_ORDER: [&str; 6] = ["starts_at", "name", "email", "phone", "note", "consent"];
+
+/// What the host page set through the element's attributes (passed in the frame's URL).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Language tag (`nl`, `en`); else the browser's.
+    pub lang: Option<String>,
+    /// IANA zone to show times in; else the browser's.
+    pub time_zone: Option<String>,
+    /// Prefilled name.
+    pub name: Option<String>,
+    /// Prefilled e-mail address.
+    pub email: Option<String>,
+    /// Prefilled phone number.
+    pub phone: Option<String>,
 }
 
-fn focus(id: &str) {
+impl Options {
+    /// Read the options from the current URL's query.
+    pub fn from_query() -> Options {
+        Options {
+            lang: dom::query_param("lang"),
+            time_zone: dom::query_param("tz"),
+            name: dom::query_param("name"),
+            email: dom::query_param("email"),
+            phone: dom::query_param("phone"),
+        }
+    }
+}
+
+pub(super) fn focus(id: &str) {
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
@@ -38,6 +59,38 @@ fn focus(id: &str) {
     }
 }
 
+/// The message shown for a field's error, in the form's language.
+fn field_message(t: &Texts, field: &str, fallback: &str) -> String {
+    match field {
+        "starts_at" => t.error_starts_at,
+        "name" => t.error_name,
+        "email" => t.error_email,
+        "phone" => t.error_phone,
+        "note" => t.error_note,
+        "consent" => t.error_consent,
+        _ => fallback,
+    }
+    .to_string()
+}
+
+/// `aria-describedby` for a control: its hint and, while there is one, its error.
+fn described_by(
+    id: &'static str,
+    hint: bool,
+    errors: RwSignal<FieldErrors>,
+) -> impl Fn() -> String {
+    move || {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if errors.with(|e| e.contains_key(id)) {
+            ids.push(format!("{id}-error"));
+        }
+        ids.join(" ")
+    }
+}
+
 /// A labelled input with its error line, wired for screen readers.
 #[component]
 fn Field(
@@ -45,21 +98,12 @@ fn Field(
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] hint: Option<String>,
     value: RwSignal<String>,
     errors: RwSignal<FieldErrors>,
 ) -> impl IntoView {
     let error = move || errors.with(|e| e.get(id).cloned());
-    let described = move || {
-        let mut ids = Vec::new();
-        if hint.is_some() {
-            ids.push(format!("{id}-hint"));
-        }
-        if error().is_some() {
-            ids.push(format!("{id}-error"));
-        }
-        ids.join(" ")
-    };
+    let has_hint = hint.is_some();
     view! {
         <div class="field" class:invalid=move || error().is_some()>
             <label for=id>{label}</label>
@@ -72,7 +116,7 @@ fn Field(
                 prop:value=move || value.get()
                 on:input:target=move |ev| value.set(ev.target().value())
                 aria-invalid=move || error().is_some().to_string()
-                aria-describedby=described
+                aria-describedby=described_by(id, has_hint, errors)
             />
             <p class="error" id=format!("{id}-error")>{error}</p>
         </div>
@@ -81,25 +125,97 @@ fn Field(
 
 /// The booking form for a site.
 #[component]
-pub fn BookingForm(site: String) -> impl IntoView {
+pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     let host_origin = host::bridge().origin();
-    let zone = dom::visitor_time_zone();
+    let lang = Lang::choose(
+        options
+            .lang
+            .iter()
+            .cloned()
+            .chain(dom::browser_languages())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
+    dom::set_document_lang(lang.code());
+    let t = lang.texts();
+    let visitor_zone = dom::visitor_time_zone();
+    let zone = RwSignal::new(
+        options
+            .time_zone
+            .clone()
+            .filter(|z| dom::is_time_zone(z))
+            .unwrap_or_else(|| visitor_zone.clone()),
+    );
+
     let reload = RwSignal::new(0u32);
+    // The agent chosen (`None`: anyone); the times shown are theirs.
+    let agent = RwSignal::new(None::<String>);
     let site_for_slots = site.clone();
     let origin_for_slots = host_origin.clone();
     let slots = LocalResource::new(move || {
         reload.track();
-        booking_slots(site_for_slots.clone(), origin_for_slots.clone())
+        booking_slots(
+            site_for_slots.clone(),
+            origin_for_slots.clone(),
+            agent.get(),
+        )
     });
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
+    // Kept apart from the times so the choice stays on screen while they reload.
+    let agent_choices = RwSignal::new(Vec::<AgentChoice>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = slots.get() {
+            if agent_choices.with_untracked(|a| *a != list.agents) {
+                agent_choices.set(list.agents);
+            }
+        }
+    });
+    let name = RwSignal::new(options.name.clone().unwrap_or_default());
+    let email = RwSignal::new(options.email.clone().unwrap_or_default());
+    let phone = RwSignal::new(options.phone.clone().unwrap_or_default());
+    let note = RwSignal::new(String::new());
+    let consent = RwSignal::new(false);
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
     let errors = RwSignal::new(FieldErrors::new());
     let general = RwSignal::new(None::<String>);
     let booked = RwSignal::new(None::<Booked>);
     let busy = RwSignal::new(false);
     let announced_ready = StoredValue::new(false);
+    let phone_prefix = Memo::new(move |_| match slots.get() {
+        Some(Ok(list)) => list.site.phone_prefix,
+        _ => String::new(),
+    });
+
+    // Free times by the visitor's local day, in the zone chosen: switching zones regroups
+    // them, so a time never shows under the wrong day.
+    let days = Memo::new(move |_| {
+        let z = zone.get();
+        let mut map = DaySlots::new();
+        if let Some(Ok(list)) = slots.get() {
+            for s in list.slots {
+                if let Some(d) = dom::local_date(s.starts_at.timestamp_millis(), &z) {
+                    map.entry(d).or_default().push(s);
+                }
+            }
+        }
+        map
+    });
+    let selected_day = RwSignal::new(None::<NaiveDate>);
+    // Keep a day selected that has times: the chosen time's day (in the current zone), or
+    // the first free day.
+    Effect::new(move |_| {
+        let map = days.get();
+        let z = zone.get();
+        let want = chosen
+            .get_untracked()
+            .and_then(|c| dom::local_date(c.timestamp_millis(), &z))
+            .filter(|d| map.contains_key(d))
+            .or_else(|| selected_day.get_untracked().filter(|d| map.contains_key(d)))
+            .or_else(|| map.keys().next().copied());
+        if selected_day.get_untracked() != want {
+            selected_day.set(want);
+        }
+    });
 
     // Theme and the `consult:ready` event once the site is known.
     Effect::new(move |_| {
@@ -127,26 +243,32 @@ pub fn BookingForm(site: String) -> impl IntoView {
         let mut field_errors = FieldErrors::new();
         let starts_at = chosen.get_untracked();
         if starts_at.is_none() {
-            field_errors.insert("starts_at".into(), "Please choose a time.".into());
+            field_errors.insert("starts_at".into(), t.error_starts_at.into());
         }
         let request = BookingRequest {
             site: site_id,
             host_origin: host_origin.clone(),
             starts_at: starts_at.unwrap_or_default(),
+            agent: agent.get_untracked().and_then(|a| UserId::parse(&a).ok()),
             name: name.get_untracked(),
             email: email.get_untracked(),
             phone: phone.get_untracked(),
+            note: note.get_untracked(),
+            consent: consent.get_untracked(),
+            lang,
+            time_zone: zone.get_untracked(),
         };
         // The same validation the server runs, so errors show at once.
-        if let Err(list) = request.validate_all() {
+        if let Err(list) = request.validate_all(&phone_prefix.get_untracked()) {
             for e in list {
                 if let Some(f) = e.field {
-                    field_errors.insert(f, e.message);
+                    let message = field_message(t, &f, &e.message);
+                    field_errors.insert(f, message);
                 }
             }
         }
         if !field_errors.is_empty() {
-            show_errors(&field_errors, errors, general);
+            show_errors(t, &field_errors, errors, general, selected_day);
             return;
         }
         errors.set(FieldErrors::new());
@@ -163,47 +285,95 @@ pub fn BookingForm(site: String) -> impl IntoView {
                         time_zone: done.time_zone.clone(),
                     });
                     booked.set(Some(done));
-                    focus("confirmation");
+                    request_animation_frame(|| focus("confirmation"));
                 }
                 Err(e) => {
                     if e.code == ErrorCode::SlotTaken || e.field.as_deref() == Some("starts_at") {
                         chosen.set(None);
                         reload.update(|n| *n += 1);
                     }
-                    report_error(&bridge, e, errors, general);
+                    report_error(t, &bridge, e, errors, general, selected_day);
                 }
             }
             busy.set(false);
         });
     };
 
-    let zone_for_view = zone.clone();
-    let form_or_confirmation = move || {
-        match booked.get() {
-        Some(done) => confirmation(done, &zone_for_view).into_any(),
-        None => view! {
-            <form novalidate on:submit=on_submit.clone() aria-describedby="form-error">
-                <fieldset class="slots" aria-describedby="zone-note starts_at-error">
-                    <legend>"Choose a time"</legend>
-                    <p class="hint" id="zone-note">"Times are shown in " {zone.clone()} "."</p>
-                    {
-                        let zone = zone.clone();
-                        move || slot_picker(slots.get(), &zone, chosen)
-                    }
-                    <p class="error" id="starts_at-error">{move || errors.with(|e| e.get("starts_at").cloned())}</p>
-                </fieldset>
-                <Field id="name" label="Your name" kind="text" autocomplete="name" value=name errors/>
-                <Field id="email" label="E-mail address" kind="email" autocomplete="email" value=email errors/>
-                <Field id="phone" label="Phone number (optional)" kind="tel" autocomplete="tel"
-                    hint="In international form, e.g. +31 6 1234 5678." value=phone errors/>
-                <p class="form-error" id="form-error" role="alert">{move || general.get()}</p>
-                <button type="submit" class="primary" disabled=move || busy.get()>
-                    {move || if busy.get() { "Booking…" } else { "Book appointment" }}
-                </button>
-            </form>
+    let zones = {
+        let mut list = dom::time_zones();
+        for z in [
+            zone.get_untracked(),
+            visitor_zone.clone(),
+            "UTC".to_string(),
+        ] {
+            if !list.contains(&z) {
+                list.push(z);
+            }
         }
-        .into_any(),
-    }
+        list.sort();
+        list
+    };
+
+    let form_or_confirmation = move || match booked.get() {
+        Some(done) => confirmation(t, lang, done, &zone.get_untracked()).into_any(),
+        None => {
+            let zones = zones.clone();
+            view! {
+                <form novalidate on:submit=on_submit.clone() aria-describedby="form-error">
+                    <fieldset class="slots" aria-describedby="zone-note starts_at-error">
+                        <legend>{t.choose_time}</legend>
+                        {move || (agent_choices.with(Vec::len) > 1).then(|| view! {
+                            <div class="zone">
+                                <label for="agent">{t.agent_label}</label>
+                                <select id="agent" name="agent"
+                                    on:change:target=move |ev| {
+                                        let v = ev.target().value();
+                                        chosen.set(None);
+                                        agent.set((!v.is_empty()).then_some(v));
+                                    }>
+                                    <option value="" selected=agent.get_untracked().is_none()>{t.agent_any}</option>
+                                    {agent_choices.get().into_iter().map(|a| {
+                                        let id = a.id.as_str().to_string();
+                                        let selected = agent.get_untracked().as_deref() == Some(id.as_str());
+                                        view! { <option value=id selected=selected>{a.name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                        })}
+                        <div class="zone">
+                            <label for="zone">{t.zone_label}</label>
+                            <select id="zone" name="zone" aria-describedby="zone-note"
+                                prop:value=move || zone.get()
+                                on:change:target=move |ev| zone.set(ev.target().value())>
+                                {zones.into_iter().map(|z| {
+                                    let label = z.replace('_', " ");
+                                    view! { <option value=z.clone() selected=z == zone.get_untracked()>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <p class="hint" id="zone-note" aria-live="polite">
+                            {move || fill(t.zone_note, &[("zone", &zone.get().replace('_', " "))])}
+                        </p>
+                        {move || slot_picker(t, lang, slots.get(), days, selected_day, zone, chosen)}
+                        <p class="error" id="starts_at-error">{move || errors.with(|e| e.get("starts_at").cloned())}</p>
+                    </fieldset>
+                    <Field id="name" label=t.name kind="text" autocomplete="name" value=name errors/>
+                    <Field id="email" label=t.email kind="email" autocomplete="email" value=email errors/>
+                    <Field id="phone" label=t.phone kind="tel" autocomplete="tel"
+                        hint=fill(t.phone_hint, &[("example", "+31 6 12345678")]) value=phone errors/>
+                    <NoteField t note errors/>
+                    <ConsentField t consent errors privacy=move || match slots.get() {
+                        Some(Ok(list)) => list.site.privacy_url,
+                        _ => None,
+                    }/>
+                    <p class="form-error" id="form-error" role="alert">{move || general.get()}</p>
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { t.submitting } else { t.submit }}
+                    </button>
+                </form>
+            }
+            .into_any()
+        }
     };
 
     let heading = move || match slots.get() {
@@ -212,44 +382,99 @@ pub fn BookingForm(site: String) -> impl IntoView {
     };
     view! {
         <main class="consult booking">
-            <h1>"Book a video consultation"</h1>
+            <h1>{t.heading}</h1>
             <p class="site-name">{heading}</p>
             {form_or_confirmation}
         </main>
     }
 }
 
+/// The optional note.
+#[component]
+fn NoteField(
+    t: &'static Texts,
+    note: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let error = move || errors.with(|e| e.get("note").cloned());
+    view! {
+        <div class="field" class:invalid=move || error().is_some()>
+            <label for="note">{t.note}</label>
+            <textarea id="note" name="note" rows="3"
+                prop:value=move || note.get()
+                on:input:target=move |ev| note.set(ev.target().value())
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby=described_by("note", false, errors)></textarea>
+            <p class="error" id="note-error">{error}</p>
+        </div>
+    }
+}
+
+/// The consent checkbox, linking the site's privacy statement when it has one.
+#[component]
+fn ConsentField(
+    t: &'static Texts,
+    consent: RwSignal<bool>,
+    errors: RwSignal<FieldErrors>,
+    #[prop(into)] privacy: Signal<Option<String>>,
+) -> impl IntoView {
+    let error = move || errors.with(|e| e.get("consent").cloned());
+    let text = move || match privacy.get() {
+        Some(url) => view! {
+            {t.consent_before}
+            <a href=url target="_blank" rel="noopener">{t.consent_link}</a>
+            {t.consent_after}
+        }
+        .into_any(),
+        None => t.consent_plain.into_any(),
+    };
+    view! {
+        <div class="field consent" class:invalid=move || error().is_some()>
+            <input type="checkbox" id="consent" name="consent"
+                prop:checked=move || consent.get()
+                on:change:target=move |ev| consent.set(ev.target().checked())
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby=described_by("consent", false, errors)/>
+            <label for="consent">{text}</label>
+            <p class="error" id="consent-error">{error}</p>
+        </div>
+    }
+}
+
 fn show_errors(
+    t: &Texts,
     field_errors: &FieldErrors,
     errors: RwSignal<FieldErrors>,
     general: RwSignal<Option<String>>,
+    selected_day: RwSignal<Option<NaiveDate>>,
 ) {
     let count = field_errors.len();
     errors.set(field_errors.clone());
     general.set(Some(if count == 1 {
-        "Please correct the marked field.".to_string()
+        t.fix_one.to_string()
     } else {
-        format!("Please correct the {count} marked fields.")
+        fill(t.fix_many, &[("n", &count.to_string())])
     }));
-    // Focus the first field in the form's order.
-    if let Some(first) = ["starts_at", "name", "email", "phone"]
-        .iter()
-        .find(|f| field_errors.contains_key(**f))
-    {
+    if let Some(first) = FIELD_ORDER.iter().find(|f| field_errors.contains_key(**f)) {
         let target = if *first == "starts_at" {
-            "slot-0"
+            selected_day
+                .get_untracked()
+                .map(|d| format!("day-{d}"))
+                .unwrap_or_else(|| "zone".into())
         } else {
-            first
+            first.to_string()
         };
-        focus(target);
+        request_animation_frame(move || focus(&target));
     }
 }
 
 fn report_error(
+    t: &'static Texts,
     bridge: &host::HostBridge,
     e: AppError,
     errors: RwSignal<FieldErrors>,
     general: RwSignal<Option<String>>,
+    selected_day: RwSignal<Option<NaiveDate>>,
 ) {
     bridge.post(&EmbedMessage::Error {
         version: EMBED_PROTOCOL_VERSION,
@@ -257,98 +482,181 @@ fn report_error(
         message: e.message.clone(),
     });
     match (e.code, e.field.clone()) {
-        (ErrorCode::SlotTaken, _) => general.set(Some(
-            "Sorry, someone just booked that time. Please choose another one; the list is up to date again.".into(),
-        )),
+        (ErrorCode::SlotTaken, _) => general.set(Some(t.slot_taken.into())),
         (ErrorCode::Invalid, Some(field)) => {
             let mut map = FieldErrors::new();
-            map.insert(field, e.message);
-            show_errors(&map, errors, general);
+            // The server says why a time is refused (closed, too soon); other fields get
+            // the form's own words.
+            let message = if field == "starts_at" {
+                e.message.clone()
+            } else {
+                field_message(t, &field, &e.message)
+            };
+            map.insert(field, message);
+            show_errors(t, &map, errors, general, selected_day);
         }
-        (ErrorCode::OriginNotAllowed, _) => general.set(Some(
-            "This website is not allowed to take bookings for this site. Please contact the website's owner.".into(),
-        )),
-        _ => general.set(Some(format!("Booking failed: {}", e.message))),
+        (ErrorCode::OriginNotAllowed, _) => general.set(Some(t.origin_not_allowed.into())),
+        _ => general.set(Some(fill(t.booking_failed, &[("reason", &e.message)]))),
     }
 }
 
 fn slot_picker(
+    t: &'static Texts,
+    lang: Lang,
     state: Option<Result<SlotList, AppError>>,
-    zone: &str,
+    days: Memo<DaySlots>,
+    selected_day: RwSignal<Option<NaiveDate>>,
+    zone: RwSignal<String>,
     chosen: RwSignal<Option<DateTime<Utc>>>,
 ) -> AnyView {
     match state {
-        None => view! { <p class="loading" role="status">"Loading available times…"</p> }.into_any(),
+        None => view! { <p class="loading" role="status">{t.loading}</p> }.into_any(),
         Some(Err(e)) => {
             let message = match e.code {
-                ErrorCode::NotFound => "This booking form is not set up correctly (unknown site).".to_string(),
-                ErrorCode::OriginNotAllowed => {
-                    "This website is not allowed to show this booking form.".to_string()
-                }
-                _ => format!("Available times could not be loaded: {}", e.message),
+                ErrorCode::NotFound => t.unknown_site.to_string(),
+                ErrorCode::OriginNotAllowed => t.not_allowed_here.to_string(),
+                _ => fill(t.load_failed, &[("reason", &e.message)]),
             };
-            host::bridge().post(&EmbedMessage::Error { version: EMBED_PROTOCOL_VERSION, code: e.code, message: message.clone() });
+            host::bridge().post(&EmbedMessage::Error {
+                version: EMBED_PROTOCOL_VERSION,
+                code: e.code,
+                message: message.clone(),
+            });
             view! { <p class="form-error" role="alert">{message}</p> }.into_any()
         }
         Some(Ok(list)) if list.slots.is_empty() => {
-            view! { <p role="status">"There are no free times at the moment. Please try again later."</p> }.into_any()
+            view! { <p role="status">{t.no_slots}</p> }.into_any()
         }
-        Some(Ok(list)) => {
-            let mut index = 0usize;
-            let groups = group_by_day(&list.slots, zone)
-                .into_iter()
-                .map(|(day, slots)| {
-                    let buttons = slots
-                        .into_iter()
-                        .map(|slot| {
-                            let id = format!("slot-{index}");
-                            index += 1;
-                            let start = slot.starts_at;
-                            let from = dom::time_label(start.timestamp_millis(), zone);
-                            let to = dom::time_label(slot.ends_at.timestamp_millis(), zone);
-                            let full = format!("{day}, {from} to {to} ({zone})");
-                            view! {
-                                <label class="slot" for=id.clone()>
-                                    <input type="radio" name="slot" id=id.clone() value=start.timestamp_millis().to_string()
-                                        aria-label=full
-                                        prop:checked=move || chosen.get() == Some(start)
-                                        on:change=move |_| chosen.set(Some(start))/>
-                                    <span>{from}</span>
-                                </label>
-                            }
-                        })
-                        .collect_view();
-                    view! {
-                        <div class="day" role="group" aria-label=day.clone()>
-                            <p class="day-name">{day.clone()}</p>
-                            <div class="day-slots">{buttons}</div>
-                        </div>
-                    }
-                })
-                .collect_view();
-            view! { <div class="slot-list">{groups}</div> }.into_any()
+        Some(Ok(_)) => view! {
+            <Calendar t lang days selected=selected_day/>
+            {move || day_times(t, lang, days, selected_day, zone, chosen)}
         }
+        .into_any(),
     }
 }
 
-fn confirmation(done: Booked, zone: &str) -> impl IntoView {
-    let ms = done.starts_at.timestamp_millis();
-    let when = format!(
-        "{} at {} ({zone})",
-        dom::day_label(ms, zone),
-        dom::time_label(ms, zone)
+/// The chosen day's free times, as radio buttons named with day, time and zone.
+fn day_times(
+    t: &'static Texts,
+    lang: Lang,
+    days: Memo<DaySlots>,
+    selected_day: RwSignal<Option<NaiveDate>>,
+    zone: RwSignal<String>,
+    chosen: RwSignal<Option<DateTime<Utc>>>,
+) -> AnyView {
+    let Some(day) = selected_day.get() else {
+        return view! { <p class="hint">{t.choose_day_first}</p> }.into_any();
+    };
+    let z = zone.get();
+    let slots = days.with(|d| d.get(&day).cloned().unwrap_or_default());
+    let locale = lang.locale();
+    let day_name = dom::format_date(
+        day,
+        locale,
+        &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
     );
+    let time = |dt: DateTime<Utc>| {
+        dom::format_in(
+            dt.timestamp_millis(),
+            &z,
+            locale,
+            &[
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+                ("hourCycle", "h23"),
+            ],
+        )
+    };
+    let zone_name = z.replace('_', " ");
+    let buttons = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, slot)| {
+            let id = format!("slot-{i}");
+            let start = slot.starts_at;
+            let from = time(start);
+            let to = time(slot.ends_at);
+            let full = fill(
+                t.slot_name,
+                &[("day", &day_name), ("from", &from), ("to", &to), ("zone", &zone_name)],
+            );
+            view! {
+                <label class="slot" for=id.clone()>
+                    <input type="radio" name="slot" id=id.clone() value=start.timestamp_millis().to_string()
+                        aria-label=full
+                        prop:checked=move || chosen.get() == Some(start)
+                        on:change=move |_| chosen.set(Some(start))/>
+                    <span aria-hidden="true">{from}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="day-times" role="radiogroup" aria-labelledby="times-title">
+            <p class="day-name" id="times-title">{fill(t.times_on, &[("day", &day_name)])}</p>
+            <div class="day-slots">{buttons}</div>
+        </div>
+    }
+    .into_any()
+}
+
+fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl IntoView {
+    let ms = done.starts_at.timestamp_millis();
+    let locale = lang.locale();
+    let when = fill(
+        t.when,
+        &[
+            (
+                "day",
+                &dom::format_in(
+                    ms,
+                    zone,
+                    locale,
+                    &[
+                        ("weekday", "long"),
+                        ("day", "numeric"),
+                        ("month", "long"),
+                        ("year", "numeric"),
+                    ],
+                ),
+            ),
+            (
+                "time",
+                &dom::format_in(
+                    ms,
+                    zone,
+                    locale,
+                    &[
+                        ("hour", "2-digit"),
+                        ("minute", "2-digit"),
+                        ("hourCycle", "h23"),
+                    ],
+                ),
+            ),
+            ("zone", &zone.replace('_', " ")),
+        ],
+    );
+    let line = fill(
+        t.booked_when,
+        &[("when", &when), ("agent", &done.agent_name)],
+    );
+    let calendar_url = format!("{}/invite.ics", done.join_url);
     view! {
         <section class="confirmation" id="confirmation" tabindex="-1" aria-labelledby="confirmation-title">
-            <h2 id="confirmation-title">"You are booked"</h2>
-            <p>{when} " with " {done.agent_name.clone()} "."</p>
-            <p>"At that time, open your personal waiting room:"</p>
+            <h2 id="confirmation-title">{t.booked_title}</h2>
+            <p>{line}</p>
+            <p>{t.at_that_time}</p>
             <p>
                 <a class="primary join-link" href=done.join_url.clone() target="_blank" rel="noopener" data-join-link>
-                    "Open your waiting room"
+                    {t.open_room}
                 </a>
             </p>
-            <p class="hint">"This link is yours alone; keep it safe. You will meet in a video call in your browser, nothing to install."</p>
+            <p>
+                <a class="calendar-link" href=calendar_url download="invite.ics" data-calendar-link>
+                    {t.add_to_calendar}
+                </a>
+            </p>
+            <p class="hint">{t.link_is_yours}</p>
         </section>
     }
 }

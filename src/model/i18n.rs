@@ -1,0 +1,355 @@
+//! The widget's words in English and Dutch.
+//!
+//! Every text is a field of [`Texts`], and there is one `Texts` value per language: a string
+//! added for one language and forgotten for the other does not compile. Texts with a value in
+//! them carry `{name}` placeholders, filled by [`fill`].
+
+use serde::{Deserialize, Serialize};
+
+/// A language the widget speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Dutch.
+    Nl,
+}
+
+impl Lang {
+    /// The language of a BCP 47 tag (`nl`, `nl-BE`, `en-US`, …); `None` for any other.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first language of a preference list that we speak (the host page's attribute
+    /// first, then the browser's languages), else English.
+    pub fn choose<'a>(preferences: impl IntoIterator<Item = &'a str>) -> Lang {
+        preferences
+            .into_iter()
+            .find_map(Lang::from_tag)
+            .unwrap_or_default()
+    }
+
+    /// Two-letter code, as stored and sent (`en`, `nl`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The locale dates and times are formatted in.
+    pub fn locale(self) -> &'static str {
+        match self {
+            Lang::En => "en-GB",
+            Lang::Nl => "nl-NL",
+        }
+    }
+
+    /// The words in this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Nl => &NL,
+        }
+    }
+}
+
+/// Replace each `{key}` in `template` by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+/// Every text of the booking form, in one language.
+#[derive(Debug)]
+pub struct Texts {
+    /// Page heading.
+    pub heading: &'static str,
+    /// Legend of the time picker.
+    pub choose_time: &'static str,
+    /// Label of the agent selector.
+    pub agent_label: &'static str,
+    /// The agent selector's "anyone" choice.
+    pub agent_any: &'static str,
+    /// Label of the time-zone selector.
+    pub zone_label: &'static str,
+    /// Note under the picker; `{zone}`.
+    pub zone_note: &'static str,
+    /// Button to the previous month.
+    pub previous_month: &'static str,
+    /// Button to the next month.
+    pub next_month: &'static str,
+    /// How to use the calendar by keyboard.
+    pub calendar_help: &'static str,
+    /// A day with one free time; `{day}`.
+    pub day_one_free: &'static str,
+    /// A day with several free times; `{day}`, `{n}`.
+    pub day_many_free: &'static str,
+    /// A day without free times; `{day}`.
+    pub day_none_free: &'static str,
+    /// Heading over a day's times; `{day}`.
+    pub times_on: &'static str,
+    /// Before a day is chosen.
+    pub choose_day_first: &'static str,
+    /// Name of one time button; `{day}`, `{from}`, `{to}`, `{zone}`.
+    pub slot_name: &'static str,
+    /// Name field.
+    pub name: &'static str,
+    /// E-mail field.
+    pub email: &'static str,
+    /// Phone field.
+    pub phone: &'static str,
+    /// Hint under the phone field; `{example}`.
+    pub phone_hint: &'static str,
+    /// Note field.
+    pub note: &'static str,
+    /// Consent checkbox, before the link.
+    pub consent_before: &'static str,
+    /// The link to the privacy statement.
+    pub consent_link: &'static str,
+    /// Consent checkbox, after the link.
+    pub consent_after: &'static str,
+    /// Consent checkbox when the site has no privacy statement.
+    pub consent_plain: &'static str,
+    /// The submit button.
+    pub submit: &'static str,
+    /// The submit button while booking.
+    pub submitting: &'static str,
+    /// Summary: one field to correct.
+    pub fix_one: &'static str,
+    /// Summary: several fields to correct; `{n}`.
+    pub fix_many: &'static str,
+    /// No time chosen.
+    pub error_starts_at: &'static str,
+    /// Bad name.
+    pub error_name: &'static str,
+    /// Bad e-mail address.
+    pub error_email: &'static str,
+    /// Bad phone number.
+    pub error_phone: &'static str,
+    /// Note too long.
+    pub error_note: &'static str,
+    /// Consent not given.
+    pub error_consent: &'static str,
+    /// Someone else took the time.
+    pub slot_taken: &'static str,
+    /// The host page may not take bookings.
+    pub origin_not_allowed: &'static str,
+    /// Any other refusal; `{reason}`.
+    pub booking_failed: &'static str,
+    /// While slots load.
+    pub loading: &'static str,
+    /// No free times at all.
+    pub no_slots: &'static str,
+    /// Unknown site.
+    pub unknown_site: &'static str,
+    /// The host page may not show the form.
+    pub not_allowed_here: &'static str,
+    /// Slots could not be loaded; `{reason}`.
+    pub load_failed: &'static str,
+    /// Confirmation heading.
+    pub booked_title: &'static str,
+    /// Confirmation line; `{when}`, `{agent}`.
+    pub booked_when: &'static str,
+    /// A time in the confirmation; `{day}`, `{time}`, `{zone}`.
+    pub when: &'static str,
+    /// Before the join link.
+    pub at_that_time: &'static str,
+    /// The join link.
+    pub open_room: &'static str,
+    /// The calendar file link.
+    pub add_to_calendar: &'static str,
+    /// Under the join link.
+    pub link_is_yours: &'static str,
+}
+
+/// English.
+pub const EN: Texts = Texts {
+    heading: "Book a video consultation",
+    choose_time: "Choose a time",
+    agent_label: "Who would you like to meet?",
+    agent_any: "Anyone available",
+    zone_label: "Time zone",
+    zone_note: "Times are shown in {zone}.",
+    previous_month: "Previous month",
+    next_month: "Next month",
+    calendar_help: "Use the arrow keys to move between days, Page Up and Page Down to change month, Enter to choose a day.",
+    day_one_free: "{day}, 1 free time",
+    day_many_free: "{day}, {n} free times",
+    day_none_free: "{day}, no free times",
+    times_on: "Times on {day}",
+    choose_day_first: "Choose a day to see its free times.",
+    slot_name: "{day}, {from} to {to} ({zone})",
+    name: "Your name",
+    email: "E-mail address",
+    phone: "Phone number (optional)",
+    phone_hint: "For example {example}.",
+    note: "Anything we should know beforehand? (optional)",
+    consent_before: "I agree that my details are used to plan this appointment, as the ",
+    consent_link: "privacy statement",
+    consent_after: " describes.",
+    consent_plain: "I agree that my details are used to plan this appointment.",
+    submit: "Book appointment",
+    submitting: "Booking…",
+    fix_one: "Please correct the marked field.",
+    fix_many: "Please correct the {n} marked fields.",
+    error_starts_at: "Please choose a day and a time.",
+    error_name: "Please enter your name (at most 100 characters).",
+    error_email: "Please enter a valid e-mail address, like name@example.com.",
+    error_phone: "Please enter a valid phone number, like +31 6 1234 5678.",
+    error_note: "Please keep the note under 1000 characters.",
+    error_consent: "Please agree to the use of your details, or we cannot plan the appointment.",
+    slot_taken: "Sorry, someone just booked that time. Please choose another one; the list is up to date again.",
+    origin_not_allowed: "This website is not allowed to take bookings for this site. Please contact the website's owner.",
+    booking_failed: "Booking failed: {reason}",
+    loading: "Loading free times…",
+    no_slots: "There are no free times at the moment. Please try again later.",
+    unknown_site: "This booking form is not set up correctly (unknown site).",
+    not_allowed_here: "This website is not allowed to show this booking form.",
+    load_failed: "Free times could not be loaded: {reason}",
+    booked_title: "You are booked",
+    booked_when: "{when} with {agent}.",
+    when: "{day} at {time} ({zone})",
+    at_that_time: "At that time, open your personal waiting room:",
+    open_room: "Open your waiting room",
+    add_to_calendar: "Add to your calendar (.ics)",
+    link_is_yours: "This link is yours alone; keep it safe. You will meet in a video call in your browser, nothing to install.",
+};
+
+/// Dutch.
+pub const NL: Texts = Texts {
+    heading: "Plan een videogesprek",
+    choose_time: "Kies een tijd",
+    agent_label: "Met wie wilt u spreken?",
+    agent_any: "Maakt niet uit",
+    zone_label: "Tijdzone",
+    zone_note: "Tijden staan in {zone}.",
+    previous_month: "Vorige maand",
+    next_month: "Volgende maand",
+    calendar_help: "Ga met de pijltjestoetsen naar een dag, met Page Up en Page Down naar een andere maand, en kies de dag met Enter.",
+    day_one_free: "{day}, 1 vrije tijd",
+    day_many_free: "{day}, {n} vrije tijden",
+    day_none_free: "{day}, geen vrije tijden",
+    times_on: "Tijden op {day}",
+    choose_day_first: "Kies een dag om de vrije tijden te zien.",
+    slot_name: "{day}, {from} tot {to} ({zone})",
+    name: "Uw naam",
+    email: "E-mailadres",
+    phone: "Telefoonnummer (optioneel)",
+    phone_hint: "Bijvoorbeeld {example}.",
+    note: "Wilt u vooraf iets laten weten? (optioneel)",
+    consent_before: "Ik ga akkoord met het gebruik van mijn gegevens om deze afspraak te plannen, zoals de ",
+    consent_link: "privacyverklaring",
+    consent_after: " beschrijft.",
+    consent_plain: "Ik ga akkoord met het gebruik van mijn gegevens om deze afspraak te plannen.",
+    submit: "Afspraak maken",
+    submitting: "Bezig met plannen…",
+    fix_one: "Verbeter het gemarkeerde veld.",
+    fix_many: "Verbeter de {n} gemarkeerde velden.",
+    error_starts_at: "Kies een dag en een tijd.",
+    error_name: "Vul uw naam in (hoogstens 100 tekens).",
+    error_email: "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
+    error_phone: "Vul een geldig telefoonnummer in, zoals 06 12345678 of +31 6 12345678.",
+    error_note: "Houd de opmerking korter dan 1000 tekens.",
+    error_consent: "Ga akkoord met het gebruik van uw gegevens; anders kunnen we de afspraak niet plannen.",
+    slot_taken: "Helaas, iemand anders heeft die tijd net geboekt. Kies een andere tijd; de lijst is weer actueel.",
+    origin_not_allowed: "Deze website mag geen afspraken voor deze locatie aannemen. Neem contact op met de eigenaar van de website.",
+    booking_failed: "Plannen is mislukt: {reason}",
+    loading: "Vrije tijden laden…",
+    no_slots: "Er zijn op dit moment geen vrije tijden. Probeer het later opnieuw.",
+    unknown_site: "Dit afsprakenformulier is niet goed ingesteld (onbekende locatie).",
+    not_allowed_here: "Deze website mag dit afsprakenformulier niet tonen.",
+    load_failed: "De vrije tijden konden niet worden geladen: {reason}",
+    booked_title: "Uw afspraak staat",
+    booked_when: "{when} met {agent}.",
+    when: "{day} om {time} ({zone})",
+    at_that_time: "Open op dat moment uw persoonlijke wachtkamer:",
+    open_room: "Open uw wachtkamer",
+    add_to_calendar: "Zet in uw agenda (.ics)",
+    link_is_yours: "Deze link is alleen voor u; bewaar hem goed. U spreekt elkaar in een videogesprek in uw browser, zonder iets te installeren.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text as (field, value), read through Debug so that a new field is covered
+    /// without editing this test.
+    fn entries(t: &Texts) -> Vec<(String, String)> {
+        let debug = format!("{t:#?}");
+        debug
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.trim().split_once(": ")?;
+                Some((
+                    k.to_string(),
+                    v.trim_end_matches(',').trim_matches('"').to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn languages_are_chosen_from_tags_in_order() {
+        assert_eq!(Lang::choose(["nl-BE", "en"]), Lang::Nl);
+        assert_eq!(Lang::choose(["de", "EN_us"]), Lang::En);
+        assert_eq!(Lang::choose(["de", "fr"]), Lang::En);
+        assert_eq!(Lang::choose([""]), Lang::En);
+        assert_eq!(Lang::from_tag("NL"), Some(Lang::Nl));
+        assert_eq!(Lang::from_tag("nld"), None);
+    }
+
+    #[test]
+    fn every_text_is_written_in_both_languages_with_the_same_placeholders() {
+        let en = entries(&EN);
+        let nl = entries(&NL);
+        assert!(en.len() > 40, "{}", en.len());
+        assert_eq!(en.len(), nl.len());
+        let placeholders = |s: &str| {
+            let mut found: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(k, _)| k.to_string()))
+                .collect();
+            found.sort();
+            found
+        };
+        for ((key, en), (_, nl)) in en.iter().zip(&nl) {
+            assert!(
+                !en.trim().is_empty() && !nl.trim().is_empty(),
+                "{key} is empty"
+            );
+            assert_eq!(placeholders(en), placeholders(nl), "{key}");
+        }
+        // Dutch is really Dutch: only names and symbols may read the same.
+        let same: Vec<_> = en
+            .iter()
+            .zip(&nl)
+            .filter(|((_, e), (_, n))| e == n)
+            .map(|((k, _), _)| k.clone())
+            .collect();
+        assert!(same.is_empty(), "untranslated: {same:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            fill(
+                EN.day_many_free,
+                &[("day", "Tuesday 24 November"), ("n", "3")]
+            ),
+            "Tuesday 24 November, 3 free times"
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! What the booking form adds on the server: the site's privacy statement and phone country
+//! (set through the site API, validated, shown to the form), national phone numbers read in
+//! that country, invitations in the customer's language and zone, and the confirmation's
+//! calendar file behind the personal link.
+
+mod support;
+
+use consult::model::booking::BookingRequest;
+use consult::model::i18n::Lang;
+use serde_json::json;
+use support::smtp::SmtpSink;
+use support::TestServer;
+
+fn request(server: &TestServer, starts_at: chrono::DateTime<chrono::Utc>) -> BookingRequest {
+    BookingRequest {
+        site: server.site.clone(),
+        host_origin: server.host_url.clone(),
+        starts_at,
+        agent: None,
+        name: "Sanne de Vries".into(),
+        email: "sanne@example.com".into(),
+        phone: String::new(),
+        note: String::new(),
+        consent: true,
+        lang: Lang::En,
+        time_zone: String::new(),
+    }
+}
+
+async fn first_slot(server: &TestServer) -> consult::model::booking::SlotList {
+    consult::server::booking::slots(&server.state, server.site.as_str(), &server.host_url, None)
+        .await
+        .expect("slots")
+}
+
+#[tokio::test]
+async fn privacy_statement_and_phone_country_are_set_through_the_site_api() {
+    let server = TestServer::start().await;
+    let api = server.api("form").await;
+    let path = format!("/api/v2/management/sites/{}", server.site.as_str());
+    let site = api.get(&path).await;
+    assert_eq!(site.result()["privacy_url"], serde_json::Value::Null);
+    assert_eq!(site.result()["phone_prefix"], "+31");
+
+    for (body, field) in [
+        (
+            json!({ "privacy_url": "javascript:alert(1)" }),
+            "privacy_url",
+        ),
+        (
+            json!({ "privacy_url": "https://x.example/a b" }),
+            "privacy_url",
+        ),
+        (json!({ "phone_prefix": "31" }), "phone_prefix"),
+        (json!({ "phone_prefix": "+0" }), "phone_prefix"),
+        (json!({ "phone_prefix": "+1234" }), "phone_prefix"),
+    ] {
+        let a = api.patch(&path, body.clone()).await;
+        assert_eq!(a.status, 400, "{body}: {}", a.body);
+        assert_eq!(a.error()["field"], field, "{body}: {}", a.body);
+    }
+    assert_eq!(api.get(&path).await.result()["phone_prefix"], "+31");
+
+    let set = api
+        .patch(
+            &path,
+            json!({ "privacy_url": "https://clinic.example/privacy", "phone_prefix": "+44" }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(
+        set.result()["privacy_url"],
+        "https://clinic.example/privacy"
+    );
+    let list = first_slot(&server).await;
+    assert_eq!(
+        list.site.privacy_url.as_deref(),
+        Some("https://clinic.example/privacy")
+    );
+    assert_eq!(list.site.phone_prefix, "+44");
+
+    // A national number is now read as British.
+    let mut req = request(&server, list.slots[0].starts_at);
+    req.phone = "07700 900123".into();
+    consult::server::booking::book(&server.state, req, None)
+        .await
+        .expect("booked");
+    let phone: String = sqlx::query_scalar("SELECT phone FROM participants WHERE is_host = 0")
+        .fetch_one(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(phone, "+447700900123");
+
+    // Empty removes the link.
+    let cleared = api.patch(&path, json!({ "privacy_url": "" })).await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    assert_eq!(cleared.result()["privacy_url"], serde_json::Value::Null);
+    assert_eq!(first_slot(&server).await.site.privacy_url, None);
+}
+
+#[tokio::test]
+async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
+    let sink = SmtpSink::start();
+    let server = TestServer::start_with(|c| {
+        c.smtp = Some(consult::server::notify::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            from: "Consult <noreply@consult.test>".into(),
+        })
+    })
+    .await;
+    let list = first_slot(&server).await;
+    let slot = &list.slots[0];
+    let mut req = request(&server, slot.starts_at);
+    req.lang = Lang::Nl;
+    req.time_zone = "America/New_York".into();
+    let booked = consult::server::booking::book(&server.state, req, None)
+        .await
+        .expect("booked");
+    sink.wait_for(2, 20).await;
+    let all = sink.parsed();
+    let mail = all
+        .iter()
+        .find(|m| m["to"].as_str().unwrap().contains("sanne@example.com"))
+        .expect("the customer's invitation");
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.starts_with("Beste Sanne de Vries,"), "{text}");
+    let local = slot
+        .starts_at
+        .with_timezone(&chrono_tz::America::New_York)
+        .format("%H:%M")
+        .to_string();
+    assert!(
+        text.contains(&format!("{local} (America/New_York)")),
+        "{text}"
+    );
+    let days = [
+        "maandag",
+        "dinsdag",
+        "woensdag",
+        "donderdag",
+        "vrijdag",
+        "zaterdag",
+        "zondag",
+    ];
+    assert!(days.iter().any(|d| text.contains(d)), "{text}");
+    assert!(text.contains(&booked.join_url));
+    // The agent's confirmation stays in the site's zone.
+    let agent = all
+        .iter()
+        .find(|m| m["to"].as_str().unwrap().contains("agent@"))
+        .expect("the agent's confirmation");
+    assert!(agent["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("({})", list.site.time_zone)));
+}
+
+#[tokio::test]
+async fn the_confirmation_offers_a_calendar_file_behind_the_personal_link() {
+    let server = TestServer::start().await;
+    let booked = server.book("Ann").await;
+    let http = reqwest::Client::new();
+    let res = http
+        .get(format!("{}/invite.ics", booked.join_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("invite.ics"));
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+    assert!(body.contains(&format!("UID:{}@consult", booked.meeting.as_str())));
+    assert!(body.contains(&format!(
+        "DTSTART:{}",
+        booked.starts_at.format("%Y%m%dT%H%M%SZ")
+    )));
+    assert!(body.replace("\r\n ", "").contains(&booked.join_url));
+
+    // A link that was never issued, and a cancelled meeting's link, give nothing.
+    let forged = format!("{}/join/{}/invite.ics", server.url, "A".repeat(43));
+    assert_eq!(http.get(forged).send().await.unwrap().status(), 404);
+    server.cancel(&booked.meeting).await;
+    let after = http
+        .get(format!("{}/invite.ics", booked.join_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 404);
+}
+
+#[tokio::test]
+async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
+    let server = TestServer::start().await;
+    let store = &server.state.store;
+    let company = store.site(&server.site).await.unwrap().unwrap().company_id;
+    let bob = store
+        .create_user(&company, "Bob", "Second", "bob@demo.consult.test", "agent")
+        .await
+        .unwrap();
+    store.attach_user(&server.site, &bob).await.unwrap();
+    let slots_of = |agent: Option<String>| {
+        let server = &server;
+        async move {
+            consult::server::booking::slots_with(
+                &server.state,
+                server.site.as_str(),
+                &server.host_url,
+                None,
+                agent.as_deref(),
+            )
+            .await
+        }
+    };
+    let any = slots_of(None).await.unwrap();
+    let names: Vec<&str> = any.agents.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Dana Agent", "Bob Second"]);
+    let start = any.slots[0].starts_at;
+
+    // Dana, chosen, takes the first time.
+    let mut req = request(&server, start);
+    req.agent = Some(server.agent.clone());
+    consult::server::booking::book(&server.state, req, None)
+        .await
+        .expect("booked with Dana");
+    let dana = slots_of(Some(server.agent.as_str().to_string()))
+        .await
+        .unwrap();
+    assert!(
+        dana.slots.iter().all(|s| s.starts_at != start),
+        "Dana is busy then"
+    );
+    let bobs = slots_of(Some(bob.as_str().to_string())).await.unwrap();
+    assert_eq!(bobs.slots[0].starts_at, start, "Bob is free then");
+    assert_eq!(slots_of(None).await.unwrap().slots[0].starts_at, start);
+
+    // Anyone: the same time goes to Bob; then nobody is left.
+    consult::server::booking::book(&server.state, request(&server, start), None)
+        .await
+        .expect("booked with whoever is free");
+    let agents: Vec<String> =
+        sqlx::query_scalar("SELECT agent_id FROM meetings ORDER BY created_at, id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    let mut sorted = agents.clone();
+    sorted.sort();
+    let mut expected = vec![server.agent.as_str().to_string(), bob.as_str().to_string()];
+    expected.sort();
+    assert_eq!(sorted, expected, "one meeting each");
+    let e = consult::server::booking::book(&server.state, request(&server, start), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, consult::model::ErrorCode::SlotTaken);
+
+    // Someone who is not on the site, or no id at all: refused, the field named.
+    let mut req = request(&server, any.slots[1].starts_at);
+    req.agent = Some(consult::model::UserId::parse("ffffffffffffffffffffffff").unwrap());
+    let e = consult::server::booking::book(&server.state, req, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("agent"));
+    let e = slots_of(Some("not-an-id".into())).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("agent"));
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM meetings")
+            .fetch_one(store.pool())
+            .await
+            .unwrap(),
+        2
+    );
+}

@@ -1,0 +1,452 @@
+//! The booking form in a real Chromium: booked by keyboard alone through the ARIA date grid,
+//! with axe-core finding nothing on every step; in Dutch, in a zone the host page sets, with
+//! prefilled fields, a chosen agent, and a zone switch that keeps the chosen time on its own
+//! day.
+//!
+//! Needs Chromium, chromedriver, the widget built into dist/ and axe-core (`CONSULT_AXE`);
+//! scripts/test.sh provides all four.
+
+mod support;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fantoccini::key::Key;
+use serde_json::Value;
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+/// Run axe-core on the current document (the form's frame) and fail on any violation.
+async fn axe(b: &Browser, step: &str) {
+    let loaded = b.js("return typeof window.axe === 'object'").await;
+    if loaded != Value::Bool(true) {
+        let path = std::env::var("CONSULT_AXE")
+            .expect("CONSULT_AXE names axe.min.js (scripts/test.sh installs axe-core and sets it)");
+        let source = std::fs::read_to_string(&path).expect("axe.min.js is readable");
+        b.js(&format!("{source}\n;return true;")).await;
+    }
+    let violations = b
+        .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v => \
+             ({ id: v.id, impact: v.impact, help: v.help, \
+                nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary) })))")
+        .await;
+    assert_eq!(
+        violations,
+        Value::Array(vec![]),
+        "axe-core found accessibility violations at step '{step}':\n{violations:#}"
+    );
+}
+
+/// Press a key (or type text) into whatever has the focus, as a keyboard user would.
+async fn press(b: &Browser, keys: &str) {
+    b.client
+        .active_element()
+        .await
+        .expect("something has the focus")
+        .send_keys(keys)
+        .await
+        .expect("keys sent");
+}
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+/// The id of the element that has the focus.
+async fn focused(b: &Browser) -> String {
+    b.js("return document.activeElement ? document.activeElement.id : ''")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Wait until the element with `id` has the focus.
+async fn wait_focus(b: &Browser, id: &str) {
+    b.wait_js(
+        &format!("focus on #{id}"),
+        10,
+        &format!("return document.activeElement && document.activeElement.id === '{id}'"),
+    )
+    .await;
+}
+
+async fn js_string(b: &Browser, script: &str) -> String {
+    b.js(script).await.as_str().unwrap_or_default().to_string()
+}
+
+fn day_id(d: NaiveDate) -> String {
+    format!("day-{d}")
+}
+
+fn date_of(id: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(id.trim_start_matches("day-"), "%Y-%m-%d").expect("a day id")
+}
+
+async fn guest_row(server: &TestServer) -> (String, Option<String>, String, String) {
+    sqlx::query_as("SELECT name, phone, locale, time_zone FROM participants WHERE is_host = 0")
+        .fetch_one(server.state.store.pool())
+        .await
+        .expect("one customer booked")
+}
+
+#[tokio::test]
+async fn a_keyboard_user_books_through_the_date_grid_and_axe_finds_nothing() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    b.enter_embed("consult-booking").await;
+    let first = b
+        .find("td[aria-selected=true]")
+        .await
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    axe(&b, "the form").await;
+
+    // Tab from the top of the frame: the chosen day of the grid is the one tab stop.
+    b.js("document.activeElement && document.activeElement.blur()")
+        .await;
+    let mut reached = String::new();
+    for _ in 0..15 {
+        press(&b, &key(Key::Tab)).await;
+        reached = focused(&b).await;
+        if reached.starts_with("day-") {
+            break;
+        }
+    }
+    assert_eq!(reached, first, "the grid's tab stop is the chosen day");
+    let stops = b
+        .js("return [...document.querySelectorAll('td[tabindex=\"0\"]')].length")
+        .await;
+    assert_eq!(stops, 1, "roving tabindex: one day in the tab order");
+    let label = js_string(
+        &b,
+        &format!("return document.getElementById('{first}').getAttribute('aria-label')"),
+    )
+    .await;
+    assert!(
+        label.contains("free time"),
+        "days are named in full: {label}"
+    );
+    assert!(label.len() > 20, "never a bare number: {label}");
+
+    // Walk to the last free day by arrow keys, then Page Down and Page Up.
+    let free: Vec<String> = b
+        .js("return [...document.querySelectorAll('td.free')].map(td => td.id)")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let target = date_of(free.last().unwrap());
+    let mut at = date_of(&first);
+    while at != target {
+        let gap = (target - at).num_days();
+        let k = if gap >= 7 { Key::Down } else { Key::Right };
+        press(&b, &key(k)).await;
+        at = consult::widget::booking::grid::step(
+            at,
+            if gap >= 7 { "ArrowDown" } else { "ArrowRight" },
+            false,
+        )
+        .unwrap();
+        wait_focus(&b, &day_id(at)).await;
+    }
+    let month = js_string(
+        &b,
+        "return document.getElementById('month-label').textContent",
+    )
+    .await;
+    press(&b, &key(Key::PageDown)).await;
+    let next = consult::widget::booking::grid::step(target, "PageDown", false).unwrap();
+    wait_focus(&b, &day_id(next)).await;
+    let next_month = js_string(
+        &b,
+        "return document.getElementById('month-label').textContent",
+    )
+    .await;
+    assert_ne!(month, next_month, "Page Down shows the next month");
+    press(&b, &key(Key::PageUp)).await;
+    let back = consult::widget::booking::grid::step(next, "PageUp", false).unwrap();
+    wait_focus(&b, &day_id(back)).await;
+    if back != target {
+        // A 31st came back as the 30th: one more step right.
+        press(&b, &key(Key::Right)).await;
+        wait_focus(&b, &day_id(target)).await;
+    }
+    press(&b, &key(Key::Home)).await;
+    let monday = consult::widget::booking::grid::step(target, "Home", false).unwrap();
+    wait_focus(&b, &day_id(monday)).await;
+    press(&b, &key(Key::End)).await;
+    let sunday = consult::widget::booking::grid::step(monday, "End", false).unwrap();
+    wait_focus(&b, &day_id(sunday)).await;
+    // Back to the target, and choose it with Enter.
+    let mut at = sunday;
+    while at != target {
+        press(&b, &key(Key::Left)).await;
+        at = at.pred_opt().unwrap();
+        wait_focus(&b, &day_id(at)).await;
+    }
+    press(&b, &key(Key::Enter)).await;
+    b.find(&format!("td#{}[aria-selected=true]", day_id(target)))
+        .await;
+    axe(&b, "a day chosen").await;
+
+    // Into the day's times; Space chooses the first.
+    press(&b, &key(Key::Tab)).await;
+    wait_focus(&b, "slot-0").await;
+    let slot_label = js_string(
+        &b,
+        "return document.getElementById('slot-0').getAttribute('aria-label')",
+    )
+    .await;
+    assert!(
+        slot_label.contains(" to ") && slot_label.contains('('),
+        "{slot_label}"
+    );
+    press(&b, " ").await;
+    assert_eq!(
+        b.js("return document.getElementById('slot-0').checked")
+            .await,
+        Value::Bool(true)
+    );
+
+    // The fields, one Tab each; the e-mail address is wrong and consent is not given.
+    for (id, text) in [
+        ("name", "Ada Lovelace"),
+        ("email", "ada@example"),
+        ("phone", "06 12345678"),
+        ("note", "About my policy"),
+    ] {
+        press(&b, &key(Key::Tab)).await;
+        wait_focus(&b, id).await;
+        press(&b, text).await;
+    }
+    press(&b, &key(Key::Tab)).await;
+    wait_focus(&b, "consent").await;
+    press(&b, &key(Key::Tab)).await;
+    assert_eq!(
+        b.js("return document.activeElement.type").await,
+        "submit",
+        "after consent comes the button"
+    );
+    press(&b, &key(Key::Enter)).await;
+
+    // Errors: announced, next to their fields, the first one focused.
+    let summary = b
+        .wait_js(
+            "the error summary",
+            10,
+            "return document.getElementById('form-error').textContent",
+        )
+        .await;
+    assert_eq!(summary, "Please correct the 2 marked fields.");
+    assert_eq!(
+        b.js("return document.getElementById('form-error').getAttribute('role')")
+            .await,
+        "alert"
+    );
+    wait_focus(&b, "email").await;
+    for id in ["email", "consent"] {
+        assert_eq!(
+            b.js(&format!(
+                "return document.getElementById('{id}').getAttribute('aria-invalid')"
+            ))
+            .await,
+            "true"
+        );
+        let described = js_string(
+            &b,
+            &format!("return document.getElementById('{id}').getAttribute('aria-describedby')"),
+        )
+        .await;
+        assert!(
+            described.contains(&format!("{id}-error")),
+            "{id}: {described}"
+        );
+        let error = js_string(
+            &b,
+            &format!("return document.getElementById('{id}-error').textContent"),
+        )
+        .await;
+        assert!(!error.is_empty(), "{id} has its error text");
+    }
+    axe(&b, "errors shown").await;
+
+    // Fix both by keyboard and book.
+    press(&b, &format!("{}.com", key(Key::End))).await;
+    for id in ["phone", "note", "consent"] {
+        press(&b, &key(Key::Tab)).await;
+        wait_focus(&b, id).await;
+    }
+    press(&b, " ").await;
+    press(&b, &key(Key::Tab)).await;
+    press(&b, &key(Key::Enter)).await;
+    b.find("#confirmation").await;
+    wait_focus(&b, "confirmation").await;
+    let calendar = b
+        .find("[data-calendar-link]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(calendar.ends_with("/invite.ics"), "{calendar}");
+    axe(&b, "the confirmation").await;
+
+    let (name, phone, locale, _) = guest_row(&server).await;
+    assert_eq!(
+        (
+            name.as_str(),
+            phone.as_deref().unwrap_or_default(),
+            locale.as_str()
+        ),
+        ("Ada Lovelace", "+31612345678", "en")
+    );
+    b.close().await;
+}
+
+/// The local date and `HH:MM` of an instant in a zone.
+fn local(t: DateTime<Utc>, zone: &str) -> (NaiveDate, String) {
+    let tz: chrono_tz::Tz = zone.parse().unwrap();
+    let l = t.with_timezone(&tz);
+    (l.date_naive(), l.format("%H:%M").to_string())
+}
+
+#[tokio::test]
+async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_right() {
+    let server = TestServer::start().await;
+    let first = consult::server::booking::slots(
+        &server.state,
+        server.site.as_str(),
+        &server.host_url,
+        None,
+    )
+    .await
+    .unwrap()
+    .slots[0]
+        .starts_at;
+    // Twenty-five hours apart: the first time falls on different dates in these two zones.
+    let (east, west) = ("Pacific/Kiritimati", "Pacific/Pago_Pago");
+    // A second agent: the form offers the choice.
+    let store = &server.state.store;
+    let company = store.site(&server.site).await.unwrap().unwrap().company_id;
+    let bob = store
+        .create_user(&company, "Bob", "Second", "bob@demo.consult.test", "agent")
+        .await
+        .unwrap();
+    store.attach_user(&server.site, &bob).await.unwrap();
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    // The integrator sets attributes on the element, as a single-page app would.
+    b.wait_js(
+        "the embed",
+        30,
+        "return !!document.querySelector('consult-booking')?.shadowRoot?.querySelector('iframe')",
+    )
+    .await;
+    b.js(&format!(
+        "const el = document.querySelector('consult-booking');
+         el.setAttribute('lang', 'nl');
+         el.setAttribute('time-zone', '{east}');
+         el.setAttribute('name', 'Sanne de Vries');
+         el.setAttribute('email', 'sanne@example.com');"
+    ))
+    .await;
+    b.enter_embed("consult-booking").await;
+    let h1 = b.find("h1").await.text().await.unwrap();
+    assert_eq!(h1, "Plan een videogesprek");
+    assert_eq!(b.js("return document.documentElement.lang").await, "nl");
+    assert_eq!(
+        b.js("return document.getElementById('zone').value").await,
+        east
+    );
+    assert_eq!(
+        b.js("return document.getElementById('name').value").await,
+        "Sanne de Vries"
+    );
+    assert_eq!(
+        b.js("return document.getElementById('email').value").await,
+        "sanne@example.com"
+    );
+
+    let agents = b
+        .js("return [...document.querySelectorAll('#agent option')].map(o => o.textContent)")
+        .await;
+    assert_eq!(
+        agents,
+        serde_json::json!(["Maakt niet uit", "Dana Agent", "Bob Second"])
+    );
+    b.find("#agent")
+        .await
+        .select_by_value(bob.as_str())
+        .await
+        .unwrap();
+    let (east_day, east_time) = local(first, east);
+    b.find(&format!("td#{}[aria-selected=true]", day_id(east_day)))
+        .await;
+    let label = js_string(
+        &b,
+        "return document.getElementById('slot-0').getAttribute('aria-label')",
+    )
+    .await;
+    assert!(
+        label.contains(&east_time)
+            && label.contains("(Pacific/Kiritimati)")
+            && label.contains(" tot "),
+        "{label}"
+    );
+    b.find("#slot-0").await.click().await.unwrap();
+    axe(&b, "Dutch form").await;
+
+    // Another zone: the same time, now on its own local day and hour.
+    b.find("#zone").await.select_by_value(west).await.unwrap();
+    let (west_day, west_time) = local(first, west);
+    assert_ne!(west_day, east_day);
+    b.find(&format!("td#{}[aria-selected=true]", day_id(west_day)))
+        .await;
+    let checked = b
+        .wait_js(
+            "the chosen time, still chosen",
+            10,
+            "const r = document.querySelector('input[name=slot]:checked'); return r && r.getAttribute('aria-label')",
+        )
+        .await;
+    let checked = checked.as_str().unwrap();
+    assert!(
+        checked.contains(&west_time) && checked.contains("(Pacific/Pago Pago)"),
+        "{checked}"
+    );
+    let note = js_string(
+        &b,
+        "return document.getElementById('zone-note').textContent",
+    )
+    .await;
+    assert!(note.contains("Pacific/Pago Pago"), "{note}");
+
+    b.find("#consent").await.click().await.unwrap();
+    b.find("button[type=submit]").await.click().await.unwrap();
+    let title = b.find("#confirmation-title").await.text().await.unwrap();
+    assert_eq!(title, "Uw afspraak staat");
+    axe(&b, "Dutch confirmation").await;
+    let (name, _, locale, zone) = guest_row(&server).await;
+    assert_eq!(
+        (name.as_str(), locale.as_str(), zone.as_str()),
+        ("Sanne de Vries", "nl", west)
+    );
+    let agent: String = sqlx::query_scalar("SELECT agent_id FROM meetings")
+        .fetch_one(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(agent, bob.as_str(), "the agent the customer chose");
+    b.close().await;
+}
