@@ -450,3 +450,69 @@ async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_
     assert_eq!(agent, bob.as_str(), "the agent the customer chose");
     b.close().await;
 }
+
+#[tokio::test]
+async fn the_customer_moves_and_cancels_on_their_own_page() {
+    let server = TestServer::start().await;
+    let booked = server.book("Ann").await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client.goto(&booked.manage_url).await.unwrap();
+    let when = b.find("#manage-when").await.text().await.unwrap();
+    assert!(when.contains("Dana Agent"), "{when}");
+    b.find("#slot-1").await;
+    axe(&b, "the change-or-cancel page").await;
+
+    // Another time of the same day.
+    let label = js_string(
+        &b,
+        "return document.getElementById('slot-1').getAttribute('aria-label')",
+    )
+    .await;
+    b.find("#slot-1").await.click().await.unwrap();
+    b.find("form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let done = b
+        .wait_js(
+            "the move confirmed",
+            10,
+            "return document.getElementById('manage-message').textContent",
+        )
+        .await;
+    assert!(done.as_str().unwrap().starts_with("Done"), "{done}");
+    wait_focus(&b, "manage-message").await;
+    let moved: i64 = sqlx::query_scalar("SELECT starts_at FROM meetings WHERE id = $1")
+        .bind(booked.meeting.as_str())
+        .fetch_one(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_ne!(
+        moved,
+        booked.starts_at.timestamp_millis(),
+        "moved to {label}"
+    );
+    axe(&b, "moved").await;
+
+    // Cancel, with a confirmation step whose "keep it" has the focus.
+    b.find("#cancel-start").await.click().await.unwrap();
+    wait_focus(&b, "cancel-no").await;
+    axe(&b, "the cancel question").await;
+    b.find("#cancel-yes").await.click().await.unwrap();
+    b.wait_js(
+        "the cancellation confirmed",
+        10,
+        "return document.getElementById('manage-message').textContent === 'This appointment is cancelled.'",
+    )
+    .await;
+    let status: String = sqlx::query_scalar("SELECT status FROM meetings WHERE id = $1")
+        .bind(booked.meeting.as_str())
+        .fetch_one(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    axe(&b, "cancelled").await;
+    b.close().await;
+}

@@ -191,6 +191,38 @@ pub struct Booked {
     pub agent_name: String,
     /// The customer's personal link to the waiting room. Only ever shown to that customer.
     pub join_url: String,
+    /// The customer's page to change or cancel the appointment (same secret as the join link).
+    #[serde(default)]
+    pub manage_url: String,
+}
+
+/// Where a booked appointment stands, as its customer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    /// Still ahead: it can be moved or cancelled.
+    Scheduled,
+    /// Begun or over: it can no longer change.
+    Past,
+    /// Called off.
+    Cancelled,
+}
+
+/// An appointment as its customer's change-or-cancel page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageInfo {
+    /// The site (its zone, theme, slot length).
+    pub site: SiteInfo,
+    /// The agent.
+    pub agent: AgentChoice,
+    /// Start (UTC).
+    pub starts_at: DateTime<Utc>,
+    /// End (UTC).
+    pub ends_at: DateTime<Utc>,
+    /// Whether it can still change.
+    pub status: BookingStatus,
+    /// The personal join link.
+    pub join_url: String,
 }
 
 #[cfg(test)]

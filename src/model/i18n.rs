@@ -172,6 +172,36 @@ pub struct Texts {
     pub add_to_calendar: &'static str,
     /// Under the join link.
     pub link_is_yours: &'static str,
+    /// The confirmation's link to the change-or-cancel page.
+    pub manage_link: &'static str,
+    /// Heading of the change-or-cancel page.
+    pub manage_heading: &'static str,
+    /// Heading: move the appointment.
+    pub move_title: &'static str,
+    /// Button: move to the chosen time.
+    pub move_button: &'static str,
+    /// The button while moving.
+    pub moving: &'static str,
+    /// After moving; `{when}`.
+    pub moved: &'static str,
+    /// Heading: cancel the appointment.
+    pub cancel_title: &'static str,
+    /// Button: cancel (first step).
+    pub cancel_button: &'static str,
+    /// The question before cancelling; `{when}`.
+    pub cancel_confirm: &'static str,
+    /// Button: yes, cancel.
+    pub cancel_yes: &'static str,
+    /// Button: no, keep it.
+    pub cancel_no: &'static str,
+    /// The appointment is cancelled.
+    pub cancelled: &'static str,
+    /// The appointment has begun or is over.
+    pub past: &'static str,
+    /// The link is not valid.
+    pub invalid_link: &'static str,
+    /// Any other failure; `{reason}`.
+    pub change_failed: &'static str,
 }
 
 /// English.
@@ -225,6 +255,21 @@ pub const EN: Texts = Texts {
     open_room: "Open your waiting room",
     add_to_calendar: "Add to your calendar (.ics)",
     link_is_yours: "This link is yours alone; keep it safe. You will meet in a video call in your browser, nothing to install.",
+    manage_link: "Move or cancel this appointment",
+    manage_heading: "Your appointment",
+    move_title: "Move to another time",
+    move_button: "Move my appointment",
+    moving: "Moving…",
+    moved: "Done: your appointment is now {when}. Everyone has been told.",
+    cancel_title: "Cancel",
+    cancel_button: "Cancel this appointment",
+    cancel_confirm: "Cancel your appointment of {when}? The time becomes free for others and your link stops working.",
+    cancel_yes: "Yes, cancel it",
+    cancel_no: "No, keep it",
+    cancelled: "This appointment is cancelled.",
+    past: "This appointment has begun or is over; it can no longer change.",
+    invalid_link: "This link is not valid. Please check it, or book a new appointment.",
+    change_failed: "That did not work: {reason}",
 };
 
 /// Dutch.
@@ -278,6 +323,21 @@ pub const NL: Texts = Texts {
     open_room: "Open uw wachtkamer",
     add_to_calendar: "Zet in uw agenda (.ics)",
     link_is_yours: "Deze link is alleen voor u; bewaar hem goed. U spreekt elkaar in een videogesprek in uw browser, zonder iets te installeren.",
+    manage_link: "Deze afspraak verzetten of annuleren",
+    manage_heading: "Uw afspraak",
+    move_title: "Naar een andere tijd verzetten",
+    move_button: "Verzet mijn afspraak",
+    moving: "Bezig met verzetten…",
+    moved: "Gelukt: uw afspraak is nu {when}. Iedereen is op de hoogte gebracht.",
+    cancel_title: "Annuleren",
+    cancel_button: "Deze afspraak annuleren",
+    cancel_confirm: "Uw afspraak van {when} annuleren? De tijd komt vrij voor anderen en uw link werkt dan niet meer.",
+    cancel_yes: "Ja, annuleren",
+    cancel_no: "Nee, behouden",
+    cancelled: "Deze afspraak is geannuleerd.",
+    past: "Deze afspraak is begonnen of voorbij en kan niet meer veranderen.",
+    invalid_link: "Deze link is niet geldig. Controleer hem, of maak een nieuwe afspraak.",
+    change_failed: "Dat is niet gelukt: {reason}",
 };
 
 #[cfg(test)]

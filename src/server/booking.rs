@@ -27,7 +27,40 @@ async fn site_for_request(
     Ok(site)
 }
 
-fn site_info(site: &SiteRow) -> SiteInfo {
+/// The slot starting at `starts_at` if the site offers it now; else why not, where the rules
+/// can tell (closed that day, too soon), naming the field `starts_at`.
+pub(crate) fn offered_slot(
+    site: &SiteRow,
+    tz: chrono_tz::Tz,
+    starts_at: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+) -> Result<crate::model::booking::Slot, AppError> {
+    if starts_at <= now {
+        return Err(AppError::invalid(
+            "starts_at",
+            "That time has already passed.",
+        ));
+    }
+    offered_slots(&site.opening_hours, tz, &site.rules(), now)
+        .into_iter()
+        .find(|s| s.starts_at == starts_at)
+        .ok_or_else(|| {
+            let day = starts_at.with_timezone(&tz).date_naive();
+            let reason = if site.closed_dates.contains(&day) {
+                "The site is closed on that day.".to_string()
+            } else if starts_at < now + Duration::minutes(site.min_notice_minutes as i64) {
+                format!(
+                    "That time is too soon: book at least {} minutes ahead.",
+                    site.min_notice_minutes
+                )
+            } else {
+                "That time is not offered by this site.".to_string()
+            };
+            AppError::invalid("starts_at", reason)
+        })
+}
+
+pub(crate) fn site_info(site: &SiteRow) -> SiteInfo {
     SiteInfo {
         id: site.id.clone(),
         name: site.name.clone(),
@@ -43,7 +76,7 @@ fn site_info(site: &SiteRow) -> SiteInfo {
     }
 }
 
-fn zone(site: &SiteRow) -> Result<chrono_tz::Tz, AppError> {
+pub(crate) fn zone(site: &SiteRow) -> Result<chrono_tz::Tz, AppError> {
     parse_zone(&site.time_zone).ok_or_else(|| {
         tracing::error!(site = %site.id, "site has an unknown time zone");
         AppError::internal()
@@ -156,32 +189,8 @@ pub async fn book(
         }
     };
     let now = Utc::now();
-    if req.starts_at <= now {
-        return Err(AppError::invalid(
-            "starts_at",
-            "That time has already passed.",
-        ));
-    }
     let tz = zone(&site)?;
-    let offered = offered_slots(&site.opening_hours, tz, &site.rules(), now);
-    let slot = offered
-        .into_iter()
-        .find(|s| s.starts_at == req.starts_at)
-        .ok_or_else(|| {
-            // Say why, where the rules can tell.
-            let day = req.starts_at.with_timezone(&tz).date_naive();
-            let reason = if site.closed_dates.contains(&day) {
-                "The site is closed on that day.".to_string()
-            } else if req.starts_at < now + Duration::minutes(site.min_notice_minutes as i64) {
-                format!(
-                    "That time is too soon: book at least {} minutes ahead.",
-                    site.min_notice_minutes
-                )
-            } else {
-                "That time is not offered by this site.".to_string()
-            };
-            AppError::invalid("starts_at", reason)
-        })?;
+    let slot = offered_slot(&site, tz, req.starts_at, now)?;
     let agents = chosen_agents(state.store.site_agents(&site.id).await?, req.agent.as_ref())?;
     if agents.is_empty() {
         return Err(AppError::new(
@@ -216,6 +225,7 @@ pub async fn book(
         }
     }
     let guest_url = state.join_url(&guest_link_id)?;
+    let manage_url = guest_url.replacen("/join/", "/booking/", 1);
     let for_customer = invite::Meeting {
         time_zone: &customer_zone,
         ..meeting.clone()
@@ -226,6 +236,7 @@ pub async fn book(
         guest_name,
         &guest_url,
         req.lang,
+        Some(&manage_url),
     ))];
     // A text message too, when the customer gave a number and the package includes SMS.
     if let (Some(phone), true) = (&valid.phone, site.has("weseedo_personal_sms")) {
@@ -272,5 +283,6 @@ pub async fn book(
         time_zone: site.time_zone,
         agent_name: row.agent_name,
         join_url: format!("{}/join/{hash}", state.public_url),
+        manage_url: format!("{}/booking/{hash}", state.public_url),
     })
 }

@@ -110,9 +110,18 @@ fn calendar_entry(m: &Meeting<'_>, url: &str, description: &str, cancelled: bool
 
 /// The customer's invitation, in their language: the text, the time (in `m.time_zone`, the
 /// zone they chose), their link, the calendar file.
-pub fn guest(m: &Meeting<'_>, to: &str, name: &str, url: &str, lang: Lang) -> Email {
+///
+/// `manage`, for appointments booked in the form, is the customer's page to change or cancel.
+pub fn guest(
+    m: &Meeting<'_>,
+    to: &str,
+    name: &str,
+    url: &str,
+    lang: Lang,
+    manage: Option<&str>,
+) -> Email {
     let at = when_in(m.starts_at, m.time_zone, lang);
-    let body = match lang {
+    let mut body = match lang {
         Lang::En => format!(
             "Dear {name},\n\n{}\n\n{at}\n\nJoin here at that time (no installation needed):\n{url}\n",
             m.text
@@ -122,6 +131,12 @@ pub fn guest(m: &Meeting<'_>, to: &str, name: &str, url: &str, lang: Lang) -> Em
             m.text
         ),
     };
+    if let Some(manage) = manage {
+        body.push_str(&match lang {
+            Lang::En => format!("\nTo move or cancel this appointment:\n{manage}\n"),
+            Lang::Nl => format!("\nAfspraak verzetten of annuleren:\n{manage}\n"),
+        });
+    }
     Email {
         to: to.into(),
         subject: m.subject.into(),
@@ -149,7 +164,7 @@ pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
 /// The time changed: the site's `email_cancel_text`, then the invitation at the new time. The
 /// calendar file replaces the earlier one (same UID, higher sequence).
 pub fn changed(m: &Meeting<'_>, to: &str, name: &str, url: &str, cancel_text: &str) -> Email {
-    let mut email = guest(m, to, name, url, Lang::En);
+    let mut email = guest(m, to, name, url, Lang::En, None);
     email.subject = format!("Changed: {}", m.subject);
     email.body = format!(
         "Dear {name},\n\n{cancel_text}\n\nThe new time: {}\n\n{}\n\nYour link (unchanged):\n{url}\n",
@@ -231,7 +246,11 @@ mod tests {
             "Ann",
             "https://c.example/join/x",
             Lang::Nl,
+            Some("https://c.example/booking/x"),
         );
+        assert!(nl
+            .body
+            .contains("verzetten of annuleren:\nhttps://c.example/booking/x"));
         assert!(nl.body.starts_with("Beste Ann,"));
         assert!(nl
             .body
@@ -240,7 +259,7 @@ mod tests {
             time_zone: "Europe/London",
             ..m.clone()
         };
-        assert!(guest(&london, "a@b.nl", "Ann", "u", Lang::Nl)
+        assert!(guest(&london, "a@b.nl", "Ann", "u", Lang::Nl, None)
             .body
             .contains("dinsdag 18 maart 2025, 14:15 (Europe/London)"));
         let e = guest(
@@ -249,7 +268,9 @@ mod tests {
             "Ann",
             "https://c.example/join/x",
             Lang::En,
+            None,
         );
+        assert!(!e.body.contains("/booking/"));
         assert!(e
             .body
             .contains("Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)"));

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod invite;
 pub mod join;
+pub mod manage;
 pub mod notify;
 pub mod origin;
 pub mod pages;

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/embed/booking", get(booking_page))
         .route("/join/{hash}", get(join_page))
         .route("/join/{hash}/invite.ics", get(calendar_file))
+        .route("/booking/{hash}", get(join_page))
         .route("/console", get(console_page))
         .fallback(get(file))
 }

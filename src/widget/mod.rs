@@ -1,11 +1,13 @@
 //! The widget: Leptos components that run in the browser (feature `csr`), and the server
 //! functions they call, declared beside them (a client stub in `csr`, the handler in `ssr`).
 //!
-//! One app serves three pages, chosen by path: `/embed/booking?site=…` (the booking form in
-//! the embed iframe), `/join/{hash}` (waiting room and call) and `/console` (agents).
+//! One app serves four pages, chosen by path: `/embed/booking?site=…` (the booking form in
+//! the embed iframe), `/join/{hash}` (waiting room and call), `/booking/{hash}` (the customer
+//! moves or cancels) and `/console` (agents).
 
 pub mod booking;
 pub mod console;
+pub mod manage;
 pub mod waiting_room;
 
 #[cfg(feature = "csr")]
@@ -32,6 +34,11 @@ pub enum Route {
         /// The personal join hash.
         hash: String,
     },
+    /// `/booking/{hash}`: the customer moves or cancels their appointment.
+    Manage {
+        /// The personal join hash.
+        hash: String,
+    },
     /// `/console`
     Console,
     /// Anything else.
@@ -54,6 +61,13 @@ impl Route {
                 };
             }
         }
+        if let Some(hash) = path.strip_prefix("/booking/") {
+            if !hash.is_empty() && !hash.contains('/') {
+                return Route::Manage {
+                    hash: hash.to_string(),
+                };
+            }
+        }
         if path == "/console" {
             return Route::Console;
         }
@@ -71,6 +85,7 @@ pub fn start() {
     leptos::mount::mount_to_body(move || match route.clone() {
         Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
         Route::Join { hash } => view! { <waiting_room::JoinPage hash/> }.into_any(),
+        Route::Manage { hash } => view! { <manage::ManagePage hash/> }.into_any(),
         Route::Console => view! { <console::Console/> }.into_any(),
         Route::NotFound => view! {
             <main class="consult">
@@ -107,6 +122,11 @@ mod tests {
         assert_eq!(Route::from_path("/join/", None), Route::NotFound);
         assert_eq!(Route::from_path("/join/a/b", None), Route::NotFound);
         assert_eq!(Route::from_path("/console/", None), Route::Console);
+        assert_eq!(
+            Route::from_path("/booking/xyz", None),
+            Route::Manage { hash: "xyz".into() }
+        );
+        assert_eq!(Route::from_path("/booking/", None), Route::NotFound);
         assert_eq!(Route::from_path("/other", None), Route::NotFound);
     }
 }

@@ -122,7 +122,7 @@ async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
 
 /// What everyone hears when a meeting that keeps them informed (by e-mail, by SMS) moves
 /// (`new_times`) or is cancelled (`None`).
-async fn notices(
+pub(crate) async fn notices(
     state: &AppState,
     m: &MeetingRecord,
     site: &SiteRow,
@@ -427,6 +427,7 @@ pub async fn create(
                     name,
                     &url,
                     crate::model::i18n::Lang::En,
+                    None,
                 )));
             }
             if let (Some(phone), true) = (phone, input.send_sms) {

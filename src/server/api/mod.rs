@@ -12,7 +12,7 @@ mod autologin;
 mod clients;
 mod companies;
 mod dealers;
-mod meetings;
+pub(crate) mod meetings;
 mod oauth;
 mod packages;
 mod sites;

@@ -15,6 +15,17 @@ use std::collections::BTreeMap;
 /// Free times by local day.
 pub type DaySlots = BTreeMap<NaiveDate, Vec<Slot>>;
 
+/// Group free times by their local day in `zone`.
+pub fn group_days(slots: Vec<Slot>, zone: &str) -> DaySlots {
+    let mut map = DaySlots::new();
+    for s in slots {
+        if let Some(d) = dom::local_date(s.starts_at.timestamp_millis(), zone) {
+            map.entry(d).or_default().push(s);
+        }
+    }
+    map
+}
+
 /// The calendar; `selected` is the chosen day (only days with free times can be chosen).
 #[component]
 pub fn Calendar(

@@ -4,10 +4,10 @@
 //! page loaded before an upgrade must still reach them.
 
 #[cfg(feature = "csr")]
-mod calendar;
+pub(crate) mod calendar;
 pub mod grid;
 #[cfg(feature = "csr")]
-mod view;
+pub(crate) mod view;
 #[cfg(feature = "csr")]
 pub use view::{BookingForm, Options};
 

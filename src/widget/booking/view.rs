@@ -2,7 +2,7 @@
 //! visitor's time zone (switchable); name, e-mail, phone, note and consent; then the
 //! confirmation with the personal join link and a calendar file. English or Dutch.
 
-use super::calendar::{Calendar, DaySlots};
+use super::calendar::{group_days, Calendar, DaySlots};
 use super::{book, booking_slots};
 use crate::model::booking::{AgentChoice, Booked, BookingRequest, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
@@ -48,7 +48,7 @@ impl Options {
     }
 }
 
-pub(super) fn focus(id: &str) {
+pub(crate) fn focus(id: &str) {
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
@@ -188,17 +188,9 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
 
     // Free times by the visitor's local day, in the zone chosen: switching zones regroups
     // them, so a time never shows under the wrong day.
-    let days = Memo::new(move |_| {
-        let z = zone.get();
-        let mut map = DaySlots::new();
-        if let Some(Ok(list)) = slots.get() {
-            for s in list.slots {
-                if let Some(d) = dom::local_date(s.starts_at.timestamp_millis(), &z) {
-                    map.entry(d).or_default().push(s);
-                }
-            }
-        }
-        map
+    let days = Memo::new(move |_| match slots.get() {
+        Some(Ok(list)) => group_days(list.slots, &zone.get()),
+        _ => DaySlots::new(),
     });
     let selected_day = RwSignal::new(None::<NaiveDate>);
     // Keep a day selected that has times: the chosen time's day (in the current zone), or
@@ -536,7 +528,7 @@ fn slot_picker(
 }
 
 /// The chosen day's free times, as radio buttons named with day, time and zone.
-fn day_times(
+pub(crate) fn day_times(
     t: &'static Texts,
     lang: Lang,
     days: Memo<DaySlots>,
@@ -600,10 +592,11 @@ fn day_times(
     .into_any()
 }
 
-fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl IntoView {
-    let ms = done.starts_at.timestamp_millis();
+/// "Tuesday 24 November 2026 at 09:15 (Europe/Amsterdam)", in the form's language.
+pub(crate) fn when_text(t: &Texts, lang: Lang, at: DateTime<Utc>, zone: &str) -> String {
+    let ms = at.timestamp_millis();
     let locale = lang.locale();
-    let when = fill(
+    fill(
         t.when,
         &[
             (
@@ -635,7 +628,11 @@ fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl
             ),
             ("zone", &zone.replace('_', " ")),
         ],
-    );
+    )
+}
+
+fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl IntoView {
+    let when = when_text(t, lang, done.starts_at, zone);
     let line = fill(
         t.booked_when,
         &[("when", &when), ("agent", &done.agent_name)],
@@ -654,6 +651,11 @@ fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl
             <p>
                 <a class="calendar-link" href=calendar_url download="invite.ics" data-calendar-link>
                     {t.add_to_calendar}
+                </a>
+            </p>
+            <p>
+                <a href=done.manage_url.clone() target="_blank" rel="noopener" data-manage-link>
+                    {t.manage_link}
                 </a>
             </p>
             <p class="hint">{t.link_is_yours}</p>
