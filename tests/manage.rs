@@ -219,3 +219,76 @@ async fn a_customer_moves_then_cancels_and_everyone_is_told() {
     assert_eq!(cancelled, 2, "customer and agent, once each");
     assert_eq!(sink.parsed().len(), 8);
 }
+
+#[tokio::test]
+async fn a_dutch_customer_hears_of_the_change_in_dutch_in_their_zone() {
+    let sink = SmtpSink::start();
+    let server = TestServer::start_with(|c| {
+        c.smtp = Some(consult::server::notify::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            from: "Consult <noreply@consult.test>".into(),
+        })
+    })
+    .await;
+    let list = consult::server::booking::slots(
+        &server.state,
+        server.site.as_str(),
+        &server.host_url,
+        None,
+    )
+    .await
+    .unwrap();
+    let booked = consult::server::booking::book(
+        &server.state,
+        consult::model::booking::BookingRequest {
+            site: server.site.clone(),
+            host_origin: server.host_url.clone(),
+            starts_at: list.slots[0].starts_at,
+            agent: None,
+            name: "Sanne".into(),
+            email: "sanne@example.com".into(),
+            phone: String::new(),
+            note: String::new(),
+            consent: true,
+            lang: consult::model::i18n::Lang::Nl,
+            time_zone: "Asia/Tokyo".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let hash = booked.manage_url.rsplit('/').next().unwrap().to_string();
+    let (status, _) = call_form(&server, "cancel", &hash).await;
+    assert_eq!(status, 200);
+    sink.wait_for(4, 20).await;
+    let all = sink.parsed();
+    let mail = all
+        .iter()
+        .find(|m| {
+            m["to"].as_str().unwrap().contains("sanne@")
+                && m["subject"].as_str().unwrap().starts_with("Geannuleerd:")
+        })
+        .unwrap_or_else(|| panic!("a Dutch cancellation: {all:?}"));
+    let text = mail["text"].as_str().unwrap();
+    let tokyo = list.slots[0]
+        .starts_at
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%H:%M (Asia/Tokyo)")
+        .to_string();
+    assert!(
+        text.starts_with("Beste Sanne,") && text.contains(&tokyo),
+        "{text}"
+    );
+    let agent = all
+        .iter()
+        .find(|m| {
+            m["to"].as_str().unwrap().contains("agent@")
+                && m["subject"].as_str().unwrap().starts_with("Cancelled:")
+        })
+        .expect("the agent's cancellation, in English in the site's zone");
+    assert!(agent["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("({})", list.site.time_zone)));
+}

@@ -163,27 +163,57 @@ pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
 
 /// The time changed: the site's `email_cancel_text`, then the invitation at the new time. The
 /// calendar file replaces the earlier one (same UID, higher sequence).
-pub fn changed(m: &Meeting<'_>, to: &str, name: &str, url: &str, cancel_text: &str) -> Email {
-    let mut email = guest(m, to, name, url, Lang::En, None);
-    email.subject = format!("Changed: {}", m.subject);
-    email.body = format!(
-        "Dear {name},\n\n{cancel_text}\n\nThe new time: {}\n\n{}\n\nYour link (unchanged):\n{url}\n",
-        when(m.starts_at, m.time_zone),
-        m.text
-    );
+pub fn changed(
+    m: &Meeting<'_>,
+    to: &str,
+    name: &str,
+    url: &str,
+    cancel_text: &str,
+    lang: Lang,
+) -> Email {
+    let mut email = guest(m, to, name, url, lang, None);
+    let at = when_in(m.starts_at, m.time_zone, lang);
+    (email.subject, email.body) = match lang {
+        Lang::En => (
+            format!("Changed: {}", m.subject),
+            format!(
+                "Dear {name},\n\n{cancel_text}\n\nThe new time: {at}\n\n{}\n\nYour link (unchanged):\n{url}\n",
+                m.text
+            ),
+        ),
+        Lang::Nl => (
+            format!("Gewijzigd: {}", m.subject),
+            format!(
+                "Beste {name},\n\n{cancel_text}\n\nHet nieuwe tijdstip: {at}\n\n{}\n\nUw link (ongewijzigd):\n{url}\n",
+                m.text
+            ),
+        ),
+    };
     email
 }
 
 /// The meeting was called off: the site's `email_cancel_text`, and a calendar file that
 /// marks the event cancelled.
-pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str) -> Email {
-    let at = when(m.starts_at, m.time_zone);
+pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str, lang: Lang) -> Email {
+    let at = when_in(m.starts_at, m.time_zone, lang);
+    let (subject, body) = match lang {
+        Lang::En => (
+            format!("Cancelled: {}", m.subject),
+            format!(
+                "Dear {name},\n\nThe appointment of {at} is cancelled; its link no longer works.\n\n{cancel_text}\n"
+            ),
+        ),
+        Lang::Nl => (
+            format!("Geannuleerd: {}", m.subject),
+            format!(
+                "Beste {name},\n\nDe afspraak van {at} is geannuleerd; de link werkt niet meer.\n\n{cancel_text}\n"
+            ),
+        ),
+    };
     Email {
         to: to.into(),
-        subject: format!("Cancelled: {}", m.subject),
-        body: format!(
-            "Dear {name},\n\nThe appointment of {at} is cancelled; its link no longer works.\n\n{cancel_text}\n"
-        ),
+        subject,
+        body,
         attachments: vec![calendar_entry(m, "", cancel_text, true)],
     }
 }

@@ -9,6 +9,7 @@ use crate::model::api::rules;
 use crate::model::api::tenancy::CompanySummary;
 use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
+use crate::model::i18n::Lang;
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
 use crate::server::store::{MeetingFilter, MeetingRecord, Message, NewApiMeeting, SiteRow};
 use crate::server::tokens::{new_id, Signer};
@@ -150,17 +151,27 @@ pub(crate) async fn notices(
     let mut out = Vec::new();
     for p in &m.participants {
         let url = state.join_url(&p.link_id)?;
+        // Customers of the booking form hear in their own language and zone.
+        let lang = p
+            .locale
+            .as_deref()
+            .and_then(Lang::from_tag)
+            .unwrap_or_default();
+        let own = invite::Meeting {
+            time_zone: p.time_zone.as_deref().unwrap_or(meeting.time_zone),
+            ..meeting.clone()
+        };
         if let (Some(to), true) = (&p.email, m.send_email) {
             out.push(Message::Email(match new_times {
-                Some(_) => invite::changed(&meeting, to, &p.name, &url, &cancel_text),
-                None => invite::cancelled(&meeting, to, &p.name, &cancel_text),
+                Some(_) => invite::changed(&own, to, &p.name, &url, &cancel_text, lang),
+                None => invite::cancelled(&own, to, &p.name, &cancel_text, lang),
             }));
         }
         // Guests only: the agent follows their meetings in the console and by e-mail.
         if let (Some(to), true, false) = (&p.phone, m.send_sms, p.is_host) {
             out.push(Message::Sms(match new_times {
-                Some(_) => invite::sms_changed(&meeting, to, &url),
-                None => invite::sms_cancelled(&meeting, to),
+                Some(_) => invite::sms_changed(&own, to, &url),
+                None => invite::sms_cancelled(&own, to),
             }));
         }
     }
@@ -426,7 +437,7 @@ pub async fn create(
                     email,
                     name,
                     &url,
-                    crate::model::i18n::Lang::En,
+                    Lang::En,
                     None,
                 )));
             }

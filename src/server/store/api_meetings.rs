@@ -73,6 +73,10 @@ pub struct ParticipantRecord {
     pub is_host: bool,
     /// Sign this for the join hash.
     pub link_id: String,
+    /// The language they booked in (`en`, `nl`), for customers of the booking form.
+    pub locale: Option<String>,
+    /// The zone they saw the times in, for customers of the booking form.
+    pub time_zone: Option<String>,
 }
 
 /// A meeting as stored, with its participants.
@@ -237,7 +241,8 @@ impl Store {
         let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
         let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
         let parts = sqlx::query(
-            "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id
+            "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id,
+                    locale, time_zone
              FROM participants WHERE meeting_id IN (SELECT value FROM json_each($1))
              ORDER BY meeting_id, is_host DESC, created_at, id",
         )
@@ -262,6 +267,8 @@ impl Store {
                     phone: p.get("phone"),
                     is_host: p.get::<i64, _>("is_host") == 1,
                     link_id: p.get("link_id"),
+                    locale: p.get("locale"),
+                    time_zone: p.get("time_zone"),
                 });
         }
         Ok(rows
