@@ -1,5 +1,5 @@
 /*! Consult embed loader. Defines <consult-booking site="…" [lang] [time-zone] [name] [email]
- * [phone]> and <consult-call join="…">.
+ * [phone] [lock prefill-signature]> and <consult-call join="…">.
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
  * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
@@ -69,8 +69,8 @@
 
   function attr(el, n) { var v = el.getAttribute(n); return v && v.trim(); }
   // Attributes handed on to the form: its language, the zone to show times in, prefill.
-  var PASS = ["lang", "time-zone", "name", "email", "phone"];
-  var PARAM = { "time-zone": "tz" };
+  var PASS = ["lang", "time-zone", "name", "email", "phone", "lock", "prefill-signature"];
+  var PARAM = { "time-zone": "tz", "prefill-signature": "sig" };
   define("consult-booking", function (el) {
     var s = attr(el, "site");
     if (!s) return null;

@@ -138,6 +138,7 @@ async fn availability_is_set_through_the_api_and_shapes_the_slots() {
             consent: true,
             lang: Default::default(),
             time_zone: String::new(),
+            prefill: None,
         },
         None,
     )
@@ -173,6 +174,7 @@ async fn booking_a_closed_or_too_soon_time_says_why() {
                 consent: true,
                 lang: Default::default(),
                 time_zone: String::new(),
+                prefill: None,
             },
             None,
         )

@@ -1,7 +1,8 @@
 //! What the booking form adds on the server: the site's privacy statement and phone country
 //! (set through the site API, validated, shown to the form), national phone numbers read in
 //! that country, invitations in the customer's language and zone, and the confirmation's
-//! calendar file behind the personal link.
+//! calendar file behind the personal link, the hardware-test link, locked prefill, the
+//! agent chosen.
 
 mod support;
 
@@ -24,6 +25,7 @@ fn request(server: &TestServer, starts_at: chrono::DateTime<chrono::Utc>) -> Boo
         consent: true,
         lang: Lang::En,
         time_zone: String::new(),
+        prefill: None,
     }
 }
 
@@ -109,6 +111,15 @@ async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
         })
     })
     .await;
+    // The site puts a hardware-test link in its invitations.
+    let api = server.api("hardware").await;
+    let set = api
+        .patch(
+            &format!("/api/v2/management/sites/{}", server.site.as_str()),
+            json!({ "email_enable_hardwaretest": true, "email_hardwaretest_text": "Test uw apparatuur vooraf:" }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
     let list = first_slot(&server).await;
     let slot = &list.slots[0];
     let mut req = request(&server, slot.starts_at);
@@ -145,6 +156,12 @@ async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
     ];
     assert!(days.iter().any(|d| text.contains(d)), "{text}");
     assert!(text.contains(&booked.join_url));
+    assert!(
+        text.replace("\r\n", "\n")
+            .contains(&format!("Test uw apparatuur vooraf:\n{}/check", server.url)),
+        "{text}"
+    );
+    assert!(text.contains(&booked.manage_url), "{text}");
     // The agent's confirmation stays in the site's zone.
     let agent = all
         .iter()
@@ -276,4 +293,95 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
             .unwrap(),
         2
     );
+}
+
+#[tokio::test]
+async fn locked_prefilled_fields_are_enforced_by_the_server() {
+    use consult::model::booking::Prefill;
+    let server = TestServer::start().await;
+    let api = server.api("prefill").await;
+    let path = format!("/api/v2/management/sites/{}", server.site.as_str());
+    let site = api.get(&path).await;
+    let key = site.result()["prefill_key"].as_str().unwrap().to_string();
+    assert_eq!(key.len(), 64, "{key}");
+    assert_eq!(site.result()["prefill_required"], false);
+    let slots = first_slot(&server).await.slots;
+    let lock = vec!["email".to_string(), "name".to_string()];
+    let signed = |key: &str, email: &str| Prefill {
+        lock: lock.clone(),
+        name: "Sanne de Vries".into(),
+        email: email.into(),
+        phone: String::new(),
+        signature: support::sign(
+            key,
+            &Prefill::message(server.site.as_str(), &lock, "Sanne de Vries", email, ""),
+        ),
+    };
+    let attempt = |prefill: Option<Prefill>, email: &str, at: usize| {
+        let mut req = request(&server, slots[at].starts_at);
+        req.name = "Sanne de Vries".into();
+        req.email = email.into();
+        req.prefill = prefill;
+        consult::server::booking::book(&server.state, req, None)
+    };
+    let field = |r: Result<_, consult::model::AppError>| r.unwrap_err().field;
+
+    // Changed after signing, forged, or locking what cannot be locked: refused.
+    assert_eq!(
+        field(
+            attempt(
+                Some(signed(&key, "policy-42@insurer.example")),
+                "me@elsewhere.example",
+                0
+            )
+            .await
+        )
+        .as_deref(),
+        Some("email")
+    );
+    assert_eq!(
+        field(attempt(Some(signed(&"0".repeat(64), "a@b.nl")), "a@b.nl", 0).await).as_deref(),
+        Some("prefill")
+    );
+    let mut odd = signed(&key, "a@b.nl");
+    odd.lock.push("note".into());
+    assert_eq!(
+        field(attempt(Some(odd), "a@b.nl", 0).await).as_deref(),
+        Some("prefill")
+    );
+    // As signed: booked.
+    attempt(
+        Some(signed(&key, "policy-42@insurer.example")),
+        "policy-42@insurer.example",
+        0,
+    )
+    .await
+    .expect("the signed details book");
+
+    // Required: a booking without signed details is refused; a rotated key voids old ones.
+    let set = api
+        .patch(
+            &path,
+            json!({ "prefill_required": true, "rotate_prefill_key": true }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let new_key = set.result()["prefill_key"].as_str().unwrap().to_string();
+    assert_ne!(new_key, key);
+    assert_eq!(
+        field(attempt(None, "a@b.nl", 1).await).as_deref(),
+        Some("prefill")
+    );
+    assert_eq!(
+        field(attempt(Some(signed(&key, "a@b.nl")), "a@b.nl", 1).await).as_deref(),
+        Some("prefill")
+    );
+    attempt(Some(signed(&new_key, "a@b.nl")), "a@b.nl", 1)
+        .await
+        .expect("the new key works");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings")
+        .fetch_one(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
 }

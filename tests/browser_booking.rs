@@ -1,6 +1,6 @@
 //! The booking form in a real Chromium: booked by keyboard alone through the ARIA date grid,
 //! with axe-core finding nothing on every step; in Dutch, in a zone the host page sets, with
-//! prefilled fields, a chosen agent, and a zone switch that keeps the chosen time on its own
+//! prefilled and locked fields, a chosen agent, and a zone switch that keeps the chosen time on its own
 //! day.
 //!
 //! Needs Chromium, chromedriver, the widget built into dist/ and axe-core (`CONSULT_AXE`);
@@ -354,12 +354,27 @@ async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_
         "return !!document.querySelector('consult-booking')?.shadowRoot?.querySelector('iframe')",
     )
     .await;
+    // Name and e-mail come from the integrator's own records: locked, signed by its server.
+    let lock = vec!["name".to_string(), "email".to_string()];
+    let key = server.state.signer.prefill_key(server.site.as_str(), 0);
+    let signature = support::sign(
+        &key,
+        &consult::model::booking::Prefill::message(
+            server.site.as_str(),
+            &lock,
+            "Sanne de Vries",
+            "sanne@example.com",
+            "",
+        ),
+    );
     b.js(&format!(
         "const el = document.querySelector('consult-booking');
          el.setAttribute('lang', 'nl');
          el.setAttribute('time-zone', '{east}');
          el.setAttribute('name', 'Sanne de Vries');
-         el.setAttribute('email', 'sanne@example.com');"
+         el.setAttribute('email', 'sanne@example.com');
+         el.setAttribute('lock', 'name email');
+         el.setAttribute('prefill-signature', '{signature}');"
     ))
     .await;
     b.enter_embed("consult-booking").await;
@@ -377,6 +392,21 @@ async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_
     assert_eq!(
         b.js("return document.getElementById('email').value").await,
         "sanne@example.com"
+    );
+    assert_eq!(
+        b.js("return document.getElementById('email').readOnly")
+            .await,
+        true
+    );
+    assert_eq!(
+        b.js("return document.getElementById('phone').readOnly")
+            .await,
+        false
+    );
+    assert_eq!(
+        b.js("return document.getElementById('email-hint').textContent")
+            .await,
+        "Ingevuld door de website."
     );
 
     let agents = b
@@ -515,4 +545,36 @@ async fn the_customer_moves_and_cancels_on_their_own_page() {
     assert_eq!(status, "cancelled");
     axe(&b, "cancelled").await;
     b.close().await;
+}
+
+#[tokio::test]
+async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/check", server.url))
+        .await
+        .unwrap();
+    b.find("[data-check-result=ok]").await;
+    b.wait_js(
+        "the camera preview playing",
+        15,
+        "const v = document.querySelector('[data-self-video]'); return v && v.readyState >= 2 && v.videoWidth > 0",
+    )
+    .await;
+    axe(&b, "the hardware test").await;
+    b.close().await;
+
+    let denied = driver.session_with(support::browser::Media::Denied).await;
+    denied
+        .client
+        .goto(&format!("{}/check", server.url))
+        .await
+        .unwrap();
+    let alert = denied.find("[data-check-result=failed][role=alert]").await;
+    let text = alert.text().await.unwrap();
+    assert!(text.contains("blocked"), "{text}");
+    axe(&denied, "the hardware test, refused").await;
+    denied.close().await;
 }

@@ -407,6 +407,7 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
             consent: true,
             lang: Default::default(),
             time_zone: String::new(),
+            prefill: None,
         },
         None,
     )

@@ -253,6 +253,7 @@ async fn a_dutch_customer_hears_of_the_change_in_dutch_in_their_zone() {
             consent: true,
             lang: consult::model::i18n::Lang::Nl,
             time_zone: "Asia/Tokyo".into(),
+            prefill: None,
         },
         None,
     )

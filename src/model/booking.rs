@@ -103,6 +103,64 @@ pub struct BookingRequest {
     /// The zone the customer saw the times in (IANA name); invitations show times in it.
     #[serde(default)]
     pub time_zone: String,
+    /// Fields the host page filled in and locked, signed by its server.
+    #[serde(default)]
+    pub prefill: Option<Prefill>,
+}
+
+/// Fields the host page filled in and locked, with its server's signature over them.
+///
+/// The signature is hex HMAC-SHA256, under the site's prefill key, of [`Prefill::message`];
+/// the site owner's server computes it, so no key reaches a browser.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prefill {
+    /// Which fields are locked: some of `name`, `email`, `phone`.
+    pub lock: Vec<String>,
+    /// The name as prefilled.
+    #[serde(default)]
+    pub name: String,
+    /// The e-mail address as prefilled.
+    #[serde(default)]
+    pub email: String,
+    /// The phone number as prefilled.
+    #[serde(default)]
+    pub phone: String,
+    /// Hex HMAC-SHA256 of [`Prefill::message`].
+    pub signature: String,
+}
+
+/// The fields a host page may lock.
+pub const LOCKABLE: [&str; 3] = ["name", "email", "phone"];
+
+impl Prefill {
+    /// The signed text: `consult-prefill-v1`, the site id, the locked fields (sorted,
+    /// comma-separated), name, e-mail and phone, each on its own line.
+    pub fn message(site: &str, lock: &[String], name: &str, email: &str, phone: &str) -> String {
+        let mut lock: Vec<&str> = lock.iter().map(|s| s.trim()).collect();
+        lock.sort_unstable();
+        lock.dedup();
+        format!(
+            "consult-prefill-v1\n{site}\n{}\n{}\n{}\n{}",
+            lock.join(","),
+            name.trim(),
+            email.trim(),
+            phone.trim()
+        )
+    }
+
+    /// Whether `field` is locked.
+    pub fn locks(&self, field: &str) -> bool {
+        self.lock.iter().any(|f| f.trim() == field)
+    }
+
+    /// The prefilled value of a lockable field.
+    pub fn value(&self, field: &str) -> &str {
+        match field {
+            "name" => &self.name,
+            "email" => &self.email,
+            _ => &self.phone,
+        }
+    }
 }
 
 /// The longest note a customer can leave, in characters.
@@ -254,6 +312,7 @@ mod tests {
             consent,
             lang: Lang::Nl,
             time_zone: "Europe/Amsterdam".into(),
+            prefill: None,
         }
     }
 
@@ -292,6 +351,15 @@ mod tests {
                 .field
                 .as_deref(),
             Some("name")
+        );
+    }
+
+    #[test]
+    fn the_prefill_message_is_canonical() {
+        let lock = vec!["phone".to_string(), " name".into(), "name".into()];
+        assert_eq!(
+            Prefill::message("abc", &lock, " Ann ", "a@b.nl", ""),
+            "consult-prefill-v1\nabc\nname,phone\nAnn\na@b.nl\n"
         );
     }
 

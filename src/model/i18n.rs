@@ -112,6 +112,8 @@ pub struct Texts {
     pub phone: &'static str,
     /// Hint under the phone field; `{example}`.
     pub phone_hint: &'static str,
+    /// Hint under a field the website filled in and locked.
+    pub locked_hint: &'static str,
     /// Note field.
     pub note: &'static str,
     /// Consent checkbox, before the link.
@@ -142,6 +144,8 @@ pub struct Texts {
     pub error_note: &'static str,
     /// Consent not given.
     pub error_consent: &'static str,
+    /// The server refused the time (closed, too soon, no longer offered).
+    pub time_refused: &'static str,
     /// Someone else took the time.
     pub slot_taken: &'static str,
     /// The host page may not take bookings.
@@ -225,6 +229,7 @@ pub const EN: Texts = Texts {
     email: "E-mail address",
     phone: "Phone number (optional)",
     phone_hint: "For example {example}.",
+    locked_hint: "Filled in by the website.",
     note: "Anything we should know beforehand? (optional)",
     consent_before: "I agree that my details are used to plan this appointment, as the ",
     consent_link: "privacy statement",
@@ -240,6 +245,7 @@ pub const EN: Texts = Texts {
     error_phone: "Please enter a valid phone number, like +31 6 1234 5678.",
     error_note: "Please keep the note under 1000 characters.",
     error_consent: "Please agree to the use of your details, or we cannot plan the appointment.",
+    time_refused: "That time can no longer be booked. Please choose another one.",
     slot_taken: "Sorry, someone just booked that time. Please choose another one; the list is up to date again.",
     origin_not_allowed: "This website is not allowed to take bookings for this site. Please contact the website's owner.",
     booking_failed: "Booking failed: {reason}",
@@ -293,6 +299,7 @@ pub const NL: Texts = Texts {
     email: "E-mailadres",
     phone: "Telefoonnummer (optioneel)",
     phone_hint: "Bijvoorbeeld {example}.",
+    locked_hint: "Ingevuld door de website.",
     note: "Wilt u vooraf iets laten weten? (optioneel)",
     consent_before: "Ik ga akkoord met het gebruik van mijn gegevens om deze afspraak te plannen, zoals de ",
     consent_link: "privacyverklaring",
@@ -308,6 +315,7 @@ pub const NL: Texts = Texts {
     error_phone: "Vul een geldig telefoonnummer in, zoals 06 12345678 of +31 6 12345678.",
     error_note: "Houd de opmerking korter dan 1000 tekens.",
     error_consent: "Ga akkoord met het gebruik van uw gegevens; anders kunnen we de afspraak niet plannen.",
+    time_refused: "Die tijd kan niet meer worden geboekt. Kies een andere tijd.",
     slot_taken: "Helaas, iemand anders heeft die tijd net geboekt. Kies een andere tijd; de lijst is weer actueel.",
     origin_not_allowed: "Deze website mag geen afspraken voor deze locatie aannemen. Neem contact op met de eigenaar van de website.",
     booking_failed: "Plannen is mislukt: {reason}",

@@ -5,7 +5,9 @@ use super::availability::{free_slots, offered_slots, parse_zone};
 use super::store::{Message, NewBooking, SiteRow};
 use super::tokens::{new_id, Signer};
 use super::{invite, origin, AppState};
-use crate::model::booking::{AgentChoice, Booked, BookingRequest, SiteInfo, SlotList, Theme};
+use crate::model::booking::{
+    AgentChoice, Booked, BookingRequest, Prefill, SiteInfo, SlotList, Theme, LOCKABLE,
+};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use chrono::{Duration, Utc};
 
@@ -25,6 +27,53 @@ async fn site_for_request(
     let origins = state.store.site_origins(&id).await?;
     origin::check(host_origin, request_origin, &state.public_origin, &origins)?;
     Ok(site)
+}
+
+/// Locked prefilled fields: the host page's server signed them with the site's prefill key,
+/// and what is booked must be what it signed. A site may require signed details on every
+/// booking; otherwise a booking without them is an ordinary one.
+fn check_prefill(state: &AppState, site: &SiteRow, req: &BookingRequest) -> Result<(), AppError> {
+    let Some(p) = &req.prefill else {
+        if site.prefill_required {
+            return Err(AppError::invalid(
+                "prefill",
+                "This site takes bookings only with details filled in by its website.",
+            ));
+        }
+        return Ok(());
+    };
+    if p.lock.iter().any(|f| !LOCKABLE.contains(&f.trim())) {
+        return Err(AppError::invalid(
+            "prefill",
+            "Only name, email and phone can be locked.",
+        ));
+    }
+    let message = Prefill::message(site.id.as_str(), &p.lock, &p.name, &p.email, &p.phone);
+    if !state.signer.verify_prefill(
+        site.id.as_str(),
+        site.prefill_generation,
+        &message,
+        &p.signature,
+    ) {
+        return Err(AppError::invalid(
+            "prefill",
+            "The prefilled details do not carry this site's signature.",
+        ));
+    }
+    for field in LOCKABLE {
+        let submitted = match field {
+            "name" => &req.name,
+            "email" => &req.email,
+            _ => &req.phone,
+        };
+        if p.locks(field) && submitted.trim() != p.value(field).trim() {
+            return Err(AppError::invalid(
+                field,
+                "This was filled in by the website and cannot be changed here.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The slot starting at `starts_at` if the site offers it now; else why not, where the rules
@@ -177,6 +226,7 @@ pub async fn book(
 ) -> Result<Booked, AppError> {
     let site = site_for_request(state, req.site.as_str(), &req.host_origin, request_origin).await?;
     let valid = req.validate(&site.phone_prefix)?;
+    check_prefill(state, &site, &req)?;
     // The zone the customer saw the times in; their invitation states the time in it.
     let customer_zone = match req.time_zone.trim() {
         "" => site.time_zone.clone(),
@@ -226,6 +276,8 @@ pub async fn book(
     }
     let guest_url = state.join_url(&guest_link_id)?;
     let manage_url = guest_url.replacen("/join/", "/booking/", 1);
+    let hardware_test = state.store.site_hardwaretest(site.id.as_str()).await?;
+    let check_url = format!("{}/check", state.public_url);
     let for_customer = invite::Meeting {
         time_zone: &customer_zone,
         ..meeting.clone()
@@ -236,7 +288,12 @@ pub async fn book(
         guest_name,
         &guest_url,
         req.lang,
-        Some(&manage_url),
+        &invite::GuestLinks {
+            manage: Some(&manage_url),
+            hardware_test: hardware_test
+                .as_deref()
+                .map(|text| (text, check_url.as_str())),
+        },
     ))];
     // A text message too, when the customer gave a number and the package includes SMS.
     if let (Some(phone), true) = (&valid.phone, site.has("weseedo_personal_sms")) {

@@ -108,18 +108,28 @@ fn calendar_entry(m: &Meeting<'_>, url: &str, description: &str, cancelled: bool
     }
 }
 
+/// Extra links of a customer's invitation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GuestLinks<'a> {
+    /// The page to move or cancel (appointments booked in the form).
+    pub manage: Option<&'a str>,
+    /// The site's hardware-test text and the device-check page, when the site enables it.
+    pub hardware_test: Option<(&'a str, &'a str)>,
+}
+
 /// The customer's invitation, in their language: the text, the time (in `m.time_zone`, the
 /// zone they chose), their link, the calendar file.
 ///
-/// `manage`, for appointments booked in the form, is the customer's page to change or cancel.
+/// `links` are the extra links some invitations carry.
 pub fn guest(
     m: &Meeting<'_>,
     to: &str,
     name: &str,
     url: &str,
     lang: Lang,
-    manage: Option<&str>,
+    links: &GuestLinks<'_>,
 ) -> Email {
+    let manage = links.manage;
     let at = when_in(m.starts_at, m.time_zone, lang);
     let mut body = match lang {
         Lang::En => format!(
@@ -131,6 +141,9 @@ pub fn guest(
             m.text
         ),
     };
+    if let Some((text, check)) = links.hardware_test {
+        body.push_str(&format!("\n{text}\n{check}\n"));
+    }
     if let Some(manage) = manage {
         body.push_str(&match lang {
             Lang::En => format!("\nTo move or cancel this appointment:\n{manage}\n"),
@@ -171,7 +184,7 @@ pub fn changed(
     cancel_text: &str,
     lang: Lang,
 ) -> Email {
-    let mut email = guest(m, to, name, url, lang, None);
+    let mut email = guest(m, to, name, url, lang, &GuestLinks::default());
     let at = when_in(m.starts_at, m.time_zone, lang);
     (email.subject, email.body) = match lang {
         Lang::En => (
@@ -276,8 +289,14 @@ mod tests {
             "Ann",
             "https://c.example/join/x",
             Lang::Nl,
-            Some("https://c.example/booking/x"),
+            &GuestLinks {
+                manage: Some("https://c.example/booking/x"),
+                hardware_test: Some(("Test uw apparatuur:", "https://c.example/check")),
+            },
         );
+        assert!(nl
+            .body
+            .contains("Test uw apparatuur:\nhttps://c.example/check"));
         assert!(nl
             .body
             .contains("verzetten of annuleren:\nhttps://c.example/booking/x"));
@@ -289,18 +308,25 @@ mod tests {
             time_zone: "Europe/London",
             ..m.clone()
         };
-        assert!(guest(&london, "a@b.nl", "Ann", "u", Lang::Nl, None)
-            .body
-            .contains("dinsdag 18 maart 2025, 14:15 (Europe/London)"));
+        assert!(guest(
+            &london,
+            "a@b.nl",
+            "Ann",
+            "u",
+            Lang::Nl,
+            &GuestLinks::default()
+        )
+        .body
+        .contains("dinsdag 18 maart 2025, 14:15 (Europe/London)"));
         let e = guest(
             &m,
             "ann@example.com",
             "Ann",
             "https://c.example/join/x",
             Lang::En,
-            None,
+            &GuestLinks::default(),
         );
-        assert!(!e.body.contains("/booking/"));
+        assert!(!e.body.contains("/booking/") && !e.body.contains("/check"));
         assert!(e
             .body
             .contains("Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)"));

@@ -120,6 +120,37 @@ impl Signer {
         Some(URL_SAFE_NO_PAD.encode(out))
     }
 
+    /// A site's prefill key (hex): the site owner's server signs prefilled, locked booking
+    /// fields with it. Derived from our key, the site and a generation that rotating bumps,
+    /// so the database holds no copy of it.
+    pub fn prefill_key(&self, site: &str, generation: i64) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-prefill-key-v1:");
+        mac.update(site.as_bytes());
+        mac.update(b":");
+        mac.update(generation.to_string().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// Whether `signature` (hex) is HMAC-SHA256 of `message` under the site's prefill key.
+    pub fn verify_prefill(
+        &self,
+        site: &str,
+        generation: i64,
+        message: &str,
+        signature: &str,
+    ) -> bool {
+        let Some(sig) = unhex(signature.trim()) else {
+            return false;
+        };
+        let key = self.prefill_key(site, generation);
+        let mut mac =
+            HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        // Constant-time.
+        mac.verify_slice(&sig).is_ok()
+    }
+
     /// Check a join hash and return its link id (hex), or `None` if this server did not sign it.
     pub fn verify_join_hash(&self, hash: &str) -> Option<String> {
         if hash.len() > 64 {

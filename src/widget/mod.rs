@@ -1,11 +1,13 @@
 //! The widget: Leptos components that run in the browser (feature `csr`), and the server
 //! functions they call, declared beside them (a client stub in `csr`, the handler in `ssr`).
 //!
-//! One app serves four pages, chosen by path: `/embed/booking?site=…` (the booking form in
+//! One app serves five pages, chosen by path: `/embed/booking?site=…` (the booking form in
 //! the embed iframe), `/join/{hash}` (waiting room and call), `/booking/{hash}` (the customer
-//! moves or cancels) and `/console` (agents).
+//! moves or cancels), `/check` (the hardware test) and `/console` (agents).
 
 pub mod booking;
+#[cfg(feature = "csr")]
+pub mod check;
 pub mod console;
 pub mod manage;
 pub mod waiting_room;
@@ -39,6 +41,8 @@ pub enum Route {
         /// The personal join hash.
         hash: String,
     },
+    /// `/check`: the hardware test.
+    Check,
     /// `/console`
     Console,
     /// Anything else.
@@ -68,6 +72,9 @@ impl Route {
                 };
             }
         }
+        if path == "/check" {
+            return Route::Check;
+        }
         if path == "/console" {
             return Route::Console;
         }
@@ -86,6 +93,7 @@ pub fn start() {
         Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
         Route::Join { hash } => view! { <waiting_room::JoinPage hash/> }.into_any(),
         Route::Manage { hash } => view! { <manage::ManagePage hash/> }.into_any(),
+        Route::Check => view! { <check::DeviceCheck/> }.into_any(),
         Route::Console => view! { <console::Console/> }.into_any(),
         Route::NotFound => view! {
             <main class="consult">
@@ -127,6 +135,7 @@ mod tests {
             Route::Manage { hash: "xyz".into() }
         );
         assert_eq!(Route::from_path("/booking/", None), Route::NotFound);
+        assert_eq!(Route::from_path("/check", None), Route::Check);
         assert_eq!(Route::from_path("/other", None), Route::NotFound);
     }
 }

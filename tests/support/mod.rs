@@ -101,6 +101,7 @@ impl TestServer {
             consent: true,
             lang: Default::default(),
             time_zone: String::new(),
+            prefill: None,
         };
         consult::server::booking::book(&self.state, request, None)
             .await
@@ -143,4 +144,17 @@ impl TestServer {
             .await
             .expect("cancel");
     }
+}
+
+/// What a site owner's server does to lock prefilled booking fields: hex HMAC-SHA256 of the
+/// prefill text under the site's prefill key.
+pub fn sign(key: &str, message: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(message.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

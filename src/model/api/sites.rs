@@ -132,6 +132,14 @@ pub struct SitePatch {
     #[schema(pattern = r"^\+[1-9][0-9]{0,2}$")]
     #[serde(default)]
     pub phone_prefix: Option<String>,
+    /// Accept bookings only with prefilled details signed with `prefill_key` (a Consult
+    /// extension).
+    #[serde(default)]
+    pub prefill_required: Option<bool>,
+    /// `true` replaces `prefill_key` with a new one; signatures made with the old one stop
+    /// working (a Consult extension).
+    #[serde(default)]
+    pub rotate_prefill_key: Option<bool>,
 }
 
 /// One period of a weekday, local time.
@@ -295,4 +303,12 @@ pub struct Site {
     pub privacy_url: Option<String>,
     /// Country calling code for national phone numbers in the booking form.
     pub phone_prefix: String,
+    /// The key (hex) the site owner's server signs prefilled, locked booking fields with:
+    /// hex HMAC-SHA256 over the text the README describes. Keep it on that server.
+    pub prefill_key: String,
+    /// Bookings must carry prefilled details signed with `prefill_key`.
+    pub prefill_required: bool,
+    /// Which prefill key is current (not shown).
+    #[serde(skip)]
+    pub prefill_generation: i64,
 }

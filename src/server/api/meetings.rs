@@ -429,6 +429,8 @@ pub async fn create(
             text: &text,
             sequence: 0,
         };
+        let hardware_test = state.store.site_hardwaretest(&input.site).await?;
+        let check_url = format!("{}/check", state.public_url);
         for (name, email, phone, link) in &guests {
             let url = state.join_url(link)?;
             if let (Some(email), true) = (email, input.send_email) {
@@ -438,7 +440,12 @@ pub async fn create(
                     name,
                     &url,
                     Lang::En,
-                    None,
+                    &invite::GuestLinks {
+                        manage: None,
+                        hardware_test: hardware_test
+                            .as_deref()
+                            .map(|text| (text, check_url.as_str())),
+                    },
                 )));
             }
             if let (Some(phone), true) = (phone, input.send_sms) {

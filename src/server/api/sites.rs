@@ -65,7 +65,7 @@ pub async fn list(
         .sites_api(&caller.scope, &state.public_url, per_page, offset)
         .await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(|s| with_key(&state, s)).collect(),
         total,
         page,
         per_page,
@@ -120,12 +120,19 @@ pub async fn create(
         hardwaretest: s.email_enable_hardwaretest.unwrap_or(false),
         origins: s.allowed_origins.into_iter().map(|o| o.0).collect(),
     };
-    Ok(Created(
+    Ok(Created(with_key(
+        &state,
         state
             .store
             .create_site_api(&caller.scope, &new, &state.public_url)
             .await?,
-    ))
+    )))
+}
+
+/// The site with its current prefill key, derived from the server's key.
+fn with_key(state: &AppState, mut site: Site) -> Site {
+    site.prefill_key = state.signer.prefill_key(&site.id, site.prefill_generation);
+    site
 }
 
 /// One site.
@@ -150,7 +157,7 @@ pub async fn one(
         .store
         .site_api(&caller.scope, &id, &state.public_url)
         .await?
-        .map(Found)
+        .map(|s| Found(with_key(&state, s)))
         .ok_or_else(|| AppError::not_found("site").into())
 }
 
@@ -209,7 +216,7 @@ pub async fn update(
             &state.public_url,
         )
         .await?
-        .map(Found)
+        .map(|s| Found(with_key(&state, s)))
         .ok_or_else(|| AppError::not_found("site").into())
 }
 

@@ -198,6 +198,10 @@ impl Store {
             time_zone: r.get("time_zone"),
             privacy_url: r.get("privacy_url"),
             phone_prefix: r.get("phone_prefix"),
+            // Derived from the server's key; the API layer fills it in.
+            prefill_key: String::new(),
+            prefill_required: r.get::<i64, _>("prefill_required") != 0,
+            prefill_generation: r.get("prefill_generation"),
         })
     }
 
@@ -328,6 +332,23 @@ impl Store {
                 .await
                 .map_err(db_error)?;
         }
+        if let Some(required) = p.prefill_required {
+            sqlx::query(&set("prefill_required"))
+                .bind(required as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if p.rotate_prefill_key == Some(true) {
+            sqlx::query(
+                "UPDATE sites SET prefill_generation = prefill_generation + 1 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
         if let Some(prefix) = &p.phone_prefix {
             sqlx::query(&set("phone_prefix"))
                 .bind(prefix)
@@ -442,6 +463,21 @@ impl Store {
                 .map_err(db_error)?;
         Ok(t.flatten()
             .unwrap_or_else(|| DEFAULT_INVITE_TEXT.to_string()))
+    }
+
+    /// A site's text above the hardware-test link, when its invitations carry one.
+    pub async fn site_hardwaretest(&self, site: &str) -> Result<Option<String>, AppError> {
+        let row: Option<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT email_hardwaretest_text, email_enable_hardwaretest FROM sites WHERE id = $1",
+        )
+        .bind(site)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(match row {
+            Some((text, 1)) => Some(text.unwrap_or_else(|| DEFAULT_HARDWARETEST_TEXT.to_string())),
+            _ => None,
+        })
     }
 
     /// A site's text for changed or cancelled meetings (its own or the default).

@@ -228,6 +228,8 @@ ALTER TABLE meetings ADD COLUMN note TEXT;
 ALTER TABLE participants ADD COLUMN locale TEXT CHECK (locale IN ('en', 'nl'));
 ALTER TABLE participants ADD COLUMN time_zone TEXT;
 ALTER TABLE participants ADD COLUMN consented_at INTEGER;
+ALTER TABLE sites ADD COLUMN prefill_generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN prefill_required INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 

@@ -138,6 +138,10 @@ pub struct SiteRow {
     pub privacy_url: Option<String>,
     /// Country calling code assumed for national phone numbers (`+31`).
     pub phone_prefix: String,
+    /// Which prefill key is current (rotating bumps it).
+    pub prefill_generation: i64,
+    /// Every booking must carry fields signed with the prefill key.
+    pub prefill_required: bool,
 }
 
 impl SiteRow {
@@ -193,7 +197,8 @@ impl Store {
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.primary_color, s.text_color, s.font,
-                    s.privacy_url, s.phone_prefix, p.features
+                    s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
+                    p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
              WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -232,6 +237,8 @@ impl Store {
             features: serde_json::from_str(&features).unwrap_or_default(),
             privacy_url: row.get("privacy_url"),
             phone_prefix: row.get("phone_prefix"),
+            prefill_generation: row.get("prefill_generation"),
+            prefill_required: row.get::<i64, _>("prefill_required") != 0,
         }))
     }
 

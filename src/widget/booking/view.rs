@@ -4,7 +4,7 @@
 
 use super::calendar::{group_days, Calendar, DaySlots};
 use super::{book, booking_slots};
-use crate::model::booking::{AgentChoice, Booked, BookingRequest, SlotList};
+use crate::model::booking::{AgentChoice, Booked, BookingRequest, Prefill, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
@@ -33,6 +33,10 @@ pub struct Options {
     pub email: Option<String>,
     /// Prefilled phone number.
     pub phone: Option<String>,
+    /// Prefilled fields the customer may not change (`name`, `email`, `phone`).
+    pub lock: Vec<String>,
+    /// The host page's server's signature over the prefilled, locked fields.
+    pub signature: Option<String>,
 }
 
 impl Options {
@@ -44,7 +48,35 @@ impl Options {
             name: dom::query_param("name"),
             email: dom::query_param("email"),
             phone: dom::query_param("phone"),
+            lock: dom::query_param("lock")
+                .map(|l| {
+                    l.split([' ', ','])
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            signature: dom::query_param("sig"),
         }
+    }
+
+    /// The signed prefill to send with the booking, when fields are locked.
+    fn prefill(&self) -> Option<Prefill> {
+        if self.lock.is_empty() {
+            return None;
+        }
+        Some(Prefill {
+            lock: self.lock.clone(),
+            name: self.name.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
+            signature: self.signature.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Whether a field is prefilled and locked.
+    fn locked(&self, field: &str) -> bool {
+        self.lock.iter().any(|f| f == field)
     }
 }
 
@@ -98,9 +130,12 @@ fn Field(
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
-    #[prop(optional)] hint: Option<String>,
+    #[prop(optional_no_strip)] hint: Option<String>,
     value: RwSignal<String>,
     errors: RwSignal<FieldErrors>,
+    /// Filled in by the website and not to be changed.
+    #[prop(optional)]
+    readonly: bool,
 ) -> impl IntoView {
     let error = move || errors.with(|e| e.get(id).cloned());
     let has_hint = hint.is_some();
@@ -113,6 +148,7 @@ fn Field(
                 name=id
                 type=kind
                 autocomplete=autocomplete
+                readonly=readonly
                 prop:value=move || value.get()
                 on:input:target=move |ev| value.set(ev.target().value())
                 aria-invalid=move || error().is_some().to_string()
@@ -174,6 +210,25 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     let email = RwSignal::new(options.email.clone().unwrap_or_default());
     let phone = RwSignal::new(options.phone.clone().unwrap_or_default());
     let note = RwSignal::new(String::new());
+    let prefill = options.prefill();
+    let locked = |f: &str| options.locked(f);
+    let hint_for = move |f: &str, plain: Option<String>| {
+        if locked(f) {
+            Some(t.locked_hint.to_string())
+        } else {
+            plain
+        }
+    };
+    let (name_locked, email_locked, phone_locked) =
+        (locked("name"), locked("email"), locked("phone"));
+    let (name_hint, email_hint, phone_hint) = (
+        hint_for("name", None),
+        hint_for("email", None),
+        hint_for(
+            "phone",
+            Some(fill(t.phone_hint, &[("example", "+31 6 12345678")])),
+        ),
+    );
     let consent = RwSignal::new(false);
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
     let errors = RwSignal::new(FieldErrors::new());
@@ -249,6 +304,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
             consent: consent.get_untracked(),
             lang,
             time_zone: zone.get_untracked(),
+            prefill: prefill.clone(),
         };
         // The same validation the server runs, so errors show at once.
         if let Err(list) = request.validate_all(&phone_prefix.get_untracked()) {
@@ -284,7 +340,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                         chosen.set(None);
                         reload.update(|n| *n += 1);
                     }
-                    report_error(t, &bridge, e, errors, general, selected_day);
+                    report_error(t, lang, &bridge, e, errors, general, selected_day);
                 }
             }
             busy.set(false);
@@ -349,10 +405,12 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                         {move || slot_picker(t, lang, slots.get(), days, selected_day, zone, chosen)}
                         <p class="error" id="starts_at-error">{move || errors.with(|e| e.get("starts_at").cloned())}</p>
                     </fieldset>
-                    <Field id="name" label=t.name kind="text" autocomplete="name" value=name errors/>
-                    <Field id="email" label=t.email kind="email" autocomplete="email" value=email errors/>
+                    <Field id="name" label=t.name kind="text" autocomplete="name" value=name errors
+                        hint=name_hint.clone() readonly=name_locked/>
+                    <Field id="email" label=t.email kind="email" autocomplete="email" value=email errors
+                        hint=email_hint.clone() readonly=email_locked/>
                     <Field id="phone" label=t.phone kind="tel" autocomplete="tel"
-                        hint=fill(t.phone_hint, &[("example", "+31 6 12345678")]) value=phone errors/>
+                        hint=phone_hint.clone() value=phone errors readonly=phone_locked/>
                     <NoteField t note errors/>
                     <ConsentField t consent errors privacy=move || match slots.get() {
                         Some(Ok(list)) => list.site.privacy_url,
@@ -462,6 +520,7 @@ fn show_errors(
 
 fn report_error(
     t: &'static Texts,
+    lang: Lang,
     bridge: &host::HostBridge,
     e: AppError,
     errors: RwSignal<FieldErrors>,
@@ -477,10 +536,12 @@ fn report_error(
         (ErrorCode::SlotTaken, _) => general.set(Some(t.slot_taken.into())),
         (ErrorCode::Invalid, Some(field)) => {
             let mut map = FieldErrors::new();
-            // The server says why a time is refused (closed, too soon); other fields get
-            // the form's own words.
-            let message = if field == "starts_at" {
+            // The server says why a time is refused (closed, too soon) in English; other
+            // languages get the form's own words.
+            let message = if field == "starts_at" && lang == Lang::En {
                 e.message.clone()
+            } else if field == "starts_at" {
+                t.time_refused.to_string()
             } else {
                 field_message(t, &field, &e.message)
             };
