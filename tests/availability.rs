@@ -201,3 +201,77 @@ async fn booking_a_closed_or_too_soon_time_says_why() {
     assert!(e.message.contains("too soon"), "{}", e.message);
     assert!(offered(&server).await[0].starts_at >= Utc::now() + Duration::minutes(240));
 }
+
+#[tokio::test]
+async fn dates_with_hours_of_their_own_are_set_through_the_api() {
+    let server = TestServer::start().await;
+    let api = server.api("special").await;
+    let path = format!("/api/v2/management/sites/{}", server.site.as_str());
+    let tz: Tz = "Europe/Amsterdam".parse().unwrap();
+    let day = (Utc::now().with_timezone(&tz) + Duration::days(2)).date_naive();
+    let other = day + Duration::days(1);
+
+    for (special, field) in [
+        (
+            json!([{ "date": day.to_string(), "periods": [{ "from": "18:00", "to": "19:00" }, { "from": "18:30", "to": "20:00" }] }]),
+            "availability.special_hours[0].periods",
+        ),
+        (
+            json!([{ "date": day.to_string(), "periods": [] }, { "date": day.to_string(), "periods": [] }]),
+            "availability.special_hours[1].date",
+        ),
+        (
+            json!([{ "date": day.to_string(), "periods": [{ "from": "7pm", "to": "20:00" }] }]),
+            "availability.special_hours[0].periods[0].from",
+        ),
+        (
+            json!([{ "date": "2026-02-30", "periods": [] }]),
+            "availability.special_hours[0].date",
+        ),
+    ] {
+        let a = api
+            .patch(
+                &path,
+                json!({ "availability": { "special_hours": special } }),
+            )
+            .await;
+        assert_eq!(a.status, 400, "{special}: {}", a.body);
+        assert_eq!(a.error()["field"], field, "{special}: {}", a.body);
+    }
+
+    // Closed every weekday, open one evening and never on the day after (no periods).
+    let none = json!([]);
+    let a = api
+        .patch(
+            &path,
+            json!({ "availability": {
+                "time_zone": "Europe/Amsterdam", "slot_minutes": 30, "horizon_days": 14,
+                "opening_hours": { "monday": none, "tuesday": none, "wednesday": none,
+                    "thursday": none, "friday": none, "saturday": none, "sunday": none },
+                "special_hours": [
+                    { "date": other.to_string(), "periods": [] },
+                    { "date": day.to_string(), "periods": [{ "from": "18:00", "to": "19:00" }] },
+                ],
+            } }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        a.result()["availability"]["special_hours"],
+        json!([
+            { "date": day.to_string(), "periods": [{ "from": "18:00", "to": "19:00" }] },
+            { "date": other.to_string(), "periods": [] },
+        ])
+    );
+    let times: Vec<String> = offered(&server)
+        .await
+        .iter()
+        .map(|s| {
+            s.starts_at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(times, [format!("{day} 18:00"), format!("{day} 18:30")]);
+}

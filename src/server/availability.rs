@@ -6,6 +6,7 @@ use crate::model::booking::Slot;
 use crate::model::UserId;
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::collections::BTreeMap;
 
 /// Every slot the opening hours offer from the local day of `from` for `days` days, starting
 /// strictly after `from`.
@@ -19,6 +20,21 @@ pub fn candidate_slots(
     from: DateTime<Utc>,
     days: u32,
 ) -> Vec<Slot> {
+    candidate_slots_with(hours, &SpecialHours::new(), tz, slot_minutes, from, days)
+}
+
+/// Opening hours of particular local dates, replacing their weekday's (no ranges: closed).
+pub type SpecialHours = BTreeMap<NaiveDate, Vec<(u16, u16)>>;
+
+/// Like [`candidate_slots`], with the hours of `special` dates instead of their weekday's.
+pub fn candidate_slots_with(
+    hours: &OpeningHours,
+    special: &SpecialHours,
+    tz: Tz,
+    slot_minutes: u32,
+    from: DateTime<Utc>,
+    days: u32,
+) -> Vec<Slot> {
     let step = Duration::minutes(slot_minutes.max(1) as i64);
     let first_day = from.with_timezone(&tz).date_naive();
     let mut out = Vec::new();
@@ -27,7 +43,8 @@ pub fn candidate_slots(
             break;
         };
         let weekday = day.weekday().num_days_from_monday() as usize;
-        for &(open, close) in &hours.0[weekday] {
+        let ranges = special.get(&day).unwrap_or(&hours.0[weekday]);
+        for &(open, close) in ranges {
             let mut minute = open as i64;
             while minute + slot_minutes as i64 <= close as i64 {
                 if let Some(start) = local_instant(tz, day, minute) {
@@ -66,8 +83,9 @@ pub fn offered_slots(hours: &OpeningHours, tz: Tz, rules: &Rules, now: DateTime<
         - now.with_timezone(&tz).date_naive())
     .num_days()
     .max(0) as u32;
-    candidate_slots(
+    candidate_slots_with(
         hours,
+        &rules.special_hours,
         tz,
         rules.slot_minutes,
         earliest,
@@ -95,6 +113,8 @@ pub struct Rules {
     pub horizon_days: u32,
     /// Local dates with no appointments (holidays, exceptions).
     pub closed_dates: Vec<NaiveDate>,
+    /// Local dates with hours of their own (a late evening, a short Christmas Eve).
+    pub special_hours: SpecialHours,
 }
 
 /// Keep the slots at least one of `agents` is free for, given their busy intervals, each
@@ -267,6 +287,7 @@ mod tests {
             min_notice_minutes: notice,
             horizon_days: horizon,
             closed_dates: closed,
+            special_hours: SpecialHours::new(),
         };
         let all = offered_slots(&hours, amsterdam(), &rules(0, 1, vec![]), now);
         assert_eq!(all.len(), 8, "Monday 9–17");
@@ -287,6 +308,41 @@ mod tests {
             .iter()
             .all(|s| s.starts_at < utc("2026-01-14T00:00:00Z")));
         assert_eq!(far.len(), 8, "Tuesday 9–17 local only");
+    }
+
+    #[test]
+    fn special_dates_replace_their_weekday_hours() {
+        let hours = OpeningHours::weekly(&[0, 1, 2, 3, 4], 540, 1020); // weekdays 9–17 local
+        let now = utc("2026-01-12T07:30:00Z"); // Monday 08:30 local
+        let tuesday = NaiveDate::from_ymd_opt(2026, 1, 13).unwrap();
+        let saturday = NaiveDate::from_ymd_opt(2026, 1, 17).unwrap();
+        let mut special = SpecialHours::new();
+        special.insert(tuesday, vec![(1080, 1200)]); // an evening: 18–20 only
+        special.insert(saturday, vec![(600, 720)]); // a Saturday morning: 10–12
+        let rules = Rules {
+            slot_minutes: 60,
+            horizon_days: 7,
+            special_hours: special,
+            ..Rules::default()
+        };
+        let slots = offered_slots(&hours, amsterdam(), &rules, now);
+        let on = |d: NaiveDate| -> Vec<String> {
+            slots
+                .iter()
+                .map(|s| s.starts_at.with_timezone(&amsterdam()))
+                .filter(|t| t.date_naive() == d)
+                .map(|t| t.format("%H:%M").to_string())
+                .collect()
+        };
+        assert_eq!(on(tuesday), ["18:00", "19:00"]);
+        assert_eq!(on(saturday), ["10:00", "11:00"]);
+        assert_eq!(on(NaiveDate::from_ymd_opt(2026, 1, 14).unwrap()).len(), 8);
+        // No ranges: closed that day.
+        let mut closed = rules.clone();
+        closed.special_hours.insert(tuesday, vec![]);
+        assert!(offered_slots(&hours, amsterdam(), &closed, now)
+            .iter()
+            .all(|s| s.starts_at.with_timezone(&amsterdam()).date_naive() != tuesday));
     }
 
     #[test]

@@ -226,6 +226,20 @@ pub struct Availability {
     pub opening_hours: WeekHours,
     /// Local dates without appointments.
     pub closed_dates: Vec<String>,
+    /// Local dates with hours of their own, instead of their weekday's.
+    pub special_hours: Vec<SpecialDay>,
+}
+
+/// One local date's own opening hours; no periods means closed that day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialDay {
+    /// The local date, `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-12-24")]
+    pub date: String,
+    /// Its periods, local time.
+    #[schema(max_items = 24)]
+    pub periods: Vec<Period>,
 }
 
 /// Changes to a site's availability; fields left out stay as they are.
@@ -259,6 +273,10 @@ pub struct AvailabilityPatch {
     #[serde(default)]
     #[schema(max_items = 366)]
     pub closed_dates: Option<Vec<ClosedDate>>,
+    /// Replaces the dates with hours of their own (a late evening, a Saturday morning).
+    #[serde(default)]
+    #[schema(max_items = 366)]
+    pub special_hours: Option<Vec<SpecialDay>>,
 }
 
 /// A local date, `YYYY-MM-DD`.

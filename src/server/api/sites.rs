@@ -275,7 +275,44 @@ fn availability(a: &AvailabilityPatch) -> Result<AvailabilityChange, AppError> {
             Some(out)
         }
     };
+    let special_hours = match &a.special_hours {
+        None => None,
+        Some(days) => {
+            let mut map = crate::server::availability::SpecialHours::new();
+            for (i, day) in days.iter().enumerate() {
+                let at = format!("availability.special_hours[{i}]");
+                let date = rules::date(&format!("{at}.date"), &day.date)?;
+                let mut ranges = Vec::new();
+                for (j, p) in day.periods.iter().enumerate() {
+                    let from = rules::clock(&format!("{at}.periods[{j}].from"), &p.from)?;
+                    let to = rules::clock(&format!("{at}.periods[{j}].to"), &p.to)?;
+                    if to <= from {
+                        return Err(AppError::invalid(
+                            &format!("{at}.periods[{j}].to"),
+                            "must be after from",
+                        ));
+                    }
+                    ranges.push((from, to));
+                }
+                ranges.sort();
+                if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
+                    return Err(AppError::invalid(
+                        &format!("{at}.periods"),
+                        "periods overlap",
+                    ));
+                }
+                if map.insert(date, ranges).is_some() {
+                    return Err(AppError::invalid(
+                        &format!("{at}.date"),
+                        "this date is listed twice",
+                    ));
+                }
+            }
+            Some(map)
+        }
+    };
     Ok(AvailabilityChange {
+        special_hours,
         time_zone: a.time_zone.clone(),
         slot_minutes: range("slot_minutes", a.slot_minutes, 5, 480)?,
         buffer_minutes: range("buffer_minutes", a.buffer_minutes, 0, 240)?,

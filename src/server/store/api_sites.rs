@@ -119,6 +119,29 @@ pub struct AvailabilityChange {
     pub opening_hours: Option<OpeningHours>,
     /// Closed local dates, sorted.
     pub closed_dates: Option<Vec<chrono::NaiveDate>>,
+    /// Dates with hours of their own.
+    pub special_hours: Option<crate::server::availability::SpecialHours>,
+}
+
+/// The stored special hours as the API shows them, earliest date first.
+fn special_days(stored: &str) -> Result<Vec<crate::model::api::sites::SpecialDay>, AppError> {
+    use crate::model::api::sites::{Period, SpecialDay};
+    let map: crate::server::availability::SpecialHours =
+        serde_json::from_str(stored).map_err(|_| AppError::internal())?;
+    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    Ok(map
+        .into_iter()
+        .map(|(date, ranges)| SpecialDay {
+            date: date.to_string(),
+            periods: ranges
+                .into_iter()
+                .map(|(from, to)| Period {
+                    from: hhmm(from),
+                    to: hhmm(to),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 impl Store {
@@ -194,6 +217,7 @@ impl Store {
                 .week(),
                 closed_dates: serde_json::from_str(&r.get::<String, _>("closed_dates"))
                     .map_err(|_| AppError::internal())?,
+                special_hours: special_days(&r.get::<String, _>("special_hours"))?,
             },
             time_zone: r.get("time_zone"),
             privacy_url: r.get("privacy_url"),
@@ -375,7 +399,7 @@ impl Store {
         }
         if let Some(a) = availability {
             let json = |v: Result<String, serde_json::Error>| v.map_err(|_| AppError::internal());
-            let values: [(&str, Option<String>); 7] = [
+            let values: [(&str, Option<String>); 8] = [
                 ("time_zone", a.time_zone.clone()),
                 ("slot_minutes", a.slot_minutes.map(|v| v.to_string())),
                 ("buffer_minutes", a.buffer_minutes.map(|v| v.to_string())),
@@ -395,6 +419,14 @@ impl Store {
                 (
                     "closed_dates",
                     a.closed_dates
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .map(json)
+                        .transpose()?,
+                ),
+                (
+                    "special_hours",
+                    a.special_hours
                         .as_ref()
                         .map(serde_json::to_string)
                         .map(json)

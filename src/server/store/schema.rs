@@ -230,6 +230,7 @@ ALTER TABLE participants ADD COLUMN time_zone TEXT;
 ALTER TABLE participants ADD COLUMN consented_at INTEGER;
 ALTER TABLE sites ADD COLUMN prefill_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sites ADD COLUMN prefill_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN special_hours TEXT NOT NULL DEFAULT '{}';  -- JSON: {"YYYY-MM-DD": [[from, to], …]}
 "#,
 ];
 

@@ -126,6 +126,8 @@ pub struct SiteRow {
     pub min_notice_minutes: u32,
     /// Local dates without appointments.
     pub closed_dates: Vec<chrono::NaiveDate>,
+    /// Local dates with hours of their own.
+    pub special_hours: crate::server::availability::SpecialHours,
     /// Theme: primary colour.
     pub primary_color: Option<String>,
     /// Theme: text colour.
@@ -153,6 +155,7 @@ impl SiteRow {
             min_notice_minutes: self.min_notice_minutes,
             horizon_days: self.horizon_days,
             closed_dates: self.closed_dates.clone(),
+            special_hours: self.special_hours.clone(),
         }
     }
 
@@ -196,7 +199,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
-                    s.min_notice_minutes, s.closed_dates, s.primary_color, s.text_color, s.font,
+                    s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
                     s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
                     p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
@@ -228,6 +231,12 @@ impl Store {
             closed_dates: serde_json::from_str(&row.get::<String, _>("closed_dates")).map_err(
                 |e| {
                     tracing::error!(error = %e, site = %id, "unreadable closed dates");
+                    AppError::internal()
+                },
+            )?,
+            special_hours: serde_json::from_str(&row.get::<String, _>("special_hours")).map_err(
+                |e| {
+                    tracing::error!(error = %e, site = %id, "unreadable special hours");
                     AppError::internal()
                 },
             )?,
