@@ -578,3 +578,66 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
     axe(&denied, "the hardware test, refused").await;
     denied.close().await;
 }
+
+#[tokio::test]
+async fn losing_a_race_for_a_time_is_said_kindly_with_fresh_times() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    b.enter_embed("consult-booking").await;
+    let first = js_string(
+        &b,
+        "return document.getElementById('slot-0') ? document.getElementById('slot-0').getAttribute('aria-label') : ''",
+    )
+    .await;
+    b.find("#slot-0").await.click().await.unwrap();
+    b.find("#name").await.send_keys("Ada").await.unwrap();
+    b.find("#email")
+        .await
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    b.find("#consent").await.click().await.unwrap();
+    // Someone else books that very time first.
+    let rival = server.book("Rival").await;
+    b.find("button[type=submit]").await.click().await.unwrap();
+    let said = b
+        .wait_js(
+            "the kind refusal",
+            10,
+            "return document.getElementById('form-error').textContent",
+        )
+        .await;
+    assert!(
+        said.as_str()
+            .unwrap()
+            .starts_with("Sorry, someone just booked"),
+        "{said}"
+    );
+    let fresh = b
+        .wait_js(
+            "fresh times",
+            10,
+            &format!(
+                "const r = document.getElementById('slot-0'); \
+                 return r && r.getAttribute('aria-label') !== {first:?} && !document.querySelector('input[name=slot]:checked') && r.getAttribute('aria-label')"
+            ),
+        )
+        .await;
+    assert_ne!(fresh.as_str().unwrap(), first);
+    let meetings: Vec<String> = sqlx::query_scalar("SELECT id FROM meetings")
+        .fetch_all(server.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        meetings,
+        [rival.meeting.as_str().to_string()],
+        "exactly one won"
+    );
+    axe(&b, "after losing the race").await;
+    b.close().await;
+}
