@@ -206,6 +206,26 @@ pub struct Texts {
     pub invalid_link: &'static str,
     /// Any other failure; `{reason}`.
     pub change_failed: &'static str,
+    /// Hardware test: heading.
+    pub check_title: &'static str,
+    /// Hardware test: nothing leaves the device.
+    pub check_hint: &'static str,
+    /// Hardware test: asking the browser.
+    pub check_asking: &'static str,
+    /// Hardware test: both work.
+    pub check_ok: &'static str,
+    /// Hardware test: camera only.
+    pub check_camera_only: &'static str,
+    /// Hardware test: microphone only.
+    pub check_microphone_only: &'static str,
+    /// Hardware test: neither.
+    pub check_none: &'static str,
+    /// Button: try again.
+    pub try_again: &'static str,
+    /// Name of one's own camera picture.
+    pub self_label: &'static str,
+    /// Caption of one's own camera picture.
+    pub self_caption: &'static str,
 }
 
 /// English.
@@ -276,6 +296,16 @@ pub const EN: Texts = Texts {
     past: "This appointment has begun or is over; it can no longer change.",
     invalid_link: "This link is not valid. Please check it, or book a new appointment.",
     change_failed: "That did not work: {reason}",
+    check_title: "Test your camera and microphone",
+    check_hint: "Nothing is recorded or sent: this page only shows your own camera.",
+    check_asking: "Asking your browser for the camera and microphone…",
+    check_ok: "Your camera and microphone work. You are ready for your video consultation.",
+    check_camera_only: "Your camera works, but no microphone was found. Connect one (or a headset) before your appointment.",
+    check_microphone_only: "Your microphone works, but no camera was found. You can still talk; connect a camera to be seen.",
+    check_none: "No camera or microphone was found.",
+    try_again: "Try again",
+    self_label: "Your camera",
+    self_caption: "You",
 };
 
 /// Dutch.
@@ -346,6 +376,16 @@ pub const NL: Texts = Texts {
     past: "Deze afspraak is begonnen of voorbij en kan niet meer veranderen.",
     invalid_link: "Deze link is niet geldig. Controleer hem, of maak een nieuwe afspraak.",
     change_failed: "Dat is niet gelukt: {reason}",
+    check_title: "Test uw camera en microfoon",
+    check_hint: "Er wordt niets opgenomen of verstuurd: deze pagina toont alleen uw eigen camera.",
+    check_asking: "Uw browser wordt om de camera en microfoon gevraagd…",
+    check_ok: "Uw camera en microfoon werken. U bent klaar voor uw videogesprek.",
+    check_camera_only: "Uw camera werkt, maar er is geen microfoon gevonden. Sluit er een aan (of een headset) voor uw afspraak.",
+    check_microphone_only: "Uw microfoon werkt, maar er is geen camera gevonden. U kunt wel praten; sluit een camera aan om gezien te worden.",
+    check_none: "Er is geen camera of microfoon gevonden.",
+    try_again: "Opnieuw proberen",
+    self_label: "Uw camera",
+    self_caption: "U",
 };
 
 #[cfg(test)]

@@ -264,12 +264,13 @@ pub async fn book(
     let guest_name = valid.name.as_str();
     let mut agent_emails = Vec::new();
     for (agent, _) in &agents {
-        if let Some(to) = state.store.user_email(agent.as_str()).await? {
+        if let Some((to, lang)) = state.store.user_contact(agent.as_str()).await? {
             let email = invite::agent(
                 &meeting,
                 &to,
                 &[guest_name],
                 &state.join_url(&host_link_id)?,
+                lang,
             );
             agent_emails.push((agent.clone(), email));
         }
@@ -277,7 +278,7 @@ pub async fn book(
     let guest_url = state.join_url(&guest_link_id)?;
     let manage_url = guest_url.replacen("/join/", "/booking/", 1);
     let hardware_test = state.store.site_hardwaretest(site.id.as_str()).await?;
-    let check_url = format!("{}/check", state.public_url);
+    let check_url = format!("{}/check?lang={}", state.public_url, req.lang.code());
     let for_customer = invite::Meeting {
         time_zone: &customer_zone,
         ..meeting.clone()

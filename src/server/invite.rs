@@ -159,18 +159,31 @@ pub fn guest(
 }
 
 /// The agent's confirmation: who, when, the agent's own link, the calendar file.
-pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str) -> Email {
-    let at = when(m.starts_at, m.time_zone);
-    let with = guests.join(" and ");
+pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str, lang: Lang) -> Email {
+    let at = when_in(m.starts_at, m.time_zone, lang);
+    let (subject, body, description) = match lang {
+        Lang::En => {
+            let with = guests.join(" and ");
+            (
+                format!("Scheduled: {}", m.subject),
+                format!("A meeting with {with} is scheduled for {at}.\n\nYour link:\n{url}\n"),
+                format!("Meeting with {with}\n\n{url}"),
+            )
+        }
+        Lang::Nl => {
+            let with = guests.join(" en ");
+            (
+                format!("Gepland: {}", m.subject),
+                format!("Een afspraak met {with} staat gepland op {at}.\n\nUw link:\n{url}\n"),
+                format!("Afspraak met {with}\n\n{url}"),
+            )
+        }
+    };
     Email {
         to: to.into(),
-        subject: format!("Scheduled: {}", m.subject),
-        body: format!("A meeting with {with} is scheduled for {at}.\n\nYour link:\n{url}\n"),
-        attachments: vec![calendar_file(
-            m,
-            url,
-            &format!("Meeting with {with}\n\n{url}"),
-        )],
+        subject,
+        body,
+        attachments: vec![calendar_file(m, url, &description)],
     }
 }
 
@@ -343,8 +356,14 @@ mod tests {
             "dana@example.com",
             &["Ann", "Bob"],
             "https://c.example/join/y",
+            Lang::En,
         );
         assert!(a.body.contains("with Ann and Bob"));
+        let nl = agent(&m, "d@e.nl", &["Ann", "Bob"], "u", Lang::Nl);
+        assert_eq!(nl.subject, "Gepland: Appointment: Clinic");
+        assert!(nl
+            .body
+            .contains("met Ann en Bob staat gepland op dinsdag 18 maart 2025, 15:15"));
         assert!(a.attachments[0]
             .content
             .contains("URL:https://c.example/join/y"));

@@ -55,6 +55,45 @@ impl MediaProblem {
         }
     }
 
+    /// A short heading, in a language.
+    pub fn title_in(&self, lang: crate::model::i18n::Lang) -> &'static str {
+        use crate::model::i18n::Lang;
+        match (lang, self) {
+            (Lang::En, _) => self.title(),
+            (Lang::Nl, MediaProblem::Denied) => "Camera en microfoon zijn geblokkeerd",
+            (Lang::Nl, MediaProblem::NotFound) => "Geen camera of microfoon gevonden",
+            (Lang::Nl, MediaProblem::InUse) => "Uw camera of microfoon is in gebruik",
+            (Lang::Nl, MediaProblem::NotAllowedHere) => "Deze pagina mag uw camera niet gebruiken",
+            (Lang::Nl, MediaProblem::Other(_)) => "Uw camera kon niet worden gestart",
+        }
+    }
+
+    /// What to do about it, in a language.
+    pub fn guidance_in(&self, lang: crate::model::i18n::Lang) -> &'static str {
+        use crate::model::i18n::Lang;
+        match (lang, self) {
+            (Lang::En, _) => self.guidance(),
+            (Lang::Nl, MediaProblem::Denied) => {
+                "Geef toegang via het camerapictogram in de adresbalk van uw browser (of de \
+                 site-instellingen) en laad deze pagina opnieuw."
+            }
+            (Lang::Nl, MediaProblem::NotFound) => {
+                "Sluit een camera of headset aan en laad deze pagina opnieuw."
+            }
+            (Lang::Nl, MediaProblem::InUse) => {
+                "Sluit andere programma's die de camera gebruiken (bijvoorbeeld een ander \
+                 videogesprek) en laad deze pagina opnieuw."
+            }
+            (Lang::Nl, MediaProblem::NotAllowedHere) => {
+                "De website rond deze pagina staat cameratoegang niet toe. Open de link \
+                 rechtstreeks in een browsertabblad."
+            }
+            (Lang::Nl, MediaProblem::Other(_)) => {
+                "Laad de pagina opnieuw, of probeer een andere browser."
+            }
+        }
+    }
+
     fn from_error(e: &JsValue) -> MediaProblem {
         let name = e
             .dyn_ref::<DomException>()

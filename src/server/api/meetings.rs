@@ -454,17 +454,18 @@ pub async fn create(
             }
         }
         let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
-        let agent_email = match input.send_email {
-            true => state.store.user_email(&host).await?,
+        let agent_contact = match input.send_email {
+            true => state.store.user_contact(&host).await?,
             false => None,
         };
-        if let Some(agent_email) = agent_email {
+        if let Some((agent_email, agent_lang)) = agent_contact {
             let url = state.join_url(&host_link)?;
             messages.push(Message::Email(invite::agent(
                 &meeting,
                 &agent_email,
                 &names,
                 &url,
+                agent_lang,
             )));
         }
     }

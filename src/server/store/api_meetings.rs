@@ -198,8 +198,9 @@ impl Store {
         .await
         .map_err(db_error)?;
         sqlx::query(
-            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at)
-             SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, $4, $5 FROM users u WHERE u.id = $6",
+            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at, locale)
+             SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, $4, $5, u.locale
+             FROM users u WHERE u.id = $6",
         )
         .bind(new_id())
         .bind(&id)

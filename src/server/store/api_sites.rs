@@ -524,13 +524,23 @@ impl Store {
             .unwrap_or_else(|| DEFAULT_CANCEL_TEXT.to_string()))
     }
 
-    /// A live user's e-mail address.
-    pub async fn user_email(&self, user: &str) -> Result<Option<String>, AppError> {
-        sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+    /// A user's e-mail address and language, for the mails they get.
+    pub async fn user_contact(
+        &self,
+        user: &str,
+    ) -> Result<Option<(String, crate::model::i18n::Lang)>, AppError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT email, locale FROM users WHERE id = $1 AND deleted_at IS NULL")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(|(email, locale)| {
+            (
+                email,
+                crate::model::i18n::Lang::from_tag(&locale).unwrap_or_default(),
+            )
+        }))
     }
 
     /// Users of a site who take calls or schedule (for the meeting rules): `(id, role)`.

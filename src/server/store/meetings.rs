@@ -231,8 +231,8 @@ impl Store {
         .map_err(db_error)?;
         // The agent is a participant too (with a link of their own), as in WeSeeDo.
         sqlx::query(
-            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, created_at)
-             SELECT $1, $2, u.id, $3, u.email, 1, $4, $5 FROM users u WHERE u.id = $6",
+            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, created_at, locale)
+             SELECT $1, $2, u.id, $3, u.email, 1, $4, $5, u.locale FROM users u WHERE u.id = $6",
         )
         .bind(new_id())
         .bind(&meeting)

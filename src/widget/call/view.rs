@@ -27,13 +27,17 @@ fn bind_stream(video: NodeRef<Video>, stream: impl Fn() -> Option<MediaStream> +
 pub fn SelfView(
     /// Our camera and microphone, if open.
     stream: RwSignal<Option<MediaStream>, LocalStorage>,
+    /// The words to label it with (English when left out).
+    #[prop(optional)]
+    texts: Option<&'static crate::model::i18n::Texts>,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     bind_stream(video, move || stream.get());
+    let t = texts.unwrap_or(&crate::model::i18n::EN);
     view! {
         <figure class="tile self">
-            <video node_ref=video autoplay muted playsinline aria-label="Your camera" data-self-video></video>
-            <figcaption>"You"</figcaption>
+            <video node_ref=video autoplay muted playsinline aria-label=t.self_label data-self-video></video>
+            <figcaption>{t.self_caption}</figcaption>
         </figure>
     }
 }

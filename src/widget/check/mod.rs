@@ -2,7 +2,9 @@
 //! customer sees their camera and learns whether camera and microphone work, before the day,
 //! without joining anything.
 
+use crate::model::i18n::Lang;
 use crate::widget::call::view::SelfView;
+use crate::widget::dom;
 use crate::widget::media::{self, MediaProblem};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,6 +24,16 @@ enum Outcome {
 /// The hardware-test page.
 #[component]
 pub fn DeviceCheck() -> impl IntoView {
+    let lang = Lang::choose(
+        dom::query_param("lang")
+            .into_iter()
+            .chain(dom::browser_languages())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
+    dom::set_document_lang(lang.code());
+    let t = lang.texts();
     let stream = RwSignal::new_local(None::<MediaStream>);
     let outcome = RwSignal::new(Outcome::Checking);
     let run = move || {
@@ -46,35 +58,32 @@ pub fn DeviceCheck() -> impl IntoView {
         }
     });
     let result = move || match outcome.get() {
-        Outcome::Checking => {
-            view! { <p role="status">"Asking your browser for the camera and microphone…"</p> }
-                .into_any()
-        }
+        Outcome::Checking => view! { <p role="status">{t.check_asking}</p> }.into_any(),
         Outcome::Works { camera, microphone } => {
             let line = match (camera, microphone) {
-                (true, true) => "Your camera and microphone work. You are ready for your video consultation.",
-                (true, false) => "Your camera works, but no microphone was found. Connect one (or a headset) before your appointment.",
-                (false, true) => "Your microphone works, but no camera was found. You can still talk; connect a camera to be seen.",
-                (false, false) => "No camera or microphone was found.",
+                (true, true) => t.check_ok,
+                (true, false) => t.check_camera_only,
+                (false, true) => t.check_microphone_only,
+                (false, false) => t.check_none,
             };
             view! { <p role="status" class="status" data-check-result=if camera && microphone { "ok" } else { "partial" }>{line}</p> }
                 .into_any()
         }
         Outcome::Failed(problem) => view! {
             <div class="media-problem" role="alert" data-check-result="failed">
-                <h2>{problem.title()}</h2>
-                <p>{problem.guidance()}</p>
-                <button type="button" on:click=move |_| run()>"Try again"</button>
+                <h2>{problem.title_in(lang)}</h2>
+                <p>{problem.guidance_in(lang)}</p>
+                <button type="button" on:click=move |_| run()>{t.try_again}</button>
             </div>
         }
         .into_any(),
     };
     view! {
         <main class="consult check">
-            <h1>"Test your camera and microphone"</h1>
-            <p class="hint">"Nothing is recorded or sent: this page only shows your own camera."</p>
+            <h1>{t.check_title}</h1>
+            <p class="hint">{t.check_hint}</p>
             {result}
-            <div class="waiting-room"><SelfView stream/></div>
+            <div class="waiting-room"><SelfView stream texts=t/></div>
         </main>
     }
 }
