@@ -296,6 +296,20 @@ async fn two_customers_racing_for_one_slot_get_one_meeting() {
         "{lost:?}"
     );
     assert_eq!(count(&server, "meetings").await, 1);
+    // Below the code, the database itself refuses a second scheduled meeting of the agent at
+    // that start.
+    let copy = sqlx::query(
+        "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
+                               opens_at, closes_at, capacity, created_at)
+         SELECT 'ffffffffffffffffffffffff', company_id, site_id, agent_id, subject, starts_at,
+                ends_at, opens_at, closes_at, capacity, created_at FROM meetings",
+    )
+    .execute(server.state.store.pool())
+    .await;
+    assert!(
+        copy.is_err_and(|e| e.to_string().contains("UNIQUE")),
+        "the store's constraint holds"
+    );
 }
 
 #[tokio::test]

@@ -231,6 +231,9 @@ ALTER TABLE participants ADD COLUMN consented_at INTEGER;
 ALTER TABLE sites ADD COLUMN prefill_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sites ADD COLUMN prefill_required INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sites ADD COLUMN special_hours TEXT NOT NULL DEFAULT '{}';  -- JSON: {"YYYY-MM-DD": [[from, to], …]}
+-- The last line of defence against double booking: whatever the code above it does, the
+-- database holds one scheduled meeting per agent and start.
+CREATE UNIQUE INDEX meetings_agent_start ON meetings (agent_id, starts_at) WHERE status = 'scheduled';
 "#,
 ];
 
