@@ -102,7 +102,10 @@ pub fn local_date(ms: i64, zone: &str) -> Option<chrono::NaiveDate> {
             ("day", "2-digit"),
         ],
     );
-    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+    // Read by hand: chrono's format parser would add its weight to the wasm.
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
 /// Format a calendar date (not an instant) in a locale: it is formatted at noon UTC in UTC,
