@@ -325,3 +325,47 @@ async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
         server.cancel(&booked.meeting).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_sends_someone_waiting_away_from_the_console() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let booked = server.book("Alan Turing").await;
+    let driver = Driver::start();
+    let customer = driver.session().await;
+    let agent = driver.session().await;
+    customer.client.goto(&booked.join_url).await.unwrap();
+    customer.find("main[data-status=waiting]").await;
+
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent
+        .find("[data-action=deny][aria-label='Send Alan Turing away']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    customer.find("main[data-status=denied]").await;
+    let status = customer.find(".status").await.text().await.unwrap();
+    assert!(
+        status.contains("could not let you in") && status.contains("Please book another time."),
+        "{status}"
+    );
+    agent
+        .wait_js(
+            "the empty lobby",
+            10,
+            "return !document.querySelector('[data-waiting]') && !!document.querySelector('.lobby, .empty')",
+        )
+        .await;
+    // Sent away means out of the room: the server relays nothing to that connection.
+    let frames = customer.signaling_received().await;
+    assert!(frames.iter().any(|m| m["type"] == "denied"), "{frames:?}");
+    assert!(
+        !frames
+            .iter()
+            .any(|m| m["type"] == "signal" || m["type"] == "joined"),
+        "{frames:?}"
+    );
+    customer.close().await;
+    agent.close().await;
+}

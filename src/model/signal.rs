@@ -10,6 +10,9 @@ use super::meeting::{LobbyEntry, MeetingBrief, Role};
 use super::{AppError, ErrorCode, MeetingId, PeerId};
 use serde::{Deserialize, Serialize};
 
+/// Longest message a host can send with a denial, in characters.
+pub const MAX_DENY_MESSAGE_CHARS: usize = 500;
+
 /// Largest message the server reads; larger frames are refused before parsing.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -33,6 +36,16 @@ pub enum ClientMsg {
     Admit {
         /// The waiting peer.
         peer: PeerId,
+    },
+    /// Host, in the room or from the console: send a waiting peer away, with a message.
+    Deny {
+        /// The meeting they wait in.
+        meeting: MeetingId,
+        /// The waiting peer.
+        peer: PeerId,
+        /// What they are told (at most [`MAX_DENY_MESSAGE_CHARS`] characters).
+        #[serde(default)]
+        message: Option<String>,
     },
     /// Relay a negotiation message to another peer in the call.
     Signal {
@@ -166,6 +179,11 @@ pub enum ServerMsg {
     Lobby {
         /// The waiting people, longest-waiting first.
         entries: Vec<LobbyEntry>,
+    },
+    /// The host sent me away from the waiting room; this connection is out of the room.
+    Denied {
+        /// The host's message, if any.
+        message: Option<String>,
     },
     /// The same link was opened elsewhere; this connection is out of the room.
     Replaced,

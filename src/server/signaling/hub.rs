@@ -7,7 +7,7 @@
 
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::{LobbyEntry, MeetingBrief, Role};
-use crate::model::signal::{IceServer, PeerInfo, ServerMsg, Signal};
+use crate::model::signal::{IceServer, PeerInfo, ServerMsg, Signal, MAX_DENY_MESSAGE_CHARS};
 use crate::model::{AppError, ErrorCode, MeetingId, PeerId, UserId};
 use crate::server::store::ParticipantCtx;
 use crate::server::tokens::new_id;
@@ -299,6 +299,56 @@ impl Hub {
         }
         let agent = room.agent.clone();
         lobby_updates(&st, &agent, &mut out);
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Send a waiting peer away. The meeting's host may, from inside the room or from the
+    /// console (the meeting's agent, logged in). The peer is told, with the host's message.
+    pub fn deny(
+        &self,
+        conn: ConnId,
+        meeting: &MeetingId,
+        peer: &PeerId,
+        message: Option<String>,
+    ) -> Result<(), AppError> {
+        let message = message
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty());
+        if message.as_ref().is_some_and(|m| {
+            m.chars().count() > MAX_DENY_MESSAGE_CHARS || m.chars().any(char::is_control)
+        }) {
+            return Err(AppError::invalid(
+                "message",
+                format!("at most {MAX_DENY_MESSAGE_CHARS} characters, no control characters"),
+            ));
+        }
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let nobody = || AppError::new(ErrorCode::NotFound, "no one by that id is waiting");
+        let user = st.conns.get(&conn).and_then(|c| c.user.clone());
+        let seat = st.conns.get(&conn).and_then(|c| c.seat.clone());
+        let room = st.rooms.get(meeting).ok_or_else(nobody)?;
+        let hosting = seat.is_some_and(|(m, me)| {
+            &m == meeting
+                && room
+                    .members
+                    .iter()
+                    .any(|x| x.peer == me && x.role == Role::Host && x.admitted)
+        });
+        let agent = user.as_ref() == Some(&room.agent);
+        if !hosting && !agent {
+            // Another agent's meeting answers like a missing peer.
+            return Err(nobody());
+        }
+        let guest = room
+            .members
+            .iter()
+            .find(|m| &m.peer == peer && !m.admitted)
+            .map(|m| m.conn)
+            .ok_or_else(nobody)?;
+        leave(&mut st, guest, &mut out);
+        out.push(guest, ServerMsg::Denied { message });
         self.flush(st, out);
         Ok(())
     }
@@ -682,6 +732,64 @@ mod tests {
         // Anonymous connections cannot watch.
         let (anon, _a) = hub.connect(None);
         assert_eq!(hub.watch(anon).unwrap_err().code, ErrorCode::Unauthorized);
+    }
+
+    #[test]
+    fn the_agent_denies_a_waiting_guest_with_a_message() {
+        let hub = Hub::new(vec![]);
+        let m = meeting(2);
+        let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+        hub.watch(console).unwrap();
+        drain(&mut console_rx);
+        let (guest, mut guest_rx) = hub.connect(None);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+        let peer = peer_of(&drain(&mut guest_rx));
+        drain(&mut console_rx);
+        // Someone else (another agent, a guest) cannot; it answers like a missing peer.
+        let (other, _o) = hub.connect(Some(UserId::parse("dddddddddddddddddddddddd").unwrap()));
+        let (anon, _a) = hub.connect(None);
+        for who in [other, anon, guest] {
+            assert_eq!(
+                hub.deny(who, &m.id, &peer, None).unwrap_err().code,
+                ErrorCode::NotFound
+            );
+        }
+        assert!(drain(&mut guest_rx).is_empty());
+        // A message too long or with control characters is refused, nothing happens.
+        let long = "x".repeat(MAX_DENY_MESSAGE_CHARS + 1);
+        for bad in [long, "a\u{7}b".to_string()] {
+            assert_eq!(
+                hub.deny(console, &m.id, &peer, Some(bad))
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("message")
+            );
+        }
+        // The agent, from the console: the guest is told and out; the lobby is empty.
+        hub.deny(
+            console,
+            &m.id,
+            &peer,
+            Some("  Please call us instead. ".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            drain(&mut guest_rx),
+            [ServerMsg::Denied {
+                message: Some("Please call us instead.".into())
+            }]
+        );
+        assert!(
+            matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
+        );
+        assert_eq!(
+            hub.deny(console, &m.id, &peer, None).unwrap_err().code,
+            ErrorCode::NotFound,
+            "gone"
+        );
+        // Out of the room: nothing can be relayed to or from it.
+        assert!(hub.relay(guest, &peer, offer()).is_err());
     }
 
     #[test]

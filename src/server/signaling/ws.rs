@@ -124,6 +124,11 @@ async fn apply(
         }
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
+        ClientMsg::Deny {
+            meeting,
+            peer,
+            message,
+        } => state.hub.deny(conn, &meeting, &peer, message),
         ClientMsg::Signal { to, signal } => state.hub.relay(conn, &to, signal),
         ClientMsg::Leave => {
             state.hub.leave(conn);

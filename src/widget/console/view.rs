@@ -25,6 +25,22 @@ struct Desk {
 }
 
 impl Desk {
+    /// Send someone waiting away, without entering the room, with a standard message.
+    fn deny(self, meeting: MeetingId, peer: crate::model::PeerId) {
+        self.socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(&ClientMsg::Deny {
+                    meeting,
+                    peer,
+                    message: Some(
+                        "The agent cannot take your call right now. Please book another time."
+                            .into(),
+                    ),
+                });
+            }
+        });
+    }
+
     fn connect(self) {
         if self.socket.with_value(|s| s.is_some()) {
             return;
@@ -159,8 +175,16 @@ pub fn Console() -> impl IntoView {
                                                 <span class="name">{entry.name.clone()}</span>
                                                 <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
                                                 <button type="button" class="primary" data-action="admit" aria-label=label
-                                                    on:click=move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))>
+                                                    on:click={
+                                                        let (meeting, peer) = (meeting.clone(), peer.clone());
+                                                        move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))
+                                                    }>
                                                     "Admit"
+                                                </button>
+                                                " "
+                                                <button type="button" data-action="deny" aria-label=format!("Send {} away", entry.name)
+                                                    on:click=move |_| desk.deny(meeting.clone(), peer.clone())>
+                                                    "Not now"
                                                 </button>
                                             </li>
                                         }

@@ -33,6 +33,8 @@ enum Phase {
     Left,
     /// The same link was opened elsewhere.
     Replaced,
+    /// The host sent me away, with a message.
+    Denied(Option<String>),
     /// The signaling connection dropped.
     Disconnected,
 }
@@ -135,6 +137,10 @@ impl Page {
                 ctl.reset();
                 self.phase.set(Phase::Replaced);
             }
+            ServerMsg::Denied { message } => {
+                ctl.reset();
+                self.phase.set(Phase::Denied(message.clone()));
+            }
             ServerMsg::Error { error } => match error.code {
                 ErrorCode::RoomFull
                 | ErrorCode::Expired
@@ -209,6 +215,10 @@ impl Page {
                 "You opened this link in another window or device; this window has left the meeting.".to_string()
             }
             Phase::Disconnected => "The connection to the server was lost.".to_string(),
+            Phase::Denied(message) => match message {
+                Some(m) => format!("{host_name} could not let you in: {m}"),
+                None => format!("{host_name} could not let you in right now."),
+            },
             Phase::InCall | Phase::Failed(_) => String::new(),
         }
     }
@@ -236,12 +246,13 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         Phase::InCall => "in-call",
         Phase::Failed(_) => "failed",
         Phase::TooEarly => "too-early",
+        Phase::Denied(_) => "denied",
         _ => "other",
     };
     let can_rejoin = move || {
         matches!(
             phase.get(),
-            Phase::Left | Phase::Replaced | Phase::Disconnected
+            Phase::Left | Phase::Replaced | Phase::Disconnected | Phase::Denied(_)
         )
     };
     let on_leave: Rc<dyn Fn()> = Rc::new(move || {
@@ -305,8 +316,24 @@ pub fn JoinPage(hash: String) -> impl IntoView {
                                         <li>
                                             <span>{p.name.clone()} " is waiting"</span>
                                             <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
-                                                on:click=move |_| page.ctl.with_value(|c| c.send(&ClientMsg::Admit { peer: peer.clone() }))>
+                                                on:click={
+                                                    let peer = peer.clone();
+                                                    move |_| page.ctl.with_value(|c| c.send(&ClientMsg::Admit { peer: peer.clone() }))
+                                                }>
                                                 "Admit"
+                                            </button>
+                                            " "
+                                            <button type="button" data-action="deny" aria-label=format!("Send {} away", p.name)
+                                                on:click=move |_| {
+                                                    if let Some(meeting) = page.meeting() {
+                                                        page.ctl.with_value(|c| c.send(&ClientMsg::Deny {
+                                                            meeting,
+                                                            peer: peer.clone(),
+                                                            message: None,
+                                                        }));
+                                                    }
+                                                }>
+                                                "Not now"
                                             </button>
                                         </li>
                                     }
