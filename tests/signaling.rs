@@ -468,3 +468,27 @@ async fn dead_early_and_foreign_meetings_are_refused() {
     .await;
     assert_eq!(o.error().await.code, ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn a_flood_is_refused_message_by_message_and_the_connection_lives_on() {
+    let server = TestServer::start().await;
+    let mut c = Conn::open(&server, None).await;
+    let ping = serde_json::to_string(&ClientMsg::Ping).unwrap();
+    for _ in 0..400 {
+        c.0.send(Message::Text(ping.clone().into())).await.unwrap();
+    }
+    let (mut pongs, mut limited) = (0, 0);
+    while let Some(msg) = c.silent(700).await {
+        match msg {
+            ServerMsg::Pong => pongs += 1,
+            ServerMsg::Error { error } if error.code == ErrorCode::TooManyRequests => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!((100..400).contains(&pongs), "{pongs} answered");
+    assert_eq!(limited, 1, "told once per episode");
+    // After a pause the connection works as before.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.send(&ClientMsg::Ping).await;
+    assert_eq!(c.recv().await, ServerMsg::Pong);
+}

@@ -37,6 +37,46 @@ pub async fn upgrade(
         .on_upgrade(move |socket| run(state, socket, user))
 }
 
+/// Messages a connection may send in a burst, and per second after it. Negotiation takes a
+/// few dozen messages per peer pair; a flood is refused message by message, the connection
+/// lives on.
+pub const BURST: f64 = 100.0;
+/// Sustained messages per second.
+pub const PER_SECOND: f64 = 50.0;
+
+/// A token bucket per connection.
+struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
+    /// Already told the client it is over the limit (told once per episode).
+    told: bool,
+}
+
+impl Bucket {
+    fn new() -> Self {
+        Bucket {
+            tokens: BURST,
+            at: std::time::Instant::now(),
+            told: false,
+        }
+    }
+
+    /// Take one message's token; `false` when over the limit.
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * PER_SECOND;
+        self.tokens = (self.tokens + refill).min(BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.told = false;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
     let (conn, mut queue) = state.hub.connect(user.clone());
     let (mut sink, mut stream) = socket.split();
@@ -51,7 +91,23 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
         }
         let _ = sink.close().await;
     });
+    let mut bucket = Bucket::new();
     while let Some(frame) = stream.next().await {
+        if matches!(frame, Ok(Message::Text(_) | Message::Binary(_))) && !bucket.take() {
+            if !bucket.told {
+                bucket.told = true;
+                state.hub.send(
+                    conn,
+                    ServerMsg::Error {
+                        error: AppError::new(
+                            ErrorCode::TooManyRequests,
+                            "too many messages: these were dropped; slow down",
+                        ),
+                    },
+                );
+            }
+            continue;
+        }
         match frame {
             Ok(Message::Text(text)) => handle(&state, conn, user.as_ref(), text.as_str()).await,
             Ok(Message::Binary(_)) => state.hub.send(
