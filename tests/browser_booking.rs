@@ -567,14 +567,22 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
     b.close().await;
 
     let denied = driver.session_with(support::browser::Media::Denied).await;
+    // As a Dutch invitation links it.
     denied
         .client
-        .goto(&format!("{}/check", server.url))
+        .goto(&format!("{}/check?lang=nl", server.url))
         .await
         .unwrap();
     let alert = denied.find("[data-check-result=failed][role=alert]").await;
     let text = alert.text().await.unwrap();
-    assert!(text.contains("blocked"), "{text}");
+    assert!(
+        text.contains("Camera en microfoon zijn geblokkeerd"),
+        "{text}"
+    );
+    assert_eq!(
+        denied.js("return document.documentElement.lang").await,
+        "nl"
+    );
     axe(&denied, "the hardware test, refused").await;
     denied.close().await;
 }
