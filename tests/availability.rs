@@ -10,10 +10,7 @@ use serde_json::json;
 use support::TestServer;
 
 async fn offered(server: &TestServer) -> Vec<consult::model::booking::Slot> {
-    consult::server::booking::slots(&server.state, server.site.as_str(), &server.host_url, None)
-        .await
-        .expect("slots")
-        .slots
+    server.slot_list().await.slots
 }
 
 #[tokio::test]
@@ -126,20 +123,7 @@ async fn availability_is_set_through_the_api_and_shapes_the_slots() {
         .expect("a full morning within the week");
     consult::server::booking::book(
         &server.state,
-        consult::model::booking::BookingRequest {
-            site: server.site.clone(),
-            host_origin: server.host_url.clone(),
-            starts_at: that_day[1].starts_at,
-            agent: None,
-            name: "Ann".into(),
-            email: "ann@example.com".into(),
-            phone: String::new(),
-            note: String::new(),
-            consent: true,
-            lang: Default::default(),
-            time_zone: String::new(),
-            prefill: None,
-        },
+        server.booking_request(that_day[1].starts_at, "Ann", "ann@example.com"),
         None,
     )
     .await
@@ -162,20 +146,7 @@ async fn booking_a_closed_or_too_soon_time_says_why() {
     let book = |starts_at| {
         consult::server::booking::book(
             &server.state,
-            consult::model::booking::BookingRequest {
-                site: server.site.clone(),
-                host_origin: server.host_url.clone(),
-                starts_at,
-                agent: None,
-                name: "Ann".into(),
-                email: "ann@example.com".into(),
-                phone: String::new(),
-                note: String::new(),
-                consent: true,
-                lang: Default::default(),
-                time_zone: String::new(),
-                prefill: None,
-            },
+            server.booking_request(starts_at, "Ann", "ann@example.com"),
             None,
         )
     };

@@ -13,26 +13,7 @@ use support::smtp::SmtpSink;
 use support::TestServer;
 
 fn request(server: &TestServer, starts_at: chrono::DateTime<chrono::Utc>) -> BookingRequest {
-    BookingRequest {
-        site: server.site.clone(),
-        host_origin: server.host_url.clone(),
-        starts_at,
-        agent: None,
-        name: "Sanne de Vries".into(),
-        email: "sanne@example.com".into(),
-        phone: String::new(),
-        note: String::new(),
-        consent: true,
-        lang: Lang::En,
-        time_zone: String::new(),
-        prefill: None,
-    }
-}
-
-async fn first_slot(server: &TestServer) -> consult::model::booking::SlotList {
-    consult::server::booking::slots(&server.state, server.site.as_str(), &server.host_url, None)
-        .await
-        .expect("slots")
+    server.booking_request(starts_at, "Sanne de Vries", "sanne@example.com")
 }
 
 #[tokio::test]
@@ -74,7 +55,7 @@ async fn privacy_statement_and_phone_country_are_set_through_the_site_api() {
         set.result()["privacy_url"],
         "https://clinic.example/privacy"
     );
-    let list = first_slot(&server).await;
+    let list = server.slot_list().await;
     assert_eq!(
         list.site.privacy_url.as_deref(),
         Some("https://clinic.example/privacy")
@@ -97,20 +78,13 @@ async fn privacy_statement_and_phone_country_are_set_through_the_site_api() {
     let cleared = api.patch(&path, json!({ "privacy_url": "" })).await;
     assert_eq!(cleared.status, 200, "{}", cleared.body);
     assert_eq!(cleared.result()["privacy_url"], serde_json::Value::Null);
-    assert_eq!(first_slot(&server).await.site.privacy_url, None);
+    assert_eq!(server.slot_list().await.site.privacy_url, None);
 }
 
 #[tokio::test]
 async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
     let sink = SmtpSink::start();
-    let server = TestServer::start_with(|c| {
-        c.smtp = Some(consult::server::notify::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: sink.port,
-            from: "Consult <noreply@consult.test>".into(),
-        })
-    })
-    .await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     // The site puts a hardware-test link in its invitations.
     let api = server.api("hardware").await;
     let set = api
@@ -120,7 +94,7 @@ async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
         )
         .await;
     assert_eq!(set.status, 200, "{}", set.body);
-    let list = first_slot(&server).await;
+    let list = server.slot_list().await;
     let slot = &list.slots[0];
     let mut req = request(&server, slot.starts_at);
     req.lang = Lang::Nl;
@@ -305,7 +279,7 @@ async fn locked_prefilled_fields_are_enforced_by_the_server() {
     let key = site.result()["prefill_key"].as_str().unwrap().to_string();
     assert_eq!(key.len(), 64, "{key}");
     assert_eq!(site.result()["prefill_required"], false);
-    let slots = first_slot(&server).await.slots;
+    let slots = server.slot_list().await.slots;
     let lock = vec!["email".to_string(), "name".to_string()];
     let signed = |key: &str, email: &str| Prefill {
         lock: lock.clone(),

@@ -321,16 +321,7 @@ fn local(t: DateTime<Utc>, zone: &str) -> (NaiveDate, String) {
 #[tokio::test]
 async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_right() {
     let server = TestServer::start().await;
-    let first = consult::server::booking::slots(
-        &server.state,
-        server.site.as_str(),
-        &server.host_url,
-        None,
-    )
-    .await
-    .unwrap()
-    .slots[0]
-        .starts_at;
+    let first = server.slot_list().await.slots[0].starts_at;
     // Twenty-five hours apart: the first time falls on different dates in these two zones.
     let (east, west) = ("Pacific/Kiritimati", "Pacific/Pago_Pago");
     // A second agent: the form offers the choice.

@@ -10,14 +10,6 @@ use std::time::Duration;
 use support::smtp::SmtpSink;
 use support::TestServer;
 
-fn smtp(sink: &SmtpSink) -> Option<consult::server::notify::SmtpConfig> {
-    Some(consult::server::notify::SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        from: "Consult <noreply@consult.test>".into(),
-    })
-}
-
 /// The parsed messages once `n` arrived, by recipient.
 async fn received(sink: &SmtpSink, n: usize) -> Vec<Value> {
     sink.wait_for(n, 20).await;
@@ -41,7 +33,7 @@ fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
 #[tokio::test]
 async fn a_booking_sends_the_customer_and_the_agent_an_invitation_with_a_calendar_file() {
     let sink = SmtpSink::start();
-    let server = TestServer::start_with(|c| c.smtp = smtp(&sink)).await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     let booked = server.book("Ann Customer").await;
     let all = received(&sink, 2).await;
     assert_eq!(all.len(), 2, "one for each side");
@@ -80,7 +72,7 @@ async fn a_booking_sends_the_customer_and_the_agent_an_invitation_with_a_calenda
 #[tokio::test]
 async fn a_meeting_made_through_the_api_with_send_email_invites_every_participant() {
     let sink = SmtpSink::start();
-    let server = TestServer::start_with(|c| c.smtp = smtp(&sink)).await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     let api = server.api("planning").await;
     let made = api
         .post(
@@ -385,34 +377,12 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
     .await;
 
     // The booking form: the customer gave a number, the demo's package includes SMS.
-    let slots = consult::server::booking::slots(
-        &server.state,
-        server.site.as_str(),
-        &server.host_url,
-        None,
-    )
-    .await
-    .unwrap();
-    let booked = consult::server::booking::book(
-        &server.state,
-        consult::model::booking::BookingRequest {
-            site: server.site.clone(),
-            host_origin: server.host_url.clone(),
-            starts_at: slots.slots[0].starts_at,
-            agent: None,
-            name: "Ann".into(),
-            email: "ann@example.com".into(),
-            phone: "+31611111111".into(),
-            note: String::new(),
-            consent: true,
-            lang: Default::default(),
-            time_zone: String::new(),
-            prefill: None,
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    let slots = server.slot_list().await;
+    let mut request = server.booking_request(slots.slots[0].starts_at, "Ann", "ann@example.com");
+    request.phone = "+31611111111".into();
+    let booked = consult::server::booking::book(&server.state, request, None)
+        .await
+        .unwrap();
     let got = wait_for_sms(&seen, 1).await;
     let (auth, body) = &got[0];
     assert_eq!(auth, "Bearer provider-secret");

@@ -33,9 +33,9 @@ async fn call_form(server: &TestServer, endpoint: &str, hash: &str) -> (StatusCo
 }
 
 async fn starts(server: &TestServer) -> Vec<String> {
-    consult::server::booking::slots(&server.state, server.site.as_str(), &server.host_url, None)
+    server
+        .slot_list()
         .await
-        .unwrap()
         .slots
         .iter()
         .map(|s| {
@@ -63,14 +63,7 @@ fn subjects(sink: &SmtpSink) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_customer_moves_then_cancels_and_everyone_is_told() {
     let sink = SmtpSink::start();
-    let server = TestServer::start_with(|c| {
-        c.smtp = Some(consult::server::notify::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: sink.port,
-            from: "Consult <noreply@consult.test>".into(),
-        })
-    })
-    .await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     let booked = server.book("Ann").await;
     let hash = booked
         .manage_url
@@ -223,42 +216,14 @@ async fn a_customer_moves_then_cancels_and_everyone_is_told() {
 #[tokio::test]
 async fn a_dutch_customer_hears_of_the_change_in_dutch_in_their_zone() {
     let sink = SmtpSink::start();
-    let server = TestServer::start_with(|c| {
-        c.smtp = Some(consult::server::notify::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: sink.port,
-            from: "Consult <noreply@consult.test>".into(),
-        })
-    })
-    .await;
-    let list = consult::server::booking::slots(
-        &server.state,
-        server.site.as_str(),
-        &server.host_url,
-        None,
-    )
-    .await
-    .unwrap();
-    let booked = consult::server::booking::book(
-        &server.state,
-        consult::model::booking::BookingRequest {
-            site: server.site.clone(),
-            host_origin: server.host_url.clone(),
-            starts_at: list.slots[0].starts_at,
-            agent: None,
-            name: "Sanne".into(),
-            email: "sanne@example.com".into(),
-            phone: String::new(),
-            note: String::new(),
-            consent: true,
-            lang: consult::model::i18n::Lang::Nl,
-            time_zone: "Asia/Tokyo".into(),
-            prefill: None,
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
+    let list = server.slot_list().await;
+    let mut request = server.booking_request(list.slots[0].starts_at, "Sanne", "sanne@example.com");
+    request.lang = consult::model::i18n::Lang::Nl;
+    request.time_zone = "Asia/Tokyo".into();
+    let booked = consult::server::booking::book(&server.state, request, None)
+        .await
+        .unwrap();
     let hash = booked.manage_url.rsplit('/').next().unwrap().to_string();
     let (status, _) = call_form(&server, "cancel", &hash).await;
     assert_eq!(status, 200);

@@ -277,7 +277,6 @@ pub async fn book(
     }
     let guest_url = state.join_url(&guest_link_id)?;
     let manage_url = guest_url.replacen("/join/", "/booking/", 1);
-    let hardware_test = state.store.site_hardwaretest(site.id.as_str()).await?;
     let check_url = format!("{}/check?lang={}", state.public_url, req.lang.code());
     let for_customer = invite::Meeting {
         time_zone: &customer_zone,
@@ -291,7 +290,8 @@ pub async fn book(
         req.lang,
         &invite::GuestLinks {
             manage: Some(&manage_url),
-            hardware_test: hardware_test
+            hardware_test: site
+                .hardware_test
                 .as_deref()
                 .map(|text| (text, check_url.as_str())),
         },

@@ -5,7 +5,7 @@
 
 use super::api::meetings::notices;
 use super::booking::{offered_slot, site_info, zone};
-use super::store::{ParticipantCtx, Scope, SiteRow};
+use super::store::{MeetingRecord, ParticipantCtx, Scope, SiteRow};
 use super::{join, AppState};
 use crate::model::booking::{AgentChoice, BookingStatus, ManageInfo};
 use crate::model::{AppError, ErrorCode};
@@ -30,6 +30,21 @@ async fn customer(state: &AppState, hash: &str) -> Result<(ParticipantCtx, SiteR
         .with_field("hash")
     })?;
     Ok((p, site))
+}
+
+/// The meeting as the API's change and cancel code needs it, within its company.
+async fn record(
+    state: &AppState,
+    p: &ParticipantCtx,
+    site: &SiteRow,
+) -> Result<(Scope, MeetingRecord), AppError> {
+    let scope = Scope::Company(site.company_id.clone());
+    let record = state
+        .store
+        .meeting_api(&scope, p.meeting.id.as_str())
+        .await?
+        .ok_or_else(AppError::internal)?;
+    Ok((scope, record))
 }
 
 fn status(p: &ParticipantCtx, now: DateTime<Utc>) -> BookingStatus {
@@ -80,13 +95,8 @@ pub async fn cancel(state: &AppState, hash: &str) -> Result<ManageInfo, AppError
         return details(state, hash).await;
     }
     changeable(&p)?;
-    let scope = Scope::Company(site.company_id.clone());
+    let (scope, record) = record(state, &p, &site).await?;
     let id = p.meeting.id.as_str();
-    let record = state
-        .store
-        .meeting_api(&scope, id)
-        .await?
-        .ok_or_else(AppError::internal)?;
     let messages = notices(state, &record, &site, None).await?;
     if state
         .store
@@ -116,13 +126,8 @@ pub async fn reschedule(
     }
     let now = Utc::now();
     let slot = offered_slot(&site, zone(&site)?, starts_at, now)?;
-    let scope = Scope::Company(site.company_id.clone());
+    let (scope, record) = record(state, &p, &site).await?;
     let id = p.meeting.id.as_str();
-    let record = state
-        .store
-        .meeting_api(&scope, id)
-        .await?
-        .ok_or_else(AppError::internal)?;
     let times = [
         slot.starts_at,
         slot.ends_at,

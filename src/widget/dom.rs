@@ -168,6 +168,15 @@ pub fn browser_languages() -> Vec<String> {
     out
 }
 
+/// The page's language: `preferred` (an attribute or `?lang=`), else the browser's, else
+/// English; also set on the document.
+pub fn page_lang(preferred: Option<String>) -> crate::model::i18n::Lang {
+    let tags: Vec<String> = preferred.into_iter().chain(browser_languages()).collect();
+    let lang = crate::model::i18n::Lang::choose(tags.iter().map(String::as_str));
+    set_document_lang(lang.code());
+    lang
+}
+
 /// Set the document's language (`<html lang>`), for screen readers and hyphenation.
 pub fn set_document_lang(code: &str) {
     if let Some(root) = web_sys::window()

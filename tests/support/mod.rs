@@ -6,7 +6,7 @@ pub mod api;
 pub mod browser;
 pub mod smtp;
 
-use consult::model::booking::{Booked, BookingRequest};
+use consult::model::booking::{Booked, BookingRequest, SlotList};
 use consult::model::{SiteId, UserId};
 use consult::server::{demo, AppState, Application, Config};
 use std::net::SocketAddr;
@@ -83,26 +83,40 @@ impl TestServer {
         self.book_slot(name, 0).await
     }
 
-    /// Book the `index`-th free slot for `name` (later slots' rooms open later).
-    pub async fn book_slot(&self, name: &str, index: usize) -> Booked {
-        let slots =
-            consult::server::booking::slots(&self.state, self.site.as_str(), &self.host_url, None)
-                .await
-                .expect("slots");
-        let request = BookingRequest {
+    /// The site's free slots as the booking form gets them.
+    pub async fn slot_list(&self) -> SlotList {
+        consult::server::booking::slots(&self.state, self.site.as_str(), &self.host_url, None)
+            .await
+            .expect("slots")
+    }
+
+    /// A booking form's request for `starts_at`: consent given, everything optional empty.
+    pub fn booking_request(
+        &self,
+        starts_at: chrono::DateTime<chrono::Utc>,
+        name: &str,
+        email: &str,
+    ) -> BookingRequest {
+        BookingRequest {
             site: self.site.clone(),
             host_origin: self.host_url.clone(),
-            starts_at: slots.slots[index].starts_at,
+            starts_at,
             agent: None,
             name: name.into(),
-            email: "guest@example.com".into(),
+            email: email.into(),
             phone: String::new(),
             note: String::new(),
             consent: true,
             lang: Default::default(),
             time_zone: String::new(),
             prefill: None,
-        };
+        }
+    }
+
+    /// Book the `index`-th free slot for `name` (later slots' rooms open later).
+    pub async fn book_slot(&self, name: &str, index: usize) -> Booked {
+        let slots = self.slot_list().await;
+        let request = self.booking_request(slots.slots[index].starts_at, name, "guest@example.com");
         consult::server::booking::book(&self.state, request, None)
             .await
             .expect("booking")

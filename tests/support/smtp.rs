@@ -34,6 +34,15 @@ pub fn python() -> PathBuf {
 }
 
 impl SmtpSink {
+    /// The server's configuration to send through this sink.
+    pub fn config(&self) -> Option<consult::server::notify::SmtpConfig> {
+        Some(consult::server::notify::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            from: "Consult <noreply@consult.test>".into(),
+        })
+    }
+
     /// Start it on a free port.
     pub fn start() -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();

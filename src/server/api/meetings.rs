@@ -429,7 +429,6 @@ pub async fn create(
             text: &text,
             sequence: 0,
         };
-        let hardware_test = state.store.site_hardwaretest(&input.site).await?;
         let check_url = format!("{}/check", state.public_url);
         for (name, email, phone, link) in &guests {
             let url = state.join_url(link)?;
@@ -442,7 +441,8 @@ pub async fn create(
                     Lang::En,
                     &invite::GuestLinks {
                         manage: None,
-                        hardware_test: hardware_test
+                        hardware_test: site
+                            .hardware_test
                             .as_deref()
                             .map(|text| (text, check_url.as_str())),
                     },

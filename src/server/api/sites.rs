@@ -282,18 +282,8 @@ fn availability(a: &AvailabilityPatch) -> Result<AvailabilityChange, AppError> {
             for (i, day) in days.iter().enumerate() {
                 let at = format!("availability.special_hours[{i}]");
                 let date = rules::date(&format!("{at}.date"), &day.date)?;
-                let mut ranges = Vec::new();
-                for (j, p) in day.periods.iter().enumerate() {
-                    let from = rules::clock(&format!("{at}.periods[{j}].from"), &p.from)?;
-                    let to = rules::clock(&format!("{at}.periods[{j}].to"), &p.to)?;
-                    if to <= from {
-                        return Err(AppError::invalid(
-                            &format!("{at}.periods[{j}].to"),
-                            "must be after from",
-                        ));
-                    }
-                    ranges.push((from, to));
-                }
+                let mut ranges =
+                    crate::server::store::parse_periods(&format!("{at}.periods"), &day.periods)?;
                 ranges.sort();
                 if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
                     return Err(AppError::invalid(

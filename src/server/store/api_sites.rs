@@ -125,21 +125,14 @@ pub struct AvailabilityChange {
 
 /// The stored special hours as the API shows them, earliest date first.
 fn special_days(stored: &str) -> Result<Vec<crate::model::api::sites::SpecialDay>, AppError> {
-    use crate::model::api::sites::{Period, SpecialDay};
+    use crate::model::api::sites::SpecialDay;
     let map: crate::server::availability::SpecialHours =
         serde_json::from_str(stored).map_err(|_| AppError::internal())?;
-    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
     Ok(map
         .into_iter()
         .map(|(date, ranges)| SpecialDay {
             date: date.to_string(),
-            periods: ranges
-                .into_iter()
-                .map(|(from, to)| Period {
-                    from: hhmm(from),
-                    to: hhmm(to),
-                })
-                .collect(),
+            periods: super::sites::show_periods(&ranges),
         })
         .collect())
 }
@@ -495,21 +488,6 @@ impl Store {
                 .map_err(db_error)?;
         Ok(t.flatten()
             .unwrap_or_else(|| DEFAULT_INVITE_TEXT.to_string()))
-    }
-
-    /// A site's text above the hardware-test link, when its invitations carry one.
-    pub async fn site_hardwaretest(&self, site: &str) -> Result<Option<String>, AppError> {
-        let row: Option<(Option<String>, i64)> = sqlx::query_as(
-            "SELECT email_hardwaretest_text, email_enable_hardwaretest FROM sites WHERE id = $1",
-        )
-        .bind(site)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(match row {
-            Some((text, 1)) => Some(text.unwrap_or_else(|| DEFAULT_HARDWARETEST_TEXT.to_string())),
-            _ => None,
-        })
     }
 
     /// A site's text for changed or cancelled meetings (its own or the default).

@@ -21,7 +21,7 @@ pub use auth::SessionUser;
 pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
-pub use sites::{NewSite, OpeningHours, SiteRow};
+pub use sites::{parse_periods, show_periods, NewSite, OpeningHours, SiteRow};
 pub use tenancy::Scope;
 pub use users::{NewUser, UserChanges};
 

@@ -7,6 +7,40 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+/// `HH:MM` periods from the API, checked, as minute ranges; errors name
+/// `{prefix}[j].from` or `.to`.
+pub fn parse_periods(
+    prefix: &str,
+    periods: &[crate::model::api::sites::Period],
+) -> Result<Vec<(u16, u16)>, AppError> {
+    use crate::model::api::rules;
+    periods
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let at = format!("{prefix}[{j}]");
+            let from = rules::clock(&format!("{at}.from"), &p.from)?;
+            let to = rules::clock(&format!("{at}.to"), &p.to)?;
+            if to <= from {
+                return Err(AppError::invalid(&format!("{at}.to"), "must be after from"));
+            }
+            Ok((from, to))
+        })
+        .collect()
+}
+
+/// Minute ranges as the API shows them, `HH:MM`.
+pub fn show_periods(ranges: &[(u16, u16)]) -> Vec<crate::model::api::sites::Period> {
+    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    ranges
+        .iter()
+        .map(|&(from, to)| crate::model::api::sites::Period {
+            from: hhmm(from),
+            to: hhmm(to),
+        })
+        .collect()
+}
+
 /// Opening hours: for each weekday (Monday first), `[from, to)` ranges in minutes after local
 /// midnight (`to` may be 1440, the end of the day).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,18 +60,11 @@ impl OpeningHours {
 
     /// As the API shows them: `HH:MM` periods per named weekday.
     pub fn week(&self) -> crate::model::api::sites::WeekHours {
-        use crate::model::api::sites::{Period, WeekHours};
-        let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-        let day = |i: usize| -> Vec<Period> {
+        use crate::model::api::sites::WeekHours;
+        let day = |i: usize| {
             let mut periods = self.0[i].clone();
             periods.sort();
-            periods
-                .iter()
-                .map(|&(from, to)| Period {
-                    from: hhmm(from),
-                    to: hhmm(to),
-                })
-                .collect()
+            show_periods(&periods)
         };
         WeekHours {
             monday: day(0),
@@ -55,18 +82,9 @@ impl OpeningHours {
         week: &crate::model::api::sites::WeekHours,
         field: &str,
     ) -> Result<Self, AppError> {
-        use crate::model::api::rules;
         let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
         for (i, (name, periods)) in week.days().into_iter().enumerate() {
-            for (j, p) in periods.iter().enumerate() {
-                let at = format!("{field}.{name}[{j}]");
-                let from = rules::clock(&format!("{at}.from"), &p.from)?;
-                let to = rules::clock(&format!("{at}.to"), &p.to)?;
-                if to <= from {
-                    return Err(AppError::invalid(&format!("{at}.to"), "must be after from"));
-                }
-                hours[i].push((from, to));
-            }
+            hours[i] = parse_periods(&format!("{field}.{name}"), periods)?;
         }
         let hours = OpeningHours(hours);
         hours.validate().map_err(|e| e.with_field(field))?;
@@ -144,6 +162,8 @@ pub struct SiteRow {
     pub prefill_generation: i64,
     /// Every booking must carry fields signed with the prefill key.
     pub prefill_required: bool,
+    /// The text above the hardware-test link, when invitations carry one.
+    pub hardware_test: Option<String>,
 }
 
 impl SiteRow {
@@ -201,7 +221,7 @@ impl Store {
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
                     s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
-                    p.features
+                    s.email_hardwaretest_text, s.email_enable_hardwaretest, p.features
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
              WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -248,6 +268,12 @@ impl Store {
             phone_prefix: row.get("phone_prefix"),
             prefill_generation: row.get("prefill_generation"),
             prefill_required: row.get::<i64, _>("prefill_required") != 0,
+            hardware_test: (row.get::<i64, _>("email_enable_hardwaretest") != 0).then(|| {
+                row.get::<Option<String>, _>("email_hardwaretest_text")
+                    .unwrap_or_else(|| {
+                        crate::model::api::sites::DEFAULT_HARDWARETEST_TEXT.to_string()
+                    })
+            }),
         }))
     }
 

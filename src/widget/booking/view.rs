@@ -163,17 +163,7 @@ fn Field(
 #[component]
 pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     let host_origin = host::bridge().origin();
-    let lang = Lang::choose(
-        options
-            .lang
-            .iter()
-            .cloned()
-            .chain(dom::browser_languages())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    dom::set_document_lang(lang.code());
+    let lang = dom::page_lang(options.lang.clone());
     let t = lang.texts();
     let visitor_zone = dom::visitor_time_zone();
     let zone = RwSignal::new(

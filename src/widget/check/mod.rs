@@ -2,7 +2,6 @@
 //! customer sees their camera and learns whether camera and microphone work, before the day,
 //! without joining anything.
 
-use crate::model::i18n::Lang;
 use crate::widget::call::view::SelfView;
 use crate::widget::dom;
 use crate::widget::media::{self, MediaProblem};
@@ -24,15 +23,7 @@ enum Outcome {
 /// The hardware-test page.
 #[component]
 pub fn DeviceCheck() -> impl IntoView {
-    let lang = Lang::choose(
-        dom::query_param("lang")
-            .into_iter()
-            .chain(dom::browser_languages())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    dom::set_document_lang(lang.code());
+    let lang = dom::page_lang(dom::query_param("lang"));
     let t = lang.texts();
     let stream = RwSignal::new_local(None::<MediaStream>);
     let outcome = RwSignal::new(Outcome::Checking);

@@ -3,7 +3,7 @@
 
 use super::{manage_cancel, manage_details, manage_move};
 use crate::model::booking::{BookingStatus, ManageInfo};
-use crate::model::i18n::{fill, Lang};
+use crate::model::i18n::fill;
 use crate::model::{AppError, ErrorCode};
 use crate::widget::booking::booking_slots;
 use crate::widget::booking::calendar::{group_days, Calendar, DaySlots};
@@ -16,15 +16,7 @@ use leptos::task::spawn_local;
 /// The page for the customer's link `hash`.
 #[component]
 pub fn ManagePage(hash: String) -> impl IntoView {
-    let lang = Lang::choose(
-        dom::query_param("lang")
-            .into_iter()
-            .chain(dom::browser_languages())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    dom::set_document_lang(lang.code());
+    let lang = dom::page_lang(dom::query_param("lang"));
     let t = lang.texts();
     let zone = RwSignal::new(dom::visitor_time_zone());
     let info = RwSignal::new(None::<Result<ManageInfo, AppError>>);
