@@ -61,6 +61,8 @@ setup_test_tools() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  # coturn: the TURN server of the relay tests (started by the tests themselves, on loopback).
+  command -v turnserver >/dev/null || missing+=(coturn)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   # Python tools of the tests: schemathesis (API fuzzing), aiosmtpd (a real SMTP server) and

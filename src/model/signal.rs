@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Longest message a host can send with a denial, in characters.
 pub const MAX_DENY_MESSAGE_CHARS: usize = 500;
 
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 2000;
+
 /// Largest message the server reads; larger frames are refused before parsing.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -37,6 +40,9 @@ pub enum ClientMsg {
         /// The waiting peer.
         peer: PeerId,
     },
+    /// Host: let everyone waiting in, as far as the room's capacity allows (longest-waiting
+    /// first).
+    AdmitAll,
     /// Host, in the room or from the console: send a waiting peer away, with a message.
     Deny {
         /// The meeting they wait in.
@@ -54,6 +60,16 @@ pub enum ClientMsg {
         /// What to relay.
         signal: Signal,
     },
+    /// My microphone, camera and screen share changed (told to everyone in the call).
+    Media(MediaState),
+    /// A chat message to everyone in the call. Kept only as long as the call: the server
+    /// relays it and forgets it.
+    Chat {
+        /// The text (at most [`MAX_CHAT_CHARS`] characters).
+        text: String,
+    },
+    /// Host: end the call for everyone in it and everyone waiting.
+    EndForAll,
     /// Leave the room (the connection stays open).
     Leave,
     /// Keep-alive; answered with [`ServerMsg::Pong`].
@@ -107,6 +123,32 @@ pub struct PeerInfo {
     pub name: String,
     /// Host or guest.
     pub role: Role,
+    /// What they send.
+    #[serde(default)]
+    pub media: MediaState,
+}
+
+/// What a peer sends: microphone and camera on or off, and whether its video is a screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaState {
+    /// Microphone on.
+    pub audio: bool,
+    /// Camera (or screen) on.
+    pub video: bool,
+    /// The video is a shared screen.
+    #[serde(default)]
+    pub screen: bool,
+}
+
+impl Default for MediaState {
+    /// Until a peer says otherwise, it is taken to send what it has.
+    fn default() -> Self {
+        MediaState {
+            audio: true,
+            video: true,
+            screen: false,
+        }
+    }
 }
 
 /// One entry of the ICE server list a peer connection is configured with.
@@ -152,6 +194,9 @@ pub enum ServerMsg {
         peers: Vec<PeerInfo>,
         /// How to configure RTCPeerConnection.
         ice_servers: Vec<IceServer>,
+        /// Use relayed candidates only (`iceTransportPolicy: "relay"`).
+        #[serde(default)]
+        relay_only: bool,
     },
     /// Host only: who is waiting in this room right now.
     RoomLobby {
@@ -168,6 +213,26 @@ pub enum ServerMsg {
         /// Who.
         peer: PeerId,
     },
+    /// A peer's microphone, camera or screen share changed.
+    PeerMedia {
+        /// Who.
+        peer: PeerId,
+        /// What they send now.
+        media: MediaState,
+    },
+    /// A chat message in the call (also echoed to its sender, so everyone sees one order).
+    Chat {
+        /// The sender.
+        from: PeerId,
+        /// Their name.
+        name: String,
+        /// The text.
+        text: String,
+        /// When the server relayed it.
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// The host ended the call for everyone; this connection is out of the room.
+    Ended,
     /// A relayed negotiation message.
     Signal {
         /// The sending peer.

@@ -98,6 +98,25 @@ struct ServeArgs {
     /// ICE servers as JSON: [{"urls": ["stun:stun.example.org"]}].
     #[arg(long, env = "CONSULT_ICE_SERVERS")]
     ice_servers: Option<String>,
+    /// TURN server URLs (comma-separated, e.g. `turn:turn.example.org:3478?transport=udp`)
+    /// whose credentials we sign with --turn-secret (coturn's REST-API scheme).
+    #[arg(
+        long,
+        env = "CONSULT_TURN_URLS",
+        value_delimiter = ',',
+        requires = "turn_secret"
+    )]
+    turn_urls: Vec<String>,
+    /// coturn's `static-auth-secret`.
+    #[arg(long, env = "CONSULT_TURN_SECRET", hide_env_values = true)]
+    turn_secret: Option<String>,
+    /// Minutes a TURN credential stays valid after the meeting is over.
+    #[arg(long, env = "CONSULT_TURN_MARGIN_MINUTES", default_value_t = 60)]
+    turn_margin_minutes: u32,
+    /// Relay all media through TURN (`iceTransportPolicy: "relay"`): participants never learn
+    /// each other's IP addresses.
+    #[arg(long, env = "CONSULT_RELAY_ONLY")]
+    relay_only: bool,
     /// SMTP relay for e-mail (plain SMTP, e.g. the local MTA); without it e-mails wait in the
     /// outbox.
     #[arg(long, env = "CONSULT_SMTP_HOST")]
@@ -149,9 +168,30 @@ impl ServeArgs {
             from: self.sms_from.clone(),
         });
         if let Some(json) = &self.ice_servers {
-            config.ice_servers = serde_json::from_str::<Vec<IceServer>>(json)
+            config.ice.servers = serde_json::from_str::<Vec<IceServer>>(json)
                 .map_err(|e| format!("--ice-servers is not a JSON list of ICE servers: {e}"))?;
         }
+        if let Some(secret) = &self.turn_secret {
+            if self.turn_urls.is_empty() {
+                return Err("--turn-secret needs --turn-urls".into());
+            }
+            if let Some(bad) = self
+                .turn_urls
+                .iter()
+                .find(|u| !(u.starts_with("turn:") || u.starts_with("turns:")))
+            {
+                return Err(format!("--turn-urls: {bad} is not a turn: or turns: URL"));
+            }
+            config.ice.turn = Some(super::signaling::TurnConfig {
+                urls: self.turn_urls.clone(),
+                secret: secret.clone(),
+                margin: chrono::Duration::minutes(self.turn_margin_minutes.into()),
+            });
+        }
+        if self.relay_only && config.ice.turn.is_none() && config.ice.servers.is_empty() {
+            return Err("--relay-only needs a TURN server (--turn-urls or --ice-servers)".into());
+        }
+        config.ice.relay_only = self.relay_only;
         Ok(config)
     }
 }

@@ -1,6 +1,6 @@
 //! Server configuration: command-line flags with environment fallbacks.
 
-use crate::model::signal::IceServer;
+use crate::server::signaling::IceConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -15,8 +15,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The widget built by Trunk (`dist/`).
     pub dist_dir: PathBuf,
-    /// ICE servers handed to admitted peers.
-    pub ice_servers: Vec<IceServer>,
+    /// ICE servers (and TURN signing) for admitted peers.
+    pub ice: IceConfig,
     /// Calls allowed per client address to the token endpoint.
     pub anonymous_quota: crate::server::store::Quota,
     /// Where e-mail goes out (none: messages wait in the outbox).
@@ -34,7 +34,7 @@ impl Config {
             data_dir: data_dir.into(),
             public_url: None,
             dist_dir: default_dist_dir(),
-            ice_servers: Vec::new(),
+            ice: IceConfig::default(),
             anonymous_quota: crate::server::store::Quota {
                 limit: 600,
                 interval: 1,

@@ -20,6 +20,7 @@ pub mod dom;
 pub mod host;
 #[cfg(feature = "csr")]
 pub mod media;
+pub mod quality;
 #[cfg(feature = "csr")]
 pub mod theme;
 

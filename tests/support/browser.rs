@@ -350,6 +350,36 @@ impl Browser {
         );
     }
 
+    /// Wait until this page decodes `n` remote videos (one per other person in a mesh call),
+    /// then check every one of them keeps decoding frames.
+    pub async fn assert_decoding_videos(&self, who: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let first = loop {
+            let now = self.inbound_video().await;
+            if now.iter().filter(|(frames, _)| *frames > 0).count() >= n {
+                break now;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{who}: fewer than {n} remote videos decoding within 30 s: {}",
+                    self.diagnose().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let later = self.inbound_video().await;
+        let rising = first
+            .iter()
+            .zip(&later)
+            .filter(|((f0, _), (f1, _))| *f0 > 0 && f1 > f0)
+            .count();
+        assert!(
+            rising >= n,
+            "{who}: {rising} of {n} remote videos still decoding ({first:?} -> {later:?})"
+        );
+    }
+
     /// Wait until this page decodes remote video and keeps receiving it.
     pub async fn assert_receiving_video(&self, who: &str) {
         self.assert_rising(who, "video frames", 30, || self.inbound_video())

@@ -150,6 +150,60 @@ impl TestServer {
         api::Api::login(&self.url, &id, &secret).await
     }
 
+    /// A meeting of the demo agent running now, with a room for `capacity` people and one
+    /// personal link per guest (written straight to the store: the API allows at most two
+    /// guests, and a test of a full room needs a third). Returns the meeting, the agent's link
+    /// and the guests' links.
+    pub async fn room(&self, guests: &[&str], capacity: u32) -> Room {
+        use consult::server::store::{NewApiMeeting, Scope};
+        use consult::server::tokens::{new_id, Signer};
+        let site = self.state.store.site(&self.site).await.unwrap().unwrap();
+        let now = chrono::Utc::now();
+        let m = NewApiMeeting {
+            id: new_id(),
+            site: self.site.to_string(),
+            company: site.company_id.clone(),
+            agent: self.agent.to_string(),
+            created_by_user: None,
+            created_by_client: "test".into(),
+            subject: "Three of us".into(),
+            invitation: None,
+            invitation_sms: None,
+            starts_at: now,
+            ends_at: now + chrono::Duration::minutes(30),
+            opens_at: now - chrono::Duration::minutes(5),
+            closes_at: now + chrono::Duration::minutes(60),
+            capacity,
+            is_appointment: false,
+            send_email: false,
+            send_sms: false,
+            host_link: Signer::new_link_id(),
+            guests: guests
+                .iter()
+                .map(|g| (g.to_string(), None, None, Signer::new_link_id()))
+                .collect(),
+            messages: Vec::new(),
+        };
+        let record = self
+            .state
+            .store
+            .create_meeting_api(&Scope::Company(site.company_id.clone()), &m)
+            .await
+            .expect("meeting");
+        let url = |link: &str| {
+            format!(
+                "{}/join/{}",
+                self.url,
+                self.state.signer.join_hash(link).unwrap()
+            )
+        };
+        Room {
+            meeting: consult::model::MeetingId::parse(&record.id).unwrap(),
+            host: url(&m.host_link),
+            guests: m.guests.iter().map(|g| url(&g.3)).collect(),
+        }
+    }
+
     /// Cancel a meeting (frees its slot, kills its links).
     pub async fn cancel(&self, meeting: &consult::model::MeetingId) {
         self.state
@@ -158,6 +212,16 @@ impl TestServer {
             .await
             .expect("cancel");
     }
+}
+
+/// A meeting made by [`TestServer::room`].
+pub struct Room {
+    /// Its id.
+    pub meeting: consult::model::MeetingId,
+    /// The agent's personal link.
+    pub host: String,
+    /// The guests' links, in the order given.
+    pub guests: Vec<String>,
 }
 
 /// What a site owner's server does to lock prefilled booking fields: hex HMAC-SHA256 of the

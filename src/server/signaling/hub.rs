@@ -5,9 +5,12 @@
 //! half-updated. Messages go out through each connection's bounded queue; a connection whose
 //! queue is full is too slow to keep up and is dropped rather than let memory grow.
 
+use super::ice::IceConfig;
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::{LobbyEntry, MeetingBrief, Role};
-use crate::model::signal::{IceServer, PeerInfo, ServerMsg, Signal, MAX_DENY_MESSAGE_CHARS};
+use crate::model::signal::{
+    MediaState, PeerInfo, ServerMsg, Signal, MAX_CHAT_CHARS, MAX_DENY_MESSAGE_CHARS,
+};
 use crate::model::{AppError, ErrorCode, MeetingId, PeerId, UserId};
 use crate::server::store::ParticipantCtx;
 use crate::server::tokens::new_id;
@@ -43,6 +46,7 @@ struct Member {
     role: Role,
     admitted: bool,
     since: DateTime<Utc>,
+    media: MediaState,
 }
 
 impl Member {
@@ -51,6 +55,7 @@ impl Member {
             id: self.peer.clone(),
             name: self.name.clone(),
             role: self.role,
+            media: self.media,
         }
     }
 }
@@ -97,15 +102,27 @@ impl Outbox {
 #[derive(Debug)]
 pub struct Hub {
     state: Mutex<State>,
-    ice_servers: Vec<IceServer>,
+    ice: IceConfig,
 }
 
 impl Hub {
-    /// A hub handing out these ICE servers on admission.
-    pub fn new(ice_servers: Vec<IceServer>) -> Self {
+    /// A hub handing out ICE servers (and signed TURN credentials) on admission.
+    pub fn new(ice: IceConfig) -> Self {
         Hub {
             state: Mutex::new(State::default()),
-            ice_servers,
+            ice,
+        }
+    }
+
+    /// The `Joined` message for a member entering the call.
+    fn joined(&self, room: &Room, member: &Member, peers: Vec<PeerInfo>) -> ServerMsg {
+        ServerMsg::Joined {
+            me: member.peer.clone(),
+            role: member.role,
+            meeting: room.brief.clone(),
+            peers,
+            ice_servers: self.ice.for_peer(&room.brief, &member.peer),
+            relay_only: self.ice.relay_only,
         }
     }
 
@@ -200,6 +217,7 @@ impl Hub {
             role,
             admitted: role == Role::Host,
             since: Utc::now(),
+            media: MediaState::default(),
         };
         match role {
             Role::Host => {
@@ -215,16 +233,7 @@ impl Hub {
                 for m in room.waiting() {
                     out.push(m.conn, ServerMsg::HostPresence { present: true });
                 }
-                out.push(
-                    conn,
-                    ServerMsg::Joined {
-                        me: peer.clone(),
-                        role,
-                        meeting: room.brief.clone(),
-                        peers,
-                        ice_servers: self.ice_servers.clone(),
-                    },
-                );
+                out.push(conn, self.joined(room, &member, peers));
                 room.members.push(member);
                 out.push(conn, room_lobby(room));
             }
@@ -257,18 +266,7 @@ impl Hub {
     pub fn admit(&self, conn: ConnId, peer: &PeerId) -> Result<(), AppError> {
         let mut out = Outbox::default();
         let mut st = self.lock();
-        let (meeting, me) = seat_of(&st, conn)?;
-        let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
-        let is_host = room
-            .members
-            .iter()
-            .any(|m| m.peer == me && m.role == Role::Host && m.admitted);
-        if !is_host {
-            return Err(AppError::new(
-                ErrorCode::Forbidden,
-                "only the host admits people",
-            ));
-        }
+        let room = hosted_room(&mut st, conn)?;
         let idx = room
             .members
             .iter()
@@ -277,28 +275,119 @@ impl Hub {
         if room.admitted().count() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
+        self.admit_member(room, idx, &mut out);
+        let agent = room.agent.clone();
+        lobby_updates(&st, &agent, &mut out);
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Host admits everyone waiting, longest-waiting first, while the room has seats. Those
+    /// who do not fit stay waiting and the host is told how many.
+    pub fn admit_all(&self, conn: ConnId) -> Result<(), AppError> {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let room = hosted_room(&mut st, conn)?;
+        while room.admitted().count() < room.capacity {
+            let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
+                break;
+            };
+            self.admit_member(room, idx, &mut out);
+        }
+        let left_out = room.waiting().count();
+        let agent = room.agent.clone();
+        lobby_updates(&st, &agent, &mut out);
+        self.flush(st, out);
+        if left_out > 0 {
+            return Err(AppError::new(
+                ErrorCode::RoomFull,
+                format!("the call is full: {left_out} still waiting"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Let `room.members[idx]` in: the others learn of them, they learn of the others, and the
+    /// hosts get the new waiting list.
+    fn admit_member(&self, room: &mut Room, idx: usize, out: &mut Outbox) {
         let peers: Vec<PeerInfo> = room.admitted().map(Member::info).collect();
         room.members[idx].admitted = true;
         let guest = &room.members[idx];
         for m in room.admitted().filter(|m| m.peer != guest.peer) {
             out.push(m.conn, ServerMsg::PeerJoined { peer: guest.info() });
         }
-        out.push(
-            guest.conn,
-            ServerMsg::Joined {
-                me: guest.peer.clone(),
-                role: guest.role,
-                meeting: room.brief.clone(),
-                peers,
-                ice_servers: self.ice_servers.clone(),
-            },
-        );
+        out.push(guest.conn, self.joined(room, guest, peers));
         let lobby = room_lobby(room);
         for m in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(m.conn, lobby.clone());
         }
-        let agent = room.agent.clone();
-        lobby_updates(&st, &agent, &mut out);
+    }
+
+    /// A member in the call says what it sends now; the others are told.
+    pub fn set_media(&self, conn: ConnId, media: MediaState) -> Result<(), AppError> {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let (room, idx) = admitted_member(&mut st, conn)?;
+        room.members[idx].media = media;
+        let me = room.members[idx].peer.clone();
+        for m in room.admitted().filter(|m| m.peer != me) {
+            out.push(
+                m.conn,
+                ServerMsg::PeerMedia {
+                    peer: me.clone(),
+                    media,
+                },
+            );
+        }
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Relay a chat message to everyone in the call, the sender included (one order for all).
+    /// Nothing is stored: the chat lives as long as the pages that show it.
+    pub fn chat(&self, conn: ConnId, text: &str) -> Result<(), AppError> {
+        let text = text.trim();
+        if text.is_empty()
+            || text.chars().count() > MAX_CHAT_CHARS
+            || text.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(AppError::invalid(
+                "text",
+                format!("1 to {MAX_CHAT_CHARS} characters, no control characters but newlines"),
+            ));
+        }
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let (room, idx) = admitted_member(&mut st, conn)?;
+        let msg = ServerMsg::Chat {
+            from: room.members[idx].peer.clone(),
+            name: room.members[idx].name.clone(),
+            text: text.to_string(),
+            at: Utc::now(),
+        };
+        for m in room.admitted() {
+            out.push(m.conn, msg.clone());
+        }
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Host: end the call for everyone, in the call or waiting. Each is told and let go; the
+    /// links stay valid while the meeting's window is open, so it can be started again.
+    pub fn end_for_all(&self, conn: ConnId) -> Result<(), AppError> {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let meeting = hosted_room(&mut st, conn)?.brief.id.clone();
+        let Some(room) = st.rooms.remove(&meeting) else {
+            return Ok(());
+        };
+        for m in &room.members {
+            out.push(m.conn, ServerMsg::Ended);
+            if let Some(c) = st.conns.get_mut(&m.conn) {
+                c.seat = None;
+            }
+        }
+        lobby_updates(&st, &room.agent, &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -459,6 +548,35 @@ pub fn random_hex(n: usize) -> String {
 
 fn not_in_room() -> AppError {
     AppError::new(ErrorCode::Forbidden, "you are not in a room")
+}
+
+/// The room `conn` is the admitted host of.
+fn hosted_room(st: &mut State, conn: ConnId) -> Result<&mut Room, AppError> {
+    let (meeting, me) = seat_of(st, conn)?;
+    let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
+    let is_host = room
+        .members
+        .iter()
+        .any(|m| m.peer == me && m.role == Role::Host && m.admitted);
+    if !is_host {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only the host may do that",
+        ));
+    }
+    Ok(room)
+}
+
+/// The room and member index of `conn`, which must be in the call (not waiting).
+fn admitted_member(st: &mut State, conn: ConnId) -> Result<(&mut Room, usize), AppError> {
+    let (meeting, me) = seat_of(st, conn)?;
+    let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
+    let idx = room
+        .members
+        .iter()
+        .position(|m| m.peer == me && m.admitted)
+        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "you have not been admitted yet"))?;
+    Ok((room, idx))
 }
 
 fn seat_of(st: &State, conn: ConnId) -> Result<(MeetingId, PeerId), AppError> {
@@ -625,7 +743,7 @@ mod tests {
 
     #[test]
     fn nothing_is_relayed_to_or_from_a_waiting_guest() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(Some(m.agent_id.clone()));
         let (guest, mut guest_rx) = hub.connect(None);
@@ -677,7 +795,7 @@ mod tests {
 
     #[test]
     fn capacity_is_enforced_on_entry_and_admission() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (g1, mut g1_rx) = hub.connect(None);
@@ -703,8 +821,163 @@ mod tests {
     }
 
     #[test]
+    fn admit_all_fills_the_room_in_order_and_says_who_is_left() {
+        let hub = Hub::new(IceConfig::default());
+        let m = meeting(3);
+        let (host, mut host_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        let mut guests = Vec::new();
+        for (id, name) in [
+            ("222222222222222222222222", "One"),
+            ("333333333333333333333333", "Two"),
+        ] {
+            let (c, mut rx) = hub.connect(None);
+            enter_guest(&hub, &m, c, id, name);
+            drain(&mut rx);
+            guests.push((c, rx));
+        }
+        drain(&mut host_rx);
+        // A guest may not admit everyone.
+        assert_eq!(
+            hub.admit_all(guests[0].0).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        hub.admit_all(host).unwrap();
+        // Each guest joins with everyone admitted before them as peers.
+        let one = drain(&mut guests[0].1);
+        assert!(matches!(&one[0], ServerMsg::Joined { peers, .. } if peers.len() == 1));
+        let two = drain(&mut guests[1].1);
+        assert!(matches!(&two[0], ServerMsg::Joined { peers, .. } if peers.len() == 2));
+        let host_msgs = drain(&mut host_rx);
+        let joined: Vec<_> = host_msgs
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::PeerJoined { peer } => Some(peer.name.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(joined, ["One", "Two"]);
+        assert!(
+            matches!(host_msgs.last(), Some(ServerMsg::RoomLobby { waiting }) if waiting.is_empty())
+        );
+        // In a full room a late knock is refused at the door; a room of two fills with one.
+        let m2 = MeetingRow {
+            id: MeetingId::parse("dddddddddddddddddddddddd").unwrap(),
+            ..meeting(2)
+        };
+        let (h2, _h2_rx) = hub.connect(None);
+        enter_host(&hub, &m2, h2);
+        let (a, _a_rx) = hub.connect(None);
+        let (b, mut b_rx) = hub.connect(None);
+        enter_guest(&hub, &m2, a, "555555555555555555555555", "A");
+        enter_guest(&hub, &m2, b, "666666666666666666666666", "B");
+        drain(&mut b_rx);
+        let e = hub.admit_all(h2).unwrap_err();
+        assert_eq!(e.code, ErrorCode::RoomFull);
+        assert!(e.message.contains("1 still waiting"), "{}", e.message);
+        assert!(drain(&mut b_rx).is_empty(), "B stays waiting, told nothing");
+    }
+
+    #[test]
+    fn media_state_and_chat_reach_the_call_only() {
+        let hub = Hub::new(IceConfig::default());
+        let m = meeting(3);
+        let (host, mut host_rx) = hub.connect(None);
+        let (g1, mut g1_rx) = hub.connect(None);
+        let (g2, mut g2_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, g1, "222222222222222222222222", "Ada");
+        enter_guest(&hub, &m, g2, "333333333333333333333333", "Bob");
+        let p1 = peer_of(&drain(&mut g1_rx));
+        drain(&mut g2_rx);
+        hub.admit(host, &p1).unwrap();
+        drain(&mut host_rx);
+        drain(&mut g1_rx);
+        // Someone waiting can neither announce media nor chat.
+        let muted = MediaState {
+            audio: false,
+            video: true,
+            screen: false,
+        };
+        assert_eq!(
+            hub.set_media(g2, muted).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        assert_eq!(hub.chat(g2, "hi").unwrap_err().code, ErrorCode::Forbidden);
+        hub.set_media(g1, muted).unwrap();
+        assert!(
+            matches!(&drain(&mut host_rx)[..], [ServerMsg::PeerMedia { peer, media }] if peer == &p1 && !media.audio)
+        );
+        assert!(drain(&mut g1_rx).is_empty(), "not echoed to the sender");
+        assert!(
+            drain(&mut g2_rx).is_empty(),
+            "nothing reaches the waiting room"
+        );
+        // Chat goes to everyone in the call, sender included, and never to the waiting.
+        hub.chat(g1, "  Hello\nthere  ").unwrap();
+        for rx in [&mut host_rx, &mut g1_rx] {
+            assert!(
+                matches!(&drain(rx)[..], [ServerMsg::Chat { from, name, text, .. }] if from == &p1 && name == "Ada" && text == "Hello\nthere")
+            );
+        }
+        assert!(drain(&mut g2_rx).is_empty());
+        for bad in ["", "   ", "bell\u{7}", &"x".repeat(MAX_CHAT_CHARS + 1)] {
+            let e = hub.chat(host, bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{bad:?}");
+        }
+        // Whoever is admitted later learns the current state with the peer list.
+        hub.admit_all(host).unwrap();
+        let joined = drain(&mut g2_rx);
+        assert!(
+            matches!(&joined[0], ServerMsg::Joined { peers, .. } if peers.iter().any(|p| p.id == p1 && !p.media.audio))
+        );
+    }
+
+    #[test]
+    fn only_the_host_ends_the_call_for_everyone() {
+        let hub = Hub::new(IceConfig::default());
+        let m = meeting(3);
+        let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+        hub.watch(console).unwrap();
+        let (host, mut host_rx) = hub.connect(None);
+        let (g1, mut g1_rx) = hub.connect(None);
+        let (g2, mut g2_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, g1, "222222222222222222222222", "Ada");
+        enter_guest(&hub, &m, g2, "333333333333333333333333", "Bob");
+        let p1 = peer_of(&drain(&mut g1_rx));
+        hub.admit(host, &p1).unwrap();
+        drain(&mut g1_rx);
+        drain(&mut g2_rx);
+        drain(&mut host_rx);
+        drain(&mut console_rx);
+        assert_eq!(hub.end_for_all(g1).unwrap_err().code, ErrorCode::Forbidden);
+        hub.end_for_all(host).unwrap();
+        for rx in [&mut host_rx, &mut g1_rx, &mut g2_rx] {
+            assert_eq!(drain(rx), vec![ServerMsg::Ended]);
+        }
+        // Nobody is waiting any more, and nobody is in a room.
+        assert!(
+            matches!(&drain(&mut console_rx)[..], [ServerMsg::Lobby { entries }] if entries.is_empty())
+        );
+        assert_eq!(
+            hub.relay(g1, &p1, offer()).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            hub.chat(host, "still here?").unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        // The room can be opened again.
+        enter_host(&hub, &m, host);
+        assert!(
+            matches!(&drain(&mut host_rx)[0], ServerMsg::Joined { peers, .. } if peers.is_empty())
+        );
+    }
+
+    #[test]
     fn lobby_watchers_see_knocks_and_leaves_live() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
         hub.watch(console).unwrap();
@@ -736,7 +1009,7 @@ mod tests {
 
     #[test]
     fn the_agent_denies_a_waiting_guest_with_a_message() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
         hub.watch(console).unwrap();
@@ -794,7 +1067,7 @@ mod tests {
 
     #[test]
     fn same_link_twice_replaces_the_first_connection() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let p = participant(&m, "222222222222222222222222", "Ada", false);
         let (first, mut first_rx) = hub.connect(None);
@@ -823,7 +1096,7 @@ mod tests {
 
     #[test]
     fn leaving_tells_the_others_and_empty_rooms_vanish() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, mut guest_rx) = hub.connect(None);
@@ -846,7 +1119,7 @@ mod tests {
 
     #[test]
     fn a_connection_that_does_not_read_is_dropped_not_buffered() {
-        let hub = Hub::new(vec![]);
+        let hub = Hub::new(IceConfig::default());
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, _never_read) = hub.connect(None);

@@ -2,12 +2,14 @@
 //!
 //! [`hub::Hub`] is the state machine (who is connected, waiting, admitted; what may be relayed
 //! to whom); [`ws`] is the WebSocket endpoint that authenticates connections, looks things up
-//! in the store and feeds the hub.
+//! in the store and feeds the hub; [`ice`] signs the TURN credentials handed out on admission.
 
 pub mod hub;
+pub mod ice;
 pub mod ws;
 
 pub use hub::{ConnId, Hub};
+pub use ice::{IceConfig, TurnConfig};
 
 use super::AppState;
 use axum::routing::get;

@@ -180,6 +180,10 @@ async fn apply(
         }
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
+        ClientMsg::AdmitAll => state.hub.admit_all(conn),
+        ClientMsg::Media(media) => state.hub.set_media(conn, media),
+        ClientMsg::Chat { text } => state.hub.chat(conn, &text),
+        ClientMsg::EndForAll => state.hub.end_for_all(conn),
         ClientMsg::Deny {
             meeting,
             peer,

@@ -1,20 +1,44 @@
-//! The call: one [`peer::PeerLink`] per other admitted peer, driven by signaling messages, and
-//! the reactive state the view shows.
+//! The call: one [`peer::PeerLink`] per other admitted peer (a mesh: with three people each
+//! keeps two links), driven by signaling messages, and the reactive state the view shows:
+//! tiles with each peer's media state, connection quality and whether they speak; the chat;
+//! our own microphone, camera and screen share.
 
 pub mod peer;
 pub mod socket;
+pub mod stats;
 pub mod view;
 
 use crate::model::meeting::Role;
-use crate::model::signal::{ClientMsg, IceServer, PeerInfo, ServerMsg};
+use crate::model::signal::{ClientMsg, IceServer, MediaState, PeerInfo, ServerMsg};
 use crate::model::PeerId;
+use crate::widget::quality::{self, Quality};
+use crate::widget::{dom, media};
 use leptos::prelude::*;
 use peer::{PeerEvent, PeerLink};
 use socket::Socket;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
-use web_sys::MediaStream;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaStream, MediaStreamTrack};
+
+/// How often the tiles' quality and the active speaker are refreshed.
+const STATS_EVERY_MS: i32 = 1000;
+
+/// A chat message as the view shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatLine {
+    /// Who wrote it.
+    pub name: String,
+    /// Did I?
+    pub mine: bool,
+    /// The text.
+    pub text: String,
+    /// When the server relayed it (ms since the epoch).
+    pub at_ms: i64,
+}
 
 /// A remote participant as the view shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,17 +51,41 @@ pub struct Tile {
     pub role: Role,
     /// `new`, `connecting`, `connected`, `disconnected`, `failed`.
     pub state: String,
+    /// What they send (microphone, camera, screen).
+    pub media: MediaState,
+    /// How well their connection carries the call.
+    pub quality: Quality,
+    /// Are they the one speaking now?
+    pub speaking: bool,
 }
 
 /// Drives the peer connections of one page.
 pub struct CallCtl {
     socket: RefCell<Option<Rc<Socket>>>,
     me: RefCell<Option<PeerId>>,
+    meeting: RefCell<Option<crate::model::MeetingId>>,
     ice: RefCell<Vec<IceServer>>,
+    relay_only: Cell<bool>,
     local: RefCell<Option<MediaStream>>,
+    /// The shared screen, while we share one.
+    screen: RefCell<Option<MediaStream>>,
+    /// Runs when the browser's own "stop sharing" ends the screen track.
+    on_screen_ended: RefCell<Option<dom::JsHandler>>,
     links: RefCell<HashMap<PeerId, PeerLink>>,
+    /// Packet counters of the previous stats sample, per peer.
+    packets: RefCell<HashMap<PeerId, (f64, f64)>>,
     /// Are we in the call?
     pub in_call: RwSignal<bool>,
+    /// Our role in the call (host or guest), once in.
+    pub role: RwSignal<Option<Role>>,
+    /// What we send.
+    pub media: RwSignal<MediaState>,
+    /// People waiting to be let in (host only).
+    pub waiting: RwSignal<Vec<PeerInfo>>,
+    /// This call's chat, oldest first.
+    pub chat: RwSignal<Vec<ChatLine>>,
+    /// The host ended the call for everyone.
+    pub ended: RwSignal<bool>,
     /// The other people in the call.
     pub tiles: RwSignal<Vec<Tile>>,
     /// Their media.
@@ -51,18 +99,30 @@ pub struct CallCtl {
 impl CallCtl {
     /// A controller with no call yet (create inside a component: it owns signals).
     pub fn new() -> Rc<CallCtl> {
-        Rc::new(CallCtl {
+        let ctl = Rc::new(CallCtl {
             socket: RefCell::default(),
             me: RefCell::default(),
+            meeting: RefCell::default(),
             ice: RefCell::default(),
+            relay_only: Cell::new(false),
             local: RefCell::default(),
+            screen: RefCell::default(),
+            on_screen_ended: RefCell::default(),
             links: RefCell::default(),
+            packets: RefCell::default(),
             in_call: RwSignal::new(false),
+            role: RwSignal::new(None),
+            media: RwSignal::new(MediaState::default()),
+            waiting: RwSignal::new(Vec::new()),
+            chat: RwSignal::new(Vec::new()),
+            ended: RwSignal::new(false),
             tiles: RwSignal::new(Vec::new()),
             streams: RwSignal::new_local(HashMap::new()),
             local_stream: RwSignal::new_local(None),
             notice: RwSignal::new(None),
-        })
+        });
+        wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
+        ctl
     }
 
     /// Use this socket for signaling.
@@ -79,8 +139,126 @@ impl CallCtl {
 
     /// Our camera and microphone (or none), sent to every peer connected from now on.
     pub fn set_local(&self, stream: Option<MediaStream>) {
+        let (audio, video) = stream
+            .as_ref()
+            .map(|s| (media::has(s, "audio"), media::has(s, "video")))
+            .unwrap_or_default();
+        self.media.set(MediaState {
+            audio,
+            video,
+            screen: false,
+        });
         self.local_stream.set(stream.clone());
         *self.local.borrow_mut() = stream;
+    }
+
+    /// Switch our microphone on or off; everyone in the call sees it.
+    pub fn set_audio(&self, on: bool) {
+        if let Some(s) = self.local.borrow().as_ref() {
+            media::set_enabled(s, "audio", on);
+        }
+        self.media.update(|m| m.audio = on);
+        self.announce_media();
+    }
+
+    /// Switch our camera on or off; everyone in the call sees it.
+    pub fn set_video(&self, on: bool) {
+        if let Some(s) = self.local.borrow().as_ref() {
+            media::set_enabled(s, "video", on);
+        }
+        self.media.update(|m| m.video = on);
+        self.announce_media();
+    }
+
+    fn announce_media(&self) {
+        if self.in_call.get_untracked() {
+            self.send(&ClientMsg::Media(self.media.get_untracked()));
+        }
+    }
+
+    /// Share a screen (the browser asks which) in place of our camera, to every peer.
+    pub async fn share_screen(self: &Rc<Self>) -> Result<(), JsValue> {
+        let devices = web_sys::window()
+            .ok_or("no window")?
+            .navigator()
+            .media_devices()?;
+        let constraints = web_sys::DisplayMediaStreamConstraints::new();
+        constraints.set_video(&JsValue::TRUE);
+        let stream: MediaStream =
+            JsFuture::from(devices.get_display_media_with_constraints(&constraints)?)
+                .await?
+                .dyn_into()?;
+        let Some(track) = video_track(&stream) else {
+            return Err("no screen track".into());
+        };
+        let weak = Rc::downgrade(self);
+        let ended = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if let Some(ctl) = weak.upgrade() {
+                wasm_bindgen_futures::spawn_local(async move { ctl.stop_screen().await });
+            }
+        });
+        track.set_onended(Some(ended.as_ref().unchecked_ref()));
+        *self.on_screen_ended.borrow_mut() = Some(ended);
+        *self.screen.borrow_mut() = Some(stream);
+        self.replace_video_everywhere(&track).await;
+        self.media.update(|m| m.screen = true);
+        self.announce_media();
+        Ok(())
+    }
+
+    /// Stop sharing: every peer gets our camera back.
+    pub async fn stop_screen(&self) {
+        let Some(screen) = self.screen.borrow_mut().take() else {
+            return;
+        };
+        if let Some(t) = video_track(&screen) {
+            t.set_onended(None);
+        }
+        media::stop(&screen);
+        self.on_screen_ended.borrow_mut().take();
+        let camera = self.local.borrow().as_ref().and_then(video_track);
+        if let Some(camera) = camera {
+            self.replace_video_everywhere(&camera).await;
+        }
+        self.media.update(|m| m.screen = false);
+        self.announce_media();
+    }
+
+    async fn replace_video_everywhere(&self, track: &MediaStreamTrack) {
+        let pcs = self.connections();
+        for pc in pcs {
+            if let Err(e) = peer::replace_video(&pc, track).await {
+                web_sys::console::warn_2(&"consult: could not switch the video".into(), &e);
+            }
+        }
+    }
+
+    /// What a newly connected peer gets: our microphone, and our screen while we share one
+    /// (else our camera).
+    fn outgoing(&self) -> Option<MediaStream> {
+        let local = self.local.borrow().clone();
+        let screen = self.screen.borrow().as_ref().and_then(video_track);
+        match (local, screen) {
+            (local, Some(screen)) => {
+                let out = MediaStream::new().ok()?;
+                if let Some(l) = &local {
+                    for t in l.get_audio_tracks().iter() {
+                        out.add_track(&t.unchecked_into());
+                    }
+                }
+                out.add_track(&screen);
+                Some(out)
+            }
+            (local, None) => local,
+        }
+    }
+
+    /// Send a chat message to everyone in the call.
+    pub fn send_chat(&self, text: &str) {
+        let text = text.trim();
+        if !text.is_empty() {
+            self.send(&ClientMsg::Chat { text: text.into() });
+        }
     }
 
     /// Do we already have local media?
@@ -93,18 +271,55 @@ impl CallCtl {
         match msg {
             ServerMsg::Joined {
                 me,
+                role,
+                meeting,
                 peers,
                 ice_servers,
+                relay_only,
                 ..
             } => {
                 self.drop_links();
                 *self.me.borrow_mut() = Some(me.clone());
+                *self.meeting.borrow_mut() = Some(meeting.id.clone());
                 *self.ice.borrow_mut() = ice_servers.clone();
+                self.relay_only.set(*relay_only);
+                self.role.set(Some(*role));
+                self.chat.set(Vec::new());
+                self.ended.set(false);
                 self.in_call.set(true);
+                // Everyone learns at once what we send (muted before joining stays muted).
+                self.announce_media();
                 // We are the newcomer: we offer to everyone already in the call.
                 for p in peers {
                     self.connect(p, true);
                 }
+            }
+            ServerMsg::PeerMedia { peer, media } => self.tiles.update(|tiles| {
+                if let Some(t) = tiles.iter_mut().find(|t| &t.id == peer) {
+                    t.media = *media;
+                }
+            }),
+            ServerMsg::Chat {
+                from,
+                name,
+                text,
+                at,
+            } => {
+                let mine = self.me.borrow().as_ref() == Some(from);
+                self.chat.update(|c| {
+                    c.push(ChatLine {
+                        name: name.clone(),
+                        mine,
+                        text: text.clone(),
+                        at_ms: at.timestamp_millis(),
+                    })
+                });
+            }
+            ServerMsg::RoomLobby { waiting } => self.waiting.set(waiting.clone()),
+            ServerMsg::Ended => {
+                self.reset();
+                self.ended.set(true);
+                self.notice.set(Some("The host ended the call.".into()));
             }
             // They are the newcomer: they offer, we answer.
             ServerMsg::PeerJoined { peer } => self.connect(peer, false),
@@ -155,11 +370,12 @@ impl CallCtl {
         });
         // Both ends compare the same two ids, so exactly one of them is polite.
         let polite = me < peer.id;
-        let local = self.local.borrow().clone();
+        let local = self.outgoing();
         match PeerLink::new(
             polite,
             offer_first,
             &self.ice.borrow(),
+            self.relay_only.get(),
             local.as_ref(),
             report,
         ) {
@@ -171,6 +387,9 @@ impl CallCtl {
                         name: peer.name.clone(),
                         role: peer.role,
                         state: "new".into(),
+                        media: peer.media,
+                        quality: Quality::Unknown,
+                        speaking: false,
                     })
                 });
             }
@@ -190,8 +409,74 @@ impl CallCtl {
 
     fn drop_links(&self) {
         self.links.borrow_mut().clear();
+        self.packets.borrow_mut().clear();
         self.tiles.set(Vec::new());
         self.streams.set(HashMap::new());
+        self.waiting.set(Vec::new());
+    }
+
+    /// Host: let a waiting person in.
+    pub fn admit(&self, peer: PeerId) {
+        self.send(&ClientMsg::Admit { peer });
+    }
+
+    /// Host: let everyone waiting in (as far as there is room).
+    pub fn admit_all(&self) {
+        self.send(&ClientMsg::AdmitAll);
+    }
+
+    /// Host: send a waiting person away.
+    pub fn deny(&self, peer: PeerId) {
+        let meeting = self.meeting.borrow().clone();
+        if let Some(meeting) = meeting {
+            self.send(&ClientMsg::Deny {
+                meeting,
+                peer,
+                message: None,
+            });
+        }
+    }
+
+    /// Host: end the call for everyone.
+    pub fn end_for_all(&self) {
+        self.send(&ClientMsg::EndForAll);
+    }
+
+    /// One round of statistics: each tile's quality, and who speaks loudest.
+    async fn refresh_stats(&self) {
+        let pcs: Vec<(PeerId, web_sys::RtcPeerConnection)> = self
+            .links
+            .borrow()
+            .iter()
+            .map(|(id, l)| (id.clone(), l.connection().clone()))
+            .collect();
+        if pcs.is_empty() {
+            return;
+        }
+        let mut levels = Vec::new();
+        let mut qualities = HashMap::new();
+        for (id, pc) in pcs {
+            let Ok(s) = stats::sample(&pc).await else {
+                continue;
+            };
+            let before = self
+                .packets
+                .borrow_mut()
+                .insert(id.clone(), s.packets)
+                .unwrap_or((0.0, 0.0));
+            let loss = quality::loss_since(before, s.packets);
+            qualities.insert(id.clone(), quality::classify(s.rtt, loss));
+            levels.push((id, s.audio_level));
+        }
+        let speaker = quality::active_speaker(&levels);
+        self.tiles.update(|tiles| {
+            for t in tiles.iter_mut() {
+                if let Some(q) = qualities.get(&t.id) {
+                    t.quality = *q;
+                }
+                t.speaking = speaker.as_ref() == Some(&t.id) && t.media.audio;
+            }
+        });
     }
 
     /// Leave the call: tell the server, close every connection. Local media stays open
@@ -218,11 +503,31 @@ impl CallCtl {
     }
 }
 
+/// Refresh statistics every [`STATS_EVERY_MS`] for as long as the controller lives.
+async fn watch_stats(ctl: Weak<CallCtl>) {
+    loop {
+        dom::sleep(STATS_EVERY_MS).await;
+        let Some(ctl) = ctl.upgrade() else { return };
+        ctl.refresh_stats().await;
+    }
+}
+
+fn video_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
+    stream
+        .get_video_tracks()
+        .iter()
+        .next()
+        .map(|t| t.unchecked_into())
+}
+
 impl Drop for CallCtl {
     fn drop(&mut self) {
         self.links.borrow_mut().clear();
-        if let Some(stream) = self.local.borrow().as_ref() {
-            crate::widget::media::stop(stream);
+        for stream in [self.local.borrow().as_ref(), self.screen.borrow().as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            media::stop(stream);
         }
     }
 }

@@ -12,6 +12,11 @@
 //! offering at once would always collide, and Chromium 156 sometimes gathers no ICE candidates
 //! on the polite side after such a collision's implicit rollback, leaving the call silent.
 //! Later renegotiations go through the same collision handling as before.
+//!
+//! When the connection's ICE goes `failed`, or stays `disconnected` for a few seconds (a
+//! network change, a Wi-Fi hiccup), the link restarts ICE: `restartIce()` fires
+//! `negotiationneeded`, and the new offer with fresh credentials goes through the same
+//! negotiation, so media comes back without a reload and without a new connection.
 
 use crate::model::signal::{IceServer, SdpType, Signal};
 use crate::widget::dom::JsHandler;
@@ -24,8 +29,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
-    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcSignalingState, RtcTrackEvent,
+    RtcIceTransportPolicy, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcSignalingState, RtcTrackEvent,
 };
 
 /// What a peer link reports to its owner.
@@ -63,6 +69,7 @@ impl PeerLink {
         polite: bool,
         offer_first: bool,
         ice_servers: &[IceServer],
+        relay_only: bool,
         local: Option<&MediaStream>,
         report: Rc<dyn Fn(PeerEvent)>,
     ) -> Result<PeerLink, JsValue> {
@@ -81,6 +88,9 @@ impl PeerLink {
             servers.push(&server);
         }
         config.set_ice_servers(&servers);
+        if relay_only {
+            config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
+        }
         let pc = RtcPeerConnection::new_with_configuration(&config)?;
         let neg = Rc::new(Negotiation {
             pc: pc.clone(),
@@ -147,6 +157,24 @@ impl PeerLink {
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
         handlers.push(on_state);
 
+        let pc2 = pc.clone();
+        let on_ice_state = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let pc = pc2.clone();
+            match ice_state(&pc).as_str() {
+                "failed" => restart_ice(&pc),
+                // Often recovers by itself within a second or two; restart only if not.
+                "disconnected" => wasm_bindgen_futures::spawn_local(async move {
+                    crate::widget::dom::sleep(RESTART_AFTER_MS).await;
+                    if ice_state(&pc) == "disconnected" {
+                        restart_ice(&pc);
+                    }
+                }),
+                _ => {}
+            }
+        });
+        pc.set_oniceconnectionstatechange(Some(on_ice_state.as_ref().unchecked_ref()));
+        handlers.push(on_ice_state);
+
         if offer_first {
             // Send what we have; ask to receive what we lack, so a peer without a camera
             // still sees the other side. Adding them fires `negotiationneeded`.
@@ -184,12 +212,50 @@ impl PeerLink {
     }
 }
 
+/// Send `track` instead of whatever video `pc` sends now (screen share and back), without a
+/// renegotiation. Does nothing if we send no video on it.
+pub async fn replace_video(
+    pc: &RtcPeerConnection,
+    track: &MediaStreamTrack,
+) -> Result<(), JsValue> {
+    for sender in pc.get_senders().iter() {
+        let sender: RtcRtpSender = sender.unchecked_into();
+        if sender.track().is_some_and(|t| t.kind() == "video") {
+            JsFuture::from(sender.replace_track(Some(track))).await?;
+        }
+    }
+    Ok(())
+}
+
+/// How long ICE may stay `disconnected` before we restart it.
+const RESTART_AFTER_MS: i32 = 3000;
+
+fn ice_state(pc: &RtcPeerConnection) -> String {
+    js_sys::Reflect::get(pc, &"iceConnectionState".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// `restartIce()` (not bound by web-sys yet).
+fn restart_ice(pc: &RtcPeerConnection) {
+    if pc.signaling_state() == RtcSignalingState::Closed {
+        return;
+    }
+    if let Ok(f) = js_sys::Reflect::get(pc, &"restartIce".into()) {
+        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+            let _ = f.call0(pc);
+        }
+    }
+}
+
 impl Drop for PeerLink {
     fn drop(&mut self) {
         self.pc.set_onnegotiationneeded(None);
         self.pc.set_onicecandidate(None);
         self.pc.set_ontrack(None);
         self.pc.set_onconnectionstatechange(None);
+        self.pc.set_oniceconnectionstatechange(None);
         self.pc.close();
         self.handlers.clear();
     }

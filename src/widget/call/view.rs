@@ -59,23 +59,128 @@ fn RemoteView(
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let id = tile.id.clone();
-    let id2 = id.clone();
     bind_stream(video, move || streams.with(|s| s.get(&id).cloned()));
-    let state = move || {
-        tiles.with(|t| {
-            t.iter()
-                .find(|t| t.id == id2)
-                .map(|t| state_label(&t.state))
-                .unwrap_or("")
-        })
-    };
+    let id = tile.id.clone();
+    // This tile's current state, read reactively (a Memo is Copy, so every closure is too).
+    let current = Memo::new(move |_| tiles.with(|t| t.iter().find(|t| t.id == id).cloned()));
+    let state = move || current.with(|t| t.as_ref().map(|t| state_label(&t.state)).unwrap_or(""));
+    let mic_off = move || current.with(|t| t.as_ref().is_some_and(|t| !t.media.audio));
+    let cam_off = move || current.with(|t| t.as_ref().is_some_and(|t| !t.media.video));
+    let screen = move || current.with(|t| t.as_ref().is_some_and(|t| t.media.screen));
+    let quality = move || current.with(|t| t.as_ref().map(|t| t.quality).unwrap_or_default());
+    let speaking = move || current.with(|t| t.as_ref().is_some_and(|t| t.speaking));
     let label = format!("Video of {}", tile.name);
+    let name = tile.name.clone();
     view! {
-        <figure class="tile remote" data-peer=tile.id.to_string()>
-            <video node_ref=video autoplay playsinline aria-label=label data-remote-video></video>
-            <figcaption>{tile.name.clone()} " " <span class="state">{state}</span></figcaption>
+        <figure class="tile remote" class:speaking=speaking data-peer=tile.id.to_string()
+            data-mic=move || if mic_off() { "off" } else { "on" }
+            data-camera=move || if cam_off() { "off" } else { "on" }
+            data-screen=move || screen().to_string()
+            data-quality=move || quality().code()
+            data-speaking=move || speaking().to_string()>
+            <video node_ref=video autoplay playsinline aria-label=label data-remote-video class:hidden=cam_off></video>
+            <Show when=cam_off>
+                <div class="camera-off" aria-hidden="true">{name.clone()}</div>
+            </Show>
+            <figcaption>
+                {tile.name.clone()}
+                <Show when=screen>" (sharing their screen)"</Show>
+                " " <span class="state">{state}</span>
+                <Show when=mic_off><span class="badge mic-off">" microphone off"</span></Show>
+                <Show when=cam_off><span class="badge">" camera off"</span></Show>
+                " " <span class=move || format!("quality {}", quality().code())>{move || quality().label()}</span>
+            </figcaption>
         </figure>
     }
+}
+
+/// Host only: who waits to be let in, with Admit / Not now for each and Admit everyone.
+#[component]
+fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
+    let waiting = ctl.waiting;
+    let ctl = StoredValue::new_local(ctl);
+    move || {
+        let list = waiting.get();
+        (!list.is_empty()).then(|| {
+            let many = list.len() > 1;
+            view! {
+                <section class="room-lobby" aria-label="Waiting to join">
+                    <ul>
+                        {list.into_iter().map(|p| {
+                            let (admit, deny) = (p.id.clone(), p.id.clone());
+                            view! {
+                                <li>
+                                    <span>{p.name.clone()} " is waiting"</span>
+                                    <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
+                                        on:click=move |_| ctl.with_value(|c| c.admit(admit.clone()))>
+                                        "Admit"
+                                    </button>
+                                    " "
+                                    <button type="button" data-action="deny" aria-label=format!("Send {} away", p.name)
+                                        on:click=move |_| ctl.with_value(|c| c.deny(deny.clone()))>
+                                        "Not now"
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {many.then(|| view! {
+                        <button type="button" class="primary" data-action="admit-all"
+                            on:click=move |_| ctl.with_value(|c| c.admit_all())>
+                            "Admit everyone"
+                        </button>
+                    })}
+                </section>
+            }
+        })
+    }
+}
+
+/// The call's chat: a live log and a one-line form. Lives only as long as the call.
+#[component]
+fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
+    let lines = ctl.chat;
+    let draft = RwSignal::new(String::new());
+    let ctl = StoredValue::new_local(ctl);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = draft.get_untracked();
+        if !text.trim().is_empty() {
+            ctl.with_value(|c| c.send_chat(&text));
+            draft.set(String::new());
+        }
+    };
+    view! {
+        <section class="chat" aria-labelledby="chat-title">
+            <h2 id="chat-title">"Chat"</h2>
+            <ol class="chat-log" role="log" aria-live="polite" aria-label="Chat messages">
+                <For
+                    each=move || lines.get().into_iter().enumerate()
+                    key=|(i, _)| *i
+                    children=move |(_, line)| view! {
+                        <li class:mine=line.mine data-chat-line>
+                            <span class="who">{line.name.clone()} ": "</span>
+                            <span class="text">{line.text.clone()}</span>
+                        </li>
+                    }
+                />
+            </ol>
+            <form class="chat-form" on:submit=send>
+                <label for="chat-input">"Message"</label>
+                <input id="chat-input" type="text" autocomplete="off" maxlength="2000"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))/>
+                <button type="submit">"Send"</button>
+            </form>
+        </section>
+    }
+}
+
+/// Does this browser let pages share a screen?
+fn can_share_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.navigator().media_devices().ok())
+        .is_some_and(|d| js_sys::Reflect::has(&d, &"getDisplayMedia".into()).unwrap_or(false))
 }
 
 /// The call: everyone's video and the controls. `on_leave` runs after leaving.
@@ -90,31 +195,46 @@ pub fn CallStage(
     let streams = ctl.streams;
     let local = ctl.local_stream;
     let notice = ctl.notice;
-    let mic_off = RwSignal::new(false);
-    let cam_off = RwSignal::new(false);
+    let mine = ctl.media;
+    let is_host = {
+        let role = ctl.role;
+        move || role.get() == Some(crate::model::meeting::Role::Host)
+    };
     let has_audio =
         move || local.with(|s| s.as_ref().map(|s| media::has(s, "audio")).unwrap_or(false));
     let has_video =
         move || local.with(|s| s.as_ref().map(|s| media::has(s, "video")).unwrap_or(false));
-    let toggle_mic = move |_| {
-        let off = !mic_off.get_untracked();
-        local.with_untracked(|s| s.as_ref().map(|s| media::set_enabled(s, "audio", !off)));
-        mic_off.set(off);
-    };
-    let toggle_cam = move |_| {
-        let off = !cam_off.get_untracked();
-        local.with_untracked(|s| s.as_ref().map(|s| media::set_enabled(s, "video", !off)));
-        cam_off.set(off);
+    let mic_off = move || !mine.get().audio;
+    let cam_off = move || !mine.get().video;
+    let sharing = move || mine.get().screen;
+    let stage = StoredValue::new_local(ctl.clone());
+    let toggle_mic = move |_| stage.with_value(|c| c.set_audio(!c.media.get_untracked().audio));
+    let toggle_cam = move |_| stage.with_value(|c| c.set_video(!c.media.get_untracked().video));
+    let toggle_screen = move |_| {
+        let ctl = stage.get_value();
+        leptos::task::spawn_local(async move {
+            if ctl.media.get_untracked().screen {
+                ctl.stop_screen().await;
+            } else if ctl.share_screen().await.is_err() {
+                ctl.notice
+                    .set(Some("Your screen could not be shared.".into()));
+            }
+        });
     };
     let leave = {
         let ctl = ctl.clone();
+        let on_leave = on_leave.clone();
         move |_| {
             ctl.leave();
             on_leave();
         }
     };
+    let end_all = move |_| stage.with_value(|c| c.end_for_all());
     view! {
         <section class="call" aria-label="Video call">
+            <Show when=is_host>
+                <RoomLobby ctl=stage.get_value()/>
+            </Show>
             <div class="tiles">
                 <For
                     each=move || tiles.get()
@@ -128,14 +248,23 @@ pub fn CallStage(
             </Show>
             <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
             <div class="controls" role="toolbar" aria-label="Call controls">
-                <button type="button" aria-pressed=move || mic_off.get().to_string() on:click=toggle_mic disabled=move || !has_audio()>
-                    {move || if mic_off.get() { "Unmute microphone" } else { "Mute microphone" }}
+                <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
+                    {move || if mic_off() { "Unmute microphone" } else { "Mute microphone" }}
                 </button>
-                <button type="button" aria-pressed=move || cam_off.get().to_string() on:click=toggle_cam disabled=move || !has_video()>
-                    {move || if cam_off.get() { "Turn camera on" } else { "Turn camera off" }}
+                <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
+                    {move || if cam_off() { "Turn camera on" } else { "Turn camera off" }}
                 </button>
+                {can_share_screen().then(|| view! {
+                    <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
+                        {move || if sharing() { "Stop sharing" } else { "Share screen" }}
+                    </button>
+                })}
                 <button type="button" class="leave" on:click=leave>"Leave call"</button>
+                <Show when=is_host>
+                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>"End for everyone"</button>
+                </Show>
             </div>
+            <Chat ctl=stage.get_value()/>
         </section>
     }
 }

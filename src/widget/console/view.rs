@@ -61,7 +61,12 @@ impl Desk {
                 }
                 self.announce.set(Some(error.message));
             }
-            ServerMsg::RoomLobby { .. } => {}
+            ServerMsg::Ended => {
+                self.ctl.with_value(|c| c.handle(&ServerMsg::Ended));
+                self.room.set(None);
+                self.announce
+                    .set(Some("The call has ended for everyone.".into()));
+            }
             ServerMsg::Replaced => {
                 self.ctl.with_value(|c| c.reset());
                 self.room.set(None);

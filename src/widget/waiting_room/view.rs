@@ -3,7 +3,7 @@
 use super::join_details;
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::meeting::{JoinInfo, Role};
-use crate::model::signal::{ClientMsg, PeerInfo, ServerMsg};
+use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{AppError, ErrorCode};
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::{CallStage, SelfView};
@@ -31,6 +31,8 @@ enum Phase {
     InCall,
     /// Left the call.
     Left,
+    /// The host ended the call for everyone.
+    Ended,
     /// The same link was opened elsewhere.
     Replaced,
     /// The host sent me away, with a message.
@@ -58,7 +60,6 @@ struct Page {
     phase: RwSignal<Phase>,
     info: RwSignal<Option<JoinInfo>>,
     problem: RwSignal<Option<MediaProblem>>,
-    waiting: RwSignal<Vec<PeerInfo>>,
 }
 
 impl Page {
@@ -132,7 +133,16 @@ impl Page {
                     });
                 }
             }
-            ServerMsg::RoomLobby { waiting } => self.waiting.set(waiting.clone()),
+            ServerMsg::Ended => {
+                ctl.handle(&msg);
+                self.phase.set(Phase::Ended);
+                if let Some(meeting) = self.meeting() {
+                    host::bridge().post(&EmbedMessage::Left {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                    });
+                }
+            }
             ServerMsg::Replaced => {
                 ctl.reset();
                 self.phase.set(Phase::Replaced);
@@ -211,6 +221,7 @@ impl Page {
                 format!("You are in the waiting room. {host_name} will be told you are here as soon as they arrive.")
             }
             Phase::Left => "You left the call.".to_string(),
+            Phase::Ended => format!("{host_name} ended the call."),
             Phase::Replaced => {
                 "You opened this link in another window or device; this window has left the meeting.".to_string()
             }
@@ -235,7 +246,6 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         phase: RwSignal::new(Phase::Loading),
         info: RwSignal::new(None),
         problem: RwSignal::new(None),
-        waiting: RwSignal::new(Vec::new()),
     };
     spawn_local(page.start());
 
@@ -247,12 +257,13 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         Phase::Failed(_) => "failed",
         Phase::TooEarly => "too-early",
         Phase::Denied(_) => "denied",
+        Phase::Ended => "ended",
         _ => "other",
     };
     let can_rejoin = move || {
         matches!(
             phase.get(),
-            Phase::Left | Phase::Replaced | Phase::Disconnected | Phase::Denied(_)
+            Phase::Left | Phase::Ended | Phase::Replaced | Phase::Disconnected | Phase::Denied(_)
         )
     };
     let on_leave: Rc<dyn Fn()> = Rc::new(move || {
@@ -305,43 +316,6 @@ pub fn JoinPage(hash: String) -> impl IntoView {
                 </section>
             })}
             {move || in_call.get().then(|| view! {
-                {move || {
-                    let waiting = page.waiting.get();
-                    (!waiting.is_empty()).then(|| view! {
-                        <section class="room-lobby" aria-label="Waiting to join">
-                            <ul>
-                                {waiting.into_iter().map(|p| {
-                                    let peer = p.id.clone();
-                                    view! {
-                                        <li>
-                                            <span>{p.name.clone()} " is waiting"</span>
-                                            <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
-                                                on:click={
-                                                    let peer = peer.clone();
-                                                    move |_| page.ctl.with_value(|c| c.send(&ClientMsg::Admit { peer: peer.clone() }))
-                                                }>
-                                                "Admit"
-                                            </button>
-                                            " "
-                                            <button type="button" data-action="deny" aria-label=format!("Send {} away", p.name)
-                                                on:click=move |_| {
-                                                    if let Some(meeting) = page.meeting() {
-                                                        page.ctl.with_value(|c| c.send(&ClientMsg::Deny {
-                                                            meeting,
-                                                            peer: peer.clone(),
-                                                            message: None,
-                                                        }));
-                                                    }
-                                                }>
-                                                "Not now"
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        </section>
-                    })
-                }}
                 <CallStage ctl=page.ctl.get_value() on_leave=on_leave.get_value()/>
             })}
         </main>

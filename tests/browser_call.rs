@@ -1,0 +1,220 @@
+//! The call in depth, in real browsers with fake camera and microphone: three people in a
+//! mesh, a fourth refused, admit everyone, mute and camera seen by the others, screen share
+//! replacing the camera track and back, chat, and the host ending the call for everyone.
+
+mod support;
+
+use fantoccini::Locator;
+use serde_json::json;
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+fn dist_is_built() {
+    let index = consult::server::config::default_dist_dir().join("index.html");
+    assert!(
+        index.exists(),
+        "the widget is not built ({}): run `trunk build --release` first",
+        index.display()
+    );
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.find(css).await.click().await.unwrap();
+}
+
+/// A script returning the `data-*` value `key` of the remote tile captioned with `name`.
+fn tile_attr(name: &str, key: &str) -> String {
+    format!(
+        "const t = [...document.querySelectorAll('figure.remote')]
+             .find(f => f.querySelector('figcaption').textContent.includes('{name}'));
+         return t ? t.dataset.{key} : null"
+    )
+}
+
+async fn wait_tile(b: &Browser, who: &str, name: &str, key: &str, value: &str) {
+    let script = format!(
+        "return (() => {{ {} }})() === '{value}'",
+        tile_attr(name, key)
+    );
+    b.wait_js(
+        &format!("{who} to see {name}'s {key} = {value}"),
+        15,
+        &script,
+    )
+    .await;
+}
+
+/// What the page sends as video: `screen` when the track is a display capture.
+const SENT_VIDEO: &str =
+    "const pc = window.__consultTest.pcs.find(p => p.connectionState === 'connected');
+    const s = pc && pc.getSenders().find(s => s.track && s.track.kind === 'video');
+    if (!s) return null;
+    return s.track.getSettings().displaySurface ? 'screen' : 'camera';";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_people_talk_mute_share_chat_and_the_host_ends_it() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let room = server.room(&["Ada", "Bob", "Cy"], 3).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let bob = driver.session().await;
+    let agent = driver.session().await;
+
+    // Two guests wait; the agent opens the room and admits everyone at once.
+    for (b, link) in [(&ada, &room.guests[0]), (&bob, &room.guests[1])] {
+        b.client.goto(link).await.unwrap();
+        b.find("main[data-status=waiting]").await;
+    }
+    agent.client.goto(&room.host).await.unwrap();
+    agent.find("main[data-status=in-call]").await;
+    let admit_all = agent.find("[data-action=admit-all]").await;
+    assert_eq!(admit_all.text().await.unwrap(), "Admit everyone");
+    admit_all.click().await.unwrap();
+
+    // A mesh: each of the three decodes the two others' video.
+    for (who, b) in [("agent", &agent), ("Ada", &ada), ("Bob", &bob)] {
+        b.find("main[data-status=in-call]").await;
+        b.assert_decoding_videos(who, 2).await;
+    }
+    assert_eq!(
+        agent
+            .js("return document.querySelectorAll('[data-remote-video]').length")
+            .await,
+        2
+    );
+
+    // A fourth person with a valid link is refused: the room is full.
+    {
+        let cy = driver.session().await;
+        cy.client.goto(&room.guests[2]).await.unwrap();
+        cy.find("main[data-status=failed]").await;
+        let title = cy.find("section.failed h1").await.text().await.unwrap();
+        assert_eq!(title, "This call is full");
+        assert_eq!(
+            cy.js("return window.__consultTest.pcs.length").await,
+            0,
+            "no peer connection for someone refused"
+        );
+        cy.close().await;
+    }
+
+    // Mute and camera off are seen by the others, and back on again.
+    click(&ada, "[data-action=mic]").await;
+    for (who, b) in [("agent", &agent), ("Bob", &bob)] {
+        wait_tile(b, who, "Ada", "mic", "off").await;
+    }
+    click(&ada, "[data-action=camera]").await;
+    wait_tile(&bob, "Bob", "Ada", "camera", "off").await;
+    assert_eq!(
+        ada.js("return window.__consultTest.pcs.flatMap(p => p.getSenders()).filter(s => s.track && s.track.kind === 'audio').every(s => !s.track.enabled)")
+            .await,
+        true,
+        "muting stops the sound itself, not only the label"
+    );
+    click(&ada, "[data-action=mic]").await;
+    click(&ada, "[data-action=camera]").await;
+    wait_tile(&agent, "agent", "Ada", "mic", "on").await;
+    wait_tile(&agent, "agent", "Ada", "camera", "on").await;
+
+    // Screen share replaces the agent's camera track on every connection, without a new
+    // negotiation, and the others keep decoding; stopping brings the camera back.
+    let offers_before = count_offers(&ada).await;
+    assert_eq!(agent.js(SENT_VIDEO).await, json!("camera"));
+    click(&agent, "[data-action=screen]").await;
+    agent
+        .wait_js(
+            "the screen to replace the camera on both connections",
+            15,
+            "return window.__consultTest.pcs.filter(p => p.connectionState === 'connected')
+                 .every(p => p.getSenders().some(s => s.track && s.track.getSettings().displaySurface))",
+        )
+        .await;
+    for (who, b) in [("Ada", &ada), ("Bob", &bob)] {
+        wait_tile(b, who, "Dana", "screen", "true").await;
+        b.assert_decoding_videos(who, 2).await;
+    }
+    assert_eq!(
+        count_offers(&ada).await,
+        offers_before,
+        "replaceTrack, not a renegotiation"
+    );
+    click(&agent, "[data-action=screen]").await;
+    agent
+        .wait_js(
+            "the camera back",
+            15,
+            &format!("return (() => {{ {SENT_VIDEO} }})() === 'camera'"),
+        )
+        .await;
+    wait_tile(&bob, "Bob", "Dana", "screen", "false").await;
+
+    // Chat reaches everyone in the call, in one order.
+    bob.find("#chat-input")
+        .await
+        .send_keys("Hello from Bob\u{E007}")
+        .await
+        .unwrap();
+    for (who, b) in [("agent", &agent), ("Ada", &ada), ("Bob", &bob)] {
+        let line = b
+            .wait_js(
+                &format!("{who} to see the chat line"),
+                10,
+                "const l = document.querySelector('[data-chat-line]'); return l && l.textContent",
+            )
+            .await;
+        assert_eq!(line, "Bob: Hello from Bob", "{who}");
+    }
+    assert_eq!(
+        bob.js("return document.querySelector('#chat-input').value")
+            .await,
+        "",
+        "the field empties after sending"
+    );
+
+    // Only the host ends the call for everyone.
+    assert_eq!(
+        ada.js("return !!document.querySelector('[data-action=end-for-all]')")
+            .await,
+        false
+    );
+    click(&agent, "[data-action=end-for-all]").await;
+    for b in [&ada, &bob] {
+        b.find("main[data-status=ended]").await;
+        let status = b.find(".status").await.text().await.unwrap();
+        assert!(status.contains("Dana Agent ended the call"), "{status}");
+        b.wait_js(
+            "every connection closed",
+            10,
+            "return window.__consultTest.pcs.every(pc => pc.connectionState === 'closed')",
+        )
+        .await;
+    }
+    // The chat went with the call.
+    ada.client
+        .find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=waiting]").await;
+    assert_eq!(
+        ada.js("return document.querySelectorAll('[data-chat-line]').length")
+            .await,
+        0
+    );
+
+    for b in [ada, bob, agent] {
+        b.close().await;
+    }
+}
+
+/// SDP offers this page received over signaling.
+async fn count_offers(b: &Browser) -> usize {
+    b.signaling_received()
+        .await
+        .iter()
+        .filter(|m| m["type"] == "signal" && m["signal"]["sdp_type"] == "offer")
+        .count()
+}

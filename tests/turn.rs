@@ -1,0 +1,254 @@
+//! TURN with real coturn (Debian's `coturn`, on loopback): a call relayed through it with the
+//! credentials the server signs, and coturn refusing expired or forged credentials.
+
+mod support;
+
+use consult::server::signaling::ice::{credential, expiry};
+use consult::server::signaling::TurnConfig;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+const SECRET: &str = "turn-secret-for-tests";
+
+/// A coturn process on a free loopback port, in a process group of its own so that dropping
+/// it (a failing test too) stops it.
+struct Coturn {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Coturn {
+    fn start() -> Coturn {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(std::env::var("TURNSERVER").unwrap_or("turnserver".into()))
+            .args([
+                "-n",
+                "--listening-ip=127.0.0.1",
+                "--relay-ip=127.0.0.1",
+                &format!("--listening-port={port}"),
+                "--use-auth-secret",
+                &format!("--static-auth-secret={SECRET}"),
+                "--realm=consult.test",
+                // Peers and relays are all on 127.0.0.1 here; coturn refuses that by default.
+                "--allow-loopback-peers",
+                "--no-tls",
+                "--no-dtls",
+                "--no-cli",
+                "--log-file=stdout",
+                "--simple-log",
+            ])
+            .arg(format!("--pidfile={}", dir.path().join("pid").display()))
+            .arg(format!("--db={}", dir.path().join("turndb").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("turnserver runs (Debian package coturn; scripts/setup.sh installs it)");
+        let coturn = Coturn {
+            child,
+            port,
+            _dir: dir,
+        };
+        coturn.wait_ready();
+        coturn
+    }
+
+    /// Ready when it answers a STUN binding request.
+    fn wait_ready(&self) {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        // Binding request, no attributes, magic cookie, a transaction id.
+        let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
+        request.extend_from_slice(b"consult-test");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut buf = [0u8; 512];
+        loop {
+            socket.send_to(&request, ("127.0.0.1", self.port)).unwrap();
+            if let Ok((n, _)) = socket.recv_from(&mut buf) {
+                if n >= 20 && buf[0..2] == [0x01, 0x01] {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "coturn did not start");
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("turn:127.0.0.1:{}?transport=udp", self.port)
+    }
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// For each open connection: the types of the local and remote candidates in use.
+async fn selected_pairs(b: &Browser) -> Value {
+    b.js("return (async () => {
+            const out = [];
+            for (const pc of window.__consultTest.pcs) {
+              if (pc.connectionState === 'closed') continue;
+              const stats = await pc.getStats();
+              let pair = null;
+              stats.forEach((s) => {
+                if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+              });
+              out.push(pair && [stats.get(pair.localCandidateId).candidateType,
+                                stats.get(pair.remoteCandidateId).candidateType]);
+            }
+            return out;
+          })()")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_relayed_through_coturn_with_signed_credentials() {
+    let coturn = Coturn::start();
+    let url = coturn.url();
+    let server = TestServer::start_with(|c| {
+        c.ice.turn = Some(TurnConfig {
+            urls: vec![url],
+            secret: SECRET.into(),
+            margin: chrono::Duration::minutes(60),
+        });
+        c.ice.relay_only = true;
+    })
+    .await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    agent.client.goto(&room.host).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+        // Both ends of the pair in use are relay candidates: the media goes through coturn.
+        assert_eq!(
+            selected_pairs(b).await,
+            json!([["relay", "relay"]]),
+            "{who}"
+        );
+        let received = b.signaling_received().await;
+        // Only relayed candidates ever crossed signaling: nobody learnt anyone's address.
+        let candidates: Vec<&str> = received
+            .iter()
+            .filter_map(|m| m["signal"]["candidate"].as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert!(!candidates.is_empty(), "{who}: no candidates received");
+        assert!(
+            candidates.iter().all(|c| c.contains(" typ relay")),
+            "{who}: {candidates:?}"
+        );
+        // The credential is coturn's REST scheme, valid until the room closes plus the margin.
+        let joined = received.iter().find(|m| m["type"] == "joined").unwrap();
+        assert_eq!(joined["relay_only"], true);
+        let ice = &joined["ice_servers"][0];
+        let username = ice["username"].as_str().unwrap();
+        assert_eq!(ice["credential"], credential(SECRET, username));
+        let until = expiry(username).unwrap();
+        let closes =
+            chrono::DateTime::parse_from_rfc3339(joined["meeting"]["closes_at"].as_str().unwrap())
+                .unwrap();
+        assert_eq!(
+            until.timestamp(),
+            (closes + chrono::Duration::minutes(60)).timestamp()
+        );
+        assert!(username.ends_with(joined["me"].as_str().unwrap()));
+    }
+    ada.close().await;
+    agent.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coturn_refuses_expired_and_forged_credentials() {
+    let coturn = Coturn::start();
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let page = driver.session().await;
+    page.client
+        .goto(&format!("{}/check", server.url))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let valid_user = format!("{}:0123456789abcdef01234567", now + 3600);
+    let expired_user = format!("{}:0123456789abcdef01234567", now - 60);
+    let cases = [
+        ("valid", valid_user.clone(), credential(SECRET, &valid_user)),
+        (
+            "expired",
+            expired_user.clone(),
+            credential(SECRET, &expired_user),
+        ),
+        (
+            "forged",
+            valid_user.clone(),
+            credential("guessed", &valid_user),
+        ),
+    ];
+    for (what, username, password) in cases {
+        let result = page
+            .js(&format!(
+                "return (async () => {{
+                   const pc = new RTCPeerConnection({{
+                     iceServers: [{{ urls: ['{}'], username: '{username}', credential: '{password}' }}],
+                     iceTransportPolicy: 'relay' }});
+                   const types = [], errors = [];
+                   pc.onicecandidate = (e) => {{ if (e.candidate && e.candidate.candidate) types.push(e.candidate.type); }};
+                   pc.onicecandidateerror = (e) => errors.push(e.errorCode);
+                   pc.createDataChannel('probe');
+                   await pc.setLocalDescription(await pc.createOffer());
+                   await new Promise((done) => {{
+                     const t = setTimeout(done, 10000);
+                     pc.onicegatheringstatechange = () => {{
+                       if (pc.iceGatheringState === 'complete') {{ clearTimeout(t); done(); }}
+                     }};
+                   }});
+                   pc.close();
+                   return {{ types, errors }};
+                 }})()",
+                coturn.url()
+            ))
+            .await;
+        let types = result["types"].as_array().unwrap();
+        let errors = result["errors"].as_array().unwrap();
+        if what == "valid" {
+            assert!(
+                types.iter().any(|t| t == "relay"),
+                "{what}: no relay candidate: {result}"
+            );
+        } else {
+            assert!(types.is_empty(), "{what}: got candidates {result}");
+            assert!(
+                errors.iter().any(|e| e == 401),
+                "{what}: coturn did not answer 401 Unauthorized: {result}"
+            );
+        }
+    }
+    page.close().await;
+}
