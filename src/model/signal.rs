@@ -33,6 +33,12 @@ pub enum ClientMsg {
         /// The meeting.
         meeting: MeetingId,
     },
+    /// Come back into a call after the connection dropped (or the server restarted), as the
+    /// same peer and without a second admission. Peers keep their media flowing meanwhile.
+    Resume {
+        /// The token from [`ServerMsg::Joined`].
+        token: String,
+    },
     /// Console: keep me told who is waiting in any of my meetings.
     WatchLobby,
     /// Host: let a waiting peer into the call.
@@ -197,6 +203,12 @@ pub enum ServerMsg {
         /// Use relayed candidates only (`iceTransportPolicy: "relay"`).
         #[serde(default)]
         relay_only: bool,
+        /// Send this in [`ClientMsg::Resume`] to come back after a dropped connection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
+        /// This is a resumption: keep the peer connections that still work.
+        #[serde(default)]
+        resumed: bool,
     },
     /// Host only: who is waiting in this room right now.
     RoomLobby {

@@ -92,7 +92,7 @@ impl Application {
             .to_string();
         let public_origin = origin::normalize(&public_url)
             .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
-        let hub = Hub::new(config.ice.clone());
+        let hub = Hub::new(config.ice.clone(), signer.clone());
         register_server_fns();
         let state = AppState(Arc::new(Shared {
             config,

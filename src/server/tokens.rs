@@ -7,6 +7,10 @@
 //!   server's key (in `secret.key`, outside the database). The server accepts only hashes it
 //!   signed, and can show the same link again later (the REST API returns it on every GET),
 //!   while a copy of the database alone cannot forge one.
+//! - Resume tokens: given with admission to a call, they let the same connection's page
+//!   come back into the call (same peer id, no second admission) after its WebSocket dropped
+//!   or the server restarted. `v1.{meeting}.{participant}.{peer}.{issued}.{tag}` with the tag
+//!   HMAC-SHA256 under the server's key, so they survive a restart and cannot be forged.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -167,6 +171,61 @@ impl Signer {
     }
 }
 
+/// What a resume token says: this participant was admitted to this meeting's call as this
+/// peer, at this time (unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResumeClaim {
+    /// The meeting.
+    pub meeting: String,
+    /// The participant admitted.
+    pub participant: String,
+    /// The peer id they had.
+    pub peer: String,
+    /// When the token was issued.
+    pub issued: i64,
+}
+
+impl Signer {
+    fn resume_tag(&self, payload: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-resume-v1:");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    /// Sign a resume token.
+    pub fn resume_token(&self, c: &ResumeClaim) -> String {
+        let payload = format!("v1.{}.{}.{}.{}", c.meeting, c.participant, c.peer, c.issued);
+        let tag = self.resume_tag(&payload).finalize().into_bytes();
+        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES]))
+    }
+
+    /// Check a resume token; `None` if this server did not sign it.
+    pub fn verify_resume(&self, token: &str) -> Option<ResumeClaim> {
+        if token.len() > 200 {
+            return None;
+        }
+        let (payload, tag) = token.rsplit_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag.as_bytes()).ok()?;
+        // The whole tag: a shortened one would be easier to guess.
+        if tag.len() != TAG_BYTES {
+            return None;
+        }
+        self.resume_tag(payload).verify_truncated_left(&tag).ok()?;
+        let mut parts = payload.split('.');
+        if parts.next()? != "v1" {
+            return None;
+        }
+        let claim = ResumeClaim {
+            meeting: parts.next()?.to_string(),
+            participant: parts.next()?.to_string(),
+            peer: parts.next()?.to_string(),
+            issued: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(claim)
+    }
+}
+
 fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
@@ -237,6 +296,27 @@ mod tests {
         assert_eq!(signer.verify_join_hash(&tampered), None);
         for junk in ["", "x", "%%%%", &"A".repeat(43), &"A".repeat(500)] {
             assert_eq!(signer.verify_join_hash(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn resume_tokens_round_trip_and_refuse_tampering() {
+        let signer = Signer::new([3; 32]);
+        let claim = ResumeClaim {
+            meeting: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            participant: "bbbbbbbbbbbbbbbbbbbbbbbb".into(),
+            peer: "cccccccccccccccccccccccc".into(),
+            issued: 1_900_000_000,
+        };
+        let token = signer.resume_token(&claim);
+        assert_eq!(signer.verify_resume(&token), Some(claim.clone()));
+        // Another key, another peer id, a truncated tag, junk: refused.
+        assert_eq!(Signer::new([4; 32]).verify_resume(&token), None);
+        let other_peer = token.replace("cccccccccccccccccccccccc", "dddddddddddddddddddddddd");
+        assert_eq!(signer.verify_resume(&other_peer), None);
+        assert_eq!(signer.verify_resume(&token[..token.len() - 2]), None);
+        for junk in ["", ".", "v1", "v1.a.b.c.d.e", &"x".repeat(500)] {
+            assert_eq!(signer.verify_resume(junk), None, "{junk}");
         }
     }
 

@@ -112,8 +112,9 @@ mod tests {
         assert_eq!(loss_since((0.0, 0.0), (0.0, 0.0)), None);
         assert_eq!(loss_since((10.0, 1000.0), (10.0, 1100.0)), Some(0.0));
         assert_eq!(loss_since((10.0, 1000.0), (20.0, 1090.0)), Some(0.1));
-        // Counters reset by a renegotiation never give a negative loss.
-        assert_eq!(loss_since((10.0, 1000.0), (0.0, 50.0)), Some(0.0));
+        // Counters reset (a stream replaced) never give a negative loss: nothing to judge by.
+        assert_eq!(loss_since((10.0, 1000.0), (0.0, 50.0)), None);
+        assert_eq!(loss_since((10.0, 1000.0), (12.0, 1010.0)), Some(2.0 / 12.0));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::model::signal::{
 };
 use crate::model::{AppError, ErrorCode, MeetingId, PeerId, UserId};
 use crate::server::store::ParticipantCtx;
-use crate::server::tokens::new_id;
+use crate::server::tokens::{new_id, ResumeClaim, Signer};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -47,7 +47,13 @@ struct Member {
     admitted: bool,
     since: DateTime<Utc>,
     media: MediaState,
+    /// In the call, but its connection dropped: the seat is kept for [`RESUME_GRACE`] so the
+    /// page can resume; messages to it are dropped meanwhile.
+    away: bool,
 }
+
+/// How long an admitted member whose connection dropped keeps their seat.
+pub const RESUME_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Member {
     fn info(&self) -> PeerInfo {
@@ -86,6 +92,9 @@ struct State {
     next_conn: u64,
     conns: HashMap<ConnId, Conn>,
     rooms: HashMap<MeetingId, Room>,
+    /// When the host last ended each meeting's call for everyone: resume tokens issued
+    /// before that are refused.
+    ended: HashMap<MeetingId, DateTime<Utc>>,
 }
 
 /// Outgoing messages collected under the lock and sent after the state change is complete.
@@ -103,19 +112,34 @@ impl Outbox {
 pub struct Hub {
     state: Mutex<State>,
     ice: IceConfig,
+    signer: Signer,
 }
 
 impl Hub {
-    /// A hub handing out ICE servers (and signed TURN credentials) on admission.
-    pub fn new(ice: IceConfig) -> Self {
+    /// A hub handing out ICE servers (and signed TURN credentials) on admission, and resume
+    /// tokens signed by `signer`.
+    pub fn new(ice: IceConfig, signer: Signer) -> Self {
         Hub {
             state: Mutex::new(State::default()),
             ice,
+            signer,
         }
     }
 
-    /// The `Joined` message for a member entering the call.
-    fn joined(&self, room: &Room, member: &Member, peers: Vec<PeerInfo>) -> ServerMsg {
+    /// The `Joined` message for a member entering (or resuming) the call.
+    fn joined(
+        &self,
+        room: &Room,
+        member: &Member,
+        peers: Vec<PeerInfo>,
+        resumed: bool,
+    ) -> ServerMsg {
+        let resume = self.signer.resume_token(&ResumeClaim {
+            meeting: room.brief.id.to_string(),
+            participant: member.participant.to_string(),
+            peer: member.peer.to_string(),
+            issued: Utc::now().timestamp(),
+        });
         ServerMsg::Joined {
             me: member.peer.clone(),
             role: member.role,
@@ -123,6 +147,8 @@ impl Hub {
             peers,
             ice_servers: self.ice.for_peer(&room.brief, &member.peer),
             relay_only: self.ice.relay_only,
+            resume: Some(resume),
+            resumed,
         }
     }
 
@@ -151,13 +177,163 @@ impl Hub {
         (id, rx)
     }
 
-    /// Forget a connection: it leaves its room and stops watching.
-    pub fn disconnect(&self, conn: ConnId) {
+    /// Forget a connection: it leaves its room and stops watching. With `keep_seat` (the
+    /// connection broke rather than closed), someone in the call keeps their seat for
+    /// [`RESUME_GRACE`]; the seat is returned so the caller can [`Hub::expire`] it then.
+    pub fn disconnect(&self, conn: ConnId, keep_seat: bool) -> Option<(MeetingId, PeerId)> {
         let mut out = Outbox::default();
         let mut st = self.lock();
-        leave(&mut st, conn, &mut out);
+        let mut kept = None;
+        let seat = st.conns.get(&conn).and_then(|c| c.seat.clone());
+        if let Some((meeting, peer)) = seat.filter(|_| keep_seat) {
+            let member = st
+                .rooms
+                .get_mut(&meeting)
+                .and_then(|r| r.members.iter_mut().find(|m| m.peer == peer && m.admitted));
+            if let Some(m) = member {
+                m.away = true;
+                kept = Some((meeting, peer));
+            }
+        }
+        if kept.is_none() {
+            leave(&mut st, conn, &mut out);
+        }
         st.conns.remove(&conn);
         self.flush(st, out);
+        kept
+    }
+
+    /// The grace of a dropped member is over: if they have not resumed, they leave the call.
+    pub fn expire(&self, meeting: &MeetingId, peer: &PeerId) {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let away = st
+            .rooms
+            .get(meeting)
+            .is_some_and(|r| r.members.iter().any(|m| &m.peer == peer && m.away));
+        if away {
+            remove_member(&mut st, meeting, peer, &mut out);
+        }
+        self.flush(st, out);
+    }
+
+    /// Come back into a call as the peer a resume token names. The caller has checked the
+    /// token, the participant and the meeting's window. If the seat is still kept, the
+    /// others notice nothing; after a server restart the room is rebuilt as people resume.
+    pub fn resume(
+        &self,
+        conn: ConnId,
+        p: &ParticipantCtx,
+        role: Role,
+        peer: &PeerId,
+        issued: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        if !st.conns.contains_key(&conn) {
+            return Err(AppError::new(ErrorCode::BadRequest, "connection closed"));
+        }
+        let meeting = p.meeting.id.clone();
+        if st.ended.get(&meeting).is_some_and(|ended| issued <= *ended) {
+            return Err(AppError::new(
+                ErrorCode::Expired,
+                "the host ended this call",
+            ));
+        }
+        leave(&mut st, conn, &mut out);
+        let room = st.rooms.entry(meeting.clone()).or_insert_with(|| Room {
+            brief: p.meeting.brief(),
+            agent: p.meeting.agent_id.clone(),
+            capacity: p.meeting.capacity as usize,
+            members: Vec::new(),
+        });
+        let mut replaced = Vec::new();
+        match room.members.iter().position(|m| &m.peer == peer) {
+            Some(idx) if room.members[idx].participant == p.id => {
+                // The seat is still here: take it over.
+                let m = &mut room.members[idx];
+                if m.conn != conn {
+                    replaced.push(m.conn);
+                }
+                m.conn = conn;
+                m.away = false;
+                m.admitted = true;
+            }
+            Some(_) => return Err(AppError::new(ErrorCode::Forbidden, "not your seat")),
+            None => {
+                // A fresh room (the server restarted): the seat is rebuilt, as admitted,
+                // if it still fits; other seats of the same person give way.
+                let others: Vec<ConnId> = room
+                    .members
+                    .iter()
+                    .filter(|m| m.participant == p.id)
+                    .map(|m| m.conn)
+                    .collect();
+                let taken = room.admitted().filter(|m| m.participant != p.id).count();
+                if taken >= room.capacity {
+                    return Err(AppError::new(ErrorCode::RoomFull, "this call is full"));
+                }
+                replaced.extend(others);
+                let member = Member {
+                    peer: peer.clone(),
+                    conn,
+                    participant: p.id.clone(),
+                    name: p.name.clone(),
+                    role,
+                    admitted: true,
+                    since: Utc::now(),
+                    media: MediaState::default(),
+                    away: false,
+                };
+                for m in room.admitted() {
+                    out.push(
+                        m.conn,
+                        ServerMsg::PeerJoined {
+                            peer: member.info(),
+                        },
+                    );
+                }
+                if role == Role::Host {
+                    for m in room.waiting() {
+                        out.push(m.conn, ServerMsg::HostPresence { present: true });
+                    }
+                }
+                room.members.push(member);
+            }
+        }
+        for old in replaced {
+            if let Some(c) = st.conns.get_mut(&old) {
+                if c.seat.as_ref().is_some_and(|(_, p2)| p2 == peer) {
+                    // Same seat, older connection: it no longer speaks for it.
+                    c.seat = None;
+                } else {
+                    leave(&mut st, old, &mut out);
+                }
+                out.push(old, ServerMsg::Replaced);
+            }
+        }
+        let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
+        let me = room
+            .members
+            .iter()
+            .find(|m| &m.peer == peer)
+            .ok_or_else(not_in_room)?;
+        let peers = room
+            .admitted()
+            .filter(|m| &m.peer != peer)
+            .map(Member::info)
+            .collect();
+        out.push(conn, self.joined(room, me, peers, true));
+        if role == Role::Host {
+            out.push(conn, room_lobby(room));
+        }
+        let agent = room.agent.clone();
+        if let Some(c) = st.conns.get_mut(&conn) {
+            c.seat = Some((meeting, peer.clone()));
+        }
+        lobby_updates(&st, &agent, &mut out);
+        self.flush(st, out);
+        Ok(())
     }
 
     /// Send one message to one connection.
@@ -218,6 +394,7 @@ impl Hub {
             admitted: role == Role::Host,
             since: Utc::now(),
             media: MediaState::default(),
+            away: false,
         };
         match role {
             Role::Host => {
@@ -233,7 +410,7 @@ impl Hub {
                 for m in room.waiting() {
                     out.push(m.conn, ServerMsg::HostPresence { present: true });
                 }
-                out.push(conn, self.joined(room, &member, peers));
+                out.push(conn, self.joined(room, &member, peers, false));
                 room.members.push(member);
                 out.push(conn, room_lobby(room));
             }
@@ -316,7 +493,7 @@ impl Hub {
         for m in room.admitted().filter(|m| m.peer != guest.peer) {
             out.push(m.conn, ServerMsg::PeerJoined { peer: guest.info() });
         }
-        out.push(guest.conn, self.joined(room, guest, peers));
+        out.push(guest.conn, self.joined(room, guest, peers, false));
         let lobby = room_lobby(room);
         for m in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(m.conn, lobby.clone());
@@ -381,6 +558,7 @@ impl Hub {
         let Some(room) = st.rooms.remove(&meeting) else {
             return Ok(());
         };
+        st.ended.insert(meeting, Utc::now());
         for m in &room.members {
             out.push(m.conn, ServerMsg::Ended);
             if let Some(c) = st.conns.get_mut(&m.conn) {
@@ -638,10 +816,15 @@ fn leave(st: &mut State, conn: ConnId, out: &mut Outbox) {
     let Some((meeting, peer)) = st.conns.get_mut(&conn).and_then(|c| c.seat.take()) else {
         return;
     };
-    let Some(room) = st.rooms.get_mut(&meeting) else {
+    remove_member(st, &meeting, &peer, out);
+}
+
+/// Take a member out of a room, telling whoever needs to know.
+fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut Outbox) {
+    let Some(room) = st.rooms.get_mut(meeting) else {
         return;
     };
-    let Some(idx) = room.members.iter().position(|m| m.peer == peer) else {
+    let Some(idx) = room.members.iter().position(|m| &m.peer == peer) else {
         return;
     };
     let gone = room.members.remove(idx);
@@ -667,7 +850,7 @@ fn leave(st: &mut State, conn: ConnId, out: &mut Outbox) {
     }
     let agent = room.agent.clone();
     if room.members.is_empty() {
-        st.rooms.remove(&meeting);
+        st.rooms.remove(meeting);
     }
     lobby_updates(st, &agent, out);
 }
@@ -743,7 +926,7 @@ mod tests {
 
     #[test]
     fn nothing_is_relayed_to_or_from_a_waiting_guest() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(Some(m.agent_id.clone()));
         let (guest, mut guest_rx) = hub.connect(None);
@@ -795,7 +978,7 @@ mod tests {
 
     #[test]
     fn capacity_is_enforced_on_entry_and_admission() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (g1, mut g1_rx) = hub.connect(None);
@@ -822,7 +1005,7 @@ mod tests {
 
     #[test]
     fn admit_all_fills_the_room_in_order_and_says_who_is_left() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(3);
         let (host, mut host_rx) = hub.connect(None);
         enter_host(&hub, &m, host);
@@ -880,7 +1063,7 @@ mod tests {
 
     #[test]
     fn media_state_and_chat_reach_the_call_only() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(3);
         let (host, mut host_rx) = hub.connect(None);
         let (g1, mut g1_rx) = hub.connect(None);
@@ -935,7 +1118,7 @@ mod tests {
 
     #[test]
     fn only_the_host_ends_the_call_for_everyone() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(3);
         let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
         hub.watch(console).unwrap();
@@ -975,9 +1158,139 @@ mod tests {
         );
     }
 
+    fn resume_of(msgs: &[ServerMsg]) -> (PeerId, Vec<PeerId>, bool) {
+        msgs.iter()
+            .find_map(|m| match m {
+                ServerMsg::Joined {
+                    me,
+                    peers,
+                    resumed,
+                    resume,
+                    ..
+                } => {
+                    assert!(resume.is_some(), "every Joined carries a resume token");
+                    Some((
+                        me.clone(),
+                        peers.iter().map(|p| p.id.clone()).collect(),
+                        *resumed,
+                    ))
+                }
+                _ => None,
+            })
+            .expect("a Joined message")
+    }
+
+    #[test]
+    fn a_dropped_member_keeps_the_seat_and_resumes_unnoticed() {
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+        let m = meeting(2);
+        let (host, mut host_rx) = hub.connect(None);
+        let (guest, mut guest_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        let ada = participant(&m, "222222222222222222222222", "Ada", false);
+        hub.enter(guest, &ada, Role::Guest).unwrap();
+        let p = peer_of(&drain(&mut guest_rx));
+        hub.admit(host, &p).unwrap();
+        let host_peer = peer_of(&drain(&mut host_rx));
+        drain(&mut guest_rx);
+        // The connection breaks: the seat is kept, the host hears nothing.
+        assert_eq!(hub.disconnect(guest, true), Some((m.id.clone(), p.clone())));
+        assert!(drain(&mut host_rx).is_empty());
+        // Signals to the away peer are dropped, not refused (the sender's call goes on).
+        hub.relay(host, &p, offer()).unwrap();
+        // The page comes back on a new connection as the same peer.
+        let (again, mut again_rx) = hub.connect(None);
+        hub.resume(again, &ada, Role::Guest, &p, Utc::now())
+            .unwrap();
+        let (me, peers, resumed) = resume_of(&drain(&mut again_rx));
+        assert_eq!(
+            (me, peers, resumed),
+            (p.clone(), vec![host_peer.clone()], true)
+        );
+        assert!(drain(&mut host_rx).is_empty(), "the host noticed nothing");
+        hub.relay(host, &p, offer()).unwrap();
+        assert!(
+            matches!(&drain(&mut again_rx)[..], [ServerMsg::Signal { from, .. }] if from == &host_peer)
+        );
+        // Someone else cannot take that seat with their own record.
+        let (thief, _thief_rx) = hub.connect(None);
+        let bob = participant(&m, "333333333333333333333333", "Bob", false);
+        assert_eq!(
+            hub.resume(thief, &bob, Role::Guest, &p, Utc::now())
+                .unwrap_err()
+                .code,
+            ErrorCode::Forbidden
+        );
+        // Broken again and not back within the grace: then the host is told.
+        hub.disconnect(again, true);
+        hub.expire(&m.id, &p);
+        assert!(matches!(&drain(&mut host_rx)[..], [ServerMsg::PeerLeft { peer }] if peer == &p));
+        // A clean close leaves at once.
+        let (g3, mut g3_rx) = hub.connect(None);
+        hub.enter(g3, &ada, Role::Guest).unwrap();
+        let p3 = peer_of(&drain(&mut g3_rx));
+        hub.admit(host, &p3).unwrap();
+        drain(&mut host_rx);
+        assert_eq!(hub.disconnect(g3, false), None);
+        assert!(drain(&mut host_rx)
+            .iter()
+            .any(|m| matches!(m, ServerMsg::PeerLeft { .. })));
+    }
+
+    #[test]
+    fn after_a_restart_the_room_is_rebuilt_as_people_resume() {
+        let m = meeting(2);
+        let ada = participant(&m, "222222222222222222222222", "Ada", false);
+        let agent = participant(&m, "111111111111111111111111", "Agent", true);
+        let (host_peer, guest_peer) = (
+            PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa1").unwrap(),
+            PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa2").unwrap(),
+        );
+        // A new process: an empty hub.
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+        let (host, mut host_rx) = hub.connect(None);
+        hub.resume(host, &agent, Role::Host, &host_peer, Utc::now())
+            .unwrap();
+        let (me, peers, resumed) = resume_of(&drain(&mut host_rx));
+        assert_eq!((me, peers.len(), resumed), (host_peer.clone(), 0, true));
+        let (guest, mut guest_rx) = hub.connect(None);
+        hub.resume(guest, &ada, Role::Guest, &guest_peer, Utc::now())
+            .unwrap();
+        let (_, peers, _) = resume_of(&drain(&mut guest_rx));
+        assert_eq!(peers, vec![host_peer.clone()]);
+        assert!(drain(&mut host_rx)
+            .iter()
+            .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.id == guest_peer)));
+        hub.relay(guest, &host_peer, offer()).unwrap();
+        assert!(matches!(
+            &drain(&mut host_rx)[..],
+            [ServerMsg::Signal { .. }]
+        ));
+        // A room already full refuses a resumed seat beyond its capacity.
+        let (extra, _extra_rx) = hub.connect(None);
+        let bob = participant(&m, "333333333333333333333333", "Bob", false);
+        let bob_peer = PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa3").unwrap();
+        assert_eq!(
+            hub.resume(extra, &bob, Role::Guest, &bob_peer, Utc::now())
+                .unwrap_err()
+                .code,
+            ErrorCode::RoomFull
+        );
+        // Once the host ends the call, earlier tokens no longer bring anyone back.
+        let issued = Utc::now() - Duration::seconds(1);
+        hub.end_for_all(host).unwrap();
+        let (late, _late_rx) = hub.connect(None);
+        assert_eq!(
+            hub.resume(late, &ada, Role::Guest, &guest_peer, issued)
+                .unwrap_err()
+                .code,
+            ErrorCode::Expired
+        );
+    }
+
     #[test]
     fn lobby_watchers_see_knocks_and_leaves_live() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
         hub.watch(console).unwrap();
@@ -990,7 +1303,7 @@ mod tests {
         assert!(
             matches!(&msgs[0], ServerMsg::Lobby { entries } if entries.len() == 1 && entries[0].name == "Ada")
         );
-        hub.disconnect(guest);
+        hub.disconnect(guest, false);
         assert!(
             matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
         );
@@ -1009,7 +1322,7 @@ mod tests {
 
     #[test]
     fn the_agent_denies_a_waiting_guest_with_a_message() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
         hub.watch(console).unwrap();
@@ -1067,7 +1380,7 @@ mod tests {
 
     #[test]
     fn same_link_twice_replaces_the_first_connection() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let p = participant(&m, "222222222222222222222222", "Ada", false);
         let (first, mut first_rx) = hub.connect(None);
@@ -1096,7 +1409,7 @@ mod tests {
 
     #[test]
     fn leaving_tells_the_others_and_empty_rooms_vanish() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, mut guest_rx) = hub.connect(None);
@@ -1111,15 +1424,15 @@ mod tests {
         assert!(drain(&mut host_rx)
             .iter()
             .any(|m| matches!(m, ServerMsg::PeerLeft { peer } if peer == &gp)));
-        hub.disconnect(host);
-        hub.disconnect(guest);
+        hub.disconnect(host, false);
+        hub.disconnect(guest, false);
         assert_eq!(hub.connections(), 0);
         assert!(hub.lock().rooms.is_empty());
     }
 
     #[test]
     fn a_connection_that_does_not_read_is_dropped_not_buffered() {
-        let hub = Hub::new(IceConfig::default());
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
         let m = meeting(2);
         let (host, mut host_rx) = hub.connect(None);
         let (guest, _never_read) = hub.connect(None);

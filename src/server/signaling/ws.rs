@@ -1,9 +1,10 @@
 //! The `/signal` WebSocket: authenticate, read client messages, feed the hub, write its queue.
 
 use super::hub::ConnId;
+use crate::model::ids::ParticipantId;
 use crate::model::meeting::Role;
 use crate::model::signal::{ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
-use crate::model::{AppError, ErrorCode, UserId};
+use crate::model::{AppError, ErrorCode, PeerId, UserId};
 use crate::server::{auth, join, origin, AppState};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -92,6 +93,9 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
         let _ = sink.close().await;
     });
     let mut bucket = Bucket::new();
+    // A closing handshake means the page went away on purpose (tab closed, navigated); a
+    // connection that just breaks may come back and resume.
+    let mut closed_cleanly = false;
     while let Some(frame) = stream.next().await {
         if matches!(frame, Ok(Message::Text(_) | Message::Binary(_))) && !bucket.take() {
             if !bucket.told {
@@ -119,12 +123,22 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
                     ),
                 },
             ),
-            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(Message::Close(_)) => {
+                closed_cleanly = true;
+                break;
+            }
+            Err(_) => break,
             Ok(Message::Ping(_) | Message::Pong(_)) => {}
         }
     }
     // Dropping the connection's queue sender ends the writer.
-    state.hub.disconnect(conn);
+    if let Some((meeting, peer)) = state.hub.disconnect(conn, !closed_cleanly) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(super::hub::RESUME_GRACE).await;
+            state.hub.expire(&meeting, &peer);
+        });
+    }
     let _ = writer.await;
 }
 
@@ -177,6 +191,27 @@ async fn apply(
                 }
             }
             state.hub.enter(conn, &p, Role::Host)
+        }
+        ClientMsg::Resume { token } => {
+            let gone = || AppError::new(ErrorCode::NotFound, "this call cannot be resumed");
+            let claim = state.signer.verify_resume(&token).ok_or_else(gone)?;
+            let participant = ParticipantId::parse(&claim.participant).map_err(|_| gone())?;
+            let peer = PeerId::parse(&claim.peer).map_err(|_| gone())?;
+            let p = state
+                .store
+                .participant(&participant)
+                .await?
+                .filter(|p| p.meeting.id.as_str() == claim.meeting)
+                .ok_or_else(gone)?;
+            // Cancelled or over: no way back. (Too early cannot be: they were in already.)
+            if let Err(e) = p.meeting.check_open(Utc::now()) {
+                if e.code != ErrorCode::TooEarly {
+                    return Err(e);
+                }
+            }
+            let role = if p.is_host { Role::Host } else { Role::Guest };
+            let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
+            state.hub.resume(conn, &p, role, &peer, issued)
         }
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),

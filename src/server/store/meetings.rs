@@ -360,10 +360,26 @@ impl Store {
         &self,
         link_id: &str,
     ) -> Result<Option<ParticipantCtx>, AppError> {
-        let row = sqlx::query(
-            "SELECT id, meeting_id, name, is_host FROM participants WHERE link_id = $1",
-        )
-        .bind(link_id)
+        self.participant_where("link_id", link_id).await
+    }
+
+    /// A participant by id, with their meeting.
+    pub async fn participant(
+        &self,
+        id: &ParticipantId,
+    ) -> Result<Option<ParticipantCtx>, AppError> {
+        self.participant_where("id", id.as_str()).await
+    }
+
+    async fn participant_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<ParticipantCtx>, AppError> {
+        let row = sqlx::query(&format!(
+            "SELECT id, meeting_id, name, is_host FROM participants WHERE {column} = $1"
+        ))
+        .bind(value)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;

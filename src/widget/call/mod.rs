@@ -26,6 +26,9 @@ use web_sys::{MediaStream, MediaStreamTrack};
 
 /// How often the tiles' quality and the active speaker are refreshed.
 const STATS_EVERY_MS: i32 = 1000;
+/// How long after our resume a peer the server did not list may still come back (it may
+/// be reconnecting too, e.g. after a server restart) before its link is dropped.
+const STALE_AFTER_MS: i32 = 25_000;
 
 /// A chat message as the view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +75,11 @@ pub struct CallCtl {
     /// Runs when the browser's own "stop sharing" ends the screen track.
     on_screen_ended: RefCell<Option<dom::JsHandler>>,
     links: RefCell<HashMap<PeerId, PeerLink>>,
+    /// The token to resume the call with after the connection dropped.
+    resume: RefCell<Option<String>>,
+    /// After a resume: peers we still have a link to but the server did not list; dropped
+    /// unless they come back (resume too) within [`STALE_AFTER_MS`].
+    stale: RefCell<std::collections::HashSet<PeerId>>,
     /// Packet counters of the previous stats sample, per peer.
     packets: RefCell<HashMap<PeerId, (f64, f64)>>,
     /// Are we in the call?
@@ -109,6 +117,8 @@ impl CallCtl {
             screen: RefCell::default(),
             on_screen_ended: RefCell::default(),
             links: RefCell::default(),
+            resume: RefCell::default(),
+            stale: RefCell::default(),
             packets: RefCell::default(),
             in_call: RwSignal::new(false),
             role: RwSignal::new(None),
@@ -271,14 +281,49 @@ impl CallCtl {
         match msg {
             ServerMsg::Joined {
                 me,
+                peers,
+                resume,
+                resumed: true,
+                ..
+            } if self.in_call.get_untracked() && self.me.borrow().as_ref() == Some(me) => {
+                // Back after a dropped connection: the media never stopped; keep every link.
+                *self.resume.borrow_mut() = resume.clone();
+                let listed: Vec<PeerId> = peers.iter().map(|p| p.id.clone()).collect();
+                *self.stale.borrow_mut() = self
+                    .links
+                    .borrow()
+                    .keys()
+                    .filter(|id| !listed.contains(id))
+                    .cloned()
+                    .collect();
+                for p in peers {
+                    self.connect(p, true);
+                }
+                self.announce_media();
+                self.notice.set(None);
+                let weak = Rc::downgrade(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    dom::sleep(STALE_AFTER_MS).await;
+                    if let Some(ctl) = weak.upgrade() {
+                        let stale: Vec<PeerId> = ctl.stale.take().into_iter().collect();
+                        for peer in stale {
+                            ctl.remove(&peer);
+                        }
+                    }
+                });
+            }
+            ServerMsg::Joined {
+                me,
                 role,
                 meeting,
                 peers,
                 ice_servers,
                 relay_only,
+                resume,
                 ..
             } => {
                 self.drop_links();
+                *self.resume.borrow_mut() = resume.clone();
                 *self.me.borrow_mut() = Some(me.clone());
                 *self.meeting.borrow_mut() = Some(meeting.id.clone());
                 *self.ice.borrow_mut() = ice_servers.clone();
@@ -321,8 +366,12 @@ impl CallCtl {
                 self.ended.set(true);
                 self.notice.set(Some("The host ended the call.".into()));
             }
-            // They are the newcomer: they offer, we answer.
-            ServerMsg::PeerJoined { peer } => self.connect(peer, false),
+            // They are the newcomer: they offer, we answer. (One we still have a link to is
+            // back after a reconnection: the link stands.)
+            ServerMsg::PeerJoined { peer } => {
+                self.stale.borrow_mut().remove(&peer.id);
+                self.connect(peer, false);
+            }
             ServerMsg::PeerLeft { peer } => {
                 let name = self
                     .tiles
@@ -407,8 +456,15 @@ impl CallCtl {
         });
     }
 
+    /// The token to resume the call with, while in one.
+    pub fn resume_token(&self) -> Option<String> {
+        self.resume.borrow().clone()
+    }
+
     fn drop_links(&self) {
         self.links.borrow_mut().clear();
+        self.resume.borrow_mut().take();
+        self.stale.borrow_mut().clear();
         self.packets.borrow_mut().clear();
         self.tiles.set(Vec::new());
         self.streams.set(HashMap::new());

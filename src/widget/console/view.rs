@@ -78,20 +78,27 @@ impl Desk {
                 self.ctl.with_value(|c| c.handle(&other));
             }
         };
-        let on_closed = move || {
+        // Each (re)connection watches the lobby again and, in a call, resumes it.
+        let on_open = move |reconnected: bool| {
+            self.online.set(true);
+            let ctl = self.ctl.get_value();
+            ctl.send(&ClientMsg::WatchLobby);
+            if reconnected {
+                if let Some(token) = ctl.resume_token() {
+                    ctl.send(&ClientMsg::Resume { token });
+                }
+                self.announce.set(None);
+            }
+        };
+        let on_down = move || {
             self.online.set(false);
-            self.socket.set_value(None);
-            self.ctl.with_value(|c| c.reset());
-            self.room.set(None);
             self.announce.set(Some(
-                "The connection to the server was lost. Reload the page to reconnect.".into(),
+                "The connection to the server dropped; reconnecting…".into(),
             ));
         };
-        if let Ok(socket) = Socket::open(on_message, on_closed) {
-            socket.send(&ClientMsg::WatchLobby);
+        if let Ok(socket) = Socket::open(on_message, on_open, on_down) {
             self.ctl.with_value(|c| c.attach(socket.clone()));
             self.socket.set_value(Some(socket));
-            self.online.set(true);
         }
     }
 

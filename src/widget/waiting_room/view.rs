@@ -58,6 +58,10 @@ struct Page {
     socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
     hash: StoredValue<String>,
     phase: RwSignal<Phase>,
+    /// Is the signaling connection up (false while it reconnects)?
+    online: RwSignal<bool>,
+    /// A resume was sent and not answered yet.
+    resuming: StoredValue<bool>,
     info: RwSignal<Option<JoinInfo>>,
     problem: RwSignal<Option<MediaProblem>>,
 }
@@ -77,29 +81,52 @@ impl Page {
         self.phase.set(Phase::Failed(error));
     }
 
-    /// Knock (again), on a fresh connection.
+    /// Knock (again), on a fresh connection. The connection comes back by itself when it
+    /// drops: in the call we resume (same peer, media untouched), in the waiting room we
+    /// knock again.
     fn knock(self) {
         let ctl = self.ctl.get_value();
         let on_message = move |msg: ServerMsg| self.on_message(msg);
-        let on_closed = move || {
-            if matches!(
-                self.phase.get_untracked(),
-                Phase::Waiting { .. } | Phase::InCall
-            ) {
-                self.ctl.with_value(|c| c.reset());
-                self.phase.set(Phase::Disconnected);
+        let on_open = move |reconnected: bool| {
+            self.online.set(true);
+            let ctl = self.ctl.get_value();
+            match ctl.resume_token() {
+                Some(token) if reconnected => {
+                    self.resuming.set_value(true);
+                    ctl.send(&ClientMsg::Resume { token });
+                }
+                _ if !reconnected || self.wants_in() => ctl.send(&ClientMsg::Knock {
+                    hash: self.hash.get_value(),
+                }),
+                _ => {}
             }
         };
-        match Socket::open(on_message, on_closed) {
-            Ok(s) => {
-                s.send(&ClientMsg::Knock {
-                    hash: self.hash.get_value(),
+        let on_down = move || {
+            self.online.set(false);
+            if matches!(self.phase.get_untracked(), Phase::InCall) {
+                self.ctl.with_value(|c| {
+                    c.notice.set(Some(
+                        "The connection to the server dropped; reconnecting. The call goes on."
+                            .into(),
+                    ))
                 });
+            }
+        };
+        match Socket::open(on_message, on_open, on_down) {
+            Ok(s) => {
                 ctl.attach(s.clone());
                 self.socket.set_value(Some(s));
             }
             Err(_) => self.phase.set(Phase::Disconnected),
         }
+    }
+
+    /// Is this page in the room or on its way in (so a new connection should knock)?
+    fn wants_in(&self) -> bool {
+        matches!(
+            self.phase.get_untracked(),
+            Phase::Waiting { .. } | Phase::InCall
+        )
     }
 
     fn on_message(self, msg: ServerMsg) {
@@ -124,6 +151,7 @@ impl Page {
                 }
             }
             ServerMsg::Joined { .. } => {
+                self.resuming.set_value(false);
                 ctl.handle(&msg);
                 self.phase.set(Phase::InCall);
                 if let Some(meeting) = self.meeting() {
@@ -150,6 +178,16 @@ impl Page {
             ServerMsg::Denied { message } => {
                 ctl.reset();
                 self.phase.set(Phase::Denied(message.clone()));
+            }
+            // The call could not be resumed (ended, cancelled, full): it is over for this page.
+            ServerMsg::Error { error } if self.resuming.get_value() => {
+                self.resuming.set_value(false);
+                ctl.reset();
+                if error.code == ErrorCode::Expired {
+                    self.fail(error.clone());
+                } else {
+                    self.phase.set(Phase::Disconnected);
+                }
             }
             ServerMsg::Error { error } => match error.code {
                 ErrorCode::RoomFull
@@ -195,6 +233,9 @@ impl Page {
     }
 
     fn status(&self) -> String {
+        if !self.online.get() && self.wants_in() {
+            return "The connection to the server dropped; reconnecting…".to_string();
+        }
         let host_name = self.info.with(|i| {
             i.as_ref()
                 .map(|i| i.meeting.host_name.clone())
@@ -225,7 +266,9 @@ impl Page {
             Phase::Replaced => {
                 "You opened this link in another window or device; this window has left the meeting.".to_string()
             }
-            Phase::Disconnected => "The connection to the server was lost.".to_string(),
+            Phase::Disconnected => {
+                "The connection to the server was lost and your place in the call could not be restored.".to_string()
+            }
             Phase::Denied(message) => match message {
                 Some(m) => format!("{host_name} could not let you in: {m}"),
                 None => format!("{host_name} could not let you in right now."),
@@ -244,6 +287,8 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         socket: StoredValue::new_local(None),
         hash: StoredValue::new(hash),
         phase: RwSignal::new(Phase::Loading),
+        online: RwSignal::new(true),
+        resuming: StoredValue::new(false),
         info: RwSignal::new(None),
         problem: RwSignal::new(None),
     };

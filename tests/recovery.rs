@@ -1,0 +1,156 @@
+//! Recovery without reload: the server process is killed mid-call and started again; the
+//! media between the browsers never stops, and both pages' signaling reconnects and resumes
+//! the call (same peer connections, no second admission) within seconds.
+//!
+//! The server here is the real `consult serve` binary in its own process (killed with
+//! SIGKILL, as a crash would), on the same data folder and port as before.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+/// `consult serve` as a child process.
+struct ServerProcess {
+    child: Child,
+}
+
+impl ServerProcess {
+    fn start(data: &std::path::Path, port: u16) -> ServerProcess {
+        let child = Command::new(env!("CARGO_BIN_EXE_consult"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(data)
+            .arg("--dist")
+            .arg(consult::server::config::default_dist_dir())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("consult serve starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "consult serve did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ServerProcess { child }
+    }
+
+    /// SIGKILL: no goodbye to anyone.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Open (not closed) peer connections of the page, and all it ever made.
+async fn peer_connections(b: &Browser) -> (u64, u64) {
+    let v = b
+        .js("const p = window.__consultTest.pcs; return [p.filter(x => x.connectionState !== 'closed').length, p.length]")
+        .await;
+    (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
+    let seed = TestServer::start().await;
+    let room = seed.room(&["Ada"], 2).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let on_child = |link: &str| link.replacen(&seed.url, &url, 1);
+    let mut server = ServerProcess::start(seed.data_dir(), port);
+
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.client.goto(&on_child(&room.guests[0])).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    agent.client.goto(&on_child(&room.host)).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+    }
+
+    // The server dies. Both pages notice and say so; the media between them goes on.
+    server.kill();
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.wait_js(
+            &format!("{who} to notice the dropped connection"),
+            10,
+            "return document.querySelector('.notice')?.textContent.includes('reconnecting')",
+        )
+        .await;
+        b.assert_decoding_videos(who, 1).await;
+    }
+
+    // Back up on the same port: both pages reconnect and resume within seconds.
+    let restarted = Instant::now();
+    let _server = ServerProcess::start(seed.data_dir(), port);
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.wait_js(
+            &format!("{who} to resume on a new connection"),
+            15,
+            "const ws = window.__consultTest.ws;
+             return ws.length >= 2 && ws[ws.length - 1].map(m => JSON.parse(m))
+                 .some(m => m.type === 'joined' && m.resumed === true)",
+        )
+        .await;
+    }
+    let took = restarted.elapsed();
+    assert!(took < Duration::from_secs(15), "resumed after {took:?}");
+    // Nothing was renegotiated from scratch: the same peer connection on each side, and no
+    // notice left over.
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+        b.wait_js(
+            &format!("{who}'s notice to clear"),
+            5,
+            "return !document.querySelector('.notice')?.textContent",
+        )
+        .await;
+    }
+
+    // Signaling works through the new process: chat and mute state cross it.
+    ada.find("#chat-input")
+        .await
+        .send_keys("Still there?\u{E007}")
+        .await
+        .unwrap();
+    agent
+        .wait_js(
+            "the chat line through the restarted server",
+            10,
+            "return document.querySelector('[data-chat-line]')?.textContent === 'Ada: Still there?'",
+        )
+        .await;
+    ada.find("[data-action=mic]").await.click().await.unwrap();
+    agent
+        .wait_js(
+            "Ada's mute through the restarted server",
+            10,
+            "return document.querySelector('figure.remote')?.dataset.mic === 'off'",
+        )
+        .await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+    }
+    ada.close().await;
+    agent.close().await;
+}
