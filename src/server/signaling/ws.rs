@@ -33,10 +33,20 @@ pub async fn upgrade(
         Ok(u) => u.map(|u| u.id),
         Err(e) => return e.into_response(),
     };
+    // Small buffers: most connections idle in a waiting room or between negotiations, and
+    // tungstenite's 128 KiB defaults would dominate the memory of an idle connection. Larger
+    // messages (an SDP is a few KB) still arrive whole, read in several chunks; each message
+    // is written out at once (we send one at a time and flush anyway).
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| run(state, socket, user))
 }
+
+/// Bytes read from the socket at a time.
+const READ_BUFFER: usize = 4096;
 
 /// Messages a connection may send in a burst, and per second after it. Negotiation takes a
 /// few dozen messages per peer pair; a flood is refused message by message, the connection
