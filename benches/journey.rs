@@ -1,9 +1,12 @@
 //! Journey benchmark: bytes over the wire and call set-up time, each beside a peer measured in
-//! the same run. Writes its section of bench/results.md and of the README.
+//! the same run (call set-up beside PeerJS: its server and browser client, see
+//! support/peerjs.rs). Writes its section of bench/results.md and of the README.
 //!
 //! `cargo bench --features ssr --bench journey` (scripts/bench.sh builds the widget first).
 //! Needs chromium + chromedriver, and npm for the peer packages.
 
+#[path = "support/peerjs.rs"]
+mod peerjs;
 #[path = "support/report.rs"]
 mod report;
 #[path = "../tests/support/mod.rs"]
@@ -14,7 +17,7 @@ use std::time::Duration;
 use support::browser::{Browser, Driver};
 use support::TestServer;
 
-const RUNS: usize = 10;
+const RUNS: usize = 20;
 
 /// Peer loaders and SDKs, pinned so runs compare like with like.
 const PEERS: &[(&str, &str, &str)] = &[
@@ -287,6 +290,12 @@ fn main() {
         let customer = driver.session().await;
         let agent = driver.session().await;
         let (agent_ms, customer_ms) = call_setup(&server, &customer, &agent).await;
+        // The same call set-up through PeerJS, in the same two browsers: the agent calls.
+        let modules = peerjs::modules();
+        let peerjs_server = peerjs::Process::peerjs(&modules);
+        let (caller_ms, callee_ms) =
+            peerjs::call_setup(&modules, &peerjs_server, &agent, &customer, RUNS).await;
+        drop(peerjs_server);
         let floor_ms = floor(&server, &customer).await;
         customer.close().await;
         agent.close().await;
@@ -294,17 +303,31 @@ fn main() {
         let (a50, a95) = summary(agent_ms.clone());
         let (c50, c95) = summary(customer_ms.clone());
         let (f50, f95) = summary(floor_ms.clone());
+        let (p50, p95) = summary(caller_ms.clone());
+        let (q50, q95) = summary(callee_ms.clone());
+        let peerjs = format!(
+            "PeerJS (server `peer@{}` on Node {}, browser client `peerjs@{}`)",
+            peerjs::version(&modules, "peer"),
+            peerjs::node_version(),
+            peerjs::version(&modules, "peerjs")
+        );
         let chromium = std::process::Command::new("chromium").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
         let mut md = String::new();
         md += &format!("Measured by `cargo bench --features ssr --bench journey` on {} ({}, {} cores), {chromium}, loopback, fake 640×480 camera and microphone, no STUN/TURN.\n\n",
             chrono::Utc::now().format("%Y-%m-%d"), std::env::consts::ARCH, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
         md += &sizes;
-        md += &format!("\n### Call set-up: agent clicks Admit → first decoded remote video frame ({RUNS} runs after one warm-up, nearest-rank percentiles)\n\n");
+        md += &format!("\n### Call set-up: agent clicks Admit (PeerJS: calls `peer.call`) → first decoded remote video frame ({RUNS} runs after one warm-up, nearest-rank percentiles)\n\n");
         md += "| what | p50 ms | p95 ms |\n|---|---:|---:|\n";
         md += &format!("| Consult, on the agent's side | {a50:.0} | {a95:.0} |\n");
         md += &format!("| Consult, on the customer's side | {c50:.0} | {c95:.0} |\n");
+        md += &format!("| {peerjs}, on the caller's side | {p50:.0} | {p95:.0} |\n");
+        md += &format!("| PeerJS, on the callee's side | {q50:.0} | {q95:.0} |\n");
         md += &format!("| floor: one page, two RTCPeerConnections, createOffer → first decoded frame | {f50:.0} | {f95:.0} |\n");
-        md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; floor {floor_ms:?}.\n");
+        md += "\nPeerJS: two pages with the PeerJS client (served from loopback) on a local PeerJS server with its default options, no STUN/TURN (`iceServers: []`), \
+               each with camera and microphone on and connected before the clock starts; the callee answers with its camera and microphone. \
+               Timed from `peer.call(…)` to the first decoded remote frame on each page, polling `getStats()` as for Consult. \
+               PeerJS has no waiting room: Consult's time includes admission (the server's `joined`) before the offer.\n";
+        md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; PeerJS caller {caller_ms:?}; PeerJS callee {callee_ms:?}; floor {floor_ms:?}.\n");
         println!("{md}");
         report::publish("journey", "Journey", &md);
     });

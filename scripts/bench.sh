@@ -9,5 +9,7 @@ setup_build_tools
 setup_test_tools
 build_widget
 command -v wrk >/dev/null || apt_install wrk
+setup_peerjs
 cargo bench --features ssr --bench journey
 cargo bench --features ssr --bench api
+cargo bench --features ssr --bench signaling

@@ -10,6 +10,9 @@ SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 ICALENDAR_VERSION=7.3.0
 AXE_VERSION=4.11.0
+# The signaling benchmark's peer: PeerJS server (npm `peer`) and its browser client (`peerjs`).
+PEER_SERVER_VERSION=1.0.2
+PEERJS_CLIENT_VERSION=1.5.5
 VENV="$CONSULT_CACHE/venv"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -83,6 +86,19 @@ setup_test_tools() {
     npm install --silent --no-audit --no-fund --prefix "$CONSULT_CACHE/axe" "axe-core@$AXE_VERSION" >/dev/null
   fi
   export CONSULT_AXE="$axe"
+}
+
+# PeerJS server and browser client for the signaling benchmark, in $CONSULT_CACHE/peerjs.
+setup_peerjs() {
+  local dir="$CONSULT_CACHE/peerjs"
+  if ! node -e "const v = (p) => require('$dir/node_modules/' + p + '/package.json').version;
+      process.exit(v('peer') === '$PEER_SERVER_VERSION' && v('peerjs') === '$PEERJS_CLIENT_VERSION' ? 0 : 1)" 2>/dev/null; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing PeerJS server $PEER_SERVER_VERSION and client $PEERJS_CLIENT_VERSION (npm, in $dir)"
+    npm install --silent --no-audit --no-fund --save-exact --prefix "$dir" \
+      "peer@$PEER_SERVER_VERSION" "peerjs@$PEERJS_CLIENT_VERSION" >/dev/null
+  fi
+  export CONSULT_PEERJS="$dir/node_modules"
 }
 
 # Build the widget into dist/ (release: what visitors get).

@@ -218,3 +218,94 @@ async fn count_offers(b: &Browser) -> usize {
         .filter(|m| m["type"] == "signal" && m["signal"]["sdp_type"] == "offer")
         .count()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+
+    // Every control has a name; the lists hold the browser's devices, the ones in use chosen.
+    for (select, kind) in [("#camera-select", "video"), ("#microphone-select", "audio")] {
+        let chosen = ada
+            .wait_js(
+                &format!("{select} to list devices"),
+                10,
+                &format!(
+                    "const s = document.querySelector('{select}');
+                     const t = window.__consultTest.pcs.length, v = document.querySelector('[data-self-video]').srcObject;
+                     const id = v && v.getTracks().find(t => t.kind === '{kind}')?.getSettings().deviceId;
+                     return s && s.options.length > 0 && s.labels.length === 1 && s.value === id && s.value"
+                ),
+            )
+            .await;
+        assert!(chosen.as_str().is_some_and(|v| !v.is_empty()), "{select}");
+    }
+    // The microphone's level moves with the (fake, beeping) microphone.
+    ada.wait_js(
+        "the level meter to move",
+        10,
+        "return document.querySelector('#mic-level').value > 0.01",
+    )
+    .await;
+    // No TURN on this server: the check says calls connect directly.
+    ada.wait_js(
+        "the connection check",
+        10,
+        "return document.querySelector('[data-connection]').dataset.connection === 'direct'",
+    )
+    .await;
+    // The test sound plays on a running audio context.
+    let before = ada.js("return window.__consultTest.audio.length").await;
+    ada.find("[data-action=test-sound]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("[data-sound=true]").await;
+    ada.wait_js(
+        "a running audio context for the tone",
+        5,
+        &format!("const a = window.__consultTest.audio; return a.length > {before} && a[a.length - 1].state === 'running'"),
+    )
+    .await;
+
+    // Another microphone: the stream switches to it, and it is remembered after a reload.
+    let other = ada
+        .js("const s = document.querySelector('#microphone-select');
+             const o = [...s.options].find(o => o.value !== s.value && o.value !== 'default' && o.value !== 'communications');
+             return o ? o.value : null")
+        .await;
+    let other = other
+        .as_str()
+        .expect("Chromium's fake devices include a second microphone")
+        .to_string();
+    ada.js(&format!(
+        "const s = document.querySelector('#microphone-select'); s.value = '{other}';
+         s.dispatchEvent(new Event('change', {{ bubbles: true }})); return true"
+    ))
+    .await;
+    let in_use = "const v = document.querySelector('[data-self-video]').srcObject;
+                  return v && v.getAudioTracks()[0]?.getSettings().deviceId";
+    ada.wait_js(
+        "the chosen microphone in use",
+        10,
+        &format!("return (() => {{ {in_use} }})() === '{other}'"),
+    )
+    .await;
+    ada.client.refresh().await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    ada.wait_js(
+        "the remembered microphone after a reload",
+        10,
+        &format!(
+            "return (() => {{ {in_use} }})() === '{other}' && document.querySelector('#microphone-select').value === '{other}'"
+        ),
+    )
+    .await;
+    ada.close().await;
+}

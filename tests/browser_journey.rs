@@ -94,7 +94,14 @@ async fn book_wait_admit_and_talk() {
     let status = customer.find(".status").await.text().await.unwrap();
     assert!(status.contains("waiting room"), "{status}");
 
-    // The agent logs in; the console shows the customer waiting, pushed live.
+    // The agent logs in (having allowed desktop notifications before); the console shows the
+    // customer waiting, pushed live, with a chime and a desktop notification.
+    agent
+        .cdp(
+            "Browser.grantPermissions",
+            serde_json::json!({ "origin": server.url, "permissions": ["notifications"] }),
+        )
+        .await;
     agent.client.goto(&server.login_url().await).await.unwrap();
     let admit = agent
         .find("[data-action=admit][aria-label='Admit Ada Lovelace']")
@@ -104,6 +111,22 @@ async fn book_wait_admit_and_talk() {
         .await
         .iter()
         .any(|m| m["type"] == "lobby"));
+    let notes = agent
+        .wait_js(
+            "a desktop notification",
+            10,
+            "const n = window.__consultTest.notifications; return n.length > 0 && n",
+        )
+        .await;
+    assert_eq!(notes[0]["title"], "Ada Lovelace is waiting", "{notes}");
+    assert!(
+        agent
+            .js("return window.__consultTest.audio.length")
+            .await
+            .as_u64()
+            >= Some(1),
+        "no chime"
+    );
     admit.click().await.unwrap();
 
     // Both sides decode the other's video and receive their sound, and keep receiving them.

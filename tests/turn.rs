@@ -137,6 +137,13 @@ async fn a_call_relayed_through_coturn_with_signed_credentials() {
     let agent = driver.session().await;
     ada.client.goto(&room.guests[0]).await.unwrap();
     ada.find("main[data-status=waiting]").await;
+    // The pre-call check reached the relay with a credential signed for this link.
+    ada.wait_js(
+        "the connection check to reach coturn",
+        15,
+        "return document.querySelector('[data-connection]')?.dataset.connection === 'ok'",
+    )
+    .await;
     agent.client.goto(&room.host).await.unwrap();
     agent
         .find("[data-action=admit][aria-label='Admit Ada']")
@@ -251,4 +258,37 @@ async fn coturn_refuses_expired_and_forged_credentials() {
         }
     }
     page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_call_check_says_when_the_relay_cannot_be_reached() {
+    // A TURN URL where nothing listens (a port just freed).
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = TestServer::start_with(|c| {
+        c.ice.turn = Some(TurnConfig {
+            urls: vec![format!("turn:127.0.0.1:{dead}?transport=udp")],
+            secret: SECRET.into(),
+            margin: chrono::Duration::minutes(60),
+        });
+    })
+    .await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    let text = ada
+        .wait_js(
+            "the connection check to give up on the relay",
+            20,
+            "const c = document.querySelector('[data-connection]');
+             return c && c.dataset.connection === 'no-relay' && c.textContent",
+        )
+        .await;
+    assert!(text.as_str().unwrap().contains("relay cannot"), "{text}");
+    ada.close().await;
 }

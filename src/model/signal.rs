@@ -170,6 +170,15 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+/// What the pre-call connection check tries to reach: the ICE servers the call would use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceCheck {
+    /// The same list (and kind of TURN credential) as on admission.
+    pub ice_servers: Vec<IceServer>,
+    /// Calls here relay everything (so a relay must be reachable).
+    pub relay_only: bool,
+}
+
 /// Messages the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

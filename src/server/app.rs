@@ -188,6 +188,7 @@ fn register_server_fns() {
     register_explicit::<booking::BookingSlots>();
     register_explicit::<booking::Book>();
     register_explicit::<waiting_room::JoinDetails>();
+    register_explicit::<waiting_room::JoinIce>();
     register_explicit::<console::ConsoleData>();
 }
 

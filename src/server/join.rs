@@ -42,3 +42,16 @@ pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError>
         role: if p.is_host { Role::Host } else { Role::Guest },
     })
 }
+
+/// The ICE servers for a pre-call connection check through this link.
+pub async fn ice_check(
+    state: &AppState,
+    hash: &str,
+) -> Result<crate::model::signal::IceCheck, AppError> {
+    let info = details(state, hash).await?;
+    let probe = crate::model::PeerId::parse(&crate::server::tokens::new_id())?;
+    Ok(crate::model::signal::IceCheck {
+        ice_servers: state.config.ice.for_peer(&info.meeting, &probe),
+        relay_only: state.config.ice.relay_only,
+    })
+}

@@ -123,7 +123,123 @@ impl MediaProblem {
     }
 }
 
-async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, MediaProblem> {
+/// The devices a person chose before, remembered in this browser (`localStorage`) so the next
+/// call starts with them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// A camera.
+    Camera,
+    /// A microphone.
+    Microphone,
+    /// A speaker (audio output).
+    Speaker,
+}
+
+impl Choice {
+    fn key(self) -> &'static str {
+        match self {
+            Choice::Camera => "consult.camera",
+            Choice::Microphone => "consult.microphone",
+            Choice::Speaker => "consult.speaker",
+        }
+    }
+
+    /// `enumerateDevices()` kind.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Choice::Camera => "videoinput",
+            Choice::Microphone => "audioinput",
+            Choice::Speaker => "audiooutput",
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    // Storage may be refused (third-party iframe with strict settings): then nothing is
+    // remembered, and nothing breaks.
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The remembered device for `choice`, if any.
+pub fn remembered(choice: Choice) -> Option<String> {
+    storage()?
+        .get_item(choice.key())
+        .ok()
+        .flatten()
+        .filter(|s| !s.is_empty())
+}
+
+/// Remember a device for next time.
+pub fn remember(choice: Choice, device_id: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(choice.key(), device_id);
+    }
+}
+
+/// A device the browser offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    /// Its id (stable per origin).
+    pub id: String,
+    /// Its name (empty before permission is granted).
+    pub label: String,
+}
+
+/// The devices of one kind.
+pub async fn devices(choice: Choice) -> Vec<Device> {
+    let Some(md) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()) else {
+        return Vec::new();
+    };
+    let Ok(promise) = md.enumerate_devices() else {
+        return Vec::new();
+    };
+    let Ok(list) = JsFuture::from(promise).await else {
+        return Vec::new();
+    };
+    let get = |d: &JsValue, k: &str| {
+        js_sys::Reflect::get(d, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    js_sys::Array::from(&list)
+        .iter()
+        .filter(|d| get(d, "kind") == choice.kind())
+        .enumerate()
+        .map(|(i, d)| {
+            let label = get(&d, "label");
+            Device {
+                id: get(&d, "deviceId"),
+                label: if label.is_empty() {
+                    format!("Device {}", i + 1)
+                } else {
+                    label
+                },
+            }
+        })
+        .collect()
+}
+
+/// `true`, or `{deviceId: {exact: id}}` for a chosen device. (Chromium opens its default
+/// device rather than an `ideal` one, so chosen devices are exact, with a fallback.)
+fn track_constraint(device: Option<&str>) -> JsValue {
+    match device {
+        None => JsValue::TRUE,
+        Some(id) => {
+            let inner = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&inner, &"exact".into(), &id.into());
+            let outer = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&outer, &"deviceId".into(), &inner);
+            outer.into()
+        }
+    }
+}
+
+async fn get_user_media(
+    audio: bool,
+    video: bool,
+    chosen: bool,
+) -> Result<MediaStream, MediaProblem> {
     let devices = web_sys::window()
         .ok_or(MediaProblem::NotAllowedHere)?
         .navigator()
@@ -131,8 +247,21 @@ async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, MediaPr
         // No mediaDevices at all: not a secure context.
         .map_err(|_| MediaProblem::NotAllowedHere)?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio_bool(audio);
-    constraints.set_video_bool(video);
+    let (camera, microphone) = if chosen {
+        (remembered(Choice::Camera), remembered(Choice::Microphone))
+    } else {
+        (None, None)
+    };
+    constraints.set_audio(&if audio {
+        track_constraint(microphone.as_deref())
+    } else {
+        JsValue::FALSE
+    });
+    constraints.set_video(&if video {
+        track_constraint(camera.as_deref())
+    } else {
+        JsValue::FALSE
+    });
     let promise = devices
         .get_user_media_with_constraints(&constraints)
         .map_err(|e| MediaProblem::from_error(&e))?;
@@ -144,15 +273,46 @@ async fn get_user_media(audio: bool, video: bool) -> Result<MediaStream, MediaPr
         .map_err(|_| MediaProblem::Other("no stream".into()))
 }
 
-/// Open camera and microphone; if one of them is missing, open the other alone.
+/// Open camera and microphone: the ones chosen before if they are still there, else the
+/// browser's; if one of them is missing, the other alone.
 pub async fn open_camera_and_microphone() -> Result<MediaStream, MediaProblem> {
-    match get_user_media(true, true).await {
-        Err(MediaProblem::NotFound) => match get_user_media(true, false).await {
-            Err(MediaProblem::NotFound) => get_user_media(false, true).await,
+    if remembered(Choice::Camera).is_some() || remembered(Choice::Microphone).is_some() {
+        match open_devices(true).await {
+            // A remembered device unplugged (or busy): take what there is.
+            Err(MediaProblem::NotFound | MediaProblem::InUse) => {}
+            other => return other,
+        }
+    }
+    open_devices(false).await
+}
+
+/// Open the devices just picked (remembered already), exactly those.
+pub async fn open_chosen_devices() -> Result<MediaStream, MediaProblem> {
+    open_devices(true).await
+}
+
+async fn open_devices(chosen: bool) -> Result<MediaStream, MediaProblem> {
+    match get_user_media(true, true, chosen).await {
+        Err(MediaProblem::NotFound) => match get_user_media(true, false, chosen).await {
+            Err(MediaProblem::NotFound) => get_user_media(false, true, chosen).await,
             other => other,
         },
         other => other,
     }
+}
+
+/// The id of the device behind the stream's first track of `kind`.
+pub fn device_of(stream: &MediaStream, kind: &str) -> Option<String> {
+    stream
+        .get_tracks()
+        .iter()
+        .map(|t| t.unchecked_into::<MediaStreamTrack>())
+        .find(|t| t.kind() == kind)
+        .and_then(|t| {
+            js_sys::Reflect::get(&t.get_settings(), &"deviceId".into())
+                .ok()?
+                .as_string()
+        })
 }
 
 /// Stop every track of a stream (turns the camera light off).

@@ -19,7 +19,7 @@ use tempfile::TempDir;
 pub const RECORDER: &str = r#"
 (() => {
   if (window.__consultTest) return;
-  const rec = { pcs: [], ws: [], events: [], logs: [] };
+  const rec = { pcs: [], ws: [], events: [], logs: [], audio: [], notifications: [] };
   Object.defineProperty(window, '__consultTest', { value: rec });
   for (const level of ['warn', 'error']) {
     const original = console[level].bind(console);
@@ -31,6 +31,18 @@ pub const RECORDER: &str = r#"
   if (PC) window.RTCPeerConnection = class extends PC {
     constructor(...args) { super(...args); rec.pcs.push(this); }
   };
+  const AC = window.AudioContext;
+  if (AC) window.AudioContext = class extends AC {
+    constructor(...args) { super(...args); rec.audio.push(this); }
+  };
+  const N = window.Notification;
+  if (N) {
+    window.Notification = class extends N {
+      constructor(title, options) { super(title, options); rec.notifications.push({ title, body: options && options.body }); }
+    };
+    Object.defineProperty(window.Notification, 'permission', { get: () => N.permission });
+    window.Notification.requestPermission = (...a) => N.requestPermission(...a);
+  }
   const WS = window.WebSocket;
   window.WebSocket = class extends WS {
     constructor(...args) {

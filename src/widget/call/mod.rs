@@ -3,6 +3,7 @@
 //! tiles with each peer's media state, connection quality and whether they speak; the chat;
 //! our own microphone, camera and screen share.
 
+pub mod devices;
 pub mod peer;
 pub mod socket;
 pub mod stats;

@@ -357,7 +357,7 @@ fn add_tracks(pc: &RtcPeerConnection, local: Option<&MediaStream>) -> (bool, boo
 
 /// `setLocalDescription()` without arguments (creates the right offer or answer itself;
 /// web-sys only binds the form with a description).
-async fn set_local_implicit(pc: &RtcPeerConnection) -> Result<(), JsValue> {
+pub(crate) async fn set_local_implicit(pc: &RtcPeerConnection) -> Result<(), JsValue> {
     let f: js_sys::Function =
         js_sys::Reflect::get(pc, &"setLocalDescription".into())?.dyn_into()?;
     let promise: js_sys::Promise = f.call0(pc)?.dyn_into()?;

@@ -2,6 +2,7 @@
 //! customer sees their camera and learns whether camera and microphone work, before the day,
 //! without joining anything.
 
+use crate::widget::call::devices::DeviceSetup;
 use crate::widget::call::view::SelfView;
 use crate::widget::dom;
 use crate::widget::media::{self, MediaProblem};
@@ -75,6 +76,9 @@ pub fn DeviceCheck() -> impl IntoView {
             <p class="hint">{t.check_hint}</p>
             {result}
             <div class="waiting-room"><SelfView stream texts=t/></div>
+            {move || matches!(outcome.get(), Outcome::Works { .. }).then(|| view! {
+                <DeviceSetup stream on_stream=std::rc::Rc::new(move |s| stream.set(Some(s)))/>
+            })}
         </main>
     }
 }

@@ -52,6 +52,7 @@ impl Desk {
                     .with_untracked(|l| l.iter().map(|e| e.peer.clone()).collect::<Vec<_>>());
                 if let Some(new) = entries.iter().find(|e| !known.contains(&e.peer)) {
                     self.announce.set(Some(format!("{} is waiting.", new.name)));
+                    notify(new);
                 }
                 self.lobby.set(entries);
             }
@@ -128,6 +129,32 @@ impl Desk {
     }
 }
 
+/// Tell the agent someone new is waiting, even when the console is in a background tab: a
+/// chime, and a desktop notification if they allowed those.
+fn notify(entry: &LobbyEntry) {
+    let _ = crate::widget::call::devices::test_tone(crate::widget::media::remembered(
+        crate::widget::media::Choice::Speaker,
+    ));
+    if notifications_state() == Some(web_sys::NotificationPermission::Granted) {
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(&entry.subject);
+        // One notification per person waiting, however often the lobby is re-sent.
+        options.set_tag(&entry.peer.to_string());
+        let _ = web_sys::Notification::new_with_options(
+            &format!("{} is waiting", entry.name),
+            &options,
+        );
+    }
+}
+
+/// Desktop notifications: on, off (refused) or not asked yet; `None` where the browser has
+/// none (an insecure page, some phones), where asking would throw.
+fn notifications_state() -> Option<web_sys::NotificationPermission> {
+    js_sys::Reflect::has(&js_sys::global(), &"Notification".into())
+        .unwrap_or(false)
+        .then(web_sys::Notification::permission)
+}
+
 /// The agent console page.
 #[component]
 pub fn Console() -> impl IntoView {
@@ -142,6 +169,15 @@ pub fn Console() -> impl IntoView {
         online: RwSignal::new(false),
     };
     let overview = LocalResource::new(console_data);
+    let notifications = RwSignal::new(notifications_state());
+    let ask_notifications = move |_| {
+        if let Ok(promise) = web_sys::Notification::request_permission() {
+            spawn_local(async move {
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                notifications.set(notifications_state());
+            });
+        }
+    };
     Effect::new(move |_| {
         if let Some(Ok(_)) = overview.get() {
             desk.connect();
@@ -170,6 +206,11 @@ pub fn Console() -> impl IntoView {
             <div class="console-grid">
                 <section class="waiting" aria-labelledby="waiting-title">
                     <h2 id="waiting-title">"Waiting now"</h2>
+                    {move || (notifications.get() == Some(web_sys::NotificationPermission::Default)).then(|| view! {
+                        <button type="button" data-action="notifications" on:click=ask_notifications>
+                            "Notify me on the desktop when someone waits"
+                        </button>
+                    })}
                     <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
                     {move || {
                         let lobby = desk.lobby.get();

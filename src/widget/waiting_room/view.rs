@@ -5,6 +5,7 @@ use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::meeting::{JoinInfo, Role};
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{AppError, ErrorCode};
+use crate::widget::call::devices::DeviceSetup;
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::{CallStage, SelfView};
 use crate::widget::call::CallCtl;
@@ -63,6 +64,8 @@ struct Page {
     /// A resume was sent and not answered yet.
     resuming: StoredValue<bool>,
     info: RwSignal<Option<JoinInfo>>,
+    /// The clock, ticking while the room has not opened yet.
+    now: RwSignal<i64>,
     problem: RwSignal<Option<MediaProblem>>,
 }
 
@@ -224,10 +227,13 @@ impl Page {
             Ok(stream) => self.ctl.with_value(|c| c.set_local(Some(stream))),
             Err(p) => self.problem.set(Some(p)),
         }
-        let wait = opens - dom::now_ms();
-        if wait > 0 && !is_host {
+        if opens > dom::now_ms() && !is_host {
             self.phase.set(Phase::TooEarly);
-            dom::sleep(wait.min(i32::MAX as i64 - 1000) as i32 + 500).await;
+            // Tick every second for the countdown, then knock by ourselves.
+            while dom::now_ms() < opens + 500 {
+                dom::sleep(1000).await;
+                self.now.set(dom::now_ms());
+            }
         }
         self.knock();
     }
@@ -248,9 +254,11 @@ impl Page {
                 i.as_ref()
                     .map(|i| {
                         let zone = dom::visitor_time_zone();
+                        let opens = i.meeting.opens_at.timestamp_millis();
                         format!(
-                            "The waiting room opens at {}. This page lets you in by itself then; keep it open.",
-                            dom::time_label(i.meeting.opens_at.timestamp_millis(), &zone)
+                            "The waiting room opens in {} (at {}). This page lets you in by itself then; keep it open.",
+                            super::countdown(opens - self.now.get()),
+                            dom::time_label(opens, &zone)
                         )
                     })
                     .unwrap_or_default()
@@ -290,6 +298,7 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         online: RwSignal::new(true),
         resuming: StoredValue::new(false),
         info: RwSignal::new(None),
+        now: RwSignal::new(dom::now_ms()),
         problem: RwSignal::new(None),
     };
     spawn_local(page.start());
@@ -348,6 +357,13 @@ pub fn JoinPage(hash: String) -> impl IntoView {
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
                 <section class="waiting-room" aria-label="Waiting room">
                     <SelfView stream=local/>
+                    <DeviceSetup stream=local hash=page.hash.get_value() on_stream={
+                        let ctl = page.ctl.get_value();
+                        Rc::new(move |s| {
+                            page.problem.set(None);
+                            ctl.set_local(Some(s));
+                        })
+                    }/>
                     {move || page.problem.get().map(|p| view! {
                         <div class="media-problem" role="alert">
                             <h2>{p.title()}</h2>
