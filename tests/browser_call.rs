@@ -309,3 +309,69 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
     .await;
     ada.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let agent = driver.session().await;
+    let ada = driver.session().await;
+
+    // Off (the default): the customer sends no picture and the console shows none.
+    let room = server.room(&["Ada"], 2).await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.find("[data-waiting]").await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(
+        agent
+            .js("return document.querySelectorAll('img.preview').length")
+            .await,
+        0
+    );
+    let status = ada.find(".status").await.text().await.unwrap();
+    assert!(!status.contains("picture"), "{status}");
+
+    // On: the customer is told, and the console shows a real picture from their camera.
+    sqlx::query("UPDATE sites SET waiting_preview = 1 WHERE id = $1")
+        .bind(server.site.as_str())
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+    ada.client.refresh().await.unwrap();
+    ada.wait_js(
+        "the customer to be told about the picture",
+        15,
+        "return document.querySelector('.status')?.textContent.includes('small picture from your camera')",
+    )
+    .await;
+    let size = agent
+        .wait_js(
+            "a camera picture in the console",
+            20,
+            "const i = document.querySelector(\"img.preview[alt='Camera picture of Ada']\");
+             return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/jpeg') && [i.naturalWidth, i.naturalHeight]",
+        )
+        .await;
+    assert_eq!(size[0], 160, "{size}");
+    // Admitted: the picture goes away.
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=in-call]").await;
+    agent
+        .wait_js(
+            "the picture to go with the lobby entry",
+            10,
+            "return document.querySelectorAll('img.preview').length === 0",
+        )
+        .await;
+    for b in [agent, ada] {
+        b.close().await;
+    }
+}

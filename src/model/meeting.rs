@@ -63,6 +63,9 @@ pub struct LobbyEntry {
     pub name: String,
     /// Since when they wait.
     pub since: DateTime<Utc>,
+    /// A recent picture from their camera (a `data:image/jpeg` URL), where the site allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// A meeting in the console's list.

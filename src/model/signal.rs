@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Longest message a host can send with a denial, in characters.
 pub const MAX_DENY_MESSAGE_CHARS: usize = 500;
 
+/// Largest waiting-room camera picture, in bytes of its `data:` URL.
+pub const MAX_PREVIEW_BYTES: usize = 24 * 1024;
+
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 2000;
 
@@ -58,6 +61,12 @@ pub enum ClientMsg {
         /// What they are told (at most [`MAX_DENY_MESSAGE_CHARS`] characters).
         #[serde(default)]
         message: Option<String>,
+    },
+    /// Waiting: a fresh small picture from my camera for the host (only where the site
+    /// allows it; the waiting message says so).
+    Preview {
+        /// A `data:image/jpeg;base64,…` URL of at most [`MAX_PREVIEW_BYTES`].
+        image: String,
     },
     /// Relay a negotiation message to another peer in the call.
     Signal {
@@ -132,6 +141,9 @@ pub struct PeerInfo {
     /// What they send.
     #[serde(default)]
     pub media: MediaState,
+    /// Waiting only: a recent picture from their camera, where the site allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// What a peer sends: microphone and camera on or off, and whether its video is a screen.
@@ -191,6 +203,9 @@ pub enum ServerMsg {
         meeting: MeetingBrief,
         /// Is the host in the room right now?
         host_present: bool,
+        /// The host sees a picture from my camera while I wait: send [`ClientMsg::Preview`].
+        #[serde(default)]
+        preview: bool,
     },
     /// The host arrived in or left the room (sent to waiting guests).
     HostPresence {

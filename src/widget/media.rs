@@ -315,6 +315,36 @@ pub fn device_of(stream: &MediaStream, kind: &str) -> Option<String> {
         })
 }
 
+/// A small JPEG of what a `<video>` shows now (for the waiting-room preview), as a `data:`
+/// URL; `None` before the first frame.
+pub fn snapshot(video: &web_sys::HtmlVideoElement, width: u32) -> Option<String> {
+    let (w, h) = (video.video_width(), video.video_height());
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let height = width * h / w;
+    let canvas: web_sys::HtmlCanvasElement = web_sys::window()?
+        .document()?
+        .create_element("canvas")
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.draw_image_with_html_video_element_and_dw_and_dh(
+        video,
+        0.0,
+        0.0,
+        width.into(),
+        height.into(),
+    )
+    .ok()?;
+    canvas
+        .to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(0.6))
+        .ok()
+}
+
 /// Stop every track of a stream (turns the camera light off).
 pub fn stop(stream: &MediaStream) {
     for t in stream.get_tracks().iter() {

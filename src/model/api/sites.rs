@@ -136,6 +136,10 @@ pub struct SitePatch {
     /// extension).
     #[serde(default)]
     pub prefill_required: Option<bool>,
+    /// Show the agent a small, refreshed picture from a waiting customer's camera before they
+    /// are admitted; the customer is told (a Consult extension, off by default).
+    #[serde(default)]
+    pub waiting_preview: Option<bool>,
     /// `true` replaces `prefill_key` with a new one; signatures made with the old one stop
     /// working (a Consult extension).
     #[serde(default)]
@@ -326,6 +330,8 @@ pub struct Site {
     pub prefill_key: String,
     /// Bookings must carry prefilled details signed with `prefill_key`.
     pub prefill_required: bool,
+    /// The agent sees waiting customers' camera pictures before admitting them.
+    pub waiting_preview: bool,
     /// Which prefill key is current (not shown).
     #[serde(skip)]
     pub prefill_generation: i64,

@@ -10,6 +10,7 @@ use crate::model::ids::ParticipantId;
 use crate::model::meeting::{LobbyEntry, MeetingBrief, Role};
 use crate::model::signal::{
     MediaState, PeerInfo, ServerMsg, Signal, MAX_CHAT_CHARS, MAX_DENY_MESSAGE_CHARS,
+    MAX_PREVIEW_BYTES,
 };
 use crate::model::{AppError, ErrorCode, MeetingId, PeerId, UserId};
 use crate::server::store::ParticipantCtx;
@@ -47,6 +48,8 @@ struct Member {
     admitted: bool,
     since: DateTime<Utc>,
     media: MediaState,
+    /// Waiting: the latest picture from their camera (where the site allows).
+    preview: Option<String>,
     /// In the call, but its connection dropped: the seat is kept for [`RESUME_GRACE`] so the
     /// page can resume; messages to it are dropped meanwhile.
     away: bool,
@@ -62,6 +65,7 @@ impl Member {
             name: self.name.clone(),
             role: self.role,
             media: self.media,
+            preview: None,
         }
     }
 }
@@ -71,6 +75,8 @@ struct Room {
     brief: MeetingBrief,
     agent: UserId,
     capacity: usize,
+    /// The site lets the host see waiting people's camera pictures.
+    preview: bool,
     /// In order of arrival.
     members: Vec<Member>,
 }
@@ -245,6 +251,7 @@ impl Hub {
             brief: p.meeting.brief(),
             agent: p.meeting.agent_id.clone(),
             capacity: p.meeting.capacity as usize,
+            preview: p.meeting.waiting_preview,
             members: Vec::new(),
         });
         let mut replaced = Vec::new();
@@ -283,6 +290,7 @@ impl Hub {
                     admitted: true,
                     since: Utc::now(),
                     media: MediaState::default(),
+                    preview: None,
                     away: false,
                 };
                 for m in room.admitted() {
@@ -383,6 +391,7 @@ impl Hub {
             brief: p.meeting.brief(),
             agent: p.meeting.agent_id.clone(),
             capacity: p.meeting.capacity as usize,
+            preview: p.meeting.waiting_preview,
             members: Vec::new(),
         });
         let member = Member {
@@ -394,6 +403,7 @@ impl Hub {
             admitted: role == Role::Host,
             since: Utc::now(),
             media: MediaState::default(),
+            preview: None,
             away: false,
         };
         match role {
@@ -421,6 +431,7 @@ impl Hub {
                         me: peer.clone(),
                         meeting: room.brief.clone(),
                         host_present: room.host_present(),
+                        preview: room.preview,
                     },
                 );
                 room.members.push(member);
@@ -498,6 +509,43 @@ impl Hub {
         for m in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(m.conn, lobby.clone());
         }
+    }
+
+    /// Someone waiting sends a fresh camera picture; the room's hosts and the agent's consoles
+    /// get the new waiting list. Refused unless the site allows previews.
+    pub fn preview(&self, conn: ConnId, image: String) -> Result<(), AppError> {
+        if image.len() > MAX_PREVIEW_BYTES || !image.starts_with("data:image/jpeg;base64,") {
+            return Err(AppError::invalid(
+                "image",
+                format!("a data:image/jpeg;base64 URL of at most {MAX_PREVIEW_BYTES} bytes"),
+            ));
+        }
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let (meeting, me) = seat_of(&st, conn)?;
+        let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
+        if !room.preview {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "this site does not show waiting people's cameras",
+            ));
+        }
+        let member = room
+            .members
+            .iter_mut()
+            .find(|m| m.peer == me && !m.admitted)
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Forbidden, "only people waiting send previews")
+            })?;
+        member.preview = Some(image);
+        let lobby = room_lobby(room);
+        for m in room.admitted().filter(|m| m.role == Role::Host) {
+            out.push(m.conn, lobby.clone());
+        }
+        let agent = room.agent.clone();
+        lobby_updates(&st, &agent, &mut out);
+        self.flush(st, out);
+        Ok(())
     }
 
     /// A member in the call says what it sends now; the others are told.
@@ -766,7 +814,13 @@ fn seat_of(st: &State, conn: ConnId) -> Result<(MeetingId, PeerId), AppError> {
 
 fn room_lobby(room: &Room) -> ServerMsg {
     ServerMsg::RoomLobby {
-        waiting: room.waiting().map(Member::info).collect(),
+        waiting: room
+            .waiting()
+            .map(|m| PeerInfo {
+                preview: m.preview.clone(),
+                ..m.info()
+            })
+            .collect(),
     }
 }
 
@@ -783,6 +837,7 @@ fn lobby_of(st: &State, user: &UserId) -> Vec<LobbyEntry> {
                 peer: m.peer.clone(),
                 name: m.name.clone(),
                 since: m.since,
+                preview: m.preview.clone(),
             })
         })
         .collect();
@@ -878,6 +933,7 @@ mod tests {
             closes_at: now + Duration::minutes(90),
             cancelled: false,
             capacity,
+            waiting_preview: false,
         }
     }
 
@@ -1285,6 +1341,70 @@ mod tests {
                 .unwrap_err()
                 .code,
             ErrorCode::Expired
+        );
+    }
+
+    #[test]
+    fn previews_only_where_the_site_allows_and_only_while_waiting() {
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+        let picture = format!("data:image/jpeg;base64,{}", "A".repeat(100));
+        // Not allowed: refused, nobody hears of it.
+        let closed = meeting(2);
+        let (g, mut g_rx) = hub.connect(None);
+        enter_guest(&hub, &closed, g, "222222222222222222222222", "Ada");
+        assert!(matches!(
+            &drain(&mut g_rx)[0],
+            ServerMsg::Waiting { preview: false, .. }
+        ));
+        assert_eq!(
+            hub.preview(g, picture.clone()).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        hub.disconnect(g, false);
+        // Allowed: the host in the room and the agent's console see it.
+        let m = MeetingRow {
+            waiting_preview: true,
+            ..meeting(2)
+        };
+        let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+        hub.watch(console).unwrap();
+        let (host, mut host_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        let (guest, mut guest_rx) = hub.connect(None);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+        let waiting = drain(&mut guest_rx);
+        assert!(matches!(
+            &waiting[0],
+            ServerMsg::Waiting { preview: true, .. }
+        ));
+        drain(&mut host_rx);
+        drain(&mut console_rx);
+        for bad in [
+            "data:image/png;base64,AAAA".to_string(),
+            "javascript:alert(1)".to_string(),
+            format!("data:image/jpeg;base64,{}", "A".repeat(MAX_PREVIEW_BYTES)),
+        ] {
+            assert_eq!(
+                hub.preview(guest, bad).unwrap_err().code,
+                ErrorCode::Invalid
+            );
+        }
+        hub.preview(guest, picture.clone()).unwrap();
+        assert!(
+            matches!(&drain(&mut host_rx)[..], [ServerMsg::RoomLobby { waiting }] if waiting[0].preview.as_deref() == Some(picture.as_str()))
+        );
+        assert!(
+            matches!(&drain(&mut console_rx)[..], [ServerMsg::Lobby { entries }] if entries[0].preview.as_deref() == Some(picture.as_str()))
+        );
+        // Once in the call, no more pictures, and the others never get one.
+        hub.admit(host, &peer_of(&waiting)).unwrap();
+        let joined = drain(&mut host_rx);
+        assert!(joined
+            .iter()
+            .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.preview.is_none())));
+        assert_eq!(
+            hub.preview(guest, picture).unwrap_err().code,
+            ErrorCode::Forbidden
         );
     }
 

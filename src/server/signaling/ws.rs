@@ -227,6 +227,7 @@ async fn apply(
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
         ClientMsg::AdmitAll => state.hub.admit_all(conn),
         ClientMsg::Media(media) => state.hub.set_media(conn, media),
+        ClientMsg::Preview { image } => state.hub.preview(conn, image),
         ClientMsg::Chat { text } => state.hub.chat(conn, &text),
         ClientMsg::EndForAll => state.hub.end_for_all(conn),
         ClientMsg::Deny {

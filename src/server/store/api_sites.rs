@@ -218,6 +218,7 @@ impl Store {
             // Derived from the server's key; the API layer fills it in.
             prefill_key: String::new(),
             prefill_required: r.get::<i64, _>("prefill_required") != 0,
+            waiting_preview: r.get::<i64, _>("waiting_preview") != 0,
             prefill_generation: r.get("prefill_generation"),
         })
     }
@@ -344,6 +345,14 @@ impl Store {
             // Empty removes the link.
             sqlx::query(&set("privacy_url"))
                 .bind((!url.is_empty()).then_some(url))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        if let Some(preview) = p.waiting_preview {
+            sqlx::query(&set("waiting_preview"))
+                .bind(preview as i64)
                 .bind(id)
                 .execute(&mut *tx)
                 .await

@@ -38,6 +38,8 @@ pub struct MeetingRow {
     pub cancelled: bool,
     /// People the room may hold.
     pub capacity: u32,
+    /// The site lets the agent see waiting customers' camera pictures.
+    pub waiting_preview: bool,
 }
 
 impl MeetingRow {
@@ -80,7 +82,8 @@ impl MeetingRow {
 const MEETING_SELECT: &str = "
     SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
            u.first_name || ' ' || u.last_name AS host_name, m.subject,
-           m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity
+           m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity,
+           s.waiting_preview
     FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id";
 
 fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
@@ -98,6 +101,7 @@ fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
         closes_at: from_ms(r.get("closes_at")),
         cancelled: r.get::<String, _>("status") == "cancelled",
         capacity: r.get::<i64, _>("capacity") as u32,
+        waiting_preview: r.get::<i64, _>("waiting_preview") != 0,
     })
 }
 

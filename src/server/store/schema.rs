@@ -235,6 +235,10 @@ ALTER TABLE sites ADD COLUMN special_hours TEXT NOT NULL DEFAULT '{}';  -- JSON:
 -- database holds one scheduled meeting per agent and start.
 CREATE UNIQUE INDEX meetings_agent_start ON meetings (agent_id, starts_at) WHERE status = 'scheduled';
 "#,
+    // 6: may the agent see a waiting customer's camera before admitting them? Off by default.
+    r#"
+ALTER TABLE sites ADD COLUMN waiting_preview INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

@@ -110,6 +110,9 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                             let (admit, deny) = (p.id.clone(), p.id.clone());
                             view! {
                                 <li>
+                                    {p.preview.clone().map(|src| view! {
+                                        <img class="preview" src=src alt=format!("Camera picture of {}", p.name) width="160"/>
+                                    })}
                                     <span>{p.name.clone()} " is waiting"</span>
                                     <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
                                         on:click=move |_| ctl.with_value(|c| c.admit(admit.clone()))>

@@ -225,6 +225,9 @@ pub fn Console() -> impl IntoView {
                                         let peer = entry.peer.clone();
                                         view! {
                                             <li data-waiting=entry.peer.to_string()>
+                                                {entry.preview.clone().map(|src| view! {
+                                                    <img class="preview" src=src alt=format!("Camera picture of {}", entry.name) width="160"/>
+                                                })}
                                                 <span class="name">{entry.name.clone()}</span>
                                                 <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
                                                 <button type="button" class="primary" data-action="admit" aria-label=label

@@ -14,6 +14,7 @@ use crate::widget::{dom, host};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 /// Where the person stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +53,11 @@ fn failure_title(e: &AppError) -> &'static str {
     }
 }
 
+/// Width of the waiting-room preview picture, in pixels.
+const PREVIEW_WIDTH: u32 = 160;
+/// How often a waiting person's preview picture is refreshed.
+const PREVIEW_EVERY_MS: i32 = 4000;
+
 /// The page's reactive state (all `Copy` handles, so closures that capture it stay `Send`).
 #[derive(Clone, Copy)]
 struct Page {
@@ -63,6 +69,10 @@ struct Page {
     online: RwSignal<bool>,
     /// A resume was sent and not answered yet.
     resuming: StoredValue<bool>,
+    /// The host sees my camera while I wait (the site allows it; I am told).
+    previewed: RwSignal<bool>,
+    /// The preview loop runs.
+    preview_loop: StoredValue<bool>,
     info: RwSignal<Option<JoinInfo>>,
     /// The clock, ticking while the room has not opened yet.
     now: RwSignal<i64>,
@@ -124,6 +134,29 @@ impl Page {
         }
     }
 
+    /// While waiting (where the site allows it), send the host a small picture from the
+    /// camera every few seconds. One loop per page: a second knock finds it running.
+    async fn send_previews(self) {
+        if self.preview_loop.get_value() {
+            return;
+        }
+        self.preview_loop.set_value(true);
+        while matches!(self.phase.get_untracked(), Phase::Waiting { .. })
+            && self.previewed.get_untracked()
+        {
+            let video = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector("[data-self-video]").ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlVideoElement>().ok());
+            if let Some(image) = video.and_then(|v| media::snapshot(&v, PREVIEW_WIDTH)) {
+                self.ctl
+                    .with_value(|c| c.send(&ClientMsg::Preview { image }));
+            }
+            dom::sleep(PREVIEW_EVERY_MS).await;
+        }
+        self.preview_loop.set_value(false);
+    }
+
     /// Is this page in the room or on its way in (so a new connection should knock)?
     fn wants_in(&self) -> bool {
         matches!(
@@ -135,10 +168,18 @@ impl Page {
     fn on_message(self, msg: ServerMsg) {
         let ctl = self.ctl.get_value();
         match &msg {
-            ServerMsg::Waiting { host_present, .. } => {
+            ServerMsg::Waiting {
+                host_present,
+                preview,
+                ..
+            } => {
                 self.phase.set(Phase::Waiting {
                     host_present: *host_present,
                 });
+                self.previewed.set(*preview);
+                if *preview {
+                    spawn_local(self.send_previews());
+                }
                 if let Some(meeting) = self.meeting() {
                     host::bridge().post(&EmbedMessage::Waiting {
                         version: EMBED_PROTOCOL_VERSION,
@@ -263,11 +304,18 @@ impl Page {
                     })
                     .unwrap_or_default()
             }),
-            Phase::Waiting { host_present: true } => {
-                format!("You are in the waiting room. {host_name} knows you are here and will let you in shortly.")
-            }
-            Phase::Waiting { host_present: false } => {
-                format!("You are in the waiting room. {host_name} will be told you are here as soon as they arrive.")
+            Phase::Waiting { host_present } => {
+                let mut s = if host_present {
+                    format!("You are in the waiting room. {host_name} knows you are here and will let you in shortly.")
+                } else {
+                    format!("You are in the waiting room. {host_name} will be told you are here as soon as they arrive.")
+                };
+                if self.previewed.get() {
+                    s.push_str(&format!(
+                        " {host_name} can see a small picture from your camera while you wait."
+                    ));
+                }
+                s
             }
             Phase::Left => "You left the call.".to_string(),
             Phase::Ended => format!("{host_name} ended the call."),
@@ -297,6 +345,8 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         phase: RwSignal::new(Phase::Loading),
         online: RwSignal::new(true),
         resuming: StoredValue::new(false),
+        previewed: RwSignal::new(false),
+        preview_loop: StoredValue::new(false),
         info: RwSignal::new(None),
         now: RwSignal::new(dom::now_ms()),
         problem: RwSignal::new(None),
