@@ -256,11 +256,9 @@ pub async fn call_setup(
         let count = "return window.__consultTest.pcs.length";
         let (caller_base, callee_base) = (caller.js(count).await, callee.js(count).await);
         let wait_callee = format!("return window.firstFrame({callee_base})");
-        let (callee_first, timed) = tokio::join!(
-            callee.js(&wait_callee),
-            async {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                caller
+        let (callee_first, timed) = tokio::join!(callee.js(&wait_callee), async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            caller
                     .js(&format!(
                         "return (async () => {{
                            const t0 = Date.now();
@@ -271,8 +269,7 @@ pub async fn call_setup(
                          }})()"
                     ))
                     .await
-            }
-        );
+        });
         let (Some(t0), Some(caller_first), Some(callee_first)) =
             (timed[0].as_f64(), timed[1].as_f64(), callee_first.as_f64())
         else {

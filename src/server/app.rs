@@ -130,6 +130,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = tokio::spawn(super::notify::run_worker(self.state.clone()));
         let _stop_worker = AbortOnDrop(worker);
+        let state = self.state.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                state.hub.close_ended(chrono::Utc::now());
+            }
+        });
+        let _stop_sweeper = AbortOnDrop(sweeper);
         axum::serve(
             self.listener,
             self.router

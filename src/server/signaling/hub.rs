@@ -717,6 +717,25 @@ impl Hub {
         Ok(())
     }
 
+    /// End the rooms whose window has closed by `now`: a call does not outlive its meeting's
+    /// window (the operator's sweeper calls this every few seconds). Returns how many ended.
+    pub fn close_ended(&self, now: DateTime<Utc>) -> usize {
+        let over: Vec<MeetingId> = self
+            .lock()
+            .rooms
+            .values()
+            .filter(|r| r.brief.closes_at <= now)
+            .map(|r| r.brief.id.clone())
+            .collect();
+        for meeting in &over {
+            self.end_meeting(
+                meeting,
+                AppError::new(ErrorCode::Expired, "this meeting is over"),
+            );
+        }
+        over.len()
+    }
+
     /// End a meeting's room (cancelled): everyone in it or waiting is told why and let go.
     pub fn end_meeting(&self, meeting: &MeetingId, why: AppError) {
         let mut out = Outbox::default();
@@ -1404,6 +1423,32 @@ mod tests {
             .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.preview.is_none())));
         assert_eq!(
             hub.preview(guest, picture).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_call_ends_when_its_window_closes() {
+        let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+        let m = meeting(2);
+        let (host, mut host_rx) = hub.connect(None);
+        let (guest, mut guest_rx) = hub.connect(None);
+        enter_host(&hub, &m, host);
+        enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+        let p = peer_of(&drain(&mut guest_rx));
+        hub.admit(host, &p).unwrap();
+        drain(&mut host_rx);
+        drain(&mut guest_rx);
+        assert_eq!(hub.close_ended(m.closes_at - Duration::seconds(1)), 0);
+        assert!(drain(&mut host_rx).is_empty());
+        assert_eq!(hub.close_ended(m.closes_at), 1);
+        for rx in [&mut host_rx, &mut guest_rx] {
+            assert!(
+                matches!(&drain(rx)[..], [ServerMsg::Error { error }] if error.code == ErrorCode::Expired)
+            );
+        }
+        assert_eq!(
+            hub.relay(host, &p, offer()).unwrap_err().code,
             ErrorCode::Forbidden
         );
     }

@@ -60,6 +60,11 @@ impl Desk {
                 if error.code == ErrorCode::Unauthorized {
                     self.online.set(false);
                 }
+                // Cancelled or over while we were in its room: the call ends here too.
+                if error.code == ErrorCode::Expired && self.room.get_untracked().is_some() {
+                    self.ctl.with_value(|c| c.reset());
+                    self.room.set(None);
+                }
                 self.announce.set(Some(error.message));
             }
             ServerMsg::Ended => {

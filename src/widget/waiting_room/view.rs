@@ -233,6 +233,14 @@ impl Page {
                     self.phase.set(Phase::Disconnected);
                 }
             }
+            // The meeting was cancelled or its window closed during the call: it is over.
+            ServerMsg::Error { error }
+                if error.code == ErrorCode::Expired
+                    && matches!(self.phase.get_untracked(), Phase::InCall) =>
+            {
+                ctl.reset();
+                self.fail(error.clone());
+            }
             ServerMsg::Error { error } => match error.code {
                 ErrorCode::RoomFull
                 | ErrorCode::Expired
