@@ -178,20 +178,71 @@ async fn consult_expect<T>(ws: &mut Ws, what: &str, pick: impl Fn(ServerMsg) -> 
     panic!("never got {what}");
 }
 
-fn hash_of(link: &str) -> &str {
-    link.rsplit('/').next().unwrap()
+/// The join hashes of a meeting's host and guest.
+struct Meeting {
+    host: String,
+    guest: String,
+}
+
+/// A meeting running now for two (the host and one guest), as `TestServer::room` makes one,
+/// but with an agent of its own: an agent cannot host two meetings at the same time.
+async fn seed_meeting(seed: &TestServer, i: usize) -> Meeting {
+    use consult::server::store::{NewApiMeeting, Scope};
+    use consult::server::tokens::Signer;
+    let store = &seed.state.store;
+    let site = store.site(&seed.site).await.unwrap().unwrap();
+    let agent = store
+        .create_user(
+            &site.company_id,
+            "Bench",
+            &format!("Agent {i}"),
+            &format!("agent{i}@bench.consult.test"),
+            "agent",
+        )
+        .await
+        .expect("agent");
+    store.attach_user(&seed.site, &agent).await.expect("agent");
+    let now = chrono::Utc::now();
+    let m = NewApiMeeting {
+        id: new_id(),
+        site: seed.site.to_string(),
+        company: site.company_id.clone(),
+        agent: agent.to_string(),
+        created_by_user: None,
+        created_by_client: "bench".into(),
+        subject: "Signaling benchmark".into(),
+        invitation: None,
+        invitation_sms: None,
+        starts_at: now,
+        ends_at: now + chrono::Duration::minutes(30),
+        opens_at: now - chrono::Duration::minutes(5),
+        closes_at: now + chrono::Duration::minutes(60),
+        capacity: 2,
+        is_appointment: false,
+        send_email: false,
+        send_sms: false,
+        host_link: Signer::new_link_id(),
+        guests: vec![("Guest".into(), None, None, Signer::new_link_id())],
+        messages: Vec::new(),
+    };
+    store
+        .create_meeting_api(&Scope::Company(site.company_id.clone()), &m)
+        .await
+        .expect("meeting");
+    let hash = |link: &str| seed.state.signer.join_hash(link).unwrap();
+    Meeting {
+        host: hash(&m.host_link),
+        guest: hash(&m.guests[0].3),
+    }
 }
 
 /// One Consult meeting's host and guest in the call: the guest knocks, the host enters with
 /// the host link and admits them.
-async fn consult_pair(port: u16, room: &support::Room) -> Pair {
+async fn consult_pair(port: u16, meeting: &Meeting) -> Pair {
     let mut guest = consult_ws(port).await;
     send(
         &mut guest,
-        format!(
-            r#"{{"type":"knock","hash":"{}"}}"#,
-            hash_of(&room.guests[0])
-        ),
+        format!(r#"{{"type":"knock","hash":"{}"}}"#, meeting.guest),
     )
     .await;
     let guest_id = consult_expect(&mut guest, "waiting", |m| match m {
@@ -202,7 +253,7 @@ async fn consult_pair(port: u16, room: &support::Room) -> Pair {
     let mut host = consult_ws(port).await;
     send(
         &mut host,
-        format!(r#"{{"type":"knock","hash":"{}"}}"#, hash_of(&room.host)),
+        format!(r#"{{"type":"knock","hash":"{}"}}"#, meeting.host),
     )
     .await;
     let host_id = consult_expect(&mut host, "joined as host", |m| match m {
@@ -435,11 +486,11 @@ struct Relay {
     rows: Vec<(f64, f64, Load)>,
 }
 
-async fn relay(server: Server, process: &Process, rooms: &[support::Room]) -> Relay {
+async fn relay(server: Server, process: &Process, meetings: &[Meeting]) -> Relay {
     let mut pairs = Vec::new();
     for i in 0..PAIRS {
         pairs.push(match server {
-            Server::Consult => consult_pair(process.port, &rooms[i]).await,
+            Server::Consult => consult_pair(process.port, &meetings[i]).await,
             Server::PeerJs => peerjs_pair(process.port).await,
         });
     }
@@ -528,9 +579,9 @@ fn main() {
         // Meetings (one per pair) written into a data folder by an in-process server; the
         // measured Consult is the release binary on that folder, a process of its own.
         let seed = TestServer::start().await;
-        let mut rooms = Vec::new();
-        for _ in 0..PAIRS {
-            rooms.push(seed.room(&["Guest"], 2).await);
+        let mut meetings = Vec::new();
+        for i in 0..PAIRS {
+            meetings.push(seed_meeting(&seed, i).await);
         }
         let consult = |data: &Path| {
             let port = peerjs::free_port();
@@ -544,8 +595,8 @@ fn main() {
             Process::start(command, port, "consult serve")
         };
 
-        let consult_relay = relay(Server::Consult, &consult(seed.data_dir()), &rooms).await;
-        let peerjs_relay = relay(Server::PeerJs, &Process::peerjs(&modules), &rooms).await;
+        let consult_relay = relay(Server::Consult, &consult(seed.data_dir()), &meetings).await;
+        let peerjs_relay = relay(Server::PeerJs, &Process::peerjs(&modules), &meetings).await;
         let consult_idle = idle_memory(Server::Consult, &consult(seed.data_dir())).await;
         let peerjs_idle = idle_memory(Server::PeerJs, &Process::peerjs(&modules)).await;
 

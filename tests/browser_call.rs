@@ -371,6 +371,30 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
             "return document.querySelectorAll('img.preview').length === 0",
         )
         .await;
+    // The meeting is cancelled mid-call (as the REST API or the customer's page does): the
+    // call ends on both sides, not just on the server.
+    ada.assert_decoding_videos("Ada", 1).await;
+    server.cancel(&room.meeting).await;
+    server.state.hub.end_meeting(
+        &room.meeting,
+        consult::model::AppError::new(
+            consult::model::ErrorCode::Expired,
+            "this meeting was cancelled",
+        ),
+    );
+    ada.find("main[data-status=failed]").await;
+    assert_eq!(
+        ada.find("section.failed h1").await.text().await.unwrap(),
+        "This meeting has ended"
+    );
+    for (who, b) in [("Ada", &ada), ("agent", &agent)] {
+        b.wait_js(
+            &format!("{who}'s peer connections to close"),
+            10,
+            "return window.__consultTest.pcs.every(pc => pc.connectionState === 'closed')",
+        )
+        .await;
+    }
     for b in [agent, ada] {
         b.close().await;
     }
