@@ -14,25 +14,8 @@ use serde_json::Value;
 use support::browser::{Browser, Driver};
 use support::TestServer;
 
-/// Run axe-core on the current document (the form's frame) and fail on any violation.
 async fn axe(b: &Browser, step: &str) {
-    let loaded = b.js("return typeof window.axe === 'object'").await;
-    if loaded != Value::Bool(true) {
-        let path = std::env::var("CONSULT_AXE")
-            .expect("CONSULT_AXE names axe.min.js (scripts/test.sh installs axe-core and sets it)");
-        let source = std::fs::read_to_string(&path).expect("axe.min.js is readable");
-        b.js(&format!("{source}\n;return true;")).await;
-    }
-    let violations = b
-        .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v => \
-             ({ id: v.id, impact: v.impact, help: v.help, \
-                nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary) })))")
-        .await;
-    assert_eq!(
-        violations,
-        Value::Array(vec![]),
-        "axe-core found accessibility violations at step '{step}':\n{violations:#}"
-    );
+    b.axe(step).await;
 }
 
 /// Press a key (or type text) into whatever has the focus, as a keyboard user would.
@@ -554,7 +537,29 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
         "const v = document.querySelector('[data-self-video]'); return v && v.readyState >= 2 && v.videoWidth > 0",
     )
     .await;
+    // The device check sits below, with the level meter moving.
+    b.wait_js(
+        "the level meter",
+        10,
+        "return document.querySelector('#mic-level')?.value > 0.01",
+    )
+    .await;
     axe(&b, "the hardware test").await;
+    // In Dutch, the device check speaks Dutch too.
+    b.client
+        .goto(&format!("{}/check?lang=nl", server.url))
+        .await
+        .unwrap();
+    let heading = b.find("#setup-title").await.text().await.unwrap();
+    assert_eq!(heading, "Controleer uw camera en geluid");
+    assert_eq!(
+        b.find("label[for=microphone-select]")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Microfoon kiezen"
+    );
     b.close().await;
 
     let denied = driver.session_with(support::browser::Media::Denied).await;

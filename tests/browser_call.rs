@@ -99,6 +99,8 @@ async fn three_people_talk_mute_share_chat_and_the_host_ends_it() {
         cy.close().await;
     }
 
+    agent.axe("a three-way call with the chat").await;
+
     // Mute and camera off are seen by the others, and back on again.
     click(&ada, "[data-action=mic]").await;
     for (who, b) in [("agent", &agent), ("Bob", &bob)] {
@@ -259,6 +261,7 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
         "return document.querySelector('[data-connection]').dataset.connection === 'direct'",
     )
     .await;
+    ada.axe("the waiting room with the device check").await;
     // The test sound plays on a running audio context.
     let before = ada.js("return window.__consultTest.audio.length").await;
     ada.find("[data-action=test-sound]")

@@ -226,6 +226,32 @@ pub struct Texts {
     pub self_label: &'static str,
     /// Caption of one's own camera picture.
     pub self_caption: &'static str,
+    /// Heading of the device check.
+    pub setup_title: &'static str,
+    /// Label of the camera list.
+    pub setup_camera: &'static str,
+    /// Label of the microphone list.
+    pub setup_microphone: &'static str,
+    /// Label of the microphone level meter.
+    pub setup_level: &'static str,
+    /// Label of the speaker list.
+    pub setup_speaker: &'static str,
+    /// The test sound button.
+    pub setup_test_sound: &'static str,
+    /// After the test sound started.
+    pub setup_sound_playing: &'static str,
+    /// When the test sound cannot play.
+    pub setup_sound_failed: &'static str,
+    /// Connection check running.
+    pub conn_checking: &'static str,
+    /// Server and relay reachable.
+    pub conn_ok: &'static str,
+    /// Server reachable, no relay configured.
+    pub conn_direct: &'static str,
+    /// Relay unreachable.
+    pub conn_no_relay: &'static str,
+    /// Server unreachable.
+    pub conn_unreachable: &'static str,
 }
 
 /// English.
@@ -306,6 +332,19 @@ pub const EN: Texts = Texts {
     try_again: "Try again",
     self_label: "Your camera",
     self_caption: "You",
+    setup_title: "Check your camera and sound",
+    setup_camera: "Choose camera",
+    setup_microphone: "Choose microphone",
+    setup_level: "Microphone level",
+    setup_speaker: "Choose speaker",
+    setup_test_sound: "Play a test sound",
+    setup_sound_playing: "Playing a test tone. Did you hear it? If not, choose another speaker or turn the volume up.",
+    setup_sound_failed: "The test sound could not be played in this browser.",
+    conn_checking: "Checking your connection…",
+    conn_ok: "Your connection works: the server and the relay can be reached.",
+    conn_direct: "The server can be reached. Calls connect directly between you.",
+    conn_no_relay: "The server can be reached, but the relay cannot: on this network the call may not connect. Try another network (a phone hotspot, for example) or ask your IT department to allow video calls.",
+    conn_unreachable: "The server cannot be reached. Check your internet connection and reload.",
 };
 
 /// Dutch.
@@ -386,6 +425,19 @@ pub const NL: Texts = Texts {
     try_again: "Opnieuw proberen",
     self_label: "Uw camera",
     self_caption: "U",
+    setup_title: "Controleer uw camera en geluid",
+    setup_camera: "Camera kiezen",
+    setup_microphone: "Microfoon kiezen",
+    setup_level: "Microfoonniveau",
+    setup_speaker: "Luidspreker kiezen",
+    setup_test_sound: "Testgeluid afspelen",
+    setup_sound_playing: "Er klinkt een testtoon. Hoorde u die? Zo niet, kies een andere luidspreker of zet het volume hoger.",
+    setup_sound_failed: "Het testgeluid kon in deze browser niet worden afgespeeld.",
+    conn_checking: "Uw verbinding wordt gecontroleerd…",
+    conn_ok: "Uw verbinding werkt: de server en de relay zijn bereikbaar.",
+    conn_direct: "De server is bereikbaar. Gesprekken verbinden rechtstreeks tussen u beiden.",
+    conn_no_relay: "De server is bereikbaar, maar de relay niet: op dit netwerk komt het gesprek mogelijk niet tot stand. Probeer een ander netwerk (bijvoorbeeld een hotspot op uw telefoon) of vraag uw IT-afdeling videogesprekken toe te staan.",
+    conn_unreachable: "De server is niet bereikbaar. Controleer uw internetverbinding en laad de pagina opnieuw.",
 };
 
 #[cfg(test)]

@@ -464,6 +464,28 @@ impl Browser {
         )
     }
 
+    /// Run axe-core on the current document and fail on any violation.
+    pub async fn axe(&self, step: &str) {
+        let loaded = self.js("return typeof window.axe === 'object'").await;
+        if loaded != Value::Bool(true) {
+            let path = std::env::var("CONSULT_AXE").expect(
+                "CONSULT_AXE names axe.min.js (scripts/test.sh installs axe-core and sets it)",
+            );
+            let source = std::fs::read_to_string(&path).expect("axe.min.js is readable");
+            self.js(&format!("{source}\n;return true;")).await;
+        }
+        let violations = self
+            .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v => \
+                 ({ id: v.id, impact: v.impact, help: v.help, \
+                    nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary) })))")
+            .await;
+        assert_eq!(
+            violations,
+            Value::Array(vec![]),
+            "axe-core found accessibility violations at step '{step}':\n{violations:#}"
+        );
+    }
+
     /// End the session.
     pub async fn close(self) {
         let _ = self.client.close().await;

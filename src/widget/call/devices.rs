@@ -2,6 +2,7 @@
 //! next time), see the microphone's level live, play a test sound on the chosen speaker, and
 //! check that the server and the TURN relay can be reached before the call needs them.
 
+use crate::model::i18n::{Lang, Texts};
 use crate::model::signal::IceCheck;
 use crate::widget::dom::{self, JsHandler};
 use crate::widget::media::{self, Choice, Device, MediaProblem};
@@ -43,19 +44,13 @@ impl Reach {
         }
     }
 
-    fn text(self) -> &'static str {
+    fn text(self, t: &'static Texts) -> &'static str {
         match self {
-            Reach::Checking => "Checking your connection…",
-            Reach::Ok => "Your connection works: the server and the relay can be reached.",
-            Reach::Direct => "The server can be reached. Calls connect directly between you.",
-            Reach::NoRelay => {
-                "The server can be reached, but the relay cannot: on this network the call \
-                 may not connect. Try another network (a phone hotspot, for example) or ask \
-                 your IT department to allow video calls."
-            }
-            Reach::Unreachable => {
-                "The server cannot be reached. Check your internet connection and reload."
-            }
+            Reach::Checking => t.conn_checking,
+            Reach::Ok => t.conn_ok,
+            Reach::Direct => t.conn_direct,
+            Reach::NoRelay => t.conn_no_relay,
+            Reach::Unreachable => t.conn_unreachable,
         }
     }
 }
@@ -71,7 +66,12 @@ pub fn DeviceSetup(
     /// devices are checked.
     #[prop(optional)]
     hash: Option<String>,
+    /// The page's language (English when left out).
+    #[prop(optional)]
+    lang: Option<Lang>,
 ) -> impl IntoView {
+    let lang = lang.unwrap_or(Lang::En);
+    let t = lang.texts();
     let cameras = RwSignal::new(Vec::<Device>::new());
     let microphones = RwSignal::new(Vec::<Device>::new());
     let speakers = RwSignal::new(Vec::<Device>::new());
@@ -185,34 +185,34 @@ pub fn DeviceSetup(
     };
     let play = move |_| {
         sound.set(Some(match test_tone(media::remembered(Choice::Speaker)) {
-            Ok(()) => "Playing a test tone. Did you hear it? If not, choose another speaker or turn the volume up.",
-            Err(_) => "The test sound could not be played in this browser.",
+            Ok(()) => t.setup_sound_playing,
+            Err(_) => t.setup_sound_failed,
         }));
     };
     let sink_supported = can_choose_speaker();
 
     view! {
         <section class="device-setup" aria-labelledby="setup-title">
-            <h2 id="setup-title">"Check your camera and sound"</h2>
-            {picker("camera-select", "Camera", cameras, Choice::Camera, Box::new(move || current("video")))}
-            {picker("microphone-select", "Microphone", microphones, Choice::Microphone, Box::new(move || current("audio")))}
+            <h2 id="setup-title">{t.setup_title}</h2>
+            {picker("camera-select", t.setup_camera, cameras, Choice::Camera, Box::new(move || current("video")))}
+            {picker("microphone-select", t.setup_microphone, microphones, Choice::Microphone, Box::new(move || current("audio")))}
             <div class="field">
-                <label for="mic-level">"Microphone level"</label>
+                <label for="mic-level">{t.setup_level}</label>
                 <meter id="mic-level" min="0" max="1" low="0.05" high="0.8" optimum="0.3"
                     prop:value=move || level.get()>{move || format!("{:.0} %", level.get() * 100.0)}</meter>
             </div>
-            {sink_supported.then(|| picker("speaker-select", "Speaker", speakers, Choice::Speaker,
+            {sink_supported.then(|| picker("speaker-select", t.setup_speaker, speakers, Choice::Speaker,
                 Box::new(|| media::remembered(Choice::Speaker))))}
-            <button type="button" data-action="test-sound" on:click=play>"Play a test sound"</button>
+            <button type="button" data-action="test-sound" on:click=play>{t.setup_test_sound}</button>
             <p class="hint" role="status" aria-live="polite" data-sound=move || sound.get().is_some().to_string()>{move || sound.get()}</p>
             {move || problem.get().map(|p| view! {
                 <div class="media-problem" role="alert">
-                    <h3>{p.title()}</h3>
-                    <p>{p.guidance()}</p>
+                    <h3>{p.title_in(lang)}</h3>
+                    <p>{p.guidance_in(lang)}</p>
                 </div>
             })}
             <p class="connection" role="status" aria-live="polite" data-connection=move || reach.get().code()>
-                {move || reach.get().text()}
+                {move || reach.get().text(t)}
             </p>
         </section>
     }

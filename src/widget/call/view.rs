@@ -156,7 +156,8 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
     view! {
         <section class="chat" aria-labelledby="chat-title">
             <h2 id="chat-title">"Chat"</h2>
-            <ol class="chat-log" role="log" aria-live="polite" aria-label="Chat messages">
+            <div class="chat-log" role="log" aria-live="polite" aria-label="Chat messages">
+            <ol>
                 <For
                     each=move || lines.get().into_iter().enumerate()
                     key=|(i, _)| *i
@@ -168,6 +169,7 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
                     }
                 />
             </ol>
+            </div>
             <form class="chat-form" on:submit=send>
                 <label for="chat-input">"Message"</label>
                 <input id="chat-input" type="text" autocomplete="off" maxlength="2000"

@@ -77,7 +77,7 @@ pub fn DeviceCheck() -> impl IntoView {
             {result}
             <div class="waiting-room"><SelfView stream texts=t/></div>
             {move || matches!(outcome.get(), Outcome::Works { .. }).then(|| view! {
-                <DeviceSetup stream on_stream=std::rc::Rc::new(move |s| stream.set(Some(s)))/>
+                <DeviceSetup stream lang on_stream=std::rc::Rc::new(move |s| stream.set(Some(s)))/>
             })}
         </main>
     }
