@@ -560,6 +560,15 @@ fn open_files_limit() -> u64 {
 }
 
 fn main() {
+    // TEMPORARY (sizes for the report)
+    if std::env::var_os("SIGNALING_SIZES_ONLY").is_some() {
+        eprintln!(
+            "size_of ServerMsg {} ClientMsg {}",
+            std::mem::size_of::<ServerMsg>(),
+            std::mem::size_of::<consult::model::signal::ClientMsg>()
+        );
+        return;
+    }
     let limit = open_files_limit();
     assert!(
         limit > IDLE as u64 + 200,

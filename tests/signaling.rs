@@ -195,6 +195,7 @@ async fn the_waiting_room_is_enforced_until_the_host_admits() {
                 me,
                 host_present: false,
                 meeting,
+                preview: false,
             } => {
                 assert_eq!(meeting.host_name, "Dana Agent");
                 Some(me.clone())

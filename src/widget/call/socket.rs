@@ -1,7 +1,7 @@
 //! The browser end of the `/signal` WebSocket: typed messages in and out, and reconnection.
 //!
 //! When the connection drops (network change, server restart) the socket dials again with
-//! exponential backoff (0.5 s doubling to 8 s, plus jitter so a restarted server is not hit by
+//! exponential backoff (0.5 s doubling to 5 s, plus jitter so a restarted server is not hit by
 //! every page at once). Each time it opens, `on_open` runs first, so the page can say who it is
 //! (knock, resume, watch the lobby) before anything queued while offline goes out.
 
@@ -19,7 +19,7 @@ const MAX_PENDING: usize = 200;
 /// First retry delay; it doubles up to [`MAX_DELAY_MS`].
 const FIRST_DELAY_MS: u32 = 500;
 /// Longest retry delay.
-const MAX_DELAY_MS: u32 = 8000;
+const MAX_DELAY_MS: u32 = 5000;
 
 type Handler<T> = Box<dyn Fn(T)>;
 
