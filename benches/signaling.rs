@@ -361,7 +361,6 @@ impl Load {
 
 /// One client WebSocket under load: sends its frame `RATE` times a second from `start`
 /// (staggered by `offset`) until `until`, counts what it is relayed, until told to stop.
-#[allow(clippy::too_many_arguments)]
 async fn pump(
     mut conn: Conn,
     size: usize,
@@ -379,9 +378,11 @@ async fn pump(
     let heartbeat = Message::text(r#"{"type":"HEARTBEAT"}"#);
     loop {
         tokio::select! {
-            _ = tick.tick(), if Instant::now() < until => {
-                conn.ws.send(frame.clone()).await.expect("send");
-                counters.sent.fetch_add(1, Ordering::Relaxed);
+            due = tick.tick(), if Instant::now() < until => {
+                if due < until {
+                    conn.ws.send(frame.clone()).await.expect("send");
+                    counters.sent.fetch_add(1, Ordering::Relaxed);
+                }
             }
             _ = beat.tick(), if server == Server::PeerJs => {
                 conn.ws.send(heartbeat.clone()).await.expect("send");
@@ -484,9 +485,10 @@ struct Relay {
 
 async fn relay(server: Server, process: &Process, meetings: &[Meeting]) -> Relay {
     let mut pairs = Vec::new();
-    for i in 0..PAIRS {
+    // One Consult meeting per pair (PeerJS has none).
+    for meeting in &meetings[..PAIRS] {
         pairs.push(match server {
-            Server::Consult => consult_pair(process.port, &meetings[i]).await,
+            Server::Consult => consult_pair(process.port, meeting).await,
             Server::PeerJs => peerjs_pair(process.port).await,
         });
     }
@@ -560,15 +562,6 @@ fn open_files_limit() -> u64 {
 }
 
 fn main() {
-    // TEMPORARY (sizes for the report)
-    if std::env::var_os("SIGNALING_SIZES_ONLY").is_some() {
-        eprintln!(
-            "size_of ServerMsg {} ClientMsg {}",
-            std::mem::size_of::<ServerMsg>(),
-            std::mem::size_of::<consult::model::signal::ClientMsg>()
-        );
-        return;
-    }
     let limit = open_files_limit();
     assert!(
         limit > IDLE as u64 + 200,
@@ -650,13 +643,15 @@ fn main() {
              {RTT_SAMPLES} samples per size (after {RTT_WARM_UP} not counted) rotating over the {PAIRS} pairs, {} ms apart; nearest-rank percentiles, client to client, including the load generator's own WebSocket handling.\n",
             RTT_GAP.as_millis()
         );
+        // What the pattern sends in a window; fewer when the load generator misses its ticks.
+        let offered = conns as u64 * RATE * WINDOW.as_secs();
         let raw = |r: &Relay| {
             r.rows
                 .iter()
                 .zip(SIZES)
                 .map(|((_, _, l), s)| {
                     format!(
-                        "{s} B: {} delivered, {:.2} CPU-s in {:.2} s",
+                        "{s} B: {} of {offered} sent and delivered, {:.2} CPU-s in {:.2} s",
                         l.delivered, l.cpu_seconds, l.wall_seconds
                     )
                 })
