@@ -92,11 +92,12 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
     let (conn, mut queue) = state.hub.connect(user.clone());
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {
-        while let Some(msg) = queue.recv().await {
-            let Ok(text) = serde_json::to_string(&msg) else {
-                continue;
-            };
-            if sink.send(Message::Text(text.into())).await.is_err() {
+        while let Some(text) = queue.recv().await {
+            if sink
+                .send(Message::Text(text.as_ref().into()))
+                .await
+                .is_err()
+            {
                 break;
             }
         }
