@@ -84,6 +84,25 @@ async fn three_people_talk_mute_share_chat_and_the_host_ends_it() {
         2
     );
 
+    // Each tile shows its connection quality (loopback: good) from getStats, and the beeping
+    // fake microphones make someone the active speaker now and then.
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.wait_js(
+            &format!("{who}'s tiles to show a good connection"),
+            15,
+            "const t = [...document.querySelectorAll('figure.remote')];
+             return t.length === 2 && t.every(f => f.dataset.quality === 'good')",
+        )
+        .await;
+    }
+    agent
+        .wait_js(
+            "an active speaker",
+            15,
+            "return !!document.querySelector('figure.remote[data-speaking=true].speaking')",
+        )
+        .await;
+
     // A fourth person with a valid link is refused: the room is full.
     {
         let cy = driver.session().await;
