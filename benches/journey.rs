@@ -326,7 +326,9 @@ fn main() {
         md += "\nPeerJS: two pages with the PeerJS client (served from loopback) on a local PeerJS server with its default options, no STUN/TURN (`iceServers: []`), \
                each with camera and microphone on and connected before the clock starts; the callee answers with its camera and microphone. \
                Timed from `peer.call(…)` to the first decoded remote frame on each page, polling `getStats()` as for Consult. \
-               PeerJS has no waiting room: Consult's time includes admission (the server's `joined`) before the offer.\n";
+               PeerJS has no waiting room: Consult's time includes admission (the server's `joined`) before the offer, \
+               and, before that, the console opening the agent's camera and entering the room (it starts the camera only \
+               when the agent admits someone, so the camera light is never on outside a call).\n";
         md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; PeerJS caller {caller_ms:?}; PeerJS callee {callee_ms:?}; floor {floor_ms:?}.\n");
         println!("{md}");
         report::publish("journey", "Journey", &md);
