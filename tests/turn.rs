@@ -23,13 +23,17 @@ struct Coturn {
 
 impl Coturn {
     fn start() -> Coturn {
-        use std::os::unix::process::CommandExt;
-        let dir = tempfile::tempdir().unwrap();
         let port = std::net::UdpSocket::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        Coturn::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Coturn {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
         let child = Command::new(std::env::var("TURNSERVER").unwrap_or("turnserver".into()))
             .args([
                 "-n",
@@ -291,4 +295,93 @@ async fn the_pre_call_check_says_when_the_relay_cannot_be_reached() {
         .await;
     assert!(text.as_str().unwrap().contains("relay cannot"), "{text}");
     ada.close().await;
+}
+
+/// The ICE username fragment of the page's (only open) connection: it changes on an ICE restart.
+const UFRAG: &str = "const pc = window.__consultTest.pcs.find(p => p.connectionState !== 'closed');
+    return pc && pc.localDescription && pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1]";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ice_restarts_when_the_relay_goes_away_and_comes_back() {
+    let coturn = Coturn::start();
+    let (url, port) = (coturn.url(), coturn.port);
+    let server = TestServer::start_with(|c| {
+        c.ice.turn = Some(TurnConfig {
+            urls: vec![url],
+            secret: SECRET.into(),
+            margin: chrono::Duration::minutes(60),
+        });
+        c.ice.relay_only = true;
+    })
+    .await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    agent.client.goto(&room.host).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+    }
+    let before = ada.js(UFRAG).await;
+    assert!(before.is_string(), "{before}");
+    // Remember each page's call connection (the pre-call check made a short-lived probe too).
+    for b in [&ada, &agent] {
+        b.js("window.__callPc = window.__consultTest.pcs.find(p => p.connectionState !== 'closed'); return true")
+            .await;
+    }
+
+    // The relay dies: every path of this relay-only call is gone.
+    drop(coturn);
+    ada.wait_js(
+        "Ada's ICE to notice the relay is gone",
+        30,
+        "return window.__consultTest.pcs.some(p => ['disconnected', 'failed'].includes(p.iceConnectionState))",
+    )
+    .await;
+    // It comes back (same address and secret, no allocations): the pages restart ICE by
+    // themselves, on the same peer connection, and media flows again.
+    let _coturn = Coturn::start_on(port);
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.wait_js(
+            &format!("{who}'s ICE to restart and reconnect"),
+            45,
+            &format!(
+                "const u = (() => {{ {UFRAG} }})();
+                 return u && u !== {before} && window.__consultTest.pcs.some(p => ['connected', 'completed'].includes(p.iceConnectionState))"
+            ),
+        )
+        .await;
+        // Decoding resumes once a fresh key frame arrives (the receiver asks for one).
+        let frames = || async { b.inbound_video().await.first().map(|v| v.0).unwrap_or(0) };
+        let start = frames().await;
+        let since = std::time::Instant::now();
+        while frames().await < start + 10 {
+            assert!(
+                since.elapsed() < Duration::from_secs(20),
+                "{who}: video did not come back: {}",
+                b.diagnose().await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        eprintln!("{who}: decoding again after {:?}", since.elapsed());
+        assert_eq!(
+            b.js(
+                "const open = window.__consultTest.pcs.filter(p => p.connectionState !== 'closed');
+                  return open.length === 1 && open[0] === window.__callPc"
+            )
+            .await,
+            true,
+            "{who}: the same peer connection"
+        );
+    }
+    ada.close().await;
+    agent.close().await;
 }
