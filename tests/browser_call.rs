@@ -319,6 +319,15 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
         &format!("return (() => {{ {in_use} }})() === '{other}'"),
     )
     .await;
+    // A speaker, where the browser lists more than one: remembered too, and used for the
+    // call's sound below.
+    let speaker = ada
+        .js("const s = document.querySelector('#speaker-select');
+             const o = s && [...s.options].find(o => o.value !== s.value && o.value !== 'default' && o.value !== 'communications');
+             if (!o) return null;
+             s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));
+             return o.value")
+        .await;
     ada.client.refresh().await.unwrap();
     ada.find("main[data-status=waiting]").await;
     ada.wait_js(
@@ -329,6 +338,26 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
         ),
     )
     .await;
+    if let Some(speaker) = speaker.as_str() {
+        // In the call, the other side's sound plays on that speaker.
+        let agent = driver.session().await;
+        agent.client.goto(&room.host).await.unwrap();
+        agent
+            .find("[data-action=admit][aria-label='Admit Ada']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        ada.wait_js(
+            "the remote sound on the chosen speaker",
+            20,
+            &format!("const v = document.querySelector('[data-remote-video]'); return v && v.sinkId === '{speaker}'"),
+        )
+        .await;
+        agent.close().await;
+    } else {
+        eprintln!("this Chromium lists a single speaker; the speaker choice was not exercised");
+    }
     ada.close().await;
 }
 

@@ -345,6 +345,22 @@ pub fn snapshot(video: &web_sys::HtmlVideoElement, width: u32) -> Option<String>
         .ok()
 }
 
+/// Send a media element's sound to a speaker (`setSinkId`, where the browser has it).
+pub fn set_speaker(element: &web_sys::HtmlMediaElement, device_id: &str) {
+    if let Ok(f) = js_sys::Reflect::get(element, &"setSinkId".into()) {
+        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+            if let Ok(promise) = f.call1(element, &device_id.into()) {
+                // A speaker that is gone keeps the default; nothing to tell the person.
+                if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = JsFuture::from(p).await;
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Stop every track of a stream (turns the camera light off).
 pub fn stop(stream: &MediaStream) {
     for t in stream.get_tracks().iter() {

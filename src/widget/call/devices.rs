@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{MediaStream, RtcConfiguration, RtcIceServer, RtcPeerConnection};
+use web_sys::{MediaStream, RtcPeerConnection};
 
 /// How often the level meter is refreshed.
 const METER_EVERY_MS: i32 = 100;
@@ -291,22 +291,8 @@ async fn probe(check: &IceCheck) -> Reach {
     if turn.is_empty() {
         return Reach::Direct;
     }
-    let config = RtcConfiguration::new();
-    let servers = js_sys::Array::new();
-    for s in &turn {
-        let server = RtcIceServer::new();
-        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
-        server.set_urls(&urls);
-        if let Some(u) = &s.username {
-            server.set_username(u);
-        }
-        if let Some(c) = &s.credential {
-            server.set_credential(c);
-        }
-        servers.push(&server);
-    }
-    config.set_ice_servers(&servers);
-    config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+    let turn: Vec<_> = turn.into_iter().cloned().collect();
+    let config = super::peer::rtc_config(&turn, true);
     let Ok(pc) = RtcPeerConnection::new_with_configuration(&config) else {
         return Reach::NoRelay;
     };

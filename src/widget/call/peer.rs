@@ -73,25 +73,7 @@ impl PeerLink {
         local: Option<&MediaStream>,
         report: Rc<dyn Fn(PeerEvent)>,
     ) -> Result<PeerLink, JsValue> {
-        let config = RtcConfiguration::new();
-        let servers = js_sys::Array::new();
-        for s in ice_servers {
-            let server = RtcIceServer::new();
-            let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
-            server.set_urls(&urls);
-            if let Some(u) = &s.username {
-                server.set_username(u);
-            }
-            if let Some(c) = &s.credential {
-                server.set_credential(c);
-            }
-            servers.push(&server);
-        }
-        config.set_ice_servers(&servers);
-        if relay_only {
-            config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
-        }
-        let pc = RtcPeerConnection::new_with_configuration(&config)?;
+        let pc = RtcPeerConnection::new_with_configuration(&rtc_config(ice_servers, relay_only))?;
         let neg = Rc::new(Negotiation {
             pc: pc.clone(),
             polite,
@@ -225,6 +207,29 @@ pub async fn replace_video(
         }
     }
     Ok(())
+}
+
+/// The RTCPeerConnection configuration for these ICE servers.
+pub(crate) fn rtc_config(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
+    let config = RtcConfiguration::new();
+    let servers = js_sys::Array::new();
+    for s in ice_servers {
+        let server = RtcIceServer::new();
+        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+        server.set_urls(&urls);
+        if let Some(u) = &s.username {
+            server.set_username(u);
+        }
+        if let Some(c) = &s.credential {
+            server.set_credential(c);
+        }
+        servers.push(&server);
+    }
+    config.set_ice_servers(&servers);
+    if relay_only {
+        config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
+    }
+    config
 }
 
 /// How long ICE may stay `disconnected` before we restart it.

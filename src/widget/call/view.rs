@@ -69,6 +69,12 @@ fn RemoteView(
     let screen = move || current.with(|t| t.as_ref().is_some_and(|t| t.media.screen));
     let quality = move || current.with(|t| t.as_ref().map(|t| t.quality).unwrap_or_default());
     let speaking = move || current.with(|t| t.as_ref().is_some_and(|t| t.speaking));
+    // Play their sound on the speaker chosen in the device check, where the browser can.
+    Effect::new(move |_| {
+        if let (Some(v), Some(speaker)) = (video.get(), media::remembered(media::Choice::Speaker)) {
+            media::set_speaker(&v, &speaker);
+        }
+    });
     let label = format!("Video of {}", tile.name);
     let name = tile.name.clone();
     view! {
