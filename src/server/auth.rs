@@ -1,8 +1,13 @@
-//! Console authentication: single-use login links and session cookies.
+//! Console authentication: e-mail and password, single-use login links, session cookies.
 //!
-//! A login link (`/login/{token}`, printed by `consult demo`, later minted by the REST API's
-//! autologin) is exchanged once for a session cookie: HttpOnly, SameSite=Lax, ending after
-//! [`SESSION_IDLE`] without use or [`SESSION_ABSOLUTE`] at the latest.
+//! `/login` is a plain HTML form (it works without the widget and under the strict CSP):
+//! e-mail and password, checked against the argon2id hash the REST API or the set-password
+//! link stored, at most [`LOGIN_ATTEMPTS`] tries a minute per address, one answer for every
+//! failure (no telling which accounts exist), and the same argon2 work whether or not the
+//! account exists. A login link (`/login/{token}`, printed by `consult demo`, minted by the
+//! REST API's autologin) is exchanged once instead. Either gives a session cookie: HttpOnly,
+//! SameSite=Lax, ending after [`SESSION_IDLE`] without use or [`SESSION_ABSOLUTE`] at the
+//! latest; `POST /logout` ends it on the server.
 
 use super::store::SessionUser;
 use super::AppState;
@@ -21,9 +26,13 @@ pub const SESSION_IDLE: Duration = Duration::hours(2);
 /// A session ends this long after login, used or not.
 pub const SESSION_ABSOLUTE: Duration = Duration::hours(12);
 
-/// Routes: `GET /login/{token}`, `POST /logout`.
+/// Password tries per client address and minute.
+pub const LOGIN_ATTEMPTS: u32 = 10;
+
+/// Routes: `GET|POST /login`, `GET /login/{token}`, `POST /logout`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/login", get(login_form).post(password_login))
         .route("/login/{token}", get(login))
         .route("/logout", post(logout))
         .route("/activate/{token}", get(activate_form).post(activate))
@@ -93,6 +102,139 @@ async fn login(State(state): State<AppState>, Path(token): Path<String>) -> Resp
             .into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn login_page(status: StatusCode, email: &str, error: Option<&str>) -> Response {
+    let error = error
+        .map(|e| format!("<p role=\"alert\" id=\"login-error\">{e}</p>"))
+        .unwrap_or_default();
+    let described = if error.is_empty() {
+        ""
+    } else {
+        " aria-describedby=\"login-error\""
+    };
+    let mut res = page(
+        status,
+        "Log in to the console",
+        &format!(
+            "<form method=\"post\" action=\"/login\">{error}\
+             <p><label for=\"email\">E-mail address</label><br>\
+             <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required \
+             value=\"{}\"{described}></p>\
+             <p><label for=\"password\">Password</label><br>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" \
+             required{described}></p>\
+             <button type=\"submit\">Log in</button></form>",
+            escape(email)
+        ),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+/// The login form.
+async fn login_form() -> Response {
+    login_page(StatusCode::OK, "", None)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+/// Check e-mail and password; a session cookie and the console, or the form again.
+async fn password_login(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let quota = crate::server::store::Quota {
+        limit: LOGIN_ATTEMPTS,
+        interval: 1,
+        unit: crate::server::store::QuotaUnit::Minute,
+    };
+    let standing = state
+        .quotas
+        .count(&format!("login:{}", peer.ip()), quota, chrono::Utc::now());
+    if !standing.allowed {
+        return login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            Some("Too many attempts. Wait a minute, then try again."),
+        );
+    }
+    let email = form.email.chars().take(254).collect::<String>();
+    let password = form.password.chars().take(1024).collect::<String>();
+    let candidate = match state.store.login_candidate(&email).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let (user, hash) = match candidate {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    let ok = verify_password(password, hash).await && user.is_some();
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!("console login refused");
+        return login_page(
+            StatusCode::UNAUTHORIZED,
+            &email,
+            Some("The e-mail address or the password is not right."),
+        );
+    };
+    match state.store.create_session(&user, SESSION_ABSOLUTE).await {
+        Ok(session) => (
+            StatusCode::SEE_OTHER,
+            [
+                (
+                    header::SET_COOKIE,
+                    session_cookie(&state, &session, SESSION_ABSOLUTE.num_seconds()),
+                ),
+                (header::LOCATION, "/console".to_string()),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Does `password` match `hash`? Without a hash (no such account, or no password set) the
+/// same argon2 work is done against a throwaway hash, so timing tells nothing.
+async fn verify_password(password: String, hash: Option<String>) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let decoy = match DECOY.get() {
+        Some(d) => d.clone(),
+        None => match crate::server::api::users::hash_password("decoy password".into()).await {
+            Ok(d) => DECOY.get_or_init(|| d).clone(),
+            Err(_) => return false,
+        },
+    };
+    let real = hash.is_some();
+    let hash = hash.unwrap_or(decoy);
+    tokio::task::spawn_blocking(move || {
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && real
+    })
+    .await
+    .unwrap_or(false)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -26,6 +26,24 @@ const USER_IS_ACTIVE: &str = "EXISTS (SELECT 1 FROM users u
        AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))";
 
 impl Store {
+    /// The active user with this e-mail address (case as typed, spaces trimmed) and their
+    /// password hash, if they have set one.
+    pub async fn login_candidate(
+        &self,
+        email: &str,
+    ) -> Result<Option<(UserId, Option<String>)>, AppError> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT user_id, password_hash FROM (SELECT id AS user_id, password_hash, email FROM users)
+             WHERE lower(email) = lower($1) AND {USER_IS_ACTIVE}"
+        ))
+        .bind(email.trim())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(|(id, hash)| Ok((UserId::parse(&id)?, hash)))
+            .transpose()
+    }
+
     /// A new single-use login link token for a user, valid for `ttl`.
     pub async fn create_login_link(
         &self,

@@ -201,7 +201,8 @@ pub fn Console() -> impl IntoView {
         Some(Err(e)) if e.code == ErrorCode::Unauthorized => view! {
             <section class="login">
                 <h2>"Please log in"</h2>
-                <p role="alert">"Open your personal login link to use the console."</p>
+                <p role="alert">"Log in with your e-mail address and password, or open your personal login link."</p>
+                <a class="primary" href="/login">"Log in"</a>
             </section>
         }
         .into_any(),

@@ -1,0 +1,689 @@
+//! The hub's rules, each as a sequence of connections and the messages they get.
+
+use super::*;
+use crate::model::SiteId;
+use crate::server::store::MeetingRow;
+use chrono::Duration;
+
+fn meeting(capacity: u32) -> MeetingRow {
+    let now = Utc::now();
+    MeetingRow {
+        id: MeetingId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap(),
+        site_id: SiteId::parse("bbbbbbbbbbbbbbbbbbbbbbbb").unwrap(),
+        site_name: "Site".into(),
+        time_zone: "Europe/Amsterdam".into(),
+        agent_id: UserId::parse("cccccccccccccccccccccccc").unwrap(),
+        host_name: "Agent".into(),
+        subject: "Talk".into(),
+        starts_at: now,
+        ends_at: now + Duration::minutes(30),
+        opens_at: now - Duration::minutes(10),
+        closes_at: now + Duration::minutes(90),
+        cancelled: false,
+        capacity,
+        waiting_preview: false,
+    }
+}
+
+fn participant(m: &MeetingRow, id: &str, name: &str, host: bool) -> ParticipantCtx {
+    ParticipantCtx {
+        id: ParticipantId::parse(id).unwrap(),
+        name: name.into(),
+        is_host: host,
+        meeting: m.clone(),
+    }
+}
+
+fn enter_host(hub: &Hub, m: &MeetingRow, conn: ConnId) {
+    let agent = participant(m, "111111111111111111111111", "Agent", true);
+    hub.enter(conn, &agent, Role::Host).unwrap();
+}
+
+fn enter_guest(hub: &Hub, m: &MeetingRow, conn: ConnId, id: &str, name: &str) {
+    hub.enter(conn, &participant(m, id, name, false), Role::Guest)
+        .unwrap();
+}
+
+fn drain(rx: &mut mpsc::Receiver<Frame>) -> Vec<ServerMsg> {
+    let mut v = Vec::new();
+    while let Ok(m) = rx.try_recv() {
+        v.push(serde_json::from_str(&m).expect("the hub queues valid messages"));
+    }
+    v
+}
+
+fn offer() -> Signal {
+    Signal::Description {
+        sdp_type: crate::model::signal::SdpType::Offer,
+        sdp: "v=0".into(),
+    }
+}
+
+fn peer_of(msgs: &[ServerMsg]) -> PeerId {
+    msgs.iter()
+        .find_map(|m| match m {
+            ServerMsg::Waiting { me, .. } | ServerMsg::Joined { me, .. } => Some(me.clone()),
+            _ => None,
+        })
+        .expect("a Waiting or Joined message")
+}
+
+#[test]
+fn nothing_is_relayed_to_or_from_a_waiting_guest() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(Some(m.agent_id.clone()));
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let host_msgs = drain(&mut host_rx);
+    let guest_msgs = drain(&mut guest_rx);
+    let host_peer = peer_of(&host_msgs);
+    let guest_peer = peer_of(&guest_msgs);
+    assert!(matches!(
+        &guest_msgs[0],
+        ServerMsg::Waiting {
+            host_present: true,
+            ..
+        }
+    ));
+    // The host sees the guest waiting…
+    assert!(host_msgs.iter().any(|m| matches!(m, ServerMsg::RoomLobby { waiting } if waiting.len() == 1 && waiting[0].name == "Ada")));
+    // …but can send them nothing, and they can send nothing either.
+    let e = hub.relay(host, &guest_peer, offer()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = hub.relay(guest, &host_peer, offer()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(drain(&mut guest_rx).is_empty());
+    assert!(drain(&mut host_rx).is_empty());
+    // A guest cannot admit themselves.
+    assert_eq!(
+        hub.admit(guest, &guest_peer).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // After admission, signals flow both ways.
+    hub.admit(host, &guest_peer).unwrap();
+    let joined = drain(&mut guest_rx);
+    assert!(
+        matches!(&joined[0], ServerMsg::Joined { peers, role: Role::Guest, .. } if peers.len() == 1 && peers[0].id == host_peer)
+    );
+    assert!(drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.id == guest_peer)));
+    hub.relay(host, &guest_peer, offer()).unwrap();
+    assert!(
+        matches!(&drain(&mut guest_rx)[0], ServerMsg::Signal { from, .. } if from == &host_peer)
+    );
+    hub.relay(guest, &host_peer, offer()).unwrap();
+    assert!(
+        matches!(&drain(&mut host_rx)[0], ServerMsg::Signal { from, .. } if from == &guest_peer)
+    );
+}
+
+#[test]
+fn capacity_is_enforced_on_entry_and_admission() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(None);
+    let (g1, mut g1_rx) = hub.connect(None);
+    let (g2, mut g2_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, g1, "222222222222222222222222", "One");
+    enter_guest(&hub, &m, g2, "333333333333333333333333", "Two");
+    let p1 = peer_of(&drain(&mut g1_rx));
+    let p2 = peer_of(&drain(&mut g2_rx));
+    drain(&mut host_rx);
+    hub.admit(host, &p1).unwrap();
+    assert_eq!(hub.admit(host, &p2).unwrap_err().code, ErrorCode::RoomFull);
+    // A third person knocking on a full room is told at once.
+    let (g3, _g3_rx) = hub.connect(None);
+    let e = hub
+        .enter(
+            g3,
+            &participant(&m, "444444444444444444444444", "Three", false),
+            Role::Guest,
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::RoomFull);
+}
+
+#[test]
+fn admit_all_fills_the_room_in_order_and_says_who_is_left() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(3);
+    let (host, mut host_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    let mut guests = Vec::new();
+    for (id, name) in [
+        ("222222222222222222222222", "One"),
+        ("333333333333333333333333", "Two"),
+    ] {
+        let (c, mut rx) = hub.connect(None);
+        enter_guest(&hub, &m, c, id, name);
+        drain(&mut rx);
+        guests.push((c, rx));
+    }
+    drain(&mut host_rx);
+    // A guest may not admit everyone.
+    assert_eq!(
+        hub.admit_all(guests[0].0).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    hub.admit_all(host).unwrap();
+    // Each guest joins with everyone admitted before them as peers.
+    let one = drain(&mut guests[0].1);
+    assert!(matches!(&one[0], ServerMsg::Joined { peers, .. } if peers.len() == 1));
+    let two = drain(&mut guests[1].1);
+    assert!(matches!(&two[0], ServerMsg::Joined { peers, .. } if peers.len() == 2));
+    let host_msgs = drain(&mut host_rx);
+    let joined: Vec<_> = host_msgs
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::PeerJoined { peer } => Some(peer.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joined, ["One", "Two"]);
+    assert!(
+        matches!(host_msgs.last(), Some(ServerMsg::RoomLobby { waiting }) if waiting.is_empty())
+    );
+    // In a full room a late knock is refused at the door; a room of two fills with one.
+    let m2 = MeetingRow {
+        id: MeetingId::parse("dddddddddddddddddddddddd").unwrap(),
+        ..meeting(2)
+    };
+    let (h2, _h2_rx) = hub.connect(None);
+    enter_host(&hub, &m2, h2);
+    let (a, _a_rx) = hub.connect(None);
+    let (b, mut b_rx) = hub.connect(None);
+    enter_guest(&hub, &m2, a, "555555555555555555555555", "A");
+    enter_guest(&hub, &m2, b, "666666666666666666666666", "B");
+    drain(&mut b_rx);
+    let e = hub.admit_all(h2).unwrap_err();
+    assert_eq!(e.code, ErrorCode::RoomFull);
+    assert!(e.message.contains("1 still waiting"), "{}", e.message);
+    assert!(drain(&mut b_rx).is_empty(), "B stays waiting, told nothing");
+}
+
+#[test]
+fn media_state_and_chat_reach_the_call_only() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(3);
+    let (host, mut host_rx) = hub.connect(None);
+    let (g1, mut g1_rx) = hub.connect(None);
+    let (g2, mut g2_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, g1, "222222222222222222222222", "Ada");
+    enter_guest(&hub, &m, g2, "333333333333333333333333", "Bob");
+    let p1 = peer_of(&drain(&mut g1_rx));
+    drain(&mut g2_rx);
+    hub.admit(host, &p1).unwrap();
+    drain(&mut host_rx);
+    drain(&mut g1_rx);
+    // Someone waiting can neither announce media nor chat.
+    let muted = MediaState {
+        audio: false,
+        video: true,
+        screen: false,
+    };
+    assert_eq!(
+        hub.set_media(g2, muted).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(hub.chat(g2, "hi").unwrap_err().code, ErrorCode::Forbidden);
+    hub.set_media(g1, muted).unwrap();
+    assert!(
+        matches!(&drain(&mut host_rx)[..], [ServerMsg::PeerMedia { peer, media }] if peer == &p1 && !media.audio)
+    );
+    assert!(drain(&mut g1_rx).is_empty(), "not echoed to the sender");
+    assert!(
+        drain(&mut g2_rx).is_empty(),
+        "nothing reaches the waiting room"
+    );
+    // Chat goes to everyone in the call, sender included, and never to the waiting.
+    hub.chat(g1, "  Hello\nthere  ").unwrap();
+    for rx in [&mut host_rx, &mut g1_rx] {
+        assert!(
+            matches!(&drain(rx)[..], [ServerMsg::Chat { from, name, text, .. }] if from == &p1 && name == "Ada" && text == "Hello\nthere")
+        );
+    }
+    assert!(drain(&mut g2_rx).is_empty());
+    for bad in ["", "   ", "bell\u{7}", &"x".repeat(MAX_CHAT_CHARS + 1)] {
+        let e = hub.chat(host, bad).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid, "{bad:?}");
+    }
+    // Whoever is admitted later learns the current state with the peer list.
+    hub.admit_all(host).unwrap();
+    let joined = drain(&mut g2_rx);
+    assert!(
+        matches!(&joined[0], ServerMsg::Joined { peers, .. } if peers.iter().any(|p| p.id == p1 && !p.media.audio))
+    );
+}
+
+#[test]
+fn only_the_host_ends_the_call_for_everyone() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(3);
+    let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+    hub.watch(console).unwrap();
+    let (host, mut host_rx) = hub.connect(None);
+    let (g1, mut g1_rx) = hub.connect(None);
+    let (g2, mut g2_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, g1, "222222222222222222222222", "Ada");
+    enter_guest(&hub, &m, g2, "333333333333333333333333", "Bob");
+    let p1 = peer_of(&drain(&mut g1_rx));
+    hub.admit(host, &p1).unwrap();
+    drain(&mut g1_rx);
+    drain(&mut g2_rx);
+    drain(&mut host_rx);
+    drain(&mut console_rx);
+    assert_eq!(hub.end_for_all(g1).unwrap_err().code, ErrorCode::Forbidden);
+    hub.end_for_all(host).unwrap();
+    for rx in [&mut host_rx, &mut g1_rx, &mut g2_rx] {
+        assert_eq!(drain(rx), vec![ServerMsg::Ended]);
+    }
+    // Nobody is waiting any more, and nobody is in a room.
+    assert!(
+        matches!(&drain(&mut console_rx)[..], [ServerMsg::Lobby { entries }] if entries.is_empty())
+    );
+    assert_eq!(
+        hub.relay(g1, &p1, offer()).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        hub.chat(host, "still here?").unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // The room can be opened again.
+    enter_host(&hub, &m, host);
+    assert!(matches!(&drain(&mut host_rx)[0], ServerMsg::Joined { peers, .. } if peers.is_empty()));
+}
+
+fn resume_of(msgs: &[ServerMsg]) -> (PeerId, Vec<PeerId>, bool) {
+    msgs.iter()
+        .find_map(|m| match m {
+            ServerMsg::Joined {
+                me,
+                peers,
+                resumed,
+                resume,
+                ..
+            } => {
+                assert!(resume.is_some(), "every Joined carries a resume token");
+                Some((
+                    me.clone(),
+                    peers.iter().map(|p| p.id.clone()).collect(),
+                    *resumed,
+                ))
+            }
+            _ => None,
+        })
+        .expect("a Joined message")
+}
+
+#[test]
+fn a_dropped_member_keeps_the_seat_and_resumes_unnoticed() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    let ada = participant(&m, "222222222222222222222222", "Ada", false);
+    hub.enter(guest, &ada, Role::Guest).unwrap();
+    let p = peer_of(&drain(&mut guest_rx));
+    hub.admit(host, &p).unwrap();
+    let host_peer = peer_of(&drain(&mut host_rx));
+    drain(&mut guest_rx);
+    // The connection breaks: the seat is kept, the host hears nothing.
+    assert_eq!(hub.disconnect(guest, true), Some((m.id.clone(), p.clone())));
+    assert!(drain(&mut host_rx).is_empty());
+    // Signals to the away peer are dropped, not refused (the sender's call goes on).
+    hub.relay(host, &p, offer()).unwrap();
+    // The page comes back on a new connection as the same peer.
+    let (again, mut again_rx) = hub.connect(None);
+    hub.resume(again, &ada, Role::Guest, &p, Utc::now())
+        .unwrap();
+    let (me, peers, resumed) = resume_of(&drain(&mut again_rx));
+    assert_eq!(
+        (me, peers, resumed),
+        (p.clone(), vec![host_peer.clone()], true)
+    );
+    assert!(drain(&mut host_rx).is_empty(), "the host noticed nothing");
+    hub.relay(host, &p, offer()).unwrap();
+    assert!(
+        matches!(&drain(&mut again_rx)[..], [ServerMsg::Signal { from, .. }] if from == &host_peer)
+    );
+    // Someone else cannot take that seat with their own record.
+    let (thief, _thief_rx) = hub.connect(None);
+    let bob = participant(&m, "333333333333333333333333", "Bob", false);
+    assert_eq!(
+        hub.resume(thief, &bob, Role::Guest, &p, Utc::now())
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    // Broken again and not back within the grace: then the host is told.
+    hub.disconnect(again, true);
+    hub.expire(&m.id, &p);
+    assert!(matches!(&drain(&mut host_rx)[..], [ServerMsg::PeerLeft { peer }] if peer == &p));
+    // A clean close leaves at once.
+    let (g3, mut g3_rx) = hub.connect(None);
+    hub.enter(g3, &ada, Role::Guest).unwrap();
+    let p3 = peer_of(&drain(&mut g3_rx));
+    hub.admit(host, &p3).unwrap();
+    drain(&mut host_rx);
+    assert_eq!(hub.disconnect(g3, false), None);
+    assert!(drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerLeft { .. })));
+}
+
+#[test]
+fn after_a_restart_the_room_is_rebuilt_as_people_resume() {
+    let m = meeting(2);
+    let ada = participant(&m, "222222222222222222222222", "Ada", false);
+    let agent = participant(&m, "111111111111111111111111", "Agent", true);
+    let (host_peer, guest_peer) = (
+        PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa1").unwrap(),
+        PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa2").unwrap(),
+    );
+    // A new process: an empty hub.
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let (host, mut host_rx) = hub.connect(None);
+    hub.resume(host, &agent, Role::Host, &host_peer, Utc::now())
+        .unwrap();
+    let (me, peers, resumed) = resume_of(&drain(&mut host_rx));
+    assert_eq!((me, peers.len(), resumed), (host_peer.clone(), 0, true));
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.resume(guest, &ada, Role::Guest, &guest_peer, Utc::now())
+        .unwrap();
+    let (_, peers, _) = resume_of(&drain(&mut guest_rx));
+    assert_eq!(peers, vec![host_peer.clone()]);
+    assert!(drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.id == guest_peer)));
+    hub.relay(guest, &host_peer, offer()).unwrap();
+    assert!(matches!(
+        &drain(&mut host_rx)[..],
+        [ServerMsg::Signal { .. }]
+    ));
+    // A room already full refuses a resumed seat beyond its capacity.
+    let (extra, _extra_rx) = hub.connect(None);
+    let bob = participant(&m, "333333333333333333333333", "Bob", false);
+    let bob_peer = PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa3").unwrap();
+    assert_eq!(
+        hub.resume(extra, &bob, Role::Guest, &bob_peer, Utc::now())
+            .unwrap_err()
+            .code,
+        ErrorCode::RoomFull
+    );
+    // Once the host ends the call, earlier tokens no longer bring anyone back.
+    let issued = Utc::now() - Duration::seconds(1);
+    hub.end_for_all(host).unwrap();
+    let (late, _late_rx) = hub.connect(None);
+    assert_eq!(
+        hub.resume(late, &ada, Role::Guest, &guest_peer, issued)
+            .unwrap_err()
+            .code,
+        ErrorCode::Expired
+    );
+}
+
+#[test]
+fn previews_only_where_the_site_allows_and_only_while_waiting() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let picture = format!("data:image/jpeg;base64,{}", "A".repeat(100));
+    // Not allowed: refused, nobody hears of it.
+    let closed = meeting(2);
+    let (g, mut g_rx) = hub.connect(None);
+    enter_guest(&hub, &closed, g, "222222222222222222222222", "Ada");
+    assert!(matches!(
+        &drain(&mut g_rx)[0],
+        ServerMsg::Waiting { preview: false, .. }
+    ));
+    assert_eq!(
+        hub.preview(g, picture.clone()).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    hub.disconnect(g, false);
+    // Allowed: the host in the room and the agent's console see it.
+    let m = MeetingRow {
+        waiting_preview: true,
+        ..meeting(2)
+    };
+    let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+    hub.watch(console).unwrap();
+    let (host, mut host_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let waiting = drain(&mut guest_rx);
+    assert!(matches!(
+        &waiting[0],
+        ServerMsg::Waiting { preview: true, .. }
+    ));
+    drain(&mut host_rx);
+    drain(&mut console_rx);
+    for bad in [
+        "data:image/png;base64,AAAA".to_string(),
+        "javascript:alert(1)".to_string(),
+        format!("data:image/jpeg;base64,{}", "A".repeat(MAX_PREVIEW_BYTES)),
+    ] {
+        assert_eq!(
+            hub.preview(guest, bad).unwrap_err().code,
+            ErrorCode::Invalid
+        );
+    }
+    hub.preview(guest, picture.clone()).unwrap();
+    assert!(
+        matches!(&drain(&mut host_rx)[..], [ServerMsg::RoomLobby { waiting }] if waiting[0].preview.as_deref() == Some(picture.as_str()))
+    );
+    assert!(
+        matches!(&drain(&mut console_rx)[..], [ServerMsg::Lobby { entries }] if entries[0].preview.as_deref() == Some(picture.as_str()))
+    );
+    // Once in the call, no more pictures, and the others never get one.
+    hub.admit(host, &peer_of(&waiting)).unwrap();
+    let joined = drain(&mut host_rx);
+    assert!(joined
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerJoined { peer } if peer.preview.is_none())));
+    assert_eq!(
+        hub.preview(guest, picture).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn a_call_ends_when_its_window_closes() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let p = peer_of(&drain(&mut guest_rx));
+    hub.admit(host, &p).unwrap();
+    drain(&mut host_rx);
+    drain(&mut guest_rx);
+    assert_eq!(hub.close_ended(m.closes_at - Duration::seconds(1)), 0);
+    assert!(drain(&mut host_rx).is_empty());
+    assert_eq!(hub.close_ended(m.closes_at), 1);
+    for rx in [&mut host_rx, &mut guest_rx] {
+        assert!(
+            matches!(&drain(rx)[..], [ServerMsg::Error { error }] if error.code == ErrorCode::Expired)
+        );
+    }
+    assert_eq!(
+        hub.relay(host, &p, offer()).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn lobby_watchers_see_knocks_and_leaves_live() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+    hub.watch(console).unwrap();
+    assert!(
+        matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
+    );
+    let (guest, _guest_rx) = hub.connect(None);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let msgs = drain(&mut console_rx);
+    assert!(
+        matches!(&msgs[0], ServerMsg::Lobby { entries } if entries.len() == 1 && entries[0].name == "Ada")
+    );
+    hub.disconnect(guest, false);
+    assert!(
+        matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
+    );
+    // Another agent's console sees nothing of this meeting.
+    let (other, mut other_rx) =
+        hub.connect(Some(UserId::parse("dddddddddddddddddddddddd").unwrap()));
+    hub.watch(other).unwrap();
+    let (guest, _g) = hub.connect(None);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let msgs = drain(&mut other_rx);
+    assert_eq!(msgs.len(), 1, "only the initial empty lobby: {msgs:?}");
+    // Anonymous connections cannot watch.
+    let (anon, _a) = hub.connect(None);
+    assert_eq!(hub.watch(anon).unwrap_err().code, ErrorCode::Unauthorized);
+}
+
+#[test]
+fn the_agent_denies_a_waiting_guest_with_a_message() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
+    hub.watch(console).unwrap();
+    drain(&mut console_rx);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let peer = peer_of(&drain(&mut guest_rx));
+    drain(&mut console_rx);
+    // Someone else (another agent, a guest) cannot; it answers like a missing peer.
+    let (other, _o) = hub.connect(Some(UserId::parse("dddddddddddddddddddddddd").unwrap()));
+    let (anon, _a) = hub.connect(None);
+    for who in [other, anon, guest] {
+        assert_eq!(
+            hub.deny(who, &m.id, &peer, None).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+    }
+    assert!(drain(&mut guest_rx).is_empty());
+    // A message too long or with control characters is refused, nothing happens.
+    let long = "x".repeat(MAX_DENY_MESSAGE_CHARS + 1);
+    for bad in [long, "a\u{7}b".to_string()] {
+        assert_eq!(
+            hub.deny(console, &m.id, &peer, Some(bad))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("message")
+        );
+    }
+    // The agent, from the console: the guest is told and out; the lobby is empty.
+    hub.deny(
+        console,
+        &m.id,
+        &peer,
+        Some("  Please call us instead. ".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        drain(&mut guest_rx),
+        [ServerMsg::Denied {
+            message: Some("Please call us instead.".into())
+        }]
+    );
+    assert!(
+        matches!(&drain(&mut console_rx)[0], ServerMsg::Lobby { entries } if entries.is_empty())
+    );
+    assert_eq!(
+        hub.deny(console, &m.id, &peer, None).unwrap_err().code,
+        ErrorCode::NotFound,
+        "gone"
+    );
+    // Out of the room: nothing can be relayed to or from it.
+    assert!(hub.relay(guest, &peer, offer()).is_err());
+}
+
+#[test]
+fn same_link_twice_replaces_the_first_connection() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let p = participant(&m, "222222222222222222222222", "Ada", false);
+    let (first, mut first_rx) = hub.connect(None);
+    let (second, mut second_rx) = hub.connect(None);
+    hub.enter(first, &p, Role::Guest).unwrap();
+    hub.enter(second, &p, Role::Guest).unwrap();
+    assert!(drain(&mut first_rx).contains(&ServerMsg::Replaced));
+    assert!(matches!(
+        &drain(&mut second_rx)[0],
+        ServerMsg::Waiting { .. }
+    ));
+    // The first connection no longer has a seat.
+    let (host, _h) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    assert_eq!(
+        hub.relay(
+            first,
+            &PeerId::parse("000000000000000000000000").unwrap(),
+            offer()
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn leaving_tells_the_others_and_empty_rooms_vanish() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let gp = peer_of(&drain(&mut guest_rx));
+    drain(&mut host_rx);
+    hub.admit(host, &gp).unwrap();
+    drain(&mut host_rx);
+    drain(&mut guest_rx);
+    hub.leave(guest);
+    assert!(drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerLeft { peer } if peer == &gp)));
+    hub.disconnect(host, false);
+    hub.disconnect(guest, false);
+    assert_eq!(hub.connections(), 0);
+    assert!(hub.lock().rooms.is_empty());
+}
+
+#[test]
+fn a_connection_that_does_not_read_is_dropped_not_buffered() {
+    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let m = meeting(2);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, _never_read) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let gp = drain(&mut host_rx)
+        .iter()
+        .find_map(|m| match m {
+            ServerMsg::RoomLobby { waiting } if !waiting.is_empty() => Some(waiting[0].id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    hub.admit(host, &gp).unwrap();
+    for _ in 0..QUEUE + 10 {
+        let _ = hub.relay(host, &gp, offer());
+    }
+    assert_eq!(
+        hub.connections(),
+        1,
+        "the guest that never reads was dropped"
+    );
+}
