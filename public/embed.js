@@ -1,5 +1,6 @@
 /*! Consult embed loader. Defines <consult-booking site="…" [lang] [time-zone] [name] [email]
- * [phone] [lock prefill-signature]> and <consult-call join="…">.
+ * [phone] [lock prefill-signature]>, <consult-call join="…"> and <consult-button site="…"
+ * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
  * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
@@ -85,4 +86,49 @@
     var j = attr(el, "join");
     return j && "/join/" + encodeURIComponent(j);
   }, "Video consultation", 560);
+
+  // The launcher: a button fixed to the corner and a native modal <dialog> (the rest of the
+  // page inert, Esc closes, focus back on the button), all inside its own shadow root.
+  var CSS = ".l{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;font:600 1rem system-ui,sans-serif;" +
+    "padding:.8rem 1.2rem;min-height:44px;border:0;border-radius:999px;background:#1d4ed8;color:#fff;cursor:pointer;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25)}.l:focus-visible,.x:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    "dialog{width:min(40rem,calc(100vw - 1rem));max-height:calc(100vh - 2rem);padding:0;border:0;border-radius:12px}" +
+    "dialog::backdrop{background:rgba(0,0,0,.5)}.x{float:right;margin:.5rem;min-width:44px;min-height:44px;" +
+    "font-size:1.4rem;border:1px solid #4b5563;border-radius:8px;background:#fff;color:#1a1a1a;cursor:pointer}";
+  customElements.define("consult-button", class extends HTMLElement {
+    connectedCallback() {
+      if (this._root) return;
+      var self = this;
+      var root = this._root = this.attachShadow({ mode: "open" });
+      var style = document.createElement("style");
+      style.textContent = CSS;
+      var open = document.createElement("button");
+      open.className = "l";
+      open.type = "button";
+      open.setAttribute("aria-haspopup", "dialog");
+      open.textContent = attr(this, "label") || "Book a video call";
+      var dialog = document.createElement("dialog");
+      dialog.setAttribute("aria-label", "Book a video consultation");
+      var close = document.createElement("button");
+      close.className = "x";
+      close.type = "button";
+      close.setAttribute("aria-label", "Close");
+      close.textContent = "\u00d7";
+      close.onclick = function () { dialog.close(); };
+      dialog.appendChild(close);
+      dialog.addEventListener("close", function () { open.focus(); });
+      open.onclick = function () {
+        if (!self._booking) {
+          var b = self._booking = document.createElement("consult-booking");
+          ["site"].concat(PASS).forEach(function (n) {
+            var v = attr(self, n);
+            if (v) b.setAttribute(n, v);
+          });
+          dialog.appendChild(b);
+        }
+        dialog.showModal();
+      };
+      root.append(style, open, dialog);
+    }
+  });
 })();

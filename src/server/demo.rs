@@ -72,7 +72,8 @@ pub async fn ensure(store: &Store, host_origins: &[String]) -> Result<Demo, AppE
     Ok(demo)
 }
 
-/// The host page server: `/` embeds the booking form, `/call?join=…` embeds a call.
+/// The host page server: `/` embeds the booking form, `/button` the floating launcher,
+/// `/call?join=…` a call.
 pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
     let booking = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
@@ -81,9 +82,18 @@ pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
          <script src=\"{consult_url}/embed.js\" async></script>\n\
          <consult-booking site=\"{site}\"></consult-booking>\n</body>\n</html>\n"
     );
+    let button = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Demo clinic: launcher</title></head>\n<body>\n<main><h1>Demo clinic</h1>\
+         <p><a href=\"#about\">About us</a></p></main>\n\
+         <script src=\"{consult_url}/embed.js\" async></script>\n\
+         <consult-button site=\"{site}\"></consult-button>\n</body>\n</html>\n"
+    );
     let consult_url = consult_url.to_string();
     Router::new()
         .route("/", get(move || async move { Html(booking) }))
+        .route("/button", get(move || async move { Html(button) }))
         .route(
             "/call",
             get(move |Query(q): Query<CallQuery>| async move {

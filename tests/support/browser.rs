@@ -466,6 +466,16 @@ impl Browser {
 
     /// Run axe-core on the current document and fail on any violation.
     pub async fn axe(&self, step: &str) {
+        self.axe_with(step, "{ resultTypes: ['violations'] }").await;
+    }
+
+    /// Run axe-core on a host page, leaving out its (cross-origin) frames.
+    pub async fn axe_host_page(&self, step: &str) {
+        self.axe_with(step, "{ resultTypes: ['violations'], iframes: false }")
+            .await;
+    }
+
+    async fn axe_with(&self, step: &str, options: &str) {
         let loaded = self.js("return typeof window.axe === 'object'").await;
         if loaded != Value::Bool(true) {
             let path = std::env::var("CONSULT_AXE").expect(
@@ -475,9 +485,11 @@ impl Browser {
             self.js(&format!("{source}\n;return true;")).await;
         }
         let violations = self
-            .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v => \
-                 ({ id: v.id, impact: v.impact, help: v.help, \
-                    nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary) })))")
+            .js(&format!(
+                "return axe.run(document, {options}).then(r => r.violations.map(v => \
+                 ({{ id: v.id, impact: v.impact, help: v.help, \
+                    nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary) }})))"
+            ))
             .await;
         assert_eq!(
             violations,

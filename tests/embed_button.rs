@@ -1,0 +1,111 @@
+//! `<consult-button>` on a foreign-origin host page: a floating launcher that opens the
+//! booking form in a modal dialog a keyboard user can reach, leave with Esc and come back from
+//! to the launcher; axe-core finds nothing on the host page with the dialog open.
+
+mod support;
+
+use support::browser::{Browser, Driver};
+use support::TestServer;
+
+/// Which element has the focus, looking into the launcher's shadow root.
+async fn focus(b: &Browser) -> String {
+    b.js("const a = document.activeElement;
+          if (a && a.tagName === 'CONSULT-BUTTON') { const i = a.shadowRoot.activeElement; return 'launcher:' + (i ? i.className || i.tagName : 'none'); }
+          return a ? a.tagName : 'none'")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn key(b: &Browser, keys: &str) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+const DIALOG: &str = "document.querySelector('consult-button').shadowRoot.querySelector('dialog')";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launcher_opens_booking_in_an_accessible_modal() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/button", server.host_url))
+        .await
+        .unwrap();
+    b.wait_js(
+        "the launcher",
+        10,
+        "return !!document.querySelector('consult-button')?.shadowRoot?.querySelector('button.l')",
+    )
+    .await;
+    let history = b.js("return history.length").await;
+    // The page's own link first, then the launcher.
+    b.find("a[href='#about']").await;
+    b.js("document.querySelector('a[href=\"#about\"]').focus(); return true")
+        .await;
+    key(&b, "\u{E004}").await;
+    assert_eq!(focus(&b).await, "launcher:l");
+    let label = b
+        .js("return document.querySelector('consult-button').shadowRoot.querySelector('button.l').textContent")
+        .await;
+    assert_eq!(label, "Book a video call");
+
+    // Enter opens a modal dialog with the booking form, which loads and says so.
+    key(&b, "\u{E007}").await;
+    b.wait_js(
+        "the dialog to open as a modal",
+        5,
+        &format!("const d = {DIALOG}; return d.open && d.matches(':modal')"),
+    )
+    .await;
+    b.wait_js(
+        "the booking form inside to be ready",
+        20,
+        "return window.__consultTest.events.some(e => e.type === 'consult:ready')",
+    )
+    .await;
+    assert!(
+        focus(&b).await.starts_with("launcher:"),
+        "focus stays in the dialog"
+    );
+    b.axe_host_page("the launcher's dialog").await;
+
+    // Esc closes it and the focus is back on the launcher; opening again keeps the form.
+    key(&b, "\u{E00C}").await;
+    b.wait_js("the dialog to close", 5, &format!("return !{DIALOG}.open"))
+        .await;
+    assert_eq!(focus(&b).await, "launcher:l");
+    key(&b, "\u{E007}").await;
+    b.wait_js("the dialog again", 5, &format!("return {DIALOG}.open"))
+        .await;
+    assert_eq!(
+        b.js(&format!(
+            "return {DIALOG}.querySelectorAll('consult-booking').length"
+        ))
+        .await,
+        1
+    );
+    // The close button does the same as Esc.
+    b.js(&format!(
+        "{DIALOG}.querySelector('button.x').click(); return true"
+    ))
+    .await;
+    b.wait_js("closed by its button", 5, &format!("return !{DIALOG}.open"))
+        .await;
+    assert_eq!(focus(&b).await, "launcher:l");
+    // Nothing leaked into the page: no global style, no history entry.
+    assert_eq!(
+        b.js("return document.querySelectorAll('style, link[rel=stylesheet]').length")
+            .await,
+        0
+    );
+    assert_eq!(b.js("return history.length").await, history);
+    b.close().await;
+}
