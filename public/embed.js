@@ -1,6 +1,8 @@
 /*! Consult embed loader. Defines <consult-booking site="…" [lang] [time-zone] [name] [email]
  * [phone] [lock prefill-signature]>, <consult-call join="…"> and <consult-button site="…"
  * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
+ * White label on each: primary-color, secondary-color, focus-color, text-color, background,
+ * font, radius, theme (light|dark|auto), hide-details; on calls chat and screenshare (on|off).
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
  * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
@@ -68,9 +70,32 @@
     });
   }
 
-  function attr(el, n) { var v = el.getAttribute(n); return v && v.trim(); }
-  // Attributes handed on to the form: its language, the zone to show times in, prefill.
-  var PASS = ["lang", "time-zone", "name", "email", "phone", "lock", "prefill-signature"];
+  // White label: attribute -> rule. A bad value is left out, with one warning naming it.
+  var HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
+  var LOOK = {
+    "primary-color": HEX, "secondary-color": HEX, "focus-color": HEX, "text-color": HEX,
+    "background": HEX, "font": /^[\w ,'"-]{1,200}$/, "radius": /^([0-9]|[1-3][0-9]|4[0-8])(px)?$/,
+    "theme": /^(light|dark|auto)$/, "hide-details": /^(|true|false)$/, "chat": /^(on|off)$/,
+    "screenshare": /^(on|off)$/
+  };
+  var warned = {};
+  function attr(el, n) {
+    var v = el.getAttribute(n);
+    v = v === null ? null : v.trim();
+    var rule = LOOK[n];
+    if (v !== null && rule && !rule.test(v)) {
+      var key = el.tagName + n + v;
+      if (!warned[key]) {
+        warned[key] = 1;
+        console.warn(el.tagName.toLowerCase() + ': ignoring ' + n + '="' + v + '" (not a valid value)');
+      }
+      return null;
+    }
+    return n === "hide-details" && v === "" ? "true" : v;
+  }
+  // Attributes handed on to the frame: language, the zone to show times in, prefill, and
+  // the white label.
+  var PASS = ["lang", "time-zone", "name", "email", "phone", "lock", "prefill-signature"].concat(Object.keys(LOOK));
   var PARAM = { "time-zone": "tz", "prefill-signature": "sig" };
   define("consult-booking", function (el) {
     var s = attr(el, "site");
@@ -84,7 +109,13 @@
   }, "Book a video consultation", 760);
   define("consult-call", function (el) {
     var j = attr(el, "join");
-    return j && "/join/" + encodeURIComponent(j);
+    if (!j) return null;
+    var q = "";
+    Object.keys(LOOK).concat(["lang"]).forEach(function (n) {
+      var v = attr(el, n);
+      if (v) q += (q ? "&" : "?") + n + "=" + encodeURIComponent(v);
+    });
+    return "/join/" + encodeURIComponent(j) + q;
   }, "Video consultation", 560);
 
   // The launcher: a button fixed to the corner and a native modal <dialog> (the rest of the

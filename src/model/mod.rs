@@ -13,6 +13,7 @@ pub mod ids;
 pub mod meeting;
 pub mod person;
 pub mod signal;
+pub mod white_label;
 
 pub use error::{AppError, ErrorCode};
 pub use ids::{MeetingId, PeerId, SiteId, UserId};

@@ -16,6 +16,36 @@ pub fn is_font_list(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || " ,-_'\"".contains(c))
 }
 
+/// Apply the white-label attributes the embed element passed in the page's query, over the
+/// site's theme (attributes win). Invalid values are skipped (`embed.js` warned already).
+pub fn apply_attributes() {
+    use crate::model::white_label;
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    else {
+        return;
+    };
+    let style = root.style();
+    for p in white_label::PROPERTIES {
+        if let Some(v) = crate::widget::dom::query_param(p.attribute).and_then(|v| p.value(&v)) {
+            let _ = style.set_property(p.css, &v);
+        }
+    }
+    if let Some(t) = crate::widget::dom::query_param("theme").and_then(|t| white_label::theme(&t)) {
+        let _ = root.set_attribute("data-theme", t);
+    }
+    if crate::widget::dom::query_param("hide-details").is_some_and(|v| v != "false") {
+        let _ = root.set_attribute("data-hide-details", "");
+    }
+}
+
+/// Is a feature (`chat`, `screenshare`) switched on for this page?
+pub fn feature(name: &str) -> bool {
+    crate::model::white_label::switched_on(crate::widget::dom::query_param(name).as_deref())
+}
+
 /// Apply a theme; values that are not valid are skipped.
 pub fn apply(theme: &Theme) {
     let Some(root) = web_sys::window()

@@ -258,6 +258,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(list)) = slots.get() {
             theme::apply(&list.site.theme);
+            theme::apply_attributes();
             if !announced_ready.get_value() {
                 announced_ready.set_value(true);
                 host::bridge().post(&EmbedMessage::Ready {

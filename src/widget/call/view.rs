@@ -265,7 +265,7 @@ pub fn CallStage(
                 <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
                     {move || if cam_off() { "Turn camera on" } else { "Turn camera off" }}
                 </button>
-                {can_share_screen().then(|| view! {
+                {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
                     <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
                         {move || if sharing() { "Stop sharing" } else { "Share screen" }}
                     </button>
@@ -275,7 +275,7 @@ pub fn CallStage(
                     <button type="button" class="danger" data-action="end-for-all" on:click=end_all>"End for everyone"</button>
                 </Show>
             </div>
-            <Chat ctl=stage.get_value()/>
+            {crate::widget::theme::feature("chat").then(|| view! { <Chat ctl=stage.get_value()/> })}
         </section>
     }
 }

@@ -345,6 +345,7 @@ impl Page {
 /// The page behind a personal link.
 #[component]
 pub fn JoinPage(hash: String) -> impl IntoView {
+    crate::widget::theme::apply_attributes();
     let ctl = CallCtl::new();
     let page = Page {
         ctl: StoredValue::new_local(ctl.clone()),

@@ -1,0 +1,146 @@
+//! White label through the embed elements' attributes: which attributes there are, what a
+//! valid value looks like, and the CSS custom property each one sets inside the frame.
+//!
+//! `embed.js` checks the same rules on the host page (and warns there, naming the
+//! attribute); the widget checks again, so a value that slips through is still ignored.
+//! Precedence: attribute, then the site's settings from the API, then the stylesheet's
+//! defaults.
+
+/// An attribute and the custom property it sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// The element attribute (and query parameter) name.
+    pub attribute: &'static str,
+    /// The CSS custom property it sets.
+    pub css: &'static str,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Colour,
+    Font,
+    Radius,
+}
+
+/// The attributes that set a custom property.
+pub const PROPERTIES: &[Property] = &[
+    Property {
+        attribute: "primary-color",
+        css: "--consult-primary",
+        kind: Kind::Colour,
+    },
+    Property {
+        attribute: "secondary-color",
+        css: "--consult-surface",
+        kind: Kind::Colour,
+    },
+    Property {
+        attribute: "focus-color",
+        css: "--consult-focus",
+        kind: Kind::Colour,
+    },
+    Property {
+        attribute: "text-color",
+        css: "--consult-text",
+        kind: Kind::Colour,
+    },
+    Property {
+        attribute: "background",
+        css: "--consult-bg",
+        kind: Kind::Colour,
+    },
+    Property {
+        attribute: "font",
+        css: "--consult-font",
+        kind: Kind::Font,
+    },
+    Property {
+        attribute: "radius",
+        css: "--consult-radius",
+        kind: Kind::Radius,
+    },
+];
+
+/// `#rgb` or `#rrggbb`.
+pub fn is_colour(s: &str) -> bool {
+    (s.len() == 4 || s.len() == 7)
+        && s.starts_with('#')
+        && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A font-family list of names installed on the visitor's device (no URLs: the widget makes
+/// no third-party requests): letters, digits, spaces, commas, hyphens, quotes.
+pub fn is_font_list(s: &str) -> bool {
+    !s.trim().is_empty()
+        && s.len() <= 200
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || " ,-_'\"".contains(c))
+}
+
+impl Property {
+    /// The CSS value for an attribute value, or `None` if it is not valid.
+    pub fn value(&self, raw: &str) -> Option<String> {
+        let raw = raw.trim();
+        match self.kind {
+            Kind::Colour => is_colour(raw).then(|| raw.to_string()),
+            Kind::Font => is_font_list(raw).then(|| raw.to_string()),
+            // `12` or `12px`, at most 48.
+            Kind::Radius => {
+                let n: u32 = raw.strip_suffix("px").unwrap_or(raw).parse().ok()?;
+                (n <= 48).then(|| format!("{n}px"))
+            }
+        }
+    }
+}
+
+/// `theme`: `light`, `dark` or `auto` (the visitor's system setting).
+pub fn theme(raw: &str) -> Option<&'static str> {
+    match raw.trim() {
+        "light" => Some("light"),
+        "dark" => Some("dark"),
+        "auto" => Some("auto"),
+        _ => None,
+    }
+}
+
+/// A feature switch (`chat`, `screenshare`): on unless it says `off` (or `false`).
+pub fn switched_on(raw: Option<&str>) -> bool {
+    !matches!(raw.map(str::trim), Some("off" | "false" | "0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prop(name: &str) -> &'static Property {
+        PROPERTIES.iter().find(|p| p.attribute == name).unwrap()
+    }
+
+    #[test]
+    fn valid_values_become_css_and_the_rest_is_ignored() {
+        assert_eq!(
+            prop("primary-color").value(" #AA0000 "),
+            Some("#AA0000".into())
+        );
+        assert_eq!(prop("background").value("#111"), Some("#111".into()));
+        for bad in ["red", "#12345", "#gggggg", "#1234567", "url(x)", ""] {
+            assert_eq!(prop("primary-color").value(bad), None, "{bad}");
+        }
+        assert_eq!(
+            prop("font").value("Georgia, 'Times New Roman', serif"),
+            Some("Georgia, 'Times New Roman', serif".into())
+        );
+        for bad in ["x; color: red", "url(https://fonts.example/x.woff)", "a{}"] {
+            assert_eq!(prop("font").value(bad), None, "{bad}");
+        }
+        assert_eq!(prop("radius").value("2"), Some("2px".into()));
+        assert_eq!(prop("radius").value("16px"), Some("16px".into()));
+        assert_eq!(prop("radius").value("49px"), None);
+        assert_eq!(prop("radius").value("1em"), None);
+        assert_eq!(theme("dark"), Some("dark"));
+        assert_eq!(theme("blue"), None);
+        assert!(switched_on(None) && switched_on(Some("on")));
+        assert!(!switched_on(Some("off")) && !switched_on(Some("false")));
+    }
+}

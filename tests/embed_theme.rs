@@ -1,0 +1,152 @@
+//! White label through attributes on a foreign-origin host page: the values show in the
+//! computed styles inside the frame, over the site's own settings; bad values are ignored
+//! with one console warning naming the attribute; call features switch off.
+
+mod support;
+
+use support::browser::Driver;
+use support::TestServer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributes_theme_the_frame_and_bad_values_are_named_once() {
+    let server = TestServer::start().await;
+    // The site's own colour, which an attribute overrides.
+    sqlx::query("UPDATE sites SET text_color = '#123456', font = 'Verdana' WHERE id = $1")
+        .bind(server.site.as_str())
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    b.wait_js(
+        "embed.js",
+        10,
+        "return !!customElements.get('consult-booking')",
+    )
+    .await;
+    b.js(&format!(
+        "document.querySelector('consult-booking').remove();
+         const e = document.createElement('consult-booking');
+         e.setAttribute('site', '{}');
+         e.setAttribute('primary-color', '#aa0000');
+         e.setAttribute('text-color', '#0b0b0b');
+         e.setAttribute('radius', '2');
+         e.setAttribute('font', 'Georgia, serif');
+         e.setAttribute('theme', 'dark');
+         e.setAttribute('focus-color', 'orange; color: red');
+         document.body.appendChild(e);
+         return true",
+        server.site
+    ))
+    .await;
+    // One warning, naming the attribute, on the host page.
+    let logs = b
+        .wait_js(
+            "the warning",
+            10,
+            "const l = window.__consultTest.logs.filter(l => l.includes('focus-color')); return l.length && l",
+        )
+        .await;
+    assert_eq!(logs.as_array().unwrap().len(), 1, "{logs}");
+    assert!(logs[0]
+        .as_str()
+        .unwrap()
+        .contains("consult-booking: ignoring focus-color"));
+
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await;
+    let styles = b
+        .js("const r = getComputedStyle(document.documentElement), b = getComputedStyle(document.body);
+             return {
+               primary: r.getPropertyValue('--consult-primary').trim(),
+               text: b.color, font: b.fontFamily, bg: b.backgroundColor,
+               radius: r.getPropertyValue('--consult-radius').trim(),
+               focus: r.getPropertyValue('--consult-focus').trim(),
+               submit: getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor,
+               theme: document.documentElement.dataset.theme,
+               url: location.search }")
+        .await;
+    assert_eq!(styles["primary"], "#aa0000", "{styles}");
+    assert_eq!(styles["submit"], "rgb(170, 0, 0)", "{styles}");
+    assert_eq!(
+        styles["text"], "rgb(11, 11, 11)",
+        "attribute over the site's colour: {styles}"
+    );
+    assert_eq!(styles["font"], "Georgia, serif", "{styles}");
+    assert_eq!(styles["radius"], "2px", "{styles}");
+    assert_eq!(styles["theme"], "dark", "{styles}");
+    assert_eq!(styles["bg"], "rgb(17, 24, 39)", "dark background: {styles}");
+    assert_eq!(
+        styles["focus"], "#f59e0b",
+        "the bad value never arrived: {styles}"
+    );
+    assert!(
+        !styles["url"].as_str().unwrap().contains("focus-color"),
+        "{styles}"
+    );
+    // Without the attributes, the site's own settings show (precedence, not coincidence).
+    b.client.enter_parent_frame().await.unwrap();
+    b.js("const e = document.querySelector('consult-booking');
+          ['text-color', 'font', 'theme'].forEach(n => e.removeAttribute(n)); return true")
+        .await;
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await;
+    let site = b
+        .js("const s = getComputedStyle(document.body); return [s.color, s.fontFamily]")
+        .await;
+    assert_eq!(site, serde_json::json!(["rgb(18, 52, 86)", "Verdana"]));
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_without_chat_or_screen_share_and_without_details() {
+    let server = TestServer::start().await;
+    let room = server.room(&["Ada"], 2).await;
+    let hash = room.guests[0].rsplit('/').next().unwrap().to_string();
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.client
+        .goto(&format!("{}/call?join={hash}", server.host_url))
+        .await
+        .unwrap();
+    ada.wait_js(
+        "embed.js",
+        10,
+        "return !!customElements.get('consult-call')",
+    )
+    .await;
+    ada.js(&format!(
+        "const old = document.querySelector('consult-call'); old.remove();
+         const e = document.createElement('consult-call');
+         e.setAttribute('join', '{hash}'); e.setAttribute('chat', 'off');
+         e.setAttribute('screenshare', 'off'); e.setAttribute('hide-details', '');
+         document.body.appendChild(e); return true"
+    ))
+    .await;
+    ada.enter_embed("consult-call").await;
+    ada.find("main[data-status=waiting]").await;
+    agent.client.goto(&room.host).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=in-call]").await;
+    ada.find("[data-action=mic]").await;
+    let shown = ada
+        .js("return [!!document.querySelector('.chat'), !!document.querySelector('[data-action=screen]'),
+                     getComputedStyle(document.querySelector('header.meeting')).display]")
+        .await;
+    assert_eq!(shown, serde_json::json!([false, false, "none"]));
+    // The agent's own page keeps both.
+    agent.find(".chat").await;
+    agent.find("[data-action=screen]").await;
+    ada.close().await;
+    agent.close().await;
+}
