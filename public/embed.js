@@ -131,8 +131,17 @@
       if (this._root) return;
       var self = this;
       var root = this._root = this.attachShadow({ mode: "open" });
-      var style = document.createElement("style");
-      style.textContent = CSS;
+      // A constructed stylesheet: allowed under a host page's strict CSP (no 'unsafe-inline'),
+      // where a <style> element would be refused.
+      var style = null;
+      try {
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        style = document.createElement("style");
+        style.textContent = CSS;
+      }
       var open = document.createElement("button");
       open.className = "l";
       open.type = "button";
@@ -159,7 +168,8 @@
         }
         dialog.showModal();
       };
-      root.append(style, open, dialog);
+      if (style) root.appendChild(style);
+      root.append(open, dialog);
     }
   });
 })();

@@ -1,6 +1,7 @@
 //! `<consult-button>` on a foreign-origin host page: a floating launcher that opens the
 //! booking form in a modal dialog a keyboard user can reach, leave with Esc and come back from
-//! to the launcher; axe-core finds nothing on the host page with the dialog open.
+//! to the launcher; axe-core finds nothing on the host page with the dialog open. And a host
+//! page with a strict CSP (no 'unsafe-inline', no 'unsafe-eval') where everything works.
 
 mod support;
 
@@ -107,5 +108,60 @@ async fn the_launcher_opens_booking_in_an_accessible_modal() {
         0
     );
     assert_eq!(b.js("return history.length").await, history);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_page_with_a_strict_csp_books_and_shows_the_launcher() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/strict", server.host_url))
+        .await
+        .unwrap();
+    b.wait_js(
+        "the launcher styled (a constructed stylesheet passes the CSP)",
+        10,
+        "const l = document.querySelector('consult-button')?.shadowRoot?.querySelector('button.l');
+         return l && getComputedStyle(l).position === 'fixed'",
+    )
+    .await;
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await.click().await.unwrap();
+    b.find("#name")
+        .await
+        .send_keys("Ada Lovelace")
+        .await
+        .unwrap();
+    b.find("#email")
+        .await
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    b.find("#consent").await.click().await.unwrap();
+    b.find("button[type=submit]").await.click().await.unwrap();
+    b.find("[data-join-link]").await;
+    b.client.enter_parent_frame().await.unwrap();
+    b.wait_js(
+        "consult:booked on the strict page",
+        10,
+        "return window.__consultTest.events.some(e => e.type === 'consult:booked')",
+    )
+    .await;
+    assert_eq!(
+        b.js("return window.__consultTest.csp").await,
+        serde_json::json!([]),
+        "the host page's CSP refused something"
+    );
+    // Control: the page's CSP is really strict, and a refusal would have been seen.
+    b.js("const s = document.createElement('style'); s.textContent = 'p {}'; document.head.appendChild(s); return true")
+        .await;
+    b.wait_js(
+        "an inline style to be refused",
+        5,
+        "return window.__consultTest.csp.some(v => v.startsWith('style-src'))",
+    )
+    .await;
     b.close().await;
 }

@@ -73,7 +73,7 @@ pub async fn ensure(store: &Store, host_origins: &[String]) -> Result<Demo, AppE
 }
 
 /// The host page server: `/` embeds the booking form, `/button` the floating launcher,
-/// `/call?join=…` a call.
+/// `/strict` both under a strict CSP, `/call?join=…` a call.
 pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
     let booking = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
@@ -90,9 +90,32 @@ pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
          <script src=\"{consult_url}/embed.js\" async></script>\n\
          <consult-button site=\"{site}\"></consult-button>\n</body>\n</html>\n"
     );
+    // The same elements under a strict CSP, as the README's recipe gives it: no
+    // 'unsafe-inline', no 'unsafe-eval', Consult named for scripts and frames only.
+    let strict = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Demo clinic: strict CSP</title></head>\n<body>\n<main><h1>Demo clinic</h1></main>\n\
+         <script src=\"{consult_url}/embed.js\" async></script>\n\
+         <consult-booking site=\"{site}\"></consult-booking>\n\
+         <consult-button site=\"{site}\"></consult-button>\n</body>\n</html>\n"
+    );
+    let csp = format!(
+        "default-src 'self'; script-src 'self' {consult_url}; frame-src {consult_url}; \
+         style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+    );
     let consult_url = consult_url.to_string();
     Router::new()
         .route("/", get(move || async move { Html(booking) }))
+        .route(
+            "/strict",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_SECURITY_POLICY, csp)],
+                    Html(strict),
+                )
+            }),
+        )
         .route("/button", get(move || async move { Html(button) }))
         .route(
             "/call",

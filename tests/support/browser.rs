@@ -19,8 +19,10 @@ use tempfile::TempDir;
 pub const RECORDER: &str = r#"
 (() => {
   if (window.__consultTest) return;
-  const rec = { pcs: [], ws: [], events: [], logs: [], audio: [], notifications: [] };
+  const rec = { pcs: [], ws: [], events: [], logs: [], audio: [], notifications: [], csp: [] };
   Object.defineProperty(window, '__consultTest', { value: rec });
+  document.addEventListener('securitypolicyviolation',
+    (e) => rec.csp.push(e.violatedDirective + ' ' + e.blockedURI), true);
   for (const level of ['warn', 'error']) {
     const original = console[level].bind(console);
     console[level] = (...args) => { rec.logs.push(level + ': ' + args.map(String).join(' ')); original(...args); };
