@@ -165,3 +165,54 @@ async fn a_host_page_with_a_strict_csp_books_and_shows_the_launcher() {
     .await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_forms_on_one_page_and_a_form_removed_and_added_again() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    b.wait_js(
+        "embed.js",
+        10,
+        "return !!customElements.get('consult-booking')",
+    )
+    .await;
+    let ready = "return window.__consultTest.events.filter(e => e.type === 'consult:ready').length";
+    b.wait_js("the first form", 20, &format!("{ready} === 1"))
+        .await;
+    // A second element on the same page: its own frame, its own ready.
+    b.js(&format!(
+        "const e = document.createElement('consult-booking'); e.id = 'second';
+         e.setAttribute('site', '{}'); document.body.appendChild(e); return true",
+        server.site
+    ))
+    .await;
+    b.wait_js("the second form", 20, &format!("{ready} === 2"))
+        .await;
+    // Removed (a single-page app navigating away): its frame goes; added again: a new one.
+    b.js("window.__kept = document.getElementById('second'); window.__kept.remove(); return true")
+        .await;
+    assert_eq!(
+        b.js("return !!window.__kept.shadowRoot.querySelector('iframe')")
+            .await,
+        false
+    );
+    b.js("document.body.appendChild(window.__kept); return true")
+        .await;
+    b.wait_js("the re-added form", 20, &format!("{ready} === 3"))
+        .await;
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('consult-booking')].map(e => e.shadowRoot.querySelectorAll('iframe').length)")
+            .await,
+        serde_json::json!([1, 1])
+    );
+    assert_eq!(
+        b.js("return window.__consultTest.logs").await,
+        serde_json::json!([])
+    );
+    b.close().await;
+}
