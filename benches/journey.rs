@@ -277,6 +277,62 @@ async fn floor(server: &TestServer, page: &Browser) -> Vec<f64> {
     out
 }
 
+/// Runs of the time-to-interactive measurement per network profile.
+const TTI_RUNS: usize = 7;
+
+/// From navigating to the host page to the booking form's first interactive render (the
+/// frame's `consult:ready`, sent once the times are on screen), in a fresh profile each run
+/// (cold cache). With `slow`: DevTools' "Slow 4G" (562.5 ms latency, 1.44 Mbit/s down,
+/// 675 kbit/s up) and the CPU slowed 4×, through CDP; the iframe is same-site (loopback,
+/// another port), so it runs in the page's process and is throttled with it.
+async fn time_to_interactive(server: &TestServer, driver: &Driver, slow: bool) -> Vec<f64> {
+    let mut out = Vec::new();
+    for _ in 0..TTI_RUNS {
+        let b = driver.session().await;
+        b.cdp("Network.enable", serde_json::json!({})).await;
+        b.cdp(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )
+        .await;
+        if slow {
+            b.cdp(
+                "Network.emulateNetworkConditions",
+                serde_json::json!({ "offline": false, "latency": 562.5,
+                    "downloadThroughput": 180_000, "uploadThroughput": 84_375 }),
+            )
+            .await;
+            b.cdp(
+                "Emulation.setCPUThrottlingRate",
+                serde_json::json!({ "rate": 4 }),
+            )
+            .await;
+        }
+        b.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "addEventListener('consult:ready', () => { window.__readyAt = window.__readyAt || performance.now(); }, true);" }),
+        )
+        .await;
+        b.client
+            .goto(&format!("{}/", server.host_url))
+            .await
+            .unwrap();
+        let ms = b
+            .wait_js("consult:ready", 120, "return window.__readyAt")
+            .await
+            .as_f64()
+            .unwrap();
+        out.push(ms);
+        b.close().await;
+    }
+    out
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -297,6 +353,8 @@ fn main() {
             peerjs::call_setup(&modules, &peerjs_server, &agent, &customer, RUNS).await;
         drop(peerjs_server);
         let floor_ms = floor(&server, &customer).await;
+        let tti_fast = time_to_interactive(&server, &driver, false).await;
+        let tti_slow = time_to_interactive(&server, &driver, true).await;
         customer.close().await;
         agent.close().await;
 
@@ -330,6 +388,12 @@ fn main() {
                and, before that, the console opening the agent's camera and entering the room (it starts the camera only \
                when the agent admits someone, so the camera light is never on outside a call).\n";
         md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; PeerJS caller {caller_ms:?}; PeerJS callee {callee_ms:?}; floor {floor_ms:?}.\n");
+        md += &format!("\n### Booking form: host page navigation → the form's first interactive render (median of {TTI_RUNS}, cold cache)\n\n");
+        md += "| network and CPU | median ms | runs ms |\n|---|---:|---|\n";
+        md += &format!("| unthrottled (loopback) | {:.0} | {tti_fast:.0?} |\n", median(tti_fast.clone()));
+        md += &format!("| DevTools Slow 4G (562.5 ms, 1.44 Mbit/s down) and 4× CPU slowdown | {:.0} | {tti_slow:.0?} |\n", median(tti_slow.clone()));
+        md += "\nFrom `performance.now()` on the host page (navigation start) to the frame's `consult:ready` event, which the form sends once the site's times are rendered \
+               and can be chosen: embed.js, the iframe's html, css, js and wasm (compiled and instantiated), the slots server function, the first render. A fresh Chromium profile per run, the cache disabled.\n";
         println!("{md}");
         report::publish("journey", "Journey", &md);
     });
