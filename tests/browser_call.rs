@@ -450,3 +450,49 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
         b.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_waiting_room_and_the_call_speak_dutch() {
+    dist_is_built();
+    let server = TestServer::start().await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.client
+        .goto(&format!("{}?lang=nl", room.guests[0]))
+        .await
+        .unwrap();
+    ada.find("main[data-status=waiting]").await;
+    let status = ada.find(".status").await.text().await.unwrap();
+    assert!(status.starts_with("U bent in de wachtkamer."), "{status}");
+    assert_eq!(ada.js("return document.documentElement.lang").await, "nl");
+    assert_eq!(
+        ada.find("#setup-title").await.text().await.unwrap(),
+        "Controleer uw camera en geluid"
+    );
+    ada.axe("the Dutch waiting room").await;
+    agent.client.goto(&room.host).await.unwrap();
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=in-call]").await;
+    assert_eq!(
+        ada.find("[data-action=mic]").await.text().await.unwrap(),
+        "Microfoon uitzetten"
+    );
+    assert_eq!(
+        ada.find("#chat-title").await.text().await.unwrap(),
+        "Berichten"
+    );
+    // The agent's page stays English.
+    assert_eq!(
+        agent.find("[data-action=mic]").await.text().await.unwrap(),
+        "Mute microphone"
+    );
+    ada.close().await;
+    agent.close().await;
+}

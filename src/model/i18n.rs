@@ -252,6 +252,124 @@ pub struct Texts {
     pub conn_no_relay: &'static str,
     /// Server unreachable.
     pub conn_unreachable: &'static str,
+    /// Join page: checking the link.
+    pub room_checking: &'static str,
+    /// Join page: opening devices.
+    pub room_starting: &'static str,
+    /// Join page: before the room opens ({countdown}, {time}).
+    pub room_opens: &'static str,
+    /// Waiting, the host is there ({host}).
+    pub room_host_here: &'static str,
+    /// Waiting, the host is not there yet ({host}).
+    pub room_host_away: &'static str,
+    /// Waiting where the host sees a camera picture ({host}).
+    pub room_previewed: &'static str,
+    /// After leaving.
+    pub room_left: &'static str,
+    /// After the host ended the call ({host}).
+    pub room_ended: &'static str,
+    /// The link was opened elsewhere.
+    pub room_replaced: &'static str,
+    /// The call could not be resumed.
+    pub room_lost: &'static str,
+    /// Waiting while signaling reconnects.
+    pub room_reconnecting: &'static str,
+    /// Sent away with a message ({host}, {message}).
+    pub room_denied_message: &'static str,
+    /// Sent away ({host}).
+    pub room_denied: &'static str,
+    /// Button to knock again.
+    pub room_join_again: &'static str,
+    /// Name of the waiting-room region.
+    pub room_label: &'static str,
+    /// The meeting line ({host}, {day}, {time}, {zone}).
+    pub room_with: &'static str,
+    /// Title: a bad link.
+    pub fail_link: &'static str,
+    /// Title: meeting over or cancelled.
+    pub fail_ended: &'static str,
+    /// Title: the call is full.
+    pub fail_full: &'static str,
+    /// Title: too early.
+    pub fail_early: &'static str,
+    /// Title: anything else.
+    pub fail_other: &'static str,
+    /// Name of the call region.
+    pub call_label: &'static str,
+    /// No one else connected yet.
+    pub call_alone: &'static str,
+    /// Name of the control bar.
+    pub call_controls: &'static str,
+    /// Button.
+    pub call_mute: &'static str,
+    /// Button.
+    pub call_unmute: &'static str,
+    /// Button.
+    pub call_camera_off: &'static str,
+    /// Button.
+    pub call_camera_on: &'static str,
+    /// Button.
+    pub call_share: &'static str,
+    /// Button.
+    pub call_stop_share: &'static str,
+    /// Screen share refused or failed.
+    pub call_share_failed: &'static str,
+    /// Button.
+    pub call_leave: &'static str,
+    /// Host's button.
+    pub call_end_all: &'static str,
+    /// In the call while signaling reconnects.
+    pub call_reconnecting: &'static str,
+    /// The host ended the call.
+    pub call_host_ended: &'static str,
+    /// Someone left ({name}).
+    pub call_peer_left: &'static str,
+    /// A remote video's name ({name}).
+    pub call_video_of: &'static str,
+    /// Badge.
+    pub call_mic_off: &'static str,
+    /// Badge.
+    pub call_cam_off: &'static str,
+    /// After a name.
+    pub call_sharing: &'static str,
+    /// Peer state.
+    pub call_connecting: &'static str,
+    /// Peer state.
+    pub call_peer_reconnecting: &'static str,
+    /// Peer state.
+    pub call_connection_lost: &'static str,
+    /// Quality label.
+    pub quality_unknown: &'static str,
+    /// Quality label.
+    pub quality_good: &'static str,
+    /// Quality label.
+    pub quality_fair: &'static str,
+    /// Quality label.
+    pub quality_poor: &'static str,
+    /// Chat heading.
+    pub chat_title: &'static str,
+    /// Name of the chat log.
+    pub chat_log: &'static str,
+    /// Label of the chat field.
+    pub chat_message: &'static str,
+    /// Button.
+    pub chat_send: &'static str,
+    /// Name of the host's waiting list.
+    pub lobby_label: &'static str,
+    /// Someone waiting ({name}).
+    pub lobby_waiting: &'static str,
+    /// Button.
+    pub lobby_admit: &'static str,
+    /// Button's name ({name}).
+    pub lobby_admit_name: &'static str,
+    /// Button.
+    pub lobby_deny: &'static str,
+    /// Button's name ({name}).
+    pub lobby_deny_name: &'static str,
+    /// Button.
+    pub lobby_admit_all: &'static str,
+    /// A waiting person's camera picture ({name}).
+    pub lobby_picture: &'static str,
 }
 
 /// English.
@@ -345,6 +463,65 @@ pub const EN: Texts = Texts {
     conn_direct: "The server can be reached. Calls connect directly between you.",
     conn_no_relay: "The server can be reached, but the relay cannot: on this network the call may not connect. Try another network (a phone hotspot, for example) or ask your IT department to allow video calls.",
     conn_unreachable: "The server cannot be reached. Check your internet connection and reload.",
+    room_checking: "Checking your link…",
+    room_starting: "Starting your camera and microphone…",
+    room_opens: "The waiting room opens in {countdown} (at {time}). This page lets you in by itself then; keep it open.",
+    room_host_here: "You are in the waiting room. {host} knows you are here and will let you in shortly.",
+    room_host_away: "You are in the waiting room. {host} will be told you are here as soon as they arrive.",
+    room_previewed: "{host} can see a small picture from your camera while you wait.",
+    room_left: "You left the call.",
+    room_ended: "{host} ended the call.",
+    room_replaced: "You opened this link in another window or device; this window has left the meeting.",
+    room_lost: "The connection to the server was lost and your place in the call could not be restored.",
+    room_reconnecting: "The connection to the server dropped; reconnecting…",
+    room_denied_message: "{host} could not let you in: {message}",
+    room_denied: "{host} could not let you in right now.",
+    room_join_again: "Join again",
+    room_label: "Waiting room",
+    room_with: "With {host} · {day} at {time} ({zone})",
+    fail_link: "This link does not work",
+    fail_ended: "This meeting has ended",
+    fail_full: "This call is full",
+    fail_early: "The waiting room is not open yet",
+    fail_other: "Something went wrong",
+    call_label: "Video call",
+    call_alone: "Waiting for the other side to connect…",
+    call_controls: "Call controls",
+    call_mute: "Mute microphone",
+    call_unmute: "Unmute microphone",
+    call_camera_off: "Turn camera off",
+    call_camera_on: "Turn camera on",
+    call_share: "Share screen",
+    call_stop_share: "Stop sharing",
+    call_share_failed: "Your screen could not be shared.",
+    call_leave: "Leave call",
+    call_end_all: "End for everyone",
+    call_reconnecting: "The connection to the server dropped; reconnecting. The call goes on.",
+    call_host_ended: "The host ended the call.",
+    call_peer_left: "{name} left the call.",
+    call_video_of: "Video of {name}",
+    call_mic_off: "microphone off",
+    call_cam_off: "camera off",
+    call_sharing: "(sharing their screen)",
+    call_connecting: "connecting…",
+    call_peer_reconnecting: "reconnecting…",
+    call_connection_lost: "connection lost",
+    quality_unknown: "Connection: measuring",
+    quality_good: "Connection: good",
+    quality_fair: "Connection: fair",
+    quality_poor: "Connection: poor",
+    chat_title: "Chat",
+    chat_log: "Chat messages",
+    chat_message: "Message",
+    chat_send: "Send",
+    lobby_label: "Waiting to join",
+    lobby_waiting: "{name} is waiting",
+    lobby_admit: "Admit",
+    lobby_admit_name: "Admit {name}",
+    lobby_deny: "Not now",
+    lobby_deny_name: "Send {name} away",
+    lobby_admit_all: "Admit everyone",
+    lobby_picture: "Camera picture of {name}",
 };
 
 /// Dutch.
@@ -438,6 +615,65 @@ pub const NL: Texts = Texts {
     conn_direct: "De server is bereikbaar. Gesprekken verbinden rechtstreeks tussen u beiden.",
     conn_no_relay: "De server is bereikbaar, maar de relay niet: op dit netwerk komt het gesprek mogelijk niet tot stand. Probeer een ander netwerk (bijvoorbeeld een hotspot op uw telefoon) of vraag uw IT-afdeling videogesprekken toe te staan.",
     conn_unreachable: "De server is niet bereikbaar. Controleer uw internetverbinding en laad de pagina opnieuw.",
+    room_checking: "Uw link wordt gecontroleerd…",
+    room_starting: "Uw camera en microfoon worden gestart…",
+    room_opens: "De wachtkamer gaat open over {countdown} (om {time}). Deze pagina laat u dan vanzelf binnen; houd haar open.",
+    room_host_here: "U bent in de wachtkamer. {host} weet dat u er bent en laat u zo binnen.",
+    room_host_away: "U bent in de wachtkamer. Zodra {host} er is, krijgt die bericht dat u er bent.",
+    room_previewed: "{host} ziet een klein beeld van uw camera terwijl u wacht.",
+    room_left: "U heeft het gesprek verlaten.",
+    room_ended: "{host} heeft het gesprek beëindigd.",
+    room_replaced: "U heeft deze link in een ander venster of op een ander apparaat geopend; dit venster heeft het gesprek verlaten.",
+    room_lost: "De verbinding met de server is verbroken en uw plaats in het gesprek kon niet worden hersteld.",
+    room_reconnecting: "De verbinding met de server is weggevallen; opnieuw verbinden…",
+    room_denied_message: "{host} kon u niet binnenlaten: {message}",
+    room_denied: "{host} kon u nu niet binnenlaten.",
+    room_join_again: "Opnieuw deelnemen",
+    room_label: "Wachtkamer",
+    room_with: "Met {host} · {day} om {time} ({zone})",
+    fail_link: "Deze link werkt niet",
+    fail_ended: "Dit gesprek is afgelopen",
+    fail_full: "Dit gesprek is vol",
+    fail_early: "De wachtkamer is nog niet open",
+    fail_other: "Er ging iets mis",
+    call_label: "Videogesprek",
+    call_alone: "Wachten tot de andere kant verbinding maakt…",
+    call_controls: "Gespreksknoppen",
+    call_mute: "Microfoon uitzetten",
+    call_unmute: "Microfoon aanzetten",
+    call_camera_off: "Camera uitzetten",
+    call_camera_on: "Camera aanzetten",
+    call_share: "Scherm delen",
+    call_stop_share: "Stoppen met delen",
+    call_share_failed: "Uw scherm kon niet worden gedeeld.",
+    call_leave: "Gesprek verlaten",
+    call_end_all: "Voor iedereen beëindigen",
+    call_reconnecting: "De verbinding met de server is weggevallen; opnieuw verbinden. Het gesprek gaat door.",
+    call_host_ended: "De gespreksleider heeft het gesprek beëindigd.",
+    call_peer_left: "{name} heeft het gesprek verlaten.",
+    call_video_of: "Video van {name}",
+    call_mic_off: "microfoon uit",
+    call_cam_off: "camera uit",
+    call_sharing: "(deelt het scherm)",
+    call_connecting: "verbinden…",
+    call_peer_reconnecting: "opnieuw verbinden…",
+    call_connection_lost: "verbinding verbroken",
+    quality_unknown: "Verbinding: wordt gemeten",
+    quality_good: "Verbinding: goed",
+    quality_fair: "Verbinding: matig",
+    quality_poor: "Verbinding: slecht",
+    chat_title: "Berichten",
+    chat_log: "Chatberichten",
+    chat_message: "Bericht",
+    chat_send: "Versturen",
+    lobby_label: "Wachtend om binnen te komen",
+    lobby_waiting: "{name} wacht",
+    lobby_admit: "Binnenlaten",
+    lobby_admit_name: "{name} binnenlaten",
+    lobby_deny: "Nu niet",
+    lobby_deny_name: "{name} wegsturen",
+    lobby_admit_all: "Iedereen binnenlaten",
+    lobby_picture: "Camerabeeld van {name}",
 };
 
 #[cfg(test)]

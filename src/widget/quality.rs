@@ -27,12 +27,12 @@ impl Quality {
     }
 
     /// What a person reads (and a screen reader says).
-    pub fn label(self) -> &'static str {
+    pub fn label(self, t: &'static crate::model::i18n::Texts) -> &'static str {
         match self {
-            Quality::Unknown => "Connection: measuring",
-            Quality::Good => "Connection: good",
-            Quality::Fair => "Connection: fair",
-            Quality::Poor => "Connection: poor",
+            Quality::Unknown => t.quality_unknown,
+            Quality::Good => t.quality_good,
+            Quality::Fair => t.quality_fair,
+            Quality::Poor => t.quality_poor,
         }
     }
 }

@@ -70,6 +70,8 @@ pub struct CallCtl {
     meeting: RefCell<Option<crate::model::MeetingId>>,
     ice: RefCell<Vec<IceServer>>,
     relay_only: Cell<bool>,
+    /// The words of the page.
+    texts: Cell<&'static crate::model::i18n::Texts>,
     local: RefCell<Option<MediaStream>>,
     /// The shared screen, while we share one.
     screen: RefCell<Option<MediaStream>>,
@@ -114,6 +116,7 @@ impl CallCtl {
             meeting: RefCell::default(),
             ice: RefCell::default(),
             relay_only: Cell::new(false),
+            texts: Cell::new(&crate::model::i18n::EN),
             local: RefCell::default(),
             screen: RefCell::default(),
             on_screen_ended: RefCell::default(),
@@ -134,6 +137,16 @@ impl CallCtl {
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
         ctl
+    }
+
+    /// Speak this page's language in notices and controls.
+    pub fn set_texts(&self, t: &'static crate::model::i18n::Texts) {
+        self.texts.set(t);
+    }
+
+    /// The page's words.
+    pub fn texts(&self) -> &'static crate::model::i18n::Texts {
+        self.texts.get()
     }
 
     /// Use this socket for signaling.
@@ -365,7 +378,7 @@ impl CallCtl {
             ServerMsg::Ended => {
                 self.reset();
                 self.ended.set(true);
-                self.notice.set(Some("The host ended the call.".into()));
+                self.notice.set(Some(self.texts().call_host_ended.into()));
             }
             // They are the newcomer: they offer, we answer. (One we still have a link to is
             // back after a reconnection: the link stands.)
@@ -379,7 +392,10 @@ impl CallCtl {
                     .with_untracked(|t| t.iter().find(|t| &t.id == peer).map(|t| t.name.clone()));
                 self.remove(peer);
                 if let Some(name) = name {
-                    self.notice.set(Some(format!("{name} left the call.")));
+                    self.notice.set(Some(crate::model::i18n::fill(
+                        self.texts().call_peer_left,
+                        &[("name", &name)],
+                    )));
                 }
             }
             ServerMsg::Signal { from, signal } => {

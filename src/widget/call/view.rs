@@ -1,6 +1,7 @@
 //! The call's view: remote videos, own preview, controls.
 
 use super::{CallCtl, Tile};
+use crate::model::i18n::{fill, Texts};
 use crate::widget::media;
 use leptos::html::Video;
 use leptos::prelude::*;
@@ -42,12 +43,12 @@ pub fn SelfView(
     }
 }
 
-fn state_label(state: &str) -> &'static str {
+fn state_label(state: &str, t: &'static Texts) -> &'static str {
     match state {
         "connected" => "",
-        "failed" => "connection lost",
-        "disconnected" => "reconnecting…",
-        _ => "connecting…",
+        "failed" => t.call_connection_lost,
+        "disconnected" => t.call_peer_reconnecting,
+        _ => t.call_connecting,
     }
 }
 
@@ -56,6 +57,7 @@ fn RemoteView(
     tile: Tile,
     streams: RwSignal<std::collections::HashMap<crate::model::PeerId, MediaStream>, LocalStorage>,
     tiles: RwSignal<Vec<Tile>>,
+    t: &'static Texts,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let id = tile.id.clone();
@@ -63,7 +65,8 @@ fn RemoteView(
     let id = tile.id.clone();
     // This tile's current state, read reactively (a Memo is Copy, so every closure is too).
     let current = Memo::new(move |_| tiles.with(|t| t.iter().find(|t| t.id == id).cloned()));
-    let state = move || current.with(|t| t.as_ref().map(|t| state_label(&t.state)).unwrap_or(""));
+    let state =
+        move || current.with(|c| c.as_ref().map(|x| state_label(&x.state, t)).unwrap_or(""));
     let mic_off = move || current.with(|t| t.as_ref().is_some_and(|t| !t.media.audio));
     let cam_off = move || current.with(|t| t.as_ref().is_some_and(|t| !t.media.video));
     let screen = move || current.with(|t| t.as_ref().is_some_and(|t| t.media.screen));
@@ -75,7 +78,7 @@ fn RemoteView(
             media::set_speaker(&v, &speaker);
         }
     });
-    let label = format!("Video of {}", tile.name);
+    let label = fill(t.call_video_of, &[("name", &tile.name)]);
     let name = tile.name.clone();
     view! {
         <figure class="tile remote" class:speaking=speaking data-peer=tile.id.to_string()
@@ -90,11 +93,11 @@ fn RemoteView(
             </Show>
             <figcaption>
                 {tile.name.clone()}
-                <Show when=screen>" (sharing their screen)"</Show>
+                <Show when=screen>" " {t.call_sharing}</Show>
                 " " <span class="state">{state}</span>
-                <Show when=mic_off><span class="badge mic-off">" microphone off"</span></Show>
-                <Show when=cam_off><span class="badge">" camera off"</span></Show>
-                " " <span class=move || format!("quality {}", quality().code())>{move || quality().label()}</span>
+                <Show when=mic_off><span class="badge mic-off">" " {t.call_mic_off}</span></Show>
+                <Show when=cam_off><span class="badge">" " {t.call_cam_off}</span></Show>
+                " " <span class=move || format!("quality {}", quality().code())>{move || quality().label(t)}</span>
             </figcaption>
         </figure>
     }
@@ -104,30 +107,31 @@ fn RemoteView(
 #[component]
 fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
     let waiting = ctl.waiting;
+    let t = ctl.texts();
     let ctl = StoredValue::new_local(ctl);
     move || {
         let list = waiting.get();
         (!list.is_empty()).then(|| {
             let many = list.len() > 1;
             view! {
-                <section class="room-lobby" aria-label="Waiting to join">
+                <section class="room-lobby" aria-label=t.lobby_label>
                     <ul>
                         {list.into_iter().map(|p| {
                             let (admit, deny) = (p.id.clone(), p.id.clone());
                             view! {
                                 <li>
                                     {p.preview.clone().map(|src| view! {
-                                        <img class="preview" src=src alt=format!("Camera picture of {}", p.name) width="160"/>
+                                        <img class="preview" src=src alt=fill(t.lobby_picture, &[("name", &p.name)]) width="160"/>
                                     })}
-                                    <span>{p.name.clone()} " is waiting"</span>
-                                    <button type="button" data-action="admit" aria-label=format!("Admit {}", p.name)
+                                    <span>{fill(t.lobby_waiting, &[("name", &p.name)])}</span>
+                                    <button type="button" data-action="admit" aria-label=fill(t.lobby_admit_name, &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.admit(admit.clone()))>
-                                        "Admit"
+                                        {t.lobby_admit}
                                     </button>
                                     " "
-                                    <button type="button" data-action="deny" aria-label=format!("Send {} away", p.name)
+                                    <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name, &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.deny(deny.clone()))>
-                                        "Not now"
+                                        {t.lobby_deny}
                                     </button>
                                 </li>
                             }
@@ -136,7 +140,7 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                     {many.then(|| view! {
                         <button type="button" class="primary" data-action="admit-all"
                             on:click=move |_| ctl.with_value(|c| c.admit_all())>
-                            "Admit everyone"
+                            {t.lobby_admit_all}
                         </button>
                     })}
                 </section>
@@ -149,6 +153,7 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
 #[component]
 fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
     let lines = ctl.chat;
+    let t = ctl.texts();
     let draft = RwSignal::new(String::new());
     let ctl = StoredValue::new_local(ctl);
     let send = move |ev: leptos::ev::SubmitEvent| {
@@ -161,8 +166,8 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
     };
     view! {
         <section class="chat" aria-labelledby="chat-title">
-            <h2 id="chat-title">"Chat"</h2>
-            <div class="chat-log" role="log" aria-live="polite" aria-label="Chat messages">
+            <h2 id="chat-title">{t.chat_title}</h2>
+            <div class="chat-log" role="log" aria-live="polite" aria-label=t.chat_log>
             <ol>
                 <For
                     each=move || lines.get().into_iter().enumerate()
@@ -177,11 +182,11 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
             </ol>
             </div>
             <form class="chat-form" on:submit=send>
-                <label for="chat-input">"Message"</label>
+                <label for="chat-input">{t.chat_message}</label>
                 <input id="chat-input" type="text" autocomplete="off" maxlength="2000"
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))/>
-                <button type="submit">"Send"</button>
+                <button type="submit">{t.chat_send}</button>
             </form>
         </section>
     }
@@ -203,6 +208,7 @@ pub fn CallStage(
     on_leave: Rc<dyn Fn()>,
 ) -> impl IntoView {
     let tiles = ctl.tiles;
+    let t = ctl.texts();
     let streams = ctl.streams;
     let local = ctl.local_stream;
     let notice = ctl.notice;
@@ -227,8 +233,7 @@ pub fn CallStage(
             if ctl.media.get_untracked().screen {
                 ctl.stop_screen().await;
             } else if ctl.share_screen().await.is_err() {
-                ctl.notice
-                    .set(Some("Your screen could not be shared.".into()));
+                ctl.notice.set(Some(ctl.texts().call_share_failed.into()));
             }
         });
     };
@@ -242,7 +247,7 @@ pub fn CallStage(
     };
     let end_all = move |_| stage.with_value(|c| c.end_for_all());
     view! {
-        <section class="call" aria-label="Video call">
+        <section class="call" aria-label=t.call_label>
             <Show when=is_host>
                 <RoomLobby ctl=stage.get_value()/>
             </Show>
@@ -250,29 +255,29 @@ pub fn CallStage(
                 <For
                     each=move || tiles.get()
                     key=|t| t.id.clone()
-                    children=move |tile| view! { <RemoteView tile streams tiles/> }
+                    children=move |tile| view! { <RemoteView tile streams tiles t/> }
                 />
-                <SelfView stream=local/>
+                <SelfView stream=local texts=t/>
             </div>
             <Show when=move || tiles.with(|t| t.is_empty())>
-                <p class="hint">"Waiting for the other side to connect…"</p>
+                <p class="hint">{t.call_alone}</p>
             </Show>
             <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
-            <div class="controls" role="toolbar" aria-label="Call controls">
+            <div class="controls" role="toolbar" aria-label=t.call_controls>
                 <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
-                    {move || if mic_off() { "Unmute microphone" } else { "Mute microphone" }}
+                    {move || if mic_off() { t.call_unmute } else { t.call_mute }}
                 </button>
                 <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
-                    {move || if cam_off() { "Turn camera on" } else { "Turn camera off" }}
+                    {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
                 </button>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
                     <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
-                        {move || if sharing() { "Stop sharing" } else { "Share screen" }}
+                        {move || if sharing() { t.call_stop_share } else { t.call_share }}
                     </button>
                 })}
-                <button type="button" class="leave" on:click=leave>"Leave call"</button>
+                <button type="button" class="leave" on:click=leave>{t.call_leave}</button>
                 <Show when=is_host>
-                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>"End for everyone"</button>
+                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all}</button>
                 </Show>
             </div>
             {crate::widget::theme::feature("chat").then(|| view! { <Chat ctl=stage.get_value()/> })}

@@ -2,6 +2,7 @@
 
 use super::join_details;
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
+use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::{JoinInfo, Role};
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{AppError, ErrorCode};
@@ -43,13 +44,13 @@ enum Phase {
     Disconnected,
 }
 
-fn failure_title(e: &AppError) -> &'static str {
+fn failure_title(e: &AppError, t: &'static Texts) -> &'static str {
     match e.code {
-        ErrorCode::NotFound => "This link does not work",
-        ErrorCode::Expired => "This meeting has ended",
-        ErrorCode::RoomFull => "This call is full",
-        ErrorCode::TooEarly => "The waiting room is not open yet",
-        _ => "Something went wrong",
+        ErrorCode::NotFound => t.fail_link,
+        ErrorCode::Expired => t.fail_ended,
+        ErrorCode::RoomFull => t.fail_full,
+        ErrorCode::TooEarly => t.fail_early,
+        _ => t.fail_other,
     }
 }
 
@@ -61,6 +62,9 @@ const PREVIEW_EVERY_MS: i32 = 4000;
 /// The page's reactive state (all `Copy` handles, so closures that capture it stay `Send`).
 #[derive(Clone, Copy)]
 struct Page {
+    /// The page's language and words.
+    lang: Lang,
+    t: &'static Texts,
     ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
     socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
     hash: StoredValue<String>,
@@ -117,12 +121,8 @@ impl Page {
         let on_down = move || {
             self.online.set(false);
             if matches!(self.phase.get_untracked(), Phase::InCall) {
-                self.ctl.with_value(|c| {
-                    c.notice.set(Some(
-                        "The connection to the server dropped; reconnecting. The call goes on."
-                            .into(),
-                    ))
-                });
+                self.ctl
+                    .with_value(|c| c.notice.set(Some(self.t.call_reconnecting.into())));
             }
         };
         match Socket::open(on_message, on_open, on_down) {
@@ -288,8 +288,9 @@ impl Page {
     }
 
     fn status(&self) -> String {
+        let t = self.t;
         if !self.online.get() && self.wants_in() {
-            return "The connection to the server dropped; reconnecting…".to_string();
+            return self.t.room_reconnecting.to_string();
         }
         let host_name = self.info.with(|i| {
             i.as_ref()
@@ -297,45 +298,49 @@ impl Page {
                 .unwrap_or_default()
         });
         match self.phase.get() {
-            Phase::Loading => "Checking your link…".to_string(),
-            Phase::Devices => "Starting your camera and microphone…".to_string(),
+            Phase::Loading => t.room_checking.to_string(),
+            Phase::Devices => t.room_starting.to_string(),
             Phase::TooEarly => self.info.with(|i| {
                 i.as_ref()
                     .map(|i| {
                         let zone = dom::visitor_time_zone();
                         let opens = i.meeting.opens_at.timestamp_millis();
-                        format!(
-                            "The waiting room opens in {} (at {}). This page lets you in by itself then; keep it open.",
-                            super::countdown(opens - self.now.get()),
-                            dom::time_label(opens, &zone)
+                        fill(
+                            t.room_opens,
+                            &[
+                                ("countdown", &super::countdown(opens - self.now.get())),
+                                ("time", &dom::time_label(opens, &zone)),
+                            ],
                         )
                     })
                     .unwrap_or_default()
             }),
             Phase::Waiting { host_present } => {
-                let mut s = if host_present {
-                    format!("You are in the waiting room. {host_name} knows you are here and will let you in shortly.")
-                } else {
-                    format!("You are in the waiting room. {host_name} will be told you are here as soon as they arrive.")
-                };
+                let host = [("host", host_name.as_str())];
+                let mut s = fill(
+                    if host_present {
+                        t.room_host_here
+                    } else {
+                        t.room_host_away
+                    },
+                    &host,
+                );
                 if self.previewed.get() {
-                    s.push_str(&format!(
-                        " {host_name} can see a small picture from your camera while you wait."
-                    ));
+                    s.push(' ');
+                    s.push_str(&fill(t.room_previewed, &host));
                 }
                 s
             }
-            Phase::Left => "You left the call.".to_string(),
-            Phase::Ended => format!("{host_name} ended the call."),
-            Phase::Replaced => {
-                "You opened this link in another window or device; this window has left the meeting.".to_string()
-            }
-            Phase::Disconnected => {
-                "The connection to the server was lost and your place in the call could not be restored.".to_string()
-            }
+            Phase::Left => t.room_left.to_string(),
+            Phase::Ended => fill(t.room_ended, &[("host", &host_name)]),
+            Phase::Replaced => t.room_replaced.to_string(),
+            Phase::Disconnected => t.room_lost.to_string(),
             Phase::Denied(message) => match message {
-                Some(m) => format!("{host_name} could not let you in: {m}"),
-                None => format!("{host_name} could not let you in right now."),
+                Some(m) => fill(
+                    t.room_denied_message,
+                    &[("host", &host_name), ("message", &m)],
+                ),
+                None => fill(t.room_denied, &[("host", &host_name)]),
             },
             Phase::InCall | Phase::Failed(_) => String::new(),
         }
@@ -346,8 +351,13 @@ impl Page {
 #[component]
 pub fn JoinPage(hash: String) -> impl IntoView {
     crate::widget::theme::apply_attributes();
+    let lang = dom::page_lang(dom::query_param("lang"));
+    let t = lang.texts();
     let ctl = CallCtl::new();
+    ctl.set_texts(t);
     let page = Page {
+        lang,
+        t,
         ctl: StoredValue::new_local(ctl.clone()),
         socket: StoredValue::new_local(None),
         hash: StoredValue::new(hash),
@@ -397,7 +407,7 @@ pub fn JoinPage(hash: String) -> impl IntoView {
             {move || match phase.get() {
                 Phase::Failed(e) => Some(view! {
                     <section class="failed">
-                        <h1>{failure_title(&e)}</h1>
+                        <h1>{failure_title(&e, t)}</h1>
                         <p role="alert">{e.message.clone()}</p>
                     </section>
                 }),
@@ -409,14 +419,19 @@ pub fn JoinPage(hash: String) -> impl IntoView {
                     <p>{info.with(|i| i.as_ref().map(|i| {
                         let zone = dom::visitor_time_zone();
                         let ms = i.meeting.starts_at.timestamp_millis();
-                        format!("With {} · {} at {} ({zone})", i.meeting.host_name, dom::day_label(ms, &zone), dom::time_label(ms, &zone))
+                        fill(t.room_with, &[
+                            ("host", &i.meeting.host_name),
+                            ("day", &dom::day_label(ms, &zone)),
+                            ("time", &dom::time_label(ms, &zone)),
+                            ("zone", &zone),
+                        ])
                     }))}</p>
                 </header>
             })}
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
-                <section class="waiting-room" aria-label="Waiting room">
-                    <SelfView stream=local/>
-                    <DeviceSetup stream=local hash=page.hash.get_value() on_stream={
+                <section class="waiting-room" aria-label=t.room_label>
+                    <SelfView stream=local texts=t/>
+                    <DeviceSetup stream=local lang=page.lang hash=page.hash.get_value() on_stream={
                         let ctl = page.ctl.get_value();
                         Rc::new(move |s| {
                             page.problem.set(None);
@@ -425,13 +440,13 @@ pub fn JoinPage(hash: String) -> impl IntoView {
                     }/>
                     {move || page.problem.get().map(|p| view! {
                         <div class="media-problem" role="alert">
-                            <h2>{p.title()}</h2>
-                            <p>{p.guidance()}</p>
+                            <h2>{p.title_in(lang)}</h2>
+                            <p>{p.guidance_in(lang)}</p>
                         </div>
                     })}
                     <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
                     {move || can_rejoin().then(|| view! {
-                        <button type="button" class="primary" on:click=move |_| page.knock()>"Join again"</button>
+                        <button type="button" class="primary" on:click=move |_| page.knock()>{t.room_join_again}</button>
                     })}
                 </section>
             })}
