@@ -157,6 +157,52 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
     }
+
+    // The host ends the call for everyone. A resume token from before that stays dead, even
+    // after another restart (the end is kept in the database, not only in the hub).
+    let token = ada
+        .js("const j = window.__consultTest.ws.flat().map(m => JSON.parse(m)).filter(m => m.type === 'joined');
+             return j[j.length - 1].resume")
+        .await
+        .as_str()
+        .expect("a resume token")
+        .to_string();
+    agent
+        .find("[data-action=end-for-all]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=ended]").await;
+    drop(_server);
+    let _again = ServerProcess::start(seed.data_dir(), port);
+    let answer = resume_once(port, &token).await;
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(answer["error"]["code"], "expired", "{answer}");
     ada.close().await;
     agent.close().await;
+}
+
+/// Send one `resume` on a fresh WebSocket and return the first answer.
+async fn resume_once(port: u16, token: &str) -> serde_json::Value {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{port}/signal")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "origin",
+        format!("http://127.0.0.1:{port}").parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let msg = serde_json::json!({ "type": "resume", "token": token }).to_string();
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(msg.into()))
+        .await
+        .unwrap();
+    let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("an answer")
+        .expect("a frame")
+        .unwrap();
+    serde_json::from_str(frame.to_text().unwrap()).unwrap()
 }

@@ -605,14 +605,15 @@ impl Hub {
 
     /// Host: end the call for everyone, in the call or waiting. Each is told and let go; the
     /// links stay valid while the meeting's window is open, so it can be started again.
-    pub fn end_for_all(&self, conn: ConnId) -> Result<(), AppError> {
+    pub fn end_for_all(&self, conn: ConnId) -> Result<(MeetingId, DateTime<Utc>), AppError> {
         let mut out = Outbox::default();
         let mut st = self.lock();
         let meeting = hosted_room(&mut st, conn)?.brief.id.clone();
+        let now = Utc::now();
         let Some(room) = st.rooms.remove(&meeting) else {
-            return Ok(());
+            return Ok((meeting, now));
         };
-        st.ended.insert(meeting, Utc::now());
+        st.ended.insert(meeting.clone(), now);
         for m in &room.members {
             out.push(m.conn, ServerMsg::Ended);
             if let Some(c) = st.conns.get_mut(&m.conn) {
@@ -621,7 +622,7 @@ impl Hub {
         }
         lobby_updates(&st, &room.agent, &mut out);
         self.flush(st, out);
-        Ok(())
+        Ok((meeting, now))
     }
 
     /// Send a waiting peer away. The meeting's host may, from inside the room or from the

@@ -22,6 +22,7 @@ fn meeting(capacity: u32) -> MeetingRow {
         cancelled: false,
         capacity,
         waiting_preview: false,
+        call_ended_at: None,
     }
 }
 

@@ -222,6 +222,12 @@ async fn apply(
             }
             let role = if p.is_host { Role::Host } else { Role::Guest };
             let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
+            if p.meeting.call_ended_at.is_some_and(|ended| issued <= ended) {
+                return Err(AppError::new(
+                    ErrorCode::Expired,
+                    "the host ended this call",
+                ));
+            }
             state.hub.resume(conn, &p, role, &peer, issued)
         }
         ClientMsg::WatchLobby => state.hub.watch(conn),
@@ -230,7 +236,12 @@ async fn apply(
         ClientMsg::Media(media) => state.hub.set_media(conn, media),
         ClientMsg::Preview { image } => state.hub.preview(conn, image),
         ClientMsg::Chat { text } => state.hub.chat(conn, &text),
-        ClientMsg::EndForAll => state.hub.end_for_all(conn),
+        ClientMsg::EndForAll => {
+            // Kept in the database too: a resume token from before the end must not bring
+            // anyone back after a restart either.
+            let (meeting, at) = state.hub.end_for_all(conn)?;
+            state.store.mark_call_ended(&meeting, at).await
+        }
         ClientMsg::Deny {
             meeting,
             peer,

@@ -40,6 +40,8 @@ pub struct MeetingRow {
     pub capacity: u32,
     /// The site lets the agent see waiting customers' camera pictures.
     pub waiting_preview: bool,
+    /// When the host last ended the call for everyone.
+    pub call_ended_at: Option<DateTime<Utc>>,
 }
 
 impl MeetingRow {
@@ -83,7 +85,7 @@ const MEETING_SELECT: &str = "
     SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
            u.first_name || ' ' || u.last_name AS host_name, m.subject,
            m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity,
-           s.waiting_preview
+           s.waiting_preview, m.call_ended_at
     FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id";
 
 fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
@@ -102,6 +104,7 @@ fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
         cancelled: r.get::<String, _>("status") == "cancelled",
         capacity: r.get::<i64, _>("capacity") as u32,
         waiting_preview: r.get::<i64, _>("waiting_preview") != 0,
+        call_ended_at: r.get::<Option<i64>, _>("call_ended_at").map(from_ms),
     })
 }
 
@@ -308,6 +311,21 @@ impl Store {
             return Err(AppError::not_found("meeting"));
         }
         Ok(link_id)
+    }
+
+    /// Record that the host ended the meeting's call for everyone at `at`.
+    pub async fn mark_call_ended(
+        &self,
+        meeting: &MeetingId,
+        at: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        sqlx::query("UPDATE meetings SET call_ended_at = $1 WHERE id = $2")
+            .bind(to_ms(at))
+            .bind(meeting.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     /// Cancel a meeting: its links stop working.

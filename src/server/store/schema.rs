@@ -239,6 +239,11 @@ CREATE UNIQUE INDEX meetings_agent_start ON meetings (agent_id, starts_at) WHERE
     r#"
 ALTER TABLE sites ADD COLUMN waiting_preview INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 7: when the host last ended the call for everyone (resume tokens from before it are dead,
+    // across restarts too).
+    r#"
+ALTER TABLE meetings ADD COLUMN call_ended_at INTEGER;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.
