@@ -148,3 +148,38 @@ async fn an_agent_logs_in_by_keyboard_and_logs_out() {
     assert_eq!(sessions, 0);
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_dutch() {
+    let server = TestServer::start().await;
+    let room = server.room(&["Ada"], 2).await;
+    let driver = Driver::start();
+    let agent = driver.session().await;
+    let ada = driver.session().await;
+    ada.client.goto(&room.guests[0]).await.unwrap();
+    ada.find("main[data-status=waiting]").await;
+    let login = server.login_url().await;
+    agent.client.goto(&login).await.unwrap();
+    agent
+        .client
+        .goto(&format!("{}/console?lang=nl", server.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        agent.find("#waiting-title").await.text().await.unwrap(),
+        "Nu in de wachtkamer"
+    );
+    let admit = agent
+        .find("[data-action=admit][aria-label='Ada binnenlaten']")
+        .await;
+    assert_eq!(admit.text().await.unwrap(), "Binnenlaten");
+    assert_eq!(agent.js("return document.documentElement.lang").await, "nl");
+    agent.axe("the Dutch console").await;
+    admit.click().await.unwrap();
+    assert_eq!(
+        agent.find("[data-action=mic]").await.text().await.unwrap(),
+        "Microfoon uitzetten"
+    );
+    agent.close().await;
+    ada.close().await;
+}

@@ -370,6 +370,48 @@ pub struct Texts {
     pub lobby_admit_all: &'static str,
     /// A waiting person's camera picture ({name}).
     pub lobby_picture: &'static str,
+    /// Console heading.
+    pub console_title: &'static str,
+    /// Button.
+    pub console_log_out: &'static str,
+    /// While loading.
+    pub console_loading: &'static str,
+    /// Heading when not logged in.
+    pub console_please_log_in: &'static str,
+    /// Text when not logged in.
+    pub console_log_in_hint: &'static str,
+    /// Link to the login form.
+    pub console_log_in: &'static str,
+    /// The console could not load ({message}).
+    pub console_failed: &'static str,
+    /// Before the agent's name.
+    pub console_logged_in_as: &'static str,
+    /// Heading.
+    pub console_waiting_title: &'static str,
+    /// Button asking for desktop notifications.
+    pub console_notify: &'static str,
+    /// Empty waiting list.
+    pub console_nobody: &'static str,
+    /// Someone new waits ({name}).
+    pub console_announce: &'static str,
+    /// Heading.
+    pub console_meetings_title: &'static str,
+    /// Empty meeting list.
+    pub console_no_meetings: &'static str,
+    /// A meeting without guests.
+    pub console_no_guests: &'static str,
+    /// Button.
+    pub console_open_room: &'static str,
+    /// Button's name ({guests}).
+    pub console_open_room_for: &'static str,
+    /// What a person sent away from the console reads.
+    pub console_deny_message: &'static str,
+    /// After ending a call for everyone.
+    pub console_ended: &'static str,
+    /// The room was opened in another window.
+    pub console_replaced: &'static str,
+    /// Signaling reconnects.
+    pub console_reconnecting: &'static str,
 }
 
 /// English.
@@ -522,6 +564,27 @@ pub const EN: Texts = Texts {
     lobby_deny_name: "Send {name} away",
     lobby_admit_all: "Admit everyone",
     lobby_picture: "Camera picture of {name}",
+    console_title: "Consult console",
+    console_log_out: "Log out",
+    console_loading: "Loading…",
+    console_please_log_in: "Please log in",
+    console_log_in_hint: "Log in with your e-mail address and password, or open your personal login link.",
+    console_log_in: "Log in",
+    console_failed: "The console could not be loaded: {message}",
+    console_logged_in_as: "Logged in as",
+    console_waiting_title: "Waiting now",
+    console_notify: "Notify me on the desktop when someone waits",
+    console_nobody: "No one is waiting.",
+    console_announce: "{name} is waiting.",
+    console_meetings_title: "Your meetings",
+    console_no_meetings: "No upcoming meetings.",
+    console_no_guests: "no guests",
+    console_open_room: "Open room",
+    console_open_room_for: "Open the room for the meeting with {guests}",
+    console_deny_message: "The agent cannot take your call right now. Please book another time.",
+    console_ended: "The call has ended for everyone.",
+    console_replaced: "You opened this room in another window; this one has left it.",
+    console_reconnecting: "The connection to the server dropped; reconnecting…",
 };
 
 /// Dutch.
@@ -674,6 +737,27 @@ pub const NL: Texts = Texts {
     lobby_deny_name: "{name} wegsturen",
     lobby_admit_all: "Iedereen binnenlaten",
     lobby_picture: "Camerabeeld van {name}",
+    console_title: "Consult-console voor medewerkers",
+    console_log_out: "Uitloggen",
+    console_loading: "Laden…",
+    console_please_log_in: "Log eerst in",
+    console_log_in_hint: "Log in met uw e-mailadres en wachtwoord, of open uw persoonlijke inloglink.",
+    console_log_in: "Inloggen",
+    console_failed: "De console kon niet worden geladen: {message}",
+    console_logged_in_as: "Ingelogd als",
+    console_waiting_title: "Nu in de wachtkamer",
+    console_notify: "Geef een melding op het bureaublad als iemand wacht",
+    console_nobody: "Er wacht niemand.",
+    console_announce: "{name} wacht.",
+    console_meetings_title: "Uw afspraken",
+    console_no_meetings: "Geen komende afspraken.",
+    console_no_guests: "geen gasten",
+    console_open_room: "Kamer openen",
+    console_open_room_for: "Open de kamer voor de afspraak met {guests}",
+    console_deny_message: "De medewerker kan uw gesprek nu niet aannemen. Maak alstublieft een nieuwe afspraak.",
+    console_ended: "Het gesprek is voor iedereen beëindigd.",
+    console_replaced: "U heeft deze kamer in een ander venster geopend; dit venster heeft haar verlaten.",
+    console_reconnecting: "De verbinding met de server is weggevallen; opnieuw verbinden…",
 };
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The console: who is waiting (live), today's and upcoming meetings, and the call.
 
 use super::console_data;
+use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::LobbyEntry;
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{ErrorCode, MeetingId};
@@ -15,6 +16,9 @@ use std::rc::Rc;
 /// The console's state (all `Copy` handles).
 #[derive(Clone, Copy)]
 struct Desk {
+    /// The console's language and words.
+    lang: Lang,
+    t: &'static Texts,
     ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
     socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
     lobby: RwSignal<Vec<LobbyEntry>>,
@@ -32,10 +36,7 @@ impl Desk {
                 s.send(&ClientMsg::Deny {
                     meeting,
                     peer,
-                    message: Some(
-                        "The agent cannot take your call right now. Please book another time."
-                            .into(),
-                    ),
+                    message: Some(self.t.console_deny_message.into()),
                 });
             }
         });
@@ -51,8 +52,9 @@ impl Desk {
                     .lobby
                     .with_untracked(|l| l.iter().map(|e| e.peer.clone()).collect::<Vec<_>>());
                 if let Some(new) = entries.iter().find(|e| !known.contains(&e.peer)) {
-                    self.announce.set(Some(format!("{} is waiting.", new.name)));
-                    notify(new);
+                    self.announce
+                        .set(Some(fill(self.t.console_announce, &[("name", &new.name)])));
+                    notify(new, self.t);
                 }
                 self.lobby.set(entries);
             }
@@ -70,15 +72,12 @@ impl Desk {
             ServerMsg::Ended => {
                 self.ctl.with_value(|c| c.handle(&ServerMsg::Ended));
                 self.room.set(None);
-                self.announce
-                    .set(Some("The call has ended for everyone.".into()));
+                self.announce.set(Some(self.t.console_ended.into()));
             }
             ServerMsg::Replaced => {
                 self.ctl.with_value(|c| c.reset());
                 self.room.set(None);
-                self.announce.set(Some(
-                    "You opened this room in another window; this one has left it.".into(),
-                ));
+                self.announce.set(Some(self.t.console_replaced.into()));
             }
             other => {
                 self.ctl.with_value(|c| c.handle(&other));
@@ -98,9 +97,7 @@ impl Desk {
         };
         let on_down = move || {
             self.online.set(false);
-            self.announce.set(Some(
-                "The connection to the server dropped; reconnecting…".into(),
-            ));
+            self.announce.set(Some(self.t.console_reconnecting.into()));
         };
         if let Ok(socket) = Socket::open(on_message, on_open, on_down) {
             self.ctl.with_value(|c| c.attach(socket.clone()));
@@ -114,9 +111,11 @@ impl Desk {
         if !ctl.has_local() {
             match media::open_camera_and_microphone().await {
                 Ok(stream) => ctl.set_local(Some(stream)),
-                Err(p) => self
-                    .announce
-                    .set(Some(format!("{}. {}", p.title(), p.guidance()))),
+                Err(p) => self.announce.set(Some(format!(
+                    "{}. {}",
+                    p.title_in(self.lang),
+                    p.guidance_in(self.lang)
+                ))),
             }
         }
         if self.room.get_untracked().as_ref() != Some(&meeting) {
@@ -136,7 +135,7 @@ impl Desk {
 
 /// Tell the agent someone new is waiting, even when the console is in a background tab: a
 /// chime, and a desktop notification if they allowed those.
-fn notify(entry: &LobbyEntry) {
+fn notify(entry: &LobbyEntry, t: &'static Texts) {
     let _ = crate::widget::call::devices::test_tone(crate::widget::media::remembered(
         crate::widget::media::Choice::Speaker,
     ));
@@ -146,7 +145,7 @@ fn notify(entry: &LobbyEntry) {
         // One notification per person waiting, however often the lobby is re-sent.
         options.set_tag(&entry.peer.to_string());
         let _ = web_sys::Notification::new_with_options(
-            &format!("{} is waiting", entry.name),
+            &fill(t.lobby_waiting, &[("name", &entry.name)]),
             &options,
         );
     }
@@ -163,9 +162,14 @@ fn notifications_state() -> Option<web_sys::NotificationPermission> {
 /// The agent console page.
 #[component]
 pub fn Console() -> impl IntoView {
+    let lang = dom::page_lang(dom::query_param("lang"));
+    let t = lang.texts();
     let ctl = CallCtl::new();
+    ctl.set_texts(t);
     let in_call = ctl.in_call;
     let desk = Desk {
+        lang,
+        t,
         ctl: StoredValue::new_local(ctl),
         socket: StoredValue::new_local(None),
         lobby: RwSignal::new(Vec::new()),
@@ -197,42 +201,42 @@ pub fn Console() -> impl IntoView {
 
     let body = move || {
         match overview.get() {
-        None => view! { <p role="status">"Loading…"</p> }.into_any(),
+        None => view! { <p role="status">{t.console_loading}</p> }.into_any(),
         Some(Err(e)) if e.code == ErrorCode::Unauthorized => view! {
             <section class="login">
-                <h2>"Please log in"</h2>
-                <p role="alert">"Log in with your e-mail address and password, or open your personal login link."</p>
-                <a class="primary" href="/login">"Log in"</a>
+                <h2>{t.console_please_log_in}</h2>
+                <p role="alert">{t.console_log_in_hint}</p>
+                <a class="primary" href="/login">{t.console_log_in}</a>
             </section>
         }
         .into_any(),
-        Some(Err(e)) => view! { <p role="alert">"The console could not be loaded: " {e.message}</p> }.into_any(),
+        Some(Err(e)) => view! { <p role="alert">{fill(t.console_failed, &[("message", &e.message)])}</p> }.into_any(),
         Some(Ok(data)) => view! {
-            <p class="agent">"Logged in as " <strong>{data.agent_name.clone()}</strong></p>
+            <p class="agent">{t.console_logged_in_as} " " <strong>{data.agent_name.clone()}</strong></p>
             <div class="console-grid">
                 <section class="waiting" aria-labelledby="waiting-title">
-                    <h2 id="waiting-title">"Waiting now"</h2>
+                    <h2 id="waiting-title">{t.console_waiting_title}</h2>
                     {move || (notifications.get() == Some(web_sys::NotificationPermission::Default)).then(|| view! {
                         <button type="button" data-action="notifications" on:click=ask_notifications>
-                            "Notify me on the desktop when someone waits"
+                            {t.console_notify}
                         </button>
                     })}
                     <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
                     {move || {
                         let lobby = desk.lobby.get();
                         if lobby.is_empty() {
-                            view! { <p class="empty">"No one is waiting."</p> }.into_any()
+                            view! { <p class="empty">{t.console_nobody}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="lobby">
                                     {lobby.into_iter().map(|entry| {
-                                        let label = format!("Admit {}", entry.name);
+                                        let label = fill(t.lobby_admit_name, &[("name", &entry.name)]);
                                         let meeting = entry.meeting.clone();
                                         let peer = entry.peer.clone();
                                         view! {
                                             <li data-waiting=entry.peer.to_string()>
                                                 {entry.preview.clone().map(|src| view! {
-                                                    <img class="preview" src=src alt=format!("Camera picture of {}", entry.name) width="160"/>
+                                                    <img class="preview" src=src alt=fill(t.lobby_picture, &[("name", &entry.name)]) width="160"/>
                                                 })}
                                                 <span class="name">{entry.name.clone()}</span>
                                                 <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
@@ -241,12 +245,12 @@ pub fn Console() -> impl IntoView {
                                                         let (meeting, peer) = (meeting.clone(), peer.clone());
                                                         move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))
                                                     }>
-                                                    "Admit"
+                                                    {t.lobby_admit}
                                                 </button>
                                                 " "
-                                                <button type="button" data-action="deny" aria-label=format!("Send {} away", entry.name)
+                                                <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name, &[("name", &entry.name)])
                                                     on:click=move |_| desk.deny(meeting.clone(), peer.clone())>
-                                                    "Not now"
+                                                    {t.lobby_deny}
                                                 </button>
                                             </li>
                                         }
@@ -257,23 +261,23 @@ pub fn Console() -> impl IntoView {
                     }}
                 </section>
                 <section class="meetings" aria-labelledby="meetings-title">
-                    <h2 id="meetings-title">"Your meetings"</h2>
+                    <h2 id="meetings-title">{t.console_meetings_title}</h2>
                     {if data.meetings.is_empty() {
-                        view! { <p class="empty">"No upcoming meetings."</p> }.into_any()
+                        view! { <p class="empty">{t.console_no_meetings}</p> }.into_any()
                     } else {
                         view! {
                             <ul>
                                 {data.meetings.iter().map(|m| {
                                     let meeting = m.meeting.id.clone();
-                                    let guests = if m.guests.is_empty() { "no guests".to_string() } else { m.guests.join(", ") };
-                                    let label = format!("Open the room for the meeting with {guests}");
+                                    let guests = if m.guests.is_empty() { t.console_no_guests.to_string() } else { m.guests.join(", ") };
+                                    let label = fill(t.console_open_room_for, &[("guests", &guests)]);
                                     view! {
                                         <li>
                                             <span class="time">{when(m.meeting.starts_at.timestamp_millis())}</span>
                                             <span class="guests">{guests.clone()}</span>
                                             <button type="button" aria-label=label
                                                 on:click=move |_| spawn_local(desk.enter(meeting.clone(), None))>
-                                                "Open room"
+                                                {t.console_open_room}
                                             </button>
                                         </li>
                                     }
@@ -291,9 +295,9 @@ pub fn Console() -> impl IntoView {
     view! {
         <main class="consult console">
             <header class="console-header">
-                <h1>"Consult console"</h1>
+                <h1>{t.console_title}</h1>
                 <form method="post" action="/logout">
-                    <button type="submit">"Log out"</button>
+                    <button type="submit">{t.console_log_out}</button>
                 </form>
             </header>
             {body}
