@@ -247,8 +247,7 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
     let room = server.room(&["Ada"], 2).await;
     let driver = Driver::start();
     let ada = driver.session().await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
+    ada.wait_in_room(&room.guests[0]).await;
 
     // Every control has a name; the lists hold the browser's devices, the ones in use chosen.
     for (select, kind) in [("#camera-select", "video"), ("#microphone-select", "audio")] {
@@ -341,13 +340,7 @@ async fn the_pre_call_check_meters_plays_checks_and_remembers_devices() {
     if let Some(speaker) = speaker.as_str() {
         // In the call, the other side's sound plays on that speaker.
         let agent = driver.session().await;
-        agent.client.goto(&room.host).await.unwrap();
-        agent
-            .find("[data-action=admit][aria-label='Admit Ada']")
-            .await
-            .click()
-            .await
-            .unwrap();
+        agent.admit_from_host_link(&room.host, "Ada").await;
         ada.wait_js(
             "the remote sound on the chosen speaker",
             20,
@@ -371,8 +364,7 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
 
     // Off (the default): the customer sends no picture and the console shows none.
     let room = server.room(&["Ada"], 2).await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
+    ada.wait_in_room(&room.guests[0]).await;
     agent.client.goto(&server.login_url().await).await.unwrap();
     agent.find("[data-waiting]").await;
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
@@ -408,12 +400,7 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
         .await;
     assert_eq!(size[0], 160, "{size}");
     // Admitted: the picture goes away.
-    agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    agent.admit("Ada").await;
     ada.find("main[data-status=in-call]").await;
     agent
         .wait_js(
@@ -472,13 +459,7 @@ async fn the_waiting_room_and_the_call_speak_dutch() {
         "Controleer uw camera en geluid"
     );
     ada.axe("the Dutch waiting room").await;
-    agent.client.goto(&room.host).await.unwrap();
-    agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    agent.admit_from_host_link(&room.host, "Ada").await;
     ada.find("main[data-status=in-call]").await;
     assert_eq!(
         ada.find("[data-action=mic]").await.text().await.unwrap(),

@@ -86,8 +86,7 @@ async fn book_wait_admit_and_talk() {
     assert!(join.starts_with(&format!("{}/join/", server.url)), "{join}");
 
     // The customer opens their link: camera preview and the waiting message.
-    customer.client.goto(&join).await.unwrap();
-    customer.find("main[data-status=waiting]").await;
+    customer.wait_in_room(&join).await;
     customer
         .wait_js("the camera preview", 20, "const v = document.querySelector('[data-self-video]'); return v && v.srcObject && v.srcObject.getVideoTracks().length > 0")
         .await;
@@ -185,8 +184,7 @@ async fn a_participant_who_is_not_admitted_never_receives_an_offer() {
     let customer = driver.session().await;
     let agent = driver.session().await;
 
-    customer.client.goto(&booked.join_url).await.unwrap();
-    customer.find("main[data-status=waiting]").await;
+    customer.wait_in_room(&booked.join_url).await;
 
     // The agent enters the room with camera on, but does not admit.
     agent.client.goto(&server.login_url().await).await.unwrap();
@@ -357,8 +355,7 @@ async fn the_agent_sends_someone_waiting_away_from_the_console() {
     let driver = Driver::start();
     let customer = driver.session().await;
     let agent = driver.session().await;
-    customer.client.goto(&booked.join_url).await.unwrap();
-    customer.find("main[data-status=waiting]").await;
+    customer.wait_in_room(&booked.join_url).await;
 
     agent.client.goto(&server.login_url().await).await.unwrap();
     agent

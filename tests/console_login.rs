@@ -156,8 +156,7 @@ async fn the_console_speaks_dutch() {
     let driver = Driver::start();
     let agent = driver.session().await;
     let ada = driver.session().await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
+    ada.wait_in_room(&room.guests[0]).await;
     let login = server.login_url().await;
     agent.client.goto(&login).await.unwrap();
     agent

@@ -130,13 +130,7 @@ async fn a_call_without_chat_or_screen_share_and_without_details() {
     .await;
     ada.enter_embed("consult-call").await;
     ada.find("main[data-status=waiting]").await;
-    agent.client.goto(&room.host).await.unwrap();
-    agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    agent.admit_from_host_link(&room.host, "Ada").await;
     ada.find("main[data-status=in-call]").await;
     ada.find("[data-action=mic]").await;
     let shown = ada

@@ -74,15 +74,10 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
-    ada.client.goto(&on_child(&room.guests[0])).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
-    agent.client.goto(&on_child(&room.host)).await.unwrap();
+    ada.wait_in_room(&on_child(&room.guests[0])).await;
     agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+        .admit_from_host_link(&on_child(&room.host), "Ada")
+        .await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
         assert_eq!(peer_connections(b).await, (1, 1), "{who}");

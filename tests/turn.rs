@@ -103,6 +103,20 @@ impl Drop for Coturn {
     }
 }
 
+/// A Consult server signing credentials for the TURN server at `url` (60 minutes' margin),
+/// relaying everything with `relay_only`.
+async fn server_with_turn(url: String, relay_only: bool) -> TestServer {
+    TestServer::start_with(|c| {
+        c.ice.turn = Some(TurnConfig {
+            urls: vec![url],
+            secret: SECRET.into(),
+            margin: chrono::Duration::minutes(60),
+        });
+        c.ice.relay_only = relay_only;
+    })
+    .await
+}
+
 /// For each open connection: the types of the local and remote candidates in use.
 async fn selected_pairs(b: &Browser) -> Value {
     b.js("return (async () => {
@@ -126,21 +140,12 @@ async fn selected_pairs(b: &Browser) -> Value {
 async fn a_call_relayed_through_coturn_with_signed_credentials() {
     let coturn = Coturn::start();
     let url = coturn.url();
-    let server = TestServer::start_with(|c| {
-        c.ice.turn = Some(TurnConfig {
-            urls: vec![url],
-            secret: SECRET.into(),
-            margin: chrono::Duration::minutes(60),
-        });
-        c.ice.relay_only = true;
-    })
-    .await;
+    let server = server_with_turn(url, true).await;
     let room = server.room(&["Ada"], 2).await;
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
+    ada.wait_in_room(&room.guests[0]).await;
     // The pre-call check reached the relay with a credential signed for this link.
     ada.wait_js(
         "the connection check to reach coturn",
@@ -148,13 +153,7 @@ async fn a_call_relayed_through_coturn_with_signed_credentials() {
         "return document.querySelector('[data-connection]')?.dataset.connection === 'ok'",
     )
     .await;
-    agent.client.goto(&room.host).await.unwrap();
-    agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    agent.admit_from_host_link(&room.host, "Ada").await;
 
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
@@ -272,19 +271,11 @@ async fn the_pre_call_check_says_when_the_relay_cannot_be_reached() {
         .local_addr()
         .unwrap()
         .port();
-    let server = TestServer::start_with(|c| {
-        c.ice.turn = Some(TurnConfig {
-            urls: vec![format!("turn:127.0.0.1:{dead}?transport=udp")],
-            secret: SECRET.into(),
-            margin: chrono::Duration::minutes(60),
-        });
-    })
-    .await;
+    let server = server_with_turn(format!("turn:127.0.0.1:{dead}?transport=udp"), false).await;
     let room = server.room(&["Ada"], 2).await;
     let driver = Driver::start();
     let ada = driver.session().await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
+    ada.wait_in_room(&room.guests[0]).await;
     let text = ada
         .wait_js(
             "the connection check to give up on the relay",
@@ -305,28 +296,13 @@ const UFRAG: &str = "const pc = window.__consultTest.pcs.find(p => p.connectionS
 async fn ice_restarts_when_the_relay_goes_away_and_comes_back() {
     let coturn = Coturn::start();
     let (url, port) = (coturn.url(), coturn.port);
-    let server = TestServer::start_with(|c| {
-        c.ice.turn = Some(TurnConfig {
-            urls: vec![url],
-            secret: SECRET.into(),
-            margin: chrono::Duration::minutes(60),
-        });
-        c.ice.relay_only = true;
-    })
-    .await;
+    let server = server_with_turn(url, true).await;
     let room = server.room(&["Ada"], 2).await;
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
-    ada.client.goto(&room.guests[0]).await.unwrap();
-    ada.find("main[data-status=waiting]").await;
-    agent.client.goto(&room.host).await.unwrap();
-    agent
-        .find("[data-action=admit][aria-label='Admit Ada']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    ada.wait_in_room(&room.guests[0]).await;
+    agent.admit_from_host_link(&room.host, "Ada").await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
     }

@@ -31,11 +31,7 @@ pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, App
 /// error here already; one that has not opened yet is not (the page counts down).
 pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError> {
     let p = resolve(state, hash).await?;
-    if let Err(e) = p.meeting.check_open(Utc::now()) {
-        if e.code != ErrorCode::TooEarly {
-            return Err(e);
-        }
-    }
+    p.meeting.check_not_over(Utc::now())?;
     Ok(JoinInfo {
         meeting: p.meeting.brief(),
         name: p.name,

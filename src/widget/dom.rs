@@ -1,11 +1,21 @@
 //! Small browser helpers.
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A Rust closure handed to the browser as an event handler; kept alive by its owner and
 /// detached when the owner is dropped.
 pub type JsHandler = Closure<dyn FnMut(JsValue)>;
+
+/// Call a method web-sys does not bind (yet), if the object has it: `target.name(...args)`.
+pub fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
+    let f: js_sys::Function = js_sys::Reflect::get(target, &name.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: js_sys::Array = args.iter().collect();
+    js_sys::Reflect::apply(&f, target, &args).ok()
+}
 
 /// The value of a query parameter of the current URL.
 pub fn query_param(name: &str) -> Option<String> {

@@ -345,19 +345,15 @@ pub fn snapshot(video: &web_sys::HtmlVideoElement, width: u32) -> Option<String>
         .ok()
 }
 
-/// Send a media element's sound to a speaker (`setSinkId`, where the browser has it).
-pub fn set_speaker(element: &web_sys::HtmlMediaElement, device_id: &str) {
-    if let Ok(f) = js_sys::Reflect::get(element, &"setSinkId".into()) {
-        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-            if let Ok(promise) = f.call1(element, &device_id.into()) {
-                // A speaker that is gone keeps the default; nothing to tell the person.
-                if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let _ = JsFuture::from(p).await;
-                    });
-                }
-            }
-        }
+/// Send the sound of a media element or an `AudioContext` to a speaker (`setSinkId`, where
+/// the browser has it).
+pub fn set_speaker(target: &JsValue, device_id: &str) {
+    let answer = crate::widget::dom::call_method(target, "setSinkId", &[device_id.into()]);
+    if let Some(p) = answer.and_then(|v| v.dyn_into::<js_sys::Promise>().ok()) {
+        // A speaker that is gone keeps the default; nothing to tell the person.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
     }
 }
 

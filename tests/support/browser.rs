@@ -262,6 +262,29 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Find an element and click it.
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Open a customer's personal link and wait until they are in its waiting room.
+    pub async fn wait_in_room(&self, link: &str) {
+        self.client.goto(link).await.unwrap();
+        self.find("main[data-status=waiting]").await;
+    }
+
+    /// As the room's host: admit the person waiting under `name`.
+    pub async fn admit(&self, name: &str) {
+        self.click(&format!("[data-action=admit][aria-label='Admit {name}']"))
+            .await;
+    }
+
+    /// Open the agent's own link (into the room at once) and admit `name`.
+    pub async fn admit_from_host_link(&self, host_link: &str, name: &str) {
+        self.client.goto(host_link).await.unwrap();
+        self.admit(name).await;
+    }
+
     /// Switch into the iframe of an embed element (`consult-booking`, `consult-call`) on the
     /// host page, after checking it may use camera and microphone.
     pub async fn enter_embed(&self, tag: &str) {

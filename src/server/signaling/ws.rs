@@ -175,11 +175,7 @@ async fn apply(
             let now = Utc::now();
             let role = if p.is_host {
                 // Hosts may open their room before the window, never after or once cancelled.
-                if let Err(e) = p.meeting.check_open(now) {
-                    if e.code != ErrorCode::TooEarly {
-                        return Err(e);
-                    }
-                }
+                p.meeting.check_not_over(now)?;
                 Role::Host
             } else {
                 p.meeting.check_open(now)?;
@@ -196,40 +192,10 @@ async fn apply(
                 .host_participant(&meeting, user)
                 .await?
                 .ok_or_else(|| AppError::not_found("meeting"))?;
-            if let Err(e) = p.meeting.check_open(Utc::now()) {
-                if e.code != ErrorCode::TooEarly {
-                    return Err(e);
-                }
-            }
+            p.meeting.check_not_over(Utc::now())?;
             state.hub.enter(conn, &p, Role::Host)
         }
-        ClientMsg::Resume { token } => {
-            let gone = || AppError::new(ErrorCode::NotFound, "this call cannot be resumed");
-            let claim = state.signer.verify_resume(&token).ok_or_else(gone)?;
-            let participant = ParticipantId::parse(&claim.participant).map_err(|_| gone())?;
-            let peer = PeerId::parse(&claim.peer).map_err(|_| gone())?;
-            let p = state
-                .store
-                .participant(&participant)
-                .await?
-                .filter(|p| p.meeting.id.as_str() == claim.meeting)
-                .ok_or_else(gone)?;
-            // Cancelled or over: no way back. (Too early cannot be: they were in already.)
-            if let Err(e) = p.meeting.check_open(Utc::now()) {
-                if e.code != ErrorCode::TooEarly {
-                    return Err(e);
-                }
-            }
-            let role = if p.is_host { Role::Host } else { Role::Guest };
-            let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
-            if p.meeting.call_ended_at.is_some_and(|ended| issued <= ended) {
-                return Err(AppError::new(
-                    ErrorCode::Expired,
-                    "the host ended this call",
-                ));
-            }
-            state.hub.resume(conn, &p, role, &peer, issued)
-        }
+        ClientMsg::Resume { token } => resume(state, conn, &token).await,
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
         ClientMsg::AdmitAll => state.hub.admit_all(conn),
@@ -257,4 +223,30 @@ async fn apply(
             Ok(())
         }
     }
+}
+
+/// Back into a call with a resume token: the token must be ours, its participant still of
+/// that meeting, the meeting neither cancelled nor over, and the call not ended since.
+async fn resume(state: &AppState, conn: ConnId, token: &str) -> Result<(), AppError> {
+    let gone = || AppError::new(ErrorCode::NotFound, "this call cannot be resumed");
+    let claim = state.signer.verify_resume(token).ok_or_else(gone)?;
+    let participant = ParticipantId::parse(&claim.participant).map_err(|_| gone())?;
+    let peer = PeerId::parse(&claim.peer).map_err(|_| gone())?;
+    let p = state
+        .store
+        .participant(&participant)
+        .await?
+        .filter(|p| p.meeting.id.as_str() == claim.meeting)
+        .ok_or_else(gone)?;
+    // Cancelled or over: no way back. (Too early cannot be: they were in already.)
+    p.meeting.check_not_over(Utc::now())?;
+    let role = if p.is_host { Role::Host } else { Role::Guest };
+    let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
+    if p.meeting.call_ended_at.is_some_and(|ended| issued <= ended) {
+        return Err(AppError::new(
+            ErrorCode::Expired,
+            "the host ended this call",
+        ));
+    }
+    state.hub.resume(conn, &p, role, &peer, issued)
 }

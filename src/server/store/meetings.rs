@@ -60,6 +60,15 @@ impl MeetingRow {
         }
     }
 
+    /// Is the meeting neither cancelled nor over at `now` (it may not have opened yet)? For
+    /// hosts, who may open their room early, and for what a link shows before the window.
+    pub fn check_not_over(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        match self.check_open(now) {
+            Err(e) if e.code != ErrorCode::TooEarly => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Can the room be entered at `now`? Explains why not.
     pub fn check_open(&self, now: DateTime<Utc>) -> Result<(), AppError> {
         if self.cancelled {

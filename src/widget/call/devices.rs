@@ -253,11 +253,7 @@ fn can_choose_speaker() -> bool {
 pub fn test_tone(speaker: Option<String>) -> Result<(), JsValue> {
     let ctx = web_sys::AudioContext::new()?;
     if let Some(id) = speaker {
-        if let Ok(f) = js_sys::Reflect::get(&ctx, &"setSinkId".into()) {
-            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-                let _ = f.call1(&ctx, &id.into());
-            }
-        }
+        media::set_speaker(&ctx, &id);
     }
     let gain = ctx.create_gain()?;
     gain.gain().set_value(0.2);

@@ -247,11 +247,7 @@ fn restart_ice(pc: &RtcPeerConnection) {
     if pc.signaling_state() == RtcSignalingState::Closed {
         return;
     }
-    if let Ok(f) = js_sys::Reflect::get(pc, &"restartIce".into()) {
-        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-            let _ = f.call0(pc);
-        }
-    }
+    crate::widget::dom::call_method(pc, "restartIce", &[]);
 }
 
 impl Drop for PeerLink {
