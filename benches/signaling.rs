@@ -204,7 +204,7 @@ async fn seed_meeting(seed: &TestServer, i: usize) -> Meeting {
         company: site.company_id.clone(),
         agent: agent.to_string(),
         created_by_user: None,
-        created_by_client: "bench".into(),
+        created_by_client: Some("bench".into()),
         subject: "Signaling benchmark".into(),
         invitation: None,
         invitation_sms: None,

@@ -412,6 +412,84 @@ pub struct Texts {
     pub console_replaced: &'static str,
     /// Signaling reconnects.
     pub console_reconnecting: &'static str,
+    /// The schedule form's heading.
+    pub console_schedule_title: &'static str,
+    /// Label of the site picker.
+    pub console_site: &'static str,
+    /// Label of the host picker.
+    pub console_host: &'static str,
+    /// Label of the date.
+    pub console_date: &'static str,
+    /// Label of the start time.
+    pub console_time: &'static str,
+    /// Label of the length.
+    pub console_minutes: &'static str,
+    /// One length, `{n}` minutes.
+    pub console_minutes_option: &'static str,
+    /// Which zone times are in.
+    pub console_zone_note: &'static str,
+    /// Label of the subject.
+    pub console_subject: &'static str,
+    /// Heading of guest `{n}`.
+    pub console_guest_n: &'static str,
+    /// Label of a guest's name.
+    pub console_guest_name: &'static str,
+    /// Label of a guest's e-mail address.
+    pub console_guest_email: &'static str,
+    /// Label of a guest's phone number.
+    pub console_guest_phone: &'static str,
+    /// Adds a second guest.
+    pub console_add_guest: &'static str,
+    /// Removes the second guest.
+    pub console_remove_guest: &'static str,
+    /// Mail the invitations.
+    pub console_send_email: &'static str,
+    /// Submit the schedule form.
+    pub console_schedule_submit: &'static str,
+    /// Announced after scheduling.
+    pub console_scheduled: &'static str,
+    /// Who hosts a meeting the user manages.
+    pub console_hosted_by: &'static str,
+    /// Button that opens the move form.
+    pub console_move: &'static str,
+    /// Accessible name of the move button.
+    pub console_move_label: &'static str,
+    /// Saves the new time.
+    pub console_move_save: &'static str,
+    /// Closes the move form unchanged.
+    pub console_keep: &'static str,
+    /// Announced after a move.
+    pub console_moved: &'static str,
+    /// Button that asks to cancel a meeting.
+    pub console_cancel: &'static str,
+    /// Accessible name of the cancel button.
+    pub console_cancel_label: &'static str,
+    /// The question before cancelling.
+    pub console_cancel_confirm: &'static str,
+    /// Confirms the cancellation.
+    pub console_cancel_yes: &'static str,
+    /// Keeps the meeting.
+    pub console_cancel_no: &'static str,
+    /// Announced after cancelling.
+    pub console_cancelled: &'static str,
+    /// Above a form with errors.
+    pub console_fix: &'static str,
+    /// A guest's name is missing or wrong.
+    pub console_err_name: &'static str,
+    /// A guest's e-mail address is missing or wrong.
+    pub console_err_email: &'static str,
+    /// A guest's phone number is wrong.
+    pub console_err_phone: &'static str,
+    /// The date is missing or wrong.
+    pub console_err_date: &'static str,
+    /// The time is missing, wrong or does not exist.
+    pub console_err_time: &'static str,
+    /// The length is wrong.
+    pub console_err_minutes: &'static str,
+    /// The subject is too long.
+    pub console_err_subject: &'static str,
+    /// The host is not free then.
+    pub console_err_busy: &'static str,
 }
 
 /// English.
@@ -585,6 +663,45 @@ pub const EN: Texts = Texts {
     console_ended: "The call has ended for everyone.",
     console_replaced: "You opened this room in another window; this one has left it.",
     console_reconnecting: "The connection to the server dropped; reconnecting…",
+    console_schedule_title: "Schedule a meeting",
+    console_site: "Site",
+    console_host: "Host",
+    console_date: "Date",
+    console_time: "Start time",
+    console_minutes: "Length",
+    console_minutes_option: "{n} minutes",
+    console_zone_note: "Times are in your time zone, {zone}.",
+    console_subject: "Subject (optional)",
+    console_guest_n: "Guest {n}",
+    console_guest_name: "Name",
+    console_guest_email: "E-mail address",
+    console_guest_phone: "Phone (optional, like +31612345678)",
+    console_add_guest: "Invite a second guest",
+    console_remove_guest: "Remove the second guest",
+    console_send_email: "Send the invitations by e-mail",
+    console_schedule_submit: "Schedule",
+    console_scheduled: "Meeting with {guests} scheduled for {when}.",
+    console_hosted_by: "Host: {name}",
+    console_move: "Move",
+    console_move_label: "Move the meeting with {guests}",
+    console_move_save: "Save the new time",
+    console_keep: "Keep the time",
+    console_moved: "The meeting with {guests} now starts {when}.",
+    console_cancel: "Cancel",
+    console_cancel_label: "Cancel the meeting with {guests}",
+    console_cancel_confirm: "Cancel the meeting with {guests} on {when}? Everyone invited is told.",
+    console_cancel_yes: "Yes, cancel the meeting",
+    console_cancel_no: "No, keep it",
+    console_cancelled: "The meeting with {guests} is cancelled.",
+    console_fix: "Please correct the marked fields.",
+    console_err_name: "Enter the guest's name.",
+    console_err_email: "Enter a valid e-mail address: the invitation goes there.",
+    console_err_phone: "Enter a phone number like +31612345678, or leave it empty.",
+    console_err_date: "Choose a date.",
+    console_err_time: "Enter a start time that exists that day, like 14:30.",
+    console_err_minutes: "Choose a length.",
+    console_err_subject: "At most 100 characters, on one line.",
+    console_err_busy: "The host has another meeting at that time.",
 };
 
 /// Dutch.
@@ -758,6 +875,45 @@ pub const NL: Texts = Texts {
     console_ended: "Het gesprek is voor iedereen beëindigd.",
     console_replaced: "U heeft deze kamer in een ander venster geopend; dit venster heeft haar verlaten.",
     console_reconnecting: "De verbinding met de server is weggevallen; opnieuw verbinden…",
+    console_schedule_title: "Afspraak inplannen",
+    console_site: "Website",
+    console_host: "Medewerker",
+    console_date: "Datum",
+    console_time: "Begintijd",
+    console_minutes: "Duur",
+    console_minutes_option: "{n} minuten",
+    console_zone_note: "Tijden staan in uw tijdzone, {zone}.",
+    console_subject: "Onderwerp (optioneel)",
+    console_guest_n: "Gast {n}",
+    console_guest_name: "Naam",
+    console_guest_email: "E-mailadres",
+    console_guest_phone: "Telefoon (optioneel, bijvoorbeeld +31612345678)",
+    console_add_guest: "Een tweede gast uitnodigen",
+    console_remove_guest: "De tweede gast verwijderen",
+    console_send_email: "Uitnodigingen per e-mail versturen",
+    console_schedule_submit: "Inplannen",
+    console_scheduled: "Afspraak met {guests} ingepland op {when}.",
+    console_hosted_by: "Medewerker: {name}",
+    console_move: "Verplaatsen",
+    console_move_label: "Verplaats de afspraak met {guests}",
+    console_move_save: "Nieuwe tijd opslaan",
+    console_keep: "Tijd behouden",
+    console_moved: "De afspraak met {guests} begint nu {when}.",
+    console_cancel: "Annuleren",
+    console_cancel_label: "Annuleer de afspraak met {guests}",
+    console_cancel_confirm: "De afspraak met {guests} op {when} annuleren? Alle genodigden krijgen bericht.",
+    console_cancel_yes: "Ja, afspraak annuleren",
+    console_cancel_no: "Nee, behouden",
+    console_cancelled: "De afspraak met {guests} is geannuleerd.",
+    console_fix: "Verbeter de gemarkeerde velden.",
+    console_err_name: "Vul de naam van de gast in.",
+    console_err_email: "Vul een geldig e-mailadres in: de uitnodiging gaat daarheen.",
+    console_err_phone: "Vul een telefoonnummer in zoals +31612345678, of laat het leeg.",
+    console_err_date: "Kies een datum.",
+    console_err_time: "Vul een begintijd in die op die dag bestaat, bijvoorbeeld 14:30.",
+    console_err_minutes: "Kies een duur.",
+    console_err_subject: "Hooguit 100 tekens, op één regel.",
+    console_err_busy: "De medewerker heeft dan al een andere afspraak.",
 };
 
 #[cfg(test)]

@@ -67,21 +67,3 @@ pub struct LobbyEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
 }
-
-/// A meeting in the console's list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsoleMeeting {
-    /// The meeting.
-    pub meeting: MeetingBrief,
-    /// Names of the invited customers.
-    pub guests: Vec<String>,
-}
-
-/// The console's first screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsoleOverview {
-    /// The logged-in agent's name.
-    pub agent_name: String,
-    /// Today's and upcoming meetings, earliest first.
-    pub meetings: Vec<ConsoleMeeting>,
-}

@@ -6,6 +6,7 @@
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod booking;
+pub mod console;
 pub mod embed;
 pub mod error;
 pub mod i18n;

@@ -199,6 +199,9 @@ fn register_server_fns() {
     register_explicit::<waiting_room::JoinDetails>();
     register_explicit::<waiting_room::JoinIce>();
     register_explicit::<console::ConsoleData>();
+    register_explicit::<console::ConsoleSchedule>();
+    register_explicit::<console::ConsoleMove>();
+    register_explicit::<console::ConsoleCancel>();
 }
 
 /// Helpers for server function bodies.

@@ -165,7 +165,7 @@ impl TestServer {
             company: site.company_id.clone(),
             agent: self.agent.to_string(),
             created_by_user: None,
-            created_by_client: "test".into(),
+            created_by_client: Some("test".into()),
             subject: "Three of us".into(),
             invitation: None,
             invitation_sms: None,

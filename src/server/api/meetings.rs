@@ -11,7 +11,7 @@ use crate::model::api::users::Role;
 use crate::model::api::{Envelope, ErrorEnvelope, NamedRef};
 use crate::model::i18n::Lang;
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId};
-use crate::server::store::{MeetingFilter, MeetingRecord, Message, NewApiMeeting, SiteRow};
+use crate::server::store::{MeetingFilter, MeetingRecord, Message, NewApiMeeting, Scope, SiteRow};
 use crate::server::tokens::{new_id, Signer};
 use crate::server::{invite, AppState};
 use axum::extract::State;
@@ -181,7 +181,7 @@ pub(crate) async fn notices(
 /// Who hosts: apply the scheduling rules of the acting user (if any) and check the host.
 async fn host_for(
     state: &AppState,
-    caller: &Caller,
+    scope: &Scope,
     site: &str,
     input: &MeetingInput,
 ) -> Result<String, AppError> {
@@ -197,7 +197,7 @@ async fn host_for(
             rules::id("created_by", creator, "user")?;
             let (role, _) = state
                 .store
-                .user_role(&caller.scope, creator)
+                .user_role(scope, creator)
                 .await?
                 .ok_or_else(|| AppError::not_found("user").with_field("created_by"))?;
             if role != Role::Admin && role_on_site(creator).is_none() {
@@ -230,7 +230,7 @@ async fn host_for(
             .ok_or_else(|| AppError::invalid("agent", "say which agent hosts the meeting"))?,
     };
     rules::id("agent", &host, "user")?;
-    if state.store.user_role(&caller.scope, &host).await?.is_none() {
+    if state.store.user_role(scope, &host).await?.is_none() {
         return Err(AppError::not_found("user").with_field("agent"));
     }
     match role_on_site(&host) {
@@ -339,12 +339,28 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<MeetingInput>,
 ) -> ApiResult<Created<Meeting>> {
+    let record = schedule(&state, &caller.scope, Some(&caller.client_id), &input).await?;
+    Ok(Created(wire(&state, record).await?))
+}
+
+/// Schedule a meeting in `scope` under the rules of the REST API (the console schedules
+/// through here too, as its user, with no API client): validate, apply the acting user's
+/// rights and the package's features, write it with its invitations in one transaction.
+pub(crate) async fn schedule(
+    state: &AppState,
+    scope: &Scope,
+    client: Option<&str>,
+    input: &MeetingInput,
+) -> Result<MeetingRecord, AppError> {
     rules::id("site", &input.site, "site")?;
     validate::opt("subject", &input.subject, rules::name)?;
     validate::opt("invitation", &input.invitation, rules::text)?;
     validate::opt("invitation_sms", &input.invitation_sms, rules::text)?;
     if input.participants.is_empty() || input.participants.len() > 2 {
-        return Err(AppError::invalid("participants", "invite one or two people").into());
+        return Err(AppError::invalid(
+            "participants",
+            "invite one or two people",
+        ));
     }
     for (i, p) in input.participants.iter().enumerate() {
         rules::name(&format!("participants[{i}].name"), &p.name)?;
@@ -354,21 +370,19 @@ pub async fn create(
             return Err(AppError::invalid(
                 &format!("participants[{i}].email"),
                 "an e-mail invitation needs an e-mail address",
-            )
-            .into());
+            ));
         }
         if input.send_sms && p.phone.is_none() {
             return Err(AppError::invalid(
                 &format!("participants[{i}].phone"),
                 "an SMS invitation needs a phone number",
-            )
-            .into());
+            ));
         }
     }
     check_times(input.time_start, input.time_end)?;
     let company = state
         .store
-        .site_company(&caller.scope, &input.site)
+        .site_company(scope, &input.site)
         .await?
         .ok_or_else(|| AppError::not_found("site").with_field("site"))?;
     let features = state.store.company_features(&company).await?;
@@ -378,18 +392,16 @@ pub async fn create(
             ErrorCode::Precondition,
             "three-way meetings need the package feature multiple_participants",
         )
-        .with_field("participants")
-        .into());
+        .with_field("participants"));
     }
     if input.send_sms && !has("weseedo_personal_sms") {
         return Err(AppError::new(
             ErrorCode::Precondition,
             "SMS invitations need the package feature weseedo_personal_sms",
         )
-        .with_field("send_sms")
-        .into());
+        .with_field("send_sms"));
     }
-    let host = host_for(&state, &caller, &input.site, &input).await?;
+    let host = host_for(state, scope, &input.site, input).await?;
     let site = state
         .store
         .site(&SiteId::parse(&input.site)?)
@@ -475,7 +487,7 @@ pub async fn create(
         company,
         agent: host,
         created_by_user: input.created_by.clone(),
-        created_by_client: caller.client_id.clone(),
+        created_by_client: client.map(str::to_string),
         subject,
         invitation,
         invitation_sms: input.invitation_sms.clone(),
@@ -491,8 +503,7 @@ pub async fn create(
         guests,
         messages,
     };
-    let record = state.store.create_meeting_api(&caller.scope, &new).await?;
-    Ok(Created(wire(&state, record).await?))
+    state.store.create_meeting_api(scope, &new).await
 }
 
 /// One scheduled meeting.
@@ -549,36 +560,49 @@ pub async fn reschedule(
         }
         ApiError(e)
     })?;
-    check_times(input.time_start, input.time_end)?;
     let existing = state
         .store
         .meeting_api(&caller.scope, &id)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
+    let record = move_meeting(
+        &state,
+        &caller.scope,
+        &existing,
+        input.time_start,
+        input.time_end,
+    )
+    .await?;
+    Ok(Found(wire(&state, record).await?))
+}
+
+/// Move a meeting of `scope` (the REST API's and the console's one way to): check the times,
+/// the host being free, and tell everyone who was invited by e-mail or SMS.
+pub(crate) async fn move_meeting(
+    state: &AppState,
+    scope: &Scope,
+    existing: &MeetingRecord,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<MeetingRecord, AppError> {
+    check_times(start, end)?;
     let site = state
         .store
         .site(&SiteId::parse(&existing.site.0)?)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
     let times = [
-        input.time_start,
-        input.time_end,
-        input.time_start - Duration::minutes(site.early_join_minutes as i64),
-        input.time_end + Duration::minutes(site.grace_minutes as i64),
+        start,
+        end,
+        start - Duration::minutes(site.early_join_minutes as i64),
+        end + Duration::minutes(site.grace_minutes as i64),
     ];
-    let messages = notices(
-        &state,
-        &existing,
-        &site,
-        Some((input.time_start, input.time_end)),
-    )
-    .await?;
-    let record = state
+    let messages = notices(state, existing, &site, Some((start, end))).await?;
+    state
         .store
-        .reschedule_api(&caller.scope, &id, times, &messages)
+        .reschedule_api(scope, &existing.id, times, &messages)
         .await?
-        .ok_or_else(|| AppError::not_found("meeting"))?;
-    Ok(Found(wire(&state, record).await?))
+        .ok_or_else(|| AppError::not_found("meeting"))
 }
 
 /// Cancel a meeting: everyone's link stops working, and anyone in its room is let go.
@@ -604,24 +628,34 @@ pub async fn cancel(
         .meeting_api(&caller.scope, &id)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
+    cancel_meeting(&state, &caller.scope, &existing).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cancel a meeting of `scope`: tell everyone invited, end its room at once.
+pub(crate) async fn cancel_meeting(
+    state: &AppState,
+    scope: &Scope,
+    existing: &MeetingRecord,
+) -> Result<(), AppError> {
     let site = state
         .store
         .site(&SiteId::parse(&existing.site.0)?)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
-    let messages = notices(&state, &existing, &site, None).await?;
+    let messages = notices(state, existing, &site, None).await?;
     match state
         .store
-        .cancel_api(&caller.scope, &id, &messages)
+        .cancel_api(scope, &existing.id, &messages)
         .await?
     {
         Some(()) => {
             state.hub.end_meeting(
-                &MeetingId::parse(&id)?,
+                &MeetingId::parse(&existing.id)?,
                 AppError::new(ErrorCode::Expired, "this meeting was cancelled"),
             );
-            Ok(StatusCode::NO_CONTENT)
+            Ok(())
         }
-        None => Err(AppError::not_found("meeting").into()),
+        None => Err(AppError::not_found("meeting")),
     }
 }

@@ -22,8 +22,8 @@ pub struct NewApiMeeting {
     pub agent: String,
     /// The scheduling user, if the integration acts for one.
     pub created_by_user: Option<String>,
-    /// The API client.
-    pub created_by_client: String,
+    /// The API client (none when scheduled in the console).
+    pub created_by_client: Option<String>,
     /// Subject.
     pub subject: String,
     /// Invitation text.

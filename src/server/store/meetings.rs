@@ -90,14 +90,14 @@ impl MeetingRow {
     }
 }
 
-const MEETING_SELECT: &str = "
+pub(super) const MEETING_SELECT: &str = "
     SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
            u.first_name || ' ' || u.last_name AS host_name, m.subject,
            m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity,
            s.waiting_preview, m.call_ended_at
     FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id";
 
-fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
+pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
     Ok(MeetingRow {
         id: MeetingId::parse(r.get("id"))?,
         site_id: SiteId::parse(r.get("site_id"))?,
@@ -454,37 +454,6 @@ impl Store {
             is_host: true,
             meeting: m,
         }))
-    }
-
-    /// An agent's meetings that have not closed yet at `now`, earliest first, with the names
-    /// of their guests.
-    pub async fn agent_meetings(
-        &self,
-        agent: &UserId,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(MeetingRow, Vec<String>)>, AppError> {
-        let rows = sqlx::query(&format!(
-            "{MEETING_SELECT} WHERE m.agent_id = $1 AND m.status = 'scheduled' AND m.closes_at > $2
-             ORDER BY m.starts_at LIMIT 200"
-        ))
-        .bind(agent.as_str())
-        .bind(to_ms(now))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let m = meeting_from_row(r)?;
-            let guests: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM participants WHERE meeting_id = $1 AND is_host = 0 ORDER BY created_at",
-            )
-            .bind(m.id.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-            out.push((m, guests));
-        }
-        Ok(out)
     }
 
     /// The link ids of a meeting's participants, host first (for tests and the REST API).

@@ -12,6 +12,7 @@ mod meetings;
 mod outbox;
 mod schema;
 mod sites;
+mod staff;
 mod tenancy;
 mod users;
 
@@ -22,6 +23,7 @@ pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
 pub use sites::{parse_periods, show_periods, NewSite, OpeningHours, SiteRow};
+pub use staff::Staff;
 pub use tenancy::Scope;
 pub use users::{NewUser, UserChanges};
 

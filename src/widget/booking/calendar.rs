@@ -4,10 +4,10 @@
 //! with its number of free times, never as a bare "4".
 
 use super::grid::{month_weeks, step};
-use super::view::focus;
 use crate::model::booking::Slot;
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::widget::dom;
+use crate::widget::dom::focus;
 use chrono::{Datelike, Days, NaiveDate};
 use leptos::prelude::*;
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ use crate::model::booking::{AgentChoice, Booked, BookingRequest, Prefill, SlotLi
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
+use crate::widget::dom::focus;
 use crate::widget::{dom, host, theme};
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -77,17 +78,6 @@ impl Options {
     /// Whether a field is prefilled and locked.
     fn locked(&self, field: &str) -> bool {
         self.lock.iter().any(|f| f == field)
-    }
-}
-
-pub(crate) fn focus(id: &str) {
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-    {
-        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-            let _ = el.focus();
-        }
     }
 }
 

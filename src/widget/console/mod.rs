@@ -1,18 +1,54 @@
-//! The agent console: meetings, who is waiting (pushed live), admit, call.
+//! The agent console: meetings, who is waiting (pushed live), admit, call; scheduling,
+//! moving and cancelling meetings.
 
+#[cfg(feature = "csr")]
+mod schedule;
 #[cfg(feature = "csr")]
 mod view;
 #[cfg(feature = "csr")]
 pub use view::Console;
 
-use crate::model::meeting::ConsoleOverview;
-use crate::model::AppError;
+use crate::model::console::{ConsoleOverview, MoveForm, ScheduleForm};
+use crate::model::{AppError, MeetingId};
 use leptos::prelude::*;
 
-/// The logged-in agent's meetings.
+/// The logged-in user's meetings, and the sites and hosts they schedule for.
 #[server(endpoint = "v1/console/overview")]
 pub async fn console_data() -> Result<ConsoleOverview, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, parts) = server_fn_ctx::get()?;
     crate::server::console::overview(&state, &parts.headers).await
+}
+
+/// Schedule a meeting (the REST API's rules, with the logged-in user as `created_by`).
+#[server(endpoint = "v1/console/schedule", input = leptos::server_fn::codec::Json)]
+pub async fn console_schedule(
+    /// The meeting to make.
+    form: ScheduleForm,
+) -> Result<MeetingId, AppError> {
+    use crate::server::app::server_fn_ctx;
+    let (state, parts) = server_fn_ctx::get()?;
+    crate::server::console::schedule(&state, &parts.headers, form).await
+}
+
+/// Move a meeting the logged-in user hosts or manages.
+#[server(endpoint = "v1/console/move", input = leptos::server_fn::codec::Json)]
+pub async fn console_move(
+    /// The meeting and its new time.
+    form: MoveForm,
+) -> Result<(), AppError> {
+    use crate::server::app::server_fn_ctx;
+    let (state, parts) = server_fn_ctx::get()?;
+    crate::server::console::reschedule(&state, &parts.headers, form).await
+}
+
+/// Cancel a meeting the logged-in user hosts or manages.
+#[server(endpoint = "v1/console/cancel", input = leptos::server_fn::codec::Json)]
+pub async fn console_cancel(
+    /// The meeting.
+    meeting: MeetingId,
+) -> Result<(), AppError> {
+    use crate::server::app::server_fn_ctx;
+    let (state, parts) = server_fn_ctx::get()?;
+    crate::server::console::cancel(&state, &parts.headers, meeting).await
 }

@@ -1,6 +1,8 @@
 //! The console: who is waiting (live), today's and upcoming meetings, and the call.
 
 use super::console_data;
+use super::schedule::{MeetingActions, SchedulePanel};
+use crate::model::console::ConsoleMeeting;
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::LobbyEntry;
 use crate::model::signal::{ClientMsg, ServerMsg};
@@ -178,6 +180,21 @@ pub fn Console() -> impl IntoView {
         online: RwSignal::new(false),
     };
     let overview = LocalResource::new(console_data);
+    // The list is its own signal, reloaded after each change, so reloading it leaves the
+    // schedule form (and what is typed there) alone.
+    let meetings = RwSignal::new(Vec::<ConsoleMeeting>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(data)) = overview.get() {
+            meetings.set(data.meetings);
+        }
+    });
+    let on_changed = Callback::new(move |()| {
+        spawn_local(async move {
+            if let Ok(data) = console_data().await {
+                meetings.set(data.meetings);
+            }
+        })
+    });
     let notifications = RwSignal::new(notifications_state());
     let ask_notifications = move |_| {
         if let Ok(promise) = web_sys::Notification::request_permission() {
@@ -261,31 +278,47 @@ pub fn Console() -> impl IntoView {
                     }}
                 </section>
                 <section class="meetings" aria-labelledby="meetings-title">
-                    <h2 id="meetings-title">{t.console_meetings_title}</h2>
-                    {if data.meetings.is_empty() {
-                        view! { <p class="empty">{t.console_no_meetings}</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul>
-                                {data.meetings.iter().map(|m| {
-                                    let meeting = m.meeting.id.clone();
-                                    let guests = if m.guests.is_empty() { t.console_no_guests.to_string() } else { m.guests.join(", ") };
-                                    let label = fill(t.console_open_room_for, &[("guests", &guests)]);
-                                    view! {
-                                        <li>
-                                            <span class="time">{when(m.meeting.starts_at.timestamp_millis())}</span>
-                                            <span class="guests">{guests.clone()}</span>
-                                            <button type="button" aria-label=label
-                                                on:click=move |_| spawn_local(desk.enter(meeting.clone(), None))>
-                                                {t.console_open_room}
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
+                    <h2 id="meetings-title" tabindex="-1">{t.console_meetings_title}</h2>
+                    {move || {
+                        let list = meetings.get();
+                        if list.is_empty() {
+                            view! { <p class="empty">{t.console_no_meetings}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul>
+                                    {list.into_iter().map(|m| {
+                                        let meeting = m.meeting.id.clone();
+                                        let guests = if m.guests.is_empty() { t.console_no_guests.to_string() } else { m.guests.join(", ") };
+                                        let label = fill(t.console_open_room_for, &[("guests", &guests)]);
+                                        let hosting = m.hosting;
+                                        let host = fill(t.console_hosted_by, &[("name", &m.meeting.host_name)]);
+                                        let key = m.meeting.id.to_string();
+                                        view! {
+                                            <li data-meeting=key>
+                                                <span class="time">{when(m.meeting.starts_at.timestamp_millis())}</span>
+                                                <span class="guests">{guests.clone()}</span>
+                                                {(!hosting).then(|| view! { <span class="meta">{host}</span> })}
+                                                <span class="actions">
+                                                    {hosting.then(|| view! {
+                                                        <button type="button" aria-label=label
+                                                            on:click=move |_| spawn_local(desk.enter(meeting.clone(), None))>
+                                                            {t.console_open_room}
+                                                        </button>
+                                                        " "
+                                                    })}
+                                                    <MeetingActions item=m t announce=desk.announce on_changed/>
+                                                </span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
                     }}
                 </section>
+                {(!data.sites.is_empty()).then(|| view! {
+                    <SchedulePanel sites=data.sites.clone() t announce=desk.announce on_changed/>
+                })}
             </div>
         }
         .into_any(),
