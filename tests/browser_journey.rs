@@ -305,9 +305,22 @@ async fn the_call_embeds_on_a_foreign_page() {
         .iter()
         .filter_map(|e| e["type"].as_str())
         .collect();
-    for t in ["consult:ready", "consult:waiting", "consult:joined"] {
+    for t in [
+        "consult:ready",
+        "consult:waiting",
+        "consult:admitted",
+        "consult:joined",
+    ] {
         assert!(types.contains(&t), "{t} missing from {types:?}");
     }
+    // Let in first, then in the call (media from the agent arrived), each once.
+    let at = |t: &str| types.iter().position(|x| *x == t).unwrap();
+    assert!(at("consult:admitted") < at("consult:joined"), "{types:?}");
+    assert_eq!(
+        types.iter().filter(|t| **t == "consult:joined").count(),
+        1,
+        "{types:?}"
+    );
     assert!(
         !events.to_string().contains(&hash),
         "the join hash leaked into an event"

@@ -269,6 +269,8 @@ pub enum BookingStatus {
 /// An appointment as its customer's change-or-cancel page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManageInfo {
+    /// The meeting.
+    pub meeting: MeetingId,
     /// The site (its zone, theme, slot length).
     pub site: SiteInfo,
     /// The agent.

@@ -53,9 +53,39 @@ pub enum EmbedMessage {
         /// The meeting.
         meeting: MeetingId,
     },
-    /// The customer was admitted and is in the call.
+    /// The host let the customer in; the call is being set up.
+    #[serde(rename = "consult:admitted")]
+    Admitted {
+        /// Payload version.
+        version: u32,
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// The customer is in the call: the first picture or sound from the other side arrived.
     #[serde(rename = "consult:joined")]
     Joined {
+        /// Payload version.
+        version: u32,
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// The customer moved their appointment (from the booking form's confirmation).
+    #[serde(rename = "consult:rescheduled")]
+    Rescheduled {
+        /// Payload version.
+        version: u32,
+        /// The meeting.
+        meeting: MeetingId,
+        /// New start (UTC).
+        starts_at: DateTime<Utc>,
+        /// New end (UTC).
+        ends_at: DateTime<Utc>,
+        /// The site's zone.
+        time_zone: String,
+    },
+    /// The customer cancelled their appointment (from the booking form's confirmation).
+    #[serde(rename = "consult:cancelled")]
+    Cancelled {
         /// Payload version.
         version: u32,
         /// The meeting.

@@ -75,6 +75,7 @@ fn changeable(p: &ParticipantCtx) -> Result<(), AppError> {
 pub async fn details(state: &AppState, hash: &str) -> Result<ManageInfo, AppError> {
     let (p, site) = customer(state, hash).await?;
     Ok(ManageInfo {
+        meeting: p.meeting.id.clone(),
         site: site_info(&site),
         agent: AgentChoice {
             id: p.meeting.agent_id.clone(),

@@ -343,8 +343,20 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         list
     };
 
+    let managing = RwSignal::new(false);
     let form_or_confirmation = move || match booked.get() {
-        Some(done) => confirmation(t, lang, done, &zone.get_untracked()).into_any(),
+        // Changing or cancelling happens right here, in the same frame: no navigation (the
+        // host page's history stays as it is), and the host page hears of it by event.
+        Some(done) if managing.get() => {
+            let hash = done
+                .manage_url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            view! { <crate::widget::manage::ManagePage hash inline=true/> }.into_any()
+        }
+        Some(done) => confirmation(t, lang, done, &zone.get_untracked(), managing).into_any(),
         None => {
             let zones = zones.clone();
             view! {
@@ -673,7 +685,13 @@ pub(crate) fn when_text(t: &Texts, lang: Lang, at: DateTime<Utc>, zone: &str) ->
     )
 }
 
-fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl IntoView {
+fn confirmation(
+    t: &'static Texts,
+    lang: Lang,
+    done: Booked,
+    zone: &str,
+    managing: RwSignal<bool>,
+) -> impl IntoView {
     let when = when_text(t, lang, done.starts_at, zone);
     let line = fill(
         t.booked_when,
@@ -696,9 +714,12 @@ fn confirmation(t: &'static Texts, lang: Lang, done: Booked, zone: &str) -> impl
                 </a>
             </p>
             <p>
-                <a href=done.manage_url.clone() target="_blank" rel="noopener" data-manage-link>
+                <button type="button" data-manage on:click=move |_| {
+                    managing.set(true);
+                    request_animation_frame(|| focus("manage-heading"));
+                }>
                     {t.manage_link}
-                </a>
+                </button>
             </p>
             <p class="hint">{t.link_is_yours}</p>
         </section>

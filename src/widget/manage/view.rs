@@ -3,6 +3,7 @@
 
 use super::{manage_cancel, manage_details, manage_move};
 use crate::model::booking::{BookingStatus, ManageInfo};
+use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::fill;
 use crate::model::{AppError, ErrorCode};
 use crate::widget::booking::booking_slots;
@@ -14,9 +15,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The page for the customer's link `hash`.
+/// The page for the customer's link `hash`; `inline` inside the booking form's frame (after
+/// booking), where it keeps the form's look and tells the host page what changed.
 #[component]
-pub fn ManagePage(hash: String) -> impl IntoView {
+pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView {
     let lang = dom::page_lang(dom::query_param("lang"));
     let t = lang.texts();
     let zone = RwSignal::new(dom::visitor_time_zone());
@@ -30,7 +32,7 @@ pub fn ManagePage(hash: String) -> impl IntoView {
         let hash = hash.clone();
         spawn_local(async move {
             let got = manage_details(hash).await;
-            if let Ok(i) = &got {
+            if let (Ok(i), false) = (&got, inline) {
                 theme::apply(&i.site.theme);
             }
             info.set(Some(got));
@@ -91,6 +93,13 @@ pub fn ManagePage(hash: String) -> impl IntoView {
         spawn_local(async move {
             match manage_move(hash, at).await {
                 Ok(i) => {
+                    host::bridge().post(&EmbedMessage::Rescheduled {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting: i.meeting.clone(),
+                        starts_at: i.starts_at,
+                        ends_at: i.ends_at,
+                        time_zone: i.site.time_zone.clone(),
+                    });
                     let when = when_text(t, lang, i.starts_at, &zone.get_untracked());
                     message.set(Some(fill(t.moved, &[("when", &when)])));
                     chosen.set(None);
@@ -118,6 +127,10 @@ pub fn ManagePage(hash: String) -> impl IntoView {
         spawn_local(async move {
             match manage_cancel(hash).await {
                 Ok(i) => {
+                    host::bridge().post(&EmbedMessage::Cancelled {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting: i.meeting.clone(),
+                    });
                     message.set(Some(t.cancelled.into()));
                     confirming.set(false);
                     info.set(Some(Ok(i)));
@@ -151,7 +164,9 @@ pub fn ManagePage(hash: String) -> impl IntoView {
                     let on_cancel = on_cancel.clone();
                     view! {
                         <p>
-                            <a class="primary join-link" href=i.join_url.clone()>{t.open_room}</a>
+                            // In a frame the room opens in its own tab, as from the confirmation.
+                            <a class="primary join-link" href=i.join_url.clone()
+                                target=inline.then_some("_blank") rel=inline.then_some("noopener")>{t.open_room}</a>
                         </p>
                         <section aria-labelledby="move-title">
                             <h2 id="move-title">{t.move_title}</h2>
@@ -220,12 +235,29 @@ pub fn ManagePage(hash: String) -> impl IntoView {
             .into_any()
         }
     };
-    view! {
-        <main class="consult manage">
-            <h1>{t.manage_heading}</h1>
+    let messages = move || {
+        view! {
             <p class="status-message" id="manage-message" tabindex="-1" role="status">{move || message.get()}</p>
             <p class="form-error" id="manage-problem" tabindex="-1" role="alert">{move || problem.get()}</p>
-            {body}
-        </main>
+        }
+    };
+    if inline {
+        view! {
+            <section class="manage" aria-labelledby="manage-heading">
+                <h2 id="manage-heading" tabindex="-1">{t.manage_heading}</h2>
+                {messages()}
+                {body}
+            </section>
+        }
+        .into_any()
+    } else {
+        view! {
+            <main class="consult manage">
+                <h1 id="manage-heading">{t.manage_heading}</h1>
+                {messages()}
+                {body}
+            </main>
+        }
+        .into_any()
     }
 }

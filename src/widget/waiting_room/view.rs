@@ -77,6 +77,8 @@ struct Page {
     previewed: RwSignal<bool>,
     /// The preview loop runs.
     preview_loop: StoredValue<bool>,
+    /// `consult:joined` was sent for this admission.
+    joined_told: StoredValue<bool>,
     info: RwSignal<Option<JoinInfo>>,
     /// The clock, ticking while the room has not opened yet.
     now: RwSignal<i64>,
@@ -194,12 +196,15 @@ impl Page {
                     });
                 }
             }
-            ServerMsg::Joined { .. } => {
+            ServerMsg::Joined { resumed, .. } => {
                 self.resuming.set_value(false);
                 ctl.handle(&msg);
                 self.phase.set(Phase::InCall);
-                if let Some(meeting) = self.meeting() {
-                    host::bridge().post(&EmbedMessage::Joined {
+                // A resumed call was admitted long ago; `consult:joined` follows once media
+                // from the others arrives (an effect in `JoinPage`).
+                if let (Some(meeting), false) = (self.meeting(), *resumed) {
+                    self.joined_told.set_value(false);
+                    host::bridge().post(&EmbedMessage::Admitted {
                         version: EMBED_PROTOCOL_VERSION,
                         meeting,
                     });
@@ -366,11 +371,26 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         resuming: StoredValue::new(false),
         previewed: RwSignal::new(false),
         preview_loop: StoredValue::new(false),
+        joined_told: StoredValue::new(true),
         info: RwSignal::new(None),
         now: RwSignal::new(dom::now_ms()),
         problem: RwSignal::new(None),
     };
     spawn_local(page.start());
+    // In the call for the host page once the first stream from the others is there.
+    let streams = ctl.streams;
+    Effect::new(move |_| {
+        let media = streams.with(|s| !s.is_empty());
+        if media && !page.joined_told.get_value() {
+            page.joined_told.set_value(true);
+            if let Some(meeting) = page.meeting() {
+                host::bridge().post(&EmbedMessage::Joined {
+                    version: EMBED_PROTOCOL_VERSION,
+                    meeting,
+                });
+            }
+        }
+    });
 
     let phase = page.phase;
     let info = page.info;
