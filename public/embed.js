@@ -2,7 +2,8 @@
  * [phone] [lock prefill-signature]>, <consult-call join="…"> and <consult-button site="…"
  * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
  * White label on each: primary-color, secondary-color, focus-color, text-color, background,
- * font, radius, theme (light|dark|auto), hide-details; on calls chat and screenshare (on|off).
+ * font, radius, theme (light|dark|auto), hide-details, logo (none or a logo uploaded to
+ * Consult); on calls chat and screenshare (on|off).
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
  * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
@@ -76,7 +77,11 @@
     "primary-color": HEX, "secondary-color": HEX, "focus-color": HEX, "text-color": HEX,
     "background": HEX, "font": /^[\w ,'"-]{1,200}$/, "radius": /^([0-9]|[1-3][0-9]|4[0-8])(px)?$/,
     "theme": /^(light|dark|auto)$/, "hide-details": /^(|true|false)$/, "chat": /^(on|off)$/,
-    "screenshare": /^(on|off)$/
+    "screenshare": /^(on|off)$/,
+    // none, or a logo uploaded to Consult: the frame loads images from Consult only.
+    "logo": { test: function (v) {
+      return v === "none" || /^\/media\/sites\/[0-9a-f]{24}\/logo$/.test(v.indexOf(base + "/") === 0 ? v.slice(base.length) : v);
+    } }
   };
   var warned = {};
   function attr(el, n) {

@@ -1074,3 +1074,96 @@ async fn concurrent_writes_wait_their_turn_and_never_fail() {
         assert!(a.status.is_success(), "{}: {}", a.status, a.body);
     }
 }
+
+#[tokio::test]
+async fn a_sites_logo_and_background_are_uploaded_served_and_removed() {
+    use base64::Engine;
+    let server = TestServer::start().await;
+    let w = world(&server, PREMIUM).await;
+    let path = format!("/api/v2/management/sites/{}", w.site);
+    let before = w.api.get(&path).await;
+    assert_eq!(before.result()["logo"], Value::Null);
+    assert_eq!(before.result()["waitingroom_background"], Value::Null);
+    let png = {
+        let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        v.extend_from_slice(&[
+            0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+        ]);
+        v
+    };
+    let jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\0\xff\xd9".to_vec();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let set = w
+        .api
+        .patch(
+            &path,
+            json!({ "logo": b64(&png), "waitingroom_background": b64(&jpeg) }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let logo = set.result()["logo"].as_str().unwrap().to_string();
+    let background = set.result()["waitingroom_background"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(logo, format!("{}/media/sites/{}/logo", server.url, w.site));
+    for (url, kind, bytes) in [
+        (&logo, "image/png", &png),
+        (&background, "image/jpeg", &jpeg),
+    ] {
+        let got = reqwest::get(url).await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], kind);
+        assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+    // Not an image, too large, not base64: refused, naming the field; nothing changes.
+    for (field, value) in [
+        ("logo", b64(b"GIF89a not ours")),
+        ("waitingroom_background", b64(&vec![0xffu8; 600 * 1024])),
+        ("logo", "***".to_string()),
+    ] {
+        let bad = w.api.patch(&path, json!({ field: value })).await;
+        assert_eq!(
+            (bad.status.as_u16(), bad.error()["field"].as_str()),
+            (400, Some(field)),
+            "{}",
+            bad.body
+        );
+    }
+    assert_eq!(
+        reqwest::get(&logo)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        png.as_slice()
+    );
+    // Empty removes one, the other stays; the address then answers 404.
+    let removed = w.api.patch(&path, json!({ "logo": "" })).await;
+    assert_eq!(removed.result()["logo"], Value::Null);
+    assert_eq!(
+        removed.result()["waitingroom_background"],
+        background.as_str()
+    );
+    assert_eq!(reqwest::get(&logo).await.unwrap().status(), 404);
+    // A new site may come with its logo; unknown addresses answer 404.
+    let made = w
+        .api
+        .post(
+            "/api/v2/management/sites",
+            json!({ "name": "Branch", "company": w.company, "logo": b64(&png) }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let url = made.result()["logo"].as_str().unwrap();
+    assert_eq!(reqwest::get(url).await.unwrap().status(), 200);
+    for bad in ["logo2", "../logo"] {
+        let res = reqwest::get(format!("{}/media/sites/{}/{bad}", server.url, w.site))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{bad}");
+    }
+}

@@ -68,6 +68,38 @@ async fn passwords_are_checked_without_telling_who_exists() {
     let body = res.text().await.unwrap();
     assert!(!body.contains("<script>x"), "{body}");
 
+    // In Dutch for a Dutch browser, and a failed Dutch form answers in Dutch.
+    let dutch = client()
+        .get(format!("{}/login", server.url))
+        .header("accept-language", "nl-NL,nl;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dutch.contains("<html lang=\"nl\">") && dutch.contains("Wachtwoord"),
+        "{dutch}"
+    );
+    let refused = client()
+        .post(format!("{}/login", server.url))
+        .form(&[
+            ("email", "agent@demo.consult.test"),
+            ("password", "Wrong-Horse-9"),
+            ("lang", "nl"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("Het e-mailadres of het wachtwoord klopt niet."),
+        "{refused}"
+    );
+
     // The right password (the address as people type it) opens a session.
     let res = try_login(&server, "  Agent@Demo.Consult.Test ", PASSWORD).await;
     assert_eq!(res.status(), 303);
@@ -111,7 +143,7 @@ async fn an_agent_logs_in_by_keyboard_and_logs_out() {
         .goto(&format!("{}/console", server.url))
         .await
         .unwrap();
-    let link = b.find("section.login a[href='/login']").await;
+    let link = b.find("section.login a[href='/login?lang=en']").await;
     link.click().await.unwrap();
     b.find("#email").await;
     b.axe("the login form").await;
@@ -157,6 +189,28 @@ async fn the_console_speaks_dutch() {
     let agent = driver.session().await;
     let ada = driver.session().await;
     ada.wait_in_room(&room.guests[0]).await;
+    // Logged out, the Dutch console leads to the Dutch login form.
+    agent
+        .client
+        .goto(&format!("{}/console?lang=nl", server.url))
+        .await
+        .unwrap();
+    agent.click("section.login a[href='/login?lang=nl']").await;
+    assert_eq!(
+        agent.find("h1").await.text().await.unwrap(),
+        "Inloggen op de console"
+    );
+    assert_eq!(
+        agent
+            .find("label[for=password]")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Wachtwoord"
+    );
+    assert_eq!(agent.js("return document.documentElement.lang").await, "nl");
+    agent.axe("the Dutch login form").await;
     let login = server.login_url().await;
     agent.client.goto(&login).await.unwrap();
     agent

@@ -144,3 +144,107 @@ async fn a_call_without_chat_or_screen_share_and_without_details() {
     ada.close().await;
     agent.close().await;
 }
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sites_logo_and_background_come_from_consult_and_the_attribute_decides() {
+    use base64::Engine;
+    let server = TestServer::start().await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(PNG)
+        .unwrap();
+    for kind in ["logo", "background"] {
+        sqlx::query(
+            "INSERT INTO site_images (site_id, kind, media_type, bytes, updated_at) VALUES ($1, $2, 'image/png', $3, 0)",
+        )
+        .bind(server.site.as_str())
+        .bind(kind)
+        .bind(&bytes)
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+    }
+    let logo_path = format!("/media/sites/{}/logo", server.site);
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.client
+        .goto(&format!("{}/", server.host_url))
+        .await
+        .unwrap();
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await;
+    let logo = b
+        .wait_js(
+            "the site's logo, loaded",
+            10,
+            "const i = document.querySelector('img[data-logo]'); return i && i.complete && i.naturalWidth > 0 && [i.getAttribute('src'), i.alt]",
+        )
+        .await;
+    assert_eq!(logo, serde_json::json!([logo_path, ""]));
+    // Everything the frame loaded came from Consult.
+    let foreign = b
+        .js(&format!(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith({:?}))",
+            server.url
+        ))
+        .await;
+    assert_eq!(foreign, serde_json::json!([]));
+
+    // `logo="none"` hides it; a logo from elsewhere is refused with a warning naming the
+    // attribute, and the site's own shows.
+    b.client.enter_parent_frame().await.unwrap();
+    b.js("document.querySelector('consult-booking').setAttribute('logo', 'none'); return true")
+        .await;
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await;
+    assert_eq!(
+        b.js("return !!document.querySelector('img[data-logo]')")
+            .await,
+        false
+    );
+    b.client.enter_parent_frame().await.unwrap();
+    b.js("document.querySelector('consult-booking').setAttribute('logo', 'https://cdn.example/logo.png'); return true")
+        .await;
+    let warned = b
+        .wait_js(
+            "the logo warning",
+            10,
+            "const l = window.__consultTest.logs.filter(l => l.includes('ignoring logo=')); return l.length && l",
+        )
+        .await;
+    assert_eq!(warned.as_array().unwrap().len(), 1, "{warned}");
+    b.enter_embed("consult-booking").await;
+    b.find("label.slot").await;
+    assert_eq!(
+        b.js("return document.querySelector('img[data-logo]').getAttribute('src')")
+            .await,
+        logo_path.as_str()
+    );
+    b.close().await;
+
+    // The waiting room: the logo in its header, the background behind it.
+    let room = server.room(&["Ada"], 2).await;
+    let ada = driver.session().await;
+    ada.wait_in_room(&room.guests[0]).await;
+    let look = ada
+        .wait_js(
+            "the waiting room's logo and background",
+            10,
+            "const i = document.querySelector('header.meeting img[data-logo]');
+             const bg = getComputedStyle(document.querySelector('main.join')).backgroundImage;
+             return i && i.complete && i.naturalWidth > 0 && [i.getAttribute('src'), bg]",
+        )
+        .await;
+    assert_eq!(look[0], logo_path.as_str());
+    assert!(
+        look[1]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/media/sites/{}/background\")", server.site)),
+        "{look}"
+    );
+    ada.axe("the waiting room with the site's logo").await;
+    ada.close().await;
+}

@@ -37,6 +37,12 @@ pub struct Theme {
     pub text_color: Option<String>,
     /// A font family list (the API's `videochat_font_type`).
     pub font: Option<String>,
+    /// The site's uploaded logo, a path on Consult's origin.
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// The site's uploaded waiting-room background, a path on Consult's origin.
+    #[serde(default)]
+    pub background: Option<String>,
 }
 
 /// One bookable time, as UTC instants. The widget shows it in the visitor's zone.

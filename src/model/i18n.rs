@@ -490,6 +490,18 @@ pub struct Texts {
     pub console_err_subject: &'static str,
     /// The host is not free then.
     pub console_err_busy: &'static str,
+    /// The login page's title.
+    pub login_title: &'static str,
+    /// Label of the e-mail address.
+    pub login_email: &'static str,
+    /// Label of the password.
+    pub login_password: &'static str,
+    /// The login button.
+    pub login_submit: &'static str,
+    /// Any failed login, whatever the reason.
+    pub login_refused: &'static str,
+    /// Too many tries.
+    pub login_too_many: &'static str,
 }
 
 /// English.
@@ -702,6 +714,12 @@ pub const EN: Texts = Texts {
     console_err_minutes: "Choose a length.",
     console_err_subject: "At most 100 characters, on one line.",
     console_err_busy: "The host has another meeting at that time.",
+    login_title: "Log in to the console",
+    login_email: "E-mail address",
+    login_password: "Password",
+    login_submit: "Log in",
+    login_refused: "The e-mail address or the password is not right.",
+    login_too_many: "Too many attempts. Wait a minute, then try again.",
 };
 
 /// Dutch.
@@ -914,6 +932,12 @@ pub const NL: Texts = Texts {
     console_err_minutes: "Kies een duur.",
     console_err_subject: "Hooguit 100 tekens, op één regel.",
     console_err_busy: "De medewerker heeft dan al een andere afspraak.",
+    login_title: "Inloggen op de console",
+    login_email: "E-mailadres",
+    login_password: "Wachtwoord",
+    login_submit: "Inloggen",
+    login_refused: "Het e-mailadres of het wachtwoord klopt niet.",
+    login_too_many: "Te veel pogingen. Wacht een minuut en probeer het dan opnieuw.",
 };
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub struct JoinInfo {
     pub name: String,
     /// Host (the agent's own link) or guest.
     pub role: Role,
+    /// The site's look: colours, font, logo, waiting-room background.
+    #[serde(default)]
+    pub theme: super::booking::Theme,
 }
 
 /// One waiting person as the console lists them.

@@ -104,6 +104,29 @@ pub fn theme(raw: &str) -> Option<&'static str> {
     }
 }
 
+/// What the `logo` attribute asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logo {
+    /// `none`: no logo, even if the site has one.
+    Hidden,
+    /// An image Consult serves: a site's uploaded logo, `/media/sites/{id}/logo`.
+    Served(String),
+}
+
+/// `logo`: `none`, or the address of a logo uploaded to Consult (as the site API's `logo`
+/// gives it: absolute on Consult's origin `ours`, or just its path). Anything else would make
+/// the frame fetch an image from someone else, and is ignored.
+pub fn logo(raw: &str, ours: &str) -> Option<Logo> {
+    let raw = raw.trim();
+    if raw == "none" {
+        return Some(Logo::Hidden);
+    }
+    let path = raw.strip_prefix(ours).unwrap_or(raw);
+    let id = path.strip_prefix("/media/sites/")?.strip_suffix("/logo")?;
+    (id.len() == 24 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| Logo::Served(path.to_string()))
+}
+
 /// A feature switch (`chat`, `screenshare`): on unless it says `off` (or `false`).
 pub fn switched_on(raw: Option<&str>) -> bool {
     !matches!(raw.map(str::trim), Some("off" | "false" | "0"))
@@ -112,6 +135,29 @@ pub fn switched_on(raw: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logos_come_from_consult_only() {
+        let ours = "https://consult.example";
+        let path = "/media/sites/0123456789abcdef01234567/logo";
+        assert_eq!(logo("none", ours), Some(Logo::Hidden));
+        assert_eq!(logo(path, ours), Some(Logo::Served(path.into())));
+        assert_eq!(
+            logo(&format!("{ours}{path}"), ours),
+            Some(Logo::Served(path.into()))
+        );
+        for bad in [
+            "https://cdn.example/logo.png",
+            &format!("https://evil.example{path}"),
+            "/media/sites/0123456789abcdef01234567/background",
+            "/media/sites/0123456789ABCDEF01234567/logo",
+            "/media/sites/../../x/logo",
+            "//evil.example/media/sites/0123456789abcdef01234567/logo",
+            "",
+        ] {
+            assert_eq!(logo(bad, ours), None, "{bad}");
+        }
+    }
 
     fn prop(name: &str) -> &'static Property {
         PROPERTIES.iter().find(|p| p.attribute == name).unwrap()

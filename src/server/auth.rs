@@ -11,6 +11,7 @@
 
 use super::store::SessionUser;
 use super::AppState;
+use crate::model::i18n::Lang;
 use crate::model::AppError;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -111,7 +112,26 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn login_page(status: StatusCode, email: &str, error: Option<&str>) -> Response {
+/// The login page's language: `?lang=` (or the form's hidden `lang`), else the browser's
+/// `Accept-Language`, else English.
+fn login_lang(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+    if let Some(lang) = asked.and_then(Lang::from_tag) {
+        return lang;
+    }
+    let accepted = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // `nl-NL,nl;q=0.9,en;q=0.8`: in the order given (browsers sort by weight already).
+    Lang::choose(
+        accepted
+            .split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim()),
+    )
+}
+
+fn login_page(status: StatusCode, lang: Lang, email: &str, error: Option<&str>) -> Response {
+    let t = lang.texts();
     let error = error
         .map(|e| format!("<p role=\"alert\" id=\"login-error\">{e}</p>"))
         .unwrap_or_default();
@@ -122,17 +142,23 @@ fn login_page(status: StatusCode, email: &str, error: Option<&str>) -> Response 
     };
     let mut res = page(
         status,
-        "Log in to the console",
+        lang,
+        t.login_title,
         &format!(
             "<form method=\"post\" action=\"/login\">{error}\
-             <p><label for=\"email\">E-mail address</label><br>\
+             <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+             <p><label for=\"email\">{email_label}</label><br>\
              <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required \
              value=\"{}\"{described}></p>\
-             <p><label for=\"password\">Password</label><br>\
+             <p><label for=\"password\">{password_label}</label><br>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" \
              required{described}></p>\
-             <button type=\"submit\">Log in</button></form>",
-            escape(email)
+             <button type=\"submit\">{submit}</button></form>",
+            escape(email),
+            code = lang.code(),
+            email_label = t.login_email,
+            password_label = t.login_password,
+            submit = t.login_submit,
         ),
     );
     res.headers_mut().insert(
@@ -142,23 +168,41 @@ fn login_page(status: StatusCode, email: &str, error: Option<&str>) -> Response 
     res
 }
 
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
 /// The login form.
-async fn login_form() -> Response {
-    login_page(StatusCode::OK, "", None)
+async fn login_form(
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    login_page(
+        StatusCode::OK,
+        login_lang(q.lang.as_deref(), &headers),
+        "",
+        None,
+    )
 }
 
 #[derive(serde::Deserialize)]
 struct LoginForm {
     email: String,
     password: String,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// Check e-mail and password; a session cookie and the console, or the form again.
 async fn password_login(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
+    let lang = login_lang(form.lang.as_deref(), &headers);
+    let t = lang.texts();
     let quota = crate::server::store::Quota {
         limit: LOGIN_ATTEMPTS,
         interval: 1,
@@ -170,8 +214,9 @@ async fn password_login(
     if !standing.allowed {
         return login_page(
             StatusCode::TOO_MANY_REQUESTS,
+            lang,
             &form.email,
-            Some("Too many attempts. Wait a minute, then try again."),
+            Some(t.login_too_many),
         );
     }
     let email = form.email.chars().take(254).collect::<String>();
@@ -189,8 +234,9 @@ async fn password_login(
         tracing::info!("console login refused");
         return login_page(
             StatusCode::UNAUTHORIZED,
+            lang,
             &email,
-            Some("The e-mail address or the password is not right."),
+            Some(t.login_refused),
         );
     };
     match state.store.create_session(&user, SESSION_ABSOLUTE).await {
@@ -269,11 +315,12 @@ mod tests {
     }
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
+    let code = lang.code();
     (
         status,
         Html(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+            "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
         )),
@@ -301,11 +348,13 @@ async fn activate_form(State(state): State<AppState>, Path(token): Path<String>)
     match state.store.activation_valid(&token).await {
         Ok(true) => page(
             StatusCode::OK,
+            Lang::En,
             "Set your password",
             &activation_form(&token, None),
         ),
         Ok(false) => page(
             StatusCode::GONE,
+            Lang::En,
             "This link is no longer valid",
             "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
         ),
@@ -328,6 +377,7 @@ async fn activate(
         let msg = format!("The password {}.", e.message);
         return page(
             StatusCode::BAD_REQUEST,
+            Lang::En,
             "Set your password",
             &activation_form(&token, Some(&msg)),
         );
@@ -339,11 +389,13 @@ async fn activate(
     match state.store.activate(&token, &hash).await {
         Ok(true) => page(
             StatusCode::OK,
+            Lang::En,
             "Your password is set",
             "<p>You can now log in to the console.</p>",
         ),
         Ok(false) => page(
             StatusCode::GONE,
+            Lang::En,
             "This link is no longer valid",
             "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
         ),

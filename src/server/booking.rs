@@ -119,6 +119,12 @@ pub(crate) fn site_info(site: &SiteRow) -> SiteInfo {
             primary_color: site.primary_color.clone(),
             text_color: site.text_color.clone(),
             font: site.font.clone(),
+            logo: site
+                .has_logo
+                .then(|| format!("/media/sites/{}/logo", site.id)),
+            background: site
+                .has_background
+                .then(|| format!("/media/sites/{}/background", site.id)),
         },
         privacy_url: site.privacy_url.clone(),
         phone_prefix: site.phone_prefix.clone(),

@@ -32,7 +32,12 @@ pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, App
 pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError> {
     let p = resolve(state, hash).await?;
     p.meeting.check_not_over(Utc::now())?;
+    let theme = match state.store.site(&p.meeting.site_id).await? {
+        Some(site) => super::booking::site_info(&site).theme,
+        None => Default::default(),
+    };
     Ok(JoinInfo {
+        theme,
         meeting: p.meeting.brief(),
         name: p.name,
         role: if p.is_host { Role::Host } else { Role::Guest },

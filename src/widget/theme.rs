@@ -65,4 +65,33 @@ pub fn apply(theme: &Theme) {
     if let Some(f) = theme.font.as_deref().filter(|f| is_font_list(f)) {
         let _ = style.set_property("--consult-font", f);
     }
+    // Only an image Consult serves (the path the server gave, checked again).
+    if let Some(b) = theme.background.as_deref().filter(|b| is_media_path(b)) {
+        let _ = style.set_property("--consult-waiting-bg", &format!("url(\"{b}\")"));
+    }
+}
+
+/// `/media/sites/{24 hex}/{logo|background}`.
+fn is_media_path(p: &str) -> bool {
+    p.strip_prefix("/media/sites/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, kind)| {
+            id.len() == 24
+                && id.bytes().all(|b| b.is_ascii_hexdigit())
+                && matches!(kind, "logo" | "background")
+        })
+}
+
+/// The logo to show: the `logo` attribute (`none`, or a logo Consult serves) over the site's
+/// own, else none.
+pub fn logo(site: Option<&str>) -> Option<String> {
+    use crate::model::white_label::{logo, Logo};
+    let ours = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    match crate::widget::dom::query_param("logo").and_then(|v| logo(&v, &ours)) {
+        Some(Logo::Hidden) => None,
+        Some(Logo::Served(path)) => Some(path),
+        None => site.filter(|p| is_media_path(p)).map(str::to_string),
+    }
 }

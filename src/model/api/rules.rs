@@ -33,6 +33,9 @@ pub const ORIGIN: &str = r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z
 /// A base64-encoded PNG or JPEG image (standard alphabet, padded).
 pub const BASE64: &str =
     r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$";
+/// A base64-encoded PNG or JPEG, or empty (on a change: remove the image).
+pub const BASE64_OR_EMPTY: &str =
+    r"^(?:(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4}))?$";
 /// Largest decoded image, in bytes.
 pub const IMAGE_MAX_BYTES: usize = 512 * 1024;
 /// Password policy (also checked in code: at least 8 characters, one lower case letter, one

@@ -57,6 +57,19 @@ pub struct SiteInput {
     /// Put a hardware-test link in invitations.
     #[serde(default)]
     pub email_enable_hardwaretest: Option<bool>,
+    /// Logo: a base64-encoded PNG or JPEG of at most 512 KiB, shown on the booking form and
+    /// in the waiting room (served by Consult, at the address `logo` then reads).
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    )]
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// Waiting-room background: a base64-encoded PNG or JPEG of at most 512 KiB.
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+    )]
+    #[serde(default)]
+    pub waitingroom_background: Option<String>,
     /// Origins allowed to embed this site's widgets (`https://www.example.com`).
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -115,6 +128,18 @@ pub struct SitePatch {
     /// Put a hardware-test link in invitations.
     #[serde(default)]
     pub email_enable_hardwaretest: Option<bool>,
+    /// A new logo (base64 PNG or JPEG, at most 512 KiB); empty removes it.
+    #[schema(
+        pattern = r"^(?:(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4}))?$"
+    )]
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// A new waiting-room background (base64 PNG or JPEG, at most 512 KiB); empty removes it.
+    #[schema(
+        pattern = r"^(?:(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4}))?$"
+    )]
+    #[serde(default)]
+    pub waitingroom_background: Option<String>,
     /// Origins allowed to embed this site's widgets.
     #[serde(default)]
     #[schema(max_items = 50)]

@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::docs))
         .route("/media/users/{id}/photo", get(users::photo))
+        .route("/media/sites/{id}/{kind}", get(sites::image))
 }
 
 /// `200` with the envelope.

@@ -397,6 +397,7 @@ mod tests {
             rules::TEXT,
             rules::ORIGIN,
             rules::BASE64,
+            rules::BASE64_OR_EMPTY,
             rules::PASSWORD,
             rules::CLOCK,
             rules::DATE,

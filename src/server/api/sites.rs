@@ -1,7 +1,7 @@
 //! `/api/v2/management/sites`.
 
 use super::caller::Caller;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
@@ -11,10 +11,11 @@ use crate::model::api::sites::{
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::availability::parse_zone;
-use crate::server::store::{AvailabilityChange, NewApiSite, OpeningHours};
+use crate::server::store::{AvailabilityChange, NewApiSite, OpeningHours, SiteImage};
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 struct Common<'a> {
     name: &'a Option<String>,
@@ -119,6 +120,16 @@ pub async fn create(
         hardwaretest_text: s.email_hardwaretest_text,
         hardwaretest: s.email_enable_hardwaretest.unwrap_or(false),
         origins: s.allowed_origins.into_iter().map(|o| o.0).collect(),
+        logo: s
+            .logo
+            .as_deref()
+            .map(|v| rules::image("logo", v))
+            .transpose()?,
+        background: s
+            .waitingroom_background
+            .as_deref()
+            .map(|v| rules::image("waitingroom_background", v))
+            .transpose()?,
     };
     Ok(Created(with_key(
         &state,
@@ -201,6 +212,22 @@ pub async fn update(
         rules::calling_code("phone_prefix", prefix)?;
     }
     let availability = p.availability.as_ref().map(availability).transpose()?;
+    // A new image replaces the old one; empty removes it.
+    let mut images = Vec::new();
+    for (kind, field, value) in [
+        (SiteImage::Logo, "logo", &p.logo),
+        (
+            SiteImage::Background,
+            "waitingroom_background",
+            &p.waitingroom_background,
+        ),
+    ] {
+        match value.as_deref() {
+            None => {}
+            Some("") => images.push((kind, None)),
+            Some(v) => images.push((kind, Some(rules::image(field, v)?))),
+        }
+    }
     let mut p = p;
     p.videochat_font_type = p
         .videochat_font_type
@@ -213,11 +240,39 @@ pub async fn update(
             &id,
             &p,
             availability.as_ref(),
+            &images,
             &state.public_url,
         )
         .await?
         .map(|s| Found(with_key(&state, s)))
         .ok_or_else(|| AppError::not_found("site").into())
+}
+
+/// A site's logo or waiting-room background (public: they show on the booking form and in the
+/// waiting room, on Consult's own origin).
+pub async fn image(
+    State(state): State<AppState>,
+    axum::extract::Path((id, kind)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let (Some(kind), true) = (
+        SiteImage::parse(&kind),
+        rules::id("id", &id, "site").is_ok(),
+    ) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.store.site_image(&id, kind).await {
+        Ok(Some((media_type, bytes))) => (
+            [
+                (header::CONTENT_TYPE, media_type),
+                (header::CACHE_CONTROL, "public, max-age=300".into()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
 }
 
 /// Delete a site without upcoming meetings.

@@ -1,9 +1,11 @@
 //! Sites as the REST API manages them.
 
+use super::images::{set_site_image, SiteImage};
 use super::sites::OpeningHours;
 use super::tenancy::Scope;
 use super::users::queue_activations;
 use super::{db_error, to_ms, Store};
+use crate::model::api::rules::Image;
 use crate::model::api::sites::{
     Availability, Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
     DEFAULT_INVITE_TEXT, DEFAULT_TEXT_COLOR,
@@ -37,6 +39,10 @@ pub struct NewApiSite {
     pub hardwaretest: bool,
     /// Allowed origins.
     pub origins: Vec<String>,
+    /// Logo.
+    pub logo: Option<Image>,
+    /// Waiting-room background.
+    pub background: Option<Image>,
 }
 
 /// Sites of the API start with these hours: weekdays 09:00 to 17:00, Amsterdam time,
@@ -177,6 +183,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
+        let (logo, background) = self.site_image_kinds(&id).await?;
+        let logo_url = logo.then(|| format!("{base}/media/sites/{id}/logo"));
+        let background_url = background.then(|| format!("{base}/media/sites/{id}/background"));
         let text = |col: &str, default: &str| {
             r.get::<Option<String>, _>(col)
                 .unwrap_or_else(|| default.to_string())
@@ -187,8 +196,8 @@ impl Store {
                 .await?,
             id,
             name: r.get("name"),
-            logo: None,
-            waitingroom_background: None,
+            logo: logo_url,
+            waitingroom_background: background_url,
             users: site_users,
             videochat_font_type: text("font", DEFAULT_FONT),
             videochat_text_color: text("text_color", DEFAULT_TEXT_COLOR),
@@ -302,6 +311,14 @@ impl Store {
         .map_err(db_error)?;
         set_users(&mut tx, &id, &s.company, &s.users, base).await?;
         set_origins(&mut tx, &id, &s.origins).await?;
+        for (kind, image) in [
+            (SiteImage::Logo, &s.logo),
+            (SiteImage::Background, &s.background),
+        ] {
+            if let Some(img) = image {
+                set_site_image(&mut tx, &id, kind, Some(img)).await?;
+            }
+        }
         tx.commit().await.map_err(db_error)?;
         self.site_api(scope, &id, base)
             .await?
@@ -315,6 +332,7 @@ impl Store {
         id: &str,
         p: &SitePatch,
         availability: Option<&AvailabilityChange>,
+        images: &[(SiteImage, Option<Image>)],
         base: &str,
     ) -> Result<Option<Site>, AppError> {
         let Some(row) = self.site_row(scope, id).await? else {
@@ -398,6 +416,9 @@ impl Store {
         if let Some(origins) = &p.allowed_origins {
             let origins: Vec<String> = origins.iter().map(|o| o.0.clone()).collect();
             set_origins(&mut tx, id, &origins).await?;
+        }
+        for (kind, image) in images {
+            set_site_image(&mut tx, id, *kind, image.as_ref()).await?;
         }
         if let Some(a) = availability {
             let json = |v: Result<String, serde_json::Error>| v.map_err(|_| AppError::internal());

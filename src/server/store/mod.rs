@@ -8,6 +8,7 @@ mod api_meetings;
 mod api_sites;
 mod auth;
 mod clients;
+mod images;
 mod meetings;
 mod outbox;
 mod schema;
@@ -20,6 +21,7 @@ pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantR
 pub use api_sites::{AvailabilityChange, NewApiSite};
 pub use auth::SessionUser;
 pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
+pub use images::SiteImage;
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
 pub use sites::{parse_periods, show_periods, NewSite, OpeningHours, SiteRow};

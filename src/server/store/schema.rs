@@ -244,6 +244,18 @@ ALTER TABLE sites ADD COLUMN waiting_preview INTEGER NOT NULL DEFAULT 0;
     r#"
 ALTER TABLE meetings ADD COLUMN call_ended_at INTEGER;
 "#,
+    // 8: a site's logo and waiting-room background, served by Consult itself (a page never
+    // loads images from anyone else). Their own table: site rows stay small.
+    r#"
+CREATE TABLE site_images (
+    site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('logo', 'background')),
+    media_type TEXT NOT NULL CHECK (media_type IN ('image/png', 'image/jpeg')),
+    bytes      BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, kind)
+);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

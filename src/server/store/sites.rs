@@ -164,6 +164,10 @@ pub struct SiteRow {
     pub prefill_required: bool,
     /// The text above the hardware-test link, when invitations carry one.
     pub hardware_test: Option<String>,
+    /// An uploaded logo is there.
+    pub has_logo: bool,
+    /// An uploaded waiting-room background is there.
+    pub has_background: bool,
 }
 
 impl SiteRow {
@@ -221,7 +225,9 @@ impl Store {
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
                     s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
-                    s.email_hardwaretest_text, s.email_enable_hardwaretest, p.features
+                    s.email_hardwaretest_text, s.email_enable_hardwaretest, p.features,
+                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'logo') AS has_logo,
+                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') AS has_background
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
              WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
@@ -268,6 +274,8 @@ impl Store {
             phone_prefix: row.get("phone_prefix"),
             prefill_generation: row.get("prefill_generation"),
             prefill_required: row.get::<i64, _>("prefill_required") != 0,
+            has_logo: row.get::<i64, _>("has_logo") != 0,
+            has_background: row.get::<i64, _>("has_background") != 0,
             hardware_test: (row.get::<i64, _>("email_enable_hardwaretest") != 0).then(|| {
                 row.get::<Option<String>, _>("email_hardwaretest_text")
                     .unwrap_or_else(|| {

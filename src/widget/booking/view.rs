@@ -423,8 +423,15 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         Some(Ok(list)) => list.site.name.clone(),
         _ => String::new(),
     };
+    // Decorative: the site's name is written beside it.
+    let logo = move || match slots.get() {
+        Some(Ok(list)) => theme::logo(list.site.theme.logo.as_deref())
+            .map(|src| view! { <img class="logo" src=src alt="" data-logo/> }),
+        _ => None,
+    };
     view! {
         <main class="consult booking">
+            {logo}
             <h1>{t.heading}</h1>
             <p class="site-name">{heading}</p>
             {form_or_confirmation}

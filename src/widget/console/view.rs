@@ -223,7 +223,7 @@ pub fn Console() -> impl IntoView {
             <section class="login">
                 <h2>{t.console_please_log_in}</h2>
                 <p role="alert">{t.console_log_in_hint}</p>
-                <a class="primary" href="/login">{t.console_log_in}</a>
+                <a class="primary" href=format!("/login?lang={}", lang.code())>{t.console_log_in}</a>
             </section>
         }
         .into_any(),

@@ -271,6 +271,9 @@ impl Page {
         };
         let opens = details.meeting.opens_at.timestamp_millis();
         let is_host = details.role == Role::Host;
+        // The site's look, then the element's attributes over it.
+        crate::widget::theme::apply(&details.theme);
+        crate::widget::theme::apply_attributes();
         self.info.set(Some(details));
         host::bridge().post(&EmbedMessage::Ready {
             version: EMBED_PROTOCOL_VERSION,
@@ -435,6 +438,8 @@ pub fn JoinPage(hash: String) -> impl IntoView {
             }}
             {move || (info.with(|i| i.is_some()) && !matches!(phase.get(), Phase::Failed(_))).then(|| view! {
                 <header class="meeting">
+                    {info.with(|i| i.as_ref().and_then(|i| crate::widget::theme::logo(i.theme.logo.as_deref())))
+                        .map(|src| view! { <img class="logo" src=src alt="" data-logo/> })}
                     <h1>{info.with(|i| i.as_ref().map(|i| i.meeting.subject.clone()))}</h1>
                     <p>{info.with(|i| i.as_ref().map(|i| {
                         let zone = dom::visitor_time_zone();
