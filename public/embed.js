@@ -1,4 +1,4 @@
-/*! Consult embed loader. Defines <consult-booking site="…" [lang] [time-zone] [name] [email]
+/*! Consult embed loader. Defines <consult-booking site="…" [lang|locale] [time-zone] [name] [email]
  * [phone] [lock prefill-signature]>, <consult-call join="…"> and <consult-button site="…"
  * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
  * White label on each: primary-color, secondary-color, focus-color, text-color, background,
@@ -100,8 +100,9 @@
   }
   // Attributes handed on to the frame: language, the zone to show times in, prefill, and
   // the white label.
-  var PASS = ["lang", "time-zone", "name", "email", "phone", "lock", "prefill-signature"].concat(Object.keys(LOOK));
-  var PARAM = { "time-zone": "tz", "prefill-signature": "sig" };
+  // `locale` is another name for `lang` (`lang` wins when both are set: it comes first).
+  var PASS = ["lang", "locale", "time-zone", "name", "email", "phone", "lock", "prefill-signature"].concat(Object.keys(LOOK));
+  var PARAM = { "locale": "lang", "time-zone": "tz", "prefill-signature": "sig" };
   define("consult-booking", function (el) {
     var s = attr(el, "site");
     if (!s) return null;
@@ -116,9 +117,9 @@
     var j = attr(el, "join");
     if (!j) return null;
     var q = "";
-    Object.keys(LOOK).concat(["lang"]).forEach(function (n) {
+    Object.keys(LOOK).concat(["lang", "locale"]).forEach(function (n) {
       var v = attr(el, n);
-      if (v) q += (q ? "&" : "?") + n + "=" + encodeURIComponent(v);
+      if (v) q += (q ? "&" : "?") + (PARAM[n] || n) + "=" + encodeURIComponent(v);
     });
     return "/join/" + encodeURIComponent(j) + q;
   }, "Video consultation", 560);

@@ -30,23 +30,7 @@ async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) 
         .await
         .unwrap();
     customer.enter_embed("consult-booking").await;
-    customer.find("label.slot").await.click().await.unwrap();
-    customer.find("#name").await.send_keys(name).await.unwrap();
-    customer
-        .find("#email")
-        .await
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    customer.find("#consent").await.click().await.unwrap();
-    customer
-        .find("button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let link = customer.find("[data-join-link]").await;
-    let href = link.attr("href").await.unwrap().expect("join link href");
+    let href = customer.book_in_form(name, "ada@example.com").await;
     customer.client.enter_parent_frame().await.unwrap();
     // The host page heard about it (the recorder listens on the host page's window from the
     // start, as an integrator's listener would), without the join hash.

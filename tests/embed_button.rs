@@ -128,20 +128,7 @@ async fn a_host_page_with_a_strict_csp_books_and_shows_the_launcher() {
     )
     .await;
     b.enter_embed("consult-booking").await;
-    b.find("label.slot").await.click().await.unwrap();
-    b.find("#name")
-        .await
-        .send_keys("Ada Lovelace")
-        .await
-        .unwrap();
-    b.find("#email")
-        .await
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    b.find("#consent").await.click().await.unwrap();
-    b.find("button[type=submit]").await.click().await.unwrap();
-    b.find("[data-join-link]").await;
+    b.book_in_form("Ada Lovelace", "ada@example.com").await;
     b.client.enter_parent_frame().await.unwrap();
     b.wait_js(
         "consult:booked on the strict page",

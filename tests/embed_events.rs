@@ -44,23 +44,19 @@ async fn booked_moved_and_cancelled_are_told_to_the_host_page() {
         .await
         .unwrap();
     let history = b.js("return history.length").await;
+    // `locale` names the language too (the name for `lang`).
+    b.wait_js(
+        "embed.js",
+        10,
+        "return !!customElements.get('consult-booking')",
+    )
+    .await;
+    b.js("document.querySelector('consult-booking').setAttribute('locale', 'nl'); return true")
+        .await;
     b.enter_embed("consult-booking").await;
-    b.find("label.slot").await.click().await.unwrap();
-    b.find("#name").await.send_keys("Ada").await.unwrap();
-    b.find("#email")
-        .await
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    b.find("#consent").await.click().await.unwrap();
-    b.find("button[type=submit]").await.click().await.unwrap();
-    let join = b
-        .find("[data-join-link]")
-        .await
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    b.find("label.slot").await;
+    assert_eq!(b.js("return document.documentElement.lang").await, "nl");
+    let join = b.book_in_form("Ada", "ada@example.com").await;
     let hash = join.rsplit('/').next().unwrap().to_string();
 
     // Change or cancel, right in the frame: a choice of the agent's free times.

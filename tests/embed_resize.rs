@@ -69,16 +69,7 @@ async fn the_frame_fits_its_content_on_a_phone() {
     assert!(with_errors > form, "{with_errors} after {form}");
 
     // The confirmation is shorter than the form: the frame shrinks.
-    b.click("label.slot").await;
-    b.find("#name").await.send_keys("Ada").await.unwrap();
-    b.find("#email")
-        .await
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    b.click("#consent").await;
-    b.click("button[type=submit]").await;
-    b.find("[data-join-link]").await;
+    b.book_in_form("Ada", "ada@example.com").await;
     let confirmation = fitted(&b, "the confirmation").await;
     assert!(
         confirmation < with_errors,

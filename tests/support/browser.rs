@@ -267,6 +267,22 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// In a booking form (this frame): take the first time offered, fill in name and e-mail,
+    /// consent, book; returns the personal join link of the confirmation.
+    pub async fn book_in_form(&self, name: &str, email: &str) -> String {
+        self.click("label.slot").await;
+        self.find("#name").await.send_keys(name).await.unwrap();
+        self.find("#email").await.send_keys(email).await.unwrap();
+        self.click("#consent").await;
+        self.click("button[type=submit]").await;
+        self.find("[data-join-link]")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .expect("join link href")
+    }
+
     /// Open a customer's personal link and wait until they are in its waiting room.
     pub async fn wait_in_room(&self, link: &str) {
         self.client.goto(link).await.unwrap();
