@@ -22,6 +22,17 @@ type Errors = BTreeMap<String, String>;
 /// Lengths offered, in minutes.
 const LENGTHS: [u32; 6] = [15, 30, 45, 60, 90, 120];
 
+/// The lengths to offer: the usual ones and, for a meeting of another length (a booked slot
+/// of 20 minutes, say), its own, so the list shows what will be saved.
+fn lengths(current: u32) -> Vec<u32> {
+    let mut all = LENGTHS.to_vec();
+    if current > 0 && !all.contains(&current) {
+        all.push(current);
+        all.sort_unstable();
+    }
+    all
+}
+
 /// The element id of a field in a form (`s` + `guests[1].email` → `s-g1-email`).
 fn field_id(prefix: &str, field: &str) -> String {
     format!(
@@ -153,7 +164,7 @@ impl SlotInputs {
                 <div class="field">
                     <label for=minutes_id.clone()>{t.console_minutes}</label>
                     <select id=minutes_id on:change:target=move |ev| current.set(ev.target().value())>
-                        {LENGTHS.iter().map(|n| {
+                        {lengths(current.get_untracked().parse().unwrap_or(0)).into_iter().map(|n| {
                             let n = n.to_string();
                             let selected = current.get_untracked() == n;
                             view! { <option value=n.clone() selected=selected>{fill(t.console_minutes_option, &[("n", &n)])}</option> }
