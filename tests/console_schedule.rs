@@ -56,14 +56,8 @@ async fn second_site(server: &TestServer) -> SiteId {
 }
 
 async fn open_console(server: &TestServer, b: &Browser, user: &UserId) {
-    let token = server
-        .state
-        .store
-        .create_login_link(user, Duration::minutes(10))
-        .await
-        .unwrap();
     b.client
-        .goto(&format!("{}/login/{token}", server.url))
+        .goto(&server.login_url_for(user).await)
         .await
         .unwrap();
     b.find("#schedule-title").await;
@@ -284,46 +278,51 @@ async fn an_agent_schedules_moves_and_cancels_its_meetings() {
     b.close().await;
 }
 
-/// A console session cookie for a user, through a login link.
-async fn session(server: &TestServer, user: &UserId) -> String {
-    let token = server
-        .state
-        .store
-        .create_login_link(user, Duration::minutes(10))
-        .await
-        .unwrap();
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(format!("{}/login/{token}", server.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
+/// A client of the console's server functions, logged in as a user (through a login link)
+/// or not at all.
+struct Console<'a> {
+    server: &'a TestServer,
+    cookie: Option<String>,
 }
 
-async fn post(
-    server: &TestServer,
-    cookie: Option<&str>,
-    origin: Option<&str>,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{}/api/v1/console/{path}", server.url))
-        .json(&body);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
+impl<'a> Console<'a> {
+    async fn login(server: &'a TestServer, user: &UserId) -> Console<'a> {
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(server.login_url_for(user).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap();
+        Console {
+            server,
+            cookie: Some(cookie.split(';').next().unwrap().to_string()),
+        }
     }
-    if let Some(o) = origin {
-        req = req.header("origin", o);
+
+    /// `POST /api/v1/console/{path}`: status and body.
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.post_from(None, path, body).await
     }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+
+    /// The same, from a page of `origin`.
+    async fn post_from(&self, origin: Option<&str>, path: &str, body: Value) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/api/v1/console/{path}", self.server.url))
+            .json(&body);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
 }
 
 fn form(site: &SiteId, host: &UserId, date: NaiveDate, time: &str, zone: &str) -> Value {
@@ -413,144 +412,91 @@ async fn an_assistant_schedules_for_the_agents_of_its_site() {
     b.close().await;
 
     // The same rules over HTTP: an agent schedules for itself only…
-    let dana_cookie = session(&server, &dana).await;
-    let (status, body) = post(
-        &server,
-        Some(&dana_cookie),
-        None,
-        "schedule",
-        form(&demo, &bo, day, "15:00", &zone),
-    )
-    .await;
+    let dana_console = Console::login(&server, &dana).await;
+    let (status, body) = dana_console
+        .post("schedule", form(&demo, &bo, day, "15:00", &zone))
+        .await;
     assert_eq!(
         (status, body["field"].as_str()),
         (403, Some("host")),
         "{body}"
     );
-    let (status, _) = post(
-        &server,
-        Some(&dana_cookie),
-        None,
-        "schedule",
-        form(&demo, &dana, day, "15:00", &zone),
-    )
-    .await;
+    let (status, _) = dana_console
+        .post("schedule", form(&demo, &dana, day, "15:00", &zone))
+        .await;
     assert_eq!(status, 200);
     // …and neither sees, moves nor cancels another agent's meeting.
-    let (status, overview) = post(&server, Some(&dana_cookie), None, "overview", json!({})).await;
+    let (status, overview) = dana_console.post("overview", json!({})).await;
     assert_eq!(status, 200);
     assert!(!overview.to_string().contains(&id), "{overview}");
-    let (status, body) = post(
-        &server,
-        Some(&dana_cookie),
-        None,
-        "cancel",
-        json!({ "meeting": id }),
-    )
-    .await;
+    let (status, body) = dana_console.post("cancel", json!({ "meeting": id })).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (403, Some("forbidden")),
         "{body}"
     );
     let moved = json!({ "form": { "meeting": id, "slot": { "date": day.to_string(), "time": "11:00", "minutes": 30, "time_zone": "Europe/Amsterdam" } } });
+    assert_eq!(dana_console.post("move", moved.clone()).await.0, 403);
+    // An assistant_video schedules for others on its site and for itself; not for Otto.
+    let vic_console = Console::login(&server, &vic).await;
     assert_eq!(
-        post(&server, Some(&dana_cookie), None, "move", moved.clone())
+        vic_console
+            .post("schedule", form(&demo, &vic, day, "16:00", &zone))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = vic_console
+        .post("schedule", form(&other_site, &otto, day, "16:00", &zone))
+        .await;
+    assert_eq!(status, 412, "Vic does not work on the second site: {body}");
+    // Otto, on another site, cannot reach the meeting at all.
+    let otto_console = Console::login(&server, &otto).await;
+    assert_eq!(
+        otto_console
+            .post("cancel", json!({ "meeting": id }))
             .await
             .0,
         403
     );
-    // An assistant_video schedules for others on its site and for itself; not for Otto.
-    let vic_cookie = session(&server, &vic).await;
-    assert_eq!(
-        post(
-            &server,
-            Some(&vic_cookie),
-            None,
-            "schedule",
-            form(&demo, &vic, day, "16:00", &zone)
-        )
-        .await
-        .0,
-        200
-    );
-    let (status, body) = post(
-        &server,
-        Some(&vic_cookie),
-        None,
-        "schedule",
-        form(&other_site, &otto, day, "16:00", &zone),
-    )
-    .await;
-    assert_eq!(status, 412, "Vic does not work on the second site: {body}");
-    // Otto, on another site, cannot reach the meeting at all.
-    let otto_cookie = session(&server, &otto).await;
-    assert_eq!(
-        post(
-            &server,
-            Some(&otto_cookie),
-            None,
-            "cancel",
-            json!({ "meeting": id })
-        )
-        .await
-        .0,
-        403
-    );
     // The assistant moves it: a busy host is refused (Dana at 15:00 is not Bo's business,
     // Bo's own 09:00 is), a free time is taken.
-    let sam_cookie = session(&server, &sam).await;
-    let (status, body) = post(
-        &server,
-        Some(&sam_cookie),
-        None,
-        "schedule",
-        form(&demo, &bo, day, "09:15", &zone),
-    )
-    .await;
+    let sam_console = Console::login(&server, &sam).await;
+    let (status, body) = sam_console
+        .post("schedule", form(&demo, &bo, day, "09:15", &zone))
+        .await;
     assert_eq!(
         (status, body["code"].as_str(), body["field"].as_str()),
         (409, Some("conflict"), Some("time")),
         "{body}"
     );
-    assert_eq!(
-        post(&server, Some(&sam_cookie), None, "move", moved.clone())
-            .await
-            .0,
-        200
-    );
+    assert_eq!(sam_console.post("move", moved.clone()).await.0, 200);
     // A time that does not exist that day is refused on its field.
     let gap = json!({ "form": { "meeting": id, "slot": { "date": "2027-03-28", "time": "02:30", "minutes": 30, "time_zone": "Europe/Amsterdam" } } });
-    let (status, body) = post(&server, Some(&sam_cookie), None, "move", gap).await;
+    let (status, body) = sam_console.post("move", gap).await;
     assert_eq!(
         (status, body["field"].as_str()),
         (400, Some("time")),
         "{body}"
     );
     // Changes come from the console's own origin, with a session.
-    let (status, _) = post(
-        &server,
-        Some(&sam_cookie),
-        Some("http://evil.test"),
-        "cancel",
-        json!({ "meeting": id }),
-    )
-    .await;
+    let (status, _) = sam_console
+        .post_from(Some("http://evil.test"), "cancel", json!({ "meeting": id }))
+        .await;
     assert_eq!(status, 403);
     assert_eq!(
-        post(&server, None, None, "cancel", json!({ "meeting": id }))
-            .await
-            .0,
+        Console {
+            server: &server,
+            cookie: None
+        }
+        .post("cancel", json!({ "meeting": id }))
+        .await
+        .0,
         401
     );
-    let (status, _) = post(
-        &server,
-        Some(&sam_cookie),
-        Some(&server.url),
-        "cancel",
-        json!({ "meeting": id }),
-    )
-    .await;
+    let (status, _) = sam_console
+        .post_from(Some(&server.url), "cancel", json!({ "meeting": id }))
+        .await;
     assert_eq!(status, 200);
     let rows = meetings(&server).await;
     let ours = rows.iter().find(|r| r.0 == id).unwrap();

@@ -158,16 +158,7 @@ async fn two_forms_on_one_page_and_a_form_removed_and_added_again() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
-    b.wait_js(
-        "embed.js",
-        10,
-        "return !!customElements.get('consult-booking')",
-    )
-    .await;
+    b.open_host_page(&format!("{}/", server.host_url)).await;
     let ready = "return window.__consultTest.events.filter(e => e.type === 'consult:ready').length";
     b.wait_js("the first form", 20, &format!("{ready} === 1"))
         .await;

@@ -39,18 +39,9 @@ async fn booked_moved_and_cancelled_are_told_to_the_host_page() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.open_host_page(&format!("{}/", server.host_url)).await;
     let history = b.js("return history.length").await;
     // `locale` names the language too (the name for `lang`).
-    b.wait_js(
-        "embed.js",
-        10,
-        "return !!customElements.get('consult-booking')",
-    )
-    .await;
     b.js("document.querySelector('consult-booking').setAttribute('locale', 'nl'); return true")
         .await;
     b.enter_embed("consult-booking").await;

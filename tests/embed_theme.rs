@@ -18,16 +18,7 @@ async fn attributes_theme_the_frame_and_bad_values_are_named_once() {
         .unwrap();
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
-    b.wait_js(
-        "embed.js",
-        10,
-        "return !!customElements.get('consult-booking')",
-    )
-    .await;
+    b.open_host_page(&format!("{}/", server.host_url)).await;
     b.js(&format!(
         "document.querySelector('consult-booking').remove();
          const e = document.createElement('consult-booking');
@@ -110,16 +101,8 @@ async fn a_call_without_chat_or_screen_share_and_without_details() {
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
-    ada.client
-        .goto(&format!("{}/call?join={hash}", server.host_url))
-        .await
-        .unwrap();
-    ada.wait_js(
-        "embed.js",
-        10,
-        "return !!customElements.get('consult-call')",
-    )
-    .await;
+    ada.open_host_page(&format!("{}/call?join={hash}", server.host_url))
+        .await;
     ada.js(&format!(
         "const old = document.querySelector('consult-call'); old.remove();
          const e = document.createElement('consult-call');

@@ -22,16 +22,31 @@ struct Coturn {
 }
 
 impl Coturn {
+    /// On a free port. The port is free when picked but not reserved: a busy machine may take
+    /// it (coturn also listens on TCP there) before coturn binds it; then try another.
     fn start() -> Coturn {
-        let port = std::net::UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Coturn::start_on(port)
+        for _ in 0..3 {
+            let port = std::net::UdpSocket::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let mut coturn = Coturn::spawn(port);
+            if coturn.ready() {
+                return coturn;
+            }
+        }
+        panic!("coturn did not start on three free ports");
     }
 
+    /// On this port (a restart on the same address).
     fn start_on(port: u16) -> Coturn {
+        let mut coturn = Coturn::spawn(port);
+        assert!(coturn.ready(), "coturn did not start on port {port}");
+        coturn
+    }
+
+    fn spawn(port: u16) -> Coturn {
         use std::os::unix::process::CommandExt;
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new(std::env::var("TURNSERVER").unwrap_or("turnserver".into()))
@@ -58,17 +73,15 @@ impl Coturn {
             .process_group(0)
             .spawn()
             .expect("turnserver runs (Debian package coturn; scripts/setup.sh installs it)");
-        let coturn = Coturn {
+        Coturn {
             child,
             port,
             _dir: dir,
-        };
-        coturn.wait_ready();
-        coturn
+        }
     }
 
-    /// Ready when it answers a STUN binding request.
-    fn wait_ready(&self) {
+    /// Ready when it answers a STUN binding request (within 20 s).
+    fn ready(&mut self) -> bool {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket
             .set_read_timeout(Some(Duration::from_millis(200)))
@@ -82,10 +95,13 @@ impl Coturn {
             socket.send_to(&request, ("127.0.0.1", self.port)).unwrap();
             if let Ok((n, _)) = socket.recv_from(&mut buf) {
                 if n >= 20 && buf[0..2] == [0x01, 0x01] {
-                    return;
+                    return true;
                 }
             }
-            assert!(Instant::now() < deadline, "coturn did not start");
+            // Gone (the port was taken), or still silent at the deadline.
+            if Instant::now() > deadline || !matches!(self.child.try_wait(), Ok(None)) {
+                return false;
+            }
         }
     }
 

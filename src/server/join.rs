@@ -27,11 +27,17 @@ pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, App
         .ok_or_else(not_found)
 }
 
+/// The participant of a link whose meeting is neither cancelled nor over.
+async fn live_link(state: &AppState, hash: &str) -> Result<ParticipantCtx, AppError> {
+    let p = resolve(state, hash).await?;
+    p.meeting.check_not_over(Utc::now())?;
+    Ok(p)
+}
+
 /// What the join page shows before knocking. A meeting that is cancelled or over is an
 /// error here already; one that has not opened yet is not (the page counts down).
 pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError> {
-    let p = resolve(state, hash).await?;
-    p.meeting.check_not_over(Utc::now())?;
+    let p = live_link(state, hash).await?;
     let theme = match state.store.site(&p.meeting.site_id).await? {
         Some(site) => super::booking::site_info(&site).theme,
         None => Default::default(),
@@ -49,10 +55,11 @@ pub async fn ice_check(
     state: &AppState,
     hash: &str,
 ) -> Result<crate::model::signal::IceCheck, AppError> {
-    let info = details(state, hash).await?;
+    // The link's meeting is all it needs (not the site's look, as `details` reads).
+    let meeting = live_link(state, hash).await?.meeting.brief();
     let probe = crate::model::PeerId::parse(&crate::server::tokens::new_id())?;
     Ok(crate::model::signal::IceCheck {
-        ice_servers: state.config.ice.for_peer(&info.meeting, &probe),
+        ice_servers: state.config.ice.for_peer(&meeting, &probe),
         relay_only: state.config.ice.relay_only,
     })
 }

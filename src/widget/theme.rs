@@ -2,29 +2,21 @@
 //! allowed under our CSP, unlike inline style attributes).
 
 use crate::model::booking::Theme;
+use crate::model::white_label::{is_colour, is_font_list};
 
-/// Is this a `#rrggbb` colour?
-pub fn is_hex_colour(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Is this a plausible font-family list (names, quotes, commas, spaces, hyphens)?
-pub fn is_font_list(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 200
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || " ,-_'\"".contains(c))
+/// The page's root element, where the custom properties go.
+fn root() -> Option<web_sys::HtmlElement> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
 }
 
 /// Apply the white-label attributes the embed element passed in the page's query, over the
 /// site's theme (attributes win). Invalid values are skipped (`embed.js` warned already).
 pub fn apply_attributes() {
     use crate::model::white_label;
-    let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-    else {
+    let Some(root) = root() else {
         return;
     };
     let style = root.style();
@@ -48,18 +40,14 @@ pub fn feature(name: &str) -> bool {
 
 /// Apply a theme; values that are not valid are skipped.
 pub fn apply(theme: &Theme) {
-    let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-    else {
+    let Some(root) = root() else {
         return;
     };
     let style = root.style();
-    if let Some(c) = theme.primary_color.as_deref().filter(|c| is_hex_colour(c)) {
+    if let Some(c) = theme.primary_color.as_deref().filter(|c| is_colour(c)) {
         let _ = style.set_property("--consult-primary", c);
     }
-    if let Some(c) = theme.text_color.as_deref().filter(|c| is_hex_colour(c)) {
+    if let Some(c) = theme.text_color.as_deref().filter(|c| is_colour(c)) {
         let _ = style.set_property("--consult-text", c);
     }
     if let Some(f) = theme.font.as_deref().filter(|f| is_font_list(f)) {

@@ -267,6 +267,17 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Open a host page and wait until `embed.js` has defined its elements.
+    pub async fn open_host_page(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait_js(
+            "embed.js",
+            10,
+            "return !!customElements.get('consult-booking') && !!customElements.get('consult-call')",
+        )
+        .await;
+    }
+
     /// In a booking form (this frame): take the first time offered, fill in name and e-mail,
     /// consent, book; returns the personal join link of the confirmation.
     pub async fn book_in_form(&self, name: &str, email: &str) -> String {

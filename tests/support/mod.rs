@@ -69,10 +69,15 @@ impl TestServer {
 
     /// A fresh single-use console login link for the demo agent.
     pub async fn login_url(&self) -> String {
+        self.login_url_for(&self.agent).await
+    }
+
+    /// A fresh single-use console login link for any user.
+    pub async fn login_url_for(&self, user: &UserId) -> String {
         let token = self
             .state
             .store
-            .create_login_link(&self.agent, chrono::Duration::minutes(10))
+            .create_login_link(user, chrono::Duration::minutes(10))
             .await
             .expect("login link");
         format!("{}/login/{token}", self.url)

@@ -31,6 +31,12 @@ impl Staff {
     }
 }
 
+/// Sites (`s`) a user works on: of their company and not deleted; an admin on every one,
+/// anyone else on those they are attached to. Parameters: `$1` company, `$2` is admin, `$3`
+/// the user.
+const WORKS_ON: &str = "s.company_id = $1 AND s.deleted_at IS NULL
+    AND ($2 = 1 OR EXISTS (SELECT 1 FROM site_users su WHERE su.site_id = s.id AND su.user_id = $3))";
+
 impl Store {
     /// The role and company of a (logged-in, so active) user.
     pub async fn staff(&self, user: &UserId) -> Result<Option<Staff>, AppError> {
@@ -53,14 +59,13 @@ impl Store {
 
     /// Does this user work on this site (an admin on every site of its company)?
     pub async fn staff_on_site(&self, staff: &Staff, site: &str) -> Result<bool, AppError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sites s WHERE s.id = $1 AND s.company_id = $2 AND s.deleted_at IS NULL
-               AND ($3 = 1 OR EXISTS (SELECT 1 FROM site_users su WHERE su.site_id = s.id AND su.user_id = $4))",
-        )
-        .bind(site)
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM sites s WHERE {WORKS_ON} AND s.id = $4"
+        ))
         .bind(&staff.company)
         .bind(staff.role == Role::Admin)
         .bind(staff.id.as_str())
+        .bind(site)
         .fetch_one(&self.pool)
         .await
         .map_err(db_error)?;
@@ -71,11 +76,9 @@ impl Store {
     /// agent or assistant_video itself; an assistant, assistant_video or admin every active
     /// agent and assistant_video user of the site.
     pub async fn staff_sites(&self, staff: &Staff) -> Result<Vec<ConsoleSite>, AppError> {
-        let sites: Vec<(String, String)> = sqlx::query_as(
-            "SELECT s.id, s.name FROM sites s WHERE s.company_id = $1 AND s.deleted_at IS NULL
-               AND ($2 = 1 OR EXISTS (SELECT 1 FROM site_users su WHERE su.site_id = s.id AND su.user_id = $3))
-             ORDER BY s.name, s.id",
-        )
+        let sites: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT s.id, s.name FROM sites s WHERE {WORKS_ON} ORDER BY s.name, s.id"
+        ))
         .bind(&staff.company)
         .bind(staff.role == Role::Admin)
         .bind(staff.id.as_str())
