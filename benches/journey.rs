@@ -65,6 +65,8 @@ async fn wire_bytes(client: &reqwest::Client, url: &str) -> (usize, String) {
 }
 
 async fn sizes(server: &TestServer) -> String {
+    // The plain files are served until the compressed copies are made (in the background).
+    server.state.assets.wait_compressed().await;
     // reqwest without automatic decompression: we count what crosses the wire.
     let client = reqwest::Client::builder()
         .no_brotli()

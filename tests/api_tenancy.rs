@@ -187,6 +187,30 @@ async fn every_endpoint_answers_another_tenants_ids_like_missing_ones() {
         );
     }
 
+    // A site's form bookings, listed and called off, under another tenant's site id.
+    let window = json!({ "from": "2020-01-01T00:00:00Z", "to": "2040-01-01T00:00:00Z" });
+    for (method, tail, body) in [
+        ("GET", "bookings", None),
+        ("POST", "bookings/cancel", Some(window)),
+    ] {
+        let foreign = missing(
+            &a.api,
+            method,
+            &format!("/api/v2/management/sites/{}/{tail}", b.site),
+            body.clone(),
+        )
+        .await;
+        let absent = missing(
+            &a.api,
+            method,
+            &format!("/api/v2/management/sites/{nobody}/{tail}"),
+            body,
+        )
+        .await;
+        assert_eq!(foreign.0, 404, "{method} {tail}: {foreign:?}");
+        assert_eq!(foreign, absent, "{method} {tail}");
+    }
+
     // References to another tenant's things inside bodies.
     let refs: Vec<(&str, Value, &str)> = vec![
         (

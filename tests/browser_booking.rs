@@ -645,3 +645,47 @@ async fn losing_a_race_for_a_time_is_said_kindly_with_fresh_times() {
     axe(&b, "after losing the race").await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_booking_over_the_limit_is_refused_kindly_and_announced() {
+    // No bookings at all from this address: the form says so, and when to try again.
+    let server = TestServer::start_with(|c| c.booking_limits.per_address.limit = 0).await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.open_host_page(&server.host_url).await;
+    b.enter_embed("consult-booking").await;
+    b.click("label.slot").await;
+    b.find("#name").await.send_keys("Ada").await.unwrap();
+    b.find("#email")
+        .await
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    b.click("#consent").await;
+    b.click("button[type=submit]").await;
+    b.wait_js(
+        "the limit to be announced",
+        20,
+        "return document.querySelector('#form-error[role=alert]')?.textContent.includes('try again in about')",
+    )
+    .await;
+    let text = js_string(
+        &b,
+        "return document.querySelector('#form-error').textContent",
+    )
+    .await;
+    assert!(text.contains("Nothing was booked"), "{text}");
+    // What was typed stays, to send again later.
+    assert_eq!(
+        js_string(&b, "return document.querySelector('#name').value").await,
+        "Ada"
+    );
+    axe(&b, "the limit's message").await;
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM meetings")
+            .fetch_one(server.state.store.pool())
+            .await
+            .unwrap(),
+        0
+    );
+}

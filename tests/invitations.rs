@@ -5,8 +5,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
+use support::process::{free_port, ConsultProcess};
 use support::smtp::SmtpSink;
 use support::TestServer;
 
@@ -196,43 +197,13 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
     assert_eq!(sink.messages().len(), 9);
 }
 
-/// A `consult serve` process, killed (not stopped) when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve(data: &std::path::Path, port: u16, smtp_port: Option<u16>) -> Process {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_consult"));
-    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn");
+/// `consult serve` on `data` and `port`, with a relay on `smtp_port` if given.
+async fn serve(data: &std::path::Path, port: u16, smtp_port: Option<u16>) -> ConsultProcess {
+    let mut cmd = ConsultProcess::command(data, port);
     if let Some(p) = smtp_port {
         cmd.args(["--smtp-host", "127.0.0.1", "--smtp-port", &p.to_string()]);
     }
-    let child = Process(cmd.spawn().expect("consult serve"));
-    for _ in 0..100 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-            .await
-            .is_ok()
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("consult serve did not start");
+    ConsultProcess::start(cmd, port).await
 }
 
 #[tokio::test]

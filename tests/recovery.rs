@@ -7,47 +7,13 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::browser::{Browser, Driver};
+use support::process::{free_port, ConsultProcess};
 use support::TestServer;
 
-/// `consult serve` as a child process.
-struct ServerProcess {
-    child: Child,
-}
-
-impl ServerProcess {
-    fn start(data: &std::path::Path, port: u16) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_consult"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(data)
-            .arg("--dist")
-            .arg(consult::server::config::default_dist_dir())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("consult serve starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "consult serve did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        ServerProcess { child }
-    }
-
-    /// SIGKILL: no goodbye to anyone.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
+async fn start(data: &std::path::Path, port: u16) -> ConsultProcess {
+    ConsultProcess::start(ConsultProcess::command(data, port), port).await
 }
 
 /// Open (not closed) peer connections of the page, and all it ever made.
@@ -62,14 +28,10 @@ async fn peer_connections(b: &Browser) -> (u64, u64) {
 async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
     let seed = TestServer::start().await;
     let room = seed.room(&["Ada"], 2).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let on_child = |link: &str| link.replacen(&seed.url, &url, 1);
-    let mut server = ServerProcess::start(seed.data_dir(), port);
+    let mut server = start(seed.data_dir(), port).await;
 
     let driver = Driver::start();
     let ada = driver.session().await;
@@ -95,9 +57,10 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
         b.assert_decoding_videos(who, 1).await;
     }
 
-    // Back up on the same port: both pages reconnect and resume within seconds.
+    // Back up on the same port: both pages reconnect and resume within seconds of the
+    // server answering again (their backoff tops out at 5 s).
+    let _server = start(seed.data_dir(), port).await;
     let restarted = Instant::now();
-    let _server = ServerProcess::start(seed.data_dir(), port);
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.wait_js(
             &format!("{who} to resume on a new connection"),
@@ -170,7 +133,7 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
         .unwrap();
     ada.find("main[data-status=ended]").await;
     drop(_server);
-    let _again = ServerProcess::start(seed.data_dir(), port);
+    let _again = start(seed.data_dir(), port).await;
     let answer = resume_once(port, &token).await;
     assert_eq!(answer["type"], "error", "{answer}");
     assert_eq!(answer["error"]["code"], "expired", "{answer}");

@@ -70,6 +70,24 @@ pub struct AppError {
     /// The input field at fault, for validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `too_many_requests`: seconds until trying again may succeed (also sent as the
+    /// `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
+}
+
+/// Longest piece of someone's input an error message quotes: errors never echo unbounded
+/// input back (nor much of anyone's personal data).
+pub const MAX_QUOTED: usize = 120;
+
+/// `text` cut to [`MAX_QUOTED`] characters (with `…` when cut).
+pub fn bounded(text: &str) -> String {
+    if text.chars().count() <= MAX_QUOTED {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(MAX_QUOTED).collect();
+    out.push('…');
+    out
 }
 
 impl AppError {
@@ -80,6 +98,7 @@ impl AppError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -99,6 +118,14 @@ impl AppError {
     /// An internal failure; the message never carries details.
     pub fn internal() -> Self {
         AppError::new(ErrorCode::Internal, "something went wrong on our side")
+    }
+
+    /// Too many requests: try again in `seconds` (at least one).
+    pub fn too_many(message: impl Into<String>, seconds: i64) -> Self {
+        AppError {
+            retry_after: Some(seconds.clamp(1, u32::MAX as i64) as u32),
+            ..AppError::new(ErrorCode::TooManyRequests, message)
+        }
     }
 
     /// Attach the field this error is about.
@@ -124,25 +151,54 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
+        // The framework's texts may quote the request (a whole field's value): cut short.
         match value {
             // The request itself was malformed: the caller's fault, never a 500.
-            E::Args(m) | E::MissingArg(m) => {
-                AppError::new(ErrorCode::BadRequest, format!("malformed request: {m}"))
-            }
+            E::Args(m) | E::MissingArg(m) => AppError::new(
+                ErrorCode::BadRequest,
+                format!("malformed request: {}", bounded(&m)),
+            ),
             // On the server, a body that does not decode is the caller's fault; on the client
             // the same variant means an unreadable answer.
-            E::Deserialization(m) if cfg!(feature = "ssr") => {
-                AppError::new(ErrorCode::BadRequest, format!("malformed request: {m}"))
-            }
-            E::Deserialization(m) => {
-                AppError::new(ErrorCode::Internal, format!("unreadable answer: {m}"))
-            }
+            E::Deserialization(m) if cfg!(feature = "ssr") => AppError::new(
+                ErrorCode::BadRequest,
+                format!("malformed request: {}", bounded(&m)),
+            ),
+            E::Deserialization(m) => AppError::new(
+                ErrorCode::Internal,
+                format!("unreadable answer: {}", bounded(&m)),
+            ),
             E::Request(m) => AppError::new(
                 ErrorCode::Internal,
-                format!("could not reach the server: {m}"),
+                format!("could not reach the server: {}", bounded(&m)),
             ),
             _ => AppError::internal(),
         }
+    }
+
+    /// On the server every error a server function answers with is written here, inside the
+    /// request's context: its status (and `Retry-After`) go on the response through Leptos's
+    /// response options, so the answer's status never depends on reading its body again.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(self.status) {
+                options.set_status(status);
+            }
+            options.insert_header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            if let Some(seconds) = self.retry_after {
+                options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            }
+        }
+        use leptos::server_fn::Encodes;
+        Self::Encoder::encode(self).unwrap_or_else(|_| {
+            leptos::server_fn::Bytes::from_static(
+                br#"{"status":500,"code":"internal","message":"something went wrong on our side"}"#,
+            )
+        })
     }
 }
 
@@ -166,6 +222,17 @@ mod tests {
         let json = serde_json::to_string(&AppError::not_found("site")).unwrap();
         assert!(!json.contains("field"), "{json}");
         assert!(json.contains("\"status\":404"), "{json}");
+    }
+
+    #[test]
+    fn errors_quote_little_of_the_input() {
+        use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+        let huge = format!("invalid value: string \"{}\"", "x".repeat(66_000));
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args(huge));
+        assert_eq!(e.status, 400);
+        assert!(e.message.chars().count() < 200, "{}", e.message.len());
+        assert_eq!(bounded("short"), "short");
+        assert_eq!(bounded(&"é".repeat(500)).chars().count(), MAX_QUOTED + 1);
     }
 
     #[test]

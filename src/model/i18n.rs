@@ -148,6 +148,10 @@ pub struct Texts {
     pub time_refused: &'static str,
     /// Someone else took the time.
     pub slot_taken: &'static str,
+    /// The booking limit was reached ({minutes}: when to try again).
+    pub booking_too_many: &'static str,
+    /// The booking limit of this e-mail address or phone number was reached.
+    pub booking_too_many_contact: &'static str,
     /// The host page may not take bookings.
     pub origin_not_allowed: &'static str,
     /// Any other refusal; `{reason}`.
@@ -543,6 +547,8 @@ pub const EN: Texts = Texts {
     error_consent: "Please agree to the use of your details, or we cannot plan the appointment.",
     time_refused: "That time can no longer be booked. Please choose another one.",
     slot_taken: "Sorry, someone just booked that time. Please choose another one; the list is up to date again.",
+    booking_too_many: "We cannot take more bookings from here right now. Nothing was booked; please try again in about {minutes} minutes.",
+    booking_too_many_contact: "This already has as many bookings as we take in one day. Nothing was booked; please try again tomorrow or contact us another way.",
     origin_not_allowed: "This website is not allowed to take bookings for this site. Please contact the website's owner.",
     booking_failed: "Booking failed: {reason}",
     loading: "Loading free times…",
@@ -761,6 +767,8 @@ pub const NL: Texts = Texts {
     error_consent: "Ga akkoord met het gebruik van uw gegevens; anders kunnen we de afspraak niet plannen.",
     time_refused: "Die tijd kan niet meer worden geboekt. Kies een andere tijd.",
     slot_taken: "Helaas, iemand anders heeft die tijd net geboekt. Kies een andere tijd; de lijst is weer actueel.",
+    booking_too_many: "We kunnen nu geen boekingen meer van hier aannemen. Er is niets geboekt; probeer het over ongeveer {minutes} minuten opnieuw.",
+    booking_too_many_contact: "Hiermee zijn vandaag al zoveel afspraken gemaakt als we aannemen. Er is niets geboekt; probeer het morgen opnieuw of neem op een andere manier contact op.",
     origin_not_allowed: "Deze website mag geen afspraken voor deze locatie aannemen. Neem contact op met de eigenaar van de website.",
     booking_failed: "Plannen is mislukt: {reason}",
     loading: "Vrije tijden laden…",

@@ -5,7 +5,24 @@ use super::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A person's name as they typed it: trimmed, 1 to 100 characters, no control characters.
+/// Characters that show nothing yet change how the text around them reads: the bidirectional
+/// embeddings, overrides and isolates (which can make "gnp.exe" read as "exe.png"), the
+/// direction marks, and zero-width characters (which make two names that look the same
+/// differ). A name shown to others (the lobby, the console, e-mails) may not contain them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// `text` without [`is_invisible_format`] characters: for names stored before they were
+/// refused, wherever they are shown to someone else.
+pub fn neutralise(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible_format(*c)).collect()
+}
+
+/// A person's name as they typed it: trimmed, 1 to 100 characters, no control characters,
+/// no invisible formatting characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonName(String);
 
@@ -29,6 +46,12 @@ impl PersonName {
             return Err(AppError::invalid(
                 "name",
                 "A name cannot contain control characters.",
+            ));
+        }
+        if s.chars().any(is_invisible_format) {
+            return Err(AppError::invalid(
+                "name",
+                "A name cannot contain invisible or text-direction characters.",
             ));
         }
         Ok(PersonName(s.to_string()))

@@ -3,16 +3,16 @@
 
 use super::assets::Assets;
 use super::config::Config;
-use super::error::server_fn_status;
 use super::signaling::Hub;
 use super::store::Store;
 use super::tokens::Signer;
 use super::{auth, origin, pages, signaling};
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
 use axum::Router;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -73,15 +73,16 @@ impl Application {
     /// Open the store, load the widget, bind the listener. Nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Application, BuildError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        super::private_fs::create_dir(&config.data_dir).map_err(|e| {
             format!(
                 "cannot create data folder {}: {e}",
                 config.data_dir.display()
             )
         })?;
-        let store = Store::open(&config.data_dir.join("consult.db")).await?;
         let signer = Signer::load_or_create(&config.data_dir.join("secret.key"))?;
-        let assets = Assets::load(&config.dist_dir)?;
+        let store =
+            Store::open(&config.data_dir.join("consult.db"), signer.outbox_sealer()).await?;
+        let assets = Assets::load(&config.dist_dir, Some(&config.asset_cache_dir()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let public_url = config
@@ -163,16 +164,19 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(signaling::router())
         .merge(super::api::router(state.clone()))
-        .route(
-            // Every server function has a versioned endpoint under /api/v1 (see widget/).
-            "/api/v1/{*fn_name}",
-            post(server_fns).layer(axum::middleware::map_response(server_fn_status)),
-        )
+        // Every server function has a versioned endpoint under /api/v1 (see widget/).
+        .route("/api/v1/{*fn_name}", any(server_fns))
+        // Alive and answering (at once, also while the widget's files are being compressed).
         .route("/healthz", get(|| async { "ok" }))
+        // Serving at its best: the widget's files are compressed (503 until then).
+        .route("/readyz", get(readyz))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Whatever sets no policy of its own (the login and set-password forms, the API
+        // documentation, JSON answers) may load nothing and be framed by no one.
+        .layer(axum::middleware::map_response(default_policy))
         // Join links carry a secret in their path: never send it on as a referrer.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
@@ -181,12 +185,82 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    leptos_axum::handle_server_fns_with_context(
-        move || leptos::prelude::provide_context(state.clone()),
-        req,
-    )
-    .await
+/// The policy of answers without their own: nothing loaded, no framing (clickjacking of the
+/// password forms), forms posting only to us. Pages of the widget set theirs (`pages.rs`).
+async fn default_policy(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.assets.compressed() {
+        (axum::http::StatusCode::OK, "ready")
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "compressing the widget",
+        )
+    }
+}
+
+/// The widget's server functions: only `POST` to a registered one, within the client's
+/// share of calls; every answer (errors too) in the one JSON shape with its own status, and
+/// never stored by a cache (answers carry personal links).
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
+    use crate::model::{AppError, ErrorCode};
+    let mut res = if req.method() != axum::http::Method::POST {
+        let mut e = AppError::new(ErrorCode::BadRequest, "server functions take POST only");
+        e.status = StatusCode::METHOD_NOT_ALLOWED.as_u16();
+        let mut res = e.into_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        res
+    } else if !server_fn_registered(req.uri().path()) {
+        AppError::not_found("server function").into_response()
+    } else {
+        let address = super::client::address(
+            &state.config.trusted_proxies,
+            req.headers(),
+            req.extensions(),
+        );
+        let standing = address.map(|a| {
+            state.quotas.count(
+                &format!("public:{}", super::client::limit_key(a)),
+                state.config.public_quota,
+                chrono::Utc::now(),
+            )
+        });
+        match standing {
+            Some(s) if !s.allowed => AppError::too_many(
+                "too many requests from your address; try again shortly",
+                (s.reset - chrono::Utc::now()).num_seconds(),
+            )
+            .into_response(),
+            _ => leptos_axum::handle_server_fns_with_context(
+                move || leptos::prelude::provide_context(state.clone()),
+                req,
+            )
+            .await
+            .into_response(),
+        }
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Is there a server function at this path?
+fn server_fn_registered(path: &str) -> bool {
+    leptos::server_fn::axum::get_server_fn_service(path, axum::http::Method::POST).is_some()
 }
 
 /// Register the widget's server functions by hand: automatic registration relies on the

@@ -1,5 +1,13 @@
-//! The widget's files (Trunk's `dist/`), held in memory with brotli and gzip copies made once
-//! at start-up, so every visitor gets the smallest encoding their browser accepts.
+//! The widget's files (Trunk's `dist/`), held in memory, served in the smallest encoding the
+//! browser accepts.
+//!
+//! Compressing the wasm at brotli's best level takes seconds (13 s on a slow machine in a
+//! debug build), so it never happens on the way to answering: the server starts at once and
+//! serves the plain files, while one background thread compresses each file the first time
+//! its content is seen and keeps the result in a cache folder under the content's SHA-256
+//! (by default `{data}/cache/assets`). The next start on the same build reads the cache and
+//! serves compressed files from its first answer. [`Assets::compressed`] tells whether every
+//! file is ready (`/readyz`).
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
@@ -11,13 +19,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// One file with its encodings.
+/// The brotli and gzip copies of one file's content.
+#[derive(Debug)]
+struct Encoded {
+    br: Vec<u8>,
+    gzip: Vec<u8>,
+}
+
+/// One file with its encodings (once they are made).
 #[derive(Debug)]
 pub struct Asset {
     content_type: &'static str,
     raw: Vec<u8>,
-    br: Vec<u8>,
-    gzip: Vec<u8>,
+    /// Shared by every server in the process that serves the same content.
+    encoded: Arc<OnceLock<Encoded>>,
     etag: String,
     cache_control: &'static str,
 }
@@ -33,9 +48,10 @@ pub struct Assets {
 }
 
 impl Assets {
-    /// Load every file under `dir`. A missing build is not fatal (the API still works); pages
-    /// then answer 503 saying how to build it.
-    pub fn load(dir: &Path) -> std::io::Result<Assets> {
+    /// Load every file under `dir`; compressed copies come from `cache` (made in the background
+    /// when missing, and written there). A missing build is not fatal (the API still works);
+    /// pages then answer 503 saying how to build it.
+    pub fn load(dir: &Path, cache: Option<&Path>) -> std::io::Result<Assets> {
         let mut assets = Assets {
             dir: dir.to_path_buf(),
             ..Assets::default()
@@ -44,6 +60,13 @@ impl Assets {
             tracing::warn!(dir = %dir.display(), "widget not built (no index.html): run `trunk build --release`");
             return Ok(assets);
         }
+        if let Some(cache) = cache {
+            if let Err(e) = super::private_fs::create_dir(cache) {
+                // Not fatal: the files are then compressed in memory only.
+                tracing::warn!(dir = %cache.display(), error = %e, "asset cache folder not usable");
+            }
+        }
+        let mut pending = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
             for entry in std::fs::read_dir(&d)? {
@@ -57,12 +80,24 @@ impl Assets {
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .replace('\\', "/");
-                assets.files.insert(format!("/{rel}"), cached(&path)?);
+                let (asset, job) = load_one(&path, cache)?;
+                pending.extend(job);
+                assets.files.insert(format!("/{rel}"), asset);
             }
         }
         if let Some(index) = assets.files.get("/index.html") {
             assets.inline_script_hashes =
                 inline_script_hashes(&String::from_utf8_lossy(&index.raw));
+        }
+        if !pending.is_empty() {
+            // Small files first: the page and its script are ready long before the wasm.
+            pending.sort_by_key(|j: &Job| j.raw.len());
+            let spawned = std::thread::Builder::new()
+                .name("compress-assets".into())
+                .spawn(move || pending.into_iter().for_each(Job::run));
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "no thread to compress the widget: served uncompressed");
+            }
         }
         Ok(assets)
     }
@@ -76,10 +111,22 @@ impl Assets {
     pub fn get(&self, path: &str) -> Option<&Arc<Asset>> {
         self.files.get(path)
     }
+
+    /// Are the compressed copies of every file ready?
+    pub fn compressed(&self) -> bool {
+        self.files.values().all(|a| a.encoded.get().is_some())
+    }
+
+    /// Wait until every file is compressed (benchmarks measure the bytes a visitor gets).
+    pub async fn wait_compressed(&self) {
+        while !self.compressed() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 impl Asset {
-    /// The file as a response in the best encoding the request accepts.
+    /// The file as a response in the best encoding the request accepts (and is ready).
     pub fn respond(&self, request: &HeaderMap) -> Response<Body> {
         if request
             .get(header::IF_NONE_MATCH)
@@ -102,19 +149,22 @@ impl Asset {
                 it.next() == Some(name) && !it.any(|p| p.trim().replace(' ', "") == "q=0")
             })
         };
-        let (body, encoding) = if accepts("br") && self.br.len() < self.raw.len() {
-            (&self.br, Some("br"))
-        } else if accepts("gzip") && self.gzip.len() < self.raw.len() {
-            (&self.gzip, Some("gzip"))
-        } else {
-            (&self.raw, None)
+        let encoded = self.encoded.get();
+        let (body, encoding) = match encoded {
+            Some(e) if accepts("br") && e.br.len() < self.raw.len() => (&e.br, Some("br")),
+            Some(e) if accepts("gzip") && e.gzip.len() < self.raw.len() => (&e.gzip, Some("gzip")),
+            _ => (&self.raw, None),
         };
         let mut builder = Response::builder()
             .header(header::CONTENT_TYPE, self.content_type)
             .header(header::CACHE_CONTROL, self.cache_control)
-            .header(header::ETAG, &self.etag)
             .header(header::VARY, "accept-encoding")
             .header(header::CONTENT_LENGTH, body.len());
+        // While the compressed copies are being made the plain file carries no validator, so
+        // no cache keeps it in place of the compressed one that follows.
+        if encoded.is_some() {
+            builder = builder.header(header::ETAG, &self.etag);
+        }
         if let Some(enc) = encoding {
             builder = builder.header(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
         }
@@ -122,44 +172,107 @@ impl Asset {
     }
 }
 
-/// Compressing the wasm at brotli's best level takes a moment; tests start many servers in
-/// one process, so each file is compressed once per content.
-fn cached(path: &Path) -> std::io::Result<Arc<Asset>> {
-    type Cache = Mutex<HashMap<(PathBuf, [u8; 32]), Arc<Asset>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let raw = std::fs::read(path)?;
-    let digest: [u8; 32] = Sha256::digest(&raw).into();
-    let key = (path.to_path_buf(), digest);
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return Ok(hit.clone());
-    }
-    let asset = Arc::new(compress(path, raw, &digest)?);
-    cache
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, asset.clone());
-    Ok(asset)
+/// Compressing one file's content, in the background.
+struct Job {
+    raw: Vec<u8>,
+    slot: Arc<OnceLock<Encoded>>,
+    cache: Option<(PathBuf, PathBuf)>,
 }
 
-fn compress(path: &Path, raw: Vec<u8>, digest: &[u8; 32]) -> std::io::Result<Asset> {
+impl Job {
+    fn run(self) {
+        let encoded = match compress(&self.raw) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "a widget file could not be compressed");
+                return;
+            }
+        };
+        if let Some((br, gz)) = &self.cache {
+            // Written aside and renamed into place: a reader never sees half a file.
+            let stored =
+                write_atomically(br, &encoded.br).and_then(|_| write_atomically(gz, &encoded.gzip));
+            if let Err(e) = stored {
+                tracing::warn!(error = %e, "compressed widget file not cached");
+            }
+        }
+        let _ = self.slot.set(encoded);
+    }
+}
+
+/// One file: read, hashed, its encodings from the process or the cache folder when someone
+/// made them already, else a job to make them.
+fn load_one(path: &Path, cache: Option<&Path>) -> std::io::Result<(Arc<Asset>, Option<Job>)> {
+    // Every server in this process that serves the same content shares one slot, so tests
+    // starting many servers compress each file once.
+    type Slots = Mutex<HashMap<[u8; 32], Arc<OnceLock<Encoded>>>>;
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    let raw = std::fs::read(path)?;
+    let digest: [u8; 32] = Sha256::digest(&raw).into();
+    let hex = crate::server::tokens::hex(&digest);
+    let (slot, first) = {
+        let mut slots = SLOTS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match slots.get(&digest) {
+            Some(s) => (s.clone(), false),
+            None => {
+                let s = Arc::new(OnceLock::new());
+                slots.insert(digest, s.clone());
+                (s, true)
+            }
+        }
+    };
+    let files = cache.map(|c| (c.join(format!("{hex}.br")), c.join(format!("{hex}.gz"))));
+    let mut job = None;
+    if first {
+        let cached = files.as_ref().and_then(|(br, gz)| {
+            Some(Encoded {
+                br: std::fs::read(br).ok()?,
+                gzip: std::fs::read(gz).ok()?,
+            })
+        });
+        match cached {
+            Some(encoded) => {
+                let _ = slot.set(encoded);
+            }
+            None => {
+                job = Some(Job {
+                    raw: raw.clone(),
+                    slot: slot.clone(),
+                    cache: files,
+                })
+            }
+        }
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let asset = Asset {
+        content_type: content_type(name),
+        etag: format!("\"{}\"", &hex[..24]),
+        cache_control: cache_control(name),
+        raw,
+        encoded: slot,
+    };
+    Ok((Arc::new(asset), job))
+}
+
+fn compress(raw: &[u8]) -> std::io::Result<Encoded> {
     let mut br = Vec::new();
     {
         let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-        w.write_all(&raw)?;
+        w.write_all(raw)?;
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&raw)?;
+    gz.write_all(raw)?;
     let gzip = gz.finish()?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    Ok(Asset {
-        content_type: content_type(name),
-        etag: format!("\"{}\"", crate::server::tokens::hex(&digest[..12])),
-        cache_control: cache_control(name),
-        raw,
-        br,
-        gzip,
-    })
+    Ok(Encoded { br, gzip })
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    super::private_fs::write_file(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -248,11 +361,16 @@ mod tests {
         assert_eq!(cache_control("index.html"), "no-cache");
     }
 
+    /// Until the background thread is done the plain file is served (without an ETag), then
+    /// the smallest encoding the browser takes.
     #[test]
-    fn serves_the_best_accepted_encoding() {
+    fn serves_plain_at_once_then_the_best_accepted_encoding() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), "<p>".repeat(500)).unwrap();
-        let assets = Assets::load(dir.path()).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        // Content of its own, so no other test of this process compressed it already.
+        let page = format!("<p>{}</p>", "<p>".repeat(500)) + &crate::server::tokens::new_id();
+        std::fs::write(dir.path().join("index.html"), &page).unwrap();
+        let assets = Assets::load(dir.path(), Some(cache.path())).unwrap();
         let index = assets.get("/index.html").unwrap();
         let mut h = HeaderMap::new();
         h.insert(
@@ -260,7 +378,16 @@ mod tests {
             "gzip, deflate, br".parse().unwrap(),
         );
         let r = index.respond(&h);
+        if !assets.compressed() {
+            assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+            assert!(r.headers().get(header::ETAG).is_none());
+        }
+        while !assets.compressed() {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let r = index.respond(&h);
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
+        assert!(r.headers().get(header::ETAG).is_some());
         h.insert(header::ACCEPT_ENCODING, "gzip, br;q=0".parse().unwrap());
         assert_eq!(
             index.respond(&h).headers()[header::CONTENT_ENCODING],
@@ -268,6 +395,39 @@ mod tests {
         );
         let r = index.respond(&HeaderMap::new());
         assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
-        assert_eq!(r.headers()[header::CONTENT_LENGTH], "1500");
+        assert_eq!(r.headers()[header::CONTENT_LENGTH], page.len().to_string());
+        // The cache folder holds both copies under the content's hash, private to us.
+        let digest = crate::server::tokens::hex(&Sha256::digest(page.as_bytes()));
+        while !cache.path().join(format!("{digest}.gz")).exists() {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let br = std::fs::read(cache.path().join(format!("{digest}.br"))).unwrap();
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut br.as_slice(), &mut plain).unwrap();
+        assert_eq!(plain, page.as_bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(cache.path()), 0o700);
+            assert_eq!(mode(&cache.path().join(format!("{digest}.br"))), 0o600);
+        }
+    }
+
+    /// A second start on the same build (another process: nothing in memory) reads the cache
+    /// folder and needs no background work.
+    #[test]
+    fn a_warm_cache_is_read_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let page = format!("<b>{}</b>", crate::server::tokens::new_id()).repeat(50);
+        std::fs::write(dir.path().join("index.html"), &page).unwrap();
+        let raw = page.as_bytes().to_vec();
+        let encoded = compress(&raw).unwrap();
+        let digest = crate::server::tokens::hex(&Sha256::digest(&raw));
+        std::fs::write(cache.path().join(format!("{digest}.br")), &encoded.br).unwrap();
+        std::fs::write(cache.path().join(format!("{digest}.gz")), &encoded.gzip).unwrap();
+        let assets = Assets::load(dir.path(), Some(cache.path())).unwrap();
+        assert!(assets.compressed(), "ready from the cache at once");
     }
 }

@@ -208,9 +208,12 @@ async fn password_login(
         interval: 1,
         unit: crate::server::store::QuotaUnit::Minute,
     };
-    let standing = state
-        .quotas
-        .count(&format!("login:{}", peer.ip()), quota, chrono::Utc::now());
+    let client = super::client::behind(&state.config.trusted_proxies, peer.ip(), &headers);
+    let standing = state.quotas.count(
+        &format!("login:{}", super::client::limit_key(client)),
+        quota,
+        chrono::Utc::now(),
+    );
     if !standing.allowed {
         return login_page(
             StatusCode::TOO_MANY_REQUESTS,
@@ -333,12 +336,14 @@ fn activation_form(token: &str, error: Option<&str>) -> String {
         .map(|e| format!("<p role=\"alert\" id=\"password-error\">{e}</p>"))
         .unwrap_or_default();
     format!(
-        "<form method=\"post\" action=\"/activate/{token}\">{error}\
+        "<form method=\"post\" action=\"/activate/{}\">{error}\
          <label for=\"password\">New password</label>\
          <p id=\"password-hint\">At least 8 characters, with a lower case letter, an upper case letter and a digit.</p>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required \
          aria-describedby=\"password-hint{}\">\
          <button type=\"submit\">Set password</button></form>",
+        // The token comes from the address bar: escaped like any other input.
+        escape(token),
         if error.is_empty() { "" } else { " password-error" }
     )
 }

@@ -2,6 +2,8 @@
 //! `widget::booking` are thin calls into this.
 
 use super::availability::{free_slots, offered_slots, parse_zone};
+use super::client::limit_key;
+use super::store::Quota;
 use super::store::{Message, NewBooking, SiteRow};
 use super::tokens::{new_id, Signer};
 use super::{invite, origin, AppState};
@@ -10,9 +12,18 @@ use crate::model::booking::{
 };
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use chrono::{Duration, Utc};
+use std::net::IpAddr;
 
 /// At most this many slots are listed at once.
 pub const MAX_SLOTS: usize = 24;
+
+/// What the public is told of a site whose account is suspended.
+pub(crate) fn suspended() -> AppError {
+    AppError::new(
+        ErrorCode::Forbidden,
+        "This service is not available at the moment.",
+    )
+}
 
 /// Load a site and check that the request may use it: known site, allowed origins.
 async fn site_for_request(
@@ -26,6 +37,9 @@ async fn site_for_request(
     let site = state.store.site(&id).await?.ok_or_else(not_found)?;
     let origins = state.store.site_origins(&id).await?;
     origin::check(host_origin, request_origin, &state.public_origin, &origins)?;
+    if !state.store.site_is_active(&id).await? {
+        return Err(suspended());
+    }
     Ok(site)
 }
 
@@ -223,16 +237,78 @@ pub async fn slots_with(
     })
 }
 
-/// Book a slot: check site, origin, fields and slot (in that order, so nothing is written
-/// unless all pass), then write meeting and participants in one transaction.
+/// Book a slot (from no particular client address: see [`book_from`]).
 pub async fn book(
     state: &AppState,
     req: BookingRequest,
     request_origin: Option<&str>,
 ) -> Result<Booked, AppError> {
+    book_from(state, req, request_origin, None).await
+}
+
+/// A booking counted against a limit; given back unless [`Counted::keep`] is called (a
+/// booking refused after all, say for a slot just taken, uses up no one's share).
+struct Counted<'a> {
+    state: &'a AppState,
+    key: String,
+    quota: Quota,
+    at: chrono::DateTime<Utc>,
+    kept: bool,
+}
+
+impl Counted<'_> {
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.state.quotas.refund(&self.key, self.quota, self.at);
+        }
+    }
+}
+
+/// Count a booking against a limit; `Err` (429, with when to try again) when it is used up.
+fn within<'a>(
+    state: &'a AppState,
+    key: String,
+    quota: Quota,
+    message: &str,
+) -> Result<Counted<'a>, AppError> {
+    let at = Utc::now();
+    let standing = state.quotas.count(&key, quota, at);
+    if standing.allowed {
+        Ok(Counted {
+            state,
+            key,
+            quota,
+            at,
+            kept: false,
+        })
+    } else {
+        Err(AppError::too_many(
+            message,
+            (standing.reset - at).num_seconds(),
+        ))
+    }
+}
+
+/// Book a slot as the form does: check site, origin, fields and slot (in that order, so
+/// nothing is written unless all pass), then the limits (per client address, per site, and
+/// in the store's transaction per e-mail address and phone number), then write meeting,
+/// participants and invitations in one transaction.
+pub async fn book_from(
+    state: &AppState,
+    req: BookingRequest,
+    request_origin: Option<&str>,
+    client: Option<IpAddr>,
+) -> Result<Booked, AppError> {
     let site = site_for_request(state, req.site.as_str(), &req.host_origin, request_origin).await?;
     let valid = req.validate(&site.phone_prefix)?;
     check_prefill(state, &site, &req)?;
+    let limits = state.config.booking_limits;
     // The zone the customer saw the times in; their invitation states the time in it.
     let customer_zone = match req.time_zone.trim() {
         "" => site.time_zone.clone(),
@@ -247,6 +323,24 @@ pub async fn book(
     let now = Utc::now();
     let tz = zone(&site)?;
     let slot = offered_slot(&site, tz, req.starts_at, now)?;
+    // Counted only for bookings that are written: a typo or a slot just taken does not use
+    // up anyone's share.
+    let per_address = client
+        .map(|address| {
+            within(
+                state,
+                format!("booking:{}", limit_key(address)),
+                limits.per_address,
+                "Too many bookings from your address. Please try again later.",
+            )
+        })
+        .transpose()?;
+    let per_site = within(
+        state,
+        format!("booking-site:{}", site.id),
+        limits.per_site,
+        "This site takes no more bookings just now. Please try again later.",
+    )?;
     let agents = chosen_agents(state.store.site_agents(&site.id).await?, req.agent.as_ref())?;
     if agents.is_empty() {
         return Err(AppError::new(
@@ -333,8 +427,16 @@ pub async fn book(
         guest_note: valid.note,
         guest_locale: req.lang.code(),
         guest_time_zone: customer_zone,
+        source: client
+            .map(|a| state.signer.source_tag(&limit_key(a)))
+            .unwrap_or_else(|| "-".into()),
+        per_contact: limits.per_contact,
     };
     let row = state.store.book(&booking).await?;
+    per_site.keep();
+    if let Some(counted) = per_address {
+        counted.keep();
+    }
     let hash = state
         .signer
         .join_hash(&row.guest_link_id)

@@ -37,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: ClientsCommand,
     },
+    /// Manage resellers (the top of the tenancy tree; each has its own clients).
+    Resellers {
+        #[command(subcommand)]
+        command: ResellersCommand,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -58,7 +63,8 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum ClientsCommand {
     /// Create reseller-level credentials; prints {"client_id", "client_secret"} (the secret is
-    /// shown this once and stored only as a hash).
+    /// shown this once and stored only as a hash). Without --reseller: the first reseller,
+    /// made if there is none (`resellers create` makes more).
     Create {
         /// A name to recognise the client by (also names the reseller if none exists yet).
         #[arg(long)]
@@ -81,6 +87,25 @@ enum ClientsCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum ResellersCommand {
+    /// Create a reseller; prints {"id", "name"}. Give its id to `clients create --reseller`.
+    Create {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
+    /// List the resellers, one JSON object {"id", "name", "suspended"} per line.
+    List {
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
+}
+
 #[derive(Args, Debug)]
 struct ServeArgs {
     /// Address to listen on.
@@ -95,6 +120,10 @@ struct ServeArgs {
     /// The widget build (Trunk's dist/).
     #[arg(long, env = "CONSULT_DIST")]
     dist: Option<PathBuf>,
+    /// Where compressed copies of the widget's files are kept between starts (default
+    /// DATA/cache/assets).
+    #[arg(long, env = "CONSULT_ASSET_CACHE")]
+    asset_cache: Option<PathBuf>,
     /// ICE servers as JSON: [{"urls": ["stun:stun.example.org"]}].
     #[arg(long, env = "CONSULT_ICE_SERVERS")]
     ice_servers: Option<String>,
@@ -145,6 +174,22 @@ struct ServeArgs {
     /// Sender shown on text messages.
     #[arg(long, env = "CONSULT_SMS_FROM", default_value = "Consult")]
     sms_from: String,
+    /// Reverse proxies in front of Consult (comma-separated IP addresses): behind them the
+    /// client address limits count is read from `X-Forwarded-For`.
+    #[arg(long, env = "CONSULT_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Calls of the widget's server functions per client address and minute.
+    #[arg(long, env = "CONSULT_PUBLIC_CALLS_PER_MINUTE", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    public_calls_per_minute: u32,
+    /// Bookings in the public form per client address and 10 minutes.
+    #[arg(long, env = "CONSULT_BOOKINGS_PER_ADDRESS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    bookings_per_address: u32,
+    /// Bookings in the public form per site and hour, from everyone together.
+    #[arg(long, env = "CONSULT_BOOKINGS_PER_SITE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    bookings_per_site: u32,
+    /// Bookings in the public form per e-mail address, and per phone number, in any 24 hours.
+    #[arg(long, env = "CONSULT_BOOKINGS_PER_CONTACT", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    bookings_per_contact: u32,
 }
 
 impl ServeArgs {
@@ -153,6 +198,7 @@ impl ServeArgs {
         config.listen = self.listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
+        config.asset_cache = self.asset_cache.clone();
         config.smtp = self
             .smtp_host
             .clone()
@@ -162,6 +208,11 @@ impl ServeArgs {
                 from: self.smtp_from.clone(),
             });
         config.anonymous_quota.limit = self.token_quota;
+        config.trusted_proxies = self.trusted_proxies.clone();
+        config.public_quota.limit = self.public_calls_per_minute;
+        config.booking_limits.per_address.limit = self.bookings_per_address;
+        config.booking_limits.per_site.limit = self.bookings_per_site;
+        config.booking_limits.per_contact = self.bookings_per_contact;
         config.sms = self.sms_url.clone().map(|url| super::notify::SmsConfig {
             url,
             token: self.sms_token.clone(),
@@ -212,10 +263,22 @@ pub async fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colour codes only for a person at a terminal: a log file or collector gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
+}
+
+/// The store of a data folder (its key made if this is the folder's first use).
+async fn open_store(
+    data: &std::path::Path,
+) -> Result<super::store::Store, Box<dyn std::error::Error + Send + Sync>> {
+    super::private_fs::create_dir(data)?;
+    let signer = super::tokens::Signer::load_or_create(&data.join("secret.key"))?;
+    super::store::Store::open(&data.join("consult.db"), signer.outbox_sealer()).await
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -281,8 +344,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if quota_limit == 0 || quota_interval == 0 {
                 return Err("--quota-limit and --quota-interval must be at least 1".into());
             }
-            std::fs::create_dir_all(&data)?;
-            let store = super::store::Store::open(&data.join("consult.db")).await?;
+            let store = open_store(&data).await?;
             let reseller = match reseller {
                 Some(id) if store.reseller_exists(&id).await? => id,
                 Some(id) => return Err(format!("no reseller {id}").into()),
@@ -306,12 +368,33 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 serde_json::json!({ "client_id": created.client_id, "client_secret": created.client_secret })
             );
         }
+        Command::Resellers {
+            command: ResellersCommand::Create { name, data },
+        } => {
+            if let Err(e) = crate::model::api::rules::name("name", &name) {
+                return Err(format!("--name {}", e.message).into());
+            }
+            let store = open_store(&data).await?;
+            let id = store.create_reseller(&name).await?;
+            println!("{}", serde_json::json!({ "id": id, "name": name }));
+        }
+        Command::Resellers {
+            command: ResellersCommand::List { data },
+        } => {
+            let store = open_store(&data).await?;
+            for (id, name, suspended) in store.resellers().await? {
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": id, "name": name, "suspended": suspended })
+                );
+            }
+        }
         Command::LoginLink {
             email,
             data,
             public_url,
         } => {
-            let store = super::store::Store::open(&data.join("consult.db")).await?;
+            let store = open_store(&data).await?;
             let user = store
                 .user_by_email(&email)
                 .await?

@@ -1,6 +1,7 @@
 //! Server configuration: command-line flags with environment fallbacks.
 
 use crate::server::signaling::IceConfig;
+use crate::server::store::{Quota, QuotaUnit};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -18,14 +19,61 @@ pub struct Config {
     /// ICE servers (and TURN signing) for admitted peers.
     pub ice: IceConfig,
     /// Calls allowed per client address to the token endpoint.
-    pub anonymous_quota: crate::server::store::Quota,
+    pub anonymous_quota: Quota,
     /// Where e-mail goes out (none: messages wait in the outbox).
     pub smtp: Option<crate::server::notify::SmtpConfig>,
     /// Where text messages go (none: they wait in the outbox).
     pub sms: Option<crate::server::notify::SmsConfig>,
+    /// Where compressed copies of the widget's files are kept between starts (none:
+    /// `{data_dir}/cache/assets`).
+    pub asset_cache: Option<PathBuf>,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`crate::server::client`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Calls of the widget's server functions per client address (every public endpoint
+    /// has a ceiling; the booking form has its own, lower ones).
+    pub public_quota: Quota,
+    /// Limits of the public booking form.
+    pub booking_limits: BookingLimits,
+}
+
+/// How much the public booking form takes, so no one can take every free time of a site or
+/// make Consult mail whomever they like.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingLimits {
+    /// Bookings per client address.
+    pub per_address: Quota,
+    /// Bookings per site, from everyone together.
+    pub per_site: Quota,
+    /// Bookings per e-mail address, and per phone number, in any 24 hours (all sites).
+    pub per_contact: u32,
+}
+
+impl Default for BookingLimits {
+    fn default() -> Self {
+        BookingLimits {
+            per_address: Quota {
+                limit: 5,
+                interval: 10,
+                unit: QuotaUnit::Minute,
+            },
+            per_site: Quota {
+                limit: 100,
+                interval: 1,
+                unit: QuotaUnit::Hour,
+            },
+            per_contact: 3,
+        }
+    }
 }
 
 impl Config {
+    /// The folder of compressed widget files.
+    pub fn asset_cache_dir(&self) -> PathBuf {
+        self.asset_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("cache").join("assets"))
+    }
+
     /// Defaults for a laptop: `127.0.0.1:8080`, `./data`, `./dist`, no ICE servers (peers on
     /// one network connect directly; see the README for STUN/TURN).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
@@ -35,13 +83,21 @@ impl Config {
             public_url: None,
             dist_dir: default_dist_dir(),
             ice: IceConfig::default(),
-            anonymous_quota: crate::server::store::Quota {
+            anonymous_quota: Quota {
                 limit: 600,
                 interval: 1,
-                unit: crate::server::store::QuotaUnit::Minute,
+                unit: QuotaUnit::Minute,
             },
             smtp: None,
             sms: None,
+            asset_cache: None,
+            trusted_proxies: Vec::new(),
+            public_quota: Quota {
+                limit: 300,
+                interval: 1,
+                unit: QuotaUnit::Minute,
+            },
+            booking_limits: BookingLimits::default(),
         }
     }
 }

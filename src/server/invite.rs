@@ -6,6 +6,7 @@ use super::availability::parse_zone;
 use super::calendar::{self, Event};
 use super::store::{Attachment, Email, Sms};
 use crate::model::i18n::Lang;
+use crate::model::person::neutralise;
 use chrono::{DateTime, Datelike, Utc};
 
 /// The meeting an invitation is for.
@@ -130,6 +131,7 @@ pub fn guest(
     links: &GuestLinks<'_>,
 ) -> Email {
     let manage = links.manage;
+    let name = neutralise(name);
     let at = when_in(m.starts_at, m.time_zone, lang);
     let mut body = match lang {
         Lang::En => format!(
@@ -160,6 +162,7 @@ pub fn guest(
 
 /// The agent's confirmation: who, when, the agent's own link, the calendar file.
 pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str, lang: Lang) -> Email {
+    let guests: Vec<String> = guests.iter().map(|g| neutralise(g)).collect();
     let at = when_in(m.starts_at, m.time_zone, lang);
     let (subject, body, description) = match lang {
         Lang::En => {
@@ -198,6 +201,7 @@ pub fn changed(
     lang: Lang,
 ) -> Email {
     let mut email = guest(m, to, name, url, lang, &GuestLinks::default());
+    let name = neutralise(name);
     let at = when_in(m.starts_at, m.time_zone, lang);
     (email.subject, email.body) = match lang {
         Lang::En => (
@@ -221,6 +225,7 @@ pub fn changed(
 /// The meeting was called off: the site's `email_cancel_text`, and a calendar file that
 /// marks the event cancelled.
 pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str, lang: Lang) -> Email {
+    let name = neutralise(name);
     let at = when_in(m.starts_at, m.time_zone, lang);
     let (subject, body) = match lang {
         Lang::En => (

@@ -20,11 +20,16 @@ pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, App
         .signer
         .verify_join_hash(hash.trim())
         .ok_or_else(not_found)?;
-    state
+    let p = state
         .store
         .participant_by_link(&link_id)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(not_found)?;
+    // A suspended account's meetings are suspended with it.
+    if !state.store.site_is_active(&p.meeting.site_id).await? {
+        return Err(super::booking::suspended());
+    }
+    Ok(p)
 }
 
 /// The participant of a link whose meeting is neither cancelled nor over.

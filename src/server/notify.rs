@@ -104,6 +104,57 @@ pub async fn run_worker(state: AppState) {
     }
 }
 
+/// Why a message was not sent, as it may be logged and stored: a class and a code, never the
+/// relay's own words (an SMTP refusal quotes the recipient's address).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Will trying again help? A permanent failure is given up at once.
+    pub permanent: bool,
+    /// What failed: `smtp`, `connection`, `timeout`, `message`, `http`, `no-sender`.
+    pub kind: &'static str,
+    /// The SMTP reply code or HTTP status, when there was one.
+    pub code: Option<u16>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let class = if self.permanent {
+            "permanent"
+        } else {
+            "transient"
+        };
+        match self.code {
+            Some(code) => write!(f, "{class} {} {code}", self.kind),
+            None => write!(f, "{class} {}", self.kind),
+        }
+    }
+}
+
+impl Failure {
+    fn new(permanent: bool, kind: &'static str, code: Option<u16>) -> Self {
+        Failure {
+            permanent,
+            kind,
+            code,
+        }
+    }
+
+    /// An SMTP failure, classified by its reply code (5xx permanent, 4xx transient) or as a
+    /// connection failure.
+    pub fn smtp(e: &lettre::transport::smtp::Error) -> Self {
+        let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+        if e.is_permanent() {
+            Failure::new(true, "smtp", code)
+        } else if e.is_transient() {
+            Failure::new(false, "smtp", code)
+        } else if e.is_timeout() {
+            Failure::new(false, "timeout", None)
+        } else {
+            Failure::new(false, "connection", code)
+        }
+    }
+}
+
 async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Texter>, q: Queued) {
     match state.store.claim(&q.id, q.attempts).await {
         Ok(true) => {}
@@ -117,22 +168,32 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
                 .send(message)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| Failure::smtp(&e)),
             Err(e) => Err(e),
         },
         (Message::Sms(sms), _, Some(t)) => send_sms(t, sms).await,
         // Not selected by `due` for a channel without a sender.
-        _ => Err("no sender for this channel".into()),
+        _ => Err(Failure::new(false, "no-sender", None)),
     };
     let outcome = match result {
         Ok(()) => state.store.mark_sent(&q.id).await,
-        Err(e) => {
-            // Ids only: recipients are personal data.
-            tracing::warn!(message = %q.id, attempt, retry_in = backoff(attempt).num_seconds(), error = %e, "message not sent");
-            if attempt >= MAX_ATTEMPTS {
-                tracing::error!(message = %q.id, "message given up after {MAX_ATTEMPTS} attempts");
+        Err(failure) => {
+            // Ids and the classification only: recipients are personal data, and relays
+            // quote them in their answers.
+            let attempts = if failure.permanent {
+                MAX_ATTEMPTS
+            } else {
+                attempt
+            };
+            if attempts >= MAX_ATTEMPTS {
+                tracing::error!(outbox = %q.id, attempt, error = %failure, "message given up");
+            } else {
+                tracing::warn!(outbox = %q.id, attempt, retry_in = backoff(attempt).num_seconds(), error = %failure, "message not sent");
             }
-            state.store.mark_failed(&q.id, attempt, &e).await
+            state
+                .store
+                .mark_failed(&q.id, attempts, &failure.to_string())
+                .await
         }
     };
     if let Err(e) = outcome {
@@ -140,7 +201,7 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
     }
 }
 
-async fn send_sms(t: &Texter, sms: &Sms) -> Result<(), String> {
+async fn send_sms(t: &Texter, sms: &Sms) -> Result<(), Failure> {
     let mut req = t.http.post(&t.config.url).json(&serde_json::json!({
         "from": t.config.from,
         "to": sms.to,
@@ -149,19 +210,25 @@ async fn send_sms(t: &Texter, sms: &Sms) -> Result<(), String> {
     if let Some(token) = &t.config.token {
         req = req.bearer_auth(token);
     }
-    let res = req.send().await.map_err(|e| e.without_url().to_string())?;
+    let res = req.send().await.map_err(|e| {
+        if e.is_timeout() {
+            Failure::new(false, "timeout", None)
+        } else {
+            Failure::new(false, "connection", None)
+        }
+    })?;
     if res.status().is_success() {
         Ok(())
     } else {
-        Err(format!("the SMS provider answered {}", res.status()))
+        Err(Failure::new(false, "http", Some(res.status().as_u16())))
     }
 }
 
-fn build(from: &Mailbox, email: &Email) -> Result<lettre::Message, String> {
-    let to: Mailbox = email
-        .to
-        .parse()
-        .map_err(|e| format!("bad recipient: {e}"))?;
+fn build(from: &Mailbox, email: &Email) -> Result<lettre::Message, Failure> {
+    // A message that cannot be built never will be: permanent, and no details (they would
+    // quote the address).
+    let unbuildable = |_| Failure::new(true, "message", None);
+    let to: Mailbox = email.to.parse().map_err(unbuildable)?;
     let builder = lettre::Message::builder()
         .from(from.clone())
         .to(to)
@@ -174,11 +241,37 @@ fn build(from: &Mailbox, email: &Email) -> Result<lettre::Message, String> {
     } else {
         let mut parts = MultiPart::mixed().singlepart(text);
         for a in &email.attachments {
-            let media = ContentType::parse(&a.media_type).map_err(|e| e.to_string())?;
+            let media = ContentType::parse(&a.media_type)
+                .map_err(|_| Failure::new(true, "message", None))?;
             parts =
                 parts.singlepart(Attachment::new(a.name.clone()).body(a.content.clone(), media));
         }
         builder.multipart(parts)
     };
-    message.map_err(|e| e.to_string())
+    message.map_err(|_| Failure::new(true, "message", None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_say_class_and_code_only() {
+        let f = Failure::new(true, "smtp", Some(550));
+        assert_eq!(f.to_string(), "permanent smtp 550");
+        assert_eq!(
+            Failure::new(false, "connection", None).to_string(),
+            "transient connection"
+        );
+        let email = Email {
+            to: "not an address <<@>>".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            attachments: Vec::new(),
+        };
+        let from: Mailbox = "Consult <noreply@consult.test>".parse().unwrap();
+        let e = build(&from, &email).unwrap_err();
+        assert!(e.permanent);
+        assert!(!e.to_string().contains('@'), "{e}");
+    }
 }

@@ -124,6 +124,24 @@ impl Signer {
         Some(URL_SAFE_NO_PAD.encode(out))
     }
 
+    /// The key that seals what waits in the outbox, derived from ours (so the database,
+    /// which holds the sealed messages, never holds the key).
+    pub fn outbox_sealer(&self) -> crate::server::seal::Sealer {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-outbox-key-v1");
+        crate::server::seal::Sealer::new(mac.finalize().into_bytes().into())
+    }
+
+    /// Where a booking came from, as kept with it: a keyed hash of the client's address
+    /// (16 hex digits). Equal for bookings from one address, so a burst shows, while the
+    /// database holds no address and, without our key, no way back to one.
+    pub fn source_tag(&self, address: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-source-v1:");
+        mac.update(address.as_bytes());
+        hex(&mac.finalize().into_bytes()[..8])
+    }
+
     /// A site's prefill key (hex): the site owner's server signs prefilled, locked booking
     /// fields with it. Derived from our key, the site and a generation that rotating bumps,
     /// so the database holds no copy of it.
@@ -239,6 +257,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
+    // Never over an existing key: that would orphan every link and sealed message.
     options.write(true).create_new(true);
     #[cfg(unix)]
     {

@@ -93,12 +93,22 @@ impl Driver {
             .expect(
                 "chromedriver runs (Debian package chromium-driver; scripts/test.sh installs it)",
             );
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // Owned before waiting, so a failure below still stops it.
+        let mut driver = Driver { child, port };
+        // Until it listens or exits; only a hang is given up on.
+        let since = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
+            assert!(
+                matches!(driver.child.try_wait(), Ok(None)),
+                "chromedriver exited at start"
+            );
+            assert!(
+                since.elapsed() < Duration::from_secs(300),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port }
+        driver
     }
 
     /// A new browser session with a fresh profile, fake camera and microphone (allowed without

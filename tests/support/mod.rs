@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod process;
 pub mod smtp;
 
 use consult::model::booking::{Booked, BookingRequest, SlotList};
@@ -25,6 +26,7 @@ pub struct TestServer {
     /// The demo agent.
     pub agent: UserId,
     data: TempDir,
+    booked: std::sync::atomic::AtomicUsize,
 }
 
 impl TestServer {
@@ -38,6 +40,7 @@ impl TestServer {
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = Config::new(data.path());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.asset_cache = Some(process::shared_asset_cache());
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let url = app.url();
@@ -59,6 +62,7 @@ impl TestServer {
             site: demo.site,
             agent: demo.agent,
             data,
+            booked: Default::default(),
         }
     }
 
@@ -118,10 +122,49 @@ impl TestServer {
         }
     }
 
+    /// Book through the booking server function over HTTP, as the form in the host page
+    /// does (`request` as JSON, the host page's origin in `host_origin`): status, headers and
+    /// the JSON answer.
+    pub async fn book_over_http(
+        &self,
+        request: serde_json::Value,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/booking/book", self.url))
+            .header("origin", &self.url)
+            .json(&serde_json::json!({ "request": request }))
+            .send()
+            .await
+            .expect("the server answers");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (
+            status,
+            headers,
+            res.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// A booking form's request as JSON for the `index`-th free slot.
+    pub async fn booking_json(&self, index: usize, name: &str, email: &str) -> serde_json::Value {
+        let slots = self.slot_list().await;
+        serde_json::to_value(self.booking_request(slots.slots[index].starts_at, name, email))
+            .expect("a request as JSON")
+    }
+
     /// Book the `index`-th free slot for `name` (later slots' rooms open later).
     pub async fn book_slot(&self, name: &str, index: usize) -> Booked {
         let slots = self.slot_list().await;
-        let request = self.booking_request(slots.slots[index].starts_at, name, "guest@example.com");
+        // A customer books a few times a day at most (the form caps it per address): each
+        // booking here is someone else's, the first at guest@example.com.
+        let n = self
+            .booked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = match n {
+            0 => "guest@example.com".to_string(),
+            n => format!("guest{n}@example.com"),
+        };
+        let request = self.booking_request(slots.slots[index].starts_at, name, &email);
         consult::server::booking::book(&self.state, request, None)
             .await
             .expect("booking")

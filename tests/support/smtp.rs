@@ -45,6 +45,13 @@ impl SmtpSink {
 
     /// Start it on a free port.
     pub fn start() -> SmtpSink {
+        Self::start_refusing("")
+    }
+
+    /// Start it on a free port, refusing every recipient whose address contains `refuse`
+    /// (when not empty) as a real relay does: `550 5.1.1 <address>: Recipient address
+    /// rejected: User unknown`, the address quoted in the answer.
+    pub fn start_refusing(refuse: &str) -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -56,20 +63,24 @@ impl SmtpSink {
             .arg(script)
             .arg(port.to_string())
             .arg(dir.path())
+            .arg(refuse)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("python with aiosmtpd (scripts/setup.sh installs it)");
+        let stdout = child.stdout.take();
+        // Owned before waiting, so a failure below still stops it.
+        let sink = SmtpSink { child, port, dir };
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        if let Some(out) = stdout {
+            let _ = BufReader::new(out).read_line(&mut line);
+        }
         assert_eq!(
             line.trim(),
             "ready",
             "the SMTP sink did not start (is aiosmtpd installed?)"
         );
-        SmtpSink { child, port, dir }
+        sink
     }
 
     /// The raw messages received so far, in order.

@@ -1,7 +1,9 @@
 """A real SMTP server for tests (aiosmtpd): every message received is written to DIR as an
 .eml file, and beside it a .json file of what independent readers make of it: Python's MIME
 parser for the parts, the icalendar package for calendar attachments.
-Usage: smtp_sink.py PORT DIR. Prints "ready" once listening; runs until killed."""
+Usage: smtp_sink.py PORT DIR [REFUSE]. Recipients whose address contains REFUSE (when given and
+not empty) are refused as a real relay refuses them, the address quoted in the answer.
+Prints "ready" once listening; runs until killed."""
 import email
 import email.policy
 import json
@@ -41,9 +43,16 @@ def parsed(raw):
 
 
 class Sink:
-    def __init__(self, folder):
+    def __init__(self, folder, refuse):
         self.folder = folder
+        self.refuse = refuse
         self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse and self.refuse in address:
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
@@ -63,7 +72,8 @@ class Sink:
 
 def main():
     port, folder = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    refuse = sys.argv[3] if len(sys.argv) > 3 else ""
+    controller = Controller(Sink(folder, refuse), hostname="127.0.0.1", port=port)
     controller.start()
     print("ready", flush=True)
     threading.Event().wait()

@@ -4,6 +4,7 @@
 //! Request types refuse unknown fields (`additionalProperties: false`); field rules live in
 //! [`rules`], shared by validation and the published schema.
 
+pub mod bookings;
 pub mod meetings;
 pub mod oauth;
 pub mod rules;

@@ -59,7 +59,7 @@ pub struct ClientInput {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     pub name: String,
     /// The entity it acts for (a dealer or company under the caller, or the caller's own).

@@ -9,9 +9,10 @@ use std::sync::OnceLock;
 
 /// An entity id: 24 lowercase hex digits.
 pub const ID: &str = r"^[0-9a-f]{24}$";
-/// A name: no leading or trailing white space, no control characters (length 1 to 100).
-pub const NAME: &str =
-    r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$";
+/// A name: no leading or trailing white space, no control characters, no invisible
+/// formatting characters (bidirectional overrides, zero-width characters; see
+/// [`crate::model::person::is_invisible_format`]), length 1 to 100.
+pub const NAME: &str = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$";
 /// Longest name, in characters.
 pub const NAME_MAX: usize = 100;
 /// An e-mail address (ASCII, dotted domain; at most 254 characters).
@@ -49,6 +50,8 @@ pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
 /// A web page address (`http(s)://…`, printable ASCII, at most 500 characters), or empty.
 pub const PAGE_URL: &str = r"^(?:https?://[!-~]{1,492})?$";
+/// Where a form booking came from, as listed: 16 hex digits, or `-` when unknown.
+pub const SOURCE: &str = r"^(?:[0-9a-f]{16}|-)$";
 /// A country calling code, `+` and one to three digits.
 pub const CALLING_CODE: &str = r"^\+[1-9][0-9]{0,2}$";
 
@@ -76,6 +79,18 @@ rule!(origin_re, ORIGIN);
 rule!(base64_re, BASE64);
 rule!(page_url_re, PAGE_URL);
 rule!(calling_code_re, CALLING_CODE);
+rule!(source_re, SOURCE);
+
+/// Check a booking source.
+pub fn source(field: &str, value: &str) -> Result<(), AppError> {
+    if !source_re().is_match(value) {
+        return Err(AppError::invalid(
+            field,
+            "must be a source as listed (16 hex digits, or -)",
+        ));
+    }
+    Ok(())
+}
 
 /// Check a page address (empty means none).
 pub fn page_url(field: &str, value: &str) -> Result<(), AppError> {
@@ -137,7 +152,7 @@ pub fn name(field: &str, value: &str) -> Result<(), AppError> {
     if n == 0 || n > NAME_MAX || !name_re().is_match(value) {
         return Err(AppError::invalid(
             field,
-            format!("must be 1 to {NAME_MAX} characters, without control characters or surrounding spaces"),
+            format!("must be 1 to {NAME_MAX} characters, without control, invisible or text-direction characters or surrounding spaces"),
         ));
     }
     Ok(())
@@ -306,6 +321,26 @@ mod tests {
             );
         }
         assert!(name("n", &"é".repeat(100)).is_ok());
+        // Right-to-left scripts are names like any other; the characters that reorder or
+        // hide text are not.
+        assert!(name("n", "دانا").is_ok());
+        for bad in [
+            "Ada\u{202E}gnp.exe",
+            "Ada\u{2066}x\u{2069}",
+            "A\u{200B}da",
+            "\u{FEFF}Ada",
+            "Ada\u{200F}",
+            "A\u{2060}da",
+        ] {
+            assert!(name("n", bad).is_err(), "{bad:?}");
+            assert!(
+                crate::model::person::PersonName::parse(bad).is_err(),
+                "{bad:?}"
+            );
+            assert!(!crate::model::person::neutralise(bad)
+                .chars()
+                .any(crate::model::person::is_invisible_format));
+        }
     }
 
     #[test]

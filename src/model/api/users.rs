@@ -76,14 +76,14 @@ pub struct UserInput {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     pub first_name: String,
     /// Last name.
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     pub last_name: String,
     /// E-mail address (unique).
@@ -118,14 +118,14 @@ pub struct UserPut {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     pub first_name: String,
     /// Last name.
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     pub last_name: String,
     /// E-mail address (unique).
@@ -159,7 +159,7 @@ pub struct UserPatch {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     #[serde(default)]
     pub first_name: Option<String>,
@@ -167,7 +167,7 @@ pub struct UserPatch {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
     )]
     #[serde(default)]
     pub last_name: Option<String>,

@@ -41,11 +41,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty() && t.len() <= 128)
 }
 
-fn client_address(req: &Request) -> String {
-    req.extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "anonymous".into())
+fn client_address(state: &AppState, req: &Request) -> String {
+    crate::server::client::address(
+        &state.config.trusted_proxies,
+        req.headers(),
+        req.extensions(),
+    )
+    .map(crate::server::client::limit_key)
+    .unwrap_or_else(|| "anonymous".into())
 }
 
 /// Run one API request through authentication and quota, and stamp the standard headers.
@@ -58,7 +61,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let path = req.uri().path().to_string();
     let (key, quota) = if is_public(&path) {
         (
-            format!("ip:{}", client_address(&req)),
+            format!("ip:{}", client_address(&state, &req)),
             state.config.anonymous_quota,
         )
     } else {
@@ -167,6 +170,12 @@ pub fn stamp(h: &mut HeaderMap, standing: Option<&Standing>) {
         }
     };
     set(h, "api-version", API_VERSION.into());
+    // Answers carry tokens, client secrets, login and join links, personal data: no cache
+    // anywhere may keep them (RFC 6749 §5.1 asks this of the token endpoint).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store".into());
+        set(h, "pragma", "no-cache".into());
+    }
     set(h, "sunset", "n/a".into());
     set(
         h,

@@ -20,27 +20,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let media = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                media == "application/json"
-                    || (media.starts_with("application/") && media.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        if !is_json {
-            return Err(ApiError(AppError::new(
-                ErrorCode::BadRequest,
-                "the body must be JSON (content-type: application/json)",
-            )));
-        }
+        require_json(req.headers()).map_err(ApiError)?;
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| {
@@ -50,6 +30,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ))
             })?;
         parse(&bytes).map(ApiJson).map_err(ApiError)
+    }
+}
+
+/// Refuse a body that does not say it is JSON (`application/json` or `application/…+json`).
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let media = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            media == "application/json"
+                || (media.starts_with("application/") && media.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if is_json {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::BadRequest,
+            "the body must be JSON (content-type: application/json)",
+        ))
     }
 }
 

@@ -552,8 +552,10 @@ pub async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Found<Meeting>> {
+    super::extract::require_json(&headers)?;
     let input: MeetingTimeInput = super::extract::parse(&body).map_err(|mut e| {
         if e.message.starts_with("unknown field") {
             e.message = "only the time of a meeting can change (time_start, time_end)".into();

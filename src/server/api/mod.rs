@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod quota;
 
 mod autologin;
+mod bookings;
 mod clients;
 mod companies;
 mod dealers;
@@ -73,6 +74,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/management/sites/{id}",
             get(sites::one).patch(sites::update).delete(sites::remove),
+        )
+        .route("/management/sites/{id}/bookings", get(bookings::list))
+        .route(
+            "/management/sites/{id}/bookings/cancel",
+            post(bookings::cancel),
         )
         .route("/management/autologin", post(autologin::create))
         .route(

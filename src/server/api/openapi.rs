@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers and the wire types, and a docs page
 //! rendered from it (plain HTML, nothing loaded from elsewhere).
 
-use super::{autologin, clients, companies, dealers, meetings, oauth, packages, sites, users};
+use super::{
+    autologin, bookings, clients, companies, dealers, meetings, oauth, packages, sites, users,
+};
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -29,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         companies::list, companies::create, companies::one, companies::update, companies::remove,
         users::list, users::create, users::one, users::replace, users::update, users::remove,
         sites::list, sites::create, sites::one, sites::update, sites::remove,
+        bookings::list, bookings::cancel,
         autologin::create,
         meetings::list, meetings::create, meetings::one, meetings::reschedule, meetings::cancel,
     ),
@@ -403,6 +406,7 @@ mod tests {
             rules::DATE,
             rules::PAGE_URL,
             rules::CALLING_CODE,
+            rules::SOURCE,
         ];
         for p in patterns {
             assert!(

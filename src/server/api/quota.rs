@@ -53,6 +53,21 @@ impl Quotas {
     }
 }
 
+impl Quotas {
+    /// Give back a call counted at `now` (it turned out not to count: a booking that was
+    /// refused after all).
+    pub fn refund(&self, key: &str, quota: Quota, now: DateTime<Utc>) {
+        let length = (quota.interval.max(1) as i64) * quota.unit.seconds();
+        let start = now.timestamp().div_euclid(length) * length;
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = windows.get_mut(key) {
+            if entry.0 == start {
+                entry.1 = entry.1.saturating_sub(1);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +90,10 @@ mod tests {
         assert!(!third.allowed && third.used == 2);
         // Another caller has its own count.
         assert!(quotas.count("d", q, t).allowed);
+        // A call given back counts no more.
+        quotas.refund("c", q, t);
+        assert!(quotas.count("c", q, t).allowed);
+        assert!(!quotas.count("c", q, t).allowed);
         // The next window starts afresh.
         let later = quotas.count("c", q, t + chrono::Duration::seconds(60));
         assert!(later.allowed && later.used == 1);

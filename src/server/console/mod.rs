@@ -49,7 +49,11 @@ pub async fn overview(state: &AppState, headers: &HeaderMap) -> Result<ConsoleOv
         .map(|(m, guests)| ConsoleMeeting {
             hosting: m.agent_id == staff.id,
             meeting: m.brief(),
-            guests,
+            // Names from before such characters were refused are shown without them.
+            guests: guests
+                .iter()
+                .map(|g| crate::model::person::neutralise(g))
+                .collect(),
         })
         .collect();
     Ok(ConsoleOverview {

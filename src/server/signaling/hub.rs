@@ -8,6 +8,7 @@
 use super::ice::IceConfig;
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::{LobbyEntry, MeetingBrief, Role};
+use crate::model::person::neutralise;
 use crate::model::signal::{
     MediaState, PeerInfo, ServerMsg, Signal, MAX_CHAT_CHARS, MAX_DENY_MESSAGE_CHARS,
     MAX_PREVIEW_BYTES,
@@ -291,7 +292,7 @@ impl Hub {
                     peer: peer.clone(),
                     conn,
                     participant: p.id.clone(),
-                    name: p.name.clone(),
+                    name: neutralise(&p.name),
                     role,
                     admitted: true,
                     since: Utc::now(),
@@ -404,7 +405,7 @@ impl Hub {
             peer: peer.clone(),
             conn,
             participant: p.id.clone(),
-            name: p.name.clone(),
+            name: neutralise(&p.name),
             role,
             admitted: role == Role::Host,
             since: Utc::now(),

@@ -6,7 +6,7 @@ use crate::model::meeting::Role;
 use crate::model::signal::{ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
 use crate::model::{AppError, ErrorCode, PeerId, UserId};
 use crate::server::{auth, join, origin, AppState};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -44,6 +44,9 @@ pub async fn upgrade(
         .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| run(state, socket, user))
 }
+
+/// How long a connection closed for breaking the protocol is held open after the close frame.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Bytes read from the socket at a time.
 const READ_BUFFER: usize = 4096;
@@ -88,17 +91,55 @@ impl Bucket {
     }
 }
 
+/// How a connection that broke a rule of the protocol's framing is closed: 1009 for a
+/// message over [`MAX_MESSAGE_BYTES`], 1002 for other protocol errors; `None` when the
+/// connection simply broke.
+fn close_for(error: axum::Error) -> Option<CloseFrame> {
+    let inner = error.into_inner();
+    let (code, reason) = match inner.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big"),
+        tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "protocol error"),
+        _ => return None,
+    };
+    Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })
+}
+
 async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
     let (conn, mut queue) = state.hub.connect(user.clone());
     let (mut sink, mut stream) = socket.split();
+    // The reader asks the writer to close with a code (the writer owns the sink).
+    let (close_tx, mut close_rx) = tokio::sync::oneshot::channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
-        while let Some(text) = queue.recv().await {
-            if sink
-                .send(Message::Text(text.as_ref().into()))
-                .await
-                .is_err()
-            {
-                break;
+        let mut may_close = true;
+        loop {
+            tokio::select! {
+                // A close with a code first: the queue ends at the same moment (the reader
+                // leaves the hub), and its plain close must not win.
+                biased;
+                frame = &mut close_rx, if may_close => match frame {
+                    Ok(frame) => {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        let _ = sink.flush().await;
+                        // What the client sent beyond the limit is still unread: closing the
+                        // socket at once would reset it, and the client might lose the close
+                        // frame and its code. Linger a moment first.
+                        tokio::time::sleep(LINGER).await;
+                        return;
+                    }
+                    // The reader ended without a code to send: keep writing what is queued.
+                    Err(_) => may_close = false,
+                },
+                text = queue.recv() => match text {
+                    Some(text) => {
+                        if sink.send(Message::Text(text.as_ref().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
             }
         }
         let _ = sink.close().await;
@@ -138,7 +179,12 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
                 closed_cleanly = true;
                 break;
             }
-            Err(_) => break,
+            Err(e) => {
+                if let Some(frame) = close_for(e) {
+                    let _ = close_tx.send(frame);
+                }
+                break;
+            }
             Ok(Message::Ping(_) | Message::Pong(_)) => {}
         }
     }

@@ -229,7 +229,7 @@ impl Store {
             .await
             .map_err(db_error)?;
         }
-        super::outbox::enqueue(&mut tx, &m.messages).await?;
+        super::outbox::enqueue(&self.sealer, &mut tx, &m.messages, Some(&id)).await?;
         tx.commit().await.map_err(db_error)?;
         self.meeting_api(scope, &id)
             .await?
@@ -406,7 +406,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        super::outbox::enqueue(&mut tx, messages).await?;
+        super::outbox::enqueue(&self.sealer, &mut tx, messages, Some(id)).await?;
         tx.commit().await.map_err(db_error)?;
         self.meeting_api(scope, id).await
     }
@@ -433,7 +433,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        super::outbox::enqueue(&mut tx, messages).await?;
+        super::outbox::enqueue(&self.sealer, &mut tx, messages, Some(id)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(()))
     }

@@ -52,6 +52,7 @@ fn default_hours() -> OpeningHours {
 }
 
 async fn set_users(
+    sealer: &crate::server::seal::Sealer,
     tx: &mut Transaction<'_, Sqlite>,
     site: &str,
     company: &str,
@@ -84,7 +85,7 @@ async fn set_users(
             .await
             .map_err(db_error)?;
     }
-    queue_activations(tx, users, base).await
+    queue_activations(sealer, tx, users, base).await
 }
 
 async fn set_origins(
@@ -309,7 +310,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        set_users(&mut tx, &id, &s.company, &s.users, base).await?;
+        set_users(&self.sealer, &mut tx, &id, &s.company, &s.users, base).await?;
         set_origins(&mut tx, &id, &s.origins).await?;
         for (kind, image) in [
             (SiteImage::Logo, &s.logo),
@@ -411,7 +412,7 @@ impl Store {
         }
         if let Some(users) = &p.users {
             let users: Vec<String> = users.iter().map(|u| u.0.clone()).collect();
-            set_users(&mut tx, id, &company, &users, base).await?;
+            set_users(&self.sealer, &mut tx, id, &company, &users, base).await?;
         }
         if let Some(origins) = &p.allowed_origins {
             let origins: Vec<String> = origins.iter().map(|o| o.0.clone()).collect();

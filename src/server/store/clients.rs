@@ -86,6 +86,19 @@ pub struct ApiCaller {
 /// How long an access token lives.
 pub const TOKEN_LIFETIME: Duration = Duration::hours(1);
 
+/// SQL condition on an API client row `k`: the entity it acts for is live, and so is
+/// everything above it. Suspending (or deleting) a reseller, dealer or company silences every
+/// client at or below it at once, as it locks out their users; un-suspending brings them back.
+pub(super) const CLIENT_IS_ACTIVE: &str = "(CASE k.entity_type
+     WHEN 'reseller' THEN EXISTS (SELECT 1 FROM resellers r WHERE r.id = k.entity_id AND r.suspended = 0)
+     WHEN 'dealer' THEN EXISTS (SELECT 1 FROM dealers d JOIN resellers r ON r.id = d.reseller_id
+         WHERE d.id = k.entity_id AND d.deleted_at IS NULL AND d.suspended = 0 AND r.suspended = 0)
+     ELSE EXISTS (SELECT 1 FROM companies co JOIN resellers r ON r.id = co.reseller_id
+         LEFT JOIN dealers d ON d.id = co.dealer_id
+         WHERE co.id = k.entity_id AND co.deleted_at IS NULL AND co.suspended = 0 AND r.suspended = 0
+           AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))
+     END)";
+
 fn entity_type(s: &str) -> EntityType {
     match s {
         "reseller" => EntityType::Reseller,
@@ -133,19 +146,21 @@ impl Store {
         })
     }
 
-    /// Exchange client credentials for an access token. `None`: unknown client, wrong secret
-    /// or revoked (deliberately not told apart).
+    /// Exchange client credentials for an access token. `None`: unknown client, wrong secret,
+    /// revoked, or acting for something suspended or deleted (deliberately not told apart).
     pub async fn issue_token(
         &self,
         client_id: &str,
         secret: &str,
     ) -> Result<Option<(String, DateTime<Utc>)>, AppError> {
-        let row =
-            sqlx::query("SELECT secret_hash FROM api_clients WHERE id = $1 AND revoked_at IS NULL")
-                .bind(client_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let row = sqlx::query(&format!(
+            "SELECT k.secret_hash FROM api_clients k
+             WHERE k.id = $1 AND k.revoked_at IS NULL AND {CLIENT_IS_ACTIVE}"
+        ))
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         let stored: String = row.get("secret_hash");
         if !constant_time_eq(stored.as_bytes(), hash_token(secret).as_bytes()) {
@@ -171,13 +186,15 @@ impl Store {
         Ok(Some((token, expires)))
     }
 
-    /// The client behind a bearer token, if the token is live and the client not revoked.
+    /// The client behind a bearer token, if the token is live, the client not revoked and
+    /// nothing it acts for suspended or deleted.
     pub async fn caller(&self, token: &str) -> Result<Option<ApiCaller>, AppError> {
-        let row = sqlx::query(
-            "SELECT c.id, c.name, c.entity_type, c.entity_id, c.quota_limit, c.quota_interval, c.quota_unit
-             FROM api_tokens t JOIN api_clients c ON c.id = t.client_id
-             WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.revoked_at IS NULL",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT k.id, k.name, k.entity_type, k.entity_id, k.quota_limit, k.quota_interval, k.quota_unit
+             FROM api_tokens t JOIN api_clients k ON k.id = t.client_id
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND k.revoked_at IS NULL
+               AND {CLIENT_IS_ACTIVE}"
+        ))
         .bind(hash_token(token))
         .bind(to_ms(Utc::now()))
         .fetch_optional(&self.pool)
@@ -290,6 +307,16 @@ impl Store {
             Some(id) => Ok(id.clone()),
             None => self.create_reseller(name).await,
         }
+    }
+
+    /// Every reseller: id, name, suspended; oldest first.
+    pub async fn resellers(&self) -> Result<Vec<(String, String, bool)>, AppError> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT id, name, suspended FROM resellers ORDER BY created_at, id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(rows.into_iter().map(|(i, n, s)| (i, n, s != 0)).collect())
     }
 
     /// Does this reseller exist?

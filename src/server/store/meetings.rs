@@ -176,6 +176,40 @@ pub struct NewBooking {
     pub messages: Vec<super::Message>,
     /// Each candidate agent's confirmation; only the chosen one's is queued.
     pub agent_emails: Vec<(UserId, super::Email)>,
+    /// Where it came from: a keyed hash of the client address (`-` when unknown).
+    pub source: String,
+    /// Bookings made in the form allowed per e-mail address, and per phone number, in any
+    /// 24 hours (this one included).
+    pub per_contact: u32,
+}
+
+/// The window of [`NewBooking::per_contact`].
+pub const CONTACT_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// How many bookings made in the form (meetings with a `source`) were made for this contact
+/// since `since`, and when the oldest of them was (milliseconds).
+async fn contact_bookings(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    column: &str,
+    value: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>), AppError> {
+    // `column` is one of two names of ours, never input.
+    let collate = if column == "email" {
+        " COLLATE NOCASE"
+    } else {
+        ""
+    };
+    sqlx::query_as(&format!(
+        "SELECT COUNT(*), MIN(p.created_at) FROM participants p JOIN meetings m ON m.id = p.meeting_id
+         WHERE p.{column} = $1{collate} AND p.created_at > $2 AND p.is_host = 0
+           AND m.source IS NOT NULL"
+    ))
+    .bind(value)
+    .bind(since)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)
 }
 
 /// What a booking wrote.
@@ -195,6 +229,33 @@ impl Store {
     /// write lock first (`BEGIN IMMEDIATE`), so two bookings for one agent cannot interleave.
     pub async fn book(&self, b: &NewBooking) -> Result<BookedRow, AppError> {
         let mut tx = self.begin_write().await?;
+        // Inside the write transaction: a burst of parallel bookings cannot slip past it.
+        let now_ms = to_ms(Utc::now());
+        let since = now_ms - CONTACT_WINDOW.num_milliseconds();
+        let contacts = [
+            ("email", Some(&b.guest_email)),
+            ("phone", b.guest_phone.as_ref()),
+        ];
+        for (column, value) in contacts {
+            let Some(value) = value else { continue };
+            let (count, oldest) = contact_bookings(&mut tx, column, value, since).await?;
+            if count >= b.per_contact as i64 {
+                let free_at = oldest.unwrap_or(now_ms) + CONTACT_WINDOW.num_milliseconds();
+                let what = if column == "email" {
+                    "e-mail address"
+                } else {
+                    "phone number"
+                };
+                return Err(AppError::too_many(
+                    format!(
+                        "This {what} already has {count} bookings made in the last 24 hours; \
+                         please try again later or contact the site."
+                    ),
+                    (free_at - now_ms) / 1000 + 1,
+                )
+                .with_field(column));
+            }
+        }
         let mut chosen = None;
         for (agent, name) in &b.agents {
             let busy: Option<i64> = sqlx::query_scalar(&format!(
@@ -222,8 +283,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at,
                                    opens_at, closes_at, capacity, created_at, send_email, send_sms,
-                                   note)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)",
+                                   note, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14)",
         )
         .bind(&meeting)
         .bind(&b.company_id)
@@ -242,6 +303,7 @@ impl Store {
                 .any(|m| matches!(m, super::Message::Sms(_))) as i64,
         )
         .bind(&b.guest_note)
+        .bind(&b.source)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -278,15 +340,14 @@ impl Store {
         .await
         .map_err(db_error)?;
         // The invitations exist exactly when the booking does.
-        let confirmation = b
+        let confirmation: Vec<super::Message> = b
             .agent_emails
             .iter()
             .filter(|(a, _)| a == agent)
-            .map(|(_, e)| e);
-        super::outbox::enqueue(&mut tx, &b.messages).await?;
-        for email in confirmation {
-            super::outbox::enqueue_email(&mut tx, email).await?;
-        }
+            .map(|(_, e)| super::Message::Email(e.clone()))
+            .collect();
+        super::outbox::enqueue(&self.sealer, &mut tx, &b.messages, Some(&meeting)).await?;
+        super::outbox::enqueue(&self.sealer, &mut tx, &confirmation, Some(&meeting)).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(BookedRow {
             meeting: MeetingId::parse(&meeting)?,

@@ -7,6 +7,7 @@
 mod api_meetings;
 mod api_sites;
 mod auth;
+mod bursts;
 mod clients;
 mod images;
 mod meetings;
@@ -20,6 +21,7 @@ mod users;
 pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
 pub use api_sites::{AvailabilityChange, NewApiSite};
 pub use auth::SessionUser;
+pub use bursts::BurstFilter;
 pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use images::SiteImage;
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
@@ -40,11 +42,28 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Seals what waits in the outbox (its key lives outside the database).
+    sealer: crate::server::seal::Sealer,
 }
 
 impl Store {
-    /// Open (creating if needed) the SQLite file at `path` and bring its schema up to date.
-    pub async fn open(path: &Path) -> Result<Store, sqlx::Error> {
+    /// Open (creating if needed) the SQLite file at `path` and bring its schema up to date;
+    /// outbox messages are sealed with `sealer`.
+    pub async fn open(
+        path: &Path,
+        sealer: crate::server::seal::Sealer,
+    ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
+        // Made private before SQLite opens it: SQLite gives the `-wal` and `-shm` files it
+        // creates the database file's mode. Files of an older version are narrowed too.
+        crate::server::private_fs::touch(path)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = std::path::PathBuf::from(side);
+            if side.exists() {
+                crate::server::private_fs::restrict(&side, 0o600)?;
+            }
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -53,6 +72,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // What is deleted or overwritten is zeroed on disk, not left in free pages.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -76,7 +97,9 @@ impl Store {
             .connect_with(options)
             .await?;
         schema::migrate(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool, sealer };
+        store.seal_legacy_outbox().await?;
+        Ok(store)
     }
 
     /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
@@ -144,7 +167,12 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_left_open_is_not_handed_on() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let store = Store::open(
+            &dir.path().join("t.db"),
+            crate::server::seal::Sealer::new([0; 32]),
+        )
+        .await
+        .unwrap();
         {
             // What a request cancelled between `BEGIN` and its `Transaction` leaves behind.
             let mut conn = store.pool().acquire().await.unwrap();

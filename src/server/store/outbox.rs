@@ -3,6 +3,7 @@
 
 use super::{db_error, to_ms, Store};
 use crate::model::AppError;
+use crate::server::seal::Sealer;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,63 +70,91 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds((30i64 << attempts.min(7)).min(3600))
 }
 
-/// Queue an e-mail inside a caller's transaction (so it exists exactly when the change that
-/// caused it does).
-pub async fn enqueue_email(
-    tx: &mut Transaction<'_, Sqlite>,
-    email: &Email,
-) -> Result<(), AppError> {
-    let now = to_ms(Utc::now());
-    sqlx::query(
-        "INSERT INTO outbox (id, channel, recipient, subject, body, attachments, created_at, next_attempt_at)
-         VALUES ($1, 'email', $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(new_id())
-    .bind(&email.to)
-    .bind(&email.subject)
-    .bind(&email.body)
-    .bind(serde_json::to_string(&email.attachments).map_err(|_| AppError::internal())?)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
-    Ok(())
+/// What is sealed of an e-mail: everything but the recipient.
+#[derive(Serialize, Deserialize)]
+struct SealedEmail {
+    subject: String,
+    body: String,
+    attachments: Vec<Attachment>,
 }
 
-/// Queue a text message inside a caller's transaction.
-pub async fn enqueue_sms(tx: &mut Transaction<'_, Sqlite>, sms: &Sms) -> Result<(), AppError> {
-    let now = to_ms(Utc::now());
-    sqlx::query(
-        "INSERT INTO outbox (id, channel, recipient, body, created_at, next_attempt_at)
-         VALUES ($1, 'sms', $2, $3, $4, $4)",
-    )
-    .bind(new_id())
-    .bind(&sms.to)
-    .bind(&sms.text)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
-    Ok(())
+/// What is sealed of a text message.
+#[derive(Serialize, Deserialize)]
+struct SealedSms {
+    text: String,
 }
 
-/// Queue messages inside a caller's transaction.
+/// What a sealed row is bound to: moved to another row or readdressed, it does not open.
+fn context(id: &str, channel: &str, recipient: &str) -> Vec<u8> {
+    format!("outbox\n{id}\n{channel}\n{recipient}").into_bytes()
+}
+
+/// The columns of a new row: channel, recipient, sealed content.
+fn sealed_row(
+    sealer: &Sealer,
+    id: &str,
+    m: &Message,
+) -> Result<(&'static str, String, String), AppError> {
+    let (channel, recipient, plain) = match m {
+        Message::Email(e) => (
+            "email",
+            e.to.clone(),
+            serde_json::to_vec(&SealedEmail {
+                subject: e.subject.clone(),
+                body: e.body.clone(),
+                attachments: e.attachments.clone(),
+            }),
+        ),
+        Message::Sms(s) => (
+            "sms",
+            s.to.clone(),
+            serde_json::to_vec(&SealedSms {
+                text: s.text.clone(),
+            }),
+        ),
+    };
+    let plain = plain.map_err(|_| AppError::internal())?;
+    let sealed = sealer.seal(&plain, &context(id, channel, &recipient));
+    Ok((channel, recipient, sealed))
+}
+
+/// Queue messages inside a caller's transaction (so they exist exactly when the change that
+/// caused them does), sealed, and tied to the meeting they are about, if any (a burst of
+/// bookings cancelled by the site owner takes its unsent messages with it).
 pub async fn enqueue(
+    sealer: &Sealer,
     tx: &mut Transaction<'_, Sqlite>,
     messages: &[Message],
+    meeting: Option<&str>,
 ) -> Result<(), AppError> {
+    let now = to_ms(Utc::now());
     for m in messages {
-        match m {
-            Message::Email(e) => enqueue_email(tx, e).await?,
-            Message::Sms(s) => enqueue_sms(tx, s).await?,
-        }
+        let id = new_id();
+        let (channel, recipient, sealed) = sealed_row(sealer, &id, m)?;
+        sqlx::query(
+            "INSERT INTO outbox (id, channel, recipient, body, created_at, next_attempt_at, meeting_id)
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        )
+        .bind(&id)
+        .bind(channel)
+        .bind(recipient)
+        .bind(sealed)
+        .bind(now)
+        .bind(meeting)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
     }
     Ok(())
 }
 
+/// SQL: a row's content emptied (sent, given up or withdrawn: nothing of it is needed again).
+const SCRUBBED: &str = "subject = '', body = '', attachments = '[]'";
+
 impl Store {
     /// Messages due at `now` on the channels that can send (`"email"`, `"sms"`), oldest
-    /// first; the others keep waiting.
+    /// first; the others keep waiting. A row that does not open (sealed under another key) is
+    /// given up at once.
     pub async fn due(
         &self,
         now: DateTime<Utc>,
@@ -134,7 +163,7 @@ impl Store {
     ) -> Result<Vec<Queued>, AppError> {
         let channels = serde_json::to_string(channels).map_err(|_| AppError::internal())?;
         let rows = sqlx::query(
-            "SELECT id, channel, recipient, subject, body, attachments, attempts FROM outbox
+            "SELECT id, channel, recipient, body, attempts FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
                AND channel IN (SELECT value FROM json_each($3))
              ORDER BY next_attempt_at, created_at LIMIT $2",
@@ -145,26 +174,41 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| Queued {
-                id: r.get("id"),
-                attempts: r.get::<i64, _>("attempts") as u32,
-                message: match r.get::<String, _>("channel").as_str() {
-                    "sms" => Message::Sms(Sms {
-                        to: r.get("recipient"),
-                        text: r.get("body"),
-                    }),
-                    _ => Message::Email(Email {
-                        to: r.get("recipient"),
-                        subject: r.get("subject"),
-                        body: r.get("body"),
-                        attachments: serde_json::from_str(&r.get::<String, _>("attachments"))
-                            .unwrap_or_default(),
-                    }),
-                },
-            })
-            .collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.get("id");
+            let channel: String = r.get("channel");
+            let to: String = r.get("recipient");
+            let plain = self
+                .sealer
+                .open(&r.get::<String, _>("body"), &context(&id, &channel, &to));
+            let message = plain.and_then(|p| match channel.as_str() {
+                "sms" => serde_json::from_slice::<SealedSms>(&p)
+                    .ok()
+                    .map(|s| Message::Sms(Sms { to, text: s.text })),
+                _ => serde_json::from_slice::<SealedEmail>(&p).ok().map(|e| {
+                    Message::Email(Email {
+                        to,
+                        subject: e.subject,
+                        body: e.body,
+                        attachments: e.attachments,
+                    })
+                }),
+            });
+            match message {
+                Some(message) => out.push(Queued {
+                    id,
+                    attempts: r.get::<i64, _>("attempts") as u32,
+                    message,
+                }),
+                None => {
+                    tracing::error!(outbox = %id, "an outbox message does not open (another secret.key?); given up");
+                    self.mark_failed(&id, MAX_ATTEMPTS, "unreadable: sealed under another key")
+                        .await?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Claim a message for one attempt: pushes its next attempt into the future first, so a
@@ -183,9 +227,36 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Mark a message sent.
+    /// Mark a message sent; its content is scrubbed (the links in it are the recipient's now).
     pub async fn mark_sent(&self, id: &str) -> Result<(), AppError> {
-        sqlx::query("UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+        sqlx::query(&format!(
+            "UPDATE outbox SET sent_at = $1, last_error = NULL, {SCRUBBED} WHERE id = $2"
+        ))
+        .bind(to_ms(Utc::now()))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Record a failed attempt (`error`: a classification, never the relay's own words, which
+    /// quote the recipient); after [`MAX_ATTEMPTS`] the message is given up and scrubbed.
+    pub async fn mark_failed(
+        &self,
+        id: &str,
+        attempts_done: u32,
+        error: &str,
+    ) -> Result<(), AppError> {
+        let give_up = attempts_done >= MAX_ATTEMPTS;
+        let scrub = if give_up {
+            format!(", {SCRUBBED}")
+        } else {
+            String::new()
+        };
+        sqlx::query(&format!("UPDATE outbox SET last_error = $1, failed_at = CASE WHEN $2 THEN $3 ELSE NULL END{scrub} WHERE id = $4"))
+            .bind(error.chars().take(200).collect::<String>())
+            .bind(give_up)
             .bind(to_ms(Utc::now()))
             .bind(id)
             .execute(&self.pool)
@@ -194,22 +265,63 @@ impl Store {
         Ok(())
     }
 
-    /// Record a failed attempt; after [`MAX_ATTEMPTS`] the message is given up.
-    pub async fn mark_failed(
-        &self,
-        id: &str,
-        attempts_done: u32,
-        error: &str,
-    ) -> Result<(), AppError> {
-        let give_up = attempts_done >= MAX_ATTEMPTS;
-        sqlx::query("UPDATE outbox SET last_error = $1, failed_at = CASE WHEN $2 THEN $3 ELSE NULL END WHERE id = $4")
-            .bind(error.chars().take(500).collect::<String>())
-            .bind(give_up)
-            .bind(to_ms(Utc::now()))
-            .bind(id)
+    /// Seal what an older version left readable in the outbox, and scrub what it kept of
+    /// messages long sent (run at start, after the migrations). Then the journal is folded
+    /// into the database file, whose freed space SQLite overwrites (`secure_delete`).
+    pub(super) async fn seal_legacy_outbox(&self) -> Result<(), AppError> {
+        let scrubbed = sqlx::query(&format!(
+            "UPDATE outbox SET {SCRUBBED}
+             WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)
+               AND (body <> '' OR subject <> '' OR attachments <> '[]')"
+        ))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        let rows = sqlx::query(
+            "SELECT id, channel, recipient, subject, body, attachments FROM outbox
+             WHERE sent_at IS NULL AND failed_at IS NULL AND body NOT LIKE 's1.%'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        for r in &rows {
+            let id: String = r.get("id");
+            let to: String = r.get("recipient");
+            let message = match r.get::<String, _>("channel").as_str() {
+                "sms" => Message::Sms(Sms {
+                    to,
+                    text: r.get("body"),
+                }),
+                _ => Message::Email(Email {
+                    to,
+                    subject: r.get("subject"),
+                    body: r.get("body"),
+                    attachments: serde_json::from_str(&r.get::<String, _>("attachments"))
+                        .unwrap_or_default(),
+                }),
+            };
+            let (_, _, sealed) = sealed_row(&self.sealer, &id, &message)?;
+            sqlx::query(
+                "UPDATE outbox SET subject = '', attachments = '[]', body = $1 WHERE id = $2",
+            )
+            .bind(sealed)
+            .bind(&id)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
+        }
+        if scrubbed > 0 || !rows.is_empty() {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            tracing::info!(
+                sealed = rows.len(),
+                scrubbed,
+                "outbox of an older version sealed"
+            );
+        }
         Ok(())
     }
 }

@@ -256,6 +256,19 @@ CREATE TABLE site_images (
     PRIMARY KEY (site_id, kind)
 );
 "#,
+    // 9: abuse limits of the public booking form. A booking remembers where it came from as
+    // a keyed hash of the client address (never the address), so a site owner can see a burst
+    // and cancel it; queued messages know their meeting, so cancelling a burst withdraws the
+    // mail it would have sent. Bookings per e-mail address and phone number are counted
+    // through these indexes.
+    r#"
+ALTER TABLE outbox ADD COLUMN meeting_id TEXT;
+CREATE INDEX outbox_meeting ON outbox (meeting_id) WHERE meeting_id IS NOT NULL;
+ALTER TABLE meetings ADD COLUMN source TEXT;
+CREATE INDEX meetings_site_created ON meetings (site_id, created_at);
+CREATE INDEX participants_email ON participants (email COLLATE NOCASE, created_at) WHERE email IS NOT NULL;
+CREATE INDEX participants_phone ON participants (phone, created_at) WHERE phone IS NOT NULL;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet.

@@ -285,6 +285,23 @@ impl Store {
         }))
     }
 
+    /// Does the site serve the public (its booking form, its meetings' links)? Not when it
+    /// or its company is deleted, nor when its company, dealer or reseller is suspended.
+    pub async fn site_is_active(&self, id: &SiteId) -> Result<bool, AppError> {
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sites s JOIN companies co ON co.id = s.company_id
+               JOIN resellers r ON r.id = co.reseller_id LEFT JOIN dealers d ON d.id = co.dealer_id
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND co.deleted_at IS NULL
+               AND co.suspended = 0 AND r.suspended = 0
+               AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0))",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(live.is_some())
+    }
+
     /// Origins allowed to embed a site.
     pub async fn site_origins(&self, id: &SiteId) -> Result<Vec<String>, AppError> {
         sqlx::query_scalar("SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin")

@@ -1,6 +1,6 @@
 //! Users of companies: agents, assistants and admins.
 
-use super::outbox::{enqueue_email, Email};
+use super::outbox::{enqueue, Email, Message};
 use super::tenancy::Scope;
 use super::{db_error, from_ms, to_ms, Store};
 use crate::model::api::rules::Image;
@@ -8,6 +8,7 @@ use crate::model::api::tenancy::Package;
 use crate::model::api::users::{Role, User, UserEntity, UserEntityType};
 use crate::model::api::{Language, NamedRef};
 use crate::model::{AppError, ErrorCode};
+use crate::server::seal::Sealer;
 use crate::server::tokens::{new_id, new_token};
 use chrono::{Duration, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -424,6 +425,7 @@ impl Store {
 /// For each of these users without a password who has not been sent one yet, queue the e-mail
 /// with a set-password link (inside the caller's transaction).
 pub(super) async fn queue_activations(
+    sealer: &Sealer,
     tx: &mut Transaction<'_, Sqlite>,
     users: &[String],
     base: &str,
@@ -461,16 +463,13 @@ pub(super) async fn queue_activations(
                 format!("Dear {first},\n\nAn account has been made for you. Set your password with this link (it works once, for 7 days):\n\n{link}\n"),
             ),
         };
-        enqueue_email(
-            tx,
-            &Email {
-                to: r.get("email"),
-                subject,
-                body,
-                attachments: Vec::new(),
-            },
-        )
-        .await?;
+        let email = Message::Email(Email {
+            to: r.get("email"),
+            subject,
+            body,
+            attachments: Vec::new(),
+        });
+        enqueue(sealer, tx, &[email], None).await?;
     }
     Ok(())
 }

@@ -46,5 +46,16 @@ pub async fn book(
 ) -> Result<Booked, AppError> {
     use crate::server::app::server_fn_ctx;
     let (state, parts) = server_fn_ctx::get()?;
-    crate::server::booking::book(&state, request, server_fn_ctx::header(&parts, "origin")).await
+    let client = crate::server::client::address(
+        &state.config.trusted_proxies,
+        &parts.headers,
+        &parts.extensions,
+    );
+    crate::server::booking::book_from(
+        &state,
+        request,
+        server_fn_ctx::header(&parts, "origin"),
+        client,
+    )
+    .await
 }

@@ -534,6 +534,19 @@ fn report_error(
     });
     match (e.code, e.field.clone()) {
         (ErrorCode::SlotTaken, _) => general.set(Some(t.slot_taken.into())),
+        // Per e-mail address or phone number: shown at that field (and announced).
+        (ErrorCode::TooManyRequests, Some(field)) => {
+            let mut map = FieldErrors::new();
+            map.insert(field, t.booking_too_many_contact.to_string());
+            show_errors(t, &map, errors, general, selected_day);
+        }
+        (ErrorCode::TooManyRequests, None) => {
+            let minutes = e.retry_after.unwrap_or(60).div_ceil(60).max(1);
+            general.set(Some(fill(
+                t.booking_too_many,
+                &[("minutes", &minutes.to_string())],
+            )))
+        }
         (ErrorCode::Invalid, Some(field)) => {
             let mut map = FieldErrors::new();
             // The server says why a time is refused (closed, too soon) in English; other

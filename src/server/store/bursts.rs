@@ -1,0 +1,137 @@
+//! Bookings made in a site's public form, as its owner sees them, and calling off a burst of
+//! them: cancelled without notices (those would be more mail to the same victims), and with
+//! their unsent invitations withdrawn from the outbox.
+
+use super::tenancy::Scope;
+use super::{db_error, from_ms, to_ms, Store};
+use crate::model::api::bookings::FormBooking;
+use crate::model::AppError;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+/// A window of booking times, and optionally one source.
+#[derive(Clone, Debug)]
+pub struct BurstFilter<'a> {
+    /// Booked at or after.
+    pub from: DateTime<Utc>,
+    /// Booked before.
+    pub to: DateTime<Utc>,
+    /// Only from this source.
+    pub source: Option<&'a str>,
+}
+
+/// SQL: form bookings (meetings with a source) of site `$1` booked in `[$2, $3)`, of source
+/// `$4` when it is not null.
+const IN_WINDOW: &str = "m.site_id = $1 AND m.source IS NOT NULL AND m.created_at >= $2 \
+     AND m.created_at < $3 AND ($4 IS NULL OR m.source = $4)";
+
+impl Store {
+    /// Is the site in scope (and not deleted)?
+    async fn site_in_scope(&self, scope: &Scope, site: &str) -> Result<bool, AppError> {
+        let (cond, param) = scope.companies();
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM sites s JOIN companies c ON c.id = s.company_id
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND {cond}$2"
+        ))
+        .bind(site)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(found.is_some())
+    }
+
+    /// A page of a site's form bookings in the window, newest first, and how many there are;
+    /// `None` when the site is not in scope.
+    pub async fn form_bookings(
+        &self,
+        scope: &Scope,
+        site: &str,
+        filter: &BurstFilter<'_>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Option<(Vec<FormBooking>, u64)>, AppError> {
+        if !self.site_in_scope(scope, site).await? {
+            return Ok(None);
+        }
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM meetings m WHERE {IN_WINDOW}"
+        ))
+        .bind(site)
+        .bind(to_ms(filter.from))
+        .bind(to_ms(filter.to))
+        .bind(filter.source)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let rows = sqlx::query(&format!(
+            "SELECT m.id, m.created_at, m.starts_at, m.status, m.source FROM meetings m
+             WHERE {IN_WINDOW} ORDER BY m.created_at DESC, m.id LIMIT $5 OFFSET $6"
+        ))
+        .bind(site)
+        .bind(to_ms(filter.from))
+        .bind(to_ms(filter.to))
+        .bind(filter.source)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let items = rows
+            .iter()
+            .map(|r| FormBooking {
+                meeting: r.get("id"),
+                created_at: from_ms(r.get("created_at")),
+                time_start: from_ms(r.get("starts_at")),
+                status: r.get("status"),
+                source: r.get("source"),
+            })
+            .collect();
+        Ok(Some((items, total.max(0) as u64)))
+    }
+
+    /// Cancel the scheduled form bookings of a site in the window, silently, and withdraw
+    /// their unsent messages, in one transaction. The meetings cancelled and the messages
+    /// withdrawn; `None` when the site is not in scope.
+    pub async fn cancel_burst(
+        &self,
+        scope: &Scope,
+        site: &str,
+        filter: &BurstFilter<'_>,
+    ) -> Result<Option<(Vec<String>, u64)>, AppError> {
+        if !self.site_in_scope(scope, site).await? {
+            return Ok(None);
+        }
+        let mut tx = self.begin_write().await?;
+        let cancelled: Vec<String> = sqlx::query_scalar(&format!(
+            "UPDATE meetings SET status = 'cancelled' WHERE status = 'scheduled' AND id IN
+                 (SELECT m.id FROM meetings m WHERE {IN_WINDOW}) RETURNING id"
+        ))
+        .bind(site)
+        .bind(to_ms(filter.from))
+        .bind(to_ms(filter.to))
+        .bind(filter.source)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let mut withdrawn = 0;
+        for meeting in &cancelled {
+            withdrawn += sqlx::query(
+                "DELETE FROM outbox WHERE meeting_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(meeting)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(db_error)?;
+        tracing::info!(
+            site,
+            cancelled = cancelled.len(),
+            withdrawn,
+            "a burst of bookings was called off"
+        );
+        Ok(Some((cancelled, withdrawn)))
+    }
+}

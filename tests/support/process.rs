@@ -1,0 +1,142 @@
+//! `consult serve` as a child process, for the tests that must kill it (a crash) or read what
+//! it logs.
+//!
+//! The child is owned by a guard from the moment it is spawned, in a process group of its
+//! own: whatever panics afterwards (the wait for it included), dropping the guard kills the
+//! group, so a failing test leaves nothing running. Readiness is awaited, not timed: the wait
+//! ends when `/healthz` answers or the child exits; only a hang (minutes) ends it otherwise.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The folder where every test's servers keep compressed widget files: compressed once per
+/// build, not once per test.
+pub fn shared_asset_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("asset-cache")
+}
+
+/// A free loopback port (free when picked; the caller binds it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Only a server that hangs, neither answering nor exiting, is given up on after this.
+const HANG: Duration = Duration::from_secs(300);
+
+/// A running `consult serve`; killed (SIGKILL, the whole group) when dropped.
+pub struct ConsultProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its port.
+    pub port: u16,
+    logs: tempfile::TempDir,
+}
+
+impl ConsultProcess {
+    /// `consult serve` on `port` with `data`, the widget build and the shared asset cache;
+    /// add flags and environment before [`ConsultProcess::start`].
+    pub fn command(data: &Path, port: u16) -> Command {
+        Self::command_with_cache(data, port, &shared_asset_cache())
+    }
+
+    /// The same with compressed files kept in `cache`.
+    pub fn command_with_cache(data: &Path, port: u16, cache: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_consult"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(data)
+            .arg("--dist")
+            .arg(consult::server::config::default_dist_dir())
+            .arg("--asset-cache")
+            .arg(cache)
+            .env("RUST_LOG", "info");
+        cmd
+    }
+
+    /// Spawn `cmd` (from [`ConsultProcess::command`]) and wait until it answers.
+    pub async fn start(mut cmd: Command, port: u16) -> ConsultProcess {
+        use std::os::unix::process::CommandExt;
+        let logs = tempfile::tempdir().unwrap();
+        let out = std::fs::File::create(logs.path().join("stdout")).unwrap();
+        let err = std::fs::File::create(logs.path().join("stderr")).unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .expect("consult serve starts");
+        // Owned before anything else can fail.
+        let mut process = ConsultProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            logs,
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let since = Instant::now();
+        loop {
+            if let Ok(Some(status)) = process.child.try_wait() {
+                panic!(
+                    "consult serve exited ({status}) before answering:\n{}",
+                    process.stderr()
+                );
+            }
+            if let Ok(r) = client.get(format!("{}/healthz", process.url)).send().await {
+                if r.status().is_success() {
+                    return process;
+                }
+            }
+            assert!(
+                since.elapsed() < HANG,
+                "consult serve neither answered nor exited in {HANG:?}:\n{}",
+                process.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What it wrote to standard error so far (its log).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.logs.path().join("stderr")).unwrap_or_default()
+    }
+
+    /// What it wrote to standard output so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.logs.path().join("stdout")).unwrap_or_default()
+    }
+
+    /// SIGKILL to the whole group: no goodbye to anyone, as in a crash.
+    pub fn kill(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Its process id (and process group id).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Is it still running?
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for ConsultProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
