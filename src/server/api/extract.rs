@@ -86,7 +86,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             // number where an enum belongs as a syntax error), it is a value of the wrong kind.
             let inner = e.inner();
             let path = e.path().to_string();
-            let message = inner.to_string();
+            // serde quotes the offending value (an unknown variant, a wrong string): cut short.
+            let message = crate::model::error::bounded(&inner.to_string());
             let message = message
                 .split(" at line ")
                 .next()
@@ -152,7 +153,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map(ApiQuery)
             .map_err(|e| {
                 let field = e.path().to_string();
-                let message = e.inner().to_string();
+                let message = crate::model::error::bounded(&e.inner().to_string());
                 let mut err = AppError::new(
                     ErrorCode::Invalid,
                     format!("bad query parameter: {message}"),
@@ -229,5 +230,13 @@ mod tests {
         );
         let e = parse::<Outer>(br#"{"unexpected": 1}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("unexpected"));
+        // A huge wrong value is not echoed back.
+        let huge = format!(
+            r#"{{"grant_type": "{}", "client_id": "a", "client_secret": "b"}}"#,
+            "x".repeat(70_000)
+        );
+        let e = parse::<crate::model::api::oauth::TokenRequest>(huge.as_bytes()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("grant_type"));
+        assert!(e.message.len() < 300, "{}", e.message.len());
     }
 }

@@ -98,6 +98,10 @@ fn close_for(error: axum::Error) -> Option<CloseFrame> {
     let inner = error.into_inner();
     let (code, reason) = match inner.downcast_ref::<tungstenite::Error>()? {
         tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big"),
+        // A connection that simply dropped is not answered: no one is there to read it.
+        tungstenite::Error::Protocol(
+            tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+        ) => return None,
         tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "protocol error"),
         _ => return None,
     };
