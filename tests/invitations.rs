@@ -227,32 +227,13 @@ async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
         creds["client_secret"].as_str().unwrap(),
     )
     .await;
-    let company = api
-        .post(
-            "/api/v2/management/companies",
-            json!({ "name": "Crash clinic", "package": "594a5befcc9d4f9e2f1da19a",
-                    "contact": { "first_name": "C", "last_name": "C", "email": "c@example.com", "phone": "+31612345678", "language": "en" } }),
+    let support::api::Clinic { agent, site, .. } = api
+        .clinic(
+            "Crash clinic",
+            "dana@example.com",
+            Some("StrongPassword123!"),
         )
         .await;
-    assert_eq!(company.status, 201, "{}", company.body);
-    let company = company.result()["id"].as_str().unwrap().to_string();
-    let agent = api
-        .post(
-            "/api/v2/management/users",
-            json!({ "first_name": "Dana", "last_name": "Agent", "email": "dana@example.com", "locale": "en",
-                    "role": "agent", "password": "StrongPassword123!", "entity": { "type": "company", "id": company } }),
-        )
-        .await;
-    assert_eq!(agent.status, 201, "{}", agent.body);
-    let agent = agent.result()["id"].as_str().unwrap().to_string();
-    let site = api
-        .post(
-            "/api/v2/management/sites",
-            json!({ "name": "Front desk", "company": company, "users": [agent] }),
-        )
-        .await;
-    assert_eq!(site.status, 201, "{}", site.body);
-    let site = site.result()["id"].as_str().unwrap().to_string();
     for (i, guest) in ["a@example.com", "b@example.com"].iter().enumerate() {
         let made = api
             .post(

@@ -85,30 +85,9 @@ async fn a_copy_of_the_database_gives_away_no_account_and_no_link() {
         creds["client_secret"].as_str().unwrap(),
     )
     .await;
-    let company = api
-        .post(
-            "/api/v2/management/companies",
-            json!({ "name": "Copied clinic", "package": "594a5befcc9d4f9e2f1da19a",
-                    "contact": { "first_name": "C", "last_name": "C", "email": "c@example.com", "phone": "+31612345678", "language": "en" } }),
-        )
-        .await;
-    let company = company.result()["id"].as_str().unwrap().to_string();
-    // No password: the user is sent a set-password link once they are on a site.
-    let agent = api
-        .post(
-            "/api/v2/management/users",
-            json!({ "first_name": "Vic", "last_name": "Tim", "email": "vic@example.com", "locale": "en",
-                    "role": "agent", "entity": { "type": "company", "id": company } }),
-        )
-        .await;
-    let agent = agent.result()["id"].as_str().unwrap().to_string();
-    let site = api
-        .post(
-            "/api/v2/management/sites",
-            json!({ "name": "Front desk", "company": company, "users": [agent] }),
-        )
-        .await;
-    let site = site.result()["id"].as_str().unwrap().to_string();
+    // No password: the agent is sent a set-password link once on the site.
+    let support::api::Clinic { agent, site, .. } =
+        api.clinic("Copied clinic", "vic@example.com", None).await;
     let meeting = api
         .post(
             "/api/v2/personal/meetings",

@@ -679,28 +679,9 @@ async fn a_refused_recipient_reaches_no_log_and_logs_carry_no_colour_codes() {
         creds["client_secret"].as_str().unwrap(),
     )
     .await;
-    let company = api
-        .post(
-            "/api/v2/management/companies",
-            json!({ "name": "Logged", "package": "594a5befcc9d4f9e2f1da19a", "contact": contact("l") }),
-        )
+    let support::api::Clinic { agent, site, .. } = api
+        .clinic("Logged", "dana@example.com", Some("StrongPassword123!"))
         .await;
-    let company = company.result()["id"].as_str().unwrap().to_string();
-    let agent = api
-        .post(
-            "/api/v2/management/users",
-            json!({ "first_name": "Dana", "last_name": "Agent", "email": "dana@example.com", "locale": "en",
-                    "role": "agent", "password": "StrongPassword123!", "entity": { "type": "company", "id": company } }),
-        )
-        .await;
-    let agent = agent.result()["id"].as_str().unwrap().to_string();
-    let site = api
-        .post(
-            "/api/v2/management/sites",
-            json!({ "name": "Desk", "company": company, "users": [agent] }),
-        )
-        .await;
-    let site = site.result()["id"].as_str().unwrap().to_string();
     let made = api
         .post(
             "/api/v2/personal/meetings",

@@ -181,12 +181,7 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // Kill chromedriver's whole process group: the Chromium processes it started too.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        super::process::kill_group(&mut self.child);
     }
 }
 

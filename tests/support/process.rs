@@ -25,6 +25,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// SIGKILL to the process group a child leads (it was spawned with `process_group(0)`), then
+/// reap the child: nothing it started lives on.
+pub fn kill_group(child: &mut Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &group])
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Only a server that hangs, neither answering nor exiting, is given up on after this.
 const HANG: Duration = Duration::from_secs(300);
 
@@ -116,12 +127,7 @@ impl ConsultProcess {
 
     /// SIGKILL to the whole group: no goodbye to anyone, as in a crash.
     pub fn kill(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
     }
 
     /// Its process id (and process group id).
