@@ -19,7 +19,7 @@ use tempfile::TempDir;
 pub const RECORDER: &str = r#"
 (() => {
   if (window.__consultTest) return;
-  const rec = { pcs: [], ws: [], events: [], logs: [], audio: [], notifications: [], csp: [] };
+  const rec = { pcs: [], ws: [], sockets: [], events: [], logs: [], audio: [], notifications: [], csp: [] };
   Object.defineProperty(window, '__consultTest', { value: rec });
   document.addEventListener('securitypolicyviolation',
     (e) => rec.csp.push(e.violatedDirective + ' ' + e.blockedURI), true);
@@ -51,6 +51,7 @@ pub const RECORDER: &str = r#"
       super(...args);
       const log = [];
       rec.ws.push(log);
+      rec.sockets.push(this);
       this.addEventListener('message', (e) => log.push(String(e.data)));
     }
   };
@@ -401,12 +402,19 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let (count, bytes) = stats()
-            .await
-            .into_iter()
-            .max_by_key(|(_, b)| *b)
-            .unwrap_or_default();
+        // Still rising: polled until it has (not a fixed wait), for at most 10 s.
+        let rose = Instant::now() + Duration::from_secs(10);
+        let (count, bytes) = loop {
+            let (count, bytes) = stats()
+                .await
+                .into_iter()
+                .max_by_key(|(_, b)| *b)
+                .unwrap_or_default();
+            if (bytes > first.1 && count > first.0) || Instant::now() > rose {
+                break (count, bytes);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         assert!(
             bytes > first.1,
             "{who}: {what} bytesReceived stopped rising ({} -> {bytes})",
@@ -436,13 +444,20 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let later = self.inbound_video().await;
-        let rising = first
-            .iter()
-            .zip(&later)
-            .filter(|((f0, _), (f1, _))| *f0 > 0 && f1 > f0)
-            .count();
+        // Each keeps decoding: polled until all have, for at most 10 s.
+        let rose = Instant::now() + Duration::from_secs(10);
+        let (later, rising) = loop {
+            let later = self.inbound_video().await;
+            let rising = first
+                .iter()
+                .zip(&later)
+                .filter(|((f0, _), (f1, _))| *f0 > 0 && f1 > f0)
+                .count();
+            if rising >= n || Instant::now() > rose {
+                break (later, rising);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         assert!(
             rising >= n,
             "{who}: {rising} of {n} remote videos still decoding ({first:?} -> {later:?})"
@@ -481,6 +496,26 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A barrier on the page's newest signaling connection: send a `ping` on it and wait for
+    /// the `pong`. The server answers each connection in order, so whatever it sent this page
+    /// before the ping has arrived once the pong has (no waiting a fixed time to prove that
+    /// nothing came).
+    pub async fn signaling_barrier(&self) {
+        let before = self
+            .js("const w = window.__consultTest.ws; return w[w.length - 1].filter(m => JSON.parse(m).type === 'pong').length")
+            .await
+            .as_u64()
+            .expect("a signaling connection");
+        self.js("const s = window.__consultTest.sockets; s[s.length - 1].send(JSON.stringify({type: 'ping'})); return true")
+            .await;
+        self.wait_js(
+            "the pong of the barrier",
+            30,
+            &format!("const w = window.__consultTest.ws; return w[w.length - 1].filter(m => JSON.parse(m).type === 'pong').length > {before}"),
+        )
+        .await;
     }
 
     /// What the page logged with console.warn / console.error.

@@ -252,6 +252,20 @@ impl TestServer {
         }
     }
 
+    /// Once nothing waits in the outbox any more: how often each message was tried, by
+    /// channel (`("email", 1)`), oldest first. Every message sent exactly once shows 1; a
+    /// message about to be sent again would still wait. This proves "nothing more was sent"
+    /// without waiting a fixed time.
+    pub async fn outbox_settled(&self) -> Vec<(String, i64)> {
+        outbox_settled(self.state.store.pool(), "%").await
+    }
+
+    /// The same for one channel (`email`, `sms`): a channel without a sender configured keeps
+    /// its messages waiting.
+    pub async fn outbox_settled_on(&self, channel: &str) -> Vec<(String, i64)> {
+        outbox_settled(self.state.store.pool(), channel).await
+    }
+
     /// Cancel a meeting (frees its slot, kills its links).
     pub async fn cancel(&self, meeting: &consult::model::MeetingId) {
         self.state
@@ -259,6 +273,35 @@ impl TestServer {
             .cancel_meeting(meeting)
             .await
             .expect("cancel");
+    }
+}
+
+/// [`TestServer::outbox_settled`] for any database (a `consult serve` process's too).
+/// `channel` is a `LIKE` pattern (`%`: all).
+pub async fn outbox_settled(pool: &sqlx::SqlitePool, channel: &str) -> Vec<(String, i64)> {
+    let since = std::time::Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND channel LIKE $1",
+        )
+        .bind(channel)
+        .fetch_one(pool)
+        .await
+        .expect("the outbox");
+        if waiting == 0 {
+            return sqlx::query_as(
+                "SELECT channel, attempts FROM outbox WHERE channel LIKE $1 ORDER BY created_at, rowid",
+            )
+            .bind(channel)
+            .fetch_all(pool)
+            .await
+            .expect("the outbox");
+        }
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(120),
+            "{waiting} messages still waiting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! Console login with e-mail and password: one answer for every failure, a limit on tries,
 //! suspended accounts refused, a session that logout ends; in a real browser by keyboard.
 
-mod support;
+use crate::support;
 
 use support::browser::Driver;
 use support::TestServer;

@@ -1,7 +1,7 @@
 //! The iframe fits its content, on a phone too: no scrollbar inside the frame, and the frame
 //! grows when the form grows (errors shown) and shrinks when it shrinks (the confirmation).
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::browser::{Browser, Driver};

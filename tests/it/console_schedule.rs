@@ -3,7 +3,7 @@
 //! schedules a three-way meeting for another agent of its site; the REST API's rules hold
 //! (an agent acts for itself only, a busy host is refused, other sites stay out of reach).
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use consult::model::{SiteId, UserId};

@@ -2,7 +2,7 @@
 //! computed styles inside the frame, over the site's own settings; bad values are ignored
 //! with one console warning naming the attribute; call features switch off.
 
-mod support;
+use crate::support;
 
 use support::browser::Driver;
 use support::TestServer;

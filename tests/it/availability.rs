@@ -2,7 +2,7 @@
 //! hours in the site's zone, closed dates, buffers, notice and horizon; bad settings refused
 //! with the field named.
 
-mod support;
+use crate::support;
 
 use chrono::{Datelike, Duration, Utc};
 use chrono_tz::Tz;

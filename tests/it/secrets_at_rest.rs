@@ -5,7 +5,7 @@
 //! The server is the real `consult serve` binary, killed with SIGKILL (as a crash would) before
 //! its files are read, so nothing is tidied up first.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! frame closed with 1009, and logs that name no recipient. (Secrets at rest:
 //! `secrets_at_rest.rs`.)
 
-mod support;
+use crate::support;
 
 use consult::server::config::BookingLimits;
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@
 //! Needs Chromium, chromedriver, the widget built into dist/ and axe-core (`CONSULT_AXE`);
 //! scripts/test.sh provides all four.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fantoccini::key::Key;

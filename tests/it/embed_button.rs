@@ -3,7 +3,7 @@
 //! to the launcher; axe-core finds nothing on the host page with the dialog open. And a host
 //! page with a strict CSP (no 'unsafe-inline', no 'unsafe-eval') where everything works.
 
-mod support;
+use crate::support;
 
 use support::browser::{Browser, Driver};
 use support::TestServer;

@@ -2,7 +2,7 @@
 //! agent receive when a meeting is booked in the form or made through the REST API, with the
 //! calendar file read back by an independent parser; and an outbox that survives a crash.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use std::process::Command;
@@ -193,7 +193,9 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
             .status,
         404
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let outbox = server.outbox_settled().await;
+    assert_eq!(outbox.len(), 9, "nothing more queued");
+    assert!(outbox.iter().all(|(_, tries)| *tries == 1), "{outbox:?}");
     assert_eq!(sink.messages().len(), 9);
 }
 
@@ -269,8 +271,28 @@ async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
     // Another crash and start: nothing is sent again.
     drop(second);
     let _third = serve(data.path(), port, Some(sink.port)).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(sink.messages().len(), 4, "sent twice after a restart");
+    // A new meeting's invitations go out after anything older the restarted server would
+    // (wrongly) send again: once they are in, nothing more is coming.
+    let made = api
+        .post(
+            "/api/v2/personal/meetings",
+            json!({ "site": site, "agent": agent, "send_email": true,
+                    "time_start": "2031-06-05T08:00:00Z", "time_end": "2031-06-05T08:30:00Z",
+                    "participants": [{ "name": "Guest", "email": "c@example.com" }] }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    sink.wait_for(6, 60).await;
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(data.path().join("consult.db"))
+            .busy_timeout(Duration::from_secs(5)),
+    )
+    .await
+    .unwrap();
+    let outbox = support::outbox_settled(&pool, "%").await;
+    assert!(outbox.iter().all(|(_, tries)| *tries == 1), "{outbox:?}");
+    assert_eq!(sink.messages().len(), 4 + 2, "sent twice after a restart");
 }
 
 /// An SMS provider on loopback: records each request (its bearer token and JSON body).
@@ -382,6 +404,11 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
         .unwrap()
         .starts_with("Cancelled: "));
     // Nothing went out twice, and no e-mail was asked for (none is configured either).
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let outbox = server.outbox_settled_on("sms").await;
+    assert_eq!(
+        outbox,
+        vec![("sms".to_string(), 1); 3],
+        "three texts, each sent once"
+    );
     assert_eq!(seen.lock().unwrap().len(), 3);
 }

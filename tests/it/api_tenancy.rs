@@ -1,7 +1,7 @@
 //! Tenancy: a caller sees and touches only what hangs under its own entity. Every endpoint is
 //! walked with another reseller's ids, and answers exactly like a missing id.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::api::Api;

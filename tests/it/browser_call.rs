@@ -2,7 +2,7 @@
 //! mesh, a fourth refused, admit everyone, mute and camera seen by the others, screen share
 //! replacing the camera track and back, chat, and the host ending the call for everyone.
 
-mod support;
+use crate::support;
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -367,7 +367,12 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
     ada.wait_in_room(&room.guests[0]).await;
     agent.client.goto(&server.login_url().await).await.unwrap();
     agent.find("[data-waiting]").await;
-    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    // The server told the customer's page that pictures are off here, so it never starts
+    // sending any (the server would refuse them too: hub tests).
+    let told = ada.signaling_received().await;
+    let waiting: Vec<_> = told.iter().filter(|m| m["type"] == "waiting").collect();
+    assert!(!waiting.is_empty(), "{told:?}");
+    assert!(waiting.iter().all(|m| m["preview"] == false), "{waiting:?}");
     assert_eq!(
         agent
             .js("return document.querySelectorAll('img.preview').length")

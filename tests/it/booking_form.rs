@@ -4,7 +4,7 @@
 //! calendar file behind the personal link, the hardware-test link, locked prefill, the
 //! agent chosen.
 
-mod support;
+use crate::support;
 
 use consult::model::booking::BookingRequest;
 use consult::model::i18n::Lang;

@@ -1,7 +1,7 @@
 //! The `/signal` WebSocket against a real server: the waiting room is enforced on the server,
 //! bad input is refused per message, and tenancy holds.
 
-mod support;
+use crate::support;
 
 use consult::model::signal::{ClientMsg, SdpType, ServerMsg, Signal};
 use consult::model::{ErrorCode, MeetingId, PeerId};

@@ -5,7 +5,7 @@
 //! The server here is the real `consult serve` binary in its own process (killed with
 //! SIGKILL, as a crash would), on the same data folder and port as before.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 use support::browser::{Browser, Driver};

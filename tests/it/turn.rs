@@ -1,7 +1,7 @@
 //! TURN with real coturn (Debian's `coturn`, on loopback): a call relayed through it with the
 //! credentials the server signs, and coturn refusing expired or forged credentials.
 
-mod support;
+use crate::support;
 
 use consult::server::signaling::ice::{credential, expiry};
 use consult::server::signaling::TurnConfig;

@@ -2,7 +2,7 @@
 //! and invitation: only to a time the site offers and the agent has free; everyone is told
 //! (a real SMTP server on loopback); cancelling frees the time and kills the links.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -204,7 +204,9 @@ async fn a_customer_moves_then_cancels_and_everyone_is_told() {
     .await;
     assert_eq!(status, 410, "{e}");
     sink.wait_for(8, 20).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let outbox = server.outbox_settled().await;
+    assert_eq!(outbox.len(), 8, "nothing more queued: {outbox:?}");
+    assert!(outbox.iter().all(|(_, tries)| *tries == 1), "{outbox:?}");
     let cancelled = subjects(&sink)
         .into_iter()
         .filter(|(_, s)| s.starts_with("Cancelled:"))

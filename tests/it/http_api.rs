@@ -1,7 +1,7 @@
 //! The widget's server functions over HTTP, against a real server on port 0 with a temporary
 //! SQLite file: what a browser (or anyone) can send, and what comes back.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

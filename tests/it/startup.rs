@@ -2,7 +2,7 @@
 //! widget's files are compressed in the background, keeps the compressed files for the next
 //! start of the same build, and a test that fails while a server runs leaves none behind.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::process::{free_port, ConsultProcess};

@@ -2,7 +2,7 @@
 //! body as the document has it (ids substituted), every answer in the document's envelope with
 //! its field names.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::api::{shape_differences, Api};

@@ -4,7 +4,7 @@
 //! payloads (never a join hash, no history entries); a page whose origin is not on the site's
 //! list gets no form, and a `consult:error` saying why.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::browser::{Browser, Driver};

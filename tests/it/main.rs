@@ -1,0 +1,32 @@
+//! Every integration test, in one binary: the server is linked once, not once per file.
+//!
+//! Each module is one area (its own doc comment says what it covers); `support` is shared with
+//! the benchmarks (`benches/`). Tests that need Chromium, chromedriver, coturn, the SMTP sink or
+//! the widget build get them from `scripts/test.sh`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod api_quickstart;
+mod api_rules;
+mod api_tenancy;
+mod availability;
+mod booking_form;
+mod browser_booking;
+mod browser_call;
+mod browser_journey;
+mod console_login;
+mod console_schedule;
+mod embed_button;
+mod embed_events;
+mod embed_resize;
+mod embed_theme;
+mod http_api;
+mod invitations;
+mod manage;
+mod recovery;
+mod secrets_at_rest;
+mod security;
+mod signaling;
+mod startup;
+mod turn;
