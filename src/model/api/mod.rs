@@ -103,6 +103,15 @@ impl Language {
     }
 }
 
+/// What a delete answers inside the envelope: the id of what is gone (the WeSeeDo API's
+/// clients read `success` from every answer, so a delete is a 200 with a body, not a 204).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Deleted {
+    /// The id of what was deleted (or cancelled, or revoked).
+    #[schema(pattern = r"^[0-9a-f]{24}$")]
+    pub id: String,
+}
+
 /// A reference to a named entity: `{"id", "name"}`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct NamedRef {

@@ -12,7 +12,6 @@ use crate::model::{AppError, ErrorCode};
 use crate::server::store::{Quota, Scope};
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
 
 /// Clients of the caller's entity and of the entities under it.
 #[utoipa::path(
@@ -76,7 +75,7 @@ pub async fn create(
     tag = "OAuth2",
     params(("id" = String, Path, description = "The client id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Revoked"),
+        (status = 200, description = "Revoked", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope),
         (status = 412, description = "A client cannot revoke itself", body = ErrorEnvelope),
@@ -87,13 +86,13 @@ pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     if id == caller.client_id {
         return Err(AppError::new(ErrorCode::Precondition, "a client cannot revoke itself").into());
     }
     let _: &Scope = &caller.scope;
     match state.store.revoke_client(&caller.scope, &id).await? {
-        Some(()) => Ok(StatusCode::NO_CONTENT),
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
         None => Err(AppError::not_found("client").into()),
     }
 }

@@ -10,7 +10,6 @@ use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
 
 /// The caller's companies.
 #[utoipa::path(
@@ -147,7 +146,7 @@ pub async fn update(
     tag = "Management",
     params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
         (status = 412, description = "The company still has sites or users", body = ErrorEnvelope),
@@ -158,9 +157,9 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     match state.store.delete_company(&caller.scope, &id).await? {
-        Some(()) => Ok(StatusCode::NO_CONTENT),
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
         None => Err(AppError::not_found("company").into()),
     }
 }

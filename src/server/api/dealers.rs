@@ -10,7 +10,6 @@ use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
 
 fn check(p: &DealerPatch) -> Result<(), AppError> {
     validate::opt("name", &p.name, rules::name)?;
@@ -143,7 +142,7 @@ pub async fn update(
     tag = "Management",
     params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
         (status = 412, description = "The dealer still has companies", body = ErrorEnvelope),
@@ -154,9 +153,9 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     match state.store.delete_dealer(&caller.scope, &id).await? {
-        Some(()) => Ok(StatusCode::NO_CONTENT),
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
         None => Err(AppError::not_found("dealer").into()),
     }
 }

@@ -15,7 +15,6 @@ use crate::server::store::{MeetingFilter, MeetingRecord, Message, NewApiMeeting,
 use crate::server::tokens::{new_id, Signer};
 use crate::server::{invite, AppState};
 use axum::extract::State;
-use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -614,7 +613,7 @@ pub(crate) async fn move_meeting(
     tag = "Personal",
     params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Cancelled"),
+        (status = 200, description = "Cancelled", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such meeting under the caller", body = ErrorEnvelope),
         (status = 429, description = "Too many requests", body = ErrorEnvelope),
@@ -624,14 +623,14 @@ pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     let existing = state
         .store
         .meeting_api(&caller.scope, &id)
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
     cancel_meeting(&state, &caller.scope, &existing).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Found(crate::model::api::Deleted { id }))
 }
 
 /// Cancel a meeting of `scope`: tell everyone invited, end its room at once.

@@ -282,7 +282,7 @@ pub async fn image(
     tag = "Management",
     params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
         (status = 412, description = "The site has upcoming meetings", body = ErrorEnvelope),
@@ -293,9 +293,9 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     match state.store.delete_site(&caller.scope, &id).await? {
-        Some(()) => Ok(StatusCode::NO_CONTENT),
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
         None => Err(AppError::not_found("site").into()),
     }
 }

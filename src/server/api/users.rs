@@ -260,7 +260,7 @@ pub async fn update(
     tag = "Management",
     params(("id" = String, Path, description = "The user's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
         (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
         (status = 412, description = "The user hosts upcoming meetings", body = ErrorEnvelope),
@@ -271,9 +271,9 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Found<crate::model::api::Deleted>> {
     match state.store.delete_user(&caller.scope, &id).await? {
-        Some(()) => Ok(StatusCode::NO_CONTENT),
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
         None => Err(AppError::not_found("user").into()),
     }
 }
