@@ -66,6 +66,8 @@ setup_test_tools() {
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # coturn: the TURN server of the relay tests (started by the tests themselves, on loopback).
   command -v turnserver >/dev/null || missing+=(coturn)
+  # nginx: the reverse proxy of the keep-alive test (started by the test itself, on loopback).
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   # Python tools of the tests: schemathesis (API fuzzing), aiosmtpd (a real SMTP server) and

@@ -182,6 +182,12 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        // One line per request with its id and route template (see observe.rs).
+        .layer(axum::middleware::from_fn(super::observe::request))
+        // A handler that panics answers 500 like any internal error; the server lives on.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            super::observe::panicked,
+        ))
         .with_state(state)
 }
 

@@ -187,6 +187,10 @@ struct ServeArgs {
     /// Bookings in the public form per site and hour, from everyone together.
     #[arg(long, env = "CONSULT_BOOKINGS_PER_SITE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     bookings_per_site: u32,
+    /// Seconds between the server's pings on each signaling WebSocket (keeps it open through
+    /// proxies that close idle connections); 0: no pings.
+    #[arg(long, env = "CONSULT_WS_PING_SECONDS", default_value_t = 25)]
+    ws_ping_seconds: u64,
     /// Bookings in the public form per e-mail address, and per phone number, in any 24 hours.
     #[arg(long, env = "CONSULT_BOOKINGS_PER_CONTACT", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     bookings_per_contact: u32,
@@ -213,6 +217,8 @@ impl ServeArgs {
         config.booking_limits.per_address.limit = self.bookings_per_address;
         config.booking_limits.per_site.limit = self.bookings_per_site;
         config.booking_limits.per_contact = self.bookings_per_contact;
+        config.ws_ping = (self.ws_ping_seconds > 0)
+            .then(|| std::time::Duration::from_secs(self.ws_ping_seconds));
         config.sms = self.sms_url.clone().map(|url| super::notify::SmsConfig {
             url,
             token: self.sms_token.clone(),
@@ -250,6 +256,7 @@ impl ServeArgs {
 /// Run the command line; the process exit code.
 pub async fn main() -> ExitCode {
     init_logging();
+    super::observe::quiet_panics();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

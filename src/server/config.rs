@@ -34,6 +34,9 @@ pub struct Config {
     pub public_quota: Quota,
     /// Limits of the public booking form.
     pub booking_limits: BookingLimits,
+    /// How often the server pings each signaling WebSocket, so that a reverse proxy's idle
+    /// timeout (often 60 s) never cuts a customer who waits quietly (none: no pings).
+    pub ws_ping: Option<std::time::Duration>,
 }
 
 /// How much the public booking form takes, so no one can take every free time of a site or
@@ -98,6 +101,7 @@ impl Config {
                 unit: QuotaUnit::Minute,
             },
             booking_limits: BookingLimits::default(),
+            ws_ping: Some(std::time::Duration::from_secs(25)),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod invite;
 pub mod join;
 pub mod manage;
 pub mod notify;
+pub mod observe;
 pub mod origin;
 pub mod pages;
 pub mod private_fs;

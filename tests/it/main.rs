@@ -23,6 +23,7 @@ mod embed_resize;
 mod embed_theme;
 mod http_api;
 mod invitations;
+mod keepalive;
 mod manage;
 mod recovery;
 mod secrets_at_rest;

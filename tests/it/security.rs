@@ -726,5 +726,28 @@ async fn a_refused_recipient_reaches_no_log_and_logs_carry_no_colour_codes() {
     assert!(!log.contains("example.com"), "an address in the log: {log}");
     // Written to a file, not a terminal: plain text.
     assert!(!log.contains('\u{1b}'), "colour codes in the log: {log:?}");
+    // Each request is logged once, by its route's template and with its id: the tokens and
+    // hashes in paths never reach the log.
+    let res = reqwest::get(format!("{}/activate/a-secret-token-123", server.url))
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let mut log = server.stderr();
+    for _ in 0..100 {
+        if log.contains(&id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        log = server.stderr();
+    }
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no line for request {id}: {log}"));
+    assert!(
+        line.contains(r#"route="/activate/{token}""#) && line.contains("status=410"),
+        "{line}"
+    );
+    assert!(!log.contains("a-secret-token-123"), "{log}");
     assert!(log.contains(" ERROR "), "{log}");
 }

@@ -116,6 +116,13 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
     let (mut sink, mut stream) = socket.split();
     // The reader asks the writer to close with a code (the writer owns the sink).
     let (close_tx, mut close_rx) = tokio::sync::oneshot::channel::<CloseFrame>();
+    // Pings keep the connection open through proxies that cut idle ones; browsers answer them
+    // by themselves.
+    let mut ping = state.config.ws_ping.map(|every| {
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    });
     let writer = tokio::spawn(async move {
         let mut may_close = true;
         loop {
@@ -144,6 +151,18 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
                     }
                     None => break,
                 },
+                _ = async {
+                    match ping.as_mut() {
+                        Some(p) => {
+                            p.tick().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
             }
         }
         let _ = sink.close().await;

@@ -271,11 +271,23 @@ CREATE INDEX participants_phone ON participants (phone, created_at) WHERE phone 
 "#,
 ];
 
-/// Apply every migration the database has not seen yet.
+/// Apply every migration the database has not seen yet. A database written by a newer
+/// Consult (a schema this binary does not know) is refused: an older binary would misread it,
+/// and its next write could lose what the newer one stored.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     let current: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(pool)
         .await?;
+    if current > MIGRATIONS.len() as i64 {
+        return Err(sqlx::Error::Configuration(
+            format!(
+                "the database has schema version {current}, written by a newer Consult; this \
+                 binary knows versions up to {}. Run the newer binary (or restore a backup).",
+                MIGRATIONS.len()
+            )
+            .into(),
+        ));
+    }
     for (i, script) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::raw_sql(script).execute(&mut *tx).await?;
@@ -287,4 +299,32 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
         tracing::info!(version = i + 1, "database schema migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_binary_is_refused_untouched() {
+        // One connection: each in-memory connection is a database of its own.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        migrate(&pool).await.unwrap();
+        let newer = MIGRATIONS.len() + 1;
+        sqlx::raw_sql(&format!("PRAGMA user_version = {newer}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let e = migrate(&pool).await.unwrap_err().to_string();
+        assert!(e.contains("newer Consult"), "{e}");
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(version, newer as i64);
+    }
 }
