@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod server_fns;
 pub mod widget;
 
 #[cfg(feature = "ssr")]

@@ -1,63 +1,19 @@
-//! The application: shared state, the router of routers, and a builder that binds first so
-//! tests can ask for port 0 and learn the real address.
+//! The application: the router of routers, and a builder that binds first so tests can ask
+//! for port 0 and learn the real address. (What handlers share: [`super::state`].)
 
 use super::assets::Assets;
 use super::config::Config;
 use super::signaling::Hub;
+use super::state::{AppState, Shared};
 use super::store::Store;
 use super::tokens::Signer;
 use super::{auth, origin, pages, signaling};
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use axum::Router;
-use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
-
-/// What every handler shares; cheap to clone.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<Shared>);
-
-/// The shared parts behind [`AppState`].
-#[derive(Debug)]
-pub struct Shared {
-    /// The configuration it was built with.
-    pub config: Config,
-    /// The database.
-    pub store: Store,
-    /// Signs join hashes.
-    pub signer: Signer,
-    /// Waiting rooms and signaling.
-    pub hub: Hub,
-    /// The widget's files.
-    pub assets: Assets,
-    /// The URL this server is reached at, without trailing slash.
-    pub public_url: String,
-    /// The origin of `public_url`.
-    pub public_origin: String,
-    /// Call counters of the REST API.
-    pub quotas: super::api::quota::Quotas,
-}
-
-impl Shared {
-    /// The personal join link for a participant's link id (`/join/{hash}`).
-    pub fn join_url(&self, link_id: &str) -> Result<String, crate::model::AppError> {
-        self.signer
-            .join_hash(link_id)
-            .map(|hash| format!("{}/join/{hash}", self.public_url))
-            .ok_or_else(crate::model::AppError::internal)
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
 
 /// Failure to start.
 pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
@@ -94,8 +50,7 @@ impl Application {
         let public_origin = origin::normalize(&public_url)
             .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
         let hub = Hub::new(config.ice.clone(), signer.clone());
-        register_server_fns();
-        let state = AppState(Arc::new(Shared {
+        let state = AppState::new(Shared {
             config,
             store,
             signer,
@@ -104,7 +59,7 @@ impl Application {
             public_url,
             public_origin,
             quotas: Default::default(),
-        }));
+        });
         Ok(Application {
             listener,
             router: router(state.clone()),
@@ -164,8 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(signaling::router())
         .merge(super::api::router(state.clone()))
-        // Every server function has a versioned endpoint under /api/v1 (see widget/).
-        .route("/api/v1/{*fn_name}", any(server_fns))
+        // Every server function has a versioned endpoint under /api/v1 (see server_fns/).
+        .merge(crate::server_fns::router())
         // Alive and answering (at once, also while the widget's files are being compressed).
         .route("/healthz", get(|| async { "ok" }))
         // Serving at its best: the widget's files are compressed (503 until then).
@@ -215,96 +170,5 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "compressing the widget",
         )
-    }
-}
-
-/// The widget's server functions: only `POST` to a registered one, within the client's
-/// share of calls; every answer (errors too) in the one JSON shape with its own status, and
-/// never stored by a cache (answers carry personal links).
-async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
-    use crate::model::{AppError, ErrorCode};
-    let mut res = if req.method() != axum::http::Method::POST {
-        let mut e = AppError::new(ErrorCode::BadRequest, "server functions take POST only");
-        e.status = StatusCode::METHOD_NOT_ALLOWED.as_u16();
-        let mut res = e.into_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        res
-    } else if !server_fn_registered(req.uri().path()) {
-        AppError::not_found("server function").into_response()
-    } else {
-        let address = super::client::address(
-            &state.config.trusted_proxies,
-            req.headers(),
-            req.extensions(),
-        );
-        let standing = address.map(|a| {
-            state.quotas.count(
-                &format!("public:{}", super::client::limit_key(a)),
-                state.config.public_quota,
-                chrono::Utc::now(),
-            )
-        });
-        match standing {
-            Some(s) if !s.allowed => AppError::too_many(
-                "too many requests from your address; try again shortly",
-                (s.reset - chrono::Utc::now()).num_seconds(),
-            )
-            .into_response(),
-            _ => leptos_axum::handle_server_fns_with_context(
-                move || leptos::prelude::provide_context(state.clone()),
-                req,
-            )
-            .await
-            .into_response(),
-        }
-    };
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
-/// Is there a server function at this path?
-fn server_fn_registered(path: &str) -> bool {
-    leptos::server_fn::axum::get_server_fn_service(path, axum::http::Method::POST).is_some()
-}
-
-/// Register the widget's server functions by hand: automatic registration relies on the
-/// linker keeping every object of the library, which a test binary need not do.
-fn register_server_fns() {
-    use crate::widget::{booking, console, waiting_room};
-    use leptos::server_fn::axum::register_explicit;
-    register_explicit::<booking::BookingSlots>();
-    register_explicit::<booking::Book>();
-    register_explicit::<waiting_room::JoinDetails>();
-    register_explicit::<waiting_room::JoinIce>();
-    register_explicit::<console::ConsoleData>();
-    register_explicit::<console::ConsoleSchedule>();
-    register_explicit::<console::ConsoleMove>();
-    register_explicit::<console::ConsoleCancel>();
-}
-
-/// Helpers for server function bodies.
-pub mod server_fn_ctx {
-    use super::AppState;
-    use crate::model::AppError;
-    use axum::http::request::Parts;
-
-    /// The application state and the request's head, inside a server function.
-    pub fn get() -> Result<(AppState, Parts), AppError> {
-        let state = leptos::prelude::use_context::<AppState>();
-        let parts = leptos::prelude::use_context::<Parts>();
-        match (state, parts) {
-            (Some(s), Some(p)) => Ok((s, p)),
-            _ => {
-                tracing::error!("server function called without its context");
-                Err(AppError::internal())
-            }
-        }
-    }
-
-    /// A request header as text.
-    pub fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-        parts.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }

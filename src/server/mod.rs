@@ -26,8 +26,10 @@ pub mod pages;
 pub mod private_fs;
 pub mod seal;
 pub mod signaling;
+pub mod state;
 pub mod store;
 pub mod tokens;
 
-pub use app::{AppState, Application};
+pub use app::Application;
 pub use config::Config;
+pub use state::AppState;

@@ -3,11 +3,11 @@
 //! confirmation with the personal join link and a calendar file. English or Dutch.
 
 use super::calendar::{group_days, Calendar, DaySlots};
-use super::{book, booking_slots};
 use crate::model::booking::{AgentChoice, Booked, BookingRequest, Prefill, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
+use crate::server_fns::booking::{book, booking_slots};
 use crate::widget::dom::focus;
 use crate::widget::{dom, host, theme};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -132,7 +132,7 @@ pub fn DeviceSetup(
     // The connection check runs once.
     if let Some(hash) = hash {
         spawn_local(async move {
-            reach.set(match super::super::waiting_room::join_ice(hash).await {
+            reach.set(match crate::server_fns::join::join_ice(hash).await {
                 Err(_) => Reach::Unreachable,
                 Ok(check) => probe(&check).await,
             });

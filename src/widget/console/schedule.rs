@@ -4,12 +4,12 @@
 //! runs again); what only the server knows (the host is busy, the time does not exist that
 //! day) comes back on the field it concerns.
 
-use super::{console_cancel, console_move, console_schedule};
 use crate::model::console::{
     ConsoleMeeting, ConsoleSite, GuestForm, LocalSlot, MoveForm, ScheduleForm,
 };
 use crate::model::i18n::{fill, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
+use crate::server_fns::console::{console_cancel, console_move, console_schedule};
 use crate::widget::dom;
 use crate::widget::dom::focus;
 use leptos::prelude::*;

@@ -1,12 +1,12 @@
 //! The console: who is waiting (live), today's and upcoming meetings, and the call.
 
-use super::console_data;
 use super::schedule::{MeetingActions, SchedulePanel};
 use crate::model::console::ConsoleMeeting;
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::LobbyEntry;
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{ErrorCode, MeetingId};
+use crate::server_fns::console::console_data;
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::CallStage;
 use crate::widget::call::CallCtl;

@@ -1,12 +1,12 @@
 //! The change-or-cancel page: the appointment, the agent's free times to move it to (the
 //! same date grid as the booking form), and cancelling with a confirmation step.
 
-use super::{manage_cancel, manage_details, manage_move};
 use crate::model::booking::{BookingStatus, ManageInfo};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::fill;
 use crate::model::{AppError, ErrorCode};
-use crate::widget::booking::booking_slots;
+use crate::server_fns::booking::booking_slots;
+use crate::server_fns::manage::{manage_cancel, manage_details, manage_move};
 use crate::widget::booking::calendar::{group_days, Calendar, DaySlots};
 use crate::widget::booking::view::{day_times, when_text};
 use crate::widget::dom::focus;

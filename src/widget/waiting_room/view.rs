@@ -1,11 +1,11 @@
 //! The join page: check the link, start the camera, knock, wait, call.
 
-use super::join_details;
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::{JoinInfo, Role};
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{AppError, ErrorCode};
+use crate::server_fns::join::join_details;
 use crate::widget::call::devices::DeviceSetup;
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::{CallStage, SelfView};
