@@ -232,7 +232,8 @@ async fn password_login(
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    let ok = verify_password(password, hash).await && user.is_some();
+    let ok =
+        crate::server::services::accounts::verify_password(password, hash).await && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!("console login refused");
         return login_page(
@@ -257,33 +258,6 @@ async fn password_login(
             .into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// Does `password` match `hash`? Without a hash (no such account, or no password set) the
-/// same argon2 work is done against a throwaway hash, so timing tells nothing.
-async fn verify_password(password: String, hash: Option<String>) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let decoy = match DECOY.get() {
-        Some(d) => d.clone(),
-        None => match crate::server::api::users::hash_password("decoy password".into()).await {
-            Ok(d) => DECOY.get_or_init(|| d).clone(),
-            Err(_) => return false,
-        },
-    };
-    let real = hash.is_some();
-    let hash = hash.unwrap_or(decoy);
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && real
-    })
-    .await
-    .unwrap_or(false)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -387,7 +361,7 @@ async fn activate(
             &activation_form(&token, Some(&msg)),
         );
     }
-    let hash = match crate::server::api::users::hash_password(form.password).await {
+    let hash = match crate::server::services::accounts::hash_password(form.password).await {
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };

@@ -2,7 +2,8 @@
 //! picks its view from the path); what differs is the Content-Security-Policy, above all
 //! `frame-ancestors`: only the pages of a site's allowed origins may frame its widget.
 
-use super::{join, AppState};
+use super::services::join;
+use super::AppState;
 use crate::model::SiteId;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};

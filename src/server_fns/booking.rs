@@ -16,7 +16,7 @@ pub async fn booking_slots(
     agent: Option<String>,
 ) -> Result<SlotList, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::booking::slots_with(
+    crate::server::services::booking::slots_with(
         &call.state,
         &site,
         &host_origin,
@@ -33,6 +33,11 @@ pub async fn book(
     request: BookingRequest,
 ) -> Result<Booked, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::booking::book_from(&call.state, request, call.header("origin"), call.client())
-        .await
+    crate::server::services::booking::book_from(
+        &call.state,
+        request,
+        call.header("origin"),
+        call.client(),
+    )
+    .await
 }

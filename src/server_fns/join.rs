@@ -12,7 +12,7 @@ pub async fn join_details(
     hash: String,
 ) -> Result<JoinInfo, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::join::details(&call.state, &hash).await
+    crate::server::services::join::details(&call.state, &hash).await
 }
 
 /// The ICE servers (with TURN credentials) of the pre-call connection check.
@@ -22,5 +22,5 @@ pub async fn join_ice(
     hash: String,
 ) -> Result<crate::model::signal::IceCheck, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::join::ice_check(&call.state, &hash).await
+    crate::server::services::join::ice_check(&call.state, &hash).await
 }

@@ -13,7 +13,7 @@ pub async fn manage_details(
     hash: String,
 ) -> Result<ManageInfo, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::manage::details(&call.state, &hash).await
+    crate::server::services::manage::details(&call.state, &hash).await
 }
 
 /// Cancel the appointment.
@@ -23,7 +23,7 @@ pub async fn manage_cancel(
     hash: String,
 ) -> Result<ManageInfo, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::manage::cancel(&call.state, &hash).await
+    crate::server::services::manage::cancel(&call.state, &hash).await
 }
 
 /// Move the appointment to another free time.
@@ -35,5 +35,5 @@ pub async fn manage_move(
     starts_at: DateTime<Utc>,
 ) -> Result<ManageInfo, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::manage::reschedule(&call.state, &hash, starts_at).await
+    crate::server::services::manage::reschedule(&call.state, &hash, starts_at).await
 }

@@ -121,7 +121,7 @@ async fn availability_is_set_through_the_api_and_shapes_the_slots() {
             (morning.len() == 6).then_some(morning)
         })
         .expect("a full morning within the week");
-    consult::server::booking::book(
+    consult::server::services::booking::book(
         &server.state,
         server.booking_request(that_day[1].starts_at, "Ann", "ann@example.com"),
         None,
@@ -144,7 +144,7 @@ async fn booking_a_closed_or_too_soon_time_says_why() {
     let tz: Tz = "Europe/Amsterdam".parse().unwrap();
     let day = first.starts_at.with_timezone(&tz).date_naive();
     let book = |starts_at| {
-        consult::server::booking::book(
+        consult::server::services::booking::book(
             &server.state,
             server.booking_request(starts_at, "Ann", "ann@example.com"),
             None,

@@ -65,7 +65,7 @@ async fn privacy_statement_and_phone_country_are_set_through_the_site_api() {
     // A national number is now read as British.
     let mut req = request(&server, list.slots[0].starts_at);
     req.phone = "07700 900123".into();
-    consult::server::booking::book(&server.state, req, None)
+    consult::server::services::booking::book(&server.state, req, None)
         .await
         .expect("booked");
     let phone: String = sqlx::query_scalar("SELECT phone FROM participants WHERE is_host = 0")
@@ -99,7 +99,7 @@ async fn a_dutch_customer_in_another_zone_is_invited_in_dutch_in_their_zone() {
     let mut req = request(&server, slot.starts_at);
     req.lang = Lang::Nl;
     req.time_zone = "America/New_York".into();
-    let booked = consult::server::booking::book(&server.state, req, None)
+    let booked = consult::server::services::booking::book(&server.state, req, None)
         .await
         .expect("booked");
     sink.wait_for(2, 20).await;
@@ -203,7 +203,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     let slots_of = |agent: Option<String>| {
         let server = &server;
         async move {
-            consult::server::booking::slots_with(
+            consult::server::services::booking::slots_with(
                 &server.state,
                 server.site.as_str(),
                 &server.host_url,
@@ -221,7 +221,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     // Dana, chosen, takes the first time.
     let mut req = request(&server, start);
     req.agent = Some(server.agent.clone());
-    consult::server::booking::book(&server.state, req, None)
+    consult::server::services::booking::book(&server.state, req, None)
         .await
         .expect("booked with Dana");
     let dana = slots_of(Some(server.agent.as_str().to_string()))
@@ -236,7 +236,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     assert_eq!(slots_of(None).await.unwrap().slots[0].starts_at, start);
 
     // Anyone: the same time goes to Bob; then nobody is left.
-    consult::server::booking::book(&server.state, request(&server, start), None)
+    consult::server::services::booking::book(&server.state, request(&server, start), None)
         .await
         .expect("booked with whoever is free");
     let agents: Vec<String> =
@@ -249,7 +249,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     let mut expected = vec![server.agent.as_str().to_string(), bob.as_str().to_string()];
     expected.sort();
     assert_eq!(sorted, expected, "one meeting each");
-    let e = consult::server::booking::book(&server.state, request(&server, start), None)
+    let e = consult::server::services::booking::book(&server.state, request(&server, start), None)
         .await
         .unwrap_err();
     assert_eq!(e.code, consult::model::ErrorCode::SlotTaken);
@@ -257,7 +257,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     // Someone who is not on the site, or no id at all: refused, the field named.
     let mut req = request(&server, any.slots[1].starts_at);
     req.agent = Some(consult::model::UserId::parse("ffffffffffffffffffffffff").unwrap());
-    let e = consult::server::booking::book(&server.state, req, None)
+    let e = consult::server::services::booking::book(&server.state, req, None)
         .await
         .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("agent"));
@@ -299,7 +299,7 @@ async fn locked_prefilled_fields_are_enforced_by_the_server() {
         req.name = "Sanne de Vries".into();
         req.email = email.into();
         req.prefill = prefill;
-        consult::server::booking::book(&server.state, req, None)
+        consult::server::services::booking::book(&server.state, req, None)
     };
     let field = |r: Result<_, consult::model::AppError>| r.unwrap_err().field;
 

@@ -9,7 +9,7 @@ use support::TestServer;
 const PASSWORD: &str = "Correct-Horse-9";
 
 async fn give_password(server: &TestServer) {
-    let hash = consult::server::api::users::hash_password(PASSWORD.into())
+    let hash = consult::server::services::accounts::hash_password(PASSWORD.into())
         .await
         .unwrap();
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")

@@ -354,7 +354,7 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
     let slots = server.slot_list().await;
     let mut request = server.booking_request(slots.slots[0].starts_at, "Ann", "ann@example.com");
     request.phone = "+31611111111".into();
-    let booked = consult::server::booking::book(&server.state, request, None)
+    let booked = consult::server::services::booking::book(&server.state, request, None)
         .await
         .unwrap();
     let got = wait_for_sms(&seen, 1).await;

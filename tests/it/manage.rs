@@ -223,7 +223,7 @@ async fn a_dutch_customer_hears_of_the_change_in_dutch_in_their_zone() {
     let mut request = server.booking_request(list.slots[0].starts_at, "Sanne", "sanne@example.com");
     request.lang = consult::model::i18n::Lang::Nl;
     request.time_zone = "Asia/Tokyo".into();
-    let booked = consult::server::booking::book(&server.state, request, None)
+    let booked = consult::server::services::booking::book(&server.state, request, None)
         .await
         .unwrap();
     let hash = booked.manage_url.rsplit('/').next().unwrap().to_string();

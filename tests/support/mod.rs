@@ -94,9 +94,14 @@ impl TestServer {
 
     /// The site's free slots as the booking form gets them.
     pub async fn slot_list(&self) -> SlotList {
-        consult::server::booking::slots(&self.state, self.site.as_str(), &self.host_url, None)
-            .await
-            .expect("slots")
+        consult::server::services::booking::slots(
+            &self.state,
+            self.site.as_str(),
+            &self.host_url,
+            None,
+        )
+        .await
+        .expect("slots")
     }
 
     /// A booking form's request for `starts_at`: consent given, everything optional empty.
@@ -165,7 +170,7 @@ impl TestServer {
             n => format!("guest{n}@example.com"),
         };
         let request = self.booking_request(slots.slots[index].starts_at, name, &email);
-        consult::server::booking::book(&self.state, request, None)
+        consult::server::services::booking::book(&self.state, request, None)
             .await
             .expect("booking")
     }

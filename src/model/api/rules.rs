@@ -137,6 +137,18 @@ pub fn date(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
         .ok_or_else(|| AppError::invalid(field, "must be a date YYYY-MM-DD"))
 }
 
+/// Check an optional value with a rule.
+pub fn opt(
+    field: &str,
+    v: &Option<String>,
+    rule: fn(&str, &str) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    match v {
+        Some(v) => rule(field, v),
+        None => Ok(()),
+    }
+}
+
 /// Check an id (a malformed one names nothing that exists: 404).
 pub fn id(field: &str, value: &str, what: &str) -> Result<(), AppError> {
     if id_re().is_match(value) {

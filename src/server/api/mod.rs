@@ -13,11 +13,11 @@ mod bookings;
 mod clients;
 mod companies;
 mod dealers;
-pub(crate) mod meetings;
+mod meetings;
 mod oauth;
 mod packages;
 mod sites;
-pub mod users;
+mod users;
 mod validate;
 
 use super::AppState;

@@ -14,21 +14,6 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Hash a password with argon2id (off the async threads: it is deliberately slow).
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let salt = SaltString::encode_b64(&crate::server::tokens::random_bytes::<16>())
-            .map_err(|_| AppError::internal())?;
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|_| AppError::internal())
-    })
-    .await
-    .map_err(|_| AppError::internal())?
-}
-
 fn decode_photo(field: &str, v: &Option<String>) -> Result<Option<Image>, AppError> {
     v.as_deref().map(|p| rules::image(field, p)).transpose()
 }
@@ -48,7 +33,9 @@ async fn password(v: &Option<String>) -> Result<Option<String>, AppError> {
     match v {
         Some(p) => {
             rules::password("password", p)?;
-            Ok(Some(hash_password(p.clone()).await?))
+            Ok(Some(
+                crate::server::services::accounts::hash_password(p.clone()).await?,
+            ))
         }
         None => Ok(None),
     }

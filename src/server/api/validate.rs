@@ -17,14 +17,4 @@ pub fn notification(prefix: &str, c: &NotificationContactInput) -> Result<(), Ap
     rules::email(&format!("{prefix}.email"), &c.email)
 }
 
-/// Check an optional value with a rule.
-pub fn opt(
-    field: &str,
-    v: &Option<String>,
-    rule: fn(&str, &str) -> Result<(), AppError>,
-) -> Result<(), AppError> {
-    match v {
-        Some(v) => rule(field, v),
-        None => Ok(()),
-    }
-}
+pub use crate::model::api::rules::opt;

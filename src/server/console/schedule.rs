@@ -1,14 +1,13 @@
 //! Scheduling from the console: the console user acts as `created_by` in their own company,
-//! through the very code of the REST API, so the rules are the same (an agent for itself, an
+//! through the same meetings service as the REST API, so the rules are the same (an agent for itself, an
 //! assistant for the agents and assistant_video users of its sites, the host being free,
 //! the package's features, invitations and notices by e-mail).
 
 use super::{same_origin, staff};
-use crate::model::api::meetings::{MeetingInput, ParticipantInput};
 use crate::model::api::users::Role;
 use crate::model::console::{LocalSlot, MoveForm, ScheduleForm};
 use crate::model::{AppError, ErrorCode, MeetingId};
-use crate::server::api::meetings as api;
+use crate::server::services::meetings::{self as service, Guest, NewMeeting};
 use crate::server::store::{MeetingRecord, Scope, Staff};
 use crate::server::AppState;
 use axum::http::HeaderMap;
@@ -84,16 +83,16 @@ pub async fn schedule(
     let (staff, _) = staff(state, headers).await?;
     let (guests, subject) = form.check().map_err(first)?;
     let (time_start, time_end) = instants(&form.slot)?;
-    let input = MeetingInput {
+    let input = NewMeeting {
         site: form.site.to_string(),
         agent: Some(form.host.to_string()),
         created_by: Some(staff.id.to_string()),
         is_appointment: true,
-        time_start,
-        time_end,
-        participants: guests
+        starts_at: time_start,
+        ends_at: time_end,
+        guests: guests
             .into_iter()
-            .map(|g| ParticipantInput {
+            .map(|g| Guest {
                 name: g.name.as_str().into(),
                 email: g.email.map(|e| e.as_str().into()),
                 phone: g.phone.map(|p| p.as_str().into()),
@@ -107,7 +106,7 @@ pub async fn schedule(
     };
     let scope = Scope::Company(staff.company.clone());
     // The API's field names, mapped onto the form's.
-    let record = api::schedule(state, &scope, None, &input)
+    let record = service::schedule(state, &scope, None, &input)
         .await
         .map_err(|mut e| {
             e.field = e.field.map(|f| match f.as_str() {
@@ -130,7 +129,7 @@ pub async fn reschedule(
     let (staff, _) = staff(state, headers).await?;
     let (start, end) = instants(&form.slot)?;
     let (scope, m) = managed(state, &staff, &form.meeting).await?;
-    api::move_meeting(state, &scope, &m, start, end)
+    service::move_meeting(state, &scope, &m, start, end)
         .await
         .map_err(|mut e| {
             if matches!(e.field.as_deref(), Some("time_start" | "time_end")) {
@@ -150,7 +149,7 @@ pub async fn cancel(
     same_origin(state, headers)?;
     let (staff, _) = staff(state, headers).await?;
     let (scope, m) = managed(state, &staff, &meeting).await?;
-    api::cancel_meeting(state, &scope, &m).await
+    service::cancel_meeting(state, &scope, &m).await
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Personal join links: from a hash to the participant and meeting it was issued for.
 
-use super::store::ParticipantCtx;
-use super::AppState;
 use crate::model::meeting::{JoinInfo, Role};
 use crate::model::{AppError, ErrorCode};
+use crate::server::store::ParticipantCtx;
+use crate::server::AppState;
 use chrono::Utc;
 
 /// The participant a join hash was issued to. Hashes this server did not sign are refused

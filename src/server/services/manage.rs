@@ -3,12 +3,13 @@
 //! it follows the booking rules (an offered time, the agent free); both tell everyone, in the
 //! same transaction as the change, and a cancelled meeting's links stop working.
 
-use super::api::meetings::notices;
 use super::booking::{offered_slot, site_info, zone};
-use super::store::{MeetingRecord, ParticipantCtx, Scope, SiteRow};
-use super::{join, AppState};
+use super::join;
+use super::meetings::notices;
 use crate::model::booking::{AgentChoice, BookingStatus, ManageInfo};
 use crate::model::{AppError, ErrorCode};
+use crate::server::store::{MeetingRecord, ParticipantCtx, Scope, SiteRow};
+use crate::server::AppState;
 use chrono::{DateTime, Duration, Utc};
 
 /// The customer behind a hash, and their meeting's site. Agents' links are refused here:

@@ -1,16 +1,16 @@
-//! Booking service: free slots of a site and booking one. Server functions in
-//! `widget::booking` are thin calls into this.
+//! Booking: free slots of a site and booking one (the booking form's server functions, in
+//! `server_fns::booking`, are thin calls into this).
 
-use super::availability::{free_slots, offered_slots, parse_zone};
-use super::client::limit_key;
-use super::store::Quota;
-use super::store::{Message, NewBooking, SiteRow};
-use super::tokens::{new_id, Signer};
-use super::{invite, origin, AppState};
 use crate::model::booking::{
     AgentChoice, Booked, BookingRequest, Prefill, SiteInfo, SlotList, Theme, LOCKABLE,
 };
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
+use crate::server::availability::{free_slots, offered_slots, parse_zone};
+use crate::server::client::limit_key;
+use crate::server::store::Quota;
+use crate::server::store::{Message, NewBooking, SiteRow};
+use crate::server::tokens::{new_id, Signer};
+use crate::server::{invite, origin, AppState};
 use chrono::{Duration, Utc};
 use std::net::IpAddr;
 
