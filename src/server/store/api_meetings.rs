@@ -1,13 +1,14 @@
 //! Meetings as the REST API manages them.
 
 use super::tenancy::Scope;
-use super::{db_error, from_ms, to_ms, Store, OVERLAPPING};
+use super::Col;
+use super::{from_ms, to_ms, Store, OVERLAPPING};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 /// A meeting to write, validated and checked against the rules.
 #[derive(Clone, Debug)]
@@ -147,8 +148,7 @@ async fn agent_is_free(
     .bind(to_ms(end))
     .bind(except.unwrap_or(""))
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     match busy {
         Some(_) => Err(AppError::new(
             ErrorCode::Conflict,
@@ -195,8 +195,7 @@ impl Store {
         .bind(&m.created_by_user)
         .bind(&m.created_by_client)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         sqlx::query(
             "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at, locale)
              SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, $4, $5, u.locale
@@ -209,8 +208,7 @@ impl Store {
         .bind(to_ms(now))
         .bind(&m.agent)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         for (i, (name, email, phone, link)) in m.guests.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, username, created_at)
@@ -226,11 +224,10 @@ impl Store {
             // Keep the given order of guests.
             .bind(to_ms(now) + i as i64)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         }
         super::outbox::enqueue(&self.sealer, &mut tx, &m.messages, Some(&id)).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.meeting_api(scope, &id)
             .await?
             .ok_or_else(AppError::internal)
@@ -239,7 +236,7 @@ impl Store {
     /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records, fetching all their
     /// participants in one query rather than one per meeting.
     async fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
-        let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
         let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
         let parts = sqlx::query(
             "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id,
@@ -249,71 +246,69 @@ impl Store {
         )
         .bind(ids_json)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut by_meeting: std::collections::HashMap<String, Vec<ParticipantRecord>> =
             std::collections::HashMap::new();
         for p in &parts {
             by_meeting
-                .entry(p.get("meeting_id"))
+                .entry(p.col("meeting_id")?)
                 .or_default()
                 .push(ParticipantRecord {
-                    id: p.get("id"),
+                    id: p.col("id")?,
                     username: p
-                        .get::<Option<String>, _>("username")
+                        .col::<Option<String>>("username")?
                         .unwrap_or_else(|| "visitor".into()),
-                    name: p.get("name"),
-                    user: p.get("user_id"),
-                    email: p.get("email"),
-                    phone: p.get("phone"),
-                    is_host: p.get::<i64, _>("is_host") == 1,
-                    link_id: p.get("link_id"),
-                    locale: p.get("locale"),
-                    time_zone: p.get("time_zone"),
+                    name: p.col("name")?,
+                    user: p.col("user_id")?,
+                    email: p.col("email")?,
+                    phone: p.col("phone")?,
+                    is_host: p.col::<i64>("is_host")? == 1,
+                    link_id: p.col("link_id")?,
+                    locale: p.col("locale")?,
+                    time_zone: p.col("time_zone")?,
                 });
         }
-        Ok(rows
-            .iter()
+        rows.iter()
             .zip(ids)
             .map(|(r, id)| {
                 // Made by a user (the integration acting for them), by an API client, or
                 // else by a customer in the booking form.
-                let created_by = match r.get::<Option<String>, _>("created_by_user") {
+                let created_by = match r.col::<Option<String>>("created_by_user")? {
                     Some(user) => (
                         user,
-                        r.get::<Option<String>, _>("created_by_user_name")
+                        r.col::<Option<String>>("created_by_user_name")?
                             .unwrap_or_default(),
                     ),
                     None => (
-                        r.get::<Option<String>, _>("created_by_client")
+                        r.col::<Option<String>>("created_by_client")?
                             .unwrap_or_default(),
-                        r.get::<Option<String>, _>("created_by_client_name")
+                        r.col::<Option<String>>("created_by_client_name")?
                             .unwrap_or_else(|| "booking form".into()),
                     ),
                 };
-                MeetingRecord {
-                    company: r.get("company_id"),
-                    site: (r.get("site_id"), r.get("site_name")),
-                    agent: r.get("agent_id"),
+                Ok(MeetingRecord {
+                    company: r.col("company_id")?,
+                    site: (r.col("site_id")?, r.col("site_name")?),
+                    agent: r.col("agent_id")?,
                     created_by,
-                    subject: r.get("subject"),
-                    invitation: r.get("invitation"),
+                    subject: r.col("subject")?,
+                    invitation: r.col("invitation")?,
                     times: [
-                        from_ms(r.get("starts_at")),
-                        from_ms(r.get("ends_at")),
-                        from_ms(r.get("opens_at")),
-                        from_ms(r.get("closes_at")),
-                        from_ms(r.get("created_at")),
+                        from_ms(r.col("starts_at")?),
+                        from_ms(r.col("ends_at")?),
+                        from_ms(r.col("opens_at")?),
+                        from_ms(r.col("closes_at")?),
+                        from_ms(r.col("created_at")?),
                     ],
-                    is_appointment: r.get::<i64, _>("is_appointment") != 0,
-                    send_email: r.get::<i64, _>("send_email") != 0,
-                    send_sms: r.get::<i64, _>("send_sms") != 0,
-                    invitation_sms: r.get("invitation_sms"),
+                    is_appointment: r.col::<i64>("is_appointment")? != 0,
+                    send_email: r.col::<i64>("send_email")? != 0,
+                    send_sms: r.col::<i64>("send_sms")? != 0,
+                    invitation_sms: r.col("invitation_sms")?,
                     participants: by_meeting.remove(&id).unwrap_or_default(),
                     id,
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// A scheduled meeting in scope.
@@ -331,8 +326,7 @@ impl Store {
         .bind(id)
         .bind(param)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         match row {
             Some(r) => Ok(self.meeting_records(&[r]).await?.pop()),
             None => Ok(None),
@@ -366,9 +360,8 @@ impl Store {
             .bind(f.from.map(to_ms))
             .bind(f.to.map(to_ms))
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?
-            .get("n");
+            .await?
+            .col("n")?;
         let rows = sqlx::query(&list_sql)
             .bind(param)
             .bind(&f.site)
@@ -378,8 +371,7 @@ impl Store {
             .bind(limit as i64)
             .bind(offset as i64)
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok((self.meeting_records(&rows).await?, total as u64))
     }
 
@@ -404,10 +396,9 @@ impl Store {
             .bind(to_ms(closes))
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         super::outbox::enqueue(&self.sealer, &mut tx, messages, Some(id)).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.meeting_api(scope, id).await
     }
 
@@ -428,13 +419,12 @@ impl Store {
         .bind(id)
         .bind(param)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
         super::outbox::enqueue(&self.sealer, &mut tx, messages, Some(id)).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some(()))
     }
 }

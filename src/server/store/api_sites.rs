@@ -4,7 +4,8 @@ use super::images::{set_site_image, SiteImage};
 use super::sites::OpeningHours;
 use super::tenancy::Scope;
 use super::users::queue_activations;
-use super::{db_error, to_ms, Store};
+use super::Col;
+use super::{to_ms, Store};
 use crate::model::api::rules::Image;
 use crate::model::api::sites::{
     Availability, Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
@@ -14,7 +15,7 @@ use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 /// A new site from the API, validated.
 #[derive(Clone, Debug)]
@@ -66,8 +67,7 @@ async fn set_users(
         .bind(u)
         .bind(company)
         .fetch_one(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if ok == 0 {
             return Err(AppError::not_found("user").with_field("users"));
         }
@@ -75,15 +75,13 @@ async fn set_users(
     sqlx::query("DELETE FROM site_users WHERE site_id = $1")
         .bind(site)
         .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     for u in users {
         sqlx::query("INSERT OR IGNORE INTO site_users (site_id, user_id) VALUES ($1, $2)")
             .bind(site)
             .bind(u)
             .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     queue_activations(sealer, tx, users, base).await
 }
@@ -96,15 +94,13 @@ async fn set_origins(
     sqlx::query("DELETE FROM site_origins WHERE site_id = $1")
         .bind(site)
         .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     for o in origins {
         sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES ($1, $2)")
             .bind(site)
             .bind(o)
             .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -155,24 +151,26 @@ impl Store {
         .bind(param)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 
     /// The company of a site in scope.
     pub async fn site_company(&self, scope: &Scope, id: &str) -> Result<Option<String>, AppError> {
-        Ok(self.site_row(scope, id).await?.map(|r| r.get("company_id")))
+        self.site_row(scope, id)
+            .await?
+            .map(|r| r.col("company_id"))
+            .transpose()
     }
 
     async fn site_from(&self, r: &SqliteRow, base: &str) -> Result<Site, AppError> {
-        let id: String = r.get("id");
+        let id: String = r.col("id")?;
         let users = sqlx::query(
             "SELECT u.* FROM site_users su JOIN users u ON u.id = su.user_id
              WHERE su.site_id = $1 AND u.deleted_at IS NULL ORDER BY u.created_at, u.id",
         )
         .bind(&id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut site_users = Vec::with_capacity(users.len());
         for u in &users {
             site_users.push(self.user_from(u, base, false).await?);
@@ -182,54 +180,53 @@ impl Store {
         )
         .bind(&id)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let (logo, background) = self.site_image_kinds(&id).await?;
         let logo_url = logo.then(|| format!("{base}/media/sites/{id}/logo"));
         let background_url = background.then(|| format!("{base}/media/sites/{id}/background"));
-        let text = |col: &str, default: &str| {
-            r.get::<Option<String>, _>(col)
-                .unwrap_or_else(|| default.to_string())
+        let text = |col: &str, default: &str| -> Result<String, AppError> {
+            Ok(r.col::<Option<String>>(col)?
+                .unwrap_or_else(|| default.to_string()))
         };
         Ok(Site {
             company: self
-                .company_summary(&r.get::<String, _>("company_id"))
+                .company_summary(&r.col::<String>("company_id")?)
                 .await?,
             id,
-            name: r.get("name"),
+            name: r.col("name")?,
             logo: logo_url,
             waitingroom_background: background_url,
             users: site_users,
-            videochat_font_type: text("font", DEFAULT_FONT),
-            videochat_text_color: text("text_color", DEFAULT_TEXT_COLOR),
-            email_invite_text: text("email_invite_text", DEFAULT_INVITE_TEXT),
-            email_cancel_text: text("email_cancel_text", DEFAULT_CANCEL_TEXT),
-            email_hardwaretest_text: text("email_hardwaretest_text", DEFAULT_HARDWARETEST_TEXT),
-            email_enable_hardwaretest: r.get::<i64, _>("email_enable_hardwaretest") != 0,
+            videochat_font_type: text("font", DEFAULT_FONT)?,
+            videochat_text_color: text("text_color", DEFAULT_TEXT_COLOR)?,
+            email_invite_text: text("email_invite_text", DEFAULT_INVITE_TEXT)?,
+            email_cancel_text: text("email_cancel_text", DEFAULT_CANCEL_TEXT)?,
+            email_hardwaretest_text: text("email_hardwaretest_text", DEFAULT_HARDWARETEST_TEXT)?,
+            email_enable_hardwaretest: r.col::<i64>("email_enable_hardwaretest")? != 0,
             allowed_origins: origins,
             availability: Availability {
-                time_zone: r.get("time_zone"),
-                slot_minutes: r.get::<i64, _>("slot_minutes") as u32,
-                buffer_minutes: r.get::<i64, _>("buffer_minutes") as u32,
-                min_notice_minutes: r.get::<i64, _>("min_notice_minutes") as u32,
-                horizon_days: r.get::<i64, _>("horizon_days") as u32,
+                time_zone: r.col("time_zone")?,
+                slot_minutes: r.col::<i64>("slot_minutes")? as u32,
+                buffer_minutes: r.col::<i64>("buffer_minutes")? as u32,
+                min_notice_minutes: r.col::<i64>("min_notice_minutes")? as u32,
+                horizon_days: r.col::<i64>("horizon_days")? as u32,
                 opening_hours: serde_json::from_str::<OpeningHours>(
-                    &r.get::<String, _>("opening_hours"),
+                    &r.col::<String>("opening_hours")?,
                 )
                 .map_err(|_| AppError::internal())?
                 .week(),
-                closed_dates: serde_json::from_str(&r.get::<String, _>("closed_dates"))
+                closed_dates: serde_json::from_str(&r.col::<String>("closed_dates")?)
                     .map_err(|_| AppError::internal())?,
-                special_hours: special_days(&r.get::<String, _>("special_hours"))?,
+                special_hours: special_days(&r.col::<String>("special_hours")?)?,
             },
-            time_zone: r.get("time_zone"),
-            privacy_url: r.get("privacy_url"),
-            phone_prefix: r.get("phone_prefix"),
+            time_zone: r.col("time_zone")?,
+            privacy_url: r.col("privacy_url")?,
+            phone_prefix: r.col("phone_prefix")?,
             // Derived from the server's key; the API layer fills it in.
             prefill_key: String::new(),
-            prefill_required: r.get::<i64, _>("prefill_required") != 0,
-            waiting_preview: r.get::<i64, _>("waiting_preview") != 0,
-            prefill_generation: r.get("prefill_generation"),
+            prefill_required: r.col::<i64>("prefill_required")? != 0,
+            waiting_preview: r.col::<i64>("waiting_preview")? != 0,
+            prefill_generation: r.col("prefill_generation")?,
         })
     }
 
@@ -259,8 +256,7 @@ impl Store {
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
             .bind(param)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let rows = sqlx::query(&format!(
             "SELECT s.* {from} ORDER BY s.created_at, s.id LIMIT $2 OFFSET $3"
         ))
@@ -268,8 +264,7 @@ impl Store {
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.site_from(r, base).await?);
@@ -308,8 +303,7 @@ impl Store {
         .bind(s.hardwaretest as i64)
         .bind(to_ms(Utc::now()))
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         set_users(&self.sealer, &mut tx, &id, &s.company, &s.users, base).await?;
         set_origins(&mut tx, &id, &s.origins).await?;
         for (kind, image) in [
@@ -320,7 +314,7 @@ impl Store {
                 set_site_image(&mut tx, &id, kind, Some(img)).await?;
             }
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.site_api(scope, &id, base)
             .await?
             .ok_or_else(AppError::internal)
@@ -339,7 +333,7 @@ impl Store {
         let Some(row) = self.site_row(scope, id).await? else {
             return Ok(None);
         };
-        let company: String = row.get("company_id");
+        let company: String = row.col("company_id")?;
         let mut tx = self.begin_write().await?;
         let set = |column: &'static str| format!("UPDATE sites SET {column} = $1 WHERE id = $2");
         let texts = [
@@ -356,8 +350,7 @@ impl Store {
                     .bind(v)
                     .bind(id)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .await?;
             }
         }
         if let Some(url) = &p.privacy_url {
@@ -366,24 +359,21 @@ impl Store {
                 .bind((!url.is_empty()).then_some(url))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(preview) = p.waiting_preview {
             sqlx::query(&set("waiting_preview"))
                 .bind(preview as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(required) = p.prefill_required {
             sqlx::query(&set("prefill_required"))
                 .bind(required as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if p.rotate_prefill_key == Some(true) {
             sqlx::query(
@@ -391,24 +381,21 @@ impl Store {
             )
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         }
         if let Some(prefix) = &p.phone_prefix {
             sqlx::query(&set("phone_prefix"))
                 .bind(prefix)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(v) = p.email_enable_hardwaretest {
             sqlx::query(&set("email_enable_hardwaretest"))
                 .bind(v as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(users) = &p.users {
             let users: Vec<String> = users.iter().map(|u| u.0.clone()).collect();
@@ -465,12 +452,11 @@ impl Store {
                         .bind(v)
                         .bind(id)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
+                        .await?;
                 }
             }
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.site_api(scope, id, base).await
     }
 
@@ -486,8 +472,7 @@ impl Store {
         .bind(id)
         .bind(to_ms(Utc::now()))
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if upcoming > 0 {
             return Err(AppError::new(
                 ErrorCode::Precondition,
@@ -498,14 +483,12 @@ impl Store {
             .bind(to_ms(Utc::now()))
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         sqlx::query("DELETE FROM site_users WHERE site_id = $1")
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+            .await?;
+        tx.commit().await?;
         Ok(Some(()))
     }
 
@@ -515,8 +498,7 @@ impl Store {
             sqlx::query_scalar("SELECT email_invite_text FROM sites WHERE id = $1")
                 .bind(site)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         Ok(t.flatten()
             .unwrap_or_else(|| DEFAULT_INVITE_TEXT.to_string()))
     }
@@ -527,8 +509,7 @@ impl Store {
             sqlx::query_scalar("SELECT email_cancel_text FROM sites WHERE id = $1")
                 .bind(site)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         Ok(t.flatten()
             .unwrap_or_else(|| DEFAULT_CANCEL_TEXT.to_string()))
     }
@@ -542,8 +523,7 @@ impl Store {
             sqlx::query_as("SELECT email, locale FROM users WHERE id = $1 AND deleted_at IS NULL")
                 .bind(user)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         Ok(row.map(|(email, locale)| {
             (
                 email,
@@ -561,6 +541,6 @@ impl Store {
         .bind(site)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 }

@@ -1,10 +1,10 @@
 //! Console sessions and single-use login links, stored only as token hashes.
 
-use super::{db_error, to_ms, Store};
+use super::Col;
+use super::{to_ms, Store};
 use crate::model::{AppError, UserId};
 use crate::server::tokens::{hash_token, new_token};
 use chrono::{Duration, Utc};
-use sqlx::Row;
 
 /// The user behind a valid session.
 #[derive(Clone, Debug)]
@@ -38,8 +38,7 @@ impl Store {
         ))
         .bind(email.trim())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         row.map(|(id, hash)| Ok((UserId::parse(&id)?, hash)))
             .transpose()
     }
@@ -58,8 +57,7 @@ impl Store {
         .bind(user.as_str())
         .bind(to_ms(Utc::now() + ttl))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(token)
     }
 
@@ -77,8 +75,7 @@ impl Store {
         .bind(hash_token(token))
         .bind(now)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         user.map(|u| UserId::parse(&u)).transpose()
     }
 
@@ -99,8 +96,7 @@ impl Store {
         .bind(to_ms(now))
         .bind(to_ms(now + absolute))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(token)
     }
 
@@ -122,16 +118,14 @@ impl Store {
         .bind(to_ms(now))
         .bind(to_ms(now - idle))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let user: String = row.get("user_id");
+        let user: String = row.col("user_id")?;
         let name: Option<String> =
             sqlx::query_scalar("SELECT first_name || ' ' || last_name FROM users WHERE id = $1")
                 .bind(&user)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         let id = UserId::parse(&user)?;
         Ok(name.map(|name| SessionUser { id, name }))
     }
@@ -141,8 +135,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(hash_token(token))
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 }

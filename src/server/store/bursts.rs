@@ -3,11 +3,11 @@
 //! their unsent invitations withdrawn from the outbox.
 
 use super::tenancy::Scope;
-use super::{db_error, from_ms, to_ms, Store};
+use super::Col;
+use super::{from_ms, to_ms, Store};
 use crate::model::api::bookings::FormBooking;
 use crate::model::AppError;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 /// A window of booking times, and optionally one source.
 #[derive(Clone, Debug)]
@@ -36,8 +36,7 @@ impl Store {
         .bind(site)
         .bind(param)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(found.is_some())
     }
 
@@ -62,8 +61,7 @@ impl Store {
         .bind(to_ms(filter.to))
         .bind(filter.source)
         .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.created_at, m.starts_at, m.status, m.source FROM meetings m
              WHERE {IN_WINDOW} ORDER BY m.created_at DESC, m.id LIMIT $5 OFFSET $6"
@@ -75,18 +73,19 @@ impl Store {
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let items = rows
             .iter()
-            .map(|r| FormBooking {
-                meeting: r.get("id"),
-                created_at: from_ms(r.get("created_at")),
-                time_start: from_ms(r.get("starts_at")),
-                status: r.get("status"),
-                source: r.get("source"),
+            .map(|r| {
+                Ok(FormBooking {
+                    meeting: r.col("id")?,
+                    created_at: from_ms(r.col("created_at")?),
+                    time_start: from_ms(r.col("starts_at")?),
+                    status: r.col("status")?,
+                    source: r.col("source")?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, AppError>>()?;
         Ok(Some((items, total.max(0) as u64)))
     }
 
@@ -112,8 +111,7 @@ impl Store {
         .bind(to_ms(filter.to))
         .bind(filter.source)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut withdrawn = 0;
         for meeting in &cancelled {
             withdrawn += sqlx::query(
@@ -121,11 +119,10 @@ impl Store {
             )
             .bind(meeting)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
+            .await?
             .rows_affected();
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         tracing::info!(
             site,
             cancelled = cancelled.len(),

@@ -1,13 +1,13 @@
 //! API clients (OAuth2 client credentials) and their access tokens, stored as hashes only.
 
 use super::tenancy::Scope;
-use super::{db_error, from_ms, to_ms, Store};
+use super::Col;
+use super::{from_ms, to_ms, Store};
 use crate::model::api::oauth::{Client, ClientCreated, ClientEntity};
 use crate::model::api::tenancy::EntityType;
 use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::{hash_token, new_id, new_token};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
 
 /// How many calls a client may make per window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,8 +133,7 @@ impl Store {
         .bind(quota.unit.as_str())
         .bind(to_ms(Utc::now()))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(ClientCreated {
             client_id: id,
             client_secret: secret,
@@ -159,10 +158,9 @@ impl Store {
         ))
         .bind(client_id)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let stored: String = row.get("secret_hash");
+        let stored: String = row.col("secret_hash")?;
         if !constant_time_eq(stored.as_bytes(), hash_token(secret).as_bytes()) {
             return Ok(None);
         }
@@ -175,14 +173,12 @@ impl Store {
         .bind(client_id)
         .bind(to_ms(expires))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         // Expired tokens are of no use to anyone; clear them out now and then.
         sqlx::query("DELETE FROM api_tokens WHERE expires_at < $1")
             .bind(to_ms(Utc::now() - Duration::days(1)))
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(Some((token, expires)))
     }
 
@@ -198,20 +194,18 @@ impl Store {
         .bind(hash_token(token))
         .bind(to_ms(Utc::now()))
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(r) = row else { return Ok(None) };
-        let scope = Scope::from_stored(&r.get::<String, _>("entity_type"), r.get("entity_id"))
+        let scope = Scope::from_stored(&r.col::<String>("entity_type")?, r.col("entity_id")?)
             .ok_or_else(AppError::internal)?;
         Ok(Some(ApiCaller {
-            client_id: r.get("id"),
-            name: r.get("name"),
+            client_id: r.col("id")?,
+            name: r.col("name")?,
             scope,
             quota: Quota {
-                limit: r.get::<i64, _>("quota_limit").max(1) as u32,
-                interval: r.get::<i64, _>("quota_interval").max(1) as u32,
-                unit: QuotaUnit::parse(&r.get::<String, _>("quota_unit"))
-                    .unwrap_or(QuotaUnit::Hour),
+                limit: r.col::<i64>("quota_limit")?.max(1) as u32,
+                interval: r.col::<i64>("quota_interval")?.max(1) as u32,
+                unit: QuotaUnit::parse(&r.col::<String>("quota_unit")?).unwrap_or(QuotaUnit::Hour),
             },
         }))
     }
@@ -236,20 +230,20 @@ impl Store {
         .bind(own_id)
         .bind(param)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| Client {
-                client_id: r.get("id"),
-                name: r.get("name"),
-                entity: ClientEntity {
-                    entity_type: entity_type(&r.get::<String, _>("entity_type")),
-                    id: r.get("entity_id"),
-                },
-                created_at: from_ms(r.get("created_at")),
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Client {
+                    client_id: r.col("id")?,
+                    name: r.col("name")?,
+                    entity: ClientEntity {
+                        entity_type: entity_type(&r.col::<String>("entity_type")?),
+                        id: r.col("entity_id")?,
+                    },
+                    created_at: from_ms(r.col("created_at")?),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Revoke a client in scope (its tokens stop working at once).
@@ -270,13 +264,11 @@ impl Store {
             .bind(to_ms(Utc::now()))
             .bind(client_id)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         sqlx::query("DELETE FROM api_tokens WHERE client_id = $1")
             .bind(client_id)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(Some(()))
     }
 
@@ -288,8 +280,7 @@ impl Store {
             .bind(quota.unit.as_str())
             .bind(client_id)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         if done.rows_affected() == 0 {
             return Err(AppError::new(ErrorCode::NotFound, "no such client"));
         }
@@ -301,8 +292,7 @@ impl Store {
         let existing: Vec<String> =
             sqlx::query_scalar("SELECT id FROM resellers ORDER BY created_at, id")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         match existing.first() {
             Some(id) => Ok(id.clone()),
             None => self.create_reseller(name).await,
@@ -314,8 +304,7 @@ impl Store {
         let rows: Vec<(String, String, i64)> =
             sqlx::query_as("SELECT id, name, suspended FROM resellers ORDER BY created_at, id")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         Ok(rows.into_iter().map(|(i, n, s)| (i, n, s != 0)).collect())
     }
 
@@ -324,8 +313,7 @@ impl Store {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM resellers WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(n > 0)
     }
 

@@ -1,6 +1,6 @@
 //! Sites' images (logo, waiting-room background): stored beside the site, served by Consult.
 
-use super::{db_error, to_ms, Store};
+use super::{to_ms, Store};
 use crate::model::api::rules::Image;
 use crate::model::AppError;
 use chrono::Utc;
@@ -58,8 +58,7 @@ pub(super) async fn set_site_image(
             .bind(kind.as_str()),
     }
     .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(())
 }
 
@@ -78,7 +77,7 @@ impl Store {
         .bind(kind.as_str())
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 
     /// Which images a site has: `(logo, background)`.
@@ -87,8 +86,7 @@ impl Store {
             sqlx::query_scalar("SELECT kind FROM site_images WHERE site_id = $1")
                 .bind(site)
                 .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         Ok((
             kinds.iter().any(|k| k == "logo"),
             kinds.iter().any(|k| k == "background"),

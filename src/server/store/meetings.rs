@@ -1,13 +1,13 @@
 //! Meetings and their participants.
 
-use super::{db_error, from_ms, to_ms, Store, OVERLAPPING};
+use super::Col;
+use super::{from_ms, to_ms, Store, OVERLAPPING};
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::MeetingBrief;
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId, UserId};
 use crate::server::tokens::{new_id, Signer};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 /// A meeting with what is shown about it.
 #[derive(Clone, Debug)]
@@ -99,21 +99,21 @@ pub(super) const MEETING_SELECT: &str = "
 
 pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
     Ok(MeetingRow {
-        id: MeetingId::parse(r.get("id"))?,
-        site_id: SiteId::parse(r.get("site_id"))?,
-        site_name: r.get("site_name"),
-        time_zone: r.get("time_zone"),
-        agent_id: UserId::parse(r.get("agent_id"))?,
-        host_name: r.get("host_name"),
-        subject: r.get("subject"),
-        starts_at: from_ms(r.get("starts_at")),
-        ends_at: from_ms(r.get("ends_at")),
-        opens_at: from_ms(r.get("opens_at")),
-        closes_at: from_ms(r.get("closes_at")),
-        cancelled: r.get::<String, _>("status") == "cancelled",
-        capacity: r.get::<i64, _>("capacity") as u32,
-        waiting_preview: r.get::<i64, _>("waiting_preview") != 0,
-        call_ended_at: r.get::<Option<i64>, _>("call_ended_at").map(from_ms),
+        id: MeetingId::parse(r.col("id")?)?,
+        site_id: SiteId::parse(r.col("site_id")?)?,
+        site_name: r.col("site_name")?,
+        time_zone: r.col("time_zone")?,
+        agent_id: UserId::parse(r.col("agent_id")?)?,
+        host_name: r.col("host_name")?,
+        subject: r.col("subject")?,
+        starts_at: from_ms(r.col("starts_at")?),
+        ends_at: from_ms(r.col("ends_at")?),
+        opens_at: from_ms(r.col("opens_at")?),
+        closes_at: from_ms(r.col("closes_at")?),
+        cancelled: r.col::<String>("status")? == "cancelled",
+        capacity: r.col::<i64>("capacity")? as u32,
+        waiting_preview: r.col::<i64>("waiting_preview")? != 0,
+        call_ended_at: r.col::<Option<i64>>("call_ended_at")?.map(from_ms),
     })
 }
 
@@ -209,7 +209,7 @@ async fn contact_bookings(
     .bind(since)
     .fetch_one(&mut **tx)
     .await
-    .map_err(db_error)
+    .map_err(AppError::from)
 }
 
 /// What a booking wrote.
@@ -265,8 +265,7 @@ impl Store {
             .bind(to_ms(b.starts_at - b.buffer))
             .bind(to_ms(b.ends_at + b.buffer))
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
             if busy.is_none() {
                 chosen = Some((agent, name));
                 break;
@@ -305,8 +304,7 @@ impl Store {
         .bind(&b.guest_note)
         .bind(&b.source)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         // The agent is a participant too (with a link of their own), as in WeSeeDo.
         sqlx::query(
             "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, created_at, locale)
@@ -319,8 +317,7 @@ impl Store {
         .bind(now)
         .bind(agent.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let guest_link_id = b.guest_link_id.clone();
         sqlx::query(
             "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, created_at,
@@ -337,8 +334,7 @@ impl Store {
         .bind(b.guest_locale)
         .bind(&b.guest_time_zone)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         // The invitations exist exactly when the booking does.
         let confirmation: Vec<super::Message> = b
             .agent_emails
@@ -348,7 +344,7 @@ impl Store {
             .collect();
         super::outbox::enqueue(&self.sealer, &mut tx, &b.messages, Some(&meeting)).await?;
         super::outbox::enqueue(&self.sealer, &mut tx, &confirmation, Some(&meeting)).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(BookedRow {
             meeting: MeetingId::parse(&meeting)?,
             agent_name: agent_name.clone(),
@@ -375,8 +371,7 @@ impl Store {
         .bind(to_ms(Utc::now()))
         .bind(meeting.as_str())
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if done.rows_affected() != 1 {
             return Err(AppError::not_found("meeting"));
         }
@@ -393,8 +388,7 @@ impl Store {
             .bind(to_ms(at))
             .bind(meeting.as_str())
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 
@@ -403,8 +397,7 @@ impl Store {
         sqlx::query("UPDATE meetings SET status = 'cancelled' WHERE id = $1")
             .bind(meeting.as_str())
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 
@@ -424,15 +417,14 @@ impl Store {
             .bind(to_ms(from))
             .bind(to_ms(to))
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-            out.extend(rows.into_iter().map(|r| {
-                (
+            .await?;
+            for r in rows {
+                out.push((
                     agent.clone(),
-                    from_ms(r.get("starts_at")),
-                    from_ms(r.get("ends_at")),
-                )
-            }));
+                    from_ms(r.col("starts_at")?),
+                    from_ms(r.col("ends_at")?),
+                ));
+            }
         }
         Ok(out)
     }
@@ -442,8 +434,7 @@ impl Store {
         let row = sqlx::query(&format!("{MEETING_SELECT} WHERE m.id = $1"))
             .bind(id.as_str())
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         row.as_ref().map(meeting_from_row).transpose()
     }
 
@@ -473,17 +464,16 @@ impl Store {
         ))
         .bind(value)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let meeting_id = MeetingId::parse(row.get("meeting_id"))?;
+        let meeting_id = MeetingId::parse(row.col("meeting_id")?)?;
         let Some(meeting) = self.meeting(&meeting_id).await? else {
             return Ok(None);
         };
         Ok(Some(ParticipantCtx {
-            id: ParticipantId::parse(row.get("id"))?,
-            name: row.get("name"),
-            is_host: row.get::<i64, _>("is_host") == 1,
+            id: ParticipantId::parse(row.col("id")?)?,
+            name: row.col("name")?,
+            is_host: row.col::<i64>("is_host")? == 1,
             meeting,
         }))
     }
@@ -506,12 +496,11 @@ impl Store {
         .bind(meeting.as_str())
         .bind(user.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(ParticipantCtx {
-            id: ParticipantId::parse(row.get("id"))?,
-            name: row.get("name"),
+            id: ParticipantId::parse(row.col("id")?)?,
+            name: row.col("name")?,
             is_host: true,
             meeting: m,
         }))
@@ -524,11 +513,9 @@ impl Store {
         )
         .bind(meeting.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.get::<i64, _>("is_host") == 1, r.get("link_id")))
-            .collect())
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.col::<i64>("is_host")? == 1, r.col("link_id")?)))
+            .collect()
     }
 }

@@ -109,7 +109,7 @@ impl Store {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(db_error)
+            .map_err(AppError::from)
     }
 
     /// The connection pool, for the few places that need raw access (tests, benchmarks).
@@ -123,12 +123,19 @@ impl Store {
             .bind(key)
             .fetch_optional(&self.pool)
             .await
-            .map_err(db_error)
+            .map_err(AppError::from)
     }
 }
 
-/// Log a database failure and turn it into an error fit for the caller: constraint violations
-/// are the caller's fault (409), anything else is ours and is not described further.
+/// A database failure as an error fit for the caller: constraint violations are the caller's
+/// fault (409); anything else is ours, logged here and not described further.
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        db_error(e)
+    }
+}
+
+/// The conversion behind `From<sqlx::Error> for AppError`, for the few places that name it.
 pub fn db_error(e: sqlx::Error) -> AppError {
     use crate::model::ErrorCode;
     if let sqlx::Error::Database(db) = &e {
@@ -138,6 +145,24 @@ pub fn db_error(e: sqlx::Error) -> AppError {
     }
     tracing::error!(error = %e, "database error");
     AppError::internal()
+}
+
+/// Reading a column of a row: an error (logged, a 500) when the column is missing or of another
+/// type, never a panic.
+pub(crate) trait Col {
+    /// The column `name`, decoded as `T`.
+    fn col<'r, T>(&'r self, name: &str) -> Result<T, AppError>
+    where
+        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>;
+}
+
+impl Col for sqlx::sqlite::SqliteRow {
+    fn col<'r, T>(&'r self, name: &str) -> Result<T, AppError>
+    where
+        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    {
+        sqlx::Row::try_get(self, name).map_err(AppError::from)
+    }
 }
 
 /// Longest a meeting may last; the API refuses longer ones and booking slots are shorter.

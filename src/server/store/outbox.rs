@@ -1,13 +1,14 @@
 //! The outbox: messages to send, persisted before anything is sent, so a crash or restart
 //! loses none; retried with backoff; marked sent exactly once.
 
-use super::{db_error, to_ms, Store};
+use super::Col;
+use super::{to_ms, Store};
 use crate::model::AppError;
 use crate::server::seal::Sealer;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 /// A file attached to an e-mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +143,7 @@ pub async fn enqueue(
         .bind(now)
         .bind(meeting)
         .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     }
     Ok(())
 }
@@ -172,16 +172,15 @@ impl Store {
         .bind(limit as i64)
         .bind(channels)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let id: String = r.get("id");
-            let channel: String = r.get("channel");
-            let to: String = r.get("recipient");
+            let id: String = r.col("id")?;
+            let channel: String = r.col("channel")?;
+            let to: String = r.col("recipient")?;
             let plain = self
                 .sealer
-                .open(&r.get::<String, _>("body"), &context(&id, &channel, &to));
+                .open(&r.col::<String>("body")?, &context(&id, &channel, &to));
             let message = plain.and_then(|p| match channel.as_str() {
                 "sms" => serde_json::from_slice::<SealedSms>(&p)
                     .ok()
@@ -198,7 +197,7 @@ impl Store {
             match message {
                 Some(message) => out.push(Queued {
                     id,
-                    attempts: r.get::<i64, _>("attempts") as u32,
+                    attempts: r.col::<i64>("attempts")? as u32,
                     message,
                 }),
                 None => {
@@ -222,8 +221,7 @@ impl Store {
         .bind(id)
         .bind(attempts as i64)
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -235,8 +233,7 @@ impl Store {
         .bind(to_ms(Utc::now()))
         .bind(id)
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 
@@ -260,8 +257,7 @@ impl Store {
             .bind(to_ms(Utc::now()))
             .bind(id)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 
@@ -275,29 +271,27 @@ impl Store {
                AND (body <> '' OR subject <> '' OR attachments <> '[]')"
         ))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?
+        .await?
         .rows_affected();
         let rows = sqlx::query(
             "SELECT id, channel, recipient, subject, body, attachments FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND body NOT LIKE 's1.%'",
         )
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         for r in &rows {
-            let id: String = r.get("id");
-            let to: String = r.get("recipient");
-            let message = match r.get::<String, _>("channel").as_str() {
+            let id: String = r.col("id")?;
+            let to: String = r.col("recipient")?;
+            let message = match r.col::<String>("channel")?.as_str() {
                 "sms" => Message::Sms(Sms {
                     to,
-                    text: r.get("body"),
+                    text: r.col("body")?,
                 }),
                 _ => Message::Email(Email {
                     to,
-                    subject: r.get("subject"),
-                    body: r.get("body"),
-                    attachments: serde_json::from_str(&r.get::<String, _>("attachments"))
+                    subject: r.col("subject")?,
+                    body: r.col("body")?,
+                    attachments: serde_json::from_str(&r.col::<String>("attachments")?)
                         .unwrap_or_default(),
                 }),
             };
@@ -308,14 +302,12 @@ impl Store {
             .bind(sealed)
             .bind(&id)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         }
         if scrubbed > 0 || !rows.is_empty() {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
             tracing::info!(
                 sealed = rows.len(),
                 scrubbed,

@@ -1,11 +1,11 @@
 //! Sites, their allowed origins and agents; and the tenancy rows above them.
 
-use super::{db_error, to_ms, Store};
+use super::Col;
+use super::{to_ms, Store};
 use crate::model::{AppError, SiteId, UserId};
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 /// `HH:MM` periods from the API, checked, as minute ranges; errors name
 /// `{prefix}[j].from` or `.to`.
@@ -234,54 +234,56 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let hours: String = row.get("opening_hours");
-        let features: String = row.get("features");
+        let hours: String = row.col("opening_hours")?;
+        let features: String = row.col("features")?;
         Ok(Some(SiteRow {
             id: id.clone(),
-            company_id: row.get("company_id"),
-            name: row.get("name"),
-            time_zone: row.get("time_zone"),
-            slot_minutes: row.get::<i64, _>("slot_minutes") as u32,
+            company_id: row.col("company_id")?,
+            name: row.col("name")?,
+            time_zone: row.col("time_zone")?,
+            slot_minutes: row.col::<i64>("slot_minutes")? as u32,
             opening_hours: serde_json::from_str(&hours).map_err(|e| {
                 tracing::error!(error = %e, site = %id, "unreadable opening hours");
                 AppError::internal()
             })?,
-            early_join_minutes: row.get::<i64, _>("early_join_minutes") as u32,
-            grace_minutes: row.get::<i64, _>("grace_minutes") as u32,
-            horizon_days: row.get::<i64, _>("horizon_days") as u32,
-            buffer_minutes: row.get::<i64, _>("buffer_minutes") as u32,
-            min_notice_minutes: row.get::<i64, _>("min_notice_minutes") as u32,
-            closed_dates: serde_json::from_str(&row.get::<String, _>("closed_dates")).map_err(
+            early_join_minutes: row.col::<i64>("early_join_minutes")? as u32,
+            grace_minutes: row.col::<i64>("grace_minutes")? as u32,
+            horizon_days: row.col::<i64>("horizon_days")? as u32,
+            buffer_minutes: row.col::<i64>("buffer_minutes")? as u32,
+            min_notice_minutes: row.col::<i64>("min_notice_minutes")? as u32,
+            closed_dates: serde_json::from_str(&row.col::<String>("closed_dates")?).map_err(
                 |e| {
                     tracing::error!(error = %e, site = %id, "unreadable closed dates");
                     AppError::internal()
                 },
             )?,
-            special_hours: serde_json::from_str(&row.get::<String, _>("special_hours")).map_err(
+            special_hours: serde_json::from_str(&row.col::<String>("special_hours")?).map_err(
                 |e| {
                     tracing::error!(error = %e, site = %id, "unreadable special hours");
                     AppError::internal()
                 },
             )?,
-            primary_color: row.get("primary_color"),
-            text_color: row.get("text_color"),
-            font: row.get("font"),
+            primary_color: row.col("primary_color")?,
+            text_color: row.col("text_color")?,
+            font: row.col("font")?,
             features: serde_json::from_str(&features).unwrap_or_default(),
-            privacy_url: row.get("privacy_url"),
-            phone_prefix: row.get("phone_prefix"),
-            prefill_generation: row.get("prefill_generation"),
-            prefill_required: row.get::<i64, _>("prefill_required") != 0,
-            has_logo: row.get::<i64, _>("has_logo") != 0,
-            has_background: row.get::<i64, _>("has_background") != 0,
-            hardware_test: (row.get::<i64, _>("email_enable_hardwaretest") != 0).then(|| {
-                row.get::<Option<String>, _>("email_hardwaretest_text")
-                    .unwrap_or_else(|| {
-                        crate::model::api::sites::DEFAULT_HARDWARETEST_TEXT.to_string()
-                    })
-            }),
+            privacy_url: row.col("privacy_url")?,
+            phone_prefix: row.col("phone_prefix")?,
+            prefill_generation: row.col("prefill_generation")?,
+            prefill_required: row.col::<i64>("prefill_required")? != 0,
+            has_logo: row.col::<i64>("has_logo")? != 0,
+            has_background: row.col::<i64>("has_background")? != 0,
+            hardware_test: match row.col::<i64>("email_enable_hardwaretest")? != 0 {
+                true => Some(
+                    row.col::<Option<String>>("email_hardwaretest_text")?
+                        .unwrap_or_else(|| {
+                            crate::model::api::sites::DEFAULT_HARDWARETEST_TEXT.to_string()
+                        }),
+                ),
+                false => None,
+            },
         }))
     }
 
@@ -297,8 +299,7 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(live.is_some())
     }
 
@@ -308,7 +309,7 @@ impl Store {
             .bind(id.as_str())
             .fetch_all(&self.pool)
             .await
-            .map_err(db_error)
+            .map_err(AppError::from)
     }
 
     /// Users of a site who take video calls (agents and assistant_video), with their names.
@@ -322,12 +323,11 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         rows.into_iter()
             .map(|r| {
-                let id: String = r.get("id");
-                Ok((UserId::parse(&id)?, r.get::<String, _>("name")))
+                let id: String = r.col("id")?;
+                Ok((UserId::parse(&id)?, r.col::<String>("name")?))
             })
             .collect()
     }
@@ -340,8 +340,7 @@ impl Store {
             .bind(name)
             .bind(to_ms(Utc::now()))
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(id)
     }
 
@@ -363,8 +362,7 @@ impl Store {
         .bind(package)
         .bind(to_ms(Utc::now()))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if done.rows_affected() != 1 {
             return Err(AppError::invalid("package", "no such package"));
         }
@@ -391,17 +389,15 @@ impl Store {
         .bind(site.early_join_minutes as i64)
         .bind(to_ms(Utc::now()))
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         for origin in &site.origins {
             sqlx::query("INSERT INTO site_origins (site_id, origin) VALUES ($1, $2)")
                 .bind(&id)
                 .bind(origin)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         SiteId::parse(&id)
     }
 
@@ -427,8 +423,7 @@ impl Store {
         .bind(role)
         .bind(to_ms(Utc::now()))
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         UserId::parse(&id)
     }
 
@@ -438,8 +433,7 @@ impl Store {
             .bind(site.as_str())
             .bind(user.as_str())
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 
@@ -452,8 +446,7 @@ impl Store {
         .bind(key)
         .bind(value)
         .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(())
     }
 }
@@ -467,8 +460,7 @@ impl Store {
             .bind(site.as_str())
             .bind(origin)
             .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(())
     }
 
@@ -477,8 +469,7 @@ impl Store {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         id.map(|i| UserId::parse(&i)).transpose()
     }
 }

@@ -2,12 +2,12 @@
 //! hosts they schedule for, and the meetings they host or manage.
 
 use super::meetings::{meeting_from_row, MEETING_SELECT};
-use super::{db_error, to_ms, MeetingRow, Store};
+use super::Col;
+use super::{to_ms, MeetingRow, Store};
 use crate::model::api::users::Role;
 use crate::model::console::{ConsoleHost, ConsoleSite};
 use crate::model::{AppError, SiteId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 /// A console user and what they may touch.
 #[derive(Clone, Debug)]
@@ -45,8 +45,7 @@ impl Store {
         )
         .bind(user.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         row.map(|(role, company)| {
             Ok(Staff {
                 id: user.clone(),
@@ -67,8 +66,7 @@ impl Store {
         .bind(staff.id.as_str())
         .bind(site)
         .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(n > 0)
     }
 
@@ -83,8 +81,7 @@ impl Store {
         .bind(staff.role == Role::Admin)
         .bind(staff.id.as_str())
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let features = self.company_features(&staff.company).await?;
         let max_guests = if features.iter().any(|f| f == "multiple_participants") {
             2
@@ -104,14 +101,13 @@ impl Store {
             .bind(staff.manages_others())
             .bind(staff.id.as_str())
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
             let hosts = rows
                 .iter()
                 .map(|r| {
                     Ok(ConsoleHost {
-                        id: UserId::parse(r.get("id"))?,
-                        name: r.get("name"),
+                        id: UserId::parse(r.col("id")?)?,
+                        name: r.col("name")?,
                     })
                 })
                 .collect::<Result<Vec<_>, AppError>>()?;
@@ -147,8 +143,7 @@ impl Store {
         .bind(&staff.company)
         .bind(staff.manages_others())
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let m = meeting_from_row(r)?;
@@ -157,8 +152,7 @@ impl Store {
             )
             .bind(m.id.as_str())
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
             out.push((m, guests));
         }
         Ok(out)

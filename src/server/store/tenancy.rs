@@ -3,7 +3,8 @@
 //! Every read and write of the REST API goes through a [`Scope`]: the entity the caller acts
 //! for. Something outside it answers exactly like something that does not exist.
 
-use super::{db_error, from_ms, to_ms, Store};
+use super::Col;
+use super::{from_ms, to_ms, Store};
 use crate::model::api::tenancy::{
     Company, CompanyInput, CompanyPatch, CompanySummary, Contact, ContactInput, Dealer,
     DealerInput, DealerPatch, DealerSummary, EntityType, NotificationContact,
@@ -14,7 +15,7 @@ use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 /// The entity an API caller acts for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,8 +78,7 @@ async fn insert_contact(
     .bind(&c.phone)
     .bind(c.language.as_str())
     .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    .await?;
     Ok(id)
 }
 
@@ -91,20 +91,19 @@ async fn insert_notification_contact(
         .bind(&id)
         .bind(&c.email)
         .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(id)
 }
 
-fn contact_from(r: &SqliteRow) -> Contact {
-    Contact {
-        id: r.get("id"),
-        first_name: r.get("first_name"),
-        last_name: r.get("last_name"),
-        email: r.get("email"),
-        phone: r.get("phone"),
-        language: Language::from_stored(&r.get::<String, _>("language")),
-    }
+fn contact_from(r: &SqliteRow) -> Result<Contact, AppError> {
+    Ok(Contact {
+        id: r.col("id")?,
+        first_name: r.col("first_name")?,
+        last_name: r.col("last_name")?,
+        email: r.col("email")?,
+        phone: r.col("phone")?,
+        language: Language::from_stored(&r.col::<String>("language")?),
+    })
 }
 
 impl Store {
@@ -113,9 +112,8 @@ impl Store {
         let row = sqlx::query("SELECT * FROM contacts WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(row.as_ref().map(contact_from))
+            .await?;
+        row.as_ref().map(contact_from).transpose()
     }
 
     async fn required_contact(&self, id: Option<String>) -> Result<Contact, AppError> {
@@ -138,21 +136,22 @@ impl Store {
         let row = sqlx::query("SELECT id, email FROM notification_contacts WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(row.map(|r| NotificationContact {
-            id: r.get("id"),
-            email: r.get("email"),
-        }))
+            .await?;
+        row.map(|r| {
+            Ok(NotificationContact {
+                id: r.col("id")?,
+                email: r.col("email")?,
+            })
+        })
+        .transpose()
     }
 
     /// Every package.
     pub async fn packages(&self) -> Result<Vec<Package>, AppError> {
         let rows = sqlx::query("SELECT id, name, features FROM packages ORDER BY name")
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.iter().map(package_from).collect())
+            .await?;
+        rows.iter().map(package_from).collect()
     }
 
     /// A package by id.
@@ -160,22 +159,20 @@ impl Store {
         let row = sqlx::query("SELECT id, name, features FROM packages WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(row.as_ref().map(package_from))
+            .await?;
+        row.as_ref().map(package_from).transpose()
     }
 
     async fn reseller_summary(&self, id: &str) -> Result<ResellerSummary, AppError> {
         let r = sqlx::query("SELECT id, name, contact_id, suspended FROM resellers WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(ResellerSummary {
-            id: r.get("id"),
-            name: r.get("name"),
-            contact: self.required_contact(r.get("contact_id")).await?,
-            suspended: r.get::<i64, _>("suspended") != 0,
+            id: r.col("id")?,
+            name: r.col("name")?,
+            contact: self.required_contact(r.col("contact_id")?).await?,
+            suspended: r.col::<i64>("suspended")? != 0,
         })
     }
 
@@ -204,21 +201,21 @@ impl Store {
         .bind(param)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 
     async fn dealer_from(&self, r: &SqliteRow) -> Result<Dealer, AppError> {
         Ok(Dealer {
-            id: r.get("id"),
-            name: r.get("name"),
-            contact: self.required_contact(r.get("contact_id")).await?,
+            id: r.col("id")?,
+            name: r.col("name")?,
+            contact: self.required_contact(r.col("contact_id")?).await?,
             notification_contact: self
-                .notification_contact(r.get("notification_contact_id"))
+                .notification_contact(r.col("notification_contact_id")?)
                 .await?,
             reseller: self
-                .reseller_summary(&r.get::<String, _>("reseller_id"))
+                .reseller_summary(&r.col::<String>("reseller_id")?)
                 .await?,
-            suspended: r.get::<i64, _>("suspended") != 0,
+            suspended: r.col::<i64>("suspended")? != 0,
         })
     }
 
@@ -245,8 +242,7 @@ impl Store {
         ))
         .bind(param)
         .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let rows = sqlx::query(&format!(
             "SELECT d.* FROM dealers d WHERE d.deleted_at IS NULL AND {cond}$1
              ORDER BY d.created_at, d.id LIMIT $2 OFFSET $3"
@@ -255,8 +251,7 @@ impl Store {
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.dealer_from(r).await?);
@@ -294,9 +289,8 @@ impl Store {
         .bind(notify)
         .bind(to_ms(Utc::now()))
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        tx.commit().await?;
         self.dealer(scope, &id)
             .await?
             .ok_or_else(AppError::internal)
@@ -318,8 +312,7 @@ impl Store {
                 .bind(name)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(c) = &p.contact {
             let contact = insert_contact(&mut tx, c).await?;
@@ -327,8 +320,7 @@ impl Store {
                 .bind(contact)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(n) = &p.notification_contact {
             let notify = insert_notification_contact(&mut tx, n).await?;
@@ -336,18 +328,16 @@ impl Store {
                 .bind(notify)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(s) = p.suspended {
             sqlx::query("UPDATE dealers SET suspended = $1 WHERE id = $2")
                 .bind(s as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         drop(row);
         self.dealer(scope, id).await
     }
@@ -363,8 +353,7 @@ impl Store {
         )
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if companies > 0 {
             return Err(AppError::new(
                 ErrorCode::Precondition,
@@ -375,10 +364,9 @@ impl Store {
             .bind(to_ms(Utc::now()))
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         revoke_clients_of(&mut tx, "dealer", id).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some(()))
     }
 
@@ -393,7 +381,7 @@ impl Store {
         .bind(param)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 
     /// Is this company in scope?
@@ -406,31 +394,30 @@ impl Store {
         let r = sqlx::query("SELECT * FROM dealers WHERE id = $1")
             .bind(&id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let Some(r) = r else { return Ok(None) };
         Ok(Some(DealerSummary {
-            id: r.get("id"),
-            name: r.get("name"),
-            contact: self.required_contact(r.get("contact_id")).await?,
+            id: r.col("id")?,
+            name: r.col("name")?,
+            contact: self.required_contact(r.col("contact_id")?).await?,
             notification_contact: self
-                .notification_contact(r.get("notification_contact_id"))
+                .notification_contact(r.col("notification_contact_id")?)
                 .await?,
-            suspended: r.get::<i64, _>("suspended") != 0,
+            suspended: r.col::<i64>("suspended")? != 0,
         }))
     }
 
     async fn company_from(&self, r: &SqliteRow) -> Result<Company, AppError> {
         Ok(Company {
-            id: r.get("id"),
-            name: r.get("name"),
-            contact: self.required_contact(r.get("contact_id")).await?,
+            id: r.col("id")?,
+            name: r.col("name")?,
+            contact: self.required_contact(r.col("contact_id")?).await?,
             package: self
-                .package(&r.get::<String, _>("package_id"))
+                .package(&r.col::<String>("package_id")?)
                 .await?
                 .ok_or_else(AppError::internal)?,
-            dealer: self.dealer_summary(r.get("dealer_id")).await?,
-            suspended: r.get::<i64, _>("suspended") != 0,
+            dealer: self.dealer_summary(r.col("dealer_id")?).await?,
+            suspended: r.col::<i64>("suspended")? != 0,
         })
     }
 
@@ -439,13 +426,12 @@ impl Store {
         let r = sqlx::query("SELECT * FROM companies WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(CompanySummary {
-            id: r.get("id"),
-            name: r.get("name"),
-            contact: self.required_contact(r.get("contact_id")).await?,
-            suspended: r.get::<i64, _>("suspended") != 0,
+            id: r.col("id")?,
+            name: r.col("name")?,
+            contact: self.required_contact(r.col("contact_id")?).await?,
+            suspended: r.col::<i64>("suspended")? != 0,
         })
     }
 
@@ -469,8 +455,7 @@ impl Store {
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM companies c WHERE {cond}$1"))
                 .bind(param)
                 .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         let rows = sqlx::query(&format!(
             "SELECT c.* FROM companies c WHERE {cond}$1 ORDER BY c.created_at, c.id LIMIT $2 OFFSET $3"
         ))
@@ -478,8 +463,7 @@ impl Store {
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.company_from(r).await?);
@@ -509,8 +493,7 @@ impl Store {
                     sqlx::query_scalar("SELECT reseller_id FROM dealers WHERE id = $1")
                         .bind(d)
                         .fetch_one(&self.pool)
-                        .await
-                        .map_err(db_error)?;
+                        .await?;
                 (reseller, Some(d.clone()))
             }
             Scope::Reseller(r) => match &input.dealer {
@@ -541,9 +524,8 @@ impl Store {
         .bind(contact)
         .bind(to_ms(Utc::now()))
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        .await?;
+        tx.commit().await?;
         self.company(scope, &id)
             .await?
             .ok_or_else(AppError::internal)
@@ -577,8 +559,7 @@ impl Store {
                 .bind(name)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(c) = &p.contact {
             let contact = insert_contact(&mut tx, c).await?;
@@ -586,26 +567,23 @@ impl Store {
                 .bind(contact)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(package) = &p.package {
             sqlx::query("UPDATE companies SET package_id = $1 WHERE id = $2")
                 .bind(package)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(s) = p.suspended {
             sqlx::query("UPDATE companies SET suspended = $1 WHERE id = $2")
                 .bind(s as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.company(scope, id).await
     }
 
@@ -621,8 +599,7 @@ impl Store {
         )
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if children > 0 {
             return Err(AppError::new(
                 ErrorCode::Precondition,
@@ -633,10 +610,9 @@ impl Store {
             .bind(to_ms(Utc::now()))
             .bind(id)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         revoke_clients_of(&mut tx, "company", id).await?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some(()))
     }
 
@@ -647,8 +623,7 @@ impl Store {
         )
         .bind(company)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(f.and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or_default())
     }
@@ -661,18 +636,17 @@ impl Store {
         let ms: Option<i64> = sqlx::query_scalar("SELECT created_at FROM resellers WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(ms.map(from_ms))
     }
 }
 
-fn package_from(r: &SqliteRow) -> Package {
-    Package {
-        id: r.get("id"),
-        name: r.get("name"),
-        features: serde_json::from_str(&r.get::<String, _>("features")).unwrap_or_default(),
-    }
+fn package_from(r: &SqliteRow) -> Result<Package, AppError> {
+    Ok(Package {
+        id: r.col("id")?,
+        name: r.col("name")?,
+        features: serde_json::from_str(&r.col::<String>("features")?).unwrap_or_default(),
+    })
 }
 
 /// Revoke every API client of an entity (and so their tokens).
@@ -686,7 +660,6 @@ pub(super) async fn revoke_clients_of(
         .bind(entity_type)
         .bind(id)
         .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use super::outbox::{enqueue, Email, Message};
 use super::tenancy::Scope;
-use super::{db_error, from_ms, to_ms, Store};
+use super::Col;
+use super::{from_ms, to_ms, Store};
 use crate::model::api::rules::Image;
 use crate::model::api::tenancy::Package;
 use crate::model::api::users::{Role, User, UserEntity, UserEntityType};
@@ -12,7 +13,7 @@ use crate::server::seal::Sealer;
 use crate::server::tokens::{new_id, new_token};
 use chrono::{Duration, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 /// A new user, validated, password already hashed.
 #[derive(Clone, Debug)]
@@ -67,7 +68,7 @@ fn unique_email(e: sqlx::Error) -> AppError {
             .with_field("email");
         }
     }
-    db_error(e)
+    AppError::from(e)
 }
 
 impl Store {
@@ -81,7 +82,7 @@ impl Store {
         .bind(param)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
     }
 
     /// Map a user row; `full` adds the sites and the package (left out inside a site).
@@ -91,14 +92,13 @@ impl Store {
         base: &str,
         full: bool,
     ) -> Result<User, AppError> {
-        let id: String = r.get("id");
-        let company: String = r.get("company_id");
+        let id: String = r.col("id")?;
+        let company: String = r.col("company_id")?;
         let (company_name, package_id): (String, String) =
             sqlx::query_as("SELECT name, package_id FROM companies WHERE id = $1")
                 .bind(&company)
                 .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .await?;
         let (package, sites) = if full {
             let package: Option<Package> = self.package(&package_id).await?;
             let sites: Vec<(String, String)> = sqlx::query_as(
@@ -107,8 +107,7 @@ impl Store {
             )
             .bind(&id)
             .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
             (
                 package,
                 Some(
@@ -121,19 +120,19 @@ impl Store {
         } else {
             (None, None)
         };
-        let first: String = r.get("first_name");
-        let last: String = r.get("last_name");
-        let has_photo = r.get::<Option<String>, _>("photo_type").is_some();
+        let first: String = r.col("first_name")?;
+        let last: String = r.col("last_name")?;
+        let has_photo = r.col::<Option<String>>("photo_type")?.is_some();
         Ok(User {
             name: format!("{first} {last}"),
             photo: has_photo.then(|| format!("{base}/media/users/{id}/photo")),
             id,
             first_name: first,
             last_name: last,
-            email: r.get("email"),
-            locale: Language::from_stored(&r.get::<String, _>("locale")),
-            role: Role::from_stored(&r.get::<String, _>("role")).ok_or_else(AppError::internal)?,
-            created_at: from_ms(r.get("created_at")),
+            email: r.col("email")?,
+            locale: Language::from_stored(&r.col::<String>("locale")?),
+            role: Role::from_stored(&r.col::<String>("role")?).ok_or_else(AppError::internal)?,
+            created_at: from_ms(r.col("created_at")?),
             sites,
             entity: UserEntity {
                 entity_type: UserEntityType::Company,
@@ -141,7 +140,7 @@ impl Store {
                 name: company_name,
                 package,
             },
-            suspended: r.get::<i64, _>("suspended") != 0,
+            suspended: r.col::<i64>("suspended")? != 0,
         })
     }
 
@@ -166,8 +165,8 @@ impl Store {
     ) -> Result<Option<(Role, String)>, AppError> {
         Ok(match self.user_row(scope, id).await? {
             Some(r) => Some((
-                Role::from_stored(&r.get::<String, _>("role")).ok_or_else(AppError::internal)?,
-                r.get("company_id"),
+                Role::from_stored(&r.col::<String>("role")?).ok_or_else(AppError::internal)?,
+                r.col("company_id")?,
             )),
             None => None,
         })
@@ -186,8 +185,7 @@ impl Store {
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
             .bind(param)
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let rows = sqlx::query(&format!(
             "SELECT u.* {from} ORDER BY u.created_at, u.id LIMIT $2 OFFSET $3"
         ))
@@ -195,8 +193,7 @@ impl Store {
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.user_from(r, base, true).await?);
@@ -236,7 +233,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(unique_email)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.user_api(scope, &id, base)
             .await?
             .ok_or_else(AppError::internal)
@@ -260,16 +257,14 @@ impl Store {
                 .bind(v)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(v) = &c.last_name {
             sqlx::query(&set("last_name"))
                 .bind(v)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(v) = &c.email {
             sqlx::query(&set("email"))
@@ -284,8 +279,7 @@ impl Store {
                 .bind(v)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(photo) = &c.photo {
             sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
@@ -293,39 +287,32 @@ impl Store {
                 .bind(photo.as_ref().map(|p| p.media_type))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(v) = c.locale {
             sqlx::query(&set("locale"))
                 .bind(v.as_str())
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         if let Some(v) = c.suspended {
             sqlx::query(&set("suspended"))
                 .bind(v as i64)
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
             if v {
                 // Suspension ends what is open: sessions and login links not yet used.
                 for sql in [
                     "DELETE FROM sessions WHERE user_id = $1",
                     "DELETE FROM login_links WHERE user_id = $1 AND used_at IS NULL",
                 ] {
-                    sqlx::query(sql)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
                 }
             }
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         self.user_api(scope, id, base).await
     }
 
@@ -342,8 +329,7 @@ impl Store {
         .bind(id)
         .bind(to_ms(Utc::now()))
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         if upcoming > 0 {
             return Err(AppError::new(
                 ErrorCode::Precondition,
@@ -358,16 +344,14 @@ impl Store {
         .bind(to_ms(Utc::now()))
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         for table in ["site_users", "sessions", "login_links", "activations"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some(()))
     }
 
@@ -378,8 +362,7 @@ impl Store {
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .await?;
         Ok(match row {
             Some((Some(t), Some(b))) => Some((t, b)),
             _ => None,
@@ -397,16 +380,14 @@ impl Store {
         .bind(crate::server::tokens::hash_token(token))
         .bind(to_ms(Utc::now()))
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(user) = user else { return Ok(false) };
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(password_hash)
             .bind(user)
             .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+            .await?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -416,8 +397,7 @@ impl Store {
             .bind(crate::server::tokens::hash_token(token))
             .bind(to_ms(Utc::now()))
             .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .await?;
         Ok(n > 0)
     }
 }
@@ -438,8 +418,7 @@ pub(super) async fn queue_activations(
         )
         .bind(user)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .await?;
         let Some(r) = row else { continue };
         let (token, hash) = new_token();
         let now = Utc::now();
@@ -449,11 +428,10 @@ pub(super) async fn queue_activations(
             .bind(to_ms(now + ACTIVATION_LIFETIME))
             .bind(to_ms(now))
             .execute(&mut **tx)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let link = format!("{base}/activate/{token}");
-        let first: String = r.get("first_name");
-        let (subject, body) = match Language::from_stored(&r.get::<String, _>("locale")) {
+        let first: String = r.col("first_name")?;
+        let (subject, body) = match Language::from_stored(&r.col::<String>("locale")?) {
             Language::Nl => (
                 "Stel uw wachtwoord in".to_string(),
                 format!("Beste {first},\n\nEr is een account voor u aangemaakt. Stel via deze link uw wachtwoord in (de link werkt 7 dagen, één keer):\n\n{link}\n"),
@@ -464,7 +442,7 @@ pub(super) async fn queue_activations(
             ),
         };
         let email = Message::Email(Email {
-            to: r.get("email"),
+            to: r.col("email")?,
             subject,
             body,
             attachments: Vec::new(),
