@@ -3,6 +3,7 @@
 use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store, OVERLAPPING};
+use super::{Args, Paging};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
@@ -348,31 +349,22 @@ impl Store {
                AND ($2 IS NULL OR m.site_id = $2) AND ($3 IS NULL OR m.agent_id = $3)
                AND ($4 IS NULL OR m.starts_at >= $4) AND ($5 IS NULL OR m.starts_at < $5)"
         );
-        let count_sql = format!("SELECT COUNT(*) AS n {tables} {filter}");
-        let list_sql = format!(
-            "SELECT {MEETING_COLUMNS} {tables} JOIN sites s ON s.id = m.site_id {CREATORS} {filter}
-             ORDER BY m.starts_at, m.id LIMIT $6 OFFSET $7"
-        );
-        let total: i64 = sqlx::query(&count_sql)
-            .bind(param)
-            .bind(&f.site)
-            .bind(&f.agent)
-            .bind(f.from.map(to_ms))
-            .bind(f.to.map(to_ms))
-            .fetch_one(&self.pool)
-            .await?
-            .col("n")?;
-        let rows = sqlx::query(&list_sql)
-            .bind(param)
-            .bind(&f.site)
-            .bind(&f.agent)
-            .bind(f.from.map(to_ms))
-            .bind(f.to.map(to_ms))
-            .bind(limit as i64)
-            .bind(offset as i64)
-            .fetch_all(&self.pool)
+        // The joins that only fetch names cannot change the count: the count reads fewer.
+        let (rows, total) = self
+            .page(
+                MEETING_COLUMNS,
+                &format!("{tables} JOIN sites s ON s.id = m.site_id {CREATORS} {filter}"),
+                "m.starts_at, m.id",
+                Args::default()
+                    .add(param)?
+                    .add(f.site.as_deref())?
+                    .add(f.agent.as_deref())?
+                    .add(f.from.map(to_ms))?
+                    .add(f.to.map(to_ms))?,
+                Paging { limit, offset },
+            )
             .await?;
-        Ok((self.meeting_records(&rows).await?, total as u64))
+        Ok((self.meeting_records(&rows).await?, total))
     }
 
     /// Move a scheduled meeting in scope to a new time (and room window).

@@ -6,6 +6,7 @@ use super::tenancy::Scope;
 use super::users::queue_activations;
 use super::Col;
 use super::{to_ms, Store};
+use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::sites::{
     Availability, Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
@@ -253,23 +254,20 @@ impl Store {
     ) -> Result<(Vec<Site>, u64), AppError> {
         let (cond, param) = scope.companies();
         let from = format!("FROM sites s JOIN companies c ON c.id = s.company_id WHERE s.deleted_at IS NULL AND {cond}$1");
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
-            .bind(param)
-            .fetch_one(&self.pool)
+        let (rows, total) = self
+            .page(
+                "s.*",
+                &from,
+                "s.created_at, s.id",
+                Args::default().add(param)?,
+                Paging { limit, offset },
+            )
             .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT s.* {from} ORDER BY s.created_at, s.id LIMIT $2 OFFSET $3"
-        ))
-        .bind(param)
-        .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(&self.pool)
-        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.site_from(r, base).await?);
         }
-        Ok((out, total as u64))
+        Ok((out, total))
     }
 
     /// Create a site in a company in scope, with its users and origins, in one transaction.

@@ -5,6 +5,7 @@
 use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store};
+use super::{Args, Paging};
 use crate::model::api::bookings::FormBooking;
 use crate::model::AppError;
 use chrono::{DateTime, Utc};
@@ -53,27 +54,19 @@ impl Store {
         if !self.site_in_scope(scope, site).await? {
             return Ok(None);
         }
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM meetings m WHERE {IN_WINDOW}"
-        ))
-        .bind(site)
-        .bind(to_ms(filter.from))
-        .bind(to_ms(filter.to))
-        .bind(filter.source)
-        .fetch_one(&self.pool)
-        .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT m.id, m.created_at, m.starts_at, m.status, m.source FROM meetings m
-             WHERE {IN_WINDOW} ORDER BY m.created_at DESC, m.id LIMIT $5 OFFSET $6"
-        ))
-        .bind(site)
-        .bind(to_ms(filter.from))
-        .bind(to_ms(filter.to))
-        .bind(filter.source)
-        .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(&self.pool)
-        .await?;
+        let (rows, total) = self
+            .page(
+                "m.id, m.created_at, m.starts_at, m.status, m.source",
+                &format!("FROM meetings m WHERE {IN_WINDOW}"),
+                "m.created_at DESC, m.id",
+                Args::default()
+                    .add(site)?
+                    .add(to_ms(filter.from))?
+                    .add(to_ms(filter.to))?
+                    .add(filter.source)?,
+                Paging { limit, offset },
+            )
+            .await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -86,7 +79,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(Some((items, total.max(0) as u64)))
+        Ok(Some((items, total)))
     }
 
     /// Cancel the scheduled form bookings of a site in the window, silently, and withdraw

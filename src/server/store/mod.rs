@@ -165,6 +165,70 @@ impl Col for sqlx::sqlite::SqliteRow {
     }
 }
 
+/// Which part of a list: at most `limit` items after the first `offset`.
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    /// Items in the page.
+    pub limit: u32,
+    /// Items before it.
+    pub offset: u32,
+}
+
+/// The parameters of a query, bound in order (`$1`, `$2`, …) and reusable for a second query
+/// with the same conditions.
+#[derive(Clone, Default)]
+pub(crate) struct Args<'q>(sqlx::sqlite::SqliteArguments<'q>);
+
+impl<'q> Args<'q> {
+    /// The next parameter.
+    pub fn add<T>(mut self, value: T) -> Result<Self, AppError>
+    where
+        T: sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'q,
+    {
+        sqlx::Arguments::add(&mut self.0, value).map_err(|e| {
+            tracing::error!(error = %e, "a query parameter could not be bound");
+            AppError::internal()
+        })?;
+        Ok(self)
+    }
+
+    fn len(&self) -> usize {
+        sqlx::Arguments::len(&self.0)
+    }
+}
+
+impl Store {
+    /// One page of `SELECT {columns} {from} ORDER BY {order}` and how many rows the whole list
+    /// has (`SELECT COUNT(*) {from}`), both with `args`; the page's `LIMIT`/`OFFSET` come
+    /// after them. Every list of the API pages this way.
+    pub(crate) async fn page(
+        &self,
+        columns: &str,
+        from: &str,
+        order: &str,
+        args: Args<'_>,
+        paging: Paging,
+    ) -> Result<(Vec<sqlx::sqlite::SqliteRow>, u64), AppError> {
+        let total: i64 =
+            sqlx::query_scalar_with(&format!("SELECT COUNT(*) {from}"), args.0.clone())
+                .fetch_one(&self.pool)
+                .await?;
+        let n = args.len();
+        let args = args.add(paging.limit as i64)?.add(paging.offset as i64)?;
+        let rows = sqlx::query_with(
+            &format!(
+                "SELECT {columns} {from} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            ),
+            args.0,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows, total.max(0) as u64))
+    }
+}
+
 /// Longest a meeting may last; the API refuses longer ones and booking slots are shorter.
 pub const LONGEST_MEETING: chrono::Duration = chrono::Duration::hours(24);
 

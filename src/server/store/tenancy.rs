@@ -5,6 +5,7 @@
 
 use super::Col;
 use super::{from_ms, to_ms, Store};
+use super::{Args, Paging};
 use crate::model::api::tenancy::{
     Company, CompanyInput, CompanyPatch, CompanySummary, Contact, ContactInput, Dealer,
     DealerInput, DealerPatch, DealerSummary, EntityType, NotificationContact,
@@ -237,26 +238,20 @@ impl Store {
         let Some((cond, param)) = Self::dealer_filter(scope) else {
             return Ok((Vec::new(), 0));
         };
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM dealers d WHERE d.deleted_at IS NULL AND {cond}$1"
-        ))
-        .bind(param)
-        .fetch_one(&self.pool)
-        .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT d.* FROM dealers d WHERE d.deleted_at IS NULL AND {cond}$1
-             ORDER BY d.created_at, d.id LIMIT $2 OFFSET $3"
-        ))
-        .bind(param)
-        .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(&self.pool)
-        .await?;
+        let (rows, total) = self
+            .page(
+                "d.*",
+                &format!("FROM dealers d WHERE d.deleted_at IS NULL AND {cond}$1"),
+                "d.created_at, d.id",
+                Args::default().add(param)?,
+                Paging { limit, offset },
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.dealer_from(r).await?);
         }
-        Ok((out, total as u64))
+        Ok((out, total))
     }
 
     /// Create a dealer under the caller's reseller.
@@ -451,24 +446,20 @@ impl Store {
         offset: u32,
     ) -> Result<(Vec<Company>, u64), AppError> {
         let (cond, param) = scope.companies();
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM companies c WHERE {cond}$1"))
-                .bind(param)
-                .fetch_one(&self.pool)
-                .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT c.* FROM companies c WHERE {cond}$1 ORDER BY c.created_at, c.id LIMIT $2 OFFSET $3"
-        ))
-        .bind(param)
-        .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(&self.pool)
-        .await?;
+        let (rows, total) = self
+            .page(
+                "c.*",
+                &format!("FROM companies c WHERE {cond}$1"),
+                "c.created_at, c.id",
+                Args::default().add(param)?,
+                Paging { limit, offset },
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.company_from(r).await?);
         }
-        Ok((out, total as u64))
+        Ok((out, total))
     }
 
     /// Create a company: a reseller's client names the dealer (or none, for a company of its

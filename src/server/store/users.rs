@@ -4,6 +4,7 @@ use super::outbox::{enqueue, Email, Message};
 use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store};
+use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::tenancy::Package;
 use crate::model::api::users::{Role, User, UserEntity, UserEntityType};
@@ -182,23 +183,20 @@ impl Store {
     ) -> Result<(Vec<User>, u64), AppError> {
         let (cond, param) = scope.companies();
         let from = format!("FROM users u JOIN companies c ON c.id = u.company_id WHERE u.deleted_at IS NULL AND {cond}$1");
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
-            .bind(param)
-            .fetch_one(&self.pool)
+        let (rows, total) = self
+            .page(
+                "u.*",
+                &from,
+                "u.created_at, u.id",
+                Args::default().add(param)?,
+                Paging { limit, offset },
+            )
             .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT u.* {from} ORDER BY u.created_at, u.id LIMIT $2 OFFSET $3"
-        ))
-        .bind(param)
-        .bind(limit as i64)
-        .bind(offset as i64)
-        .fetch_all(&self.pool)
-        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.user_from(r, base, true).await?);
         }
-        Ok((out, total as u64))
+        Ok((out, total))
     }
 
     /// Create a user in a company in scope. Without a password an activation is prepared;
