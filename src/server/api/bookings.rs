@@ -89,7 +89,16 @@ pub async fn list(
         .await?
         .ok_or_else(|| ApiError(AppError::not_found("site")))?;
     Ok(Page {
-        items,
+        items: items
+            .into_iter()
+            .map(|b| FormBooking {
+                meeting: b.meeting,
+                created_at: b.created_at,
+                time_start: b.starts_at,
+                status: b.status,
+                source: b.source,
+            })
+            .collect(),
         total,
         page,
         per_page,

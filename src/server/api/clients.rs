@@ -25,7 +25,15 @@ use axum::extract::State;
     ),
 )]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Found<Vec<Client>>> {
-    Ok(Found(state.store.clients(&caller.scope).await?))
+    Ok(Found(
+        state
+            .store
+            .clients(&caller.scope)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Create credentials for the caller's entity or one under it. The secret is in this answer
@@ -65,7 +73,7 @@ pub async fn create(
         .store
         .create_client(&input.name, input.entity.entity_type, id, Quota::default())
         .await?;
-    Ok(Created(created))
+    Ok(Created(created.into()))
 }
 
 /// Revoke a client: its tokens stop working at once.

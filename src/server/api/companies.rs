@@ -35,7 +35,7 @@ pub async fn list(
         .companies(&caller.scope, per_page, offset)
         .await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(Into::into).collect(),
         total,
         page,
         per_page,
@@ -72,7 +72,8 @@ pub async fn create(
         state
             .store
             .create_company_api(&caller.scope, &input)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -98,7 +99,7 @@ pub async fn one(
         .store
         .company(&caller.scope, &id)
         .await?
-        .map(Found)
+        .map(|row| Found(row.into()))
         .ok_or_else(|| AppError::not_found("company").into())
 }
 
@@ -135,7 +136,7 @@ pub async fn update(
         .store
         .update_company(&caller.scope, &id, &p)
         .await?
-        .map(Found)
+        .map(|row| Found(row.into()))
         .ok_or_else(|| AppError::not_found("company").into())
 }
 

@@ -43,7 +43,7 @@ pub async fn list(
     let (page, per_page, offset) = q.resolve()?;
     let (items, total) = state.store.dealers(&caller.scope, per_page, offset).await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(Into::into).collect(),
         total,
         page,
         per_page,
@@ -75,7 +75,11 @@ pub async fn create(
         validate::notification("notification_contact", n)?;
     }
     Ok(Created(
-        state.store.create_dealer(&caller.scope, &input).await?,
+        state
+            .store
+            .create_dealer(&caller.scope, &input)
+            .await?
+            .into(),
     ))
 }
 
@@ -101,7 +105,7 @@ pub async fn one(
         .store
         .dealer(&caller.scope, &id)
         .await?
-        .map(Found)
+        .map(|row| Found(row.into()))
         .ok_or_else(|| AppError::not_found("dealer").into())
 }
 
@@ -131,7 +135,7 @@ pub async fn update(
         .store
         .update_dealer(&caller.scope, &id, &p)
         .await?
-        .map(Found)
+        .map(|row| Found(row.into()))
         .ok_or_else(|| AppError::not_found("dealer").into())
 }
 

@@ -123,7 +123,7 @@ fn to_wire(
 }
 
 async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
-    let company = state.store.company_summary(&m.company).await?;
+    let company = state.store.company_summary(&m.company).await?.into();
     to_wire(state, company, m)
 }
 
@@ -181,7 +181,7 @@ pub async fn list(
         let company = match companies.get(&r.company) {
             Some(c) => c.clone(),
             None => {
-                let c = state.store.company_summary(&r.company).await?;
+                let c: CompanySummary = state.store.company_summary(&r.company).await?.into();
                 companies.insert(r.company.clone(), c.clone());
                 c
             }

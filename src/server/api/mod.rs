@@ -19,6 +19,7 @@ mod packages;
 mod sites;
 mod users;
 mod validate;
+pub mod wire;
 
 use super::AppState;
 use crate::model::api::Envelope;

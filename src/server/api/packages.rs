@@ -19,5 +19,13 @@ use axum::extract::State;
     ),
 )]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Found<Vec<Package>>> {
-    Ok(Found(state.store.packages().await?))
+    Ok(Found(
+        state
+            .store
+            .packages()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }

@@ -11,7 +11,7 @@ use crate::model::api::sites::{
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::availability::parse_zone;
-use crate::server::store::{AvailabilityChange, NewApiSite, OpeningHours, SiteImage};
+use crate::server::store::{AvailabilityChange, NewApiSite, SiteImage, SiteRecord};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -63,7 +63,7 @@ pub async fn list(
     let (page, per_page, offset) = q.resolve()?;
     let (items, total) = state
         .store
-        .sites_api(&caller.scope, &state.public_url, per_page, offset)
+        .sites_api(&caller.scope, per_page, offset)
         .await?;
     Ok(Page {
         items: items.into_iter().map(|s| with_key(&state, s)).collect(),
@@ -140,8 +140,10 @@ pub async fn create(
     )))
 }
 
-/// The site with its current prefill key, derived from the server's key.
-fn with_key(state: &AppState, mut site: Site) -> Site {
+/// The site as this API shows it, with its current prefill key (derived from the server's
+/// key, never stored).
+fn with_key(state: &AppState, record: SiteRecord) -> Site {
+    let mut site = super::wire::site(record, &state.public_url);
     site.prefill_key = state.signer.prefill_key(&site.id, site.prefill_generation);
     site
 }
@@ -166,7 +168,7 @@ pub async fn one(
 ) -> ApiResult<Found<Site>> {
     state
         .store
-        .site_api(&caller.scope, &id, &state.public_url)
+        .site_api(&caller.scope, &id)
         .await?
         .map(|s| Found(with_key(&state, s)))
         .ok_or_else(|| AppError::not_found("site").into())
@@ -338,7 +340,7 @@ fn availability(a: &AvailabilityPatch) -> Result<AvailabilityChange, AppError> {
                 let at = format!("availability.special_hours[{i}]");
                 let date = rules::date(&format!("{at}.date"), &day.date)?;
                 let mut ranges =
-                    crate::server::store::parse_periods(&format!("{at}.periods"), &day.periods)?;
+                    super::wire::parse_periods(&format!("{at}.periods"), &day.periods)?;
                 ranges.sort();
                 if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
                     return Err(AppError::invalid(
@@ -366,7 +368,7 @@ fn availability(a: &AvailabilityPatch) -> Result<AvailabilityChange, AppError> {
         opening_hours: a
             .opening_hours
             .as_ref()
-            .map(|w| OpeningHours::from_week(w, "availability.opening_hours"))
+            .map(|w| super::wire::opening_hours(w, "availability.opening_hours"))
             .transpose()?,
         closed_dates,
     })

@@ -3,6 +3,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
+use super::wire;
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules::{self, Image};
 use crate::model::api::users::{Role, User, UserInput, UserPatch, UserPut};
@@ -62,10 +63,13 @@ pub async fn list(
     let (page, per_page, offset) = q.resolve()?;
     let (items, total) = state
         .store
-        .users_api(&caller.scope, &state.public_url, per_page, offset)
+        .users_api(&caller.scope, per_page, offset)
         .await?;
     Ok(Page {
-        items,
+        items: items
+            .into_iter()
+            .map(|u| wire::user(u, &state.public_url))
+            .collect(),
         total,
         page,
         per_page,
@@ -109,12 +113,8 @@ pub async fn create(
         locale: u.locale,
         role: u.role,
     };
-    Ok(Created(
-        state
-            .store
-            .create_user_api(&caller.scope, &new, &state.public_url)
-            .await?,
-    ))
+    let made = state.store.create_user_api(&caller.scope, &new).await?;
+    Ok(Created(wire::user(made, &state.public_url)))
 }
 
 /// One user.
@@ -137,9 +137,9 @@ pub async fn one(
 ) -> ApiResult<Found<User>> {
     state
         .store
-        .user_api(&caller.scope, &id, &state.public_url)
+        .user_api(&caller.scope, &id)
         .await?
-        .map(Found)
+        .map(|u| Found(wire::user(u, &state.public_url)))
         .ok_or_else(|| AppError::not_found("user").into())
 }
 
@@ -190,9 +190,9 @@ pub async fn replace(
     };
     state
         .store
-        .update_user(&caller.scope, &id, &changes, &state.public_url)
+        .update_user(&caller.scope, &id, &changes)
         .await?
-        .map(Found)
+        .map(|u| Found(wire::user(u, &state.public_url)))
         .ok_or_else(|| AppError::not_found("user").into())
 }
 
@@ -234,9 +234,9 @@ pub async fn update(
     };
     state
         .store
-        .update_user(&caller.scope, &id, &changes, &state.public_url)
+        .update_user(&caller.scope, &id, &changes)
         .await?
-        .map(Found)
+        .map(|u| Found(wire::user(u, &state.public_url)))
         .ok_or_else(|| AppError::not_found("user").into())
 }
 

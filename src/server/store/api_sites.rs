@@ -3,20 +3,88 @@
 use super::images::{set_site_image, SiteImage};
 use super::sites::OpeningHours;
 use super::tenancy::Scope;
+use super::tenancy::{company_brief_at, CompanyBrief};
 use super::users::queue_activations;
+use super::users::{user_at, UserRow, USER_COLUMNS};
 use super::Col;
 use super::{to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
-use crate::model::api::sites::{
-    Availability, Site, SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
-    DEFAULT_INVITE_TEXT, DEFAULT_TEXT_COLOR,
-};
+use crate::model::api::sites::{SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_INVITE_TEXT};
 use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
+
+/// A site as stored, with its company, users and allowed origins, and which images it has.
+/// Texts left unset are `None` (an adapter shows the defaults).
+#[derive(Clone, Debug)]
+pub struct SiteRecord {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its company.
+    pub company: CompanyBrief,
+    /// Users on the site.
+    pub users: Vec<UserRow>,
+    /// Allowed origins.
+    pub origins: Vec<String>,
+    /// Has a logo.
+    pub has_logo: bool,
+    /// Has a waiting-room background.
+    pub has_background: bool,
+    /// Theme font.
+    pub font: Option<String>,
+    /// Theme text colour.
+    pub text_color: Option<String>,
+    /// Invitation text.
+    pub invite_text: Option<String>,
+    /// Cancellation text.
+    pub cancel_text: Option<String>,
+    /// Hardware-test text.
+    pub hardwaretest_text: Option<String>,
+    /// The hardware-test link goes with invitations.
+    pub hardwaretest: bool,
+    /// IANA zone.
+    pub time_zone: String,
+    /// Appointment length.
+    pub slot_minutes: u32,
+    /// Free time around meetings.
+    pub buffer_minutes: u32,
+    /// Minimum notice.
+    pub min_notice_minutes: u32,
+    /// Days ahead.
+    pub horizon_days: u32,
+    /// Weekly hours.
+    pub opening_hours: OpeningHours,
+    /// Closed local dates (`YYYY-MM-DD`).
+    pub closed_dates: Vec<String>,
+    /// Dates with hours of their own.
+    pub special_hours: crate::server::availability::SpecialHours,
+    /// Privacy statement.
+    pub privacy_url: Option<String>,
+    /// Phone country code.
+    pub phone_prefix: String,
+    /// Bookings need signed prefilled details.
+    pub prefill_required: bool,
+    /// The host may see a waiting customer's camera.
+    pub waiting_preview: bool,
+    /// Generation of the prefill key.
+    pub prefill_generation: i64,
+}
+
+/// A site's columns, with its company's ([`SITE_FROM`]) and which images it has.
+const SITE_COLUMNS: &str = "s.*, c.id AS c_id, c.name AS c_name, c.suspended AS c_suspended,
+     cc.id AS cc_id, cc.first_name AS cc_first_name, cc.last_name AS cc_last_name,
+     cc.email AS cc_email, cc.phone AS cc_phone, cc.language AS cc_language,
+     CASE WHEN EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'logo') THEN 1 ELSE 0 END AS has_logo,
+     CASE WHEN EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') THEN 1 ELSE 0 END AS has_background";
+
+/// Sites with their company and its contact.
+const SITE_FROM: &str = "FROM sites s JOIN companies c ON c.id = s.company_id
+     LEFT JOIN contacts cc ON cc.id = c.contact_id";
 
 /// A new site from the API, validated.
 #[derive(Clone, Debug)]
@@ -127,20 +195,6 @@ pub struct AvailabilityChange {
     pub special_hours: Option<crate::server::availability::SpecialHours>,
 }
 
-/// The stored special hours as the API shows them, earliest date first.
-fn special_days(stored: &str) -> Result<Vec<crate::model::api::sites::SpecialDay>, AppError> {
-    use crate::model::api::sites::SpecialDay;
-    let map: crate::server::availability::SpecialHours =
-        serde_json::from_str(stored).map_err(|_| AppError::internal())?;
-    Ok(map
-        .into_iter()
-        .map(|(date, ranges)| SpecialDay {
-            date: date.to_string(),
-            periods: super::sites::show_periods(&ranges),
-        })
-        .collect())
-}
-
 impl Store {
     async fn site_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
         let (cond, param) = scope.companies();
@@ -163,83 +217,91 @@ impl Store {
             .transpose()
     }
 
-    async fn site_from(&self, r: &SqliteRow, base: &str) -> Result<Site, AppError> {
-        let id: String = r.col("id")?;
-        let users = sqlx::query(
-            "SELECT u.* FROM site_users su JOIN users u ON u.id = su.user_id
-             WHERE su.site_id = $1 AND u.deleted_at IS NULL ORDER BY u.created_at, u.id",
-        )
-        .bind(&id)
+    /// Sites by their rows (selected with [`SITE_COLUMNS`] from [`SITE_FROM`]), with their
+    /// users and origins read for all of them at once: three queries for a page, whatever
+    /// its size.
+    async fn site_records(&self, rows: &[SqliteRow]) -> Result<Vec<SiteRecord>, AppError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
+        let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
+        let user_rows = sqlx::query(&format!(
+            "SELECT su.site_id AS site_id, {USER_COLUMNS}
+             FROM site_users su JOIN users u ON u.id = su.user_id
+               JOIN companies c ON c.id = u.company_id JOIN packages p ON p.id = c.package_id
+             WHERE su.site_id IN (SELECT value FROM json_each($1)) AND u.deleted_at IS NULL
+             ORDER BY u.created_at, u.id"
+        ))
+        .bind(&ids_json)
         .fetch_all(&self.pool)
         .await?;
-        let mut site_users = Vec::with_capacity(users.len());
-        for u in &users {
-            site_users.push(self.user_from(u, base, false).await?);
+        let mut users: Vec<(String, UserRow)> = Vec::with_capacity(user_rows.len());
+        for r in &user_rows {
+            users.push((r.col("site_id")?, user_at(r, false)?));
         }
-        let origins: Vec<String> = sqlx::query_scalar(
-            "SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin",
+        let origins: Vec<(String, String)> = sqlx::query_as(
+            "SELECT site_id, origin FROM site_origins
+             WHERE site_id IN (SELECT value FROM json_each($1)) ORDER BY origin",
         )
-        .bind(&id)
+        .bind(&ids_json)
         .fetch_all(&self.pool)
         .await?;
-        let (logo, background) = self.site_image_kinds(&id).await?;
-        let logo_url = logo.then(|| format!("{base}/media/sites/{id}/logo"));
-        let background_url = background.then(|| format!("{base}/media/sites/{id}/background"));
-        let text = |col: &str, default: &str| -> Result<String, AppError> {
-            Ok(r.col::<Option<String>>(col)?
-                .unwrap_or_else(|| default.to_string()))
-        };
-        Ok(Site {
-            company: self
-                .company_summary(&r.col::<String>("company_id")?)
-                .await?,
-            id,
-            name: r.col("name")?,
-            logo: logo_url,
-            waitingroom_background: background_url,
-            users: site_users,
-            videochat_font_type: text("font", DEFAULT_FONT)?,
-            videochat_text_color: text("text_color", DEFAULT_TEXT_COLOR)?,
-            email_invite_text: text("email_invite_text", DEFAULT_INVITE_TEXT)?,
-            email_cancel_text: text("email_cancel_text", DEFAULT_CANCEL_TEXT)?,
-            email_hardwaretest_text: text("email_hardwaretest_text", DEFAULT_HARDWARETEST_TEXT)?,
-            email_enable_hardwaretest: r.col::<i64>("email_enable_hardwaretest")? != 0,
-            allowed_origins: origins,
-            availability: Availability {
-                time_zone: r.col("time_zone")?,
-                slot_minutes: r.col::<i64>("slot_minutes")? as u32,
-                buffer_minutes: r.col::<i64>("buffer_minutes")? as u32,
-                min_notice_minutes: r.col::<i64>("min_notice_minutes")? as u32,
-                horizon_days: r.col::<i64>("horizon_days")? as u32,
-                opening_hours: serde_json::from_str::<OpeningHours>(
-                    &r.col::<String>("opening_hours")?,
-                )
-                .map_err(|_| AppError::internal())?
-                .week(),
-                closed_dates: serde_json::from_str(&r.col::<String>("closed_dates")?)
-                    .map_err(|_| AppError::internal())?,
-                special_hours: special_days(&r.col::<String>("special_hours")?)?,
-            },
-            time_zone: r.col("time_zone")?,
-            privacy_url: r.col("privacy_url")?,
-            phone_prefix: r.col("phone_prefix")?,
-            // Derived from the server's key; the API layer fills it in.
-            prefill_key: String::new(),
-            prefill_required: r.col::<i64>("prefill_required")? != 0,
-            waiting_preview: r.col::<i64>("waiting_preview")? != 0,
-            prefill_generation: r.col("prefill_generation")?,
-        })
+        rows.iter()
+            .zip(ids)
+            .map(|(r, id)| {
+                Ok(SiteRecord {
+                    name: r.col("name")?,
+                    company: company_brief_at(r)?,
+                    users: users
+                        .iter()
+                        .filter(|(site, _)| *site == id)
+                        .map(|(_, u)| u.clone())
+                        .collect(),
+                    origins: origins
+                        .iter()
+                        .filter(|(site, _)| *site == id)
+                        .map(|(_, o)| o.clone())
+                        .collect(),
+                    has_logo: r.col::<i64>("has_logo")? != 0,
+                    has_background: r.col::<i64>("has_background")? != 0,
+                    font: r.col("font")?,
+                    text_color: r.col("text_color")?,
+                    invite_text: r.col("email_invite_text")?,
+                    cancel_text: r.col("email_cancel_text")?,
+                    hardwaretest_text: r.col("email_hardwaretest_text")?,
+                    hardwaretest: r.col::<i64>("email_enable_hardwaretest")? != 0,
+                    time_zone: r.col("time_zone")?,
+                    slot_minutes: r.col::<i64>("slot_minutes")? as u32,
+                    buffer_minutes: r.col::<i64>("buffer_minutes")? as u32,
+                    min_notice_minutes: r.col::<i64>("min_notice_minutes")? as u32,
+                    horizon_days: r.col::<i64>("horizon_days")? as u32,
+                    opening_hours: serde_json::from_str(&r.col::<String>("opening_hours")?)
+                        .map_err(|_| AppError::internal())?,
+                    closed_dates: serde_json::from_str(&r.col::<String>("closed_dates")?)
+                        .map_err(|_| AppError::internal())?,
+                    special_hours: serde_json::from_str(&r.col::<String>("special_hours")?)
+                        .map_err(|_| AppError::internal())?,
+                    privacy_url: r.col("privacy_url")?,
+                    phone_prefix: r.col("phone_prefix")?,
+                    prefill_required: r.col::<i64>("prefill_required")? != 0,
+                    waiting_preview: r.col::<i64>("waiting_preview")? != 0,
+                    prefill_generation: r.col("prefill_generation")?,
+                    id,
+                })
+            })
+            .collect()
     }
 
     /// A site in scope.
-    pub async fn site_api(
-        &self,
-        scope: &Scope,
-        id: &str,
-        base: &str,
-    ) -> Result<Option<Site>, AppError> {
-        match self.site_row(scope, id).await? {
-            Some(r) => Ok(Some(self.site_from(&r, base).await?)),
+    pub async fn site_api(&self, scope: &Scope, id: &str) -> Result<Option<SiteRecord>, AppError> {
+        let (cond, param) = scope.companies();
+        let row = sqlx::query(&format!(
+            "SELECT {SITE_COLUMNS} {SITE_FROM} WHERE s.id = $1 AND s.deleted_at IS NULL AND {cond}$2"
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(self.site_records(&[r]).await?.pop()),
             None => Ok(None),
         }
     }
@@ -248,26 +310,20 @@ impl Store {
     pub async fn sites_api(
         &self,
         scope: &Scope,
-        base: &str,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<Site>, u64), AppError> {
+    ) -> Result<(Vec<SiteRecord>, u64), AppError> {
         let (cond, param) = scope.companies();
-        let from = format!("FROM sites s JOIN companies c ON c.id = s.company_id WHERE s.deleted_at IS NULL AND {cond}$1");
         let (rows, total) = self
             .page(
-                "s.*",
-                &from,
+                SITE_COLUMNS,
+                &format!("{SITE_FROM} WHERE s.deleted_at IS NULL AND {cond}$1"),
                 "s.created_at, s.id",
                 Args::default().add(param)?,
                 Paging { limit, offset },
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.site_from(r, base).await?);
-        }
-        Ok((out, total))
+        Ok((self.site_records(&rows).await?, total))
     }
 
     /// Create a site in a company in scope, with its users and origins, in one transaction.
@@ -276,7 +332,7 @@ impl Store {
         scope: &Scope,
         s: &NewApiSite,
         base: &str,
-    ) -> Result<Site, AppError> {
+    ) -> Result<SiteRecord, AppError> {
         if !self.company_in_scope(scope, &s.company).await? {
             return Err(AppError::not_found("company").with_field("company"));
         }
@@ -313,7 +369,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        self.site_api(scope, &id, base)
+        self.site_api(scope, &id)
             .await?
             .ok_or_else(AppError::internal)
     }
@@ -327,7 +383,7 @@ impl Store {
         availability: Option<&AvailabilityChange>,
         images: &[(SiteImage, Option<Image>)],
         base: &str,
-    ) -> Result<Option<Site>, AppError> {
+    ) -> Result<Option<SiteRecord>, AppError> {
         let Some(row) = self.site_row(scope, id).await? else {
             return Ok(None);
         };
@@ -455,7 +511,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        self.site_api(scope, id, base).await
+        self.site_api(scope, id).await
     }
 
     /// Delete a site in scope: refused (412) while it has upcoming meetings.

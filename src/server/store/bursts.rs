@@ -6,9 +6,23 @@ use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store};
 use super::{Args, Paging};
-use crate::model::api::bookings::FormBooking;
 use crate::model::AppError;
 use chrono::{DateTime, Utc};
+
+/// A booking made in a site's form, as its owner sees it.
+#[derive(Clone, Debug)]
+pub struct FormBookingRow {
+    /// The meeting.
+    pub meeting: String,
+    /// When it was booked.
+    pub created_at: DateTime<Utc>,
+    /// Its start.
+    pub starts_at: DateTime<Utc>,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    /// Keyed hash of the booker's address (`-`: unknown).
+    pub source: String,
+}
 
 /// A window of booking times, and optionally one source.
 #[derive(Clone, Debug)]
@@ -50,7 +64,7 @@ impl Store {
         filter: &BurstFilter<'_>,
         limit: u32,
         offset: u32,
-    ) -> Result<Option<(Vec<FormBooking>, u64)>, AppError> {
+    ) -> Result<Option<(Vec<FormBookingRow>, u64)>, AppError> {
         if !self.site_in_scope(scope, site).await? {
             return Ok(None);
         }
@@ -70,10 +84,10 @@ impl Store {
         let items = rows
             .iter()
             .map(|r| {
-                Ok(FormBooking {
+                Ok(FormBookingRow {
                     meeting: r.col("id")?,
                     created_at: from_ms(r.col("created_at")?),
-                    time_start: from_ms(r.col("starts_at")?),
+                    starts_at: from_ms(r.col("starts_at")?),
                     status: r.col("status")?,
                     source: r.col("source")?,
                 })

@@ -3,7 +3,6 @@
 use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store};
-use crate::model::api::oauth::{Client, ClientCreated, ClientEntity};
 use crate::model::api::tenancy::EntityType;
 use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::{hash_token, new_id, new_token};
@@ -99,6 +98,36 @@ pub(super) const CLIENT_IS_ACTIVE: &str = "(CASE k.entity_type
            AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))
      END)";
 
+/// An API client as stored (never its secret).
+#[derive(Clone, Debug)]
+pub struct ClientRow {
+    /// Its id.
+    pub client_id: String,
+    /// Its name.
+    pub name: String,
+    /// What it acts for.
+    pub entity_type: EntityType,
+    /// The id of what it acts for.
+    pub entity_id: String,
+    /// When made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A client just made, with its secret: shown this once, stored only as a hash.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    /// Its id.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// Its name.
+    pub name: String,
+    /// What it acts for.
+    pub entity_type: EntityType,
+    /// The id of what it acts for.
+    pub entity_id: String,
+}
+
 fn entity_type(s: &str) -> EntityType {
     match s {
         "reseller" => EntityType::Reseller,
@@ -115,7 +144,7 @@ impl Store {
         entity: EntityType,
         entity_id: &str,
         quota: Quota,
-    ) -> Result<ClientCreated, AppError> {
+    ) -> Result<NewClient, AppError> {
         let id = new_id();
         let (secret, hash) = new_token();
         sqlx::query(
@@ -134,14 +163,12 @@ impl Store {
         .bind(to_ms(Utc::now()))
         .execute(&self.pool)
         .await?;
-        Ok(ClientCreated {
+        Ok(NewClient {
             client_id: id,
             client_secret: secret,
             name: name.to_string(),
-            entity: ClientEntity {
-                entity_type: entity,
-                id: entity_id.to_string(),
-            },
+            entity_type: entity,
+            entity_id: entity_id.to_string(),
         })
     }
 
@@ -211,7 +238,7 @@ impl Store {
     }
 
     /// Clients of entities in scope (the caller's own entity's included).
-    pub async fn clients(&self, scope: &Scope) -> Result<Vec<Client>, AppError> {
+    pub async fn clients(&self, scope: &Scope) -> Result<Vec<ClientRow>, AppError> {
         let (cond, param) = scope.companies();
         let (own_type, own_id) = scope.entity();
         let dealer_cond = match scope {
@@ -233,13 +260,11 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(Client {
+                Ok(ClientRow {
                     client_id: r.col("id")?,
                     name: r.col("name")?,
-                    entity: ClientEntity {
-                        entity_type: entity_type(&r.col::<String>("entity_type")?),
-                        id: r.col("entity_id")?,
-                    },
+                    entity_type: entity_type(&r.col::<String>("entity_type")?),
+                    entity_id: r.col("entity_id")?,
                     created_at: from_ms(r.col("created_at")?),
                 })
             })

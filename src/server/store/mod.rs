@@ -19,17 +19,20 @@ mod tenancy;
 mod users;
 
 pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
-pub use api_sites::{AvailabilityChange, NewApiSite};
+pub use api_sites::{AvailabilityChange, NewApiSite, SiteRecord};
 pub use auth::SessionUser;
-pub use bursts::BurstFilter;
-pub use clients::{ApiCaller, Quota, QuotaUnit, TOKEN_LIFETIME};
+pub use bursts::{BurstFilter, FormBookingRow};
+pub use clients::{ApiCaller, ClientRow, NewClient, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use images::SiteImage;
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
-pub use sites::{parse_periods, show_periods, NewSite, OpeningHours, SiteRow};
+pub use sites::{NewSite, OpeningHours, SiteRow};
 pub use staff::Staff;
-pub use tenancy::Scope;
-pub use users::{NewUser, UserChanges};
+pub use tenancy::{
+    CompanyBrief, CompanyRow, ContactRow, DealerBrief, DealerRow, NotificationRow, PackageRow,
+    ResellerRow, Scope,
+};
+pub use users::{NewUser, UserChanges, UserRow};
 
 use crate::model::AppError;
 use chrono::{DateTime, TimeZone, Utc};

@@ -7,40 +7,6 @@ use crate::server::tokens::new_id;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-/// `HH:MM` periods from the API, checked, as minute ranges; errors name
-/// `{prefix}[j].from` or `.to`.
-pub fn parse_periods(
-    prefix: &str,
-    periods: &[crate::model::api::sites::Period],
-) -> Result<Vec<(u16, u16)>, AppError> {
-    use crate::model::api::rules;
-    periods
-        .iter()
-        .enumerate()
-        .map(|(j, p)| {
-            let at = format!("{prefix}[{j}]");
-            let from = rules::clock(&format!("{at}.from"), &p.from)?;
-            let to = rules::clock(&format!("{at}.to"), &p.to)?;
-            if to <= from {
-                return Err(AppError::invalid(&format!("{at}.to"), "must be after from"));
-            }
-            Ok((from, to))
-        })
-        .collect()
-}
-
-/// Minute ranges as the API shows them, `HH:MM`.
-pub fn show_periods(ranges: &[(u16, u16)]) -> Vec<crate::model::api::sites::Period> {
-    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-    ranges
-        .iter()
-        .map(|&(from, to)| crate::model::api::sites::Period {
-            from: hhmm(from),
-            to: hhmm(to),
-        })
-        .collect()
-}
-
 /// Opening hours: for each weekday (Monday first), `[from, to)` ranges in minutes after local
 /// midnight (`to` may be 1440, the end of the day).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,39 +22,6 @@ impl OpeningHours {
             }
         }
         OpeningHours(hours)
-    }
-
-    /// As the API shows them: `HH:MM` periods per named weekday.
-    pub fn week(&self) -> crate::model::api::sites::WeekHours {
-        use crate::model::api::sites::WeekHours;
-        let day = |i: usize| {
-            let mut periods = self.0[i].clone();
-            periods.sort();
-            show_periods(&periods)
-        };
-        WeekHours {
-            monday: day(0),
-            tuesday: day(1),
-            wednesday: day(2),
-            thursday: day(3),
-            friday: day(4),
-            saturday: day(5),
-            sunday: day(6),
-        }
-    }
-
-    /// From the API's form, checked; errors name the field under `field`.
-    pub fn from_week(
-        week: &crate::model::api::sites::WeekHours,
-        field: &str,
-    ) -> Result<Self, AppError> {
-        let mut hours: [Vec<(u16, u16)>; 7] = Default::default();
-        for (i, (name, periods)) in week.days().into_iter().enumerate() {
-            hours[i] = parse_periods(&format!("{field}.{name}"), periods)?;
-        }
-        let hours = OpeningHours(hours);
-        hours.validate().map_err(|e| e.with_field(field))?;
-        Ok(hours)
     }
 
     /// Open around the clock, every day (the demo site).

@@ -7,11 +7,9 @@ use super::Col;
 use super::{from_ms, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::tenancy::{
-    Company, CompanyInput, CompanyPatch, CompanySummary, Contact, ContactInput, Dealer,
-    DealerInput, DealerPatch, DealerSummary, EntityType, NotificationContact,
-    NotificationContactInput, Package, ResellerSummary,
+    CompanyInput, CompanyPatch, ContactInput, DealerInput, DealerPatch, EntityType,
+    NotificationContactInput,
 };
-use crate::model::api::Language;
 use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
@@ -96,85 +94,260 @@ async fn insert_notification_contact(
     Ok(id)
 }
 
-fn contact_from(r: &SqliteRow) -> Result<Contact, AppError> {
-    Ok(Contact {
-        id: r.col("id")?,
-        first_name: r.col("first_name")?,
-        last_name: r.col("last_name")?,
-        email: r.col("email")?,
-        phone: r.col("phone")?,
-        language: Language::from_stored(&r.col::<String>("language")?),
+/// A contact as stored (entities made outside the API, the demo's, may have none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactRow {
+    /// Its id.
+    pub id: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Phone number.
+    pub phone: String,
+    /// Language, `nl` or `en`.
+    pub language: String,
+}
+
+/// A notification contact: an address told of changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRow {
+    /// Its id.
+    pub id: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// A reseller, as the dealers under it show it.
+#[derive(Clone, Debug)]
+pub struct ResellerRow {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact, if any.
+    pub contact: Option<ContactRow>,
+    /// Suspended.
+    pub suspended: bool,
+}
+
+/// A dealer, as the companies under it show it.
+#[derive(Clone, Debug)]
+pub struct DealerBrief {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact, if any.
+    pub contact: Option<ContactRow>,
+    /// Notification contact, if any.
+    pub notification: Option<NotificationRow>,
+    /// Suspended.
+    pub suspended: bool,
+}
+
+/// A dealer and the reseller it hangs under.
+#[derive(Clone, Debug)]
+pub struct DealerRow {
+    /// The dealer.
+    pub dealer: DealerBrief,
+    /// Its reseller.
+    pub reseller: ResellerRow,
+}
+
+/// A package of features.
+#[derive(Clone, Debug)]
+pub struct PackageRow {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Feature names.
+    pub features: Vec<String>,
+}
+
+/// A company, as its sites, users and meetings show it.
+#[derive(Clone, Debug)]
+pub struct CompanyBrief {
+    /// Its id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact, if any.
+    pub contact: Option<ContactRow>,
+    /// Suspended.
+    pub suspended: bool,
+}
+
+/// A company with its package and dealer.
+#[derive(Clone, Debug)]
+pub struct CompanyRow {
+    /// The company.
+    pub company: CompanyBrief,
+    /// Its package.
+    pub package: PackageRow,
+    /// Its dealer, if any.
+    pub dealer: Option<DealerBrief>,
+}
+
+/// The columns of a contact joined as `a`, named `a_id`, `a_first_name`, ….
+fn contact_columns(a: &str) -> String {
+    [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "language",
+    ]
+    .iter()
+    .map(|c| format!("{a}.{c} AS {a}_{c}"))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// The contact joined as `a` (none when the join found none).
+fn contact_at(r: &SqliteRow, a: &str) -> Result<Option<ContactRow>, AppError> {
+    let Some(id) = r.col::<Option<String>>(&format!("{a}_id"))? else {
+        return Ok(None);
+    };
+    Ok(Some(ContactRow {
+        id,
+        first_name: r.col(&format!("{a}_first_name"))?,
+        last_name: r.col(&format!("{a}_last_name"))?,
+        email: r.col(&format!("{a}_email"))?,
+        phone: r.col(&format!("{a}_phone"))?,
+        language: r.col(&format!("{a}_language"))?,
+    }))
+}
+
+/// A package selected as `p_id`, `p_name`, `p_features`.
+pub(super) fn package_at(r: &SqliteRow) -> Result<PackageRow, AppError> {
+    Ok(PackageRow {
+        id: r.col("p_id")?,
+        name: r.col("p_name")?,
+        features: serde_json::from_str(&r.col::<String>("p_features")?).unwrap_or_default(),
+    })
+}
+
+/// A dealer with its contacts and reseller, in one row.
+const DEALER_FROM: &str = "FROM dealers d
+     LEFT JOIN contacts dc ON dc.id = d.contact_id
+     LEFT JOIN notification_contacts dn ON dn.id = d.notification_contact_id
+     JOIN resellers r ON r.id = d.reseller_id
+     LEFT JOIN contacts rc ON rc.id = r.contact_id";
+
+/// The columns of a dealer joined as `d` (contact `dc`, notification contact `dn`).
+fn dealer_brief_columns() -> String {
+    format!(
+        "d.id AS d_id, d.name AS d_name, d.suspended AS d_suspended, {}, dn.id AS dn_id, dn.email AS dn_email",
+        contact_columns("dc")
+    )
+}
+
+fn dealer_columns() -> String {
+    format!(
+        "{}, r.id AS r_id, r.name AS r_name, r.suspended AS r_suspended, {}",
+        dealer_brief_columns(),
+        contact_columns("rc")
+    )
+}
+
+/// The dealer joined as `d`; none when the join found none.
+fn dealer_brief_at(r: &SqliteRow) -> Result<Option<DealerBrief>, AppError> {
+    let Some(id) = r.col::<Option<String>>("d_id")? else {
+        return Ok(None);
+    };
+    let notification = match r.col::<Option<String>>("dn_id")? {
+        Some(id) => Some(NotificationRow {
+            id,
+            email: r.col("dn_email")?,
+        }),
+        None => None,
+    };
+    Ok(Some(DealerBrief {
+        id,
+        name: r.col("d_name")?,
+        contact: contact_at(r, "dc")?,
+        notification,
+        suspended: r.col::<i64>("d_suspended")? != 0,
+    }))
+}
+
+fn dealer_at(r: &SqliteRow) -> Result<DealerRow, AppError> {
+    Ok(DealerRow {
+        dealer: dealer_brief_at(r)?.ok_or_else(AppError::internal)?,
+        reseller: ResellerRow {
+            id: r.col("r_id")?,
+            name: r.col("r_name")?,
+            contact: contact_at(r, "rc")?,
+            suspended: r.col::<i64>("r_suspended")? != 0,
+        },
+    })
+}
+
+/// A company with its contact, package and dealer, in one row.
+const COMPANY_FROM: &str = "FROM companies c
+     LEFT JOIN contacts cc ON cc.id = c.contact_id
+     JOIN packages p ON p.id = c.package_id
+     LEFT JOIN dealers d ON d.id = c.dealer_id
+     LEFT JOIN contacts dc ON dc.id = d.contact_id
+     LEFT JOIN notification_contacts dn ON dn.id = d.notification_contact_id";
+
+fn company_brief_columns() -> String {
+    format!(
+        "c.id AS c_id, c.name AS c_name, c.suspended AS c_suspended, {}",
+        contact_columns("cc")
+    )
+}
+
+fn company_columns() -> String {
+    format!(
+        "{}, p.id AS p_id, p.name AS p_name, p.features AS p_features, {}",
+        company_brief_columns(),
+        dealer_brief_columns()
+    )
+}
+
+pub(super) fn company_brief_at(r: &SqliteRow) -> Result<CompanyBrief, AppError> {
+    Ok(CompanyBrief {
+        id: r.col("c_id")?,
+        name: r.col("c_name")?,
+        contact: contact_at(r, "cc")?,
+        suspended: r.col::<i64>("c_suspended")? != 0,
+    })
+}
+
+fn company_at(r: &SqliteRow) -> Result<CompanyRow, AppError> {
+    Ok(CompanyRow {
+        company: company_brief_at(r)?,
+        package: package_at(r)?,
+        dealer: dealer_brief_at(r)?,
     })
 }
 
 impl Store {
-    async fn contact(&self, id: Option<String>) -> Result<Option<Contact>, AppError> {
-        let Some(id) = id else { return Ok(None) };
-        let row = sqlx::query("SELECT * FROM contacts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(contact_from).transpose()
-    }
-
-    async fn required_contact(&self, id: Option<String>) -> Result<Contact, AppError> {
-        // Entities created outside the API (the demo) may have no contact on file.
-        Ok(self.contact(id).await?.unwrap_or(Contact {
-            id: String::new(),
-            first_name: String::new(),
-            last_name: String::new(),
-            email: String::new(),
-            phone: String::new(),
-            language: Language::En,
-        }))
-    }
-
-    async fn notification_contact(
-        &self,
-        id: Option<String>,
-    ) -> Result<Option<NotificationContact>, AppError> {
-        let Some(id) = id else { return Ok(None) };
-        let row = sqlx::query("SELECT id, email FROM notification_contacts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(NotificationContact {
-                id: r.col("id")?,
-                email: r.col("email")?,
-            })
-        })
-        .transpose()
-    }
-
     /// Every package.
-    pub async fn packages(&self) -> Result<Vec<Package>, AppError> {
-        let rows = sqlx::query("SELECT id, name, features FROM packages ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(package_from).collect()
+    pub async fn packages(&self) -> Result<Vec<PackageRow>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id AS p_id, name AS p_name, features AS p_features FROM packages ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(package_at).collect()
     }
 
     /// A package by id.
-    pub async fn package(&self, id: &str) -> Result<Option<Package>, AppError> {
-        let row = sqlx::query("SELECT id, name, features FROM packages WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(package_from).transpose()
-    }
-
-    async fn reseller_summary(&self, id: &str) -> Result<ResellerSummary, AppError> {
-        let r = sqlx::query("SELECT id, name, contact_id, suspended FROM resellers WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(ResellerSummary {
-            id: r.col("id")?,
-            name: r.col("name")?,
-            contact: self.required_contact(r.col("contact_id")?).await?,
-            suspended: r.col::<i64>("suspended")? != 0,
-        })
+    pub async fn package(&self, id: &str) -> Result<Option<PackageRow>, AppError> {
+        let row = sqlx::query(
+            "SELECT id AS p_id, name AS p_name, features AS p_features FROM packages WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(package_at).transpose()
     }
 
     // ---- dealers ------------------------------------------------------------------------
@@ -205,27 +378,20 @@ impl Store {
         .map_err(AppError::from)
     }
 
-    async fn dealer_from(&self, r: &SqliteRow) -> Result<Dealer, AppError> {
-        Ok(Dealer {
-            id: r.col("id")?,
-            name: r.col("name")?,
-            contact: self.required_contact(r.col("contact_id")?).await?,
-            notification_contact: self
-                .notification_contact(r.col("notification_contact_id")?)
-                .await?,
-            reseller: self
-                .reseller_summary(&r.col::<String>("reseller_id")?)
-                .await?,
-            suspended: r.col::<i64>("suspended")? != 0,
-        })
-    }
-
-    /// A dealer in scope.
-    pub async fn dealer(&self, scope: &Scope, id: &str) -> Result<Option<Dealer>, AppError> {
-        match self.dealer_row(scope, id).await? {
-            Some(r) => Ok(Some(self.dealer_from(&r).await?)),
-            None => Ok(None),
-        }
+    /// A dealer in scope, with its contacts and reseller (one query).
+    pub async fn dealer(&self, scope: &Scope, id: &str) -> Result<Option<DealerRow>, AppError> {
+        let Some((cond, param)) = Self::dealer_filter(scope) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {} {DEALER_FROM} WHERE d.id = $1 AND d.deleted_at IS NULL AND {cond}$2",
+            dealer_columns()
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(dealer_at).transpose()
     }
 
     /// Dealers in scope, oldest first.
@@ -234,24 +400,21 @@ impl Store {
         scope: &Scope,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<Dealer>, u64), AppError> {
+    ) -> Result<(Vec<DealerRow>, u64), AppError> {
         let Some((cond, param)) = Self::dealer_filter(scope) else {
             return Ok((Vec::new(), 0));
         };
+        // Contacts and reseller joined: one query for the page, not one more per dealer.
         let (rows, total) = self
             .page(
-                "d.*",
-                &format!("FROM dealers d WHERE d.deleted_at IS NULL AND {cond}$1"),
+                &dealer_columns(),
+                &format!("{DEALER_FROM} WHERE d.deleted_at IS NULL AND {cond}$1"),
                 "d.created_at, d.id",
                 Args::default().add(param)?,
                 Paging { limit, offset },
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.dealer_from(r).await?);
-        }
-        Ok((out, total))
+        Ok((rows.iter().map(dealer_at).collect::<Result<_, _>>()?, total))
     }
 
     /// Create a dealer under the caller's reseller.
@@ -259,7 +422,7 @@ impl Store {
         &self,
         scope: &Scope,
         input: &DealerInput,
-    ) -> Result<Dealer, AppError> {
+    ) -> Result<DealerRow, AppError> {
         let Scope::Reseller(reseller) = scope else {
             return Err(AppError::new(
                 ErrorCode::Forbidden,
@@ -297,7 +460,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         p: &DealerPatch,
-    ) -> Result<Option<Dealer>, AppError> {
+    ) -> Result<Option<DealerRow>, AppError> {
         let Some(row) = self.dealer_row(scope, id).await? else {
             return Ok(None);
         };
@@ -384,58 +547,30 @@ impl Store {
         Ok(self.company_row(scope, id).await?.is_some())
     }
 
-    async fn dealer_summary(&self, id: Option<String>) -> Result<Option<DealerSummary>, AppError> {
-        let Some(id) = id else { return Ok(None) };
-        let r = sqlx::query("SELECT * FROM dealers WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(r) = r else { return Ok(None) };
-        Ok(Some(DealerSummary {
-            id: r.col("id")?,
-            name: r.col("name")?,
-            contact: self.required_contact(r.col("contact_id")?).await?,
-            notification_contact: self
-                .notification_contact(r.col("notification_contact_id")?)
-                .await?,
-            suspended: r.col::<i64>("suspended")? != 0,
-        }))
-    }
-
-    async fn company_from(&self, r: &SqliteRow) -> Result<Company, AppError> {
-        Ok(Company {
-            id: r.col("id")?,
-            name: r.col("name")?,
-            contact: self.required_contact(r.col("contact_id")?).await?,
-            package: self
-                .package(&r.col::<String>("package_id")?)
-                .await?
-                .ok_or_else(AppError::internal)?,
-            dealer: self.dealer_summary(r.col("dealer_id")?).await?,
-            suspended: r.col::<i64>("suspended")? != 0,
-        })
-    }
-
     /// A company's summary (for sites, users, meetings), whatever the scope.
-    pub async fn company_summary(&self, id: &str) -> Result<CompanySummary, AppError> {
-        let r = sqlx::query("SELECT * FROM companies WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(CompanySummary {
-            id: r.col("id")?,
-            name: r.col("name")?,
-            contact: self.required_contact(r.col("contact_id")?).await?,
-            suspended: r.col::<i64>("suspended")? != 0,
-        })
+    pub async fn company_summary(&self, id: &str) -> Result<CompanyBrief, AppError> {
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM companies c LEFT JOIN contacts cc ON cc.id = c.contact_id WHERE c.id = $1",
+            company_brief_columns()
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        company_brief_at(&r)
     }
 
-    /// A company in scope.
-    pub async fn company(&self, scope: &Scope, id: &str) -> Result<Option<Company>, AppError> {
-        match self.company_row(scope, id).await? {
-            Some(r) => Ok(Some(self.company_from(&r).await?)),
-            None => Ok(None),
-        }
+    /// A company in scope, with its contact, package and dealer (one query).
+    pub async fn company(&self, scope: &Scope, id: &str) -> Result<Option<CompanyRow>, AppError> {
+        let (cond, param) = scope.companies();
+        let row = sqlx::query(&format!(
+            "SELECT {} {COMPANY_FROM} WHERE c.id = $1 AND {cond}$2",
+            company_columns()
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(company_at).transpose()
     }
 
     /// Companies in scope, oldest first.
@@ -444,22 +579,22 @@ impl Store {
         scope: &Scope,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<Company>, u64), AppError> {
+    ) -> Result<(Vec<CompanyRow>, u64), AppError> {
         let (cond, param) = scope.companies();
+        // Contact, package and dealer joined: one query for the page.
         let (rows, total) = self
             .page(
-                "c.*",
-                &format!("FROM companies c WHERE {cond}$1"),
+                &company_columns(),
+                &format!("{COMPANY_FROM} WHERE {cond}$1"),
                 "c.created_at, c.id",
                 Args::default().add(param)?,
                 Paging { limit, offset },
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.company_from(r).await?);
-        }
-        Ok((out, total))
+        Ok((
+            rows.iter().map(company_at).collect::<Result<_, _>>()?,
+            total,
+        ))
     }
 
     /// Create a company: a reseller's client names the dealer (or none, for a company of its
@@ -468,7 +603,7 @@ impl Store {
         &self,
         scope: &Scope,
         input: &CompanyInput,
-    ) -> Result<Company, AppError> {
+    ) -> Result<CompanyRow, AppError> {
         let (reseller, dealer) = match scope {
             Scope::Company(_) => {
                 return Err(AppError::new(
@@ -528,7 +663,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         p: &CompanyPatch,
-    ) -> Result<Option<Company>, AppError> {
+    ) -> Result<Option<CompanyRow>, AppError> {
         if self.company_row(scope, id).await?.is_none() {
             return Ok(None);
         }
@@ -630,14 +765,6 @@ impl Store {
             .await?;
         Ok(ms.map(from_ms))
     }
-}
-
-fn package_from(r: &SqliteRow) -> Result<Package, AppError> {
-    Ok(Package {
-        id: r.col("id")?,
-        name: r.col("name")?,
-        features: serde_json::from_str(&r.col::<String>("features")?).unwrap_or_default(),
-    })
 }
 
 /// Revoke every API client of an entity (and so their tokens).

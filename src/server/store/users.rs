@@ -6,13 +6,13 @@ use super::Col;
 use super::{from_ms, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
-use crate::model::api::tenancy::Package;
-use crate::model::api::users::{Role, User, UserEntity, UserEntityType};
-use crate::model::api::{Language, NamedRef};
+use crate::model::api::users::Role;
+use crate::model::api::Language;
 use crate::model::{AppError, ErrorCode};
 use crate::server::seal::Sealer;
+use crate::server::store::PackageRow;
 use crate::server::tokens::{new_id, new_token};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
 
@@ -72,6 +72,65 @@ fn unique_email(e: sqlx::Error) -> AppError {
     AppError::from(e)
 }
 
+/// A user as stored, with their company; the package and their sites where asked for.
+#[derive(Clone, Debug)]
+pub struct UserRow {
+    /// Their id.
+    pub id: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Language, `nl` or `en`.
+    pub locale: String,
+    /// Role.
+    pub role: Role,
+    /// When made.
+    pub created_at: DateTime<Utc>,
+    /// Has a photo on file.
+    pub has_photo: bool,
+    /// Suspended.
+    pub suspended: bool,
+    /// Their company: id and name.
+    pub company: (String, String),
+    /// Their company's package (when asked for).
+    pub package: Option<PackageRow>,
+    /// Their sites: id and name (when asked for).
+    pub sites: Option<Vec<(String, String)>>,
+}
+
+/// The columns of a user with company and package ([`USER_FROM`]).
+pub(super) const USER_COLUMNS: &str = "u.id, u.first_name, u.last_name, u.email, u.locale, u.role,
+     u.created_at, CASE WHEN u.photo_type IS NULL THEN 0 ELSE 1 END AS has_photo, u.suspended,
+     c.id AS company_id, c.name AS company_name, p.id AS p_id, p.name AS p_name,
+     p.features AS p_features";
+
+/// Users joined with their company and its package.
+pub(super) const USER_FROM: &str =
+    "FROM users u JOIN companies c ON c.id = u.company_id JOIN packages p ON p.id = c.package_id";
+
+pub(super) fn user_at(r: &SqliteRow, with_package: bool) -> Result<UserRow, AppError> {
+    Ok(UserRow {
+        id: r.col("id")?,
+        first_name: r.col("first_name")?,
+        last_name: r.col("last_name")?,
+        email: r.col("email")?,
+        locale: r.col("locale")?,
+        role: Role::from_stored(&r.col::<String>("role")?).ok_or_else(AppError::internal)?,
+        created_at: from_ms(r.col("created_at")?),
+        has_photo: r.col::<i64>("has_photo")? != 0,
+        suspended: r.col::<i64>("suspended")? != 0,
+        company: (r.col("company_id")?, r.col("company_name")?),
+        package: match with_package {
+            true => Some(super::tenancy::package_at(r)?),
+            false => None,
+        },
+        sites: None,
+    })
+}
+
 impl Store {
     async fn user_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
         let (cond, param) = scope.companies();
@@ -86,74 +145,53 @@ impl Store {
         .map_err(AppError::from)
     }
 
-    /// Map a user row; `full` adds the sites and the package (left out inside a site).
-    pub(super) async fn user_from(
+    /// Users by their rows (selected with [`USER_COLUMNS`] from [`USER_FROM`]); `full` adds
+    /// the package and each user's sites, read for all of them in one query.
+    pub(super) async fn user_rows(
         &self,
-        r: &SqliteRow,
-        base: &str,
+        rows: &[SqliteRow],
         full: bool,
-    ) -> Result<User, AppError> {
-        let id: String = r.col("id")?;
-        let company: String = r.col("company_id")?;
-        let (company_name, package_id): (String, String) =
-            sqlx::query_as("SELECT name, package_id FROM companies WHERE id = $1")
-                .bind(&company)
-                .fetch_one(&self.pool)
-                .await?;
-        let (package, sites) = if full {
-            let package: Option<Package> = self.package(&package_id).await?;
-            let sites: Vec<(String, String)> = sqlx::query_as(
-                "SELECT s.id, s.name FROM site_users su JOIN sites s ON s.id = su.site_id
-                 WHERE su.user_id = $1 AND s.deleted_at IS NULL ORDER BY s.created_at, s.id",
+    ) -> Result<Vec<UserRow>, AppError> {
+        let mut users: Vec<UserRow> = rows
+            .iter()
+            .map(|r| user_at(r, full))
+            .collect::<Result<_, _>>()?;
+        if full && !users.is_empty() {
+            let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+            let ids = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
+            let sites: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT su.user_id, s.id, s.name FROM site_users su JOIN sites s ON s.id = su.site_id
+                 WHERE su.user_id IN (SELECT value FROM json_each($1)) AND s.deleted_at IS NULL
+                 ORDER BY s.created_at, s.id",
             )
-            .bind(&id)
+            .bind(ids)
             .fetch_all(&self.pool)
             .await?;
-            (
-                package,
-                Some(
+            for u in &mut users {
+                u.sites = Some(
                     sites
-                        .into_iter()
-                        .map(|(id, name)| NamedRef { id, name })
+                        .iter()
+                        .filter(|(user, _, _)| *user == u.id)
+                        .map(|(_, id, name)| (id.clone(), name.clone()))
                         .collect(),
-                ),
-            )
-        } else {
-            (None, None)
-        };
-        let first: String = r.col("first_name")?;
-        let last: String = r.col("last_name")?;
-        let has_photo = r.col::<Option<String>>("photo_type")?.is_some();
-        Ok(User {
-            name: format!("{first} {last}"),
-            photo: has_photo.then(|| format!("{base}/media/users/{id}/photo")),
-            id,
-            first_name: first,
-            last_name: last,
-            email: r.col("email")?,
-            locale: Language::from_stored(&r.col::<String>("locale")?),
-            role: Role::from_stored(&r.col::<String>("role")?).ok_or_else(AppError::internal)?,
-            created_at: from_ms(r.col("created_at")?),
-            sites,
-            entity: UserEntity {
-                entity_type: UserEntityType::Company,
-                id: company,
-                name: company_name,
-                package,
-            },
-            suspended: r.col::<i64>("suspended")? != 0,
-        })
+                );
+            }
+        }
+        Ok(users)
     }
 
-    /// A user in scope.
-    pub async fn user_api(
-        &self,
-        scope: &Scope,
-        id: &str,
-        base: &str,
-    ) -> Result<Option<User>, AppError> {
-        match self.user_row(scope, id).await? {
-            Some(r) => Ok(Some(self.user_from(&r, base, true).await?)),
+    /// A user in scope, with their company's package and their sites.
+    pub async fn user_api(&self, scope: &Scope, id: &str) -> Result<Option<UserRow>, AppError> {
+        let (cond, param) = scope.companies();
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} {USER_FROM} WHERE u.id = $1 AND u.deleted_at IS NULL AND {cond}$2"
+        ))
+        .bind(id)
+        .bind(param)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(self.user_rows(&[r], true).await?.pop()),
             None => Ok(None),
         }
     }
@@ -177,36 +215,26 @@ impl Store {
     pub async fn users_api(
         &self,
         scope: &Scope,
-        base: &str,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<User>, u64), AppError> {
+    ) -> Result<(Vec<UserRow>, u64), AppError> {
         let (cond, param) = scope.companies();
-        let from = format!("FROM users u JOIN companies c ON c.id = u.company_id WHERE u.deleted_at IS NULL AND {cond}$1");
+        // Company and package joined, sites read once for the page: no query per user.
         let (rows, total) = self
             .page(
-                "u.*",
-                &from,
+                USER_COLUMNS,
+                &format!("{USER_FROM} WHERE u.deleted_at IS NULL AND {cond}$1"),
                 "u.created_at, u.id",
                 Args::default().add(param)?,
                 Paging { limit, offset },
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.user_from(r, base, true).await?);
-        }
-        Ok((out, total))
+        Ok((self.user_rows(&rows, true).await?, total))
     }
 
     /// Create a user in a company in scope. Without a password an activation is prepared;
     /// its e-mail goes out once the user is on a site.
-    pub async fn create_user_api(
-        &self,
-        scope: &Scope,
-        u: &NewUser,
-        base: &str,
-    ) -> Result<User, AppError> {
+    pub async fn create_user_api(&self, scope: &Scope, u: &NewUser) -> Result<UserRow, AppError> {
         if !self.company_in_scope(scope, &u.company).await? {
             return Err(AppError::not_found("company").with_field("entity.id"));
         }
@@ -232,7 +260,7 @@ impl Store {
         .await
         .map_err(unique_email)?;
         tx.commit().await?;
-        self.user_api(scope, &id, base)
+        self.user_api(scope, &id)
             .await?
             .ok_or_else(AppError::internal)
     }
@@ -243,8 +271,7 @@ impl Store {
         scope: &Scope,
         id: &str,
         c: &UserChanges,
-        base: &str,
-    ) -> Result<Option<User>, AppError> {
+    ) -> Result<Option<UserRow>, AppError> {
         if self.user_row(scope, id).await?.is_none() {
             return Ok(None);
         }
@@ -311,7 +338,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        self.user_api(scope, id, base).await
+        self.user_api(scope, id).await
     }
 
     /// Delete a user in scope: refused (412) while they host upcoming meetings. What identifies
