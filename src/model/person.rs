@@ -24,6 +24,7 @@ pub fn neutralise(text: &str) -> String {
 /// A person's name as they typed it: trimmed, 1 to 100 characters, no control characters,
 /// no invisible formatting characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct PersonName(String);
 
 impl PersonName {
@@ -63,61 +64,79 @@ impl PersonName {
     }
 }
 
-/// An e-mail address: `local@domain.tld`, trimmed, domain lower-cased, at most 254 bytes.
+/// Is `s` an e-mail address by the one rule Consult has (the booking form, the console and
+/// the REST API alike): ASCII, at most 254 characters, a dot-atom local part (letters, digits
+/// and `!#$%&'*+/=?^_`{|}~-`, dots between them) and a dotted domain of two or more labels
+/// of letters, digits and inner hyphens (each 1 to 63 characters). The REST API publishes the
+/// same rule as a pattern (`rules::EMAIL`); a test checks the two agree.
 ///
-/// Deliberately simple (one `@`, a dotted domain of letters, digits and hyphens, no spaces):
-/// full RFC 5322 accepts addresses no mail server delivers to, and the final proof is the
+/// Deliberately simple: full RFC 5322 accepts addresses no mail server delivers to,
+/// non-ASCII addresses need SMTPUTF8 of every relay on the way, and the final proof is the
 /// invitation arriving.
+pub fn is_email(s: &str) -> bool {
+    const ATEXT: &str = "!#$%&'*+/=?^_`{|}~-";
+    let atom = |a: &str| {
+        !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ATEXT.contains(c))
+    };
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && local.split('.').all(atom)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(label)
+}
+
+/// An e-mail address ([`is_email`]), trimmed, domain lower-cased. It cannot be deserialized
+/// without the check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
 impl Email {
     /// Validate an address; the error names the field `email`.
     pub fn parse(s: &str) -> Result<Self, AppError> {
         let s = s.trim();
-        let err = || AppError::invalid("email", "Please enter a valid e-mail address.");
         if s.is_empty() {
             return Err(AppError::invalid(
                 "email",
                 "Please enter your e-mail address.",
             ));
         }
-        if s.len() > 254 {
-            return Err(err());
+        if !is_email(s) {
+            return Err(AppError::invalid(
+                "email",
+                "Please enter a valid e-mail address.",
+            ));
         }
-        let (local, domain) = s.split_once('@').ok_or_else(err)?;
-        if local.is_empty()
-            || local.len() > 64
-            || local.starts_with('.')
-            || local.ends_with('.')
-            || local.contains("..")
-            || !local.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
-            })
-        {
-            return Err(err());
-        }
-        let domain = domain.to_ascii_lowercase();
-        let labels: Vec<&str> = domain.split('.').collect();
-        if labels.len() < 2
-            || labels.iter().any(|l| {
-                l.is_empty()
-                    || l.len() > 63
-                    || l.starts_with('-')
-                    || l.ends_with('-')
-                    || !l
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
-            })
-        {
-            return Err(err());
-        }
-        Ok(Email(format!("{local}@{domain}")))
+        let (local, domain) = s.split_once('@').unwrap_or((s, ""));
+        Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
 
     /// The address as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Email::parse(&s).map_err(|e| e.message)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
     }
 }
 
@@ -129,8 +148,10 @@ pub fn is_calling_code(s: &str) -> bool {
 }
 
 /// A phone number in E.164 form (`+` and 8 to 15 digits). Spaces, dots, dashes and
-/// parentheses are accepted while typing and removed.
+/// parentheses are accepted while typing and removed. It cannot be deserialized without the
+/// check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
 impl Phone {
@@ -195,6 +216,27 @@ impl Phone {
     }
 }
 
+/// The checked types cross the wire as plain strings, and are checked again on the way in.
+macro_rules! checked_on_the_wire {
+    ($t:ident) => {
+        impl TryFrom<String> for $t {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                $t::parse(&s).map_err(|e| e.message)
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+    };
+}
+
+checked_on_the_wire!(PersonName);
+checked_on_the_wire!(Phone);
+
 impl fmt::Display for PersonName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -221,6 +263,43 @@ mod tests {
         assert!(PersonName::parse(&"x".repeat(101)).is_err());
         assert!(PersonName::parse(&"é".repeat(100)).is_ok());
         assert!(PersonName::parse("a\u{0007}b").is_err());
+    }
+
+    #[test]
+    fn checked_types_cannot_be_deserialized_unchecked() {
+        assert!(serde_json::from_str::<Email>(r#""not an address""#).is_err());
+        assert!(serde_json::from_str::<Phone>(r#""12345""#).is_err());
+        assert!(serde_json::from_str::<PersonName>(r#""\u202eevil""#).is_err());
+        let e: Email = serde_json::from_str(r#""Ann@Example.COM""#).unwrap();
+        assert_eq!(e.as_str(), "Ann@example.com");
+        assert_eq!(serde_json::to_string(&e).unwrap(), r#""Ann@example.com""#);
+        let p: Phone = serde_json::from_str(r#""+31612345678""#).unwrap();
+        assert_eq!(p.as_str(), "+31612345678");
+    }
+
+    #[test]
+    fn one_email_rule_ascii_only() {
+        for ok in [
+            "a@b.nl",
+            "a.b+c@sub.example.co",
+            "x!#$%&'*+/=?^_`{|}~-y@d.io",
+            "a@1.2",
+        ] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in [
+            "zoë@example.com",
+            "a@bücher.de",
+            "a@b",
+            "a@-b.nl",
+            "a@b-.nl",
+            ".a@b.nl",
+            "a.@b.nl",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(!is_email(&format!("a@{}.nl", "b".repeat(64))));
+        assert!(!is_email(&format!("{}@b.nl", "a".repeat(250))));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Personal meetings: scheduled video calls with personal links for everyone.
 
 use super::tenancy::CompanySummary;
+use super::types::{EmailAddress, Name, PhoneNumber, Text};
 use super::NamedRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,23 +12,13 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct ParticipantInput {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub name: String,
+    pub name: Name,
     /// E-mail address (needed for an e-mail invitation).
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
     #[serde(default)]
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     /// Phone number, E.164 (needed for an SMS invitation).
-    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     #[serde(default)]
-    pub phone: Option<String>,
+    pub phone: Option<PhoneNumber>,
 }
 
 /// `POST /personal/meetings`.
@@ -63,21 +54,14 @@ pub struct MeetingInput {
     #[schema(min_items = 1, max_items = 2)]
     pub participants: Vec<ParticipantInput>,
     /// Subject.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub subject: Option<String>,
+    pub subject: Option<Name>,
     /// Text of the invitation e-mail (else the site's).
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub invitation: Option<String>,
+    pub invitation: Option<Text>,
     /// Text of the invitation SMS.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub invitation_sms: Option<String>,
+    pub invitation_sms: Option<Text>,
     /// Send e-mail invitations.
     #[serde(default)]
     pub send_email: bool,

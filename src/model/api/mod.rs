@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod rules;
 pub mod sites;
 pub mod tenancy;
+pub mod types;
 pub mod users;
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! OAuth2 client credentials and API clients.
 
 use super::tenancy::EntityType;
+use super::types::Name;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -56,12 +57,7 @@ pub struct ClientEntity {
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     /// A name to recognise it by.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub name: String,
+    pub name: Name,
     /// The entity it acts for (a dealer or company under the caller, or the caller's own).
     pub entity: ClientEntity,
 }

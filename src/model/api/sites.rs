@@ -1,6 +1,7 @@
 //! Sites: where a company's customers meet its users, with its look and e-mail texts.
 
 use super::tenancy::CompanySummary;
+use super::types::{Name, Text};
 use super::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,12 +22,7 @@ pub const DEFAULT_TEXT_COLOR: &str = "#000000";
 #[serde(deny_unknown_fields)]
 pub struct SiteInput {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub name: String,
+    pub name: Name,
     /// The company's id.
     #[schema(pattern = r"^[0-9a-f]{24}$")]
     pub company: String,
@@ -43,17 +39,14 @@ pub struct SiteInput {
     #[serde(default)]
     pub videochat_text_color: Option<String>,
     /// Invitation e-mail text.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_invite_text: Option<String>,
+    pub email_invite_text: Option<Text>,
     /// Text of e-mails about changed or cancelled appointments.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_cancel_text: Option<String>,
+    pub email_cancel_text: Option<Text>,
     /// Text above the hardware-test link.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_hardwaretest_text: Option<String>,
+    pub email_hardwaretest_text: Option<Text>,
     /// Put a hardware-test link in invitations.
     #[serde(default)]
     pub email_enable_hardwaretest: Option<bool>,
@@ -94,13 +87,8 @@ pub struct SiteOrigin(pub String);
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Ids of the company's users who work on this site.
     #[serde(default)]
     #[schema(max_items = 100)]
@@ -114,17 +102,14 @@ pub struct SitePatch {
     #[serde(default)]
     pub videochat_text_color: Option<String>,
     /// Invitation e-mail text.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_invite_text: Option<String>,
+    pub email_invite_text: Option<Text>,
     /// Text of e-mails about changed or cancelled appointments.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_cancel_text: Option<String>,
+    pub email_cancel_text: Option<Text>,
     /// Text above the hardware-test link.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
     #[serde(default)]
-    pub email_hardwaretest_text: Option<String>,
+    pub email_hardwaretest_text: Option<Text>,
     /// Put a hardware-test link in invitations.
     #[serde(default)]
     pub email_enable_hardwaretest: Option<bool>,

@@ -1,5 +1,6 @@
 //! The tenancy tree: resellers > dealers > companies (with their package), and contacts.
 
+use super::types::{EmailAddress, Name, PhoneNumber};
 use super::Language;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,28 +33,13 @@ impl EntityType {
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// First name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub first_name: String,
+    pub first_name: Name,
     /// Last name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub last_name: String,
+    pub last_name: Name,
     /// E-mail address.
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    pub email: EmailAddress,
     /// Phone number, E.164.
-    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
-    pub phone: String,
+    pub phone: PhoneNumber,
     /// Language.
     pub language: Language,
 }
@@ -80,11 +66,7 @@ pub struct Contact {
 #[serde(deny_unknown_fields)]
 pub struct NotificationContactInput {
     /// E-mail address.
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    pub email: EmailAddress,
 }
 
 /// Where notifications about an entity go.
@@ -114,12 +96,7 @@ pub struct ResellerSummary {
 #[serde(deny_unknown_fields)]
 pub struct DealerInput {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub name: String,
+    pub name: Name,
     /// Contact person.
     pub contact: ContactInput,
     /// Where notifications go.
@@ -132,13 +109,8 @@ pub struct DealerInput {
 #[serde(deny_unknown_fields)]
 pub struct DealerPatch {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Contact person.
     #[serde(default)]
     pub contact: Option<ContactInput>,
@@ -198,12 +170,7 @@ pub struct Package {
 #[serde(deny_unknown_fields)]
 pub struct CompanyInput {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub name: String,
+    pub name: Name,
     /// Contact person.
     pub contact: ContactInput,
     /// The package's id.
@@ -221,13 +188,8 @@ pub struct CompanyInput {
 #[serde(deny_unknown_fields)]
 pub struct CompanyPatch {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Contact person.
     #[serde(default)]
     pub contact: Option<ContactInput>,

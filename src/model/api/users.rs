@@ -1,6 +1,7 @@
 //! Users (agents, assistants, admins) and autologin.
 
 use super::tenancy::Package;
+use super::types::{EmailAddress, Name};
 use super::{Language, NamedRef};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -73,25 +74,11 @@ pub struct UserEntityInput {
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     /// First name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub first_name: String,
+    pub first_name: Name,
     /// Last name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub last_name: String,
+    pub last_name: Name,
     /// E-mail address (unique).
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    pub email: EmailAddress,
     /// Password: 8 to 128 characters, one lower case letter, one upper case letter, one digit.
     #[schema(pattern = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$")]
     #[serde(default)]
@@ -115,25 +102,11 @@ pub struct UserInput {
 #[serde(deny_unknown_fields)]
 pub struct UserPut {
     /// First name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub first_name: String,
+    pub first_name: Name,
     /// Last name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
-    pub last_name: String,
+    pub last_name: Name,
     /// E-mail address (unique).
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    pub email: String,
+    pub email: EmailAddress,
     /// A new password (same policy as on creation); leave out to keep the current one.
     #[schema(pattern = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$")]
     #[serde(default)]
@@ -156,28 +129,14 @@ pub struct UserPut {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// First name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub first_name: Option<Name>,
     /// Last name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF](?:[^\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x1f\x7f-\x9f\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF])?$"
-    )]
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub last_name: Option<Name>,
     /// E-mail address (unique).
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
     #[serde(default)]
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     /// A new password.
     #[schema(pattern = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,128}$")]
     #[serde(default)]

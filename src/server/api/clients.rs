@@ -56,7 +56,6 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> ApiResult<Created<ClientCreated>> {
-    rules::name("name", &input.name)?;
     let id = &input.entity.id;
     rules::id("entity.id", id, "entity")?;
     let (own_type, own_id) = caller.scope.entity();

@@ -3,7 +3,7 @@
 use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::{validate, Created, Found, Page, PageQuery};
+use super::{Created, Found, Page, PageQuery};
 use crate::model::api::rules;
 use crate::model::api::tenancy::{Company, CompanyInput, CompanyPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
@@ -62,8 +62,6 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<CompanyInput>,
 ) -> ApiResult<Created<Company>> {
-    rules::name("name", &input.name)?;
-    validate::contact("contact", &input.contact)?;
     rules::id("package", &input.package, "package")?;
     if let Some(d) = &input.dealer {
         rules::id("dealer", d, "dealer")?;
@@ -125,10 +123,6 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(p): ApiJson<CompanyPatch>,
 ) -> ApiResult<Found<Company>> {
-    validate::opt("name", &p.name, rules::name)?;
-    if let Some(c) = &p.contact {
-        validate::contact("contact", c)?;
-    }
     if let Some(package) = &p.package {
         rules::id("package", package, "package")?;
     }

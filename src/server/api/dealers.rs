@@ -3,24 +3,12 @@
 use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::{validate, Created, Found, Page, PageQuery};
-use crate::model::api::rules;
+use super::{Created, Found, Page, PageQuery};
 use crate::model::api::tenancy::{Dealer, DealerInput, DealerPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::State;
-
-fn check(p: &DealerPatch) -> Result<(), AppError> {
-    validate::opt("name", &p.name, rules::name)?;
-    if let Some(c) = &p.contact {
-        validate::contact("contact", c)?;
-    }
-    if let Some(n) = &p.notification_contact {
-        validate::notification("notification_contact", n)?;
-    }
-    Ok(())
-}
 
 /// The caller's dealers.
 #[utoipa::path(
@@ -69,11 +57,6 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<DealerInput>,
 ) -> ApiResult<Created<Dealer>> {
-    rules::name("name", &input.name)?;
-    validate::contact("contact", &input.contact)?;
-    if let Some(n) = &input.notification_contact {
-        validate::notification("notification_contact", n)?;
-    }
     Ok(Created(
         state
             .store
@@ -130,7 +113,6 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(p): ApiJson<DealerPatch>,
 ) -> ApiResult<Found<Dealer>> {
-    check(&p)?;
     state
         .store
         .update_dealer(&caller.scope, &id, &p)

@@ -31,14 +31,14 @@ fn new_meeting(input: MeetingInput) -> NewMeeting {
             .participants
             .into_iter()
             .map(|p| Guest {
-                name: p.name,
-                email: p.email,
-                phone: p.phone,
+                name: p.name.into(),
+                email: p.email.map(String::from),
+                phone: p.phone.map(String::from),
             })
             .collect(),
-        subject: input.subject,
-        invitation: input.invitation,
-        invitation_sms: input.invitation_sms,
+        subject: input.subject.map(String::from),
+        invitation: input.invitation.map(String::from),
+        invitation_sms: input.invitation_sms.map(String::from),
         send_email: input.send_email,
         send_sms: input.send_sms,
     }

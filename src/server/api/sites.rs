@@ -17,25 +17,20 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+/// What the body's types do not check themselves (names and texts are checked as read).
 struct Common<'a> {
-    name: &'a Option<String>,
     users: Option<&'a [SiteUserId]>,
     font: &'a Option<String>,
     color: &'a Option<String>,
-    texts: [(&'static str, &'a Option<String>); 3],
     origins: Option<&'a [SiteOrigin]>,
 }
 
 fn check(c: Common<'_>) -> Result<(), AppError> {
-    validate::opt("name", c.name, rules::name)?;
     for u in c.users.unwrap_or_default() {
         rules::id("users", &u.0, "user")?;
     }
     validate::opt("videochat_font_type", c.font, rules::font)?;
     validate::opt("videochat_text_color", c.color, rules::color)?;
-    for (field, text) in c.texts {
-        validate::opt(field, text, rules::text)?;
-    }
     for o in c.origins.unwrap_or_default() {
         rules::origin("allowed_origins", &o.0)?;
     }
@@ -92,32 +87,25 @@ pub async fn create(
     caller: Caller,
     ApiJson(s): ApiJson<SiteInput>,
 ) -> ApiResult<Created<Site>> {
-    rules::name("name", &s.name)?;
     rules::id("company", &s.company, "company")?;
     check(Common {
-        name: &None,
         users: Some(&s.users),
         font: &s.videochat_font_type,
         color: &s.videochat_text_color,
-        texts: [
-            ("email_invite_text", &s.email_invite_text),
-            ("email_cancel_text", &s.email_cancel_text),
-            ("email_hardwaretest_text", &s.email_hardwaretest_text),
-        ],
         origins: Some(&s.allowed_origins),
     })?;
     let new = NewApiSite {
         company: s.company,
-        name: s.name,
+        name: s.name.into(),
         users: s.users.into_iter().map(|u| u.0).collect(),
         font: s
             .videochat_font_type
             .as_deref()
             .map(rules::font_with_fallback),
         text_color: s.videochat_text_color,
-        invite_text: s.email_invite_text,
-        cancel_text: s.email_cancel_text,
-        hardwaretest_text: s.email_hardwaretest_text,
+        invite_text: s.email_invite_text.map(String::from),
+        cancel_text: s.email_cancel_text.map(String::from),
+        hardwaretest_text: s.email_hardwaretest_text.map(String::from),
         hardwaretest: s.email_enable_hardwaretest.unwrap_or(false),
         origins: s.allowed_origins.into_iter().map(|o| o.0).collect(),
         logo: s
@@ -196,15 +184,9 @@ pub async fn update(
     ApiJson(p): ApiJson<SitePatch>,
 ) -> ApiResult<Found<Site>> {
     check(Common {
-        name: &p.name,
         users: p.users.as_deref(),
         font: &p.videochat_font_type,
         color: &p.videochat_text_color,
-        texts: [
-            ("email_invite_text", &p.email_invite_text),
-            ("email_cancel_text", &p.email_cancel_text),
-            ("email_hardwaretest_text", &p.email_hardwaretest_text),
-        ],
         origins: p.allowed_origins.as_deref(),
     })?;
     if let Some(url) = &p.privacy_url {

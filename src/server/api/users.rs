@@ -4,7 +4,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::wire;
-use super::{validate, Created, Found, Page, PageQuery};
+use super::{Created, Found, Page, PageQuery};
 use crate::model::api::rules::{self, Image};
 use crate::model::api::users::{Role, User, UserInput, UserPatch, UserPut};
 use crate::model::api::{Envelope, ErrorEnvelope};
@@ -97,17 +97,14 @@ pub async fn create(
     caller: Caller,
     ApiJson(u): ApiJson<UserInput>,
 ) -> ApiResult<Created<User>> {
-    rules::name("first_name", &u.first_name)?;
-    rules::name("last_name", &u.last_name)?;
-    rules::email("email", &u.email)?;
     rules::id("entity.id", &u.entity.id, "company")?;
     let photo = decode_photo("photo", &u.photo)?;
     let password_hash = password(&u.password).await?;
     let new = NewUser {
         company: u.entity.id,
-        first_name: u.first_name,
-        last_name: u.last_name,
-        email: u.email,
+        first_name: u.first_name.into(),
+        last_name: u.last_name.into(),
+        email: u.email.into(),
         password_hash,
         photo,
         locale: u.locale,
@@ -174,15 +171,12 @@ pub async fn replace(
     PathId(id): PathId,
     ApiJson(u): ApiJson<UserPut>,
 ) -> ApiResult<Found<User>> {
-    rules::name("first_name", &u.first_name)?;
-    rules::name("last_name", &u.last_name)?;
-    rules::email("email", &u.email)?;
     let photo = decode_photo("photo", &u.photo)?;
     same_role(current_role(&state, &caller, &id).await?, u.role)?;
     let changes = UserChanges {
-        first_name: Some(u.first_name),
-        last_name: Some(u.last_name),
-        email: Some(u.email),
+        first_name: Some(u.first_name.into()),
+        last_name: Some(u.last_name.into()),
+        email: Some(u.email.into()),
         password_hash: password(&u.password).await?,
         photo: Some(photo),
         locale: Some(u.locale),
@@ -218,15 +212,12 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(u): ApiJson<UserPatch>,
 ) -> ApiResult<Found<User>> {
-    validate::opt("first_name", &u.first_name, rules::name)?;
-    validate::opt("last_name", &u.last_name, rules::name)?;
-    validate::opt("email", &u.email, rules::email)?;
     let photo = decode_photo("photo", &u.photo)?;
     same_role(current_role(&state, &caller, &id).await?, u.role)?;
     let changes = UserChanges {
-        first_name: u.first_name,
-        last_name: u.last_name,
-        email: u.email,
+        first_name: u.first_name.map(String::from),
+        last_name: u.last_name.map(String::from),
+        email: u.email.map(String::from),
         password_hash: password(&u.password).await?,
         photo: photo.map(Some),
         locale: u.locale,

@@ -391,12 +391,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let set = |column: &'static str| format!("UPDATE sites SET {column} = $1 WHERE id = $2");
         let texts = [
-            ("name", &p.name),
-            ("font", &p.videochat_font_type),
-            ("text_color", &p.videochat_text_color),
-            ("email_invite_text", &p.email_invite_text),
-            ("email_cancel_text", &p.email_cancel_text),
-            ("email_hardwaretest_text", &p.email_hardwaretest_text),
+            ("name", p.name.as_deref()),
+            ("font", p.videochat_font_type.as_deref()),
+            ("text_color", p.videochat_text_color.as_deref()),
+            ("email_invite_text", p.email_invite_text.as_deref()),
+            ("email_cancel_text", p.email_cancel_text.as_deref()),
+            (
+                "email_hardwaretest_text",
+                p.email_hardwaretest_text.as_deref(),
+            ),
         ];
         for (column, value) in texts {
             if let Some(v) = value {

@@ -1,0 +1,170 @@
+//! Checked strings of the REST API's bodies: a name, an e-mail address, a phone number, a
+//! longer text. Each is checked while the body is read (`#[serde(try_from)]`: a value that
+//! breaks its rule never becomes one, and the error names the field by its path), and each
+//! publishes its rule as its OpenAPI schema: the rule and its pattern are written once, in
+//! [`super::rules`].
+
+use super::rules;
+use crate::model::AppError;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
+
+macro_rules! checked {
+    ($(#[$doc:meta])* $name:ident, $check:path, $pattern:path, $min:expr, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Check a value (the error names `field`).
+            pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
+                $check(field, value)?;
+                Ok($name(value.to_string()))
+            }
+
+            /// The value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The value, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                $check("", &s).map_err(|e| e.message)?;
+                Ok($name(s))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some($pattern))
+                    .min_length($min)
+                    .max_length($max)
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
+        // Stored as the text it is.
+        impl sqlx::Type<sqlx::Sqlite> for $name {
+            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+                <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, sqlx::Sqlite>>::encode_by_ref(&self.0, buf)
+            }
+        }
+    };
+}
+
+checked!(
+    /// A name (a person's, a company's, a site's, a subject): 1 to 100 characters, no
+    /// surrounding spaces, no control characters, nothing that reorders or hides text.
+    Name,
+    rules::name,
+    rules::NAME,
+    Some(1),
+    Some(rules::NAME_MAX)
+);
+
+checked!(
+    /// An e-mail address, by the one rule of the widget and the API.
+    EmailAddress,
+    rules::email,
+    rules::EMAIL,
+    None,
+    Some(rules::EMAIL_MAX)
+);
+
+checked!(
+    /// A phone number in E.164 form.
+    PhoneNumber,
+    rules::phone,
+    rules::PHONE,
+    None,
+    None
+);
+
+checked!(
+    /// A longer text (invitations, e-mail texts): at most 2000 characters, no control
+    /// characters but tab and new lines.
+    Text,
+    rules::text,
+    rules::TEXT,
+    None,
+    Some(rules::TEXT_MAX)
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: Name,
+        email: Option<EmailAddress>,
+        guests: Vec<Guest>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Guest {
+        phone: PhoneNumber,
+    }
+
+    #[test]
+    fn a_broken_rule_is_an_error_at_its_path() {
+        let parse = |s: &str| crate::server::api::extract::parse::<Body>(s.as_bytes());
+        let ok =
+            parse(r#"{"name": "Ada", "email": "a@b.nl", "guests": [{"phone": "+31612345678"}]}"#)
+                .unwrap();
+        assert_eq!(ok.name.as_str(), "Ada");
+        let e = parse(r#"{"name": " Ada", "guests": []}"#).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (400, Some("name")));
+        assert!(e.message.contains("surrounding spaces"), "{}", e.message);
+        let e = parse(r#"{"name": "Ada", "email": "nope", "guests": []}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("email"));
+        let e = parse(r#"{"name": "Ada", "guests": [{"phone": "0612"}]}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("guests[0].phone"));
+    }
+
+    #[test]
+    fn each_publishes_its_rule() {
+        let schema = serde_json::to_value(<Name as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["pattern"], rules::NAME);
+        assert_eq!(schema["maxLength"], rules::NAME_MAX);
+        let schema = serde_json::to_value(<Text as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["pattern"], rules::TEXT);
+    }
+}
