@@ -6,7 +6,10 @@
  * Consult); on calls chat and screenshare (on|off).
  * Each element holds an iframe on the Consult origin inside a shadow root: no global
  * styles, no globals. Messages from the frame are accepted only from that origin and that
- * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). */
+ * frame, and re-emitted on the element as CustomEvents ("consult:booked", …). A change of
+ * attributes reloads the frame with them, except on a <consult-call> whose person is waiting
+ * or in the call: the change waits until they have left (a reload would drop the call).
+ * The launcher's words follow lang (or locale, else the page's language): English or Dutch. */
 (function () {
   "use strict";
   if (!window.customElements || customElements.get("consult-booking")) return;
@@ -27,22 +30,53 @@
       return;
     }
     if (d.type === "consult:ready") clearTimeout(el._timer);
+    // Waiting or in a call: attribute changes wait until the person has left.
+    if (BUSY[d.type]) el._busy = true;
+    if (FREE[d.type]) {
+      el._busy = false;
+      if (el._pending) {
+        el._pending = false;
+        el._remount();
+      }
+    }
     el.dispatchEvent(new CustomEvent(d.type, { detail: d, bubbles: true, composed: true }));
   });
+  var BUSY = { "consult:waiting": 1, "consult:admitted": 1, "consult:joined": 1 };
+  var FREE = { "consult:left": 1, "consult:cancelled": 1, "consult:error": 1 };
 
-  function define(name, path, title, height) {
+  // The few words of the loader itself, in the languages of the widget.
+  var WORDS = {
+    en: { button: "Book a video call", dialog: "Book a video consultation", close: "Close",
+      booking: "Book a video consultation", call: "Video consultation" },
+    nl: { button: "Videogesprek boeken", dialog: "Een videogesprek boeken", close: "Sluiten",
+      booking: "Een videogesprek boeken", call: "Videogesprek" }
+  };
+  function words(el) {
+    var l = el.getAttribute("lang") || el.getAttribute("locale") ||
+      document.documentElement.lang || navigator.language || "en";
+    return WORDS[String(l).trim().toLowerCase().slice(0, 2) === "nl" ? "nl" : "en"];
+  }
+
+  function define(name, path, title, height, waits) {
     customElements.define(name, class extends HTMLElement {
       static get observedAttributes() { return ["site", "join"].concat(PASS); }
+      // Would this element use this white-label value? (The rule the widget checks too.)
+      static accepts(n, v) { return accepts(n, v); }
       connectedCallback() { this._mount(); }
-      disconnectedCallback() { this._unmount(); }
-      attributeChangedCallback() { if (this._frame) { this._unmount(); this._mount(); } }
+      disconnectedCallback() { this._busy = false; this._pending = false; this._unmount(); }
+      attributeChangedCallback() {
+        if (!this._frame) return;
+        if (waits && this._busy) this._pending = true;
+        else this._remount();
+      }
+      _remount() { this._unmount(); this._mount(); }
       _mount() {
         if (this._frame || !this.isConnected) return;
         var src = path(this);
         if (!src) { this._fail("invalid_attributes", name + ": missing attribute"); return; }
         var root = this._root || (this._root = this.attachShadow({ mode: "open" }));
         var f = document.createElement("iframe");
-        f.title = title;
+        f.title = words(this)[title];
         f.allow = ALLOW;
         f.style.cssText = "display:block;width:100%;border:0;height:" + height + "px";
         f.src = base + src;
@@ -72,10 +106,12 @@
   }
 
   // White label: attribute -> rule. A bad value is left out, with one warning naming it.
+  // The same rules as model/white_label.rs: both are tested against one table of cases
+  // (src/model/white_label_cases.json).
   var HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
   var LOOK = {
     "primary-color": HEX, "secondary-color": HEX, "focus-color": HEX, "text-color": HEX,
-    "background": HEX, "font": /^[\w ,'"-]{1,200}$/, "radius": /^([0-9]|[1-3][0-9]|4[0-8])(px)?$/,
+    "background": HEX, "font": /^[A-Za-z0-9 ,'"_-]{1,200}$/, "radius": /^([0-9]|[1-3][0-9]|4[0-8])(px)?$/,
     "theme": /^(light|dark|auto)$/, "hide-details": /^(|true|false)$/, "chat": /^(on|off)$/,
     "screenshare": /^(on|off)$/,
     // none, or a logo uploaded to Consult: the frame loads images from Consult only.
@@ -83,6 +119,10 @@
       return v === "none" || /^\/media\/sites\/[0-9a-f]{24}\/logo$/.test(v.indexOf(base + "/") === 0 ? v.slice(base.length) : v);
     } }
   };
+  function accepts(n, v) {
+    var rule = LOOK[n];
+    return !!rule && v !== null && v !== undefined && rule.test(String(v).trim());
+  }
   var warned = {};
   function attr(el, n) {
     var v = el.getAttribute(n);
@@ -112,7 +152,7 @@
       if (v) q += "&" + (PARAM[n] || n) + "=" + encodeURIComponent(v);
     });
     return "/embed/booking" + q;
-  }, "Book a video consultation", 760);
+  }, "booking", 760, false);
   define("consult-call", function (el) {
     var j = attr(el, "join");
     if (!j) return null;
@@ -122,7 +162,7 @@
       if (v) q += (q ? "&" : "?") + (PARAM[n] || n) + "=" + encodeURIComponent(v);
     });
     return "/join/" + encodeURIComponent(j) + q;
-  }, "Video consultation", 560);
+  }, "call", 560, true);
 
   // The launcher: a button fixed to the corner and a native modal <dialog> (the rest of the
   // page inert, Esc closes, focus back on the button), all inside its own shadow root.
@@ -152,13 +192,14 @@
       open.className = "l";
       open.type = "button";
       open.setAttribute("aria-haspopup", "dialog");
-      open.textContent = attr(this, "label") || "Book a video call";
+      var w = words(this);
+      open.textContent = attr(this, "label") || w.button;
       var dialog = document.createElement("dialog");
-      dialog.setAttribute("aria-label", "Book a video consultation");
+      dialog.setAttribute("aria-label", w.dialog);
       var close = document.createElement("button");
       close.className = "x";
       close.type = "button";
-      close.setAttribute("aria-label", "Close");
+      close.setAttribute("aria-label", w.close);
       close.textContent = "\u00d7";
       close.onclick = function () { dialog.close(); };
       dialog.appendChild(close);

@@ -10,6 +10,9 @@ SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 ICALENDAR_VERSION=7.3.0
 AXE_VERSION=4.11.0
+# ESLint for the JavaScript (embed.js, the JS tests).
+ESLINT_VERSION=9.39.5
+GLOBALS_VERSION=16.3.0
 # The signaling benchmark's peer: PeerJS server (npm `peer`) and its browser client (`peerjs`).
 PEER_SERVER_VERSION=1.0.2
 PEERJS_CLIENT_VERSION=1.5.5
@@ -88,6 +91,16 @@ setup_test_tools() {
     npm install --silent --no-audit --no-fund --prefix "$CONSULT_CACHE/axe" "axe-core@$AXE_VERSION" >/dev/null
   fi
   export CONSULT_AXE="$axe"
+  local eslint="$CONSULT_CACHE/eslint/node_modules"
+  if ! node -e "const v = (p) => require('$eslint/' + p + '/package.json').version;
+      process.exit(v('eslint') === '$ESLINT_VERSION' && v('@eslint/js') === '$ESLINT_VERSION'
+        && v('globals') === '$GLOBALS_VERSION' ? 0 : 1)" 2>/dev/null; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing eslint $ESLINT_VERSION (npm, in $CONSULT_CACHE/eslint)"
+    npm install --silent --no-audit --no-fund --save-exact --prefix "$CONSULT_CACHE/eslint" \
+      "eslint@$ESLINT_VERSION" "@eslint/js@$ESLINT_VERSION" "globals@$GLOBALS_VERSION" >/dev/null
+  fi
+  export CONSULT_ESLINT_MODULES="$eslint"
 }
 
 # PeerJS server and browser client for the signaling benchmark, in $CONSULT_CACHE/peerjs.

@@ -2,7 +2,9 @@
 //! valid value looks like, and the CSS custom property each one sets inside the frame.
 //!
 //! `embed.js` checks the same rules on the host page (and warns there, naming the
-//! attribute); the widget checks again, so a value that slips through is still ignored.
+//! attribute); the widget checks again, so a value that slips through is still ignored. The
+//! two accept exactly the same values: `white_label_cases.json` is one table of cases that
+//! [`accepts`] and embed.js's `accepts` are both tested against.
 //! Precedence: attribute, then the site's settings from the API, then the stylesheet's
 //! defaults.
 
@@ -70,12 +72,24 @@ pub fn is_colour(s: &str) -> bool {
 }
 
 /// A font-family list of names installed on the visitor's device (no URLs: the widget makes
-/// no third-party requests): letters, digits, spaces, commas, hyphens, quotes.
+/// no third-party requests): 1 to 200 ASCII letters, digits, spaces, commas, hyphens,
+/// underscores and quotes, not only spaces.
 pub fn is_font_list(s: &str) -> bool {
     !s.trim().is_empty()
         && s.len() <= 200
         && s.chars()
-            .all(|c| c.is_alphanumeric() || " ,-_'\"".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || " ,-_'\"".contains(c))
+}
+
+/// A radius: `0` to `48`, optionally with `px`, no leading zeros.
+fn radius(s: &str) -> Option<u32> {
+    let digits = s.strip_suffix("px").unwrap_or(s);
+    let well_formed = !digits.is_empty()
+        && digits.len() <= 2
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.len() == 2 && digits.starts_with('0'));
+    let n: u32 = digits.parse().ok().filter(|_| well_formed)?;
+    (n <= 48).then_some(n)
 }
 
 impl Property {
@@ -86,10 +100,7 @@ impl Property {
             Kind::Colour => is_colour(raw).then(|| raw.to_string()),
             Kind::Font => is_font_list(raw).then(|| raw.to_string()),
             // `12` or `12px`, at most 48.
-            Kind::Radius => {
-                let n: u32 = raw.strip_suffix("px").unwrap_or(raw).parse().ok()?;
-                (n <= 48).then(|| format!("{n}px"))
-            }
+            Kind::Radius => radius(raw).map(|n| format!("{n}px")),
         }
     }
 }
@@ -127,9 +138,42 @@ pub fn logo(raw: &str, ours: &str) -> Option<Logo> {
         .then(|| Logo::Served(path.to_string()))
 }
 
-/// A feature switch (`chat`, `screenshare`): on unless it says `off` (or `false`).
+/// A feature switch (`chat`, `screenshare`): `on` or `off`.
+pub fn switch(raw: &str) -> Option<bool> {
+    match raw.trim() {
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Is a feature on? Unless its switch says `off` (anything else is ignored).
 pub fn switched_on(raw: Option<&str>) -> bool {
-    !matches!(raw.map(str::trim), Some("off" | "false" | "0"))
+    raw.and_then(switch).unwrap_or(true)
+}
+
+/// `hide-details`: present without a value, `true` or `false`.
+pub fn hide_details(raw: &str) -> Option<bool> {
+    match raw.trim() {
+        "" | "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Would the widget take this white-label attribute value? (`ours`: Consult's origin, for
+/// `logo`.) Unknown attributes are not white label: `false`.
+pub fn accepts(attribute: &str, value: &str, ours: &str) -> bool {
+    if let Some(p) = PROPERTIES.iter().find(|p| p.attribute == attribute) {
+        return p.value(value).is_some();
+    }
+    match attribute {
+        "theme" => theme(value).is_some(),
+        "hide-details" => hide_details(value).is_some(),
+        "chat" | "screenshare" => switch(value).is_some(),
+        "logo" => logo(value, ours).is_some(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +231,24 @@ mod tests {
         assert_eq!(theme("dark"), Some("dark"));
         assert_eq!(theme("blue"), None);
         assert!(switched_on(None) && switched_on(Some("on")));
-        assert!(!switched_on(Some("off")) && !switched_on(Some("false")));
+        assert!(!switched_on(Some("off")) && switched_on(Some("nonsense")));
+    }
+
+    /// One table for both sides: embed.js's `accepts` is run over the same file by
+    /// `tests/js/white_label.mjs` (scripts/test.sh).
+    #[test]
+    fn the_shared_table_of_cases() {
+        #[derive(serde::Deserialize)]
+        struct Case(String, String, bool);
+        let cases: Vec<Case> =
+            serde_json::from_str(include_str!("white_label_cases.json")).unwrap();
+        assert!(cases.len() > 40);
+        for Case(attribute, value, expected) in cases {
+            assert_eq!(
+                accepts(&attribute, &value, "https://consult.example"),
+                expected,
+                "{attribute}={value:?}"
+            );
+        }
     }
 }

@@ -28,7 +28,10 @@ pub fn apply_attributes() {
     if let Some(t) = crate::widget::dom::query_param("theme").and_then(|t| white_label::theme(&t)) {
         let _ = root.set_attribute("data-theme", t);
     }
-    if crate::widget::dom::query_param("hide-details").is_some_and(|v| v != "false") {
+    if crate::widget::dom::query_param("hide-details")
+        .and_then(|v| white_label::hide_details(&v))
+        .unwrap_or(false)
+    {
         let _ = root.set_attribute("data-hide-details", "");
     }
 }

@@ -310,6 +310,37 @@ async fn the_call_embeds_on_a_foreign_page() {
         !events.to_string().contains(&hash),
         "the join hash leaked into an event"
     );
+
+    // The host page changes the element's look mid-call: the frame is not reloaded (that
+    // would drop the call); the change waits until the customer has left.
+    const FRAME: &str = "document.querySelector('consult-call').shadowRoot.querySelector('iframe')";
+    customer
+        .js(&format!("{FRAME}.dataset.mark = 'first'; document.querySelector('consult-call').setAttribute('primary-color', '#aa0000'); return true"))
+        .await;
+    customer.enter_embed("consult-call").await;
+    customer
+        .assert_receiving_video("customer after the change")
+        .await;
+    customer.client.enter_parent_frame().await.unwrap();
+    assert_eq!(
+        customer.js(&format!("return {FRAME}.dataset.mark")).await,
+        "first",
+        "the frame was reloaded mid-call"
+    );
+    customer.enter_embed("consult-call").await;
+    customer.click("button.leave").await;
+    customer.client.enter_parent_frame().await.unwrap();
+    let src = customer
+        .wait_js(
+            "the waiting change to apply once left",
+            20,
+            &format!("const f = {FRAME}; return f && f.dataset.mark !== 'first' && f.src"),
+        )
+        .await;
+    assert!(
+        src.as_str().unwrap().contains("primary-color=%23aa0000"),
+        "{src}"
+    );
     customer.close().await;
     agent.close().await;
 }

@@ -108,6 +108,30 @@ async fn the_launcher_opens_booking_in_an_accessible_modal() {
         0
     );
     assert_eq!(b.js("return history.length").await, history);
+
+    // In Dutch when the element says so: the launcher, its dialog and the frame's title.
+    let words = b
+        .js("const e = document.createElement('consult-button');
+             e.setAttribute('site', document.querySelector('consult-button').getAttribute('site'));
+             e.setAttribute('lang', 'nl');
+             document.body.append(e);
+             const r = e.shadowRoot;
+             r.querySelector('button.l').click();
+             const t = r.querySelector('consult-booking').shadowRoot.querySelector('iframe').title;
+             r.querySelector('dialog').close();
+             return [r.querySelector('button.l').textContent,
+                     r.querySelector('dialog').getAttribute('aria-label'),
+                     r.querySelector('button.x').getAttribute('aria-label'), t]")
+        .await;
+    assert_eq!(
+        words,
+        serde_json::json!([
+            "Videogesprek boeken",
+            "Een videogesprek boeken",
+            "Sluiten",
+            "Een videogesprek boeken"
+        ])
+    );
     b.close().await;
 }
 
