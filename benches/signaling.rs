@@ -25,7 +25,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use support::TestServer;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 type Ws =
@@ -145,17 +144,8 @@ async fn send(ws: &mut Ws, text: String) {
 
 /// A WebSocket to Consult's `/signal`, from its own origin (as the widget's page).
 async fn consult_ws(port: u16) -> Ws {
-    let mut req = format!("ws://127.0.0.1:{port}/signal")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "origin",
-        format!("http://127.0.0.1:{port}").parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(req)
-        .await
-        .expect("Consult WebSocket opens")
-        .0
+    let address = format!("http://127.0.0.1:{port}");
+    support::ws::signal(&address, &address, None).await
 }
 
 /// Receive until a parsed server message gives `pick`'s answer.
@@ -182,8 +172,6 @@ struct Meeting {
 /// A meeting running now for two (the host and one guest), as `TestServer::room` makes one,
 /// but with an agent of its own: an agent cannot host two meetings at the same time.
 async fn seed_meeting(seed: &TestServer, i: usize) -> Meeting {
-    use consult::server::store::{NewApiMeeting, Scope};
-    use consult::server::tokens::Signer;
     let store = &seed.state.store;
     let site = store.site(&seed.site).await.unwrap().unwrap();
     let agent = store
@@ -197,37 +185,11 @@ async fn seed_meeting(seed: &TestServer, i: usize) -> Meeting {
         .await
         .expect("agent");
     store.attach_user(&seed.site, &agent).await.expect("agent");
-    let now = chrono::Utc::now();
-    let m = NewApiMeeting {
-        id: new_id(),
-        site: seed.site.to_string(),
-        company: site.company_id.clone(),
-        agent: agent.to_string(),
-        created_by_user: None,
-        created_by_client: Some("bench".into()),
-        subject: "Signaling benchmark".into(),
-        invitation: None,
-        invitation_sms: None,
-        starts_at: now,
-        ends_at: now + chrono::Duration::minutes(30),
-        opens_at: now - chrono::Duration::minutes(5),
-        closes_at: now + chrono::Duration::minutes(60),
-        capacity: 2,
-        is_appointment: false,
-        send_email: false,
-        send_sms: false,
-        host_link: Signer::new_link_id(),
-        guests: vec![("Guest".into(), None, None, Signer::new_link_id())],
-        messages: Vec::new(),
-    };
-    store
-        .create_meeting_api(&Scope::Company(site.company_id.clone()), &m)
-        .await
-        .expect("meeting");
-    let hash = |link: &str| seed.state.signer.join_hash(link).unwrap();
+    let room = seed.room_for(&agent, &["Guest"], 2).await;
+    let hash = |link: &str| link.rsplit('/').next().unwrap().to_string();
     Meeting {
-        host: hash(&m.host_link),
-        guest: hash(&m.guests[0].3),
+        host: hash(&room.host),
+        guest: hash(&room.guests[0]),
     }
 }
 

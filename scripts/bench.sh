@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
 setup_build_tools
 setup_test_tools
 build_widget

@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
 setup_build_tools
 build_widget
 log "building the server (cargo build --release --features ssr)"

@@ -17,6 +17,8 @@ GLOBALS_VERSION=16.3.0
 PEER_SERVER_VERSION=1.0.2
 PEERJS_CLIENT_VERSION=1.5.5
 VENV="$CONSULT_CACHE/venv"
+# Builds go outside the checkout, so a second run (or a second clone) reuses them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 

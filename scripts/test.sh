@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-# Outside the checkout, so a second run (or a second clone) reuses the build.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CONSULT_CACHE/target}"
 setup_build_tools
 setup_test_tools
 

@@ -44,14 +44,7 @@ pub fn node_version() -> String {
         .unwrap_or_default()
 }
 
-/// A free loopback port (bound, then released for a child to take).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::support::process::free_port;
 
 /// A server running as a child process in a process group of its own; dropping it kills the
 /// group.

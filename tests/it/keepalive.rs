@@ -7,6 +7,7 @@ use futures::{SinkExt, StreamExt};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::process::{free_port, kill_group};
+use support::ws::Socket;
 use support::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -91,18 +92,10 @@ impl Drop for Nginx {
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 /// A signaling connection through the proxy, as the widget (on the server's origin) opens it.
 async fn connect(server: &TestServer, proxy: &Nginx) -> Socket {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://127.0.0.1:{}/signal", proxy.port)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("origin", server.url.parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.unwrap().0
+    let address = format!("http://127.0.0.1:{}", proxy.port);
+    support::ws::signal(&address, &server.url, None).await
 }
 
 /// Listen quietly for `span` (the client library answers pings by itself); how many pings

@@ -144,15 +144,8 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
 /// Send one `resume` on a fresh WebSocket and return the first answer.
 async fn resume_once(port: u16, token: &str) -> serde_json::Value {
     use futures::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://127.0.0.1:{port}/signal")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "origin",
-        format!("http://127.0.0.1:{port}").parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut ws = support::ws::signal(&address, &address, None).await;
     let msg = serde_json::json!({ "type": "resume", "token": token }).to_string();
     ws.send(tokio_tungstenite::tungstenite::Message::Text(msg.into()))
         .await

@@ -397,6 +397,12 @@ fn contact(tag: &str) -> Value {
             "phone": "+31612345678", "language": "en" })
 }
 
+/// Suspend (or lift the suspension of) the dealer or company at `path`.
+async fn suspend(api: &Api, path: &str, on: bool) {
+    let a = api.patch(path, json!({ "suspended": on })).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
 #[tokio::test]
 async fn suspending_an_entity_suspends_its_clients_and_everything_under_it() {
     let server = TestServer::start().await;
@@ -440,20 +446,8 @@ async fn suspending_an_entity_suspends_its_clients_and_everything_under_it() {
         200
     );
 
-    let suspend = |on: bool| {
-        let reseller = reseller.clone();
-        let dealer = dealer.clone();
-        async move {
-            let a = reseller
-                .patch(
-                    &format!("/api/v2/management/dealers/{dealer}"),
-                    json!({ "suspended": on }),
-                )
-                .await;
-            assert_eq!(a.status, 200, "{}", a.body);
-        }
-    };
-    suspend(true).await;
+    let dealer_path = format!("/api/v2/management/dealers/{dealer}");
+    suspend(&reseller, &dealer_path, true).await;
     // Tokens already given out stop working, new ones are not given, for the dealer's own
     // clients and those of everything under it.
     for api in [&dealer_api, &company_api] {
@@ -478,7 +472,7 @@ async fn suspending_an_entity_suspends_its_clients_and_everything_under_it() {
         assert_eq!(res.status, 401, "{}", res.body);
     }
     // The reseller above still works, and lifts it.
-    suspend(false).await;
+    suspend(&reseller, &dealer_path, false).await;
     let again = Api::login(&server.url, &dealer_client.0, &dealer_client.1).await;
     assert_eq!(again.get("/api/v2/personal/meetings").await.status, 200);
     assert_eq!(
@@ -497,19 +491,7 @@ async fn suspending_an_entity_suspends_its_clients_and_everything_under_it() {
         .unwrap()
         .unwrap()
         .company_id;
-    let set = |on: bool| {
-        let reseller = reseller.clone();
-        let company = demo_company.clone();
-        async move {
-            let a = reseller
-                .patch(
-                    &format!("/api/v2/management/companies/{company}"),
-                    json!({ "suspended": on }),
-                )
-                .await;
-            assert_eq!(a.status, 200, "{}", a.body);
-        }
-    };
+    let company_path = format!("/api/v2/management/companies/{demo_company}");
     let details = || async {
         let hash = booked.join_url.rsplit('/').next().unwrap().to_string();
         reqwest::Client::new()
@@ -522,11 +504,11 @@ async fn suspending_an_entity_suspends_its_clients_and_everything_under_it() {
             .as_u16()
     };
     let request = person(&server, 1).await;
-    set(true).await;
+    suspend(&reseller, &company_path, true).await;
     let (status, _, body) = server.book_over_http(request.clone()).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(details().await, 403);
-    set(false).await;
+    suspend(&reseller, &company_path, false).await;
     let (status, _, body) = server.book_over_http(request).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(details().await, 200);
@@ -634,13 +616,7 @@ async fn an_oversized_websocket_message_is_closed_with_1009() {
     use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
     use tokio_tungstenite::tungstenite::Message;
     let server = TestServer::start().await;
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-        format!("{}/signal", server.url.replacen("http", "ws", 1)),
-    )
-    .unwrap();
-    req.headers_mut()
-        .insert("origin", server.url.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut ws = support::ws::signal(&server.url, &server.url, None).await;
     let big = "x".repeat(2 * 1024 * 1024);
     // The server may close before the whole frame is written.
     let _ = ws.send(Message::Text(big.into())).await;

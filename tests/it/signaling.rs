@@ -8,7 +8,6 @@ use consult::model::{ErrorCode, MeetingId, PeerId};
 use futures::{SinkExt, StreamExt};
 use std::time::Duration;
 use support::TestServer;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 type Ws =
@@ -18,18 +17,7 @@ struct Conn(Ws);
 
 impl Conn {
     async fn open(server: &TestServer, cookie: Option<&str>) -> Conn {
-        let mut req = format!("{}/signal", server.url.replace("http", "ws"))
-            .into_client_request()
-            .unwrap();
-        req.headers_mut()
-            .insert("origin", server.url.parse().unwrap());
-        if let Some(c) = cookie {
-            req.headers_mut().insert("cookie", c.parse().unwrap());
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .expect("websocket opens");
-        Conn(ws)
+        Conn(support::ws::signal(&server.url, &server.url, cookie).await)
     }
 
     async fn send(&mut self, msg: &ClientMsg) {
@@ -105,6 +93,7 @@ fn offer() -> Signal {
 #[tokio::test]
 async fn connections_from_other_origins_are_refused() {
     let server = TestServer::start().await;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut req = format!("{}/signal", server.url.replace("http", "ws"))
         .into_client_request()
         .unwrap();

@@ -6,6 +6,7 @@ pub mod api;
 pub mod browser;
 pub mod process;
 pub mod smtp;
+pub mod ws;
 
 use consult::model::booking::{Booked, BookingRequest, SlotList};
 use consult::model::{SiteId, UserId};
@@ -208,6 +209,11 @@ impl TestServer {
     /// guests, and a test of a full room needs a third). Returns the meeting, the agent's link
     /// and the guests' links.
     pub async fn room(&self, guests: &[&str], capacity: u32) -> Room {
+        self.room_for(&self.agent, guests, capacity).await
+    }
+
+    /// The same, hosted by `agent` (an agent hosts one meeting at a time).
+    pub async fn room_for(&self, agent: &UserId, guests: &[&str], capacity: u32) -> Room {
         use consult::server::store::{NewApiMeeting, Scope};
         use consult::server::tokens::{new_id, Signer};
         let site = self.state.store.site(&self.site).await.unwrap().unwrap();
@@ -216,7 +222,7 @@ impl TestServer {
             id: new_id(),
             site: self.site.to_string(),
             company: site.company_id.clone(),
-            agent: self.agent.to_string(),
+            agent: agent.to_string(),
             created_by_user: None,
             created_by_client: Some("test".into()),
             subject: "Three of us".into(),

@@ -83,8 +83,8 @@ impl SmtpSink {
         sink
     }
 
-    /// The raw messages received so far, in order.
-    pub fn messages(&self) -> Vec<String> {
+    /// The message files received so far, in order.
+    fn files(&self) -> Vec<PathBuf> {
         let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -92,6 +92,11 @@ impl SmtpSink {
             .collect();
         files.sort();
         files
+    }
+
+    /// The raw messages received so far, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.files()
             .iter()
             .map(|p| std::fs::read_to_string(p).unwrap())
             .collect()
@@ -101,13 +106,7 @@ impl SmtpSink {
     /// "text", "calendars": [{"filename", "method", "uid", "summary", "description", "url",
     /// "status", "sequence", "start", "end"}]}` (Python's MIME parser and the icalendar package, in the sink).
     pub fn parsed(&self) -> Vec<serde_json::Value> {
-        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        files.sort();
-        files
+        self.files()
             .iter()
             .map(|p| {
                 let json = std::fs::read_to_string(p.with_extension("eml.json")).unwrap();

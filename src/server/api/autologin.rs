@@ -4,6 +4,7 @@ use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::ApiJson;
 use super::Created;
+use super::Refusals;
 use crate::model::api::rules;
 use crate::model::api::users::{AutologinInput, AutologinResult, Role};
 use crate::model::api::{Envelope, ErrorEnvelope};
@@ -23,10 +24,9 @@ pub const AUTOLOGIN_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
     responses(
         (status = 201, description = "The login link", body = Envelope<AutologinResult>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
         (status = 409, description = "Admins use the management tools, not the console", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(

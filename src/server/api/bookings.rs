@@ -4,6 +4,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
+use super::Refusals;
 use super::{Found, Page};
 use crate::model::api::bookings::{BurstCancel, BurstCancelled, FormBooking};
 use crate::model::api::{Envelope, ErrorEnvelope};
@@ -57,9 +58,8 @@ fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), AppError> 
     responses(
         (status = 200, description = "A page of form bookings", body = Envelope<Vec<FormBooking>>),
         (status = 400, description = "Bad paging, window or source", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -117,9 +117,8 @@ pub async fn list(
     responses(
         (status = 200, description = "What was called off", body = Envelope<BurstCancelled>),
         (status = 400, description = "Invalid window or source", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn cancel(

@@ -3,6 +3,7 @@
 use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::{ApiJson, PathId};
+use super::Refusals;
 use super::{Created, Found};
 use crate::model::api::oauth::{Client, ClientCreated, ClientInput};
 use crate::model::api::rules;
@@ -20,8 +21,7 @@ use axum::extract::State;
     tag = "OAuth2",
     responses(
         (status = 200, description = "The clients (secrets are never shown again)", body = Envelope<Vec<Client>>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Found<Vec<Client>>> {
@@ -46,9 +46,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Fo
     responses(
         (status = 201, description = "The new client, with its secret", body = Envelope<ClientCreated>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such entity under the caller's", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -83,10 +82,9 @@ pub async fn create(
     params(("id" = String, Path, description = "The client id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Revoked", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope),
         (status = 412, description = "A client cannot revoke itself", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn revoke(

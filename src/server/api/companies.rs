@@ -3,7 +3,8 @@
 use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::{Created, Found, Page, PageQuery};
+use super::Refusals;
+use super::{found, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
 use crate::model::api::tenancy::{Company, CompanyInput, CompanyPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
@@ -20,8 +21,7 @@ use axum::extract::State;
     responses(
         (status = 200, description = "A page of companies", body = Envelope<Vec<Company>>),
         (status = 400, description = "Bad paging", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -51,10 +51,9 @@ pub async fn list(
     responses(
         (status = 201, description = "The new company", body = Envelope<Company>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "A company cannot create companies", body = ErrorEnvelope),
         (status = 404, description = "No such package or dealer", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -83,9 +82,8 @@ pub async fn create(
     params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "The company", body = Envelope<Company>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn one(
@@ -93,12 +91,7 @@ pub async fn one(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<Company>> {
-    state
-        .store
-        .company(&caller.scope, &id)
-        .await?
-        .map(|row| Found(row.into()))
-        .ok_or_else(|| AppError::not_found("company").into())
+    found("company", state.store.company(&caller.scope, &id).await?)
 }
 
 /// Change a company (its package: by a reseller or dealer only).
@@ -111,10 +104,9 @@ pub async fn one(
     responses(
         (status = 200, description = "The company as changed", body = Envelope<Company>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "A company cannot change its own package", body = ErrorEnvelope),
         (status = 404, description = "No such company or package", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn update(
@@ -126,12 +118,10 @@ pub async fn update(
     if let Some(package) = &p.package {
         rules::id("package", package, "package")?;
     }
-    state
-        .store
-        .update_company(&caller.scope, &id, &p)
-        .await?
-        .map(|row| Found(row.into()))
-        .ok_or_else(|| AppError::not_found("company").into())
+    found(
+        "company",
+        state.store.update_company(&caller.scope, &id, &p).await?,
+    )
 }
 
 /// Delete a company that has no sites or users left.
@@ -142,10 +132,9 @@ pub async fn update(
     params(("id" = String, Path, description = "The company's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
         (status = 412, description = "The company still has sites or users", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn remove(

@@ -3,7 +3,8 @@
 use super::caller::Caller;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::{Created, Found, Page, PageQuery};
+use super::Refusals;
+use super::{found, Created, Found, Page, PageQuery};
 use crate::model::api::tenancy::{Dealer, DealerInput, DealerPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
@@ -19,8 +20,7 @@ use axum::extract::State;
     responses(
         (status = 200, description = "A page of dealers", body = Envelope<Vec<Dealer>>),
         (status = 400, description = "Bad paging", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -47,9 +47,8 @@ pub async fn list(
     responses(
         (status = 201, description = "The new dealer", body = Envelope<Dealer>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Only a reseller creates dealers", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -74,9 +73,8 @@ pub async fn create(
     params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "The dealer", body = Envelope<Dealer>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn one(
@@ -84,12 +82,7 @@ pub async fn one(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<Dealer>> {
-    state
-        .store
-        .dealer(&caller.scope, &id)
-        .await?
-        .map(|row| Found(row.into()))
-        .ok_or_else(|| AppError::not_found("dealer").into())
+    found("dealer", state.store.dealer(&caller.scope, &id).await?)
 }
 
 /// Change a dealer.
@@ -102,9 +95,8 @@ pub async fn one(
     responses(
         (status = 200, description = "The dealer as changed", body = Envelope<Dealer>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn update(
@@ -113,12 +105,10 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(p): ApiJson<DealerPatch>,
 ) -> ApiResult<Found<Dealer>> {
-    state
-        .store
-        .update_dealer(&caller.scope, &id, &p)
-        .await?
-        .map(|row| Found(row.into()))
-        .ok_or_else(|| AppError::not_found("dealer").into())
+    found(
+        "dealer",
+        state.store.update_dealer(&caller.scope, &id, &p).await?,
+    )
 }
 
 /// Delete a dealer that has no companies left.
@@ -129,10 +119,9 @@ pub async fn update(
     params(("id" = String, Path, description = "The dealer's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such dealer under the caller", body = ErrorEnvelope),
         (status = 412, description = "The dealer still has companies", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn remove(

@@ -3,6 +3,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
+use super::Refusals;
 use super::{Created, Found, Page, PageQuery};
 use crate::model::api::meetings::{Meeting, MeetingInput, MeetingParticipant, MeetingTimeInput};
 use crate::model::api::rules;
@@ -136,8 +137,7 @@ async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
     responses(
         (status = 200, description = "A page of meetings", body = Envelope<Vec<Meeting>>),
         (status = 400, description = "Bad filter or paging", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -205,12 +205,11 @@ pub async fn list(
     responses(
         (status = 201, description = "The new meeting", body = Envelope<Meeting>),
         (status = 400, description = "Invalid input (including times out of order or in the past)", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "The acting user may not schedule for that agent", body = ErrorEnvelope),
         (status = 404, description = "No such site or user under the caller", body = ErrorEnvelope),
         (status = 409, description = "The agent has another meeting then", body = ErrorEnvelope),
         (status = 412, description = "The package lacks a feature, or the agent is not on the site", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -236,9 +235,8 @@ pub async fn create(
     params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "The meeting", body = Envelope<Meeting>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such meeting under the caller (or it was cancelled)", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn one(
@@ -264,10 +262,9 @@ pub async fn one(
     responses(
         (status = 200, description = "The meeting at its new time", body = Envelope<Meeting>),
         (status = 400, description = "Invalid input, or a field other than the time", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such meeting under the caller", body = ErrorEnvelope),
         (status = 409, description = "The agent has another meeting then", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn reschedule(
@@ -308,9 +305,8 @@ pub async fn reschedule(
     params(("id" = String, Path, description = "The meeting's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Cancelled", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such meeting under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn cancel(

@@ -22,7 +22,7 @@ mod validate;
 pub mod wire;
 
 use super::AppState;
-use crate::model::api::Envelope;
+use crate::model::api::{Envelope, ErrorEnvelope};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -107,6 +107,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/media/sites/{id}/{kind}", get(sites::image))
 }
 
+/// The answers any authenticated call may get besides its own: no valid token, or the quota
+/// used up. Named once, listed in every operation's responses.
+#[derive(utoipa::IntoResponses)]
+pub enum Refusals {
+    /// No valid token.
+    #[response(status = 401, description = "No valid token")]
+    Unauthorized(ErrorEnvelope),
+    /// Too many requests.
+    #[response(status = 429, description = "Too many requests")]
+    TooMany(ErrorEnvelope),
+}
+
 /// `200` with the envelope.
 pub struct Found<T>(pub T);
 
@@ -114,6 +126,13 @@ impl<T: Serialize> IntoResponse for Found<T> {
     fn into_response(self) -> Response {
         (StatusCode::OK, axum::Json(Envelope::ok(self.0))).into_response()
     }
+}
+
+/// `200` with what was found (in this API's shape), or `404` naming what was not: anything
+/// outside the caller's tenancy answers exactly as something that does not exist.
+pub fn found<T, W: From<T>>(what: &str, row: Option<T>) -> error::ApiResult<Found<W>> {
+    row.map(|r| Found(r.into()))
+        .ok_or_else(|| crate::model::AppError::not_found(what).into())
 }
 
 /// `201 Created` with the envelope.

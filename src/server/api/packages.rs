@@ -1,9 +1,9 @@
 //! `GET /api/v2/management/packages`.
 
 use super::error::ApiResult;
-use super::Found;
+use super::{Found, Refusals};
 use crate::model::api::tenancy::Package;
-use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::api::Envelope;
 use crate::server::AppState;
 use axum::extract::State;
 
@@ -14,8 +14,7 @@ use axum::extract::State;
     tag = "Management",
     responses(
         (status = 200, description = "The packages", body = Envelope<Vec<Package>>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Found<Vec<Package>>> {

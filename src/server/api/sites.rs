@@ -3,6 +3,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
+use super::Refusals;
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
 use crate::model::api::sites::{
@@ -46,8 +47,7 @@ fn check(c: Common<'_>) -> Result<(), AppError> {
     responses(
         (status = 200, description = "A page of sites", body = Envelope<Vec<Site>>),
         (status = 400, description = "Bad paging", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -77,9 +77,8 @@ pub async fn list(
     responses(
         (status = 201, description = "The new site", body = Envelope<Site>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such company, or a user not of that company", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -144,9 +143,8 @@ fn with_key(state: &AppState, record: SiteRecord) -> Site {
     params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "The site", body = Envelope<Site>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn one(
@@ -172,9 +170,8 @@ pub async fn one(
     responses(
         (status = 200, description = "The site as changed", body = Envelope<Site>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site, or a user not of its company", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn update(
@@ -267,10 +264,9 @@ pub async fn image(
     params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
         (status = 412, description = "The site has upcoming meetings", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn remove(

@@ -4,6 +4,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::wire;
+use super::Refusals;
 use super::{Created, Found, Page, PageQuery};
 use crate::model::api::rules::{self, Image};
 use crate::model::api::users::{Role, User, UserInput, UserPatch, UserPut};
@@ -51,8 +52,7 @@ async fn password(v: &Option<String>) -> Result<Option<String>, AppError> {
     responses(
         (status = 200, description = "A page of users", body = Envelope<Vec<User>>),
         (status = 400, description = "Bad paging", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn list(
@@ -86,10 +86,9 @@ pub async fn list(
     responses(
         (status = 201, description = "The new user", body = Envelope<User>),
         (status = 400, description = "Invalid input (including a photo that is not a PNG or JPEG)", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such company under the caller", body = ErrorEnvelope),
         (status = 409, description = "The e-mail address is taken", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn create(
@@ -122,9 +121,8 @@ pub async fn create(
     params(("id" = String, Path, description = "The user's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "The user", body = Envelope<User>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn one(
@@ -159,10 +157,9 @@ async fn current_role(state: &AppState, caller: &Caller, id: &str) -> Result<Rol
     responses(
         (status = 200, description = "The user as changed", body = Envelope<User>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
         (status = 409, description = "The e-mail address is taken, or the role would change", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn replace(
@@ -200,10 +197,9 @@ pub async fn replace(
     responses(
         (status = 200, description = "The user as changed", body = Envelope<User>),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
         (status = 409, description = "The e-mail address is taken, or the role would change", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn update(
@@ -239,10 +235,9 @@ pub async fn update(
     params(("id" = String, Path, description = "The user's id", pattern = r"^[0-9a-f]{24}$")),
     responses(
         (status = 200, description = "Deleted", body = Envelope<crate::model::api::Deleted>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such user under the caller", body = ErrorEnvelope),
         (status = 412, description = "The user hosts upcoming meetings", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests", body = ErrorEnvelope),
+        Refusals,
     ),
 )]
 pub async fn remove(

@@ -1,6 +1,7 @@
 //! Sites as the REST API manages them.
 
 use super::images::{set_site_image, SiteImage};
+use super::set_column;
 use super::sites::OpeningHours;
 use super::tenancy::Scope;
 use super::tenancy::{company_brief_at, CompanyBrief};
@@ -389,7 +390,6 @@ impl Store {
         };
         let company: String = row.col("company_id")?;
         let mut tx = self.begin_write().await?;
-        let set = |column: &'static str| format!("UPDATE sites SET {column} = $1 WHERE id = $2");
         let texts = [
             ("name", p.name.as_deref()),
             ("font", p.videochat_font_type.as_deref()),
@@ -403,34 +403,25 @@ impl Store {
         ];
         for (column, value) in texts {
             if let Some(v) = value {
-                sqlx::query(&set(column))
-                    .bind(v)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                set_column(&mut tx, "sites", column, id, v).await?;
             }
         }
         if let Some(url) = &p.privacy_url {
             // Empty removes the link.
-            sqlx::query(&set("privacy_url"))
-                .bind((!url.is_empty()).then_some(url))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(
+                &mut tx,
+                "sites",
+                "privacy_url",
+                id,
+                (!url.is_empty()).then_some(url),
+            )
+            .await?;
         }
         if let Some(preview) = p.waiting_preview {
-            sqlx::query(&set("waiting_preview"))
-                .bind(preview as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "sites", "waiting_preview", id, preview as i64).await?;
         }
         if let Some(required) = p.prefill_required {
-            sqlx::query(&set("prefill_required"))
-                .bind(required as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "sites", "prefill_required", id, required as i64).await?;
         }
         if p.rotate_prefill_key == Some(true) {
             sqlx::query(
@@ -441,18 +432,10 @@ impl Store {
             .await?;
         }
         if let Some(prefix) = &p.phone_prefix {
-            sqlx::query(&set("phone_prefix"))
-                .bind(prefix)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "sites", "phone_prefix", id, prefix).await?;
         }
         if let Some(v) = p.email_enable_hardwaretest {
-            sqlx::query(&set("email_enable_hardwaretest"))
-                .bind(v as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "sites", "email_enable_hardwaretest", id, v as i64).await?;
         }
         if let Some(users) = &p.users {
             let users: Vec<String> = users.iter().map(|u| u.0.clone()).collect();
@@ -505,11 +488,7 @@ impl Store {
                 if let Some(v) = value {
                     // Numbers bound as text are stored as numbers (the columns have INTEGER
                     // affinity), so the CHECK constraints see the value itself.
-                    sqlx::query(&set(column))
-                        .bind(v)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    set_column(&mut tx, "sites", column, id, v).await?;
                 }
             }
         }
@@ -536,11 +515,7 @@ impl Store {
                 "the site has upcoming meetings; cancel them first",
             ));
         }
-        sqlx::query("UPDATE sites SET deleted_at = $1 WHERE id = $2")
-            .bind(to_ms(Utc::now()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        set_column(&mut tx, "sites", "deleted_at", id, to_ms(Utc::now())).await?;
         sqlx::query("DELETE FROM site_users WHERE site_id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -168,6 +168,57 @@ impl Col for sqlx::sqlite::SqliteRow {
     }
 }
 
+/// `UPDATE {table} SET {column} = $1 WHERE id = $2` inside a transaction: one changed field
+/// of a record. `table` and `column` are names of ours, never input.
+pub(crate) async fn set_column(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    table: &str,
+    column: &str,
+    id: &str,
+    value: impl Into<Value>,
+) -> Result<(), sqlx::Error> {
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
+    let query = sqlx::query(&sql);
+    let query = match value.into() {
+        Value::Text(v) => query.bind(v),
+        Value::Int(v) => query.bind(v),
+    };
+    query.bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A value [`set_column`] stores: text (or null), or a number.
+pub(crate) enum Value {
+    /// Text; `None` stores null.
+    Text(Option<String>),
+    /// A number (flags are 0 or 1).
+    Int(i64),
+}
+
+impl<T: AsRef<str> + ?Sized> From<&T> for Value {
+    fn from(v: &T) -> Self {
+        Value::Text(Some(v.as_ref().to_string()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+
+impl<T: AsRef<str>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        Value::Text(v.map(|v| v.as_ref().to_string()))
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
 /// Which part of a list: at most `limit` items after the first `offset`.
 #[derive(Clone, Copy, Debug)]
 pub struct Paging {

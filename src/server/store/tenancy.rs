@@ -3,6 +3,7 @@
 //! Every read and write of the REST API goes through a [`Scope`]: the entity the caller acts
 //! for. Something outside it answers exactly like something that does not exist.
 
+use super::set_column;
 use super::Col;
 use super::{from_ms, to_ms, Store};
 use super::{Args, Paging};
@@ -466,34 +467,18 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         if let Some(name) = &p.name {
-            sqlx::query("UPDATE dealers SET name = $1 WHERE id = $2")
-                .bind(name)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "dealers", "name", id, name).await?;
         }
         if let Some(c) = &p.contact {
             let contact = insert_contact(&mut tx, c).await?;
-            sqlx::query("UPDATE dealers SET contact_id = $1 WHERE id = $2")
-                .bind(contact)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "dealers", "contact_id", id, contact).await?;
         }
         if let Some(n) = &p.notification_contact {
             let notify = insert_notification_contact(&mut tx, n).await?;
-            sqlx::query("UPDATE dealers SET notification_contact_id = $1 WHERE id = $2")
-                .bind(notify)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "dealers", "notification_contact_id", id, notify).await?;
         }
         if let Some(s) = p.suspended {
-            sqlx::query("UPDATE dealers SET suspended = $1 WHERE id = $2")
-                .bind(s as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "dealers", "suspended", id, s as i64).await?;
         }
         tx.commit().await?;
         drop(row);
@@ -518,11 +503,7 @@ impl Store {
                 "the dealer still has companies; delete or move them first",
             ));
         }
-        sqlx::query("UPDATE dealers SET deleted_at = $1 WHERE id = $2")
-            .bind(to_ms(Utc::now()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        set_column(&mut tx, "dealers", "deleted_at", id, to_ms(Utc::now())).await?;
         revoke_clients_of(&mut tx, "dealer", id).await?;
         tx.commit().await?;
         Ok(Some(()))
@@ -681,33 +662,17 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         if let Some(name) = &p.name {
-            sqlx::query("UPDATE companies SET name = $1 WHERE id = $2")
-                .bind(name)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "companies", "name", id, name).await?;
         }
         if let Some(c) = &p.contact {
             let contact = insert_contact(&mut tx, c).await?;
-            sqlx::query("UPDATE companies SET contact_id = $1 WHERE id = $2")
-                .bind(contact)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "companies", "contact_id", id, contact).await?;
         }
         if let Some(package) = &p.package {
-            sqlx::query("UPDATE companies SET package_id = $1 WHERE id = $2")
-                .bind(package)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "companies", "package_id", id, package).await?;
         }
         if let Some(s) = p.suspended {
-            sqlx::query("UPDATE companies SET suspended = $1 WHERE id = $2")
-                .bind(s as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "companies", "suspended", id, s as i64).await?;
         }
         tx.commit().await?;
         self.company(scope, id).await
@@ -732,11 +697,7 @@ impl Store {
                 "the company still has sites or users; delete them first",
             ));
         }
-        sqlx::query("UPDATE companies SET deleted_at = $1 WHERE id = $2")
-            .bind(to_ms(Utc::now()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        set_column(&mut tx, "companies", "deleted_at", id, to_ms(Utc::now())).await?;
         revoke_clients_of(&mut tx, "company", id).await?;
         tx.commit().await?;
         Ok(Some(()))

@@ -1,6 +1,7 @@
 //! Users of companies: agents, assistants and admins.
 
 use super::outbox::{enqueue, Email, Message};
+use super::set_column;
 use super::tenancy::Scope;
 use super::Col;
 use super::{from_ms, to_ms, Store};
@@ -276,35 +277,19 @@ impl Store {
             return Ok(None);
         }
         let mut tx = self.begin_write().await?;
-        let set = |column: &'static str| format!("UPDATE users SET {column} = $1 WHERE id = $2");
         if let Some(v) = &c.first_name {
-            sqlx::query(&set("first_name"))
-                .bind(v)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "users", "first_name", id, v).await?;
         }
         if let Some(v) = &c.last_name {
-            sqlx::query(&set("last_name"))
-                .bind(v)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "users", "last_name", id, v).await?;
         }
         if let Some(v) = &c.email {
-            sqlx::query(&set("email"))
-                .bind(v)
-                .bind(id)
-                .execute(&mut *tx)
+            set_column(&mut tx, "users", "email", id, v)
                 .await
                 .map_err(unique_email)?;
         }
         if let Some(v) = &c.password_hash {
-            sqlx::query(&set("password_hash"))
-                .bind(v)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "users", "password_hash", id, v).await?;
         }
         if let Some(photo) = &c.photo {
             sqlx::query("UPDATE users SET photo = $1, photo_type = $2 WHERE id = $3")
@@ -315,18 +300,10 @@ impl Store {
                 .await?;
         }
         if let Some(v) = c.locale {
-            sqlx::query(&set("locale"))
-                .bind(v.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "users", "locale", id, v.as_str()).await?;
         }
         if let Some(v) = c.suspended {
-            sqlx::query(&set("suspended"))
-                .bind(v as i64)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            set_column(&mut tx, "users", "suspended", id, v as i64).await?;
             if v {
                 // Suspension ends what is open: sessions and login links not yet used.
                 for sql in [
