@@ -1,7 +1,7 @@
 //! Personal meetings: scheduled video calls with personal links for everyone.
 
 use super::tenancy::CompanySummary;
-use super::types::{EmailAddress, Name, PhoneNumber, Text};
+use super::types::{EmailAddress, Name, PhoneNumber, SiteRef, Text, UserRef};
 use super::NamedRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,18 +26,15 @@ pub struct ParticipantInput {
 #[serde(deny_unknown_fields)]
 pub struct MeetingInput {
     /// The site's id.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
-    pub site: String,
+    pub site: SiteRef,
     /// The hosting user (agent or assistant_video of the site). Optional when `created_by` is
     /// that user.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
     #[serde(default)]
-    pub agent: Option<String>,
+    pub agent: Option<UserRef>,
     /// The user scheduling it, when the integration acts for one: an agent may schedule only
     /// for itself, an assistant only for agent and assistant_video users of its own sites.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
     #[serde(default)]
-    pub created_by: Option<String>,
+    pub created_by: Option<UserRef>,
     /// An appointment (always, for Personal meetings).
     #[serde(default = "yes")]
     pub is_appointment: bool,

@@ -1,7 +1,7 @@
 //! OAuth2 client credentials and API clients.
 
 use super::tenancy::EntityType;
-use super::types::Name;
+use super::types::{EntityRef, Name};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -59,7 +59,18 @@ pub struct ClientInput {
     /// A name to recognise it by.
     pub name: Name,
     /// The entity it acts for (a dealer or company under the caller, or the caller's own).
-    pub entity: ClientEntity,
+    pub entity: ClientEntityInput,
+}
+
+/// Which entity a new client acts for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientEntityInput {
+    /// `reseller`, `dealer` or `company`.
+    #[serde(rename = "type")]
+    pub entity_type: EntityType,
+    /// Its id.
+    pub id: EntityRef,
 }
 
 /// An API client, as listed.

@@ -68,52 +68,76 @@ macro_rules! rule {
     };
 }
 
+/// A rule that is its pattern alone: the check refuses what the pattern does not match.
+macro_rules! pattern_rule {
+    ($(#[$doc:meta])* $fn:ident, $pattern:ident, $reason:expr) => {
+        $(#[$doc])*
+        pub fn $fn(field: &str, value: &str) -> Result<(), AppError> {
+            static CELL: OnceLock<Regex> = OnceLock::new();
+            if compiled($pattern, &CELL).is_match(value) {
+                Ok(())
+            } else {
+                Err(AppError::invalid(field, $reason))
+            }
+        }
+    };
+}
+
+pattern_rule!(
+    /// Check a booking source.
+    source,
+    SOURCE,
+    "must be a source as listed (16 hex digits, or -)"
+);
+
+pattern_rule!(
+    /// Check a page address (empty means none).
+    page_url,
+    PAGE_URL,
+    "must be empty or a web address like https://www.example.com/privacy (at most 500 characters, spaces and non-ASCII characters percent-encoded)"
+);
+
+pattern_rule!(
+    /// Check a country calling code.
+    calling_code,
+    CALLING_CODE,
+    "must be a country calling code like +31"
+);
+
+pattern_rule!(
+    /// Check a phone number.
+    phone,
+    PHONE,
+    "must be a phone number in E.164 form, e.g. +31612345678"
+);
+
+pattern_rule!(
+    /// Check a colour.
+    color,
+    COLOR,
+    "must be a colour like #1a2b3c"
+);
+
+pattern_rule!(
+    /// Check a font-family list.
+    font,
+    FONT,
+    "must be a font family list like \"Roboto, sans-serif\""
+);
+
+pattern_rule!(
+    /// Check a web origin.
+    origin,
+    ORIGIN,
+    "must be an origin like https://www.example.com"
+);
+
 rule!(id_re, ID);
 rule!(name_re, NAME);
 #[cfg(test)]
 rule!(email_re, EMAIL);
-rule!(phone_re, PHONE);
-rule!(color_re, COLOR);
-rule!(font_re, FONT);
 rule!(text_re, TEXT);
-rule!(origin_re, ORIGIN);
 rule!(base64_re, BASE64);
-rule!(page_url_re, PAGE_URL);
-rule!(calling_code_re, CALLING_CODE);
-rule!(source_re, SOURCE);
-
-/// Check a booking source.
-pub fn source(field: &str, value: &str) -> Result<(), AppError> {
-    if !source_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be a source as listed (16 hex digits, or -)",
-        ));
-    }
-    Ok(())
-}
-
-/// Check a page address (empty means none).
-pub fn page_url(field: &str, value: &str) -> Result<(), AppError> {
-    if !page_url_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be empty or a web address like https://www.example.com/privacy (at most 500 characters, spaces and non-ASCII characters percent-encoded)",
-        ));
-    }
-    Ok(())
-}
-
-/// Check a country calling code.
-pub fn calling_code(field: &str, value: &str) -> Result<(), AppError> {
-    if !calling_code_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be a country calling code like +31",
-        ));
-    }
-    Ok(())
-}
 
 /// Minutes after local midnight of an `HH:MM` time (`24:00` is 1440).
 pub fn clock(field: &str, value: &str) -> Result<u16, AppError> {
@@ -180,36 +204,6 @@ pub fn email(field: &str, value: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Check a phone number.
-pub fn phone(field: &str, value: &str) -> Result<(), AppError> {
-    if !phone_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be a phone number in E.164 form, e.g. +31612345678",
-        ));
-    }
-    Ok(())
-}
-
-/// Check a colour.
-pub fn color(field: &str, value: &str) -> Result<(), AppError> {
-    if !color_re().is_match(value) {
-        return Err(AppError::invalid(field, "must be a colour like #1a2b3c"));
-    }
-    Ok(())
-}
-
-/// Check a font-family list.
-pub fn font(field: &str, value: &str) -> Result<(), AppError> {
-    if !font_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be a font family list like \"Roboto, sans-serif\"",
-        ));
-    }
-    Ok(())
-}
-
 /// A font list as stored: with a generic family at the end (`Roboto` becomes
 /// `Roboto,sans-serif`), so the browser always has a fallback.
 pub fn font_with_fallback(value: &str) -> String {
@@ -242,17 +236,6 @@ pub fn text(field: &str, value: &str) -> Result<(), AppError> {
         return Err(AppError::invalid(
             field,
             format!("must be at most {TEXT_MAX} characters, without control characters"),
-        ));
-    }
-    Ok(())
-}
-
-/// Check a web origin.
-pub fn origin(field: &str, value: &str) -> Result<(), AppError> {
-    if !origin_re().is_match(value) {
-        return Err(AppError::invalid(
-            field,
-            "must be an origin like https://www.example.com",
         ));
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! Sites: where a company's customers meet its users, with its look and e-mail texts.
 
 use super::tenancy::CompanySummary;
-use super::types::{Name, Text};
+use super::types::{CompanyRef, Name, Text, UserRef};
 use super::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,12 +24,11 @@ pub struct SiteInput {
     /// Name.
     pub name: Name,
     /// The company's id.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
-    pub company: String,
+    pub company: CompanyRef,
     /// Ids of the company's users who work on this site.
     #[serde(default)]
     #[schema(max_items = 100)]
-    pub users: Vec<SiteUserId>,
+    pub users: Vec<UserRef>,
     /// Font family of the call screens.
     #[schema(pattern = r#"^[A-Za-z0-9][A-Za-z0-9 ,'"_-]{0,99}$"#)]
     #[serde(default)]
@@ -69,11 +68,6 @@ pub struct SiteInput {
     pub allowed_origins: Vec<SiteOrigin>,
 }
 
-/// A user id in a site's `users` list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(pattern = r"^[0-9a-f]{24}$")]
-pub struct SiteUserId(pub String);
-
 /// An allowed origin.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(
@@ -92,7 +86,7 @@ pub struct SitePatch {
     /// Ids of the company's users who work on this site.
     #[serde(default)]
     #[schema(max_items = 100)]
-    pub users: Option<Vec<SiteUserId>>,
+    pub users: Option<Vec<UserRef>>,
     /// Font family of the call screens.
     #[schema(pattern = r#"^[A-Za-z0-9][A-Za-z0-9 ,'"_-]{0,99}$"#)]
     #[serde(default)]

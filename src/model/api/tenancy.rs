@@ -1,6 +1,6 @@
 //! The tenancy tree: resellers > dealers > companies (with their package), and contacts.
 
-use super::types::{EmailAddress, Name, PhoneNumber};
+use super::types::{DealerRef, EmailAddress, Name, PackageRef, PhoneNumber};
 use super::Language;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -174,13 +174,11 @@ pub struct CompanyInput {
     /// Contact person.
     pub contact: ContactInput,
     /// The package's id.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
-    pub package: String,
+    pub package: PackageRef,
     /// The dealer it belongs to (a reseller may also hold companies directly; a dealer's
     /// client may leave it out).
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
     #[serde(default)]
-    pub dealer: Option<String>,
+    pub dealer: Option<DealerRef>,
 }
 
 /// `PATCH /management/companies/{id}`: any of the fields.
@@ -194,9 +192,8 @@ pub struct CompanyPatch {
     #[serde(default)]
     pub contact: Option<ContactInput>,
     /// The package's id.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
     #[serde(default)]
-    pub package: Option<String>,
+    pub package: Option<PackageRef>,
     /// Suspend or reinstate.
     #[serde(default)]
     pub suspended: Option<bool>,

@@ -1,8 +1,11 @@
 //! Checked strings of the REST API's bodies: a name, an e-mail address, a phone number, a
-//! longer text. Each is checked while the body is read (`#[serde(try_from)]`: a value that
-//! breaks its rule never becomes one, and the error names the field by its path), and each
-//! publishes its rule as its OpenAPI schema: the rule and its pattern are written once, in
-//! [`super::rules`].
+//! longer text, and the ids that refer to a site, user, company, package or dealer. Each is
+//! checked while the body is read (`#[serde(try_from)]`: a value that breaks its rule never
+//! becomes one, and the error names the field by its path), and each publishes its rule as its
+//! OpenAPI schema: the rule and its pattern are written once, in [`super::rules`].
+//!
+//! A malformed id names nothing that exists, so it answers like a missing one: 404, "site not
+//! found" (the body parser turns a `… not found` refusal into that status).
 
 use super::rules;
 use crate::model::AppError;
@@ -11,10 +14,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 
 macro_rules! checked {
     ($(#[$doc:meta])* $name:ident, $check:path, $pattern:path, $min:expr, $max:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        checked!(@type $(#[$doc])* $name, $pattern, $min, $max);
 
         impl $name {
             /// Check a value (the error names `field`).
@@ -22,6 +22,44 @@ macro_rules! checked {
                 $check(field, value)?;
                 Ok($name(value.to_string()))
             }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                $check("", &s).map_err(|e| e.message)?;
+                Ok($name(s))
+            }
+        }
+    };
+    // An id of one kind of entity (`$what`: "site", "user", …).
+    (@id $(#[$doc:meta])* $name:ident, $what:literal) => {
+        checked!(@type $(#[$doc])* $name, rules::ID, None, None);
+
+        impl $name {
+            /// Check a value (a malformed id is a 404 naming `field`).
+            pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
+                rules::id(field, value, $what)?;
+                Ok($name(value.to_string()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                rules::id("", &s, $what).map_err(|e| e.message)?;
+                Ok($name(s))
+            }
+        }
+    };
+    // What every checked string has: access, conversions, its schema, its column type.
+    (@type $(#[$doc:meta])* $name:ident, $pattern:path, $min:expr, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
 
             /// The value.
             pub fn as_str(&self) -> &str {
@@ -31,14 +69,6 @@ macro_rules! checked {
             /// The value, owned.
             pub fn into_string(self) -> String {
                 self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
-                $check("", &s).map_err(|e| e.message)?;
-                Ok($name(s))
             }
         }
 
@@ -130,6 +160,48 @@ checked!(
     Some(rules::TEXT_MAX)
 );
 
+checked!(
+    @id
+    /// The id of a site.
+    SiteRef,
+    "site"
+);
+
+checked!(
+    @id
+    /// The id of a user.
+    UserRef,
+    "user"
+);
+
+checked!(
+    @id
+    /// The id of a company.
+    CompanyRef,
+    "company"
+);
+
+checked!(
+    @id
+    /// The id of a package.
+    PackageRef,
+    "package"
+);
+
+checked!(
+    @id
+    /// The id of a dealer.
+    DealerRef,
+    "dealer"
+);
+
+checked!(
+    @id
+    /// The id of a company or dealer that API clients belong to.
+    EntityRef,
+    "entity"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +235,36 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("email"));
         let e = parse(r#"{"name": "Ada", "guests": [{"phone": "0612"}]}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("guests[0].phone"));
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Refs {
+        site: SiteRef,
+        #[serde(default)]
+        users: Vec<UserRef>,
+    }
+
+    #[test]
+    fn a_malformed_id_is_a_404_at_its_path() {
+        let parse = |s: &str| crate::server::api::extract::parse::<Refs>(s.as_bytes());
+        let ok = parse(r#"{"site": "0123456789abcdef01234567"}"#).unwrap();
+        assert_eq!(ok.site.as_str(), "0123456789abcdef01234567");
+        let e = parse(r#"{"site": "../etc"}"#).unwrap_err();
+        assert_eq!(
+            (e.status, e.field.as_deref(), e.message.as_str()),
+            (404, Some("site"), "site not found")
+        );
+        let e = parse(r#"{"site": "0123456789abcdef01234567", "users": ["X"]}"#).unwrap_err();
+        assert_eq!(
+            (e.status, e.field.as_deref(), e.message.as_str()),
+            (404, Some("users[0]"), "user not found")
+        );
+        // A checked id is still a string to serde's type check: a number is a 400.
+        let e = parse(r#"{"site": 7}"#).unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (400, Some("site")));
+        let schema = serde_json::to_value(<SiteRef as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["pattern"], rules::ID);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Users (agents, assistants, admins) and autologin.
 
 use super::tenancy::Package;
-use super::types::{EmailAddress, Name};
+use super::types::{CompanyRef, EmailAddress, Name, UserRef};
 use super::{Language, NamedRef};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,7 @@ pub struct UserEntityInput {
     #[serde(rename = "type")]
     pub entity_type: UserEntityType,
     /// The company's id.
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
-    pub id: String,
+    pub id: CompanyRef,
 }
 
 /// `POST /management/users`. Without a password the user gets an e-mail with a link to set one.
@@ -217,8 +216,7 @@ pub enum Product {
 #[serde(deny_unknown_fields)]
 pub struct AutologinInput {
     /// The user to log in (an agent, assistant or assistant_video).
-    #[schema(pattern = r"^[0-9a-f]{24}$")]
-    pub agent: String,
+    pub agent: UserRef,
     /// `personal`.
     pub product: Product,
 }

@@ -5,7 +5,6 @@ use super::error::ApiResult;
 use super::extract::ApiJson;
 use super::Created;
 use super::Refusals;
-use crate::model::api::rules;
 use crate::model::api::users::{AutologinInput, AutologinResult, Role};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::{AppError, ErrorCode, UserId};
@@ -34,7 +33,6 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<AutologinInput>,
 ) -> ApiResult<Created<AutologinResult>> {
-    rules::id("agent", &input.agent, "user")?;
     let (role, _) = state
         .store
         .user_role(&caller.scope, &input.agent)

@@ -68,7 +68,7 @@ pub async fn list(
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<BookingQuery>,
 ) -> ApiResult<Page<FormBooking>> {
-    let (page, per_page, offset) = super::PageQuery {
+    let paging = super::PageQuery {
         page: q.page,
         per_page: q.per_page,
     }
@@ -85,24 +85,10 @@ pub async fn list(
     };
     let (items, total) = state
         .store
-        .form_bookings(&caller.scope, &id, &filter, per_page, offset)
+        .form_bookings(&caller.scope, &id, &filter, paging.per_page, paging.offset)
         .await?
         .ok_or_else(|| ApiError(AppError::not_found("site")))?;
-    Ok(Page {
-        items: items
-            .into_iter()
-            .map(|b| FormBooking {
-                meeting: b.meeting,
-                created_at: b.created_at,
-                time_start: b.starts_at,
-                status: b.status,
-                source: b.source,
-            })
-            .collect(),
-        total,
-        page,
-        per_page,
-    })
+    Ok(paging.page(items, total))
 }
 
 /// Call off the form bookings of a site made in a window (optionally from one source): they

@@ -1,12 +1,12 @@
 //! API clients: an entity's integrations, created by the entity itself or a parent.
 
 use super::caller::Caller;
+use super::deleted;
 use super::error::ApiResult;
 use super::extract::{ApiJson, PathId};
 use super::Refusals;
 use super::{Created, Found};
 use crate::model::api::oauth::{Client, ClientCreated, ClientInput};
-use crate::model::api::rules;
 use crate::model::api::tenancy::EntityType;
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::{AppError, ErrorCode};
@@ -55,8 +55,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> ApiResult<Created<ClientCreated>> {
-    let id = &input.entity.id;
-    rules::id("entity.id", id, "entity")?;
+    let id = input.entity.id.as_str();
     let (own_type, own_id) = caller.scope.entity();
     let in_scope = match input.entity.entity_type {
         t if t == own_type && id == own_id => true,
@@ -96,8 +95,6 @@ pub async fn revoke(
         return Err(AppError::new(ErrorCode::Precondition, "a client cannot revoke itself").into());
     }
     let _: &Scope = &caller.scope;
-    match state.store.revoke_client(&caller.scope, &id).await? {
-        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
-        None => Err(AppError::not_found("client").into()),
-    }
+    let gone = state.store.revoke_client(&caller.scope, &id).await?;
+    deleted("client", id, gone)
 }

@@ -1,14 +1,13 @@
 //! `/api/v2/management/companies`.
 
 use super::caller::Caller;
+use super::deleted;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::Refusals;
 use super::{found, Created, Found, Page, PageQuery};
-use crate::model::api::rules;
 use crate::model::api::tenancy::{Company, CompanyInput, CompanyPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
-use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::State;
 
@@ -29,17 +28,12 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Company>> {
-    let (page, per_page, offset) = q.resolve()?;
+    let paging = q.resolve()?;
     let (items, total) = state
         .store
-        .companies(&caller.scope, per_page, offset)
+        .companies(&caller.scope, paging.per_page, paging.offset)
         .await?;
-    Ok(Page {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        page,
-        per_page,
-    })
+    Ok(paging.page(items, total))
 }
 
 /// Create a company with a package, under a dealer (or directly under the reseller).
@@ -61,10 +55,6 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<CompanyInput>,
 ) -> ApiResult<Created<Company>> {
-    rules::id("package", &input.package, "package")?;
-    if let Some(d) = &input.dealer {
-        rules::id("dealer", d, "dealer")?;
-    }
     Ok(Created(
         state
             .store
@@ -115,9 +105,6 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(p): ApiJson<CompanyPatch>,
 ) -> ApiResult<Found<Company>> {
-    if let Some(package) = &p.package {
-        rules::id("package", package, "package")?;
-    }
     found(
         "company",
         state.store.update_company(&caller.scope, &id, &p).await?,
@@ -142,8 +129,6 @@ pub async fn remove(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<crate::model::api::Deleted>> {
-    match state.store.delete_company(&caller.scope, &id).await? {
-        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
-        None => Err(AppError::not_found("company").into()),
-    }
+    let gone = state.store.delete_company(&caller.scope, &id).await?;
+    deleted("company", id, gone)
 }

@@ -1,13 +1,13 @@
 //! `/api/v2/management/dealers`.
 
 use super::caller::Caller;
+use super::deleted;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::Refusals;
 use super::{found, Created, Found, Page, PageQuery};
 use crate::model::api::tenancy::{Dealer, DealerInput, DealerPatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
-use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::State;
 
@@ -28,14 +28,12 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Dealer>> {
-    let (page, per_page, offset) = q.resolve()?;
-    let (items, total) = state.store.dealers(&caller.scope, per_page, offset).await?;
-    Ok(Page {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        page,
-        per_page,
-    })
+    let paging = q.resolve()?;
+    let (items, total) = state
+        .store
+        .dealers(&caller.scope, paging.per_page, paging.offset)
+        .await?;
+    Ok(paging.page(items, total))
 }
 
 /// Create a dealer (resellers only).
@@ -129,8 +127,6 @@ pub async fn remove(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<crate::model::api::Deleted>> {
-    match state.store.delete_dealer(&caller.scope, &id).await? {
-        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
-        None => Err(AppError::not_found("dealer").into()),
-    }
+    let gone = state.store.delete_dealer(&caller.scope, &id).await?;
+    deleted("dealer", id, gone)
 }

@@ -117,7 +117,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             } else {
                 Some(base)
             };
-            let mut err = AppError::new(ErrorCode::Invalid, message);
+            // An id that breaks its rule names nothing that exists: 404, like a missing one.
+            let code = if message.ends_with(" not found") {
+                ErrorCode::NotFound
+            } else {
+                ErrorCode::Invalid
+            };
+            let mut err = AppError::new(code, message);
             err.field = field;
             Err(err)
         }

@@ -22,9 +22,9 @@ use utoipa::IntoParams;
 /// this API does).
 fn new_meeting(input: MeetingInput) -> NewMeeting {
     NewMeeting {
-        site: input.site,
-        agent: input.agent,
-        created_by: input.created_by,
+        site: input.site.into(),
+        agent: input.agent.map(String::from),
+        created_by: input.created_by.map(String::from),
         is_appointment: input.is_appointment,
         starts_at: input.time_start,
         ends_at: input.time_end,
@@ -145,7 +145,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<MeetingQuery>,
 ) -> ApiResult<Page<Meeting>> {
-    let (page, per_page, offset) = PageQuery {
+    let paging = PageQuery {
         page: q.page,
         per_page: q.per_page,
     }
@@ -172,7 +172,7 @@ pub async fn list(
     };
     let (records, total) = state
         .store
-        .meetings_api(&caller.scope, &filter, per_page, offset)
+        .meetings_api(&caller.scope, &filter, paging.per_page, paging.offset)
         .await?;
     // A page usually holds one company's meetings: read each company once.
     let mut companies: std::collections::HashMap<String, CompanySummary> = Default::default();
@@ -188,12 +188,7 @@ pub async fn list(
         };
         items.push(to_wire(&state, company, r)?);
     }
-    Ok(Page {
-        items,
-        total,
-        page,
-        per_page,
-    })
+    Ok(paging.page_of(items, total))
 }
 
 /// Schedule a meeting: the agent and every participant get a personal link.

@@ -135,6 +135,18 @@ pub fn found<T, W: From<T>>(what: &str, row: Option<T>) -> error::ApiResult<Foun
         .ok_or_else(|| crate::model::AppError::not_found(what).into())
 }
 
+/// `200` with the id of what was deleted, or `404` naming what was not there (for the caller).
+pub fn deleted(
+    what: &str,
+    id: String,
+    gone: Option<()>,
+) -> error::ApiResult<Found<crate::model::api::Deleted>> {
+    match gone {
+        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
+        None => Err(crate::model::AppError::not_found(what).into()),
+    }
+}
+
 /// `201 Created` with the envelope.
 pub struct Created<T>(pub T);
 
@@ -157,8 +169,8 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    /// `(page, per_page, offset)`, with defaults; out-of-range values are errors.
-    pub fn resolve(&self) -> Result<(u32, u32, u32), error::ApiError> {
+    /// The page asked for, with defaults; out-of-range values are errors.
+    pub fn resolve(&self) -> Result<Paging, error::ApiError> {
         use crate::model::AppError;
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(25);
@@ -168,7 +180,39 @@ impl PageQuery {
         if !(1..=100).contains(&per_page) {
             return Err(AppError::invalid("per_page", "must be 1 to 100").into());
         }
-        Ok((page, per_page, (page - 1) * per_page))
+        Ok(Paging {
+            page,
+            per_page,
+            offset: (page - 1) * per_page,
+        })
+    }
+}
+
+/// A checked page selection.
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    /// Page number, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Items before this page.
+    pub offset: u32,
+}
+
+impl Paging {
+    /// This page of a list of `total`, its items in this API's shape.
+    pub fn page<T, W: From<T>>(self, items: Vec<T>, total: u64) -> Page<W> {
+        self.page_of(items.into_iter().map(W::from).collect(), total)
+    }
+
+    /// This page of a list of `total`, its items already in this API's shape.
+    pub fn page_of<W>(self, items: Vec<W>, total: u64) -> Page<W> {
+        Page {
+            items,
+            total,
+            page: self.page,
+            per_page: self.per_page,
+        }
     }
 }
 

@@ -1,14 +1,13 @@
 //! `/api/v2/management/sites`.
 
 use super::caller::Caller;
+use super::deleted;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::Refusals;
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
-use crate::model::api::sites::{
-    AvailabilityPatch, Site, SiteInput, SiteOrigin, SitePatch, SiteUserId,
-};
+use crate::model::api::sites::{AvailabilityPatch, Site, SiteInput, SiteOrigin, SitePatch};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::availability::parse_zone;
@@ -18,18 +17,14 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// What the body's types do not check themselves (names and texts are checked as read).
+/// What the body's types do not check themselves (names, texts and ids are checked as read).
 struct Common<'a> {
-    users: Option<&'a [SiteUserId]>,
     font: &'a Option<String>,
     color: &'a Option<String>,
     origins: Option<&'a [SiteOrigin]>,
 }
 
 fn check(c: Common<'_>) -> Result<(), AppError> {
-    for u in c.users.unwrap_or_default() {
-        rules::id("users", &u.0, "user")?;
-    }
     validate::opt("videochat_font_type", c.font, rules::font)?;
     validate::opt("videochat_text_color", c.color, rules::color)?;
     for o in c.origins.unwrap_or_default() {
@@ -55,17 +50,13 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Site>> {
-    let (page, per_page, offset) = q.resolve()?;
+    let paging = q.resolve()?;
     let (items, total) = state
         .store
-        .sites_api(&caller.scope, per_page, offset)
+        .sites_api(&caller.scope, paging.per_page, paging.offset)
         .await?;
-    Ok(Page {
-        items: items.into_iter().map(|s| with_key(&state, s)).collect(),
-        total,
-        page,
-        per_page,
-    })
+    let items = items.into_iter().map(|s| with_key(&state, s)).collect();
+    Ok(paging.page_of(items, total))
 }
 
 /// Create a site in a company, with its users (of that company) and allowed origins.
@@ -86,17 +77,15 @@ pub async fn create(
     caller: Caller,
     ApiJson(s): ApiJson<SiteInput>,
 ) -> ApiResult<Created<Site>> {
-    rules::id("company", &s.company, "company")?;
     check(Common {
-        users: Some(&s.users),
         font: &s.videochat_font_type,
         color: &s.videochat_text_color,
         origins: Some(&s.allowed_origins),
     })?;
     let new = NewApiSite {
-        company: s.company,
+        company: s.company.into(),
         name: s.name.into(),
-        users: s.users.into_iter().map(|u| u.0).collect(),
+        users: s.users.into_iter().map(String::from).collect(),
         font: s
             .videochat_font_type
             .as_deref()
@@ -181,7 +170,6 @@ pub async fn update(
     ApiJson(p): ApiJson<SitePatch>,
 ) -> ApiResult<Found<Site>> {
     check(Common {
-        users: p.users.as_deref(),
         font: &p.videochat_font_type,
         color: &p.videochat_text_color,
         origins: p.allowed_origins.as_deref(),
@@ -274,10 +262,8 @@ pub async fn remove(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<crate::model::api::Deleted>> {
-    match state.store.delete_site(&caller.scope, &id).await? {
-        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
-        None => Err(AppError::not_found("site").into()),
-    }
+    let gone = state.store.delete_site(&caller.scope, &id).await?;
+    deleted("site", id, gone)
 }
 
 /// Check an availability change; errors name the field (`availability.…`).

@@ -1,6 +1,7 @@
 //! `/api/v2/management/users`, and user photos.
 
 use super::caller::Caller;
+use super::deleted;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::wire;
@@ -60,20 +61,16 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Page<User>> {
-    let (page, per_page, offset) = q.resolve()?;
+    let paging = q.resolve()?;
     let (items, total) = state
         .store
-        .users_api(&caller.scope, per_page, offset)
+        .users_api(&caller.scope, paging.per_page, paging.offset)
         .await?;
-    Ok(Page {
-        items: items
-            .into_iter()
-            .map(|u| wire::user(u, &state.public_url))
-            .collect(),
-        total,
-        page,
-        per_page,
-    })
+    let items = items
+        .into_iter()
+        .map(|u| wire::user(u, &state.public_url))
+        .collect();
+    Ok(paging.page_of(items, total))
 }
 
 /// Create a user in a company. Without a password, the user is e-mailed a link to set one
@@ -96,11 +93,10 @@ pub async fn create(
     caller: Caller,
     ApiJson(u): ApiJson<UserInput>,
 ) -> ApiResult<Created<User>> {
-    rules::id("entity.id", &u.entity.id, "company")?;
     let photo = decode_photo("photo", &u.photo)?;
     let password_hash = password(&u.password).await?;
     let new = NewUser {
-        company: u.entity.id,
+        company: u.entity.id.into(),
         first_name: u.first_name.into(),
         last_name: u.last_name.into(),
         email: u.email.into(),
@@ -245,10 +241,8 @@ pub async fn remove(
     caller: Caller,
     PathId(id): PathId,
 ) -> ApiResult<Found<crate::model::api::Deleted>> {
-    match state.store.delete_user(&caller.scope, &id).await? {
-        Some(()) => Ok(Found(crate::model::api::Deleted { id })),
-        None => Err(AppError::not_found("user").into()),
-    }
+    let gone = state.store.delete_user(&caller.scope, &id).await?;
+    deleted("user", id, gone)
 }
 
 /// A user's photo (public: customers see their agent).

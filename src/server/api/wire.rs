@@ -1,6 +1,7 @@
 //! From the store's rows to the REST API's wire types (WeSeeDo's shapes). The store knows
 //! nothing of them; another API maps the same rows to its own.
 
+use crate::model::api::bookings::FormBooking;
 use crate::model::api::oauth::{Client, ClientCreated, ClientEntity};
 use crate::model::api::sites::{
     Availability, Site, SpecialDay, DEFAULT_CANCEL_TEXT, DEFAULT_FONT, DEFAULT_HARDWARETEST_TEXT,
@@ -14,8 +15,8 @@ use crate::model::api::users::{User, UserEntity, UserEntityType};
 use crate::model::api::{Language, NamedRef};
 use crate::model::AppError;
 use crate::server::store::{
-    ClientRow, CompanyBrief, CompanyRow, ContactRow, DealerBrief, DealerRow, NewClient,
-    OpeningHours, PackageRow, SiteRecord, UserRow,
+    ClientRow, CompanyBrief, CompanyRow, ContactRow, DealerBrief, DealerRow, FormBookingRow,
+    NewClient, OpeningHours, PackageRow, SiteRecord, UserRow,
 };
 
 /// A contact; an entity without one (made outside the API, as the demo's) shows an empty one.
@@ -187,6 +188,18 @@ pub fn site(s: SiteRecord, base: &str) -> Site {
         waiting_preview: s.waiting_preview,
         prefill_generation: s.prefill_generation,
         id: s.id,
+    }
+}
+
+impl From<FormBookingRow> for FormBooking {
+    fn from(b: FormBookingRow) -> Self {
+        FormBooking {
+            meeting: b.meeting,
+            created_at: b.created_at,
+            time_start: b.starts_at,
+            status: b.status,
+            source: b.source,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::tenancy::Scope;
 use super::Col;
-use super::{from_ms, to_ms, Store, OVERLAPPING};
+use super::{from_ms, placeholders, to_ms, Store, OVERLAPPING};
 use super::{Args, Paging};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
@@ -238,16 +238,18 @@ impl Store {
     /// participants in one query rather than one per meeting.
     async fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
         let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
-        let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
-        let parts = sqlx::query(
+        let sql = format!(
             "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id,
                     locale, time_zone
-             FROM participants WHERE meeting_id IN (SELECT value FROM json_each($1))
+             FROM participants WHERE meeting_id IN ({})
              ORDER BY meeting_id, is_host DESC, created_at, id",
-        )
-        .bind(ids_json)
-        .fetch_all(&self.pool)
-        .await?;
+            placeholders(1, ids.len())
+        );
+        let parts = ids
+            .iter()
+            .fold(sqlx::query(&sql), |q, id| q.bind(id))
+            .fetch_all(&self.pool)
+            .await?;
         let mut by_meeting: std::collections::HashMap<String, Vec<ParticipantRecord>> =
             std::collections::HashMap::new();
         for p in &parts {

@@ -8,7 +8,7 @@ use super::tenancy::{company_brief_at, CompanyBrief};
 use super::users::queue_activations;
 use super::users::{user_at, UserRow, USER_COLUMNS};
 use super::Col;
-use super::{to_ms, Store};
+use super::{placeholders, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::sites::{SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_INVITE_TEXT};
@@ -147,11 +147,13 @@ async fn set_users(
         .execute(&mut **tx)
         .await?;
     for u in users {
-        sqlx::query("INSERT OR IGNORE INTO site_users (site_id, user_id) VALUES ($1, $2)")
-            .bind(site)
-            .bind(u)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO site_users (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(site)
+        .bind(u)
+        .execute(&mut **tx)
+        .await?;
     }
     queue_activations(sealer, tx, users, base).await
 }
@@ -166,11 +168,13 @@ async fn set_origins(
         .execute(&mut **tx)
         .await?;
     for o in origins {
-        sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES ($1, $2)")
-            .bind(site)
-            .bind(o)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO site_origins (site_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(site)
+        .bind(o)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -223,28 +227,31 @@ impl Store {
     /// its size.
     async fn site_records(&self, rows: &[SqliteRow]) -> Result<Vec<SiteRecord>, AppError> {
         let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
-        let ids_json = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
-        let user_rows = sqlx::query(&format!(
+        let list = placeholders(1, ids.len());
+        let sql = format!(
             "SELECT su.site_id AS site_id, {USER_COLUMNS}
              FROM site_users su JOIN users u ON u.id = su.user_id
                JOIN companies c ON c.id = u.company_id JOIN packages p ON p.id = c.package_id
-             WHERE su.site_id IN (SELECT value FROM json_each($1)) AND u.deleted_at IS NULL
+             WHERE su.site_id IN ({list}) AND u.deleted_at IS NULL
              ORDER BY u.created_at, u.id"
-        ))
-        .bind(&ids_json)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let user_rows = ids
+            .iter()
+            .fold(sqlx::query(&sql), |q, id| q.bind(id))
+            .fetch_all(&self.pool)
+            .await?;
         let mut users: Vec<(String, UserRow)> = Vec::with_capacity(user_rows.len());
         for r in &user_rows {
             users.push((r.col("site_id")?, user_at(r, false)?));
         }
-        let origins: Vec<(String, String)> = sqlx::query_as(
-            "SELECT site_id, origin FROM site_origins
-             WHERE site_id IN (SELECT value FROM json_each($1)) ORDER BY origin",
-        )
-        .bind(&ids_json)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT site_id, origin FROM site_origins WHERE site_id IN ({list}) ORDER BY origin"
+        );
+        let origins: Vec<(String, String)> = ids
+            .iter()
+            .fold(sqlx::query_as(&sql), |q, id| q.bind(id))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .zip(ids)
             .map(|(r, id)| {
@@ -438,7 +445,7 @@ impl Store {
             set_column(&mut tx, "sites", "email_enable_hardwaretest", id, v as i64).await?;
         }
         if let Some(users) = &p.users {
-            let users: Vec<String> = users.iter().map(|u| u.0.clone()).collect();
+            let users: Vec<String> = users.iter().map(|u| u.to_string()).collect();
             set_users(&self.sealer, &mut tx, id, &company, &users, base).await?;
         }
         if let Some(origins) = &p.allowed_origins {

@@ -228,6 +228,19 @@ pub struct Paging {
     pub offset: u32,
 }
 
+/// The placeholders of a list of `n` values bound from parameter `$first` on, for `IN (…)`:
+/// `$3, $4, $5`. Every engine reads a list bound this way (SQLite's `json_each` has no
+/// PostgreSQL twin of that name). No values give `NULL`, which nothing is `IN`.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    if n == 0 {
+        return "NULL".to_string();
+    }
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The parameters of a query, bound in order (`$1`, `$2`, …) and reusable for a second query
 /// with the same conditions.
 #[derive(Clone, Default)]
@@ -306,6 +319,42 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_list_is_bound_value_by_value() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(1, 0), "NULL");
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &dir.path().join("t.db"),
+            crate::server::seal::Sealer::new([0; 32]),
+        )
+        .await
+        .unwrap();
+        // Values that a JSON list or a quoted string would trip over stay values.
+        let values = ["a", "b'); DROP TABLE sites; --", "[\"c\"]"];
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 'a' AS v UNION ALL SELECT '[\"c\"]' UNION ALL SELECT 'z')
+             WHERE v IN ({})",
+            placeholders(1, values.len())
+        );
+        let n: i64 = values
+            .iter()
+            .fold(sqlx::query_scalar(&sql), |q, v| q.bind(*v))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let sql = format!(
+            "SELECT COUNT(*) FROM sites WHERE id IN ({})",
+            placeholders(1, 0)
+        );
+        let n: i64 = sqlx::query_scalar(&sql)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
 
     #[tokio::test]
     async fn a_transaction_left_open_is_not_handed_on() {

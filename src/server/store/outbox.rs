@@ -2,7 +2,7 @@
 //! loses none; retried with backoff; marked sent exactly once.
 
 use super::Col;
-use super::{to_ms, Store};
+use super::{placeholders, to_ms, Store};
 use crate::model::AppError;
 use crate::server::seal::Sealer;
 use crate::server::tokens::new_id;
@@ -161,18 +161,21 @@ impl Store {
         limit: u32,
         channels: &[&str],
     ) -> Result<Vec<Queued>, AppError> {
-        let channels = serde_json::to_string(channels).map_err(|_| AppError::internal())?;
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT id, channel, recipient, body, attempts FROM outbox
              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-               AND channel IN (SELECT value FROM json_each($3))
+               AND channel IN ({})
              ORDER BY next_attempt_at, created_at LIMIT $2",
-        )
-        .bind(to_ms(now))
-        .bind(limit as i64)
-        .bind(channels)
-        .fetch_all(&self.pool)
-        .await?;
+            placeholders(3, channels.len())
+        );
+        let rows = channels
+            .iter()
+            .fold(
+                sqlx::query(&sql).bind(to_ms(now)).bind(limit as i64),
+                |q, c| q.bind(*c),
+            )
+            .fetch_all(&self.pool)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.col("id")?;

@@ -362,11 +362,13 @@ impl Store {
 
     /// Link a user to a site.
     pub async fn attach_user(&self, site: &SiteId, user: &UserId) -> Result<(), AppError> {
-        sqlx::query("INSERT OR IGNORE INTO site_users (site_id, user_id) VALUES ($1, $2)")
-            .bind(site.as_str())
-            .bind(user.as_str())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO site_users (site_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(site.as_str())
+        .bind(user.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -389,11 +391,13 @@ impl Store {
     pub async fn add_site_origin(&self, site: &SiteId, origin: &str) -> Result<(), AppError> {
         let origin = crate::server::origin::normalize(origin)
             .ok_or_else(|| AppError::invalid("origin", "an origin is scheme://host[:port]"))?;
-        sqlx::query("INSERT OR IGNORE INTO site_origins (site_id, origin) VALUES ($1, $2)")
-            .bind(site.as_str())
-            .bind(origin)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO site_origins (site_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(site.as_str())
+        .bind(origin)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

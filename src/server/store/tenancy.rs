@@ -593,7 +593,7 @@ impl Store {
                 ));
             }
             Scope::Dealer(d) => {
-                if input.dealer.as_deref().is_some_and(|x| x != d) {
+                if input.dealer.as_ref().is_some_and(|x| x.as_str() != d) {
                     return Err(not_found("dealer").with_field("dealer"));
                 }
                 let reseller: String =
@@ -608,7 +608,7 @@ impl Store {
                     if self.dealer_row(scope, d).await?.is_none() {
                         return Err(not_found("dealer").with_field("dealer"));
                     }
-                    (r.clone(), Some(d.clone()))
+                    (r.clone(), Some(d.to_string()))
                 }
                 None => (r.clone(), None),
             },

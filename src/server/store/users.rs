@@ -4,7 +4,7 @@ use super::outbox::{enqueue, Email, Message};
 use super::set_column;
 use super::tenancy::Scope;
 use super::Col;
-use super::{from_ms, to_ms, Store};
+use super::{from_ms, placeholders, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::users::Role;
@@ -159,15 +159,17 @@ impl Store {
             .collect::<Result<_, _>>()?;
         if full && !users.is_empty() {
             let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-            let ids = serde_json::to_string(&ids).map_err(|_| AppError::internal())?;
-            let sites: Vec<(String, String, String)> = sqlx::query_as(
+            let sql = format!(
                 "SELECT su.user_id, s.id, s.name FROM site_users su JOIN sites s ON s.id = su.site_id
-                 WHERE su.user_id IN (SELECT value FROM json_each($1)) AND s.deleted_at IS NULL
+                 WHERE su.user_id IN ({}) AND s.deleted_at IS NULL
                  ORDER BY s.created_at, s.id",
-            )
-            .bind(ids)
-            .fetch_all(&self.pool)
-            .await?;
+                placeholders(1, ids.len())
+            );
+            let sites: Vec<(String, String, String)> = ids
+                .iter()
+                .fold(sqlx::query_as(&sql), |q, id| q.bind(*id))
+                .fetch_all(&self.pool)
+                .await?;
             for u in &mut users {
                 u.sites = Some(
                     sites
