@@ -189,7 +189,7 @@ async fn call_setup(
     customer: &Browser,
     agent: &Browser,
 ) -> (Vec<f64>, Vec<f64>) {
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     agent.find("main.console").await;
     let mut agent_ms = Vec::new();
     let mut customer_ms = Vec::new();
@@ -201,12 +201,8 @@ async fn call_setup(
         }
         let booked = server.book("Bench Customer").await;
         previous = Some(booked.meeting.clone());
-        agent
-            .client
-            .goto(&format!("{}/console", server.url))
-            .await
-            .unwrap();
-        customer.client.goto(&booked.join_url).await.unwrap();
+        agent.goto(&format!("{}/console", server.url)).await;
+        customer.goto(&booked.join_url).await;
         customer.find("main[data-status=waiting]").await;
         let admit = agent.find("[data-action=admit]").await;
         agent
@@ -261,10 +257,7 @@ async fn call_setup(
 }
 
 async fn floor(server: &TestServer, page: &Browser) -> Vec<f64> {
-    page.client
-        .goto(&format!("{}/healthz", server.url))
-        .await
-        .unwrap();
+    page.goto(&format!("{}/healthz", server.url)).await;
     let mut out = Vec::new();
     for i in 0..RUNS + 1 {
         let ms = page
@@ -315,10 +308,7 @@ async fn time_to_interactive(server: &TestServer, driver: &Driver, slow: bool) -
             serde_json::json!({ "source": "addEventListener('consult:ready', () => { window.__readyAt = window.__readyAt || performance.now(); }, true);" }),
         )
         .await;
-        b.client
-            .goto(&format!("{}/", server.host_url))
-            .await
-            .unwrap();
+        b.goto(&format!("{}/", server.host_url)).await;
         let ms = b
             .wait_js("consult:ready", 120, "return window.__readyAt")
             .await

@@ -76,10 +76,7 @@ async fn a_keyboard_user_books_through_the_date_grid_and_axe_finds_nothing() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/", server.host_url)).await;
     b.enter_embed("consult-booking").await;
     let first = b
         .find("td[aria-selected=true]")
@@ -317,10 +314,7 @@ async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_
     store.attach_user(&server.site, &bob).await.unwrap();
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/", server.host_url)).await;
     // The integrator sets attributes on the element, as a single-page app would.
     b.wait_js(
         "the embed",
@@ -461,7 +455,7 @@ async fn the_customer_moves_and_cancels_on_their_own_page() {
     let booked = server.book("Ann").await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client.goto(&booked.manage_url).await.unwrap();
+    b.goto(&booked.manage_url).await;
     let when = b.find("#manage-when").await.text().await.unwrap();
     assert!(when.contains("Dana Agent"), "{when}");
     b.find("#slot-1").await;
@@ -526,10 +520,7 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/check", server.url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/check", server.url)).await;
     b.find("[data-check-result=ok]").await;
     b.wait_js(
         "the camera preview playing",
@@ -546,10 +537,7 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
     .await;
     axe(&b, "the hardware test").await;
     // In Dutch, the device check speaks Dutch too.
-    b.client
-        .goto(&format!("{}/check?lang=nl", server.url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/check?lang=nl", server.url)).await;
     let heading = b.find("#setup-title").await.text().await.unwrap();
     assert_eq!(heading, "Controleer uw camera en geluid");
     assert_eq!(
@@ -564,11 +552,7 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
 
     let denied = driver.session_with(support::browser::Media::Denied).await;
     // As a Dutch invitation links it.
-    denied
-        .client
-        .goto(&format!("{}/check?lang=nl", server.url))
-        .await
-        .unwrap();
+    denied.goto(&format!("{}/check?lang=nl", server.url)).await;
     let alert = denied.find("[data-check-result=failed][role=alert]").await;
     let text = alert.text().await.unwrap();
     assert!(
@@ -588,10 +572,7 @@ async fn losing_a_race_for_a_time_is_said_kindly_with_fresh_times() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/", server.host_url)).await;
     b.enter_embed("consult-booking").await;
     let first = js_string(
         &b,

@@ -63,10 +63,10 @@ async fn three_people_talk_mute_share_chat_and_the_host_ends_it() {
 
     // Two guests wait; the agent opens the room and admits everyone at once.
     for (b, link) in [(&ada, &room.guests[0]), (&bob, &room.guests[1])] {
-        b.client.goto(link).await.unwrap();
+        b.goto(link).await;
         b.find("main[data-status=waiting]").await;
     }
-    agent.client.goto(&room.host).await.unwrap();
+    agent.goto(&room.host).await;
     agent.find("main[data-status=in-call]").await;
     let admit_all = agent.find("[data-action=admit-all]").await;
     assert_eq!(admit_all.text().await.unwrap(), "Admit everyone");
@@ -106,7 +106,7 @@ async fn three_people_talk_mute_share_chat_and_the_host_ends_it() {
     // A fourth person with a valid link is refused: the room is full.
     {
         let cy = driver.session().await;
-        cy.client.goto(&room.guests[2]).await.unwrap();
+        cy.goto(&room.guests[2]).await;
         cy.find("main[data-status=failed]").await;
         let title = cy.find("section.failed h1").await.text().await.unwrap();
         assert_eq!(title, "This call is full");
@@ -365,7 +365,7 @@ async fn the_agent_sees_a_waiting_customers_camera_only_where_the_site_allows() 
     // Off (the default): the customer sends no picture and the console shows none.
     let room = server.room(&["Ada"], 2).await;
     ada.wait_in_room(&room.guests[0]).await;
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     agent.find("[data-waiting]").await;
     // The server told the customer's page that pictures are off here, so it never starts
     // sending any (the server would refuse them too: hub tests).
@@ -451,10 +451,7 @@ async fn the_waiting_room_and_the_call_speak_dutch() {
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
-    ada.client
-        .goto(&format!("{}?lang=nl", room.guests[0]))
-        .await
-        .unwrap();
+    ada.goto(&format!("{}?lang=nl", room.guests[0])).await;
     ada.find("main[data-status=waiting]").await;
     let status = ada.find(".status").await.text().await.unwrap();
     assert!(status.starts_with("U bent in de wachtkamer."), "{status}");

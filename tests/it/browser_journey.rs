@@ -23,11 +23,7 @@ fn dist_is_built() {
 
 /// Book through the embed on the host page; returns the join link.
 async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) -> String {
-    customer
-        .client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    customer.goto(&format!("{}/", server.host_url)).await;
     customer.enter_embed("consult-booking").await;
     let href = customer.book_in_form(name, "ada@example.com").await;
     customer.client.enter_parent_frame().await.unwrap();
@@ -84,7 +80,7 @@ async fn book_wait_admit_and_talk() {
             serde_json::json!({ "origin": server.url, "permissions": ["notifications"] }),
         )
         .await;
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     let admit = agent
         .find("[data-action=admit][aria-label='Admit Ada Lovelace']")
         .await;
@@ -170,7 +166,7 @@ async fn a_participant_who_is_not_admitted_never_receives_an_offer() {
     customer.wait_in_room(&booked.join_url).await;
 
     // The agent enters the room with camera on, but does not admit.
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     let waiting = agent.find("[data-waiting]").await;
     let peer = waiting.attr("data-waiting").await.unwrap().unwrap();
     agent
@@ -260,14 +256,12 @@ async fn the_call_embeds_on_a_foreign_page() {
 
     // The host page holds only `<consult-call join="…">`.
     customer
-        .client
         .goto(&format!("{}/call?join={hash}", server.host_url))
-        .await
-        .unwrap();
+        .await;
     customer.enter_embed("consult-call").await;
     customer.find("main[data-status=waiting]").await;
 
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     agent
         .find("[data-action=admit][aria-label='Admit Alan Turing']")
         .await
@@ -357,7 +351,7 @@ async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
     ] {
         let booked = server.book("Ada").await;
         let customer = driver.session_with(media).await;
-        customer.client.goto(&booked.join_url).await.unwrap();
+        customer.goto(&booked.join_url).await;
         let problem = customer
             .find(".media-problem[role=alert]")
             .await
@@ -386,7 +380,7 @@ async fn the_agent_sends_someone_waiting_away_from_the_console() {
     let agent = driver.session().await;
     customer.wait_in_room(&booked.join_url).await;
 
-    agent.client.goto(&server.login_url().await).await.unwrap();
+    agent.goto(&server.login_url().await).await;
     agent
         .find("[data-action=deny][aria-label='Send Alan Turing away']")
         .await

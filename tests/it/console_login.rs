@@ -139,10 +139,7 @@ async fn an_agent_logs_in_by_keyboard_and_logs_out() {
     give_password(&server).await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/console", server.url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/console", server.url)).await;
     let link = b.find("section.login a[href='/login?lang=en']").await;
     link.click().await.unwrap();
     b.find("#email").await;
@@ -190,11 +187,7 @@ async fn the_console_speaks_dutch() {
     let ada = driver.session().await;
     ada.wait_in_room(&room.guests[0]).await;
     // Logged out, the Dutch console leads to the Dutch login form.
-    agent
-        .client
-        .goto(&format!("{}/console?lang=nl", server.url))
-        .await
-        .unwrap();
+    agent.goto(&format!("{}/console?lang=nl", server.url)).await;
     agent.click("section.login a[href='/login?lang=nl']").await;
     assert_eq!(
         agent.find("h1").await.text().await.unwrap(),
@@ -212,12 +205,8 @@ async fn the_console_speaks_dutch() {
     assert_eq!(agent.js("return document.documentElement.lang").await, "nl");
     agent.axe("the Dutch login form").await;
     let login = server.login_url().await;
-    agent.client.goto(&login).await.unwrap();
-    agent
-        .client
-        .goto(&format!("{}/console?lang=nl", server.url))
-        .await
-        .unwrap();
+    agent.goto(&login).await;
+    agent.goto(&format!("{}/console?lang=nl", server.url)).await;
     assert_eq!(
         agent.find("#waiting-title").await.text().await.unwrap(),
         "Nu in de wachtkamer"

@@ -56,10 +56,7 @@ async fn second_site(server: &TestServer) -> SiteId {
 }
 
 async fn open_console(server: &TestServer, b: &Browser, user: &UserId) {
-    b.client
-        .goto(&server.login_url_for(user).await)
-        .await
-        .unwrap();
+    b.goto(&server.login_url_for(user).await).await;
     b.find("#schedule-title").await;
 }
 

@@ -36,10 +36,7 @@ async fn the_launcher_opens_booking_in_an_accessible_modal() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/button", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/button", server.host_url)).await;
     b.wait_js(
         "the launcher",
         10,
@@ -140,10 +137,7 @@ async fn a_host_page_with_a_strict_csp_books_and_shows_the_launcher() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/strict", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/strict", server.host_url)).await;
     b.wait_js(
         "the launcher styled (a constructed stylesheet passes the CSP)",
         10,

@@ -47,10 +47,7 @@ async fn the_frame_fits_its_content_on_a_phone() {
         json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
     )
     .await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/", server.host_url)).await;
     b.enter_embed("consult-booking").await;
     b.find("label.slot").await;
     let width = b.js("return document.documentElement.clientWidth").await;

@@ -152,10 +152,7 @@ async fn the_sites_logo_and_background_come_from_consult_and_the_attribute_decid
     let logo_path = format!("/media/sites/{}/logo", server.site);
     let driver = Driver::start();
     let b = driver.session().await;
-    b.client
-        .goto(&format!("{}/", server.host_url))
-        .await
-        .unwrap();
+    b.goto(&format!("{}/", server.host_url)).await;
     b.enter_embed("consult-booking").await;
     b.find("label.slot").await;
     let logo = b

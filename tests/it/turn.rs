@@ -217,10 +217,7 @@ async fn coturn_refuses_expired_and_forged_credentials() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let page = driver.session().await;
-    page.client
-        .goto(&format!("{}/check", server.url))
-        .await
-        .unwrap();
+    page.goto(&format!("{}/check", server.url)).await;
     let now = chrono::Utc::now().timestamp();
     let valid_user = format!("{}:0123456789abcdef01234567", now + 3600);
     let expired_user = format!("{}:0123456789abcdef01234567", now - 60);

@@ -268,6 +268,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Go to a page (the call returns once it has loaded).
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
     /// Find an element and click it.
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
@@ -275,7 +280,7 @@ impl Browser {
 
     /// Open a host page and wait until `embed.js` has defined its elements.
     pub async fn open_host_page(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        self.goto(url).await;
         self.wait_js(
             "embed.js",
             10,
@@ -302,7 +307,7 @@ impl Browser {
 
     /// Open a customer's personal link and wait until they are in its waiting room.
     pub async fn wait_in_room(&self, link: &str) {
-        self.client.goto(link).await.unwrap();
+        self.goto(link).await;
         self.find("main[data-status=waiting]").await;
     }
 
@@ -314,7 +319,7 @@ impl Browser {
 
     /// Open the agent's own link (into the room at once) and admit `name`.
     pub async fn admit_from_host_link(&self, host_link: &str, name: &str) {
-        self.client.goto(host_link).await.unwrap();
+        self.goto(host_link).await;
         self.admit(name).await;
     }
 

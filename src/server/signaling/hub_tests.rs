@@ -5,6 +5,38 @@ use crate::model::SiteId;
 use crate::server::store::MeetingRow;
 use chrono::Duration;
 
+fn test_hub() -> Hub {
+    Hub::new(IceConfig::default(), Signer::new([7; 32]))
+}
+
+/// A host and a guest (Ada) admitted to a call of `m`, their queues drained.
+struct InCall {
+    host: ConnId,
+    host_rx: mpsc::Receiver<Frame>,
+    guest: ConnId,
+    guest_rx: mpsc::Receiver<Frame>,
+    /// The guest's peer id.
+    guest_peer: PeerId,
+}
+
+fn in_call(hub: &Hub, m: &MeetingRow) -> InCall {
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    enter_host(hub, m, host);
+    enter_guest(hub, m, guest, "222222222222222222222222", "Ada");
+    let guest_peer = peer_of(&drain(&mut guest_rx));
+    hub.admit(host, &guest_peer).unwrap();
+    drain(&mut host_rx);
+    drain(&mut guest_rx);
+    InCall {
+        host,
+        host_rx,
+        guest,
+        guest_rx,
+        guest_peer,
+    }
+}
+
 fn meeting(capacity: u32) -> MeetingRow {
     let now = Utc::now();
     MeetingRow {
@@ -71,7 +103,7 @@ fn peer_of(msgs: &[ServerMsg]) -> PeerId {
 
 #[test]
 fn nothing_is_relayed_to_or_from_a_waiting_guest() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (host, mut host_rx) = hub.connect(Some(m.agent_id.clone()));
     let (guest, mut guest_rx) = hub.connect(None);
@@ -123,7 +155,7 @@ fn nothing_is_relayed_to_or_from_a_waiting_guest() {
 
 #[test]
 fn capacity_is_enforced_on_entry_and_admission() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (host, mut host_rx) = hub.connect(None);
     let (g1, mut g1_rx) = hub.connect(None);
@@ -150,7 +182,7 @@ fn capacity_is_enforced_on_entry_and_admission() {
 
 #[test]
 fn admit_all_fills_the_room_in_order_and_says_who_is_left() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(3);
     let (host, mut host_rx) = hub.connect(None);
     enter_host(&hub, &m, host);
@@ -208,7 +240,7 @@ fn admit_all_fills_the_room_in_order_and_says_who_is_left() {
 
 #[test]
 fn media_state_and_chat_reach_the_call_only() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(3);
     let (host, mut host_rx) = hub.connect(None);
     let (g1, mut g1_rx) = hub.connect(None);
@@ -263,7 +295,7 @@ fn media_state_and_chat_reach_the_call_only() {
 
 #[test]
 fn only_the_host_ends_the_call_for_everyone() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(3);
     let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
     hub.watch(console).unwrap();
@@ -325,7 +357,7 @@ fn resume_of(msgs: &[ServerMsg]) -> (PeerId, Vec<PeerId>, bool) {
 
 #[test]
 fn a_dropped_member_keeps_the_seat_and_resumes_unnoticed() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (host, mut host_rx) = hub.connect(None);
     let (guest, mut guest_rx) = hub.connect(None);
@@ -390,7 +422,7 @@ fn after_a_restart_the_room_is_rebuilt_as_people_resume() {
         PeerId::parse("aaaaaaaaaaaaaaaaaaaaaaa2").unwrap(),
     );
     // A new process: an empty hub.
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let (host, mut host_rx) = hub.connect(None);
     hub.resume(host, &agent, Role::Host, &host_peer, Utc::now())
         .unwrap();
@@ -433,7 +465,7 @@ fn after_a_restart_the_room_is_rebuilt_as_people_resume() {
 
 #[test]
 fn previews_only_where_the_site_allows_and_only_while_waiting() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let picture = format!("data:image/jpeg;base64,{}", "A".repeat(100));
     // Not allowed: refused, nobody hears of it.
     let closed = meeting(2);
@@ -497,16 +529,15 @@ fn previews_only_where_the_site_allows_and_only_while_waiting() {
 
 #[test]
 fn a_call_ends_when_its_window_closes() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
-    let (host, mut host_rx) = hub.connect(None);
-    let (guest, mut guest_rx) = hub.connect(None);
-    enter_host(&hub, &m, host);
-    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
-    let p = peer_of(&drain(&mut guest_rx));
-    hub.admit(host, &p).unwrap();
-    drain(&mut host_rx);
-    drain(&mut guest_rx);
+    let InCall {
+        host,
+        mut host_rx,
+        guest: _,
+        mut guest_rx,
+        guest_peer: p,
+    } = in_call(&hub, &m);
     assert_eq!(hub.close_ended(m.closes_at - Duration::seconds(1)), 0);
     assert!(drain(&mut host_rx).is_empty());
     assert_eq!(hub.close_ended(m.closes_at), 1);
@@ -523,7 +554,7 @@ fn a_call_ends_when_its_window_closes() {
 
 #[test]
 fn lobby_watchers_see_knocks_and_leaves_live() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
     hub.watch(console).unwrap();
@@ -555,7 +586,7 @@ fn lobby_watchers_see_knocks_and_leaves_live() {
 
 #[test]
 fn the_agent_denies_a_waiting_guest_with_a_message() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (console, mut console_rx) = hub.connect(Some(m.agent_id.clone()));
     hub.watch(console).unwrap();
@@ -613,7 +644,7 @@ fn the_agent_denies_a_waiting_guest_with_a_message() {
 
 #[test]
 fn same_link_twice_replaces_the_first_connection() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let p = participant(&m, "222222222222222222222222", "Ada", false);
     let (first, mut first_rx) = hub.connect(None);
@@ -642,17 +673,15 @@ fn same_link_twice_replaces_the_first_connection() {
 
 #[test]
 fn leaving_tells_the_others_and_empty_rooms_vanish() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
-    let (host, mut host_rx) = hub.connect(None);
-    let (guest, mut guest_rx) = hub.connect(None);
-    enter_host(&hub, &m, host);
-    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
-    let gp = peer_of(&drain(&mut guest_rx));
-    drain(&mut host_rx);
-    hub.admit(host, &gp).unwrap();
-    drain(&mut host_rx);
-    drain(&mut guest_rx);
+    let InCall {
+        host,
+        mut host_rx,
+        guest,
+        guest_rx: _guest_rx,
+        guest_peer: gp,
+    } = in_call(&hub, &m);
     hub.leave(guest);
     assert!(drain(&mut host_rx)
         .iter()
@@ -665,7 +694,7 @@ fn leaving_tells_the_others_and_empty_rooms_vanish() {
 
 #[test]
 fn a_connection_that_does_not_read_is_dropped_not_buffered() {
-    let hub = Hub::new(IceConfig::default(), Signer::new([7; 32]));
+    let hub = test_hub();
     let m = meeting(2);
     let (host, mut host_rx) = hub.connect(None);
     let (guest, _never_read) = hub.connect(None);

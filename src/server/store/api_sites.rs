@@ -8,11 +8,11 @@ use super::tenancy::{company_brief_at, CompanyBrief};
 use super::users::queue_activations;
 use super::users::{user_at, UserRow, USER_COLUMNS};
 use super::Col;
-use super::{placeholders, to_ms, Store};
+use super::{placeholders, refuse_while_upcoming, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::sites::{SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_INVITE_TEXT};
-use crate::model::{AppError, ErrorCode};
+use crate::model::AppError;
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
@@ -509,19 +509,13 @@ impl Store {
             return Ok(None);
         }
         let mut tx = self.begin_write().await?;
-        let upcoming: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM meetings WHERE site_id = $1 AND status = 'scheduled' AND closes_at > $2",
+        refuse_while_upcoming(
+            &mut tx,
+            "site_id",
+            id,
+            "the site has upcoming meetings; cancel them first",
         )
-        .bind(id)
-        .bind(to_ms(Utc::now()))
-        .fetch_one(&mut *tx)
         .await?;
-        if upcoming > 0 {
-            return Err(AppError::new(
-                ErrorCode::Precondition,
-                "the site has upcoming meetings; cancel them first",
-            ));
-        }
         set_column(&mut tx, "sites", "deleted_at", id, to_ms(Utc::now())).await?;
         sqlx::query("DELETE FROM site_users WHERE site_id = $1")
             .bind(id)

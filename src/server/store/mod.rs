@@ -228,6 +228,27 @@ pub struct Paging {
     pub offset: u32,
 }
 
+/// Refuse (412, `reason`) while meetings whose `column` (`site_id`, `agent_id`) is `id` are
+/// still to come: what a site or user may not be deleted under.
+pub(crate) async fn refuse_while_upcoming(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    column: &'static str,
+    id: &str,
+    reason: &'static str,
+) -> Result<(), AppError> {
+    let upcoming: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM meetings WHERE {column} = $1 AND status = 'scheduled' AND closes_at > $2"
+    ))
+    .bind(id)
+    .bind(to_ms(Utc::now()))
+    .fetch_one(&mut **tx)
+    .await?;
+    if upcoming > 0 {
+        return Err(AppError::new(crate::model::ErrorCode::Precondition, reason));
+    }
+    Ok(())
+}
+
 /// The placeholders of a list of `n` values bound from parameter `$first` on, for `IN (…)`:
 /// `$3, $4, $5`. Every engine reads a list bound this way (SQLite's `json_each` has no
 /// PostgreSQL twin of that name). No values give `NULL`, which nothing is `IN`.
@@ -320,10 +341,8 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_list_is_bound_value_by_value() {
-        assert_eq!(placeholders(3, 2), "$3, $4");
-        assert_eq!(placeholders(1, 0), "NULL");
+    /// A store in a new file (kept while the directory lives).
+    async fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(
             &dir.path().join("t.db"),
@@ -331,6 +350,14 @@ mod tests {
         )
         .await
         .unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_list_is_bound_value_by_value() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(1, 0), "NULL");
+        let (_dir, store) = temp_store().await;
         // Values that a JSON list or a quoted string would trip over stay values.
         let values = ["a", "b'); DROP TABLE sites; --", "[\"c\"]"];
         let sql = format!(
@@ -358,13 +385,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_transaction_left_open_is_not_handed_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(
-            &dir.path().join("t.db"),
-            crate::server::seal::Sealer::new([0; 32]),
-        )
-        .await
-        .unwrap();
+        let (_dir, store) = temp_store().await;
         {
             // What a request cancelled between `BEGIN` and its `Transaction` leaves behind.
             let mut conn = store.pool().acquire().await.unwrap();

@@ -4,7 +4,7 @@ use super::outbox::{enqueue, Email, Message};
 use super::set_column;
 use super::tenancy::Scope;
 use super::Col;
-use super::{from_ms, placeholders, to_ms, Store};
+use super::{from_ms, placeholders, refuse_while_upcoming, to_ms, Store};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::users::Role;
@@ -327,19 +327,13 @@ impl Store {
             return Ok(None);
         }
         let mut tx = self.begin_write().await?;
-        let upcoming: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM meetings WHERE agent_id = $1 AND status = 'scheduled' AND closes_at > $2",
+        refuse_while_upcoming(
+            &mut tx,
+            "agent_id",
+            id,
+            "the user hosts upcoming meetings; cancel or move them first",
         )
-        .bind(id)
-        .bind(to_ms(Utc::now()))
-        .fetch_one(&mut *tx)
         .await?;
-        if upcoming > 0 {
-            return Err(AppError::new(
-                ErrorCode::Precondition,
-                "the user hosts upcoming meetings; cancel or move them first",
-            ));
-        }
         sqlx::query(
             "UPDATE users SET deleted_at = $1, first_name = 'Deleted', last_name = 'user',
                  email = id || '@deleted.invalid', password_hash = NULL, photo = NULL, photo_type = NULL
