@@ -74,6 +74,8 @@ setup_test_tools() {
   # nginx: the reverse proxy of the keep-alive test (started by the test itself, on loopback).
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
+  # kill(1) from procps: the tests signal a whole process group with it.
+  [ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   # Python tools of the tests: schemathesis (API fuzzing), aiosmtpd (a real SMTP server) and
   # icalendar (an independent reader of the calendar files we send).

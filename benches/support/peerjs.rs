@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// The pinned PeerJS packages' `node_modules`, installed by scripts/setup.sh (`setup_peerjs`,
 /// idempotent: npm runs only when a package or version is missing).
 pub fn modules() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &consult::server::config::source_dir();
     let out = Command::new("bash")
         .arg("-c")
         .arg(". scripts/setup.sh && setup_peerjs && printf %s \"$CONSULT_PEERJS\"")

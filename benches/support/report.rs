@@ -1,11 +1,9 @@
 //! Where benchmarks put their results: one section each in bench/results.md, quoted in the
 //! README between the same markers, so one benchmark never overwrites another's numbers.
 
-use std::path::Path;
-
 /// Replace (or append) the section `name` of bench/results.md and of the README with `md`.
 pub fn publish(name: &str, title: &str, md: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &consult::server::config::source_dir();
     let (start, end) = (
         format!("<!-- bench:{name}:start -->"),
         format!("<!-- bench:{name}:end -->"),

@@ -125,6 +125,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         // Serving at its best: the widget's files are compressed (503 until then).
         .route("/readyz", get(readyz))
+        // A handler that panics answers 500 like any internal error, the server lives on; the
+        // innermost layer, so the answer still gets its request id, log line and headers.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            super::observe::panicked,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -139,10 +144,6 @@ pub fn router(state: AppState) -> Router {
         ))
         // One line per request with its id and route template (see observe.rs).
         .layer(axum::middleware::from_fn(super::observe::request))
-        // A handler that panics answers 500 like any internal error; the server lives on.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            super::observe::panicked,
-        ))
         .with_state(state)
 }
 

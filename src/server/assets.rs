@@ -9,7 +9,7 @@
 //! serves compressed files from its first answer. [`Assets::compressed`] tells whether every
 //! file is ready (`/readyz`).
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -19,18 +19,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The brotli and gzip copies of one file's content.
-#[derive(Debug)]
+/// The brotli and gzip copies of one file's content (empty when they could not be made: the
+/// plain file is then what everyone gets).
+#[derive(Debug, Default)]
 struct Encoded {
-    br: Vec<u8>,
-    gzip: Vec<u8>,
+    br: Bytes,
+    gzip: Bytes,
 }
 
 /// One file with its encodings (once they are made).
 #[derive(Debug)]
 pub struct Asset {
     content_type: &'static str,
-    raw: Vec<u8>,
+    /// The content (shared with the compressing thread and every answer, never copied).
+    raw: Bytes,
     /// Shared by every server in the process that serves the same content.
     encoded: Arc<OnceLock<Encoded>>,
     etag: String,
@@ -61,7 +63,7 @@ impl Assets {
             return Ok(assets);
         }
         if let Some(cache) = cache {
-            if let Err(e) = super::private_fs::create_dir(cache) {
+            if let Err(e) = super::private_fs::ensure_dir(cache) {
                 // Not fatal: the files are then compressed in memory only.
                 tracing::warn!(dir = %cache.display(), error = %e, "asset cache folder not usable");
             }
@@ -92,11 +94,16 @@ impl Assets {
         if !pending.is_empty() {
             // Small files first: the page and its script are ready long before the wasm.
             pending.sort_by_key(|j: &Job| j.raw.len());
+            let slots: Vec<_> = pending.iter().map(|j| j.slot.clone()).collect();
             let spawned = std::thread::Builder::new()
                 .name("compress-assets".into())
                 .spawn(move || pending.into_iter().for_each(Job::run));
             if let Err(e) = spawned {
                 tracing::warn!(error = %e, "no thread to compress the widget: served uncompressed");
+                // Settled as plain, so the server still says it is ready.
+                slots.iter().for_each(|s| {
+                    let _ = s.set(Encoded::default());
+                });
             }
         }
         Ok(assets)
@@ -112,7 +119,7 @@ impl Assets {
         self.files.get(path)
     }
 
-    /// Are the compressed copies of every file ready?
+    /// Are the compressed copies of every file ready (or given up)?
     pub fn compressed(&self) -> bool {
         self.files.values().all(|a| a.encoded.get().is_some())
     }
@@ -151,17 +158,22 @@ impl Asset {
         };
         let encoded = self.encoded.get();
         let (body, encoding) = match encoded {
-            Some(e) if accepts("br") && e.br.len() < self.raw.len() => (&e.br, Some("br")),
-            Some(e) if accepts("gzip") && e.gzip.len() < self.raw.len() => (&e.gzip, Some("gzip")),
+            Some(e) if accepts("br") && smaller(&e.br, &self.raw) => (&e.br, Some("br")),
+            Some(e) if accepts("gzip") && smaller(&e.gzip, &self.raw) => (&e.gzip, Some("gzip")),
             _ => (&self.raw, None),
+        };
+        // While the compressed copies are being made the plain file carries no validator and
+        // may not be kept, so no cache holds it in place of the compressed one that follows.
+        let cache_control = if encoded.is_some() {
+            self.cache_control
+        } else {
+            "no-cache"
         };
         let mut builder = Response::builder()
             .header(header::CONTENT_TYPE, self.content_type)
-            .header(header::CACHE_CONTROL, self.cache_control)
+            .header(header::CACHE_CONTROL, cache_control)
             .header(header::VARY, "accept-encoding")
             .header(header::CONTENT_LENGTH, body.len());
-        // While the compressed copies are being made the plain file carries no validator, so
-        // no cache keeps it in place of the compressed one that follows.
         if encoded.is_some() {
             builder = builder.header(header::ETAG, &self.etag);
         }
@@ -172,19 +184,33 @@ impl Asset {
     }
 }
 
+/// A copy made and smaller than the plain file.
+fn smaller(encoded: &Bytes, raw: &Bytes) -> bool {
+    !encoded.is_empty() && encoded.len() < raw.len()
+}
+
 /// Compressing one file's content, in the background.
 struct Job {
-    raw: Vec<u8>,
+    raw: Bytes,
     slot: Arc<OnceLock<Encoded>>,
     cache: Option<(PathBuf, PathBuf)>,
 }
 
 impl Job {
     fn run(self) {
-        let encoded = match compress(&self.raw) {
-            Ok(e) => e,
-            Err(e) => {
+        // Whatever happens, the slot is settled: a file that could not be compressed is
+        // served plain, and the server still becomes ready.
+        let compressed = std::panic::catch_unwind(|| compress(&self.raw));
+        let encoded = match compressed {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "a widget file could not be compressed");
+                let _ = self.slot.set(Encoded::default());
+                return;
+            }
+            Err(_) => {
+                tracing::error!("compressing a widget file panicked");
+                let _ = self.slot.set(Encoded::default());
                 return;
             }
         };
@@ -207,7 +233,7 @@ fn load_one(path: &Path, cache: Option<&Path>) -> std::io::Result<(Arc<Asset>, O
     // starting many servers compress each file once.
     type Slots = Mutex<HashMap<[u8; 32], Arc<OnceLock<Encoded>>>>;
     static SLOTS: OnceLock<Slots> = OnceLock::new();
-    let raw = std::fs::read(path)?;
+    let raw = Bytes::from(std::fs::read(path)?);
     let digest: [u8; 32] = Sha256::digest(&raw).into();
     let hex = crate::server::tokens::hex(&digest);
     let (slot, first) = {
@@ -229,8 +255,8 @@ fn load_one(path: &Path, cache: Option<&Path>) -> std::io::Result<(Arc<Asset>, O
     if first {
         let cached = files.as_ref().and_then(|(br, gz)| {
             Some(Encoded {
-                br: std::fs::read(br).ok()?,
-                gzip: std::fs::read(gz).ok()?,
+                br: std::fs::read(br).ok()?.into(),
+                gzip: std::fs::read(gz).ok()?.into(),
             })
         });
         match cached {
@@ -266,7 +292,10 @@ fn compress(raw: &[u8]) -> std::io::Result<Encoded> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(raw)?;
     let gzip = gz.finish()?;
-    Ok(Encoded { br, gzip })
+    Ok(Encoded {
+        br: br.into(),
+        gzip: gzip.into(),
+    })
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -366,11 +395,13 @@ mod tests {
     #[test]
     fn serves_plain_at_once_then_the_best_accepted_encoding() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        // A folder the server makes itself (an operator's existing one keeps its mode).
+        let cache = root.path().join("cache");
         // Content of its own, so no other test of this process compressed it already.
         let page = format!("<p>{}</p>", "<p>".repeat(500)) + &crate::server::tokens::new_id();
         std::fs::write(dir.path().join("index.html"), &page).unwrap();
-        let assets = Assets::load(dir.path(), Some(cache.path())).unwrap();
+        let assets = Assets::load(dir.path(), Some(&cache)).unwrap();
         let index = assets.get("/index.html").unwrap();
         let mut h = HeaderMap::new();
         h.insert(
@@ -398,10 +429,10 @@ mod tests {
         assert_eq!(r.headers()[header::CONTENT_LENGTH], page.len().to_string());
         // The cache folder holds both copies under the content's hash, private to us.
         let digest = crate::server::tokens::hex(&Sha256::digest(page.as_bytes()));
-        while !cache.path().join(format!("{digest}.gz")).exists() {
+        while !cache.join(format!("{digest}.gz")).exists() {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        let br = std::fs::read(cache.path().join(format!("{digest}.br"))).unwrap();
+        let br = std::fs::read(cache.join(format!("{digest}.br"))).unwrap();
         let mut plain = Vec::new();
         brotli::BrotliDecompress(&mut br.as_slice(), &mut plain).unwrap();
         assert_eq!(plain, page.as_bytes());
@@ -409,8 +440,8 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(cache.path()), 0o700);
-            assert_eq!(mode(&cache.path().join(format!("{digest}.br"))), 0o600);
+            assert_eq!(mode(&cache), 0o700);
+            assert_eq!(mode(&cache.join(format!("{digest}.br"))), 0o600);
         }
     }
 

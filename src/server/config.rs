@@ -116,5 +116,14 @@ pub fn default_dist_dir() -> PathBuf {
     if here.join("index.html").exists() {
         return here;
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist")
+    source_dir().join("dist")
+}
+
+/// The crate's folder: as Cargo names it to the running process (`cargo run`, `test`,
+/// `bench`), else where it was compiled. The run's own comes first because a shared build
+/// cache may hold a build compiled in another checkout, whose path no longer exists.
+pub fn source_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -38,8 +38,9 @@ pub async fn request(mut req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(files)".into());
     let method = req.method().clone();
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        req.headers_mut().insert(REQUEST_ID.clone(), v);
+    let header = HeaderValue::from_str(&id).ok();
+    if let Some(v) = &header {
+        req.headers_mut().insert(REQUEST_ID.clone(), v.clone());
     }
     let span = tracing::info_span!("request", id = %id);
     let started = std::time::Instant::now();
@@ -54,7 +55,7 @@ pub async fn request(mut req: Request, next: Next) -> Response {
             "answered"
         );
     });
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Some(v) = header {
         res.headers_mut().insert(REQUEST_ID.clone(), v);
     }
     res

@@ -5,9 +5,17 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Create a folder (and its parents) readable by the owner only; an existing folder is
-/// narrowed to 0700.
+/// Create the server's own folder (and its parents) readable by the owner only; an existing
+/// one (a data folder made 0755 by an earlier version) is narrowed to 0700.
 pub fn create_dir(path: &Path) -> std::io::Result<()> {
+    ensure_dir(path)?;
+    restrict(path, 0o700)
+}
+
+/// Create a folder (and its parents) readable by the owner only when it is missing; one that
+/// exists is left as it is (an operator's folder, such as `--asset-cache /var/cache/consult`,
+/// keeps the mode they gave it).
+pub fn ensure_dir(path: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -15,23 +23,36 @@ pub fn create_dir(path: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(path)?;
-    restrict(path, 0o700)
+    builder.create(path)
 }
 
 /// Write a whole file readable by the owner only (created or replaced).
 pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
+    write_with(options, path, bytes)
+}
+
+/// Write a new file readable by the owner only; an existing one is an error and stays as it
+/// is (a key must never be written over).
+pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    write_with(options, path, bytes)
+}
+
+fn write_with(mut options: std::fs::OpenOptions, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
     let mut f = options.open(path)?;
+    // Narrowed before anything is written: a file that existed with a wider mode never holds
+    // the new content readable by others.
+    restrict(path, 0o600)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
-    restrict(path, 0o600)
+    f.sync_all()
 }
 
 /// Create an empty file readable by the owner only, unless it exists; an existing one is
@@ -91,5 +112,20 @@ mod tests {
         let key = data.join("k");
         write_file(&key, b"secret").unwrap();
         assert_eq!(mode(&key), 0o600);
+        // A new file is never written over.
+        assert!(create_new(&key, b"other").is_err());
+        assert_eq!(std::fs::read(&key).unwrap(), b"secret");
+        let fresh = data.join("fresh");
+        create_new(&fresh, b"new").unwrap();
+        assert_eq!(mode(&fresh), 0o600);
+        // An operator's existing folder keeps its mode.
+        let theirs = root.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap();
+        std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_dir(&theirs).unwrap();
+        assert_eq!(mode(&theirs), 0o755);
+        let made = root.path().join("made/here");
+        ensure_dir(&made).unwrap();
+        assert_eq!(mode(&made), 0o700);
     }
 }

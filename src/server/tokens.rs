@@ -93,7 +93,8 @@ impl Signer {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = random_bytes::<32>();
-                write_private(path, &key)?;
+                // Never over an existing key: that would orphan every link and sealed message.
+                super::private_fs::create_new(path, &key)?;
                 Ok(Signer::new(key))
             }
             Err(e) => Err(e),
@@ -252,21 +253,6 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    // Never over an existing key: that would orphan every link and sealed message.
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 #[cfg(test)]

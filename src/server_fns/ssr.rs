@@ -166,10 +166,7 @@ mod tests {
     fn declared() -> Vec<String> {
         let attribute = ["#[", "server("].concat();
         let mut found = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
+        let mut dirs = vec![crate::server::config::source_dir().join("src")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();

@@ -485,15 +485,7 @@ async fn bad_input_is_refused_per_endpoint_naming_the_field() {
 #[tokio::test]
 async fn users_keep_their_role_follow_the_password_policy_and_get_activation_mail() {
     let sink = SmtpSink::start();
-    let port = sink.port;
-    let server = TestServer::start_with(|c| {
-        c.smtp = Some(consult::server::notify::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            from: "Consult <noreply@consult.test>".into(),
-        })
-    })
-    .await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     let w = world(&server, PREMIUM).await;
     let api = &w.api;
     let path = format!("/api/v2/management/users/{}", w.agent);
@@ -631,15 +623,7 @@ async fn users_keep_their_role_follow_the_password_policy_and_get_activation_mai
 #[tokio::test]
 async fn meetings_follow_the_scheduling_rules() {
     let sink = SmtpSink::start();
-    let port = sink.port;
-    let server = TestServer::start_with(|c| {
-        c.smtp = Some(consult::server::notify::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            from: "noreply@consult.test".into(),
-        })
-    })
-    .await;
+    let server = TestServer::start_with(|c| c.smtp = sink.config()).await;
     let w = world(&server, PREMIUM).await;
     let api = &w.api;
     let other_agent = id(&user(

@@ -191,7 +191,7 @@ async fn the_confirmation_offers_a_calendar_file_behind_the_personal_link() {
 async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     let server = TestServer::start().await;
     let store = &server.state.store;
-    let company = store.site(&server.site).await.unwrap().unwrap().company_id;
+    let company = server.company().await;
     // Agents are offered in the order they were made (times in milliseconds): Bob comes
     // after Dana, not in the same millisecond (where their random ids would decide).
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;

@@ -306,7 +306,7 @@ async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_
     let (east, west) = ("Pacific/Kiritimati", "Pacific/Pago_Pago");
     // A second agent: the form offers the choice.
     let store = &server.state.store;
-    let company = store.site(&server.site).await.unwrap().unwrap().company_id;
+    let company = server.company().await;
     let bob = store
         .create_user(&company, "Bob", "Second", "bob@demo.consult.test", "agent")
         .await
@@ -505,11 +505,7 @@ async fn the_customer_moves_and_cancels_on_their_own_page() {
         "return document.getElementById('manage-message').textContent === 'This appointment is cancelled.'",
     )
     .await;
-    let status: String = sqlx::query_scalar("SELECT status FROM meetings WHERE id = $1")
-        .bind(booked.meeting.as_str())
-        .fetch_one(server.state.store.pool())
-        .await
-        .unwrap();
+    let status = server.meeting_status(booked.meeting.as_str()).await;
     assert_eq!(status, "cancelled");
     axe(&b, "cancelled").await;
     b.close().await;

@@ -277,6 +277,26 @@ impl TestServer {
         outbox_settled(self.state.store.pool(), channel).await
     }
 
+    /// The demo site's company.
+    pub async fn company(&self) -> String {
+        self.state
+            .store
+            .site(&self.site)
+            .await
+            .unwrap()
+            .expect("the demo site")
+            .company_id
+    }
+
+    /// A meeting's stored status (`scheduled`, `cancelled`, …).
+    pub async fn meeting_status(&self, meeting: &str) -> String {
+        sqlx::query_scalar("SELECT status FROM meetings WHERE id = $1")
+            .bind(meeting)
+            .fetch_one(self.state.store.pool())
+            .await
+            .unwrap()
+    }
+
     /// Cancel a meeting (frees its slot, kills its links).
     pub async fn cancel(&self, meeting: &consult::model::MeetingId) {
         self.state

@@ -29,8 +29,10 @@ pub fn free_port() -> u16 {
 /// reap the child: nothing it started lives on.
 pub fn kill_group(child: &mut Child) {
     let group = format!("-{}", child.id());
+    // The group may be gone already (its leader exited): nothing to say about that.
     let _ = Command::new("kill")
         .args(["-s", "KILL", "--", &group])
+        .stderr(Stdio::null())
         .status();
     let _ = child.kill();
     let _ = child.wait();
@@ -47,6 +49,8 @@ pub struct ConsultProcess {
     /// Its port.
     pub port: u16,
     logs: tempfile::TempDir,
+    /// Killed and reaped already: its pid may belong to someone else now, never signal it again.
+    killed: bool,
 }
 
 impl ConsultProcess {
@@ -88,6 +92,7 @@ impl ConsultProcess {
             url: format!("http://127.0.0.1:{port}"),
             port,
             logs,
+            killed: false,
         };
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -127,7 +132,9 @@ impl ConsultProcess {
 
     /// SIGKILL to the whole group: no goodbye to anyone, as in a crash.
     pub fn kill(&mut self) {
-        kill_group(&mut self.child);
+        if !std::mem::replace(&mut self.killed, true) {
+            kill_group(&mut self.child);
+        }
     }
 
     /// Its process id (and process group id).

@@ -58,7 +58,7 @@ impl SmtpSink {
             .local_addr()
             .unwrap()
             .port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+        let script = consult::server::config::source_dir().join("tests/support/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(port.to_string())

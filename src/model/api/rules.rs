@@ -132,7 +132,6 @@ pattern_rule!(
     "must be an origin like https://www.example.com"
 );
 
-rule!(id_re, ID);
 rule!(name_re, NAME);
 #[cfg(test)]
 rule!(email_re, EMAIL);
@@ -176,7 +175,8 @@ pub fn opt(
 
 /// Check an id (a malformed one names nothing that exists: 404).
 pub fn id(field: &str, value: &str, what: &str) -> Result<(), AppError> {
-    if id_re().is_match(value) {
+    // The model's rule ([`ID`] publishes it).
+    if crate::model::ids::is_entity_id(value) {
         Ok(())
     } else {
         Err(AppError::not_found(what).with_field(field))

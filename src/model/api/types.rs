@@ -12,14 +12,29 @@ use crate::model::AppError;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 
+/// Marks a refusal that serde carries as text (its errors hold no more) as a 404: the body
+/// parser ([`crate::server::api::extract::parse`]) answers it as "not found", whatever the
+/// message says.
+pub const NOT_FOUND_MARK: &str = "\u{1}404\u{1}";
+
+/// A refusal as serde carries it: its message, marked when it is a 404.
+fn refusal(e: AppError) -> String {
+    if e.code == crate::model::ErrorCode::NotFound {
+        format!("{NOT_FOUND_MARK}{}", e.message)
+    } else {
+        e.message
+    }
+}
+
 macro_rules! checked {
-    ($(#[$doc:meta])* $name:ident, $check:path, $pattern:path, $min:expr, $max:expr) => {
+    // A string with a rule (`$check(field, value)`).
+    ($(#[$doc:meta])* $name:ident, $check:expr, $pattern:path, $min:expr, $max:expr) => {
         checked!(@type $(#[$doc])* $name, $pattern, $min, $max);
 
         impl $name {
             /// Check a value (the error names `field`).
             pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
-                $check(field, value)?;
+                ($check)(field, value)?;
                 Ok($name(value.to_string()))
             }
         }
@@ -27,30 +42,20 @@ macro_rules! checked {
         impl TryFrom<String> for $name {
             type Error = String;
             fn try_from(s: String) -> Result<Self, String> {
-                $check("", &s).map_err(|e| e.message)?;
+                ($check)("", &s).map_err(refusal)?;
                 Ok($name(s))
             }
         }
     };
-    // An id of one kind of entity (`$what`: "site", "user", …).
+    // An id of one kind of entity (`$what`: "site", "user", …): malformed, it names nothing.
     (@id $(#[$doc:meta])* $name:ident, $what:literal) => {
-        checked!(@type $(#[$doc])* $name, rules::ID, None, None);
-
-        impl $name {
-            /// Check a value (a malformed id is a 404 naming `field`).
-            pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
-                rules::id(field, value, $what)?;
-                Ok($name(value.to_string()))
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
-                rules::id("", &s, $what).map_err(|e| e.message)?;
-                Ok($name(s))
-            }
-        }
+        checked!(
+            $(#[$doc])* $name,
+            |field: &str, value: &str| rules::id(field, value, $what),
+            rules::ID,
+            None,
+            None
+        );
     };
     // What every checked string has: access, conversions, its schema, its column type.
     (@type $(#[$doc:meta])* $name:ident, $pattern:path, $min:expr, $max:expr) => {

@@ -86,8 +86,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             // number where an enum belongs as a syntax error), it is a value of the wrong kind.
             let inner = e.inner();
             let path = e.path().to_string();
+            // An id that breaks its rule names nothing that exists: 404, like a missing one.
+            let text = inner.to_string();
+            let (code, text) = match text.strip_prefix(crate::model::api::types::NOT_FOUND_MARK) {
+                Some(rest) => (ErrorCode::NotFound, rest.to_string()),
+                None => (ErrorCode::Invalid, text),
+            };
             // serde quotes the offending value (an unknown variant, a wrong string): cut short.
-            let message = crate::model::error::bounded(&inner.to_string());
+            let message = crate::model::error::bounded(&text);
             let message = message
                 .split(" at line ")
                 .next()
@@ -116,12 +122,6 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 None
             } else {
                 Some(base)
-            };
-            // An id that breaks its rule names nothing that exists: 404, like a missing one.
-            let code = if message.ends_with(" not found") {
-                ErrorCode::NotFound
-            } else {
-                ErrorCode::Invalid
             };
             let mut err = AppError::new(code, message);
             err.field = field;

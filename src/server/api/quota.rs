@@ -23,48 +23,77 @@ pub struct Standing {
 /// Counters of every caller.
 #[derive(Debug, Default)]
 pub struct Quotas {
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    inner: Mutex<Windows>,
+}
+
+/// The windows still counting, and when to next forget the ended ones.
+#[derive(Debug, Default)]
+struct Windows {
+    /// Key -> (window start, window end, calls), in seconds.
+    by_key: HashMap<String, (i64, i64, u32)>,
+    /// Sweep once the map holds this many (doubling with what stays, so a map of many live
+    /// callers is not scanned on every call).
+    sweep_at: usize,
+}
+
+/// The map is never swept below this size.
+const SWEEP_MIN: usize = 10_000;
+
+/// The window of `quota` that `now` falls in: (start, end), in seconds.
+fn window(quota: Quota, now: DateTime<Utc>) -> (i64, i64) {
+    let length = (quota.interval.max(1) as i64) * quota.unit.seconds();
+    let start = now.timestamp().div_euclid(length) * length;
+    (start, start + length)
 }
 
 impl Quotas {
     /// Count a call of `key` at `now` against `quota`.
     pub fn count(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> Standing {
-        let length = (quota.interval.max(1) as i64) * quota.unit.seconds();
-        let start = now.timestamp().div_euclid(length) * length;
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget windows that are over, now and then, so the map stays small.
-        if windows.len() > 10_000 {
-            windows.retain(|_, (s, _)| *s + 86_400 * 7 > now.timestamp());
+        let (start, end) = window(quota, now);
+        let mut w = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget windows that have ended: what a caller spraying fresh keys leaves behind
+        // lives no longer than its window.
+        if w.by_key.len() >= w.sweep_at.max(SWEEP_MIN) {
+            let t = now.timestamp();
+            w.by_key.retain(|_, (_, e, _)| *e > t);
+            w.sweep_at = (w.by_key.len() * 2).max(SWEEP_MIN);
         }
-        let entry = windows.entry(key.to_string()).or_insert((start, 0));
+        let entry = w.by_key.entry(key.to_string()).or_insert((start, end, 0));
         if entry.0 != start {
-            *entry = (start, 0);
+            *entry = (start, end, 0);
         }
-        let allowed = entry.1 < quota.limit;
+        let allowed = entry.2 < quota.limit;
         if allowed {
-            entry.1 += 1;
+            entry.2 += 1;
         }
         Standing {
             quota,
-            used: entry.1,
-            reset: Utc.timestamp_opt(start + length, 0).single().unwrap_or(now),
+            used: entry.2,
+            reset: Utc.timestamp_opt(end, 0).single().unwrap_or(now),
             allowed,
         }
     }
-}
 
-impl Quotas {
     /// Give back a call counted at `now` (it turned out not to count: a booking that was
     /// refused after all).
     pub fn refund(&self, key: &str, quota: Quota, now: DateTime<Utc>) {
-        let length = (quota.interval.max(1) as i64) * quota.unit.seconds();
-        let start = now.timestamp().div_euclid(length) * length;
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = windows.get_mut(key) {
+        let (start, _) = window(quota, now);
+        let mut w = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = w.by_key.get_mut(key) {
             if entry.0 == start {
-                entry.1 = entry.1.saturating_sub(1);
+                entry.2 = entry.2.saturating_sub(1);
             }
         }
+    }
+
+    /// How many callers are remembered.
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_key
+            .len()
     }
 }
 
@@ -97,5 +126,36 @@ mod tests {
         // The next window starts afresh.
         let later = quotas.count("c", q, t + chrono::Duration::seconds(60));
         assert!(later.allowed && later.used == 1);
+    }
+
+    #[test]
+    fn callers_whose_window_ended_are_forgotten() {
+        let q = Quota {
+            limit: 5,
+            interval: 10,
+            unit: QuotaUnit::Minute,
+        };
+        let quotas = Quotas::default();
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 5).unwrap();
+        // A spray of fresh keys (one per address of a large IPv6 block).
+        for i in 0..SWEEP_MIN {
+            quotas.count(&format!("spray-{i}"), q, t);
+        }
+        assert_eq!(quotas.remembered(), SWEEP_MIN);
+        // Still in their window: all kept, and counting goes on as before.
+        quotas.count("honest", q, t);
+        assert_eq!(quotas.remembered(), SWEEP_MIN + 1);
+        assert_eq!(quotas.count("spray-0", q, t).used, 2);
+        // Once their window is over, the next sweep forgets them.
+        let later = t + chrono::Duration::minutes(10);
+        for i in 0..SWEEP_MIN {
+            quotas.count(&format!("late-{i}"), q, later);
+        }
+        assert!(
+            quotas.remembered() <= SWEEP_MIN + 1,
+            "{}",
+            quotas.remembered()
+        );
+        assert_eq!(quotas.count("honest", q, later).used, 1);
     }
 }

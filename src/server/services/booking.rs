@@ -37,7 +37,7 @@ async fn site_for_request(
     let site = state.store.site(&id).await?.ok_or_else(not_found)?;
     let origins = state.store.site_origins(&id).await?;
     origin::check(host_origin, request_origin, &state.public_origin, &origins)?;
-    if !state.store.site_is_active(&id).await? {
+    if !site.live {
         return Err(suspended());
     }
     Ok(site)

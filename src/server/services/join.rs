@@ -26,7 +26,7 @@ pub async fn resolve(state: &AppState, hash: &str) -> Result<ParticipantCtx, App
         .await?
         .ok_or_else(not_found)?;
     // A suspended account's meetings are suspended with it.
-    if !state.store.site_is_active(&p.meeting.site_id).await? {
+    if !p.meeting.live {
         return Err(super::booking::suspended());
     }
     Ok(p)
@@ -50,7 +50,7 @@ pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError>
     Ok(JoinInfo {
         theme,
         meeting: p.meeting.brief(),
-        name: p.name,
+        name: crate::model::person::neutralise(&p.name),
         role: if p.is_host { Role::Host } else { Role::Guest },
     })
 }

@@ -55,6 +55,7 @@ fn meeting(capacity: u32) -> MeetingRow {
         capacity,
         waiting_preview: false,
         call_ended_at: None,
+        live: true,
     }
 }
 

@@ -18,12 +18,12 @@ pub struct SessionUser {
 /// Users who may log in: not deleted or suspended, nor is anything above them (company,
 /// dealer, reseller). Checked at every request, so suspending an account anywhere in the tree
 /// ends its users' access at once. A correlated `EXISTS` on `user_id`: a few key lookups.
-const USER_IS_ACTIVE: &str = "EXISTS (SELECT 1 FROM users u
-     JOIN companies c ON c.id = u.company_id JOIN resellers r ON r.id = c.reseller_id
-     LEFT JOIN dealers d ON d.id = c.dealer_id
-     WHERE u.id = user_id AND u.deleted_at IS NULL AND u.suspended = 0
-       AND c.deleted_at IS NULL AND c.suspended = 0 AND r.suspended = 0
-       AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))";
+const USER_IS_ACTIVE: &str = concat!(
+    "EXISTS (SELECT 1 FROM users u
+     WHERE u.id = user_id AND u.deleted_at IS NULL AND u.suspended = 0 AND ",
+    company_is_live!("u.company_id"),
+    ")"
+);
 
 impl Store {
     /// The active user with this e-mail address (case as typed, spaces trimmed) and their

@@ -41,20 +41,6 @@ const IN_WINDOW: &str = "m.site_id = $1 AND m.source IS NOT NULL AND m.created_a
      AND m.created_at < $3 AND ($4 IS NULL OR m.source = $4)";
 
 impl Store {
-    /// Is the site in scope (and not deleted)?
-    async fn site_in_scope(&self, scope: &Scope, site: &str) -> Result<bool, AppError> {
-        let (cond, param) = scope.companies();
-        let found: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT 1 FROM sites s JOIN companies c ON c.id = s.company_id
-             WHERE s.id = $1 AND s.deleted_at IS NULL AND {cond}$2"
-        ))
-        .bind(site)
-        .bind(param)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
-    }
-
     /// A page of a site's form bookings in the window, newest first, and how many there are;
     /// `None` when the site is not in scope.
     pub async fn form_bookings(
@@ -65,7 +51,7 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Option<(Vec<FormBookingRow>, u64)>, AppError> {
-        if !self.site_in_scope(scope, site).await? {
+        if self.site_company(scope, site).await?.is_none() {
             return Ok(None);
         }
         let (rows, total) = self
@@ -105,7 +91,7 @@ impl Store {
         site: &str,
         filter: &BurstFilter<'_>,
     ) -> Result<Option<(Vec<String>, u64)>, AppError> {
-        if !self.site_in_scope(scope, site).await? {
+        if self.site_company(scope, site).await?.is_none() {
             return Ok(None);
         }
         let mut tx = self.begin_write().await?;

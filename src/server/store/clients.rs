@@ -88,15 +88,15 @@ pub const TOKEN_LIFETIME: Duration = Duration::hours(1);
 /// SQL condition on an API client row `k`: the entity it acts for is live, and so is
 /// everything above it. Suspending (or deleting) a reseller, dealer or company silences every
 /// client at or below it at once, as it locks out their users; un-suspending brings them back.
-pub(super) const CLIENT_IS_ACTIVE: &str = "(CASE k.entity_type
+pub(super) const CLIENT_IS_ACTIVE: &str = concat!(
+    "(CASE k.entity_type
      WHEN 'reseller' THEN EXISTS (SELECT 1 FROM resellers r WHERE r.id = k.entity_id AND r.suspended = 0)
      WHEN 'dealer' THEN EXISTS (SELECT 1 FROM dealers d JOIN resellers r ON r.id = d.reseller_id
          WHERE d.id = k.entity_id AND d.deleted_at IS NULL AND d.suspended = 0 AND r.suspended = 0)
-     ELSE EXISTS (SELECT 1 FROM companies co JOIN resellers r ON r.id = co.reseller_id
-         LEFT JOIN dealers d ON d.id = co.dealer_id
-         WHERE co.id = k.entity_id AND co.deleted_at IS NULL AND co.suspended = 0 AND r.suspended = 0
-           AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0)))
-     END)";
+     ELSE ",
+    company_is_live!("k.entity_id"),
+    " END)"
+);
 
 /// An API client as stored (never its secret).
 #[derive(Clone, Debug)]

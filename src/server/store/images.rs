@@ -79,17 +79,4 @@ impl Store {
         .await
         .map_err(AppError::from)
     }
-
-    /// Which images a site has: `(logo, background)`.
-    pub async fn site_image_kinds(&self, site: &str) -> Result<(bool, bool), AppError> {
-        let kinds: Vec<String> =
-            sqlx::query_scalar("SELECT kind FROM site_images WHERE site_id = $1")
-                .bind(site)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok((
-            kinds.iter().any(|k| k == "logo"),
-            kinds.iter().any(|k| k == "background"),
-        ))
-    }
 }

@@ -42,6 +42,8 @@ pub struct MeetingRow {
     pub waiting_preview: bool,
     /// When the host last ended the call for everyone.
     pub call_ended_at: Option<DateTime<Utc>>,
+    /// The site's account serves the public (a suspended one's links are refused).
+    pub live: bool,
 }
 
 impl MeetingRow {
@@ -90,12 +92,16 @@ impl MeetingRow {
     }
 }
 
-pub(super) const MEETING_SELECT: &str = "
+pub(super) const MEETING_SELECT: &str = concat!(
+    r#"
     SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
            u.first_name || ' ' || u.last_name AS host_name, m.subject,
            m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity,
-           s.waiting_preview, m.call_ended_at
-    FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id";
+           s.waiting_preview, m.call_ended_at, "#,
+    company_is_live!("s.company_id"),
+    r#" AS live
+    FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id"#
+);
 
 pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
     Ok(MeetingRow {
@@ -114,6 +120,7 @@ pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
         capacity: r.col::<i64>("capacity")? as u32,
         waiting_preview: r.col::<i64>("waiting_preview")? != 0,
         call_ended_at: r.col::<Option<i64>>("call_ended_at")?.map(from_ms),
+        live: r.col::<i64>("live")? != 0,
     })
 }
 

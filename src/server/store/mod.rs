@@ -4,6 +4,22 @@
 //! UTC milliseconds since the epoch; ids are the 24-hex-digit entity ids of [`crate::model`].
 //! Queries are plain SQL with `$n` parameters, kept portable to PostgreSQL.
 
+/// SQL condition: the company whose id is the column `$company` serves the public: neither it
+/// nor its dealer (if any) is deleted or suspended, nor is its reseller suspended. One rule for
+/// logins, API clients, booking forms and join links (a literal, to build constant queries).
+macro_rules! company_is_live {
+    ($company:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM companies lc JOIN resellers lr ON lr.id = lc.reseller_id
+               LEFT JOIN dealers ld ON ld.id = lc.dealer_id
+             WHERE lc.id = ",
+            $company,
+            " AND lc.deleted_at IS NULL AND lc.suspended = 0 AND lr.suspended = 0
+               AND (ld.id IS NULL OR (ld.deleted_at IS NULL AND ld.suspended = 0)))"
+        )
+    };
+}
+
 mod api_meetings;
 mod api_sites;
 mod auth;
@@ -134,20 +150,16 @@ impl Store {
 /// fault (409); anything else is ours, logged here and not described further.
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        db_error(e)
-    }
-}
-
-/// The conversion behind `From<sqlx::Error> for AppError`, for the few places that name it.
-pub fn db_error(e: sqlx::Error) -> AppError {
-    use crate::model::ErrorCode;
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
-            return AppError::new(ErrorCode::Conflict, "that conflicts with existing data");
+        use crate::model::ErrorCode;
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation()
+            {
+                return AppError::new(ErrorCode::Conflict, "that conflicts with existing data");
+            }
         }
+        tracing::error!(error = %e, "database error");
+        AppError::internal()
     }
-    tracing::error!(error = %e, "database error");
-    AppError::internal()
 }
 
 /// Reading a column of a row: an error (logged, a 500) when the column is missing or of another

@@ -101,6 +101,9 @@ pub struct SiteRow {
     pub has_logo: bool,
     /// An uploaded waiting-room background is there.
     pub has_background: bool,
+    /// Its account serves the public: its booking form and meetings' links work (not while
+    /// its company, dealer or reseller is suspended).
+    pub live: bool,
 }
 
 impl SiteRow {
@@ -153,18 +156,20 @@ pub struct NewSite {
 impl Store {
     /// A site with its company's package features, or `None`.
     pub async fn site(&self, id: &SiteId) -> Result<Option<SiteRow>, AppError> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
                     s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
                     s.email_hardwaretest_text, s.email_enable_hardwaretest, p.features,
                     EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'logo') AS has_logo,
-                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') AS has_background
+                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') AS has_background, ",
+            company_is_live!("s.company_id"),
+            " AS live
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
-             WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL",
-        )
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL"
+        ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
@@ -208,6 +213,7 @@ impl Store {
             prefill_required: row.col::<i64>("prefill_required")? != 0,
             has_logo: row.col::<i64>("has_logo")? != 0,
             has_background: row.col::<i64>("has_background")? != 0,
+            live: row.col::<i64>("live")? != 0,
             hardware_test: match row.col::<i64>("email_enable_hardwaretest")? != 0 {
                 true => Some(
                     row.col::<Option<String>>("email_hardwaretest_text")?
@@ -218,22 +224,6 @@ impl Store {
                 false => None,
             },
         }))
-    }
-
-    /// Does the site serve the public (its booking form, its meetings' links)? Not when it
-    /// or its company is deleted, nor when its company, dealer or reseller is suspended.
-    pub async fn site_is_active(&self, id: &SiteId) -> Result<bool, AppError> {
-        let live: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sites s JOIN companies co ON co.id = s.company_id
-               JOIN resellers r ON r.id = co.reseller_id LEFT JOIN dealers d ON d.id = co.dealer_id
-             WHERE s.id = $1 AND s.deleted_at IS NULL AND co.deleted_at IS NULL
-               AND co.suspended = 0 AND r.suspended = 0
-               AND (d.id IS NULL OR (d.deleted_at IS NULL AND d.suspended = 0))",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(live.is_some())
     }
 
     /// Origins allowed to embed a site.
