@@ -28,6 +28,15 @@ export default [
     },
   },
   {
+    files: ["public/api-docs/init.js"],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: "script",
+      globals: { ...globals.browser, SwaggerUIBundle: "readonly", SwaggerUIStandalonePreset: "readonly" },
+    },
+    rules: { eqeqeq: "error", "no-implicit-globals": "error", strict: ["error", "function"] },
+  },
+  {
     files: ["tests/js/**/*.mjs", "eslint.config.mjs"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
   },

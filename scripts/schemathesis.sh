@@ -17,18 +17,35 @@ server=$!
 # `|| true`: under `set -e` the killed server's status would otherwise become the script's.
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 
-token=$("$py" - "$base" "$data/client.json" <<'PY'
+# Prints the API token, and a rooms API key of a new company with a budget that the run
+# cannot use up (its own limit is tested elsewhere).
+read -r token key < <("$py" - "$base" "$data/client.json" <<'PY'
 import json, sys, time, urllib.request
 base, creds = sys.argv[1], json.load(open(sys.argv[2]))
-for _ in range(200):
+# Until the server answers, or five minutes pass (only a hang takes that long).
+deadline = time.monotonic() + 300
+while True:
     try:
-        urllib.request.urlopen(base + "/healthz", timeout=1)
+        urllib.request.urlopen(base + "/healthz", timeout=5)
         break
     except OSError:
+        if time.monotonic() > deadline:
+            raise
         time.sleep(0.1)
-body = json.dumps({"grant_type": "client_credentials", **creds}).encode()
-req = urllib.request.Request(base + "/api/v2/oauth2/token", body, {"content-type": "application/json"})
-print(json.load(urllib.request.urlopen(req))["access_token"])
+def call(method, path, body, token=None):
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = "Bearer " + token
+    req = urllib.request.Request(base + path, json.dumps(body).encode(), headers, method=method)
+    return json.load(urllib.request.urlopen(req))
+token = call("POST", "/api/v2/oauth2/token", {"grant_type": "client_credentials", **creds})["access_token"]
+company = call("POST", "/api/v2/management/companies", {
+    "name": "Schemathesis rooms",
+    "contact": {"first_name": "S", "last_name": "T", "email": "st@example.com", "phone": "+31201234567", "language": "en"},
+    "package": "594a5befcc9d4f9e2f1da19a"}, token)["result"]["id"]
+call("PATCH", "/api/v2/management/companies/" + company, {"room_api_points": 1000000}, token)
+key = call("POST", "/api/v2/management/api-keys", {"name": "schemathesis", "company": company}, token)["result"]["key"]
+print(token, key)
 PY
 )
 
@@ -36,6 +53,12 @@ log "schemathesis against $base/api/openapi.json"
 status=0
 "$VENV/bin/st" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
+  --max-examples 50 \
+  --no-color \
+  "$@" || status=$?
+log "schemathesis against $base/whereby/openapi.json"
+"$VENV/bin/st" run "$base/whereby/openapi.json" \
+  --header "Authorization: Bearer $key" \
   --max-examples 50 \
   --no-color \
   "$@" || status=$?

@@ -6,6 +6,8 @@
 CONSULT_CACHE="${CONSULT_CACHE:-$HOME/.cache/consult}"
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+# The interactive API reference (/api/docs).
+SWAGGER_UI_VERSION=5.35.0
 SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 ICALENDAR_VERSION=7.3.0
@@ -124,4 +126,20 @@ setup_peerjs() {
 build_widget() {
   log "building the widget (trunk build --release)"
   trunk build --release
+  # The interactive API reference (/api/docs): Swagger UI from its npm package, served by
+  # Consult itself beside the widget (Trunk replaces dist/ on every build, so after it).
+  setup_api_docs
+  mkdir -p dist/api-docs
+  local ui="$CONSULT_CACHE/swagger-ui/node_modules/swagger-ui-dist"
+  cp "$ui/swagger-ui-bundle.js" "$ui/swagger-ui-standalone-preset.js" "$ui/swagger-ui.css" \
+    "$ui/LICENSE" public/api-docs/init.js dist/api-docs/
+}
+
+setup_api_docs() {
+  if [ ! -f "$CONSULT_CACHE/swagger-ui/node_modules/swagger-ui-dist/package.json" ] ||
+     ! grep -q "\"version\": \"$SWAGGER_UI_VERSION\"" "$CONSULT_CACHE/swagger-ui/node_modules/swagger-ui-dist/package.json"; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing Swagger UI (npm swagger-ui-dist@$SWAGGER_UI_VERSION)"
+    npm install --silent --no-audit --no-fund --prefix "$CONSULT_CACHE/swagger-ui" "swagger-ui-dist@$SWAGGER_UI_VERSION" >/dev/null
+  fi
 }

@@ -10,7 +10,7 @@ setup_test_tools
 log "cargo fmt --check"
 cargo fmt --check
 log "eslint, and embed.js's white-label rules against the shared table"
-"$CONSULT_ESLINT_MODULES/.bin/eslint" --config eslint.config.mjs public/embed.js tests/js eslint.config.mjs
+"$CONSULT_ESLINT_MODULES/.bin/eslint" --config eslint.config.mjs public/embed.js public/api-docs tests/js eslint.config.mjs
 node tests/js/white_label.mjs
 log "clippy: server (ssr) and widget (csr, wasm32)"
 cargo clippy --quiet --features ssr --all-targets -- -D warnings

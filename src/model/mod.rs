@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod ids;
 pub mod meeting;
 pub mod person;
+pub mod room;
 pub mod signal;
 pub mod white_label;
 

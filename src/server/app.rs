@@ -91,7 +91,11 @@ impl Application {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
             loop {
                 every.tick().await;
-                state.hub.close_ended(chrono::Utc::now());
+                let now = chrono::Utc::now();
+                state.hub.close_ended(now);
+                // Rooms of the rooms API closed an hour after their end: gone, links and all.
+                // A failure is logged where it happens; the next tick tries again.
+                let _ = super::services::rooms::sweep(&state, now).await;
             }
         });
         let _stop_sweeper = AbortOnDrop(sweeper);
@@ -119,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(signaling::router())
         .merge(super::api::router(state.clone()))
+        .merge(super::whereby::router(state.clone()))
         // Every server function has a versioned endpoint under /api/v1 (see server_fns/).
         .merge(crate::server_fns::router())
         // Alive and answering (at once, also while the widget's files are being compressed).

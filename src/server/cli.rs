@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: ResellersCommand,
     },
+    /// Manage a company's keys for the rooms API (`/whereby/v1`).
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -81,6 +86,23 @@ enum ClientsCommand {
         /// Quota unit: minute, hour or day.
         #[arg(long, default_value = "hour")]
         quota_unit: String,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKeysCommand {
+    /// Make a key for a company; prints {"id", "name", "company", "key"} (the key is shown this
+    /// once and stored only as a hash).
+    Create {
+        /// The company (the rooms API's organisation).
+        #[arg(long)]
+        company: String,
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "cli")]
+        name: String,
         /// Data folder.
         #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
         data: PathBuf,
@@ -384,6 +406,28 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let store = open_store(&data).await?;
             let id = store.create_reseller(&name).await?;
             println!("{}", serde_json::json!({ "id": id, "name": name }));
+        }
+        Command::ApiKeys {
+            command:
+                ApiKeysCommand::Create {
+                    company,
+                    name,
+                    data,
+                },
+        } => {
+            if let Err(e) = crate::model::api::rules::name("name", &name) {
+                return Err(format!("--name {}", e.message).into());
+            }
+            let store = open_store(&data).await?;
+            let scope = super::store::Scope::Company(company.clone());
+            if !store.company_in_scope(&scope, &company).await? {
+                return Err(format!("no company {company}").into());
+            }
+            let (row, key) = store.create_api_key(&company, &name).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "id": row.id, "name": row.name, "company": row.company, "key": key })
+            );
         }
         Command::Resellers {
             command: ResellersCommand::List { data },

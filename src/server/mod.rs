@@ -27,6 +27,7 @@ pub mod signaling;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod whereby;
 
 pub use app::Application;
 pub use config::Config;

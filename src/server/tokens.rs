@@ -133,6 +133,37 @@ impl Signer {
         crate::server::seal::Sealer::new(mac.finalize().into_bytes().into())
     }
 
+    /// The `roomKey` of a room's host or viewer link: the first 128 bits of HMAC-SHA256 over
+    /// the room and the role, base64url. Nothing to store: the API shows the same links on
+    /// every read, a copy of the database makes none, and a key opens its own room only.
+    pub fn room_key(&self, room: &str, role: crate::model::room::RoomRole) -> String {
+        URL_SAFE_NO_PAD.encode(&self.room_mac(room, role).finalize().into_bytes()[..16])
+    }
+
+    fn room_mac(&self, room: &str, role: crate::model::room::RoomRole) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-room-key-v1:");
+        mac.update(role.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(room.as_bytes());
+        mac
+    }
+
+    /// The role a room link gives: no key, a guest; the host's or a viewer's key, that role;
+    /// any other key, none (compared in constant time).
+    pub fn room_role(&self, room: &str, key: Option<&str>) -> Option<crate::model::room::RoomRole> {
+        use crate::model::room::RoomRole;
+        let Some(key) = key else {
+            return Some(RoomRole::Guest);
+        };
+        let key = URL_SAFE_NO_PAD.decode(key).ok().filter(|k| k.len() == 16)?;
+        [RoomRole::Host, RoomRole::Viewer].into_iter().find(|role| {
+            self.room_mac(room, *role)
+                .verify_truncated_left(&key)
+                .is_ok()
+        })
+    }
+
     /// Where a booking came from, as kept with it: a keyed hash of the client's address
     /// (16 hex digits). Equal for bookings from one address, so a burst shows, while the
     /// database holds no address and, without our key, no way back to one.
@@ -269,6 +300,24 @@ mod tests {
         assert_eq!(hash, hash_token(&token));
         assert_eq!(hash.len(), 64);
         assert_ne!(new_token().0, token);
+    }
+
+    #[test]
+    fn room_keys_give_their_role_in_their_room_only() {
+        use crate::model::room::RoomRole;
+        let s = Signer::new([7; 32]);
+        let host = s.room_key("room-a", RoomRole::Host);
+        let viewer = s.room_key("room-a", RoomRole::Viewer);
+        assert_eq!(host.len(), 22, "128 bits");
+        assert_ne!(host, viewer);
+        assert_eq!(s.room_role("room-a", None), Some(RoomRole::Guest));
+        assert_eq!(s.room_role("room-a", Some(&host)), Some(RoomRole::Host));
+        assert_eq!(s.room_role("room-a", Some(&viewer)), Some(RoomRole::Viewer));
+        assert_eq!(s.room_role("room-b", Some(&host)), None);
+        assert_eq!(Signer::new([8; 32]).room_role("room-a", Some(&host)), None);
+        for bad in ["", "x", "AAAAAAAAAAAAAAAAAAAAAA", &host[..21]] {
+            assert_eq!(s.room_role("room-a", Some(bad)), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1020,12 +1020,13 @@ async fn the_openapi_document_and_docs_page_are_served() {
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v2/personal/meetings"]["post"].is_object());
-    let page = reqwest::get(format!("{}/api/docs", server.url))
+    let page = reqwest::get(format!("{}/api/docs/reference", server.url))
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("POST /api/v2/personal/meetings") && html.contains("/api/openapi.json"));
+    assert!(html.contains("POST /whereby/v1/meetings") && html.contains("/whereby/openapi.json"));
     assert!(
         !html.contains("<script") && !html.contains("<link"),
         "a plain page: nothing loaded from elsewhere"

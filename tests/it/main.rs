@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod api_docs;
 mod api_quickstart;
 mod api_rules;
 mod api_tenancy;
@@ -31,3 +32,4 @@ mod security;
 mod signaling;
 mod startup;
 mod turn;
+mod whereby_api;

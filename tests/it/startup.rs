@@ -37,10 +37,19 @@ async fn compressed_files_are_kept_for_the_next_start_of_the_same_build() {
             other => panic!("/readyz answered {other}"),
         }
     }
-    let files = std::fs::read_dir(&dist)
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().is_file())
-        .count();
+    // Every file of the build, in its folders too (the API reference's files).
+    let mut files = 0;
+    let mut dirs = vec![dist.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files += 1;
+            }
+        }
+    }
     let cached = std::fs::read_dir(cache.path())
         .unwrap()
         .filter(|e| {

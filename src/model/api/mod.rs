@@ -5,6 +5,7 @@
 //! [`rules`], shared by validation and the published schema.
 
 pub mod bookings;
+pub mod keys;
 pub mod meetings;
 pub mod oauth;
 pub mod rules;

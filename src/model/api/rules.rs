@@ -289,6 +289,18 @@ pub fn image(field: &str, value: &str) -> Result<Image, AppError> {
             format!("images can be at most {} KiB", IMAGE_MAX_BYTES / 1024),
         ));
     }
+    image_bytes(field, bytes, IMAGE_MAX_BYTES).map_err(|_| bad())
+}
+
+/// Check an image's bytes: a PNG or JPEG (told by its bytes, never by a name or a stated
+/// type) of at most `max` bytes.
+pub fn image_bytes(field: &str, bytes: Vec<u8>, max: usize) -> Result<Image, AppError> {
+    if bytes.len() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("images can be at most {} kB", max / 1000),
+        ));
+    }
     let media_type =
         if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 24 && &bytes[12..16] == b"IHDR"
         {
@@ -296,7 +308,7 @@ pub fn image(field: &str, value: &str) -> Result<Image, AppError> {
         } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) && bytes.ends_with(&[0xff, 0xd9]) {
             "image/jpeg"
         } else {
-            return Err(bad());
+            return Err(AppError::invalid(field, "must be a PNG or JPEG image"));
         };
     Ok(Image { media_type, bytes })
 }

@@ -197,6 +197,22 @@ pub struct CompanyPatch {
     /// Suspend or reinstate.
     #[serde(default)]
     pub suspended: Option<bool>,
+    /// Consult extension: the rooms API budget (`/whereby/v1`), points per minute (a read
+    /// costs 1, a delete 2, a write 3). Not for the company itself to change.
+    #[serde(default, deserialize_with = "points")]
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub room_api_points: Option<u32>,
+}
+
+/// A rooms API budget: 1 to 1,000,000 points.
+fn points<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let v = Option::<u32>::deserialize(d)?;
+    match v {
+        Some(p) if !(1..=1_000_000).contains(&p) => Err(serde::de::Error::custom(
+            "must be a whole number from 1 to 1000000",
+        )),
+        v => Ok(v),
+    }
 }
 
 /// A company, as shown inside sites, users and meetings.
@@ -227,4 +243,6 @@ pub struct Company {
     pub dealer: Option<DealerSummary>,
     /// Suspended companies cannot use the product.
     pub suspended: bool,
+    /// Consult extension: the rooms API budget (`/whereby/v1`), points per minute.
+    pub room_api_points: u32,
 }

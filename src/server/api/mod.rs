@@ -8,6 +8,7 @@ pub mod extract;
 pub mod openapi;
 pub mod quota;
 
+mod api_keys;
 mod autologin;
 mod bookings;
 mod clients;
@@ -41,6 +42,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/management/clients/{id}",
             axum::routing::delete(clients::revoke),
+        )
+        .route(
+            "/management/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            "/management/api-keys/{id}",
+            axum::routing::delete(api_keys::revoke),
         )
         .route("/management/packages", get(packages::list))
         .route(
@@ -103,6 +112,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .nest("/api/v2", v2)
         .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::docs))
+        .route("/api/docs/reference", get(openapi::plain_reference))
         .route("/media/users/{id}/photo", get(users::photo))
         .route("/media/sites/{id}/{kind}", get(sites::image))
 }

@@ -2,7 +2,8 @@
 //! rendered from it (plain HTML, nothing loaded from elsewhere).
 
 use super::{
-    autologin, bookings, clients, companies, dealers, meetings, oauth, packages, sites, users,
+    api_keys, autologin, bookings, clients, companies, dealers, meetings, oauth, packages, sites,
+    users,
 };
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -26,6 +27,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         oauth::token,
         clients::list, clients::create, clients::revoke,
+        api_keys::list, api_keys::create, api_keys::revoke,
         packages::list,
         dealers::list, dealers::create, dealers::one, dealers::update, dealers::remove,
         companies::list, companies::create, companies::one, companies::update, companies::remove,
@@ -275,64 +277,126 @@ fn schema_name(v: &Value) -> String {
     }
 }
 
-/// `GET /api/docs`: the document as a page.
-pub async fn docs() -> Html<String> {
-    let doc = document();
-    let mut out = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width, initial-scale=1\"><title>Consult API</title></head><body><main>",
-    );
-    out += "<h1>Consult API (WeSeeDo Personal v2)</h1>";
+/// One document as sections of a page: its description, then each operation.
+fn reference(out: &mut String, doc: &Value, title: &str, address: &str) {
+    *out += &format!("<h2>{}</h2>", escape(title));
     if let Some(d) = doc.pointer("/info/description").and_then(Value::as_str) {
-        out += &format!("<p>{}</p>", escape(d));
+        *out += &format!("<p>{}</p>", escape(d));
     }
-    out += "<p>The machine-readable document: <a href=\"/api/openapi.json\">/api/openapi.json</a> (OpenAPI 3.1).</p>";
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in ["get", "post", "put", "patch", "delete"] {
-                let Some(op) = item.get(method) else { continue };
-                out += &format!(
-                    "<section><h2><code>{} {}</code></h2>",
-                    method.to_uppercase(),
-                    escape(path)
-                );
-                if let Some(d) = op
-                    .get("description")
-                    .or(op.get("summary"))
-                    .and_then(Value::as_str)
-                {
-                    out += &format!("<p>{}</p>", escape(d));
-                }
-                if let Some(content) = op
-                    .pointer("/requestBody/content")
-                    .and_then(Value::as_object)
-                {
-                    for (media, c) in content {
-                        out += &format!(
-                            "<p>Body ({}): <code>{}</code></p>",
-                            escape(media),
-                            escape(&schema_name(&c["schema"]))
-                        );
-                    }
-                }
-                if let Some(responses) = op.get("responses").and_then(Value::as_object) {
-                    out += "<ul>";
-                    for (status, r) in responses {
-                        let body = r
-                            .pointer("/content/application~1json/schema")
-                            .map(|s| format!(": <code>{}</code>", escape(&schema_name(s))))
-                            .unwrap_or_default();
-                        let d = r.get("description").and_then(Value::as_str).unwrap_or("");
-                        out += &format!("<li>{status} {}{body}</li>", escape(d));
-                    }
-                    out += "</ul>";
-                }
-                out += "</section>";
+    *out += &format!(
+        "<p>The machine-readable document: <a href=\"{0}\">{0}</a> (OpenAPI 3.1).</p>",
+        escape(address)
+    );
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            *out += &format!(
+                "<section><h3><code>{} {}</code></h3>",
+                method.to_uppercase(),
+                escape(path)
+            );
+            if let Some(d) = op
+                .get("description")
+                .or(op.get("summary"))
+                .and_then(Value::as_str)
+            {
+                *out += &format!("<p>{}</p>", escape(d));
             }
+            if let Some(content) = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+            {
+                for (media, c) in content {
+                    *out += &format!(
+                        "<p>Body ({}): <code>{}</code></p>",
+                        escape(media),
+                        escape(&schema_name(&c["schema"]))
+                    );
+                }
+            }
+            if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                *out += "<ul>";
+                for (status, r) in responses {
+                    let body = r
+                        .pointer("/content/application~1json/schema")
+                        .map(|s| format!(": <code>{}</code>", escape(&schema_name(s))))
+                        .unwrap_or_default();
+                    let d = r.get("description").and_then(Value::as_str).unwrap_or("");
+                    *out += &format!("<li>{status} {}{body}</li>", escape(d));
+                }
+                *out += "</ul>";
+            }
+            *out += "</section>";
         }
     }
+}
+
+/// `GET /api/docs/reference`: both documents as one plain page (no script, nothing loaded).
+pub async fn plain_reference() -> Html<String> {
+    let mut out = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Consult APIs</title></head><body><main>\
+         <h1>Consult APIs</h1><p>The interactive reference: <a href=\"/api/docs\">/api/docs</a>.</p>",
+    );
+    reference(
+        &mut out,
+        document(),
+        "WeSeeDo Personal API (v2)",
+        "/api/openapi.json",
+    );
+    reference(
+        &mut out,
+        crate::server::whereby::document(),
+        "Rooms API (Whereby v1)",
+        "/whereby/openapi.json",
+    );
     out += "</main></body></html>";
     Html(out)
+}
+
+/// The files of the interactive reference, copied into the widget build by `build_widget`.
+const UI_FILES: [&str; 4] = [
+    "/api-docs/swagger-ui.css",
+    "/api-docs/swagger-ui-bundle.js",
+    "/api-docs/swagger-ui-standalone-preset.js",
+    "/api-docs/init.js",
+];
+
+/// `GET /api/docs`: Swagger UI over both documents, every file from Consult itself (its
+/// policy lets the page load nothing from elsewhere). A build without those files gets the
+/// plain reference instead.
+pub async fn docs(
+    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+) -> axum::response::Response {
+    if !UI_FILES.iter().all(|f| state.assets.get(f).is_some()) {
+        return plain_reference().await.into_response();
+    }
+    let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Consult APIs</title><link rel=\"stylesheet\" href=\"/api-docs/swagger-ui.css\"></head>\
+        <body><noscript><p>Without JavaScript: <a href=\"/api/docs/reference\">the plain reference</a>.</p></noscript>\
+        <main id=\"swagger-ui\"></main>\
+        <script src=\"/api-docs/swagger-ui-bundle.js\"></script>\
+        <script src=\"/api-docs/swagger-ui-standalone-preset.js\"></script>\
+        <script src=\"/api-docs/init.js\"></script></body></html>";
+    (
+        [
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                // Swagger UI styles its elements inline; everything else comes from us alone.
+                "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+            (axum::http::header::X_FRAME_OPTIONS, "DENY"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -49,6 +49,12 @@ fn window(quota: Quota, now: DateTime<Utc>) -> (i64, i64) {
 impl Quotas {
     /// Count a call of `key` at `now` against `quota`.
     pub fn count(&self, key: &str, quota: Quota, now: DateTime<Utc>) -> Standing {
+        self.spend(key, quota, 1, now)
+    }
+
+    /// Spend `cost` of `key`'s `quota` at `now` (the rooms API's points: a write costs more
+    /// than a read). Refused, spending nothing, when it would pass the limit.
+    pub fn spend(&self, key: &str, quota: Quota, cost: u32, now: DateTime<Utc>) -> Standing {
         let (start, end) = window(quota, now);
         let mut w = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         // Forget windows that have ended: what a caller spraying fresh keys leaves behind
@@ -62,9 +68,9 @@ impl Quotas {
         if entry.0 != start {
             *entry = (start, end, 0);
         }
-        let allowed = entry.2 < quota.limit;
+        let allowed = entry.2.saturating_add(cost) <= quota.limit;
         if allowed {
-            entry.2 += 1;
+            entry.2 += cost;
         }
         Standing {
             quota,
@@ -126,6 +132,26 @@ mod tests {
         // The next window starts afresh.
         let later = quotas.count("c", q, t + chrono::Duration::seconds(60));
         assert!(later.allowed && later.used == 1);
+    }
+
+    #[test]
+    fn points_are_spent_whole_or_not_at_all() {
+        let q = Quota {
+            limit: 10,
+            interval: 1,
+            unit: QuotaUnit::Minute,
+        };
+        let quotas = Quotas::default();
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 5).unwrap();
+        for used in [3, 6, 9] {
+            let s = quotas.spend("org", q, 3, t);
+            assert!(s.allowed && s.used == used);
+        }
+        // A write (3) would pass 10: refused, and nothing spent; a read (1) still fits.
+        let refused = quotas.spend("org", q, 3, t);
+        assert!(!refused.allowed && refused.used == 9);
+        assert!(quotas.spend("org", q, 1, t).allowed);
+        assert!(!quotas.spend("org", q, 1, t).allowed);
     }
 
     #[test]

@@ -106,6 +106,7 @@ impl From<CompanyRow> for Company {
             package: row.package.into(),
             dealer: row.dealer.map(Into::into),
             suspended: c.suspended,
+            room_api_points: row.room_api_points,
         }
     }
 }

@@ -8,3 +8,4 @@ pub mod booking;
 pub mod join;
 pub mod manage;
 pub mod meetings;
+pub mod rooms;

@@ -20,6 +20,7 @@ macro_rules! company_is_live {
     };
 }
 
+mod api_keys;
 mod api_meetings;
 mod api_sites;
 mod auth;
@@ -28,12 +29,14 @@ mod clients;
 mod images;
 mod meetings;
 mod outbox;
+mod rooms;
 mod schema;
 mod sites;
 mod staff;
 mod tenancy;
 mod users;
 
+pub use api_keys::{ApiKeyRow, KeyHolder, KEY_PREFIX};
 pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
 pub use api_sites::{AvailabilityChange, NewApiSite, SiteRecord};
 pub use auth::SessionUser;
@@ -42,6 +45,7 @@ pub use clients::{ApiCaller, ClientRow, NewClient, Quota, QuotaUnit, TOKEN_LIFET
 pub use images::SiteImage;
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
+pub use rooms::{RoomCursor, RoomImage, RoomRow};
 pub use sites::{NewSite, OpeningHours, SiteRow};
 pub use staff::Staff;
 pub use tenancy::{

@@ -269,6 +269,49 @@ CREATE INDEX meetings_site_created ON meetings (site_id, created_at);
 CREATE INDEX participants_email ON participants (email COLLATE NOCASE, created_at) WHERE email IS NOT NULL;
 CREATE INDEX participants_phone ON participants (phone, created_at) WHERE phone IS NOT NULL;
 "#,
+    // 10: rooms the Whereby way. A company's API keys (stored hashed); its point budget per
+    // minute. A room is transient: from creation to an hour after its end, then the sweeper
+    // removes it; a deleted one stays as a tombstone until then, so deleting twice answers
+    // the same. Its theme and images belong to it alone.
+    r#"
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies(id),
+    name       TEXT NOT NULL,
+    key_hash   TEXT NOT NULL UNIQUE,   -- SHA-256 of the key
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX api_keys_company ON api_keys (company_id);
+ALTER TABLE companies ADD COLUMN room_api_points INTEGER NOT NULL DEFAULT 1000
+    CHECK (room_api_points BETWEEN 1 AND 1000000);
+CREATE TABLE rooms (
+    id         TEXT PRIMARY KEY,
+    company_id TEXT NOT NULL REFERENCES companies(id),
+    name       TEXT NOT NULL UNIQUE,   -- '/prefix-…', as the API shows it
+    is_locked  INTEGER NOT NULL CHECK (is_locked IN (0, 1)),
+    mode       TEXT NOT NULL CHECK (mode IN ('normal')),
+    template   TEXT CHECK (template IN ('viewerMode')),
+    recording  TEXT,                   -- the validated recording options, JSON
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    closes_at  INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER,
+    theme      TEXT,                   -- custom colours, JSON; none: the site's and defaults
+    CHECK (closes_at >= ends_at)
+);
+CREATE INDEX rooms_company_created ON rooms (company_id, created_at, id);
+CREATE INDEX rooms_closes ON rooms (closes_at);
+CREATE TABLE room_images (
+    room_id    TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('logo', 'background', 'knock')),
+    media_type TEXT NOT NULL CHECK (media_type IN ('image/png', 'image/jpeg')),
+    bytes      BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, kind)
+);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

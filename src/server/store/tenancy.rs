@@ -191,6 +191,8 @@ pub struct CompanyRow {
     pub package: PackageRow,
     /// Its dealer, if any.
     pub dealer: Option<DealerBrief>,
+    /// Its rooms API budget: points per minute.
+    pub room_api_points: u32,
 }
 
 /// The columns of a contact joined as `a`, named `a_id`, `a_first_name`, ….
@@ -306,7 +308,7 @@ fn company_brief_columns() -> String {
 
 fn company_columns() -> String {
     format!(
-        "{}, p.id AS p_id, p.name AS p_name, p.features AS p_features, {}",
+        "{}, c.room_api_points AS c_room_api_points, p.id AS p_id, p.name AS p_name, p.features AS p_features, {}",
         company_brief_columns(),
         dealer_brief_columns()
     )
@@ -326,6 +328,7 @@ fn company_at(r: &SqliteRow) -> Result<CompanyRow, AppError> {
         company: company_brief_at(r)?,
         package: package_at(r)?,
         dealer: dealer_brief_at(r)?,
+        room_api_points: r.col::<i64>("c_room_api_points")?.clamp(1, 1_000_000) as u32,
     })
 }
 
@@ -660,6 +663,14 @@ impl Store {
                 return Err(not_found("package").with_field("package"));
             }
         }
+        if p.room_api_points.is_some() && matches!(scope, Scope::Company(_)) {
+            // A budget a company could raise itself would limit nothing.
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "a company cannot change its own rooms API budget",
+            )
+            .with_field("room_api_points"));
+        }
         let mut tx = self.begin_write().await?;
         if let Some(name) = &p.name {
             set_column(&mut tx, "companies", "name", id, name).await?;
@@ -673,6 +684,9 @@ impl Store {
         }
         if let Some(s) = p.suspended {
             set_column(&mut tx, "companies", "suspended", id, s as i64).await?;
+        }
+        if let Some(points) = p.room_api_points {
+            set_column(&mut tx, "companies", "room_api_points", id, points as i64).await?;
         }
         tx.commit().await?;
         self.company(scope, id).await

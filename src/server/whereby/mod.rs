@@ -1,0 +1,106 @@
+//! The rooms API under `/whereby/v1`, compatible with the Whereby REST API v1: an integrator
+//! changes the base URL (`https://api.whereby.dev/v1` → `{consult}/whereby/v1`) and the key.
+//! An organisation is a Consult company; its API keys come from
+//! `POST /api/v2/management/api-keys` or `consult api-keys create`. A thin adapter over
+//! [`crate::server::services::rooms`]; its OpenAPI document is `/whereby/openapi.json`.
+
+mod auth;
+mod error;
+mod meetings;
+mod theme;
+pub mod wire;
+
+use super::AppState;
+use axum::routing::{get, put};
+use axum::Router;
+use serde_json::Value;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub use auth::cost;
+pub use meetings::utc;
+
+/// Largest body read: an image of 600 kB and its multipart framing.
+const MAX_BODY: usize = 700 * 1024;
+
+/// Routes: `/whereby/v1/…` and `/whereby/openapi.json`.
+pub fn router(state: AppState) -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route(
+            "/meetings/{id}",
+            get(meetings::one).delete(meetings::remove),
+        )
+        .route("/rooms/{room}/theme/tokens", put(theme::tokens))
+        .route("/rooms/{room}/theme/logo", put(theme::logo))
+        .route(
+            "/rooms/{room}/theme/room-background",
+            put(theme::background),
+        )
+        .route(
+            "/rooms/{room}/theme/room-knock-page-background",
+            put(theme::knock_background),
+        )
+        .fallback(|| async { error::not_found("Resource") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            auth::middleware,
+        ));
+    Router::new()
+        .nest("/whereby/v1", v1)
+        .route("/whereby/openapi.json", get(json))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Consult rooms API (Whereby REST API v1)",
+        description = "Transient video rooms as the Whereby REST API makes them: change the base \
+            URL to `{consult}/whereby/v1` and the key, and an integration built on Whereby works. \
+            Send `Authorization: Bearer <API key>` (keys: POST /api/v2/management/api-keys). \
+            Each organisation has a budget of points per minute (read 1, delete 2, write 3; \
+            1000 by default), told in `X-RateLimit-Limit`, `X-RateLimit-Remaining` and \
+            `X-RateLimit-Reset`; over it, 429 with `Retry-After`. Errors are `{\"error\": \"…\"}`.",
+        version = "1.0.0",
+    ),
+    paths(
+        meetings::create, meetings::list, meetings::one, meetings::remove,
+        theme::tokens, theme::logo, theme::background, theme::knock_background,
+    ),
+    modifiers(&Security),
+)]
+struct RoomsDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "BearerAuth",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some("An API key of the organisation"))
+                        .build(),
+                ),
+            );
+        doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+    }
+}
+
+/// The OpenAPI 3.1 document of the rooms API.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(RoomsDoc::openapi()).unwrap_or(Value::Null))
+}
+
+async fn json() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        axum::Json(document().clone()),
+    )
+}
