@@ -382,6 +382,13 @@ async fn the_agent_sends_someone_waiting_away_from_the_console() {
 
     agent.goto(&server.login_url().await).await;
     agent
+        .wait_js(
+            "the arrival to be announced",
+            30,
+            "return document.querySelector('.announce')?.textContent === 'Alan Turing is waiting.'",
+        )
+        .await;
+    agent
         .find("[data-action=deny][aria-label='Send Alan Turing away']")
         .await
         .click()
@@ -398,6 +405,14 @@ async fn the_agent_sends_someone_waiting_away_from_the_console() {
             "the empty lobby",
             10,
             "return !document.querySelector('[data-waiting]') && !!document.querySelector('.lobby, .empty')",
+        )
+        .await;
+    // The announcement goes with the person: it never says someone waits who does not.
+    agent
+        .wait_js(
+            "the announcement to go",
+            10,
+            "return !document.querySelector('.announce')?.textContent.includes('is waiting')",
         )
         .await;
     // Sent away means out of the room: the server relays nothing to that connection.

@@ -27,6 +27,9 @@ struct Desk {
     /// The meeting whose room we are in.
     room: RwSignal<Option<MeetingId>>,
     announce: RwSignal<Option<String>>,
+    /// Whose arrival the announcement tells, while it does: once they no longer wait
+    /// (admitted, sent away, gone), the announcement goes rather than contradict the list.
+    announced: StoredValue<Option<(crate::model::PeerId, String)>>,
     online: RwSignal<bool>,
 }
 
@@ -54,9 +57,20 @@ impl Desk {
                     .lobby
                     .with_untracked(|l| l.iter().map(|e| e.peer.clone()).collect::<Vec<_>>());
                 if let Some(new) = entries.iter().find(|e| !known.contains(&e.peer)) {
-                    self.announce
-                        .set(Some(fill(self.t.console_announce, &[("name", &new.name)])));
+                    let text = fill(self.t.console_announce, &[("name", &new.name)]);
+                    self.announce.set(Some(text.clone()));
+                    self.announced.set_value(Some((new.peer.clone(), text)));
                     notify(new, self.t);
+                } else if let Some((_, text)) = self
+                    .announced
+                    .get_value()
+                    .filter(|(p, _)| !entries.iter().any(|e| &e.peer == p))
+                {
+                    self.announced.set_value(None);
+                    // Only if nothing else was said since.
+                    if self.announce.get_untracked().as_deref() == Some(text.as_str()) {
+                        self.announce.set(None);
+                    }
                 }
                 self.lobby.set(entries);
             }
@@ -177,6 +191,7 @@ pub fn Console() -> impl IntoView {
         lobby: RwSignal::new(Vec::new()),
         room: RwSignal::new(None),
         announce: RwSignal::new(None),
+        announced: StoredValue::new(None),
         online: RwSignal::new(false),
     };
     let overview = LocalResource::new(console_data);
