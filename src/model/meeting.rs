@@ -12,6 +12,9 @@ pub enum Role {
     Host,
     /// A customer: waits until admitted.
     Guest,
+    /// A viewer of a room of the rooms API (`viewerRoomUrl`): sees and hears everyone, sends
+    /// nothing, takes no seat.
+    Viewer,
 }
 
 /// What anyone in a meeting may know about it.

@@ -42,6 +42,40 @@ pub enum ClientMsg {
         /// The token from [`ServerMsg::Joined`].
         token: String,
     },
+    /// Enter a room of the rooms API through its link: guests enter an unlocked room at once
+    /// and knock on a locked one; the host's and viewers' keys enter at once.
+    EnterRoom {
+        /// The room's name, from `/rooms/{name}` (with or without the leading `/`).
+        room: String,
+        /// The link's `roomKey`, if it had one.
+        #[serde(default)]
+        key: Option<String>,
+        /// The name the others see (1 to 100 characters).
+        name: String,
+    },
+    /// Host of a room of the rooms API: lock it (guests knock) or unlock it.
+    Lock {
+        /// Locked from now on?
+        locked: bool,
+    },
+    /// Host: keep a waiting peer waiting, telling them why (they stay in the waiting room).
+    Hold {
+        /// The waiting peer.
+        peer: PeerId,
+        /// What they are told (at most [`MAX_DENY_MESSAGE_CHARS`] characters).
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// Host: take someone out of the call.
+    Remove {
+        /// Who.
+        peer: PeerId,
+    },
+    /// Host: ask someone in the call to mute their microphone.
+    AskMute {
+        /// Who.
+        peer: PeerId,
+    },
     /// Console: keep me told who is waiting in any of my meetings.
     WatchLobby,
     /// Host: let a waiting peer into the call.
@@ -288,6 +322,20 @@ pub enum ServerMsg {
     },
     /// The same link was opened elsewhere; this connection is out of the room.
     Replaced,
+    /// The room was locked or unlocked (told to everyone in the call).
+    RoomLocked {
+        /// Locked now?
+        locked: bool,
+    },
+    /// The host asks me to keep waiting; I am still in the waiting room.
+    Held {
+        /// The host's message, if any.
+        message: Option<String>,
+    },
+    /// The host took me out of the call; this connection is out of the room.
+    Removed,
+    /// The host asks me to mute my microphone.
+    MuteAsked,
     /// A request failed. Fatal ones (knock refused) leave the connection outside any room.
     Error {
         /// What went wrong.

@@ -482,3 +482,130 @@ async fn a_flood_is_refused_message_by_message_and_the_connection_lives_on() {
     c.send(&ClientMsg::Ping).await;
     assert_eq!(c.recv().await, ServerMsg::Pong);
 }
+
+/// A room of the rooms API entered through its links over the real `/signal`: the key gives
+/// the role, a locked room makes guests knock, the host's lock is kept with the room, and
+/// deleting the room through the API ends its call.
+#[tokio::test]
+async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
+    use consult::model::meeting::Role;
+    use consult::server::services::rooms::{self, NewRoom};
+    let server = TestServer::start().await;
+    let company = server.company().await;
+    let room = rooms::create(
+        &server.state,
+        NewRoom {
+            company: company.clone(),
+            is_locked: true,
+            template: None,
+            recording: None,
+            prefix: "clinic".into(),
+            human_short: false,
+            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+    )
+    .await
+    .unwrap();
+    let links = rooms::links(&server.state, &room);
+    let key = |url: &str| url.split("roomKey=").nth(1).map(String::from);
+    let enter = |key: Option<String>, name: &str| ClientMsg::EnterRoom {
+        room: room.name.clone(),
+        key,
+        name: name.into(),
+    };
+
+    // No such room, or a key of another room's: refused, and nothing entered.
+    let mut stranger = Conn::open(&server, None).await;
+    stranger
+        .send(&ClientMsg::EnterRoom {
+            room: "/clinic-nope".into(),
+            key: None,
+            name: "Eve".into(),
+        })
+        .await;
+    assert_eq!(stranger.error().await.code, ErrorCode::NotFound);
+    stranger
+        .send(&enter(Some("AAAAAAAAAAAAAAAAAAAAAA".into()), "Eve"))
+        .await;
+    assert_eq!(stranger.error().await.code, ErrorCode::Forbidden);
+
+    // The host's key: in at once, told the room is locked.
+    let mut host = Conn::open(&server, None).await;
+    host.send(&enter(key(&links.host), "Dr. Host")).await;
+    let role = host
+        .expect("joined", |m| match m {
+            ServerMsg::Joined { role, .. } => Some(*role),
+            _ => None,
+        })
+        .await;
+    assert_eq!(role, Role::Host);
+    host.expect("the lock state", |m| {
+        (m == &ServerMsg::RoomLocked { locked: true }).then_some(())
+    })
+    .await;
+    // A guest knocks on the locked room.
+    let mut guest = Conn::open(&server, None).await;
+    guest.send(&enter(None, "Ada")).await;
+    guest
+        .expect("waiting", |m| {
+            matches!(m, ServerMsg::Waiting { .. }).then_some(())
+        })
+        .await;
+    // A viewer: in at once, as a viewer.
+    let mut viewer = Conn::open(&server, None).await;
+    viewer.send(&enter(key(&links.viewer), "Watcher")).await;
+    let role = viewer
+        .expect("joined", |m| match m {
+            ServerMsg::Joined { role, .. } => Some(*role),
+            _ => None,
+        })
+        .await;
+    assert_eq!(role, Role::Viewer);
+
+    // The host unlocks: kept with the room, and the next guest is in at once.
+    host.send(&ClientMsg::Lock { locked: false }).await;
+    host.expect("unlocked", |m| {
+        (m == &ServerMsg::RoomLocked { locked: false }).then_some(())
+    })
+    .await;
+    // Written just after the hub tells: wait for it (a minute only if the machine hangs).
+    let mut locked: i64 = 1;
+    for _ in 0..1200 {
+        locked = sqlx::query_scalar("SELECT is_locked FROM rooms WHERE id = $1")
+            .bind(&room.id)
+            .fetch_one(server.state.store.pool())
+            .await
+            .unwrap();
+        if locked == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(locked, 0);
+    let mut second = Conn::open(&server, None).await;
+    second.send(&enter(None, "Bob")).await;
+    second
+        .expect("joined", |m| {
+            matches!(
+                m,
+                ServerMsg::Joined {
+                    role: Role::Guest,
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await;
+
+    // Deleted through the API: everyone in it is told, and the link opens nothing.
+    rooms::delete(&server.state, &company, &room.id)
+        .await
+        .unwrap()
+        .unwrap();
+    for c in [&mut host, &mut second, &mut viewer, &mut guest] {
+        assert_eq!(c.error().await.code, ErrorCode::Expired);
+    }
+    let mut late = Conn::open(&server, None).await;
+    late.send(&enter(None, "Late")).await;
+    assert_eq!(late.error().await.code, ErrorCode::NotFound);
+}

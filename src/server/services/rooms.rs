@@ -3,8 +3,10 @@
 //! links are dead and the sweeper removes it.
 
 use crate::model::api::rules::Image;
+use crate::model::meeting::{MeetingBrief, Role};
 use crate::model::room::{RoomRole, HUMAN_ALPHABET, HUMAN_LENGTH};
 use crate::model::{AppError, ErrorCode};
+use crate::server::signaling::hub::RoomSpec;
 use crate::server::store::{RoomCursor, RoomImage, RoomRow};
 use crate::server::tokens::{hex, new_id, random_bytes};
 use crate::server::AppState;
@@ -184,9 +186,65 @@ pub async fn page(
 pub async fn delete(state: &AppState, company: &str, id: &str) -> Result<Option<()>, AppError> {
     let gone = state.store.delete_room(company, id).await?;
     if gone.is_some() {
+        if let Ok(meeting) = crate::model::MeetingId::parse(id) {
+            state.hub.end_meeting(
+                &meeting,
+                AppError::new(ErrorCode::Expired, "this room was closed"),
+            );
+        }
         tracing::info!(room = %id, "room deleted");
     }
     Ok(gone)
+}
+
+/// Seats in a room of the rooms API (`normal` mode: up to four people; viewers take none).
+pub const ROOM_SEATS: usize = 4;
+
+/// What a room's link opens: the room as the hub makes it, and the role its key gives. A
+/// room that is not there (never was, deleted, closed, its company suspended) is a 404; a key
+/// that is not this room's is a 403.
+pub async fn entry(
+    state: &AppState,
+    given: &str,
+    key: Option<&str>,
+) -> Result<(RoomSpec, Role), AppError> {
+    let missing = || AppError::not_found("room");
+    let name = crate::model::room::room_name(given).ok_or_else(missing)?;
+    let room = state
+        .store
+        .room_named(None, &name)
+        .await?
+        .ok_or_else(missing)?;
+    let role = state
+        .signer
+        .room_role(&room.id, key)
+        .ok_or_else(|| AppError::new(ErrorCode::Forbidden, "this link's key is not valid"))?;
+    let role = match role {
+        RoomRole::Host => Role::Host,
+        RoomRole::Guest => Role::Guest,
+        RoomRole::Viewer => Role::Viewer,
+    };
+    let id = crate::model::MeetingId::parse(&room.id).map_err(|_| missing())?;
+    Ok((
+        RoomSpec {
+            brief: MeetingBrief {
+                id,
+                subject: room.name.trim_start_matches('/').to_string(),
+                site_name: String::new(),
+                host_name: String::new(),
+                starts_at: room.starts_at,
+                ends_at: room.ends_at,
+                opens_at: room.starts_at,
+                closes_at: room.closes_at,
+                time_zone: "UTC".into(),
+            },
+            agent: None,
+            capacity: ROOM_SEATS,
+            preview: false,
+            locked: Some(room.is_locked),
+        },
+        role,
+    ))
 }
 
 /// A room's custom colours, `#rrggbb` each.

@@ -80,17 +80,78 @@ impl Member {
 #[derive(Debug)]
 struct Room {
     brief: MeetingBrief,
-    agent: UserId,
+    /// The meeting's agent, whose console shows who waits; rooms of the rooms API have none.
+    agent: Option<UserId>,
+    /// Seats in the call (viewers take none).
     capacity: usize,
     /// The site lets the host see waiting people's camera pictures.
     preview: bool,
+    /// Rooms of the rooms API: locked (guests knock) or not (guests enter at once). Meetings:
+    /// none, every guest waits to be admitted.
+    locked: Option<bool>,
     /// In order of arrival.
     members: Vec<Member>,
 }
 
+/// What a room is made of when its first person enters.
+#[derive(Clone, Debug)]
+pub struct RoomSpec {
+    /// What its people may know of it.
+    pub brief: MeetingBrief,
+    /// The meeting's agent (the console's lobby), if any.
+    pub agent: Option<UserId>,
+    /// Seats in the call.
+    pub capacity: usize,
+    /// Waiting people's camera pictures are shown to the host.
+    pub preview: bool,
+    /// See [`Room::locked`].
+    pub locked: Option<bool>,
+}
+
+impl RoomSpec {
+    /// The room of a scheduled meeting.
+    pub fn of_meeting(m: &crate::server::store::MeetingRow) -> RoomSpec {
+        RoomSpec {
+            brief: m.brief(),
+            agent: Some(m.agent_id.clone()),
+            capacity: m.capacity as usize,
+            preview: m.waiting_preview,
+            locked: None,
+        }
+    }
+
+    fn room(&self) -> Room {
+        Room {
+            brief: self.brief.clone(),
+            agent: self.agent.clone(),
+            capacity: self.capacity,
+            preview: self.preview,
+            locked: self.locked,
+            members: Vec::new(),
+        }
+    }
+}
+
+/// Who enters: their participant id (one seat each) and the name the others see.
+#[derive(Clone, Debug)]
+pub struct Entrant {
+    /// The participant (a fresh id for each entry through a room's shared link).
+    pub participant: ParticipantId,
+    /// Their name as given.
+    pub name: String,
+}
+
+/// Most viewers one room takes. Each sender in the call sends its picture to every viewer
+/// (a mesh: no media server), so a sender's upload grows with each one; see the README.
+pub const MAX_VIEWERS: usize = 6;
+
 impl Room {
     fn admitted(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| m.admitted)
+    }
+    /// Those in the call who take a seat (everyone but viewers).
+    fn seated(&self) -> impl Iterator<Item = &Member> {
+        self.admitted().filter(|m| m.role != Role::Viewer)
     }
     fn waiting(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| !m.admitted)
@@ -254,13 +315,10 @@ impl Hub {
             ));
         }
         leave(&mut st, conn, &mut out);
-        let room = st.rooms.entry(meeting.clone()).or_insert_with(|| Room {
-            brief: p.meeting.brief(),
-            agent: p.meeting.agent_id.clone(),
-            capacity: p.meeting.capacity as usize,
-            preview: p.meeting.waiting_preview,
-            members: Vec::new(),
-        });
+        let room = st
+            .rooms
+            .entry(meeting.clone())
+            .or_insert_with(|| RoomSpec::of_meeting(&p.meeting).room());
         let mut replaced = Vec::new();
         match room.members.iter().position(|m| &m.peer == peer) {
             Some(idx) if room.members[idx].participant == p.id => {
@@ -283,7 +341,7 @@ impl Hub {
                     .filter(|m| m.participant == p.id)
                     .map(|m| m.conn)
                     .collect();
-                let taken = room.admitted().filter(|m| m.participant != p.id).count();
+                let taken = room.seated().filter(|m| m.participant != p.id).count();
                 if taken >= room.capacity {
                     return Err(AppError::new(ErrorCode::RoomFull, "this call is full"));
                 }
@@ -346,7 +404,7 @@ impl Hub {
         if let Some(c) = st.conns.get_mut(&conn) {
             c.seat = Some((meeting, peer.clone()));
         }
-        lobby_updates(&st, &agent, &mut out);
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -361,19 +419,51 @@ impl Hub {
     /// Enter a meeting's room as `role`. Guests wait; hosts are in at once. The caller has
     /// checked the link or session and the meeting's window.
     pub fn enter(&self, conn: ConnId, p: &ParticipantCtx, role: Role) -> Result<(), AppError> {
+        let entrant = Entrant {
+            participant: p.id.clone(),
+            name: p.name.clone(),
+        };
+        self.enter_as(conn, &RoomSpec::of_meeting(&p.meeting), &entrant, role)
+    }
+
+    /// Enter the room `spec` describes (made if it is not open yet) as `role`: hosts and
+    /// viewers are in at once, guests too where the room is unlocked; other guests wait.
+    pub fn enter_as(
+        &self,
+        conn: ConnId,
+        spec: &RoomSpec,
+        entrant: &Entrant,
+        role: Role,
+    ) -> Result<(), AppError> {
         let mut out = Outbox::default();
         let mut st = self.lock();
         if !st.conns.contains_key(&conn) {
             return Err(AppError::new(ErrorCode::BadRequest, "connection closed"));
         }
-        let meeting = p.meeting.id.clone();
-        // Refuse a guest who could never be admitted: the room is full without them.
-        if role == Role::Guest {
-            if let Some(room) = st.rooms.get(&meeting) {
-                let others = room.admitted().filter(|m| m.participant != p.id).count();
-                if others >= room.capacity {
-                    return Err(AppError::new(ErrorCode::RoomFull, "this call is full"));
+        let meeting = spec.brief.id.clone();
+        let id = &entrant.participant;
+        if let Some(room) = st.rooms.get(&meeting) {
+            match role {
+                // Refuse a guest who could never be admitted: the room is full without them.
+                Role::Guest => {
+                    let others = room.seated().filter(|m| &m.participant != id).count();
+                    if others >= room.capacity {
+                        return Err(AppError::new(ErrorCode::RoomFull, "this call is full"));
+                    }
                 }
+                Role::Viewer => {
+                    let viewers = room
+                        .admitted()
+                        .filter(|m| m.role == Role::Viewer && &m.participant != id)
+                        .count();
+                    if viewers >= MAX_VIEWERS {
+                        return Err(AppError::new(
+                            ErrorCode::RoomFull,
+                            format!("this room has its {MAX_VIEWERS} viewers already"),
+                        ));
+                    }
+                }
+                Role::Host => {}
             }
         }
         // One seat per connection, one connection per participant: re-entering moves the seat.
@@ -384,7 +474,7 @@ impl Hub {
             .map(|r| {
                 r.members
                     .iter()
-                    .filter(|m| m.participant == p.id)
+                    .filter(|m| &m.participant == id)
                     .map(|m| m.conn)
                     .collect()
             })
@@ -394,27 +484,29 @@ impl Hub {
             out.push(old, ServerMsg::Replaced);
         }
         let peer = PeerId::parse(&new_id())?;
-        let room = st.rooms.entry(meeting.clone()).or_insert_with(|| Room {
-            brief: p.meeting.brief(),
-            agent: p.meeting.agent_id.clone(),
-            capacity: p.meeting.capacity as usize,
-            preview: p.meeting.waiting_preview,
-            members: Vec::new(),
-        });
+        let room = st
+            .rooms
+            .entry(meeting.clone())
+            .or_insert_with(|| spec.room());
+        // In at once: hosts, viewers, and guests of an unlocked room while a seat is free.
+        let at_once = match role {
+            Role::Host | Role::Viewer => true,
+            Role::Guest => room.locked == Some(false),
+        };
         let member = Member {
             peer: peer.clone(),
             conn,
-            participant: p.id.clone(),
-            name: neutralise(&p.name),
+            participant: id.clone(),
+            name: neutralise(&entrant.name),
             role,
-            admitted: role == Role::Host,
+            admitted: at_once,
             since: Utc::now(),
             media: MediaState::default(),
             preview: None,
             away: false,
         };
         match role {
-            Role::Host => {
+            _ if at_once => {
                 let peers = room.admitted().map(Member::info).collect();
                 for m in room.admitted() {
                     out.push(
@@ -424,14 +516,21 @@ impl Hub {
                         },
                     );
                 }
-                for m in room.waiting() {
-                    out.push(m.conn, ServerMsg::HostPresence { present: true });
+                if role == Role::Host {
+                    for m in room.waiting() {
+                        out.push(m.conn, ServerMsg::HostPresence { present: true });
+                    }
                 }
                 out.push(conn, self.joined(room, &member, peers, false));
                 room.members.push(member);
-                out.push(conn, room_lobby(room));
+                if role == Role::Host {
+                    out.push(conn, room_lobby(room));
+                }
+                if let Some(locked) = room.locked {
+                    out.push(conn, ServerMsg::RoomLocked { locked });
+                }
             }
-            Role::Guest => {
+            _ => {
                 out.push(
                     conn,
                     ServerMsg::Waiting {
@@ -452,7 +551,7 @@ impl Hub {
         if let Some(c) = st.conns.get_mut(&conn) {
             c.seat = Some((meeting, peer));
         }
-        lobby_updates(&st, &agent, &mut out);
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -467,12 +566,12 @@ impl Hub {
             .iter()
             .position(|m| &m.peer == peer && !m.admitted)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no one by that id is waiting"))?;
-        if room.admitted().count() >= room.capacity {
+        if room.seated().count() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
         self.admit_member(room, idx, &mut out);
         let agent = room.agent.clone();
-        lobby_updates(&st, &agent, &mut out);
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -483,7 +582,7 @@ impl Hub {
         let mut out = Outbox::default();
         let mut st = self.lock();
         let room = hosted_room(&mut st, conn)?;
-        while room.admitted().count() < room.capacity {
+        while room.seated().count() < room.capacity {
             let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
                 break;
             };
@@ -491,7 +590,7 @@ impl Hub {
         }
         let left_out = room.waiting().count();
         let agent = room.agent.clone();
-        lobby_updates(&st, &agent, &mut out);
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         if left_out > 0 {
             return Err(AppError::new(
@@ -550,7 +649,7 @@ impl Hub {
             out.push(m.conn, lobby.clone());
         }
         let agent = room.agent.clone();
-        lobby_updates(&st, &agent, &mut out);
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -560,6 +659,9 @@ impl Hub {
         let mut out = Outbox::default();
         let mut st = self.lock();
         let (room, idx) = admitted_member(&mut st, conn)?;
+        if room.members[idx].role == Role::Viewer && (media.audio || media.video || media.screen) {
+            return Err(AppError::new(ErrorCode::Forbidden, "viewers send no media"));
+        }
         room.members[idx].media = media;
         let me = room.members[idx].peer.clone();
         for m in room.admitted().filter(|m| m.peer != me) {
@@ -621,7 +723,7 @@ impl Hub {
                 c.seat = None;
             }
         }
-        lobby_updates(&st, &room.agent, &mut out);
+        lobby_updates(&st, room.agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok((meeting, now))
     }
@@ -635,17 +737,7 @@ impl Hub {
         peer: &PeerId,
         message: Option<String>,
     ) -> Result<(), AppError> {
-        let message = message
-            .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty());
-        if message.as_ref().is_some_and(|m| {
-            m.chars().count() > MAX_DENY_MESSAGE_CHARS || m.chars().any(char::is_control)
-        }) {
-            return Err(AppError::invalid(
-                "message",
-                format!("at most {MAX_DENY_MESSAGE_CHARS} characters, no control characters"),
-            ));
-        }
+        let message = rooms::host_message(message)?;
         let mut out = Outbox::default();
         let mut st = self.lock();
         let nobody = || AppError::new(ErrorCode::NotFound, "no one by that id is waiting");
@@ -659,7 +751,7 @@ impl Hub {
                     .iter()
                     .any(|x| x.peer == me && x.role == Role::Host && x.admitted)
         });
-        let agent = user.as_ref() == Some(&room.agent);
+        let agent = user.is_some() && user.as_ref() == room.agent.as_ref();
         if !hosting && !agent {
             // Another agent's meeting answers like a missing peer.
             return Err(nobody());
@@ -692,6 +784,9 @@ impl Hub {
         }
         let target = admitted(to)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such peer in the call"))?;
+        if admitted(&me).is_some_and(|m| m.role == Role::Viewer) {
+            rooms::viewer_may_send(&signal)?;
+        }
         out.push(target.conn, ServerMsg::Signal { from: me, signal });
         self.flush(st, out);
         Ok(())
@@ -757,7 +852,7 @@ impl Hub {
                 c.seat = None;
             }
         }
-        lobby_updates(&st, &room.agent, &mut out);
+        lobby_updates(&st, room.agent.as_ref(), &mut out);
         self.flush(st, out);
     }
 
@@ -862,7 +957,7 @@ fn lobby_of(st: &State, user: &UserId) -> Vec<LobbyEntry> {
     let mut entries: Vec<LobbyEntry> = st
         .rooms
         .values()
-        .filter(|r| &r.agent == user)
+        .filter(|r| r.agent.as_ref() == Some(user))
         .flat_map(|r| {
             r.waiting().map(|m| LobbyEntry {
                 meeting: r.brief.id.clone(),
@@ -879,7 +974,10 @@ fn lobby_of(st: &State, user: &UserId) -> Vec<LobbyEntry> {
     entries
 }
 
-fn lobby_updates(st: &State, agent: &UserId, out: &mut Outbox) {
+fn lobby_updates(st: &State, agent: Option<&UserId>, out: &mut Outbox) {
+    let Some(agent) = agent else {
+        return;
+    };
     let watchers: Vec<ConnId> = st
         .conns
         .iter()
@@ -941,8 +1039,11 @@ fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut O
     if room.members.is_empty() {
         st.rooms.remove(meeting);
     }
-    lobby_updates(st, &agent, out);
+    lobby_updates(st, agent.as_ref(), out);
 }
+
+#[path = "hub_rooms.rs"]
+mod rooms;
 
 #[cfg(test)]
 #[path = "hub_tests.rs"]

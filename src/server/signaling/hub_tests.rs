@@ -718,3 +718,229 @@ fn a_connection_that_does_not_read_is_dropped_not_buffered() {
         "the guest that never reads was dropped"
     );
 }
+
+/// A room of the rooms API, locked or not.
+fn named_room(locked: bool) -> RoomSpec {
+    let now = Utc::now();
+    RoomSpec {
+        brief: MeetingBrief {
+            id: MeetingId::parse("dddddddddddddddddddddddd").unwrap(),
+            subject: "clinic-abc".into(),
+            site_name: String::new(),
+            host_name: String::new(),
+            starts_at: now,
+            ends_at: now + Duration::minutes(30),
+            opens_at: now,
+            closes_at: now + Duration::minutes(90),
+            time_zone: "UTC".into(),
+        },
+        agent: None,
+        capacity: 4,
+        preview: false,
+        locked: Some(locked),
+    }
+}
+
+fn entrant(name: &str) -> Entrant {
+    Entrant {
+        participant: ParticipantId::parse(&new_id()).unwrap(),
+        name: name.into(),
+    }
+}
+
+#[test]
+fn guests_enter_an_unlocked_room_at_once_and_knock_on_a_locked_one() {
+    let hub = test_hub();
+    let open = named_room(false);
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.enter_as(guest, &open, &entrant("Ada"), Role::Guest)
+        .unwrap();
+    let msgs = drain(&mut guest_rx);
+    assert!(
+        matches!(
+            &msgs[0],
+            ServerMsg::Joined {
+                role: Role::Guest,
+                ..
+            }
+        ),
+        "{msgs:?}"
+    );
+    assert!(msgs.contains(&ServerMsg::RoomLocked { locked: false }));
+
+    let hub = test_hub();
+    let locked = named_room(true);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.enter_as(host, &locked, &entrant("Host"), Role::Host)
+        .unwrap();
+    hub.enter_as(guest, &locked, &entrant("Ada"), Role::Guest)
+        .unwrap();
+    let msgs = drain(&mut guest_rx);
+    assert!(matches!(&msgs[0], ServerMsg::Waiting { .. }), "{msgs:?}");
+    let ada = peer_of(&msgs);
+    // Waiting: nothing relayed either way.
+    let host_peer = peer_of(&drain(&mut host_rx));
+    assert!(hub.relay(guest, &host_peer, offer()).is_err());
+    assert!(hub.relay(host, &ada, offer()).is_err());
+    // Held with a message: still waiting, and told why.
+    hub.hold(host, &ada, Some("One moment please".into()))
+        .unwrap();
+    assert_eq!(
+        drain(&mut guest_rx),
+        vec![ServerMsg::Held {
+            message: Some("One moment please".into())
+        }]
+    );
+    assert!(hub.relay(guest, &host_peer, offer()).is_err());
+    // Then admitted.
+    hub.admit(host, &ada).unwrap();
+    assert!(drain(&mut guest_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::Joined { .. })));
+    assert!(hub.relay(guest, &host_peer, offer()).is_ok());
+}
+
+#[test]
+fn only_hosts_lock_hold_reject_remove_and_ask_to_mute() {
+    let hub = test_hub();
+    let room = named_room(false);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    let (other, mut other_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    hub.enter_as(guest, &room, &entrant("Ada"), Role::Guest)
+        .unwrap();
+    let ada = peer_of(&drain(&mut guest_rx));
+    let host_peer = peer_of(&drain(&mut host_rx));
+    // A guest may do none of it.
+    assert_eq!(
+        hub.set_locked(guest, true).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    assert!(hub.remove(guest, &host_peer).is_err());
+    assert!(hub.ask_mute(guest, &host_peer).is_err());
+    // The host locks: everyone in the call is told; the next guest knocks.
+    hub.set_locked(host, true).unwrap();
+    assert_eq!(
+        drain(&mut guest_rx),
+        vec![ServerMsg::RoomLocked { locked: true }]
+    );
+    drain(&mut host_rx);
+    hub.enter_as(other, &room, &entrant("Bob"), Role::Guest)
+        .unwrap();
+    let bob = peer_of(&drain(&mut other_rx));
+    // Rejected with a message: out of the room.
+    hub.deny(host, &room.brief.id, &bob, Some("Not today".into()))
+        .unwrap();
+    assert_eq!(
+        drain(&mut other_rx),
+        vec![ServerMsg::Denied {
+            message: Some("Not today".into())
+        }]
+    );
+    // Asked to mute, then removed: the others see them leave.
+    hub.ask_mute(host, &ada).unwrap();
+    assert_eq!(drain(&mut guest_rx), vec![ServerMsg::MuteAsked]);
+    drain(&mut host_rx);
+    hub.remove(host, &ada).unwrap();
+    assert_eq!(drain(&mut guest_rx), vec![ServerMsg::Removed]);
+    assert!(drain(&mut host_rx).contains(&ServerMsg::PeerLeft { peer: ada.clone() }));
+    assert!(hub.relay(guest, &host_peer, offer()).is_err());
+    // A meeting's room cannot be unlocked.
+    let hub = test_hub();
+    let m = meeting(2);
+    let InCall { host, .. } = in_call(&hub, &m);
+    assert_eq!(
+        hub.set_locked(host, false).unwrap_err().code,
+        ErrorCode::BadRequest
+    );
+}
+
+#[test]
+fn viewers_take_no_seat_send_nothing_and_are_limited() {
+    let hub = test_hub();
+    let room = named_room(true);
+    let (host, mut host_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    let host_peer = peer_of(&drain(&mut host_rx));
+    let mut viewers = Vec::new();
+    for i in 0..MAX_VIEWERS {
+        let (v, mut rx) = hub.connect(None);
+        // A locked room: viewers enter without knocking.
+        hub.enter_as(v, &room, &entrant(&format!("Viewer {i}")), Role::Viewer)
+            .unwrap();
+        let msgs = drain(&mut rx);
+        assert!(
+            matches!(
+                &msgs[0],
+                ServerMsg::Joined {
+                    role: Role::Viewer,
+                    ..
+                }
+            ),
+            "{msgs:?}"
+        );
+        viewers.push((v, rx));
+    }
+    let (extra, _rx) = hub.connect(None);
+    assert_eq!(
+        hub.enter_as(extra, &room, &entrant("One too many"), Role::Viewer)
+            .unwrap_err()
+            .code,
+        ErrorCode::RoomFull
+    );
+    // They take no seat: three guests still fit beside the host.
+    for name in ["A", "B", "C"] {
+        let (g, mut rx) = hub.connect(None);
+        hub.enter_as(g, &room, &entrant(name), Role::Guest).unwrap();
+        hub.admit(host, &peer_of(&drain(&mut rx))).unwrap();
+    }
+    let (fifth, _rx) = hub.connect(None);
+    assert_eq!(
+        hub.enter_as(fifth, &room, &entrant("E"), Role::Guest)
+            .unwrap_err()
+            .code,
+        ErrorCode::RoomFull
+    );
+    // A viewer sends no media: a sending description and media state are refused, receiving
+    // answers pass.
+    let (v, _) = &viewers[0];
+    let send = Signal::Description {
+        sdp_type: crate::model::signal::SdpType::Answer,
+        sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n".into(),
+    };
+    assert_eq!(
+        hub.relay(*v, &host_peer, send).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    let receive = Signal::Description {
+        sdp_type: crate::model::signal::SdpType::Answer,
+        sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n".into(),
+    };
+    assert!(hub.relay(*v, &host_peer, receive).is_ok());
+    assert!(hub
+        .set_media(
+            *v,
+            MediaState {
+                audio: true,
+                video: false,
+                screen: false
+            }
+        )
+        .is_err());
+    assert!(hub
+        .set_media(
+            *v,
+            MediaState {
+                audio: false,
+                video: false,
+                screen: false
+            }
+        )
+        .is_ok());
+    // And chats.
+    assert!(hub.chat(*v, "hello").is_ok());
+}

@@ -1,6 +1,6 @@
 //! The `/signal` WebSocket: authenticate, read client messages, feed the hub, write its queue.
 
-use super::hub::ConnId;
+use super::hub::{ConnId, Entrant};
 use crate::model::ids::ParticipantId;
 use crate::model::meeting::Role;
 use crate::model::signal::{ClientMsg, ServerMsg, MAX_MESSAGE_BYTES};
@@ -265,6 +265,25 @@ async fn apply(
             p.meeting.check_not_over(Utc::now())?;
             state.hub.enter(conn, &p, Role::Host)
         }
+        ClientMsg::EnterRoom { room, key, name } => {
+            crate::model::api::rules::name("name", &name)?;
+            let (spec, role) =
+                crate::server::services::rooms::entry(state, &room, key.as_deref()).await?;
+            let entrant = Entrant {
+                // One seat per entry: a room's link is shared, not personal.
+                participant: ParticipantId::parse(&crate::server::tokens::new_id())?,
+                name,
+            };
+            state.hub.enter_as(conn, &spec, &entrant, role)
+        }
+        ClientMsg::Lock { locked } => {
+            let room = state.hub.set_locked(conn, locked)?;
+            // Kept with the room: whoever opens it next finds it so.
+            state.store.set_room_locked(room.as_str(), locked).await
+        }
+        ClientMsg::Hold { peer, message } => state.hub.hold(conn, &peer, message),
+        ClientMsg::Remove { peer } => state.hub.remove(conn, &peer),
+        ClientMsg::AskMute { peer } => state.hub.ask_mute(conn, &peer),
         ClientMsg::Resume { token } => resume(state, conn, &token).await,
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),

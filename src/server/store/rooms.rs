@@ -207,6 +207,16 @@ impl Store {
         Ok(known.map(|_| ()))
     }
 
+    /// Lock or unlock a room (its host did, in the call): the next to open the room finds it so.
+    pub async fn set_room_locked(&self, id: &str, locked: bool) -> Result<(), AppError> {
+        sqlx::query("UPDATE rooms SET is_locked = $1 WHERE id = $2")
+            .bind(locked as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Set (`Some`) or clear a live room's custom colours. `None` when there is no such room.
     pub async fn set_room_theme(
         &self,
