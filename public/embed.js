@@ -1,5 +1,7 @@
 /*! Consult embed loader. Defines <consult-booking site="…" [lang|locale] [time-zone] [name] [email]
- * [phone] [lock prefill-signature]>, <consult-call join="…"> and <consult-button site="…"
+ * [phone] [lock prefill-signature]>, <consult-call join="…"> (a personal link) or
+ * <consult-call room="…" [display-name]> (a room's link from the rooms API, roomUrl,
+ * hostRoomUrl or viewerRoomUrl) and <consult-button site="…"
  * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
  * White label on each: primary-color, secondary-color, focus-color, text-color, background,
  * font, radius, theme (light|dark|auto), hide-details, logo (none or a logo uploaded to
@@ -59,7 +61,7 @@
 
   function define(name, path, title, height, waits) {
     customElements.define(name, class extends HTMLElement {
-      static get observedAttributes() { return ["site", "join"].concat(PASS); }
+      static get observedAttributes() { return ["site", "join", "room", "display-name"].concat(PASS); }
       // Would this element use this white-label value? (The rule the widget checks too.)
       static accepts(n, v) { return accepts(n, v); }
       connectedCallback() { this._mount(); }
@@ -154,13 +156,27 @@
     return "/embed/booking" + q;
   }, "booking", 760, false);
   define("consult-call", function (el) {
-    var j = attr(el, "join");
-    if (!j) return null;
     var q = "";
     Object.keys(LOOK).concat(["lang", "locale"]).forEach(function (n) {
       var v = attr(el, n);
       if (v) q += (q ? "&" : "?") + (PARAM[n] || n) + "=" + encodeURIComponent(v);
     });
+    var r = attr(el, "room");
+    if (r) {
+      // A room's link (on this Consult), its path, or its name ("/clinic-…" or "clinic-…").
+      if (r.charAt(0) === "/" && r.indexOf("/rooms/") !== 0) r = "/rooms" + r;
+      var u;
+      try { u = new URL(r, base + "/rooms/"); } catch (e) { return null; }
+      var name = u.pathname.indexOf("/rooms/") === 0 ? u.pathname.slice(7) : "";
+      if (u.origin !== base || !/^[a-z0-9-]{1,80}$/.test(name)) return null;
+      var key = u.searchParams.get("roomKey");
+      if (key) q += (q ? "&" : "?") + "roomKey=" + encodeURIComponent(key);
+      var who = attr(el, "display-name");
+      if (who) q += (q ? "&" : "?") + "displayName=" + encodeURIComponent(who);
+      return "/rooms/" + name + q;
+    }
+    var j = attr(el, "join");
+    if (!j) return null;
     return "/join/" + encodeURIComponent(j) + q;
   }, "call", 560, true);
 

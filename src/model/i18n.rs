@@ -284,6 +284,50 @@ pub struct Texts {
     pub room_denied: &'static str,
     /// Button to knock again.
     pub room_join_again: &'static str,
+    /// Label of the name field of a room's page.
+    pub room_name_label: &'static str,
+    /// Button: enter an open room.
+    pub room_enter: &'static str,
+    /// Button: knock on a locked room.
+    pub room_knock: &'static str,
+    /// The name field is empty.
+    pub room_name_needed: &'static str,
+    /// Before entering a room.
+    pub room_ready: &'static str,
+    /// Waiting after knocking on a locked room.
+    pub room_knocked: &'static str,
+    /// Held with a message ({message}).
+    pub room_held: &'static str,
+    /// Held without a message.
+    pub room_held_plain: &'static str,
+    /// Taken out of the call by the host.
+    pub room_removed: &'static str,
+    /// A viewer's page.
+    pub room_viewing: &'static str,
+    /// Button: lock the room.
+    pub call_lock: &'static str,
+    /// Button: unlock the room.
+    pub call_unlock: &'static str,
+    /// The room was locked.
+    pub call_locked: &'static str,
+    /// The room was unlocked.
+    pub call_unlocked: &'static str,
+    /// Button: ask someone waiting to keep waiting.
+    pub lobby_hold: &'static str,
+    /// Button's name ({name}).
+    pub lobby_hold_name: &'static str,
+    /// What someone held is told.
+    pub lobby_hold_message: &'static str,
+    /// Button: take someone out of the call ({name}).
+    pub call_remove_name: &'static str,
+    /// Button (short): take someone out of the call.
+    pub call_remove: &'static str,
+    /// Button (short): ask someone to mute.
+    pub call_ask_mute: &'static str,
+    /// Button: ask someone to mute ({name}).
+    pub call_ask_mute_name: &'static str,
+    /// The host asked me to mute.
+    pub call_mute_asked: &'static str,
     /// Name of the waiting-room region.
     pub room_label: &'static str,
     /// The meeting line ({host}, {day}, {time}, {zone}).
@@ -615,6 +659,28 @@ pub const EN: Texts = Texts {
     room_denied_message: "{host} could not let you in: {message}",
     room_denied: "{host} could not let you in right now.",
     room_join_again: "Join again",
+    room_name_label: "Your name",
+    room_enter: "Enter the room",
+    room_knock: "Knock",
+    room_name_needed: "Please enter your name.",
+    room_ready: "Check your camera and sound, then enter.",
+    room_knocked: "You knocked. Someone will let you in shortly.",
+    room_held: "Please wait a moment: {message}",
+    room_held_plain: "Please wait a moment: you will be let in shortly.",
+    room_removed: "The host took you out of the call.",
+    room_viewing: "You watch this call: your camera and microphone stay off.",
+    call_lock: "Lock the room",
+    call_unlock: "Unlock the room",
+    call_locked: "The room is locked: newcomers knock.",
+    call_unlocked: "The room is open: newcomers come straight in.",
+    lobby_hold: "Ask to wait",
+    lobby_hold_name: "Ask {name} to wait",
+    lobby_hold_message: "The host will let you in shortly.",
+    call_remove_name: "Remove {name} from the call",
+    call_remove: "Remove",
+    call_ask_mute: "Ask to mute",
+    call_ask_mute_name: "Ask {name} to mute",
+    call_mute_asked: "The host asked you to mute: your microphone is off.",
     room_label: "Waiting room",
     room_with: "With {host} · {day} at {time} ({zone})",
     fail_link: "This link does not work",
@@ -835,6 +901,28 @@ pub const NL: Texts = Texts {
     room_denied_message: "{host} kon u niet binnenlaten: {message}",
     room_denied: "{host} kon u nu niet binnenlaten.",
     room_join_again: "Opnieuw deelnemen",
+    room_name_label: "Uw naam",
+    room_enter: "Naar binnen",
+    room_knock: "Aankloppen",
+    room_name_needed: "Vul uw naam in.",
+    room_ready: "Controleer uw camera en geluid en ga dan naar binnen.",
+    room_knocked: "U heeft aangeklopt. U wordt zo binnengelaten.",
+    room_held: "Een ogenblik geduld: {message}",
+    room_held_plain: "Een ogenblik geduld: u wordt zo binnengelaten.",
+    room_removed: "De gastheer heeft u uit het gesprek gehaald.",
+    room_viewing: "U kijkt mee: uw camera en microfoon blijven uit.",
+    call_lock: "Kamer op slot",
+    call_unlock: "Kamer van het slot",
+    call_locked: "De kamer is op slot: nieuwkomers kloppen aan.",
+    call_unlocked: "De kamer is open: nieuwkomers komen direct binnen.",
+    lobby_hold: "Laten wachten",
+    lobby_hold_name: "{name} laten wachten",
+    lobby_hold_message: "De gastheer laat u zo binnen.",
+    call_remove_name: "{name} uit het gesprek halen",
+    call_remove: "Verwijderen",
+    call_ask_mute: "Vragen te dempen",
+    call_ask_mute_name: "{name} vragen het geluid uit te zetten",
+    call_mute_asked: "De gastheer vroeg u het geluid uit te zetten: uw microfoon staat uit.",
     room_label: "Wachtkamer",
     room_with: "Met {host} · {day} om {time} ({zone})",
     fail_link: "Deze link werkt niet",

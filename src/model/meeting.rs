@@ -52,6 +52,9 @@ pub struct JoinInfo {
     /// The site's look: colours, font, logo, waiting-room background.
     #[serde(default)]
     pub theme: super::booking::Theme,
+    /// Rooms of the rooms API: locked (guests knock) or open; meetings: none.
+    #[serde(default)]
+    pub locked: Option<bool>,
 }
 
 /// One waiting person as the console lists them.

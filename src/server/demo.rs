@@ -117,6 +117,20 @@ pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
             }),
         )
         .route("/button", get(move || async move { Html(button) }))
+        .route("/room", {
+            let consult_url = consult_url.clone();
+            get(move |Query(q): Query<RoomQuery>| async move {
+                let room = attribute(q.room, true);
+                let name = attribute(q.name, false);
+                Html(format!(
+                    "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+                     <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                     <title>Demo clinic: room</title></head>\n<body>\n\
+                     <script src=\"{consult_url}/embed.js\" async></script>\n\
+                     <consult-call room=\"{room}\" display-name=\"{name}\"></consult-call>\n</body>\n</html>\n"
+                ))
+            })
+        })
         .route(
             "/call",
             get(move |Query(q): Query<CallQuery>| async move {
@@ -142,4 +156,25 @@ pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
 #[derive(Deserialize)]
 struct CallQuery {
     join: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RoomQuery {
+    room: Option<String>,
+    name: Option<String>,
+}
+
+/// An attribute value: only characters of a link or a name, `&` and quotes escaped.
+fn attribute(v: Option<String>, link: bool) -> String {
+    v.unwrap_or_default()
+        .chars()
+        .filter(|c| {
+            c.is_alphanumeric()
+                || (link && ":/.-_?=&%".contains(*c))
+                || (!link && " .-'".contains(*c))
+        })
+        .take(300)
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('\'', "&#39;")
 }

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/join/{hash}", get(join_page))
         .route("/join/{hash}/invite.ics", get(calendar_file))
         .route("/booking/{hash}", get(join_page))
+        .route("/rooms/{name}", get(room_page))
         .route("/console", get(console_page))
         .route("/check", get(check_page))
         .fallback(get(file))
@@ -101,6 +102,36 @@ async fn join_page(
         Err(_) => "'self'".to_string(),
     };
     app_page(&state, &ancestors, &req)
+}
+
+/// A room's page (rooms API): framed by the pages of its company's sites (their allowed
+/// origins), as the company's meetings are; a room that is not there gets the page too (it
+/// explains), framed by no one.
+async fn room_page(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    let room = match crate::model::room::room_name(&name) {
+        Some(n) => state.store.room_named(None, &n).await.ok().flatten(),
+        None => None,
+    };
+    let ancestors = match room {
+        Some(r) => company_ancestors(&state, &r.company).await,
+        None => "'self'".to_string(),
+    };
+    app_page(&state, &ancestors, &req)
+}
+
+async fn company_ancestors(state: &AppState, company: &str) -> String {
+    let mut sources = vec!["'self'".to_string()];
+    if let Ok(origins) = state.store.company_origins(company).await {
+        sources.extend(origins.into_iter().filter(|o| {
+            o.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+        }));
+    }
+    sources.join(" ")
 }
 
 /// The hardware test may be framed by no one but us (it opens the camera).

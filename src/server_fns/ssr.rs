@@ -28,6 +28,10 @@ const ALL: &[(&str, fn())] = &[
     ),
     ("v1/join/ice", register_explicit::<super::join::JoinIce>),
     (
+        "v1/rooms/details",
+        register_explicit::<super::rooms::RoomDetails>,
+    ),
+    (
         "v1/booking/manage",
         register_explicit::<super::manage::ManageDetails>,
     ),

@@ -42,6 +42,11 @@ pub enum Route {
         /// The personal join hash.
         hash: String,
     },
+    /// `/rooms/{name}`: a room of the rooms API (`?roomKey=` for hosts and viewers).
+    Room {
+        /// The room's name.
+        name: String,
+    },
     /// `/check`: the hardware test.
     Check,
     /// `/console`
@@ -73,6 +78,13 @@ impl Route {
                 };
             }
         }
+        if let Some(name) = path.strip_prefix("/rooms/") {
+            if !name.is_empty() && !name.contains('/') {
+                return Route::Room {
+                    name: name.to_string(),
+                };
+            }
+        }
         if path == "/check" {
             return Route::Check;
         }
@@ -92,7 +104,17 @@ pub fn start() {
     host::bridge().observe_height();
     leptos::mount::mount_to_body(move || match route.clone() {
         Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
-        Route::Join { hash } => view! { <waiting_room::JoinPage hash/> }.into_any(),
+        Route::Join { hash } => {
+            let entry = waiting_room::Entry::Link(hash);
+            view! { <waiting_room::JoinPage entry/> }.into_any()
+        }
+        Route::Room { name } => {
+            let entry = waiting_room::Entry::Room {
+                name,
+                key: dom::query_param("roomKey"),
+            };
+            view! { <waiting_room::JoinPage entry/> }.into_any()
+        }
         Route::Manage { hash } => view! { <manage::ManagePage hash/> }.into_any(),
         Route::Check => view! { <check::DeviceCheck/> }.into_any(),
         Route::Console => view! { <console::Console/> }.into_any(),
@@ -137,6 +159,13 @@ mod tests {
         );
         assert_eq!(Route::from_path("/booking/", None), Route::NotFound);
         assert_eq!(Route::from_path("/check", None), Route::Check);
+        assert_eq!(
+            Route::from_path("/rooms/clinic-abc", None),
+            Route::Room {
+                name: "clinic-abc".into()
+            }
+        );
+        assert_eq!(Route::from_path("/rooms/", None), Route::NotFound);
         assert_eq!(Route::from_path("/other", None), Route::NotFound);
     }
 }

@@ -16,6 +16,7 @@ mod booking_form;
 mod browser_booking;
 mod browser_call;
 mod browser_journey;
+mod browser_rooms;
 mod console_login;
 mod console_schedule;
 mod embed_button;

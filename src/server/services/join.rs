@@ -52,6 +52,7 @@ pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError>
         meeting: p.meeting.brief(),
         name: crate::model::person::neutralise(&p.name),
         role: if p.is_host { Role::Host } else { Role::Guest },
+        locked: None,
     })
 }
 

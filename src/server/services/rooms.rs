@@ -197,6 +197,48 @@ pub async fn delete(state: &AppState, company: &str, id: &str) -> Result<Option<
     Ok(gone)
 }
 
+/// What a room's page shows before entering: the room, the role its link gives, and the
+/// room's look (its colours and images; a room belongs to no site, so nothing lies under them
+/// but Consult's defaults and the element's attributes over them).
+pub async fn details(
+    state: &AppState,
+    given: &str,
+    key: Option<&str>,
+) -> Result<crate::model::meeting::JoinInfo, AppError> {
+    let (spec, role) = entry(state, given, key).await?;
+    let id = spec.brief.id.to_string();
+    let locked = spec.locked;
+    let colours: Colours = state
+        .store
+        .room_named(None, &format!("/{}", spec.brief.subject))
+        .await?
+        .and_then(|r| r.theme)
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let image = |kind: RoomImage| format!("/media/rooms/{id}/{}", kind.as_str());
+    let has = |kind| state.store.room_image(&id, kind);
+    let background = if has(RoomImage::Knock).await?.is_some() {
+        Some(image(RoomImage::Knock))
+    } else if has(RoomImage::Background).await?.is_some() {
+        Some(image(RoomImage::Background))
+    } else {
+        None
+    };
+    Ok(crate::model::meeting::JoinInfo {
+        meeting: spec.brief,
+        name: String::new(),
+        role,
+        theme: crate::model::booking::Theme {
+            primary_color: colours.primary,
+            text_color: None,
+            font: None,
+            logo: has(RoomImage::Logo).await?.map(|_| image(RoomImage::Logo)),
+            background,
+        },
+        locked,
+    })
+}
+
 /// Seats in a room of the rooms API (`normal` mode: up to four people; viewers take none).
 pub const ROOM_SEATS: usize = 4;
 

@@ -235,6 +235,18 @@ impl Store {
             .map_err(AppError::from)
     }
 
+    /// The allowed origins of every live site of a company (who may frame its rooms).
+    pub async fn company_origins(&self, company: &str) -> Result<Vec<String>, AppError> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT o.origin FROM site_origins o JOIN sites s ON s.id = o.site_id
+             WHERE s.company_id = $1 AND s.deleted_at IS NULL ORDER BY o.origin",
+        )
+        .bind(company)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(AppError::from)
+    }
+
     /// Users of a site who take video calls (agents and assistant_video), with their names.
     pub async fn site_agents(&self, id: &SiteId) -> Result<Vec<(UserId, String)>, AppError> {
         let rows = sqlx::query(

@@ -51,6 +51,38 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .nest("/whereby/v1", v1)
         .route("/whereby/openapi.json", get(json))
+        .route("/media/rooms/{id}/{kind}", get(image))
+}
+
+/// `GET /media/rooms/{id}/{kind}`: a live room's logo, background or knock-page background,
+/// for its page (served by Consult itself: a page never loads images from elsewhere).
+async fn image(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path((id, kind)): axum::extract::Path<(String, String)>,
+) -> axum::response::Response {
+    use crate::server::store::RoomImage;
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let kind = match kind.as_str() {
+        "logo" => RoomImage::Logo,
+        "background" => RoomImage::Background,
+        "knock" => RoomImage::Knock,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match state.store.room_image(&id, kind).await {
+        Ok(Some((media_type, bytes))) => (
+            [
+                (header::CONTENT_TYPE, media_type),
+                // A room's image may change while its page is open: always revalidated.
+                (header::CACHE_CONTROL, "no-cache".into()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => error::RoomsError(e).into_response(),
+    }
 }
 
 #[derive(OpenApi)]

@@ -64,7 +64,7 @@ pub fn DeviceSetup(
     on_stream: Rc<dyn Fn(MediaStream)>,
     /// Check the connection for this personal link (the join page); without it only the
     /// devices are checked.
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     hash: Option<String>,
     /// The page's language (English when left out).
     #[prop(optional)]

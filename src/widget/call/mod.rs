@@ -105,6 +105,8 @@ pub struct CallCtl {
     pub local_stream: RwSignal<Option<MediaStream>, LocalStorage>,
     /// Last thing worth announcing ("Ada left the call").
     pub notice: RwSignal<Option<String>>,
+    /// Rooms of the rooms API: locked (newcomers knock) or not; meetings: none.
+    pub locked: RwSignal<Option<bool>>,
 }
 
 impl CallCtl {
@@ -134,6 +136,7 @@ impl CallCtl {
             streams: RwSignal::new_local(HashMap::new()),
             local_stream: RwSignal::new_local(None),
             notice: RwSignal::new(None),
+            locked: RwSignal::new(None),
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
         ctl
@@ -196,7 +199,17 @@ impl CallCtl {
 
     fn announce_media(&self) {
         if self.in_call.get_untracked() {
-            self.send(&ClientMsg::Media(self.media.get_untracked()));
+            // A viewer sends nothing, and says so (the server allows it nothing else).
+            let media = if self.role.get_untracked() == Some(Role::Viewer) {
+                MediaState {
+                    audio: false,
+                    video: false,
+                    screen: false,
+                }
+            } else {
+                self.media.get_untracked()
+            };
+            self.send(&ClientMsg::Media(media));
         }
     }
 
@@ -403,6 +416,26 @@ impl CallCtl {
                     link.deliver(signal.clone());
                 }
             }
+            ServerMsg::RoomLocked { locked } => {
+                // Told on entering too: only a change is worth announcing.
+                let before = self.locked.get_untracked();
+                self.locked.set(Some(*locked));
+                if before.is_some() && before != Some(*locked) {
+                    let t = self.texts();
+                    self.notice.set(Some(
+                        (if *locked {
+                            t.call_locked
+                        } else {
+                            t.call_unlocked
+                        })
+                        .into(),
+                    ));
+                }
+            }
+            ServerMsg::MuteAsked => {
+                self.set_audio(false);
+                self.notice.set(Some(self.texts().call_mute_asked.into()));
+            }
             _ => return false,
         }
         true
@@ -413,6 +446,10 @@ impl CallCtl {
             return;
         };
         if peer.id == me || self.links.borrow().contains_key(&peer.id) {
+            return;
+        }
+        // Two viewers have nothing to send each other.
+        if peer.role == Role::Viewer && self.role.get_untracked() == Some(Role::Viewer) {
             return;
         }
         let weak = Rc::downgrade(self);
@@ -447,6 +484,10 @@ impl CallCtl {
         ) {
             Ok(link) => {
                 self.links.borrow_mut().insert(peer.id.clone(), link);
+                // A viewer sends nothing: no tile to show for them.
+                if peer.role == Role::Viewer {
+                    return;
+                }
                 self.tiles.update(|t| {
                     t.push(Tile {
                         id: peer.id.clone(),
@@ -508,6 +549,29 @@ impl CallCtl {
                 message: None,
             });
         }
+    }
+
+    /// Host of a room: lock or unlock it.
+    pub fn set_locked(&self, locked: bool) {
+        self.send(&ClientMsg::Lock { locked });
+    }
+
+    /// Host: ask someone waiting to keep waiting, with the standard message.
+    pub fn hold(&self, peer: PeerId) {
+        self.send(&ClientMsg::Hold {
+            peer,
+            message: Some(self.texts().lobby_hold_message.into()),
+        });
+    }
+
+    /// Host: take someone out of the call.
+    pub fn remove_peer(&self, peer: PeerId) {
+        self.send(&ClientMsg::Remove { peer });
+    }
+
+    /// Host: ask someone in the call to mute.
+    pub fn ask_mute(&self, peer: PeerId) {
+        self.send(&ClientMsg::AskMute { peer });
     }
 
     /// Host: end the call for everyone.

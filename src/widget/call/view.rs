@@ -2,6 +2,7 @@
 
 use super::{CallCtl, Tile};
 use crate::model::i18n::{fill, Texts};
+use crate::model::meeting::Role;
 use crate::widget::media;
 use leptos::html::Video;
 use leptos::prelude::*;
@@ -58,6 +59,8 @@ fn RemoteView(
     streams: RwSignal<std::collections::HashMap<crate::model::PeerId, MediaStream>, LocalStorage>,
     tiles: RwSignal<Vec<Tile>>,
     t: &'static Texts,
+    /// The call's controller: a host's actions on this person.
+    ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let id = tile.id.clone();
@@ -80,6 +83,12 @@ fn RemoteView(
     });
     let label = fill(t.call_video_of, &[("name", &tile.name)]);
     let name = tile.name.clone();
+    // A host may take a guest out or ask them to mute (never another host).
+    let role = ctl.with_value(|c| c.role);
+    let host_actions = move || role.get() == Some(Role::Host) && tile.role == Role::Guest;
+    let (remove_id, mute_id) = (tile.id.clone(), tile.id.clone());
+    let remove_label = fill(t.call_remove_name, &[("name", &tile.name)]);
+    let mute_label = fill(t.call_ask_mute_name, &[("name", &tile.name)]);
     view! {
         <figure class="tile remote" class:speaking=speaking data-peer=tile.id.to_string()
             data-mic=move || if mic_off() { "off" } else { "on" }
@@ -99,6 +108,18 @@ fn RemoteView(
                 <Show when=cam_off><span class="badge">" " {t.call_cam_off}</span></Show>
                 " " <span class=move || format!("quality {}", quality().code())>{move || quality().label(t)}</span>
             </figcaption>
+            <Show when=host_actions>
+                <div class="tile-actions">
+                    <button type="button" data-action="ask-mute" aria-label=mute_label.clone()
+                        on:click={let id = mute_id.clone(); move |_| ctl.with_value(|c| c.ask_mute(id.clone()))}>
+                        {t.call_ask_mute}
+                    </button>
+                    <button type="button" data-action="remove" aria-label=remove_label.clone()
+                        on:click={let id = remove_id.clone(); move |_| ctl.with_value(|c| c.remove_peer(id.clone()))}>
+                        {t.call_remove}
+                    </button>
+                </div>
+            </Show>
         </figure>
     }
 }
@@ -117,7 +138,7 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                 <section class="room-lobby" aria-label=t.lobby_label>
                     <ul>
                         {list.into_iter().map(|p| {
-                            let (admit, deny) = (p.id.clone(), p.id.clone());
+                            let (admit, deny, hold) = (p.id.clone(), p.id.clone(), p.id.clone());
                             view! {
                                 <li>
                                     {p.preview.clone().map(|src| view! {
@@ -127,6 +148,11 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                                     <button type="button" data-action="admit" aria-label=fill(t.lobby_admit_name, &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.admit(admit.clone()))>
                                         {t.lobby_admit}
+                                    </button>
+                                    " "
+                                    <button type="button" data-action="hold" aria-label=fill(t.lobby_hold_name, &[("name", &p.name)])
+                                        on:click=move |_| ctl.with_value(|c| c.hold(hold.clone()))>
+                                        {t.lobby_hold}
                                     </button>
                                     " "
                                     <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name, &[("name", &p.name)])
@@ -217,6 +243,11 @@ pub fn CallStage(
         let role = ctl.role;
         move || role.get() == Some(crate::model::meeting::Role::Host)
     };
+    let is_viewer = {
+        let role = ctl.role;
+        move || role.get() == Some(crate::model::meeting::Role::Viewer)
+    };
+    let locked = ctl.locked;
     let has_audio =
         move || local.with(|s| s.as_ref().map(|s| media::has(s, "audio")).unwrap_or(false));
     let has_video =
@@ -255,9 +286,11 @@ pub fn CallStage(
                 <For
                     each=move || tiles.get()
                     key=|t| t.id.clone()
-                    children=move |tile| view! { <RemoteView tile streams tiles t/> }
+                    children=move |tile| view! { <RemoteView tile streams tiles t ctl=stage/> }
                 />
-                <SelfView stream=local texts=t/>
+                <Show when=move || !is_viewer()>
+                    <SelfView stream=local texts=t/>
+                </Show>
             </div>
             <Show when=move || tiles.with(|t| t.is_empty())>
                 <p class="hint">{t.call_alone}</p>
@@ -271,10 +304,18 @@ pub fn CallStage(
                     {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
                 </button>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
-                    <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
-                        {move || if sharing() { t.call_stop_share } else { t.call_share }}
-                    </button>
+                    <Show when=move || !is_viewer()>
+                        <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
+                            {move || if sharing() { t.call_stop_share } else { t.call_share }}
+                        </button>
+                    </Show>
                 })}
+                <Show when=move || is_host() && locked.get().is_some()>
+                    <button type="button" data-action="lock" aria-pressed=move || locked.get().unwrap_or(false).to_string()
+                        on:click=move |_| stage.with_value(|c| c.set_locked(!c.locked.get_untracked().unwrap_or(false)))>
+                        {move || if locked.get().unwrap_or(false) { t.call_unlock } else { t.call_lock }}
+                    </button>
+                </Show>
                 <button type="button" class="leave" on:click=leave>{t.call_leave}</button>
                 <Show when=is_host>
                     <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all}</button>

@@ -4,7 +4,7 @@
 #[cfg(feature = "csr")]
 mod view;
 #[cfg(feature = "csr")]
-pub use view::JoinPage;
+pub use view::{Entry, JoinPage};
 
 /// What is left of a wait, for the countdown: `4:05`, or `1:02:09` from an hour on.
 pub fn countdown(ms: i64) -> String {

@@ -1,4 +1,7 @@
-//! The join page: check the link, start the camera, knock, wait, call.
+//! The join page: check the link, start the camera, knock, wait, call. The same page serves a
+//! room of the rooms API (`/rooms/{name}`): the name to show is asked for (or taken from
+//! `?displayName=`), a viewer's camera is never opened, and a guest of an unlocked room is in
+//! at once.
 
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
@@ -6,6 +9,7 @@ use crate::model::meeting::{JoinInfo, Role};
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{AppError, ErrorCode};
 use crate::server_fns::join::join_details;
+use crate::server_fns::rooms::room_details;
 use crate::widget::call::devices::DeviceSetup;
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::{CallStage, SelfView};
@@ -16,6 +20,20 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+
+/// What the page was opened with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A personal join link's hash (`/join/{hash}`).
+    Link(String),
+    /// A room of the rooms API (`/rooms/{name}`), with its link's `roomKey` if any.
+    Room {
+        /// The room's name, as in the path.
+        name: String,
+        /// The host's or a viewer's key.
+        key: Option<String>,
+    },
+}
 
 /// Where the person stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +58,8 @@ enum Phase {
     Replaced,
     /// The host sent me away, with a message.
     Denied(Option<String>),
+    /// The host took me out of the call.
+    Removed,
     /// The signaling connection dropped.
     Disconnected,
 }
@@ -67,7 +87,15 @@ struct Page {
     t: &'static Texts,
     ctl: StoredValue<Rc<CallCtl>, LocalStorage>,
     socket: StoredValue<Option<Rc<Socket>>, LocalStorage>,
-    hash: StoredValue<String>,
+    entry: StoredValue<Entry>,
+    /// Rooms: the name the others see (asked for, or from `?displayName=`).
+    display_name: RwSignal<String>,
+    /// Rooms: the name is still to be given (the form shows).
+    needs_name: RwSignal<bool>,
+    /// Rooms: the name form's error.
+    name_error: RwSignal<Option<&'static str>>,
+    /// The host asked me to wait, with their message (if any).
+    held: RwSignal<Option<Option<String>>>,
     phase: RwSignal<Phase>,
     /// Is the signaling connection up (false while it reconnects)?
     online: RwSignal<bool>,
@@ -114,9 +142,7 @@ impl Page {
                     self.resuming.set_value(true);
                     ctl.send(&ClientMsg::Resume { token });
                 }
-                _ if !reconnected || self.wants_in() => ctl.send(&ClientMsg::Knock {
-                    hash: self.hash.get_value(),
-                }),
+                _ if !reconnected || self.wants_in() => ctl.send(&self.knock_message()),
                 _ => {}
             }
         };
@@ -134,6 +160,35 @@ impl Page {
             }
             Err(_) => self.phase.set(Phase::Disconnected),
         }
+    }
+
+    /// How this page asks to come in: its personal link, or the room's link and a name.
+    fn knock_message(&self) -> ClientMsg {
+        match self.entry.get_value() {
+            Entry::Link(hash) => ClientMsg::Knock { hash },
+            Entry::Room { name, key } => ClientMsg::EnterRoom {
+                room: name,
+                key,
+                name: self.display_name.get_untracked(),
+            },
+        }
+    }
+
+    fn is_room(&self) -> bool {
+        matches!(self.entry.get_value(), Entry::Room { .. })
+    }
+
+    /// The name form was sent: enter with that name.
+    fn enter_with_name(self) {
+        let name = self.display_name.get_untracked().trim().to_string();
+        if name.is_empty() {
+            self.name_error.set(Some(self.t.room_name_needed));
+            return;
+        }
+        self.display_name.set(name);
+        self.name_error.set(None);
+        self.needs_name.set(false);
+        self.knock();
     }
 
     /// While waiting (where the site allows it), send the host a small picture from the
@@ -228,6 +283,23 @@ impl Page {
                 ctl.reset();
                 self.phase.set(Phase::Denied(message.clone()));
             }
+            ServerMsg::Held { message } => self.held.set(Some(message.clone())),
+            ServerMsg::Removed => {
+                ctl.reset();
+                self.phase.set(Phase::Removed);
+                if let Some(meeting) = self.meeting() {
+                    host::bridge().post(&EmbedMessage::Left {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                    });
+                }
+            }
+            // A room's seat is not kept across a lost connection: enter again.
+            ServerMsg::Error { .. } if self.resuming.get_value() && self.is_room() => {
+                self.resuming.set_value(false);
+                ctl.reset();
+                ctl.send(&self.knock_message());
+            }
             // The call could not be resumed (ended, cancelled, full): it is over for this page.
             ServerMsg::Error { error } if self.resuming.get_value() => {
                 self.resuming.set_value(false);
@@ -263,14 +335,20 @@ impl Page {
         }
     }
 
-    /// Check the link, start the camera, then knock (once the room is open).
+    /// Check the link, start the camera, then knock (once the room is open). A room's page
+    /// waits for the name first, unless the link gave one.
     async fn start(self) {
-        let details = match join_details(self.hash.get_value()).await {
+        let details = match self.entry.get_value() {
+            Entry::Link(hash) => join_details(hash).await,
+            Entry::Room { name, key } => room_details(name, key).await,
+        };
+        let details = match details {
             Ok(d) => d,
             Err(e) => return self.fail(e),
         };
         let opens = details.meeting.opens_at.timestamp_millis();
         let is_host = details.role == Role::Host;
+        let is_viewer = details.role == Role::Viewer;
         // The site's look, then the element's attributes over it.
         crate::widget::theme::apply(&details.theme);
         crate::widget::theme::apply_attributes();
@@ -280,9 +358,18 @@ impl Page {
             view: "call".into(),
         });
         self.phase.set(Phase::Devices);
-        match media::open_camera_and_microphone().await {
-            Ok(stream) => self.ctl.with_value(|c| c.set_local(Some(stream))),
-            Err(p) => self.problem.set(Some(p)),
+        // A viewer is never asked for camera or microphone.
+        if !is_viewer {
+            match media::open_camera_and_microphone().await {
+                Ok(stream) => self.ctl.with_value(|c| c.set_local(Some(stream))),
+                Err(p) => self.problem.set(Some(p)),
+            }
+        }
+        // The name form knocks. A viewer presses Enter even when the link gave the name: a
+        // page that captures nothing may play sound only after a click (autoplay rules).
+        if self.is_room() && (self.display_name.get_untracked().trim().is_empty() || is_viewer) {
+            self.needs_name.set(true);
+            return;
         }
         if opens > dom::now_ms() && !is_host {
             self.phase.set(Phase::TooEarly);
@@ -307,6 +394,7 @@ impl Page {
         });
         match self.phase.get() {
             Phase::Loading => t.room_checking.to_string(),
+            Phase::Devices if self.needs_name.get() => t.room_ready.to_string(),
             Phase::Devices => t.room_starting.to_string(),
             Phase::TooEarly => self.info.with(|i| {
                 i.as_ref()
@@ -323,6 +411,11 @@ impl Page {
                     })
                     .unwrap_or_default()
             }),
+            Phase::Waiting { .. } if self.held.get().is_some() => match self.held.get() {
+                Some(Some(m)) => fill(t.room_held, &[("message", &m)]),
+                _ => t.room_held_plain.to_string(),
+            },
+            Phase::Waiting { .. } if self.is_room() => t.room_knocked.to_string(),
             Phase::Waiting { host_present } => {
                 let host = [("host", host_name.as_str())];
                 let mut s = fill(
@@ -342,6 +435,7 @@ impl Page {
             Phase::Left => t.room_left.to_string(),
             Phase::Ended => fill(t.room_ended, &[("host", &host_name)]),
             Phase::Replaced => t.room_replaced.to_string(),
+            Phase::Removed => t.room_removed.to_string(),
             Phase::Disconnected => t.room_lost.to_string(),
             Phase::Denied(message) => match message {
                 Some(m) => fill(
@@ -355,9 +449,9 @@ impl Page {
     }
 }
 
-/// The page behind a personal link.
+/// The page behind a personal link or a room's link.
 #[component]
-pub fn JoinPage(hash: String) -> impl IntoView {
+pub fn JoinPage(entry: Entry) -> impl IntoView {
     crate::widget::theme::apply_attributes();
     let lang = dom::page_lang(dom::query_param("lang"));
     let t = lang.texts();
@@ -368,7 +462,15 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         t,
         ctl: StoredValue::new_local(ctl.clone()),
         socket: StoredValue::new_local(None),
-        hash: StoredValue::new(hash),
+        entry: StoredValue::new(entry),
+        display_name: RwSignal::new(
+            dom::query_param("displayName")
+                .map(|n| n.trim().chars().take(100).collect())
+                .unwrap_or_default(),
+        ),
+        needs_name: RwSignal::new(false),
+        name_error: RwSignal::new(None),
+        held: RwSignal::new(None),
         phase: RwSignal::new(Phase::Loading),
         online: RwSignal::new(true),
         resuming: StoredValue::new(false),
@@ -403,6 +505,7 @@ pub fn JoinPage(hash: String) -> impl IntoView {
         Phase::Failed(_) => "failed",
         Phase::TooEarly => "too-early",
         Phase::Denied(_) => "denied",
+        Phase::Removed => "removed",
         Phase::Ended => "ended",
         _ => "other",
     };
@@ -424,6 +527,7 @@ pub fn JoinPage(hash: String) -> impl IntoView {
     let on_leave = StoredValue::new_local(on_leave);
     let local = ctl.local_stream;
     let in_call = ctl.in_call;
+    let viewer = move || info.with(|i| i.as_ref().is_some_and(|i| i.role == Role::Viewer));
 
     view! {
         <main class="consult join" data-status=data_status>
@@ -441,7 +545,7 @@ pub fn JoinPage(hash: String) -> impl IntoView {
                     {info.with(|i| i.as_ref().and_then(|i| crate::widget::theme::logo(i.theme.logo.as_deref())))
                         .map(|src| view! { <img class="logo" src=src alt="" data-logo/> })}
                     <h1>{info.with(|i| i.as_ref().map(|i| i.meeting.subject.clone()))}</h1>
-                    <p>{info.with(|i| i.as_ref().map(|i| {
+                    <p>{info.with(|i| i.as_ref().filter(|i| !i.meeting.host_name.is_empty()).map(|i| {
                         let zone = dom::visitor_time_zone();
                         let ms = i.meeting.starts_at.timestamp_millis();
                         fill(t.room_with, &[
@@ -455,14 +559,34 @@ pub fn JoinPage(hash: String) -> impl IntoView {
             })}
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
                 <section class="waiting-room" aria-label=t.room_label>
-                    <SelfView stream=local texts=t/>
-                    <DeviceSetup stream=local lang=page.lang hash=page.hash.get_value() on_stream={
+                    {move || (!viewer()).then(|| view! { <SelfView stream=local texts=t/> })}
+                    {move || viewer().then(|| view! { <p class="viewing">{t.room_viewing}</p> })}
+                    {move || page.needs_name.get().then(|| view! {
+                        <form class="room-entry" novalidate on:submit=move |ev: web_sys::SubmitEvent| {
+                            ev.prevent_default();
+                            page.enter_with_name();
+                        }>
+                            <label for="display-name">{t.room_name_label}</label>
+                            <input id="display-name" name="name" type="text" autocomplete="name" maxlength="100"
+                                aria-invalid=move || page.name_error.get().is_some().to_string()
+                                aria-describedby="display-name-error"
+                                prop:value=move || page.display_name.get()
+                                on:input=move |ev| page.display_name.set(event_target_value(&ev))/>
+                            <p id="display-name-error" class="error" role="alert">{move || page.name_error.get()}</p>
+                            <button type="submit" class="primary" data-action="enter">
+                                {move || if info.with(|i| i.as_ref().is_some_and(|i| i.locked == Some(true) && i.role == Role::Guest)) { t.room_knock } else { t.room_enter }}
+                            </button>
+                        </form>
+                    })}
+                    <Show when=move || !viewer()>
+                    <DeviceSetup stream=local lang=page.lang hash=page.entry.with_value(|e| match e { Entry::Link(h) => Some(h.clone()), Entry::Room { .. } => None }) on_stream={
                         let ctl = page.ctl.get_value();
                         Rc::new(move |s| {
                             page.problem.set(None);
                             ctl.set_local(Some(s));
                         })
                     }/>
+                    </Show>
                     {move || page.problem.get().map(|p| view! {
                         <div class="media-problem" role="alert">
                             <h2>{p.title_in(lang)}</h2>

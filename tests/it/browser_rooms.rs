@@ -1,0 +1,179 @@
+//! Rooms of the rooms API in Chromium with fake devices, entered through the links the API
+//! gives: a guest knocks on a locked room, the host holds them with a message and then admits
+//! them; a viewer sees and hears both and is never asked for camera or microphone; the host
+//! takes the guest out of the call.
+
+use crate::support;
+
+use consult::server::services::rooms::{self, NewRoom};
+use support::browser::{Driver, Media};
+use support::TestServer;
+
+#[tokio::test]
+async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devices() {
+    let server = TestServer::start().await;
+    let room = rooms::create(
+        &server.state,
+        NewRoom {
+            company: server.company().await,
+            is_locked: true,
+            template: Some("viewerMode"),
+            recording: None,
+            prefix: "clinic".into(),
+            human_short: false,
+            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+    )
+    .await
+    .unwrap();
+    let links = rooms::links(&server.state, &room);
+    let driver = Driver::start();
+    let host = driver.session().await;
+    let guest = driver.session().await;
+    // Every permission prompt refused: had the viewer's page asked, it would say so.
+    let viewer = driver.session_with(Media::Denied).await;
+
+    // The host's link, with the name in it: in at once.
+    host.goto(&format!("{}&displayName=Dr.%20Host", links.host))
+        .await;
+    host.find("main[data-status=in-call]").await;
+
+    // The guest's link: the name is asked for, then they knock on the locked room.
+    guest.goto(&links.guest).await;
+    let button = guest.find("[data-action=enter]").await;
+    assert_eq!(button.text().await.unwrap(), "Knock");
+    // An empty name is refused, and said.
+    button.click().await.unwrap();
+    guest
+        .wait_js(
+            "the name error",
+            30,
+            "return document.querySelector('#display-name-error')?.textContent === 'Please enter your name.'",
+        )
+        .await;
+    guest
+        .find("#display-name")
+        .await
+        .send_keys("Ada Lovelace")
+        .await
+        .unwrap();
+    guest.click("[data-action=enter]").await;
+    guest.find("main[data-status=waiting]").await;
+    let status = guest.find(".status").await.text().await.unwrap();
+    assert!(status.contains("You knocked"), "{status}");
+
+    // The host asks them to wait: they stay, and read why.
+    host.click("[data-action=hold][aria-label='Ask Ada Lovelace to wait']")
+        .await;
+    guest
+        .wait_js(
+            "the host's message",
+            30,
+            "return document.querySelector('.status')?.textContent.includes('The host will let you in shortly.')",
+        )
+        .await;
+    assert_eq!(
+        guest
+            .js("return document.querySelector('main').dataset.status")
+            .await,
+        "waiting"
+    );
+    // Then admits them: both see and hear each other.
+    host.admit("Ada Lovelace").await;
+    guest.find("main[data-status=in-call]").await;
+    host.assert_receiving_video("host").await;
+    guest.assert_receiving_video("guest").await;
+    guest.assert_receiving_audio("guest").await;
+
+    // The viewer: the name comes from the link, no devices; one click (a page that captures
+    // nothing may play sound only after one) and in the locked room at once, seeing and
+    // hearing both.
+    viewer
+        .goto(&format!("{}&displayName=Watcher", links.viewer))
+        .await;
+    let button = viewer.find("[data-action=enter]").await;
+    assert_eq!(button.text().await.unwrap(), "Enter the room");
+    button.click().await.unwrap();
+    viewer.find("main[data-status=in-call]").await;
+    viewer.assert_decoding_videos("viewer", 2).await;
+    viewer.assert_receiving_audio("viewer").await;
+    let asked = viewer
+        .js("return !!document.querySelector('.media-problem, [data-self-video]')")
+        .await;
+    assert_eq!(asked, serde_json::json!(false), "a viewer sends nothing");
+    // The others show no tile for the viewer, and the viewer sends nothing to anyone.
+    let tiles = host
+        .js("return document.querySelectorAll('figure.tile.remote').length")
+        .await;
+    assert_eq!(tiles, 1, "only the guest's tile");
+    let sent = viewer
+        .js("return Promise.all(window.__consultTest.pcs.map(pc => pc.getStats())).then(all => all.flatMap(r => [...r.values()]).filter(s => s.type === 'outbound-rtp' && s.bytesSent > 0).length)")
+        .await;
+    assert_eq!(sent, 0, "the viewer sent media");
+
+    // The host takes the guest out of the call.
+    host.click("[data-action=remove][aria-label='Remove Ada Lovelace from the call']")
+        .await;
+    guest.find("main[data-status=removed]").await;
+    let status = guest.find(".status").await.text().await.unwrap();
+    assert!(status.contains("took you out"), "{status}");
+    host.wait_js(
+        "the guest's tile to go",
+        30,
+        "return document.querySelectorAll('figure.tile.remote').length === 0",
+    )
+    .await;
+    host.axe("a room, as its host").await;
+    guest.axe("a room, taken out").await;
+}
+
+#[tokio::test]
+async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
+    let server = TestServer::start().await;
+    let room = rooms::create(
+        &server.state,
+        NewRoom {
+            company: server.company().await,
+            is_locked: false,
+            template: None,
+            recording: None,
+            prefix: String::new(),
+            human_short: true,
+            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+    )
+    .await
+    .unwrap();
+    let links = rooms::links(&server.state, &room);
+    let driver = Driver::start();
+    let host = driver.session().await;
+    let guest = driver.session().await;
+    host.goto(&format!("{}&displayName=Host", links.host)).await;
+    host.find("main[data-status=in-call]").await;
+
+    // `<consult-call room="{roomUrl}" display-name="Grace">` on the owner's page: an open
+    // room, so in at once.
+    let page = format!(
+        "{}/room?room={}&name=Grace",
+        server.host_url,
+        url::form_urlencoded::byte_serialize(links.guest.as_bytes()).collect::<String>()
+    );
+    guest.goto(&page).await;
+    guest.enter_embed("consult-call").await;
+    guest.find("main[data-status=in-call]").await;
+    guest.assert_receiving_video("guest in the iframe").await;
+    host.assert_receiving_video("host").await;
+    let names = host
+        .js("return [...document.querySelectorAll('figure.tile.remote figcaption')].map(f => f.textContent)")
+        .await;
+    assert!(names.to_string().contains("Grace"), "{names}");
+    // The owner's page was told, as for a meeting.
+    guest.client.enter_parent_frame().await.unwrap();
+    guest
+        .wait_js(
+            "consult:joined on the host page",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:joined')",
+        )
+        .await;
+}
