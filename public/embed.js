@@ -1,7 +1,9 @@
 /*! Consult embed loader. Defines <consult-booking site="…" [lang|locale] [time-zone] [name] [email]
  * [phone] [lock prefill-signature]>, <consult-call join="…"> (a personal link) or
- * <consult-call room="…" [display-name]> (a room's link from the rooms API, roomUrl,
- * hostRoomUrl or viewerRoomUrl) and <consult-button site="…"
+ * <consult-call room="…" [display-name] [external-id]> (a room's link from the rooms API,
+ * roomUrl, hostRoomUrl or viewerRoomUrl; methods toggleCamera(), toggleMicrophone(),
+ * toggleScreenshare(), toggleChat(), leaveRoom(), endMeeting(), knock()) and
+ * <consult-button site="…"
  * [label] [same as booking]>: a floating launcher opening the booking form in a modal dialog.
  * White label on each: primary-color, secondary-color, focus-color, text-color, background,
  * font, radius, theme (light|dark|auto), hide-details, logo (none or a logo uploaded to
@@ -61,7 +63,7 @@
 
   function define(name, path, title, height, waits) {
     customElements.define(name, class extends HTMLElement {
-      static get observedAttributes() { return ["site", "join", "room", "display-name"].concat(PASS); }
+      static get observedAttributes() { return ["site", "join", "room", "display-name", "external-id"].concat(PASS); }
       // Would this element use this white-label value? (The rule the widget checks too.)
       static accepts(n, v) { return accepts(n, v); }
       connectedCallback() { this._mount(); }
@@ -72,6 +74,20 @@
         else this._remount();
       }
       _remount() { this._unmount(); this._mount(); }
+      // The call's methods (as <whereby-embed> has them): a command to the frame, on our
+      // origin only. The frame acts on what applies (endMeeting for hosts, in a call).
+      _command(c) {
+        if (this._frame && this._frame.contentWindow) {
+          this._frame.contentWindow.postMessage({ type: "consult:command", version: 1, command: c }, base);
+        }
+      }
+      toggleCamera() { this._command("toggle_camera"); }
+      toggleMicrophone() { this._command("toggle_microphone"); }
+      toggleScreenshare() { this._command("toggle_screenshare"); }
+      toggleChat() { this._command("toggle_chat"); }
+      leaveRoom() { this._command("leave"); }
+      endMeeting() { this._command("end_meeting"); }
+      knock() { this._command("knock"); }
       _mount() {
         if (this._frame || !this.isConnected) return;
         var src = path(this);
@@ -173,6 +189,8 @@
       if (key) q += (q ? "&" : "?") + "roomKey=" + encodeURIComponent(key);
       var who = attr(el, "display-name");
       if (who) q += (q ? "&" : "?") + "displayName=" + encodeURIComponent(who);
+      var ext = attr(el, "external-id");
+      if (ext) q += (q ? "&" : "?") + "externalId=" + encodeURIComponent(ext);
       return "/rooms/" + name + q;
     }
     var j = attr(el, "join");

@@ -43,6 +43,12 @@ pub struct Theme {
     /// The site's uploaded waiting-room background, a path on Consult's origin.
     #[serde(default)]
     pub background: Option<String>,
+    /// Surfaces, `#rrggbb` (a room's `secondary` colour).
+    #[serde(default)]
+    pub secondary_color: Option<String>,
+    /// The keyboard focus ring, `#rrggbb` (a room's `focus` colour).
+    #[serde(default)]
+    pub focus_color: Option<String>,
 }
 
 /// One bookable time, as UTC instants. The widget shows it in the visitor's zone.

@@ -99,6 +99,82 @@ pub enum EmbedMessage {
         /// The meeting.
         meeting: MeetingId,
     },
+    /// Host: someone knocked (waits to be let in).
+    #[serde(rename = "consult:knock")]
+    Knock {
+        /// Payload version.
+        version: u32,
+        /// The meeting or room.
+        meeting: MeetingId,
+        /// The name they gave.
+        name: String,
+    },
+    /// Someone entered the call.
+    #[serde(rename = "consult:participant_join")]
+    ParticipantJoin {
+        /// Payload version.
+        version: u32,
+        /// The meeting or room.
+        meeting: MeetingId,
+        /// Their name.
+        name: String,
+        /// `host`, `guest` or `viewer`.
+        role: super::meeting::Role,
+        /// The `external-id` their own page gave, if any.
+        external_id: Option<String>,
+    },
+    /// Someone left the call.
+    #[serde(rename = "consult:participant_leave")]
+    ParticipantLeave {
+        /// Payload version.
+        version: u32,
+        /// The meeting or room.
+        meeting: MeetingId,
+        /// Their name.
+        name: String,
+        /// The `external-id` their own page gave, if any.
+        external_id: Option<String>,
+    },
+    /// My camera went on or off.
+    #[serde(rename = "consult:camera_toggle")]
+    CameraToggle {
+        /// Payload version.
+        version: u32,
+        /// On now?
+        enabled: bool,
+    },
+    /// My microphone went on or off.
+    #[serde(rename = "consult:microphone_toggle")]
+    MicrophoneToggle {
+        /// Payload version.
+        version: u32,
+        /// On now?
+        enabled: bool,
+    },
+    /// My screen share started or stopped.
+    #[serde(rename = "consult:screenshare_toggle")]
+    ScreenshareToggle {
+        /// Payload version.
+        version: u32,
+        /// Sharing now?
+        enabled: bool,
+    },
+    /// The call's connection became stable or unstable (lost packets, or the server lost).
+    #[serde(rename = "consult:connection_status_change")]
+    ConnectionStatusChange {
+        /// Payload version.
+        version: u32,
+        /// `stable` or `unstable`.
+        status: String,
+    },
+    /// The checks before the call are done.
+    #[serde(rename = "consult:precall_check_completed")]
+    PrecallCheckCompleted {
+        /// Payload version.
+        version: u32,
+        /// Each step: passed or not.
+        steps: PrecallSteps,
+    },
     /// Something failed that the host page may want to react to.
     #[serde(rename = "consult:error")]
     Error {
@@ -109,6 +185,52 @@ pub enum EmbedMessage {
         /// A sentence for people.
         message: String,
     },
+}
+
+/// The steps of the check before a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecallSteps {
+    /// A camera gives a picture.
+    pub camera: bool,
+    /// A microphone gives sound.
+    pub microphone: bool,
+    /// A speaker (audio output) is there.
+    pub speaker: bool,
+    /// The server answers (the signaling connection opened).
+    pub connection: bool,
+}
+
+/// What the host page asks of a `<consult-call>` (its element's methods):
+/// `{"type": "consult:command", "version": 1, "command": "toggle_camera"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// `toggleCamera()`.
+    ToggleCamera,
+    /// `toggleMicrophone()`.
+    ToggleMicrophone,
+    /// `toggleScreenshare()`.
+    ToggleScreenshare,
+    /// `toggleChat()`: show or hide the chat.
+    ToggleChat,
+    /// `leaveRoom()`.
+    Leave,
+    /// `endMeeting()`: hosts end the call for everyone.
+    EndMeeting,
+    /// `knock()`: enter (or knock) now, as the Enter button does.
+    Knock,
+}
+
+/// A command from the host page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandMessage {
+    /// `consult:command`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Payload version.
+    pub version: u32,
+    /// What to do.
+    pub command: Command,
 }
 
 #[cfg(test)]

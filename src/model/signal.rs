@@ -52,6 +52,10 @@ pub enum ClientMsg {
         key: Option<String>,
         /// The name the others see (1 to 100 characters).
         name: String,
+        /// The host page's own id for this person (`external-id`), passed to the others'
+        /// pages in their events; at most 100 printable characters.
+        #[serde(default)]
+        external_id: Option<String>,
     },
     /// Host of a room of the rooms API: lock it (guests knock) or unlock it.
     Lock {
@@ -178,6 +182,9 @@ pub struct PeerInfo {
     /// Waiting only: a recent picture from their camera, where the site allows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
+    /// The `external-id` their host page gave (rooms), for the others' host pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// What a peer sends: microphone and camera on or off, and whether its video is a screen.

@@ -122,12 +122,13 @@ pub fn host_router(consult_url: &str, site: &SiteId) -> Router {
             get(move |Query(q): Query<RoomQuery>| async move {
                 let room = attribute(q.room, true);
                 let name = attribute(q.name, false);
+                let ext = attribute(q.ext, false);
                 Html(format!(
                     "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
                      <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
                      <title>Demo clinic: room</title></head>\n<body>\n\
                      <script src=\"{consult_url}/embed.js\" async></script>\n\
-                     <consult-call room=\"{room}\" display-name=\"{name}\"></consult-call>\n</body>\n</html>\n"
+                     <consult-call room=\"{room}\" display-name=\"{name}\" external-id=\"{ext}\"></consult-call>\n</body>\n</html>\n"
                 ))
             })
         })
@@ -162,6 +163,7 @@ struct CallQuery {
 struct RoomQuery {
     room: Option<String>,
     name: Option<String>,
+    ext: Option<String>,
 }
 
 /// An attribute value: only characters of a link or a name, `&` and quotes escaped.

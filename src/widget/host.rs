@@ -109,6 +109,59 @@ impl HostBridge {
     }
 }
 
+/// Listens for the host page's commands while it lives (dropping it stops listening).
+pub struct CommandListener {
+    window: Window,
+    handler: JsHandler,
+}
+
+impl Drop for CommandListener {
+    fn drop(&mut self) {
+        let _ = self
+            .window
+            .remove_event_listener_with_callback("message", self.handler.as_ref().unchecked_ref());
+    }
+}
+
+impl HostBridge {
+    /// Run `run` for each command the embedding page sends (`consult:command`, from the
+    /// element's methods). Only messages from the framing window itself and its origin count;
+    /// none when not framed.
+    pub fn on_command(
+        &self,
+        run: impl Fn(crate::model::embed::Command) + 'static,
+    ) -> Option<CommandListener> {
+        let (parent, origin) = self.parent.clone()?;
+        let window = web_sys::window()?;
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            let Ok(ev) = ev.dyn_into::<web_sys::MessageEvent>() else {
+                return;
+            };
+            let from_parent = ev
+                .source()
+                .is_some_and(|s| JsValue::from(s) == JsValue::from(&parent));
+            if ev.origin() != origin || !from_parent {
+                return;
+            }
+            let Some(text) = js_sys::JSON::stringify(&ev.data())
+                .ok()
+                .and_then(|t| t.as_string())
+            else {
+                return;
+            };
+            if let Ok(msg) = serde_json::from_str::<crate::model::embed::CommandMessage>(&text) {
+                if msg.kind == "consult:command" {
+                    run(msg.command);
+                }
+            }
+        });
+        window
+            .add_event_listener_with_callback("message", handler.as_ref().unchecked_ref())
+            .ok()?;
+        Some(CommandListener { window, handler })
+    }
+}
+
 fn ancestor_origin(window: &Window) -> Option<String> {
     let list = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into()).ok()?;
     let first = js_sys::Reflect::get(&list, &"0".into()).ok()?.as_string()?;

@@ -53,6 +53,12 @@ pub fn apply(theme: &Theme) {
     if let Some(c) = theme.text_color.as_deref().filter(|c| is_colour(c)) {
         let _ = style.set_property("--consult-text", c);
     }
+    if let Some(c) = theme.secondary_color.as_deref().filter(|c| is_colour(c)) {
+        let _ = style.set_property("--consult-surface", c);
+    }
+    if let Some(c) = theme.focus_color.as_deref().filter(|c| is_colour(c)) {
+        let _ = style.set_property("--consult-focus", c);
+    }
     if let Some(f) = theme.font.as_deref().filter(|f| is_font_list(f)) {
         let _ = style.set_property("--consult-font", f);
     }
@@ -62,15 +68,20 @@ pub fn apply(theme: &Theme) {
     }
 }
 
-/// `/media/sites/{24 hex}/{logo|background}`.
+/// `/media/sites/{24 hex}/{logo|background}` or `/media/rooms/{24 hex}/{logo|background|knock}`.
 fn is_media_path(p: &str) -> bool {
-    p.strip_prefix("/media/sites/")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(id, kind)| {
-            id.len() == 24
-                && id.bytes().all(|b| b.is_ascii_hexdigit())
-                && matches!(kind, "logo" | "background")
-        })
+    let (rest, room) = match p.strip_prefix("/media/sites/") {
+        Some(rest) => (rest, false),
+        None => match p.strip_prefix("/media/rooms/") {
+            Some(rest) => (rest, true),
+            None => return false,
+        },
+    };
+    rest.split_once('/').is_some_and(|(id, kind)| {
+        id.len() == 24
+            && id.bytes().all(|b| b.is_ascii_hexdigit())
+            && (matches!(kind, "logo" | "background") || (room && kind == "knock"))
+    })
 }
 
 /// The logo to show: the `logo` attribute (`none`, or a logo Consult serves) over the site's

@@ -27,6 +27,37 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     .await
     .unwrap();
     let links = rooms::links(&server.state, &room);
+    // The room's own look, set as the API sets it.
+    let company = server.company().await;
+    rooms::set_colours(
+        &server.state,
+        &company,
+        &room.name,
+        Some(rooms::Colours {
+            primary: Some("#aa2200".into()),
+            secondary: None,
+            focus: Some("#00aa22".into()),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    )
+    .unwrap();
+    let logo = consult::model::api::rules::image_bytes("image", png, 600_000).unwrap();
+    rooms::set_image(
+        &server.state,
+        &company,
+        &room.name,
+        consult::server::store::RoomImage::Logo,
+        Some(&logo),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let driver = Driver::start();
     let host = driver.session().await;
     let guest = driver.session().await;
@@ -61,6 +92,22 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     guest.find("main[data-status=waiting]").await;
     let status = guest.find(".status").await.text().await.unwrap();
     assert!(status.contains("You knocked"), "{status}");
+    // In the room's colours, with its logo (served by Consult).
+    guest
+        .wait_js(
+            "the room's look",
+            30,
+            &format!(
+                "const s = getComputedStyle(document.documentElement);
+                 const logo = document.querySelector('img[data-logo]');
+                 return s.getPropertyValue('--consult-primary').trim() === '#aa2200'
+                     && s.getPropertyValue('--consult-focus').trim() === '#00aa22'
+                     && !!logo && logo.complete && logo.naturalWidth === 1
+                     && new URL(logo.src).pathname === '/media/rooms/{}/logo'",
+                room.id
+            ),
+        )
+        .await;
 
     // The host asks them to wait: they stay, and read why.
     host.click("[data-action=hold][aria-label='Ask Ada Lovelace to wait']")
@@ -154,7 +201,7 @@ async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
     // `<consult-call room="{roomUrl}" display-name="Grace">` on the owner's page: an open
     // room, so in at once.
     let page = format!(
-        "{}/room?room={}&name=Grace",
+        "{}/room?room={}&name=Grace&ext=grace-7",
         server.host_url,
         url::form_urlencoded::byte_serialize(links.guest.as_bytes()).collect::<String>()
     );
@@ -167,13 +214,80 @@ async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
         .js("return [...document.querySelectorAll('figure.tile.remote figcaption')].map(f => f.textContent)")
         .await;
     assert!(names.to_string().contains("Grace"), "{names}");
-    // The owner's page was told, as for a meeting.
+    // The owner's page was told, as for a meeting, and of the checks before the call.
     guest.client.enter_parent_frame().await.unwrap();
     guest
         .wait_js(
             "consult:joined on the host page",
             30,
             "return window.__consultTest.events.some(e => e.type === 'consult:joined')",
+        )
+        .await;
+    let precall = guest
+        .js("return window.__consultTest.events.find(e => e.type === 'consult:precall_check_completed')")
+        .await;
+    assert_eq!(precall["version"], 1);
+    assert_eq!(precall["steps"]["camera"], true, "{precall}");
+    assert_eq!(precall["steps"]["microphone"], true, "{precall}");
+    assert_eq!(precall["steps"]["connection"], true, "{precall}");
+    // Whoever comes in and goes is told, with the id their own page gave (never a hash).
+    let bob = driver.session().await;
+    bob.goto(&format!(
+        "{}?displayName=Bob&externalId=bob-42",
+        links.guest
+    ))
+    .await;
+    bob.find("main[data-status=in-call]").await;
+    guest
+        .wait_js(
+            "consult:participant_join",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:participant_join' && e.name === 'Bob' && e.external_id === 'bob-42' && e.role === 'guest')",
+        )
+        .await;
+    bob.close().await;
+    guest
+        .wait_js(
+            "consult:participant_leave",
+            60,
+            "return window.__consultTest.events.some(e => e.type === 'consult:participant_leave' && e.external_id === 'bob-42')",
+        )
+        .await;
+    // The host page drives the call through the element: the camera goes off for everyone.
+    guest
+        .js("document.querySelector('consult-call').toggleCamera(); return true")
+        .await;
+    guest
+        .wait_js(
+            "consult:camera_toggle",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:camera_toggle' && e.enabled === false)",
+        )
+        .await;
+    host.wait_js(
+        "Grace's camera off on the host's page",
+        30,
+        "return [...document.querySelectorAll('figure.tile.remote')].some(f => f.dataset.camera === 'off')",
+    )
+    .await;
+    guest
+        .js("document.querySelector('consult-call').toggleMicrophone(); return true")
+        .await;
+    guest
+        .wait_js(
+            "consult:microphone_toggle",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:microphone_toggle' && e.enabled === false)",
+        )
+        .await;
+    guest
+        .js("document.querySelector('consult-call').leaveRoom(); return true")
+        .await;
+    guest
+        .wait_js(
+            "consult:left",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:left')",
         )
         .await;
 }

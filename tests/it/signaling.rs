@@ -512,6 +512,7 @@ async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
         room: room.name.clone(),
         key,
         name: name.into(),
+        external_id: None,
     };
 
     // No such room, or a key of another room's: refused, and nothing entered.
@@ -521,6 +522,7 @@ async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
             room: "/clinic-nope".into(),
             key: None,
             name: "Eve".into(),
+            external_id: None,
         })
         .await;
     assert_eq!(stranger.error().await.code, ErrorCode::NotFound);

@@ -27,7 +27,9 @@ pub const RECORDER: &str = r#"
     const original = console[level].bind(console);
     console[level] = (...args) => { rec.logs.push(level + ': ' + args.map(String).join(' ')); original(...args); };
   }
-  for (const t of ['ready', 'booked', 'rescheduled', 'cancelled', 'waiting', 'admitted', 'joined', 'left', 'error'])
+  for (const t of ['ready', 'booked', 'rescheduled', 'cancelled', 'waiting', 'admitted', 'joined', 'left', 'error',
+      'knock', 'participant_join', 'participant_leave', 'camera_toggle', 'microphone_toggle',
+      'screenshare_toggle', 'connection_status_change', 'precall_check_completed'])
     window.addEventListener('consult:' + t, (e) => rec.events.push(e.detail), true);
   const PC = window.RTCPeerConnection;
   if (PC) window.RTCPeerConnection = class extends PC {

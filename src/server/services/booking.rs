@@ -139,6 +139,8 @@ pub(crate) fn site_info(site: &SiteRow) -> SiteInfo {
             background: site
                 .has_background
                 .then(|| format!("/media/sites/{}/background", site.id)),
+            secondary_color: None,
+            focus_color: None,
         },
         privacy_url: site.privacy_url.clone(),
         phone_prefix: site.phone_prefix.clone(),

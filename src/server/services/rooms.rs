@@ -230,6 +230,8 @@ pub async fn details(
         role,
         theme: crate::model::booking::Theme {
             primary_color: colours.primary,
+            secondary_color: colours.secondary,
+            focus_color: colours.focus,
             text_color: None,
             font: None,
             logo: has(RoomImage::Logo).await?.map(|_| image(RoomImage::Logo)),

@@ -60,6 +60,8 @@ struct Member {
     /// In the call, but its connection dropped: the seat is kept for [`RESUME_GRACE`] so the
     /// page can resume; messages to it are dropped meanwhile.
     away: bool,
+    /// The host page's own id for this person (rooms), told to the others.
+    external_id: Option<String>,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -73,6 +75,7 @@ impl Member {
             role: self.role,
             media: self.media,
             preview: None,
+            external_id: self.external_id.clone(),
         }
     }
 }
@@ -139,6 +142,8 @@ pub struct Entrant {
     pub participant: ParticipantId,
     /// Their name as given.
     pub name: String,
+    /// Their host page's id for them, if it gave one.
+    pub external_id: Option<String>,
 }
 
 /// Most viewers one room takes. Each sender in the call sends its picture to every viewer
@@ -357,6 +362,7 @@ impl Hub {
                     media: MediaState::default(),
                     preview: None,
                     away: false,
+                    external_id: None,
                 };
                 for m in room.admitted() {
                     out.push(
@@ -422,6 +428,7 @@ impl Hub {
         let entrant = Entrant {
             participant: p.id.clone(),
             name: p.name.clone(),
+            external_id: None,
         };
         self.enter_as(conn, &RoomSpec::of_meeting(&p.meeting), &entrant, role)
     }
@@ -504,6 +511,7 @@ impl Hub {
             media: MediaState::default(),
             preview: None,
             away: false,
+            external_id: entrant.external_id.clone(),
         };
         match role {
             _ if at_once => {

@@ -745,6 +745,7 @@ fn entrant(name: &str) -> Entrant {
     Entrant {
         participant: ParticipantId::parse(&new_id()).unwrap(),
         name: name.into(),
+        external_id: None,
     }
 }
 

@@ -265,14 +265,28 @@ async fn apply(
             p.meeting.check_not_over(Utc::now())?;
             state.hub.enter(conn, &p, Role::Host)
         }
-        ClientMsg::EnterRoom { room, key, name } => {
+        ClientMsg::EnterRoom {
+            room,
+            key,
+            name,
+            external_id,
+        } => {
             crate::model::api::rules::name("name", &name)?;
+            if external_id.as_ref().is_some_and(|x| {
+                x.is_empty() || x.chars().count() > 100 || x.chars().any(char::is_control)
+            }) {
+                return Err(AppError::invalid(
+                    "external_id",
+                    "1 to 100 characters, no control characters",
+                ));
+            }
             let (spec, role) =
                 crate::server::services::rooms::entry(state, &room, key.as_deref()).await?;
             let entrant = Entrant {
                 // One seat per entry: a room's link is shared, not personal.
                 participant: ParticipantId::parse(&crate::server::tokens::new_id())?,
                 name,
+                external_id,
             };
             state.hub.enter_as(conn, &spec, &entrant, role)
         }

@@ -9,6 +9,7 @@ pub mod socket;
 pub mod stats;
 pub mod view;
 
+use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::meeting::Role;
 use crate::model::signal::{ClientMsg, IceServer, MediaState, PeerInfo, ServerMsg};
 use crate::model::PeerId;
@@ -107,6 +108,15 @@ pub struct CallCtl {
     pub notice: RwSignal<Option<String>>,
     /// Rooms of the rooms API: locked (newcomers knock) or not; meetings: none.
     pub locked: RwSignal<Option<bool>>,
+    /// The chat is shown (the host page's `toggleChat()` hides and shows it).
+    pub chat_open: RwSignal<bool>,
+    /// Who joined after us (name, external id), to tell the host page when they leave.
+    joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
+}
+
+/// Tell the embedding page (no-op when not framed).
+fn tell(msg: EmbedMessage) {
+    crate::widget::host::bridge().post(&msg);
 }
 
 impl CallCtl {
@@ -137,6 +147,8 @@ impl CallCtl {
             local_stream: RwSignal::new_local(None),
             notice: RwSignal::new(None),
             locked: RwSignal::new(None),
+            chat_open: RwSignal::new(true),
+            joined_info: RefCell::default(),
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
         ctl
@@ -186,6 +198,10 @@ impl CallCtl {
         }
         self.media.update(|m| m.audio = on);
         self.announce_media();
+        tell(EmbedMessage::MicrophoneToggle {
+            version: EMBED_PROTOCOL_VERSION,
+            enabled: on,
+        });
     }
 
     /// Switch our camera on or off; everyone in the call sees it.
@@ -195,6 +211,10 @@ impl CallCtl {
         }
         self.media.update(|m| m.video = on);
         self.announce_media();
+        tell(EmbedMessage::CameraToggle {
+            version: EMBED_PROTOCOL_VERSION,
+            enabled: on,
+        });
     }
 
     fn announce_media(&self) {
@@ -240,6 +260,10 @@ impl CallCtl {
         self.replace_video_everywhere(&track).await;
         self.media.update(|m| m.screen = true);
         self.announce_media();
+        tell(EmbedMessage::ScreenshareToggle {
+            version: EMBED_PROTOCOL_VERSION,
+            enabled: true,
+        });
         Ok(())
     }
 
@@ -259,6 +283,10 @@ impl CallCtl {
         }
         self.media.update(|m| m.screen = false);
         self.announce_media();
+        tell(EmbedMessage::ScreenshareToggle {
+            version: EMBED_PROTOCOL_VERSION,
+            enabled: false,
+        });
     }
 
     async fn replace_video_everywhere(&self, track: &MediaStreamTrack) {
@@ -362,6 +390,12 @@ impl CallCtl {
                 // Everyone learns at once what we send (muted before joining stays muted).
                 self.announce_media();
                 // We are the newcomer: we offer to everyone already in the call.
+                let mut joined = self.joined_info.borrow_mut();
+                joined.clear();
+                for p in peers {
+                    joined.insert(p.id.clone(), (p.name.clone(), p.external_id.clone()));
+                }
+                drop(joined);
                 for p in peers {
                     self.connect(p, true);
                 }
@@ -387,7 +421,22 @@ impl CallCtl {
                     })
                 });
             }
-            ServerMsg::RoomLobby { waiting } => self.waiting.set(waiting.clone()),
+            ServerMsg::RoomLobby { waiting } => {
+                // Each newcomer is a knock for the host page.
+                let known = self
+                    .waiting
+                    .with_untracked(|w| w.iter().map(|p| p.id.clone()).collect::<Vec<_>>());
+                if let Some(meeting) = self.meeting.borrow().clone() {
+                    for p in waiting.iter().filter(|p| !known.contains(&p.id)) {
+                        tell(EmbedMessage::Knock {
+                            version: EMBED_PROTOCOL_VERSION,
+                            meeting: meeting.clone(),
+                            name: p.name.clone(),
+                        });
+                    }
+                }
+                self.waiting.set(waiting.clone());
+            }
             ServerMsg::Ended => {
                 self.reset();
                 self.ended.set(true);
@@ -397,9 +446,34 @@ impl CallCtl {
             // back after a reconnection: the link stands.)
             ServerMsg::PeerJoined { peer } => {
                 self.stale.borrow_mut().remove(&peer.id);
+                let new = !self.links.borrow().contains_key(&peer.id);
                 self.connect(peer, false);
+                if let (true, Some(meeting)) = (new, self.meeting.borrow().clone()) {
+                    self.joined_info.borrow_mut().insert(
+                        peer.id.clone(),
+                        (peer.name.clone(), peer.external_id.clone()),
+                    );
+                    tell(EmbedMessage::ParticipantJoin {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                        name: peer.name.clone(),
+                        role: peer.role,
+                        external_id: peer.external_id.clone(),
+                    });
+                }
             }
             ServerMsg::PeerLeft { peer } => {
+                if let (Some((name, external_id)), Some(meeting)) = (
+                    self.joined_info.borrow_mut().remove(peer),
+                    self.meeting.borrow().clone(),
+                ) {
+                    tell(EmbedMessage::ParticipantLeave {
+                        version: EMBED_PROTOCOL_VERSION,
+                        meeting,
+                        name,
+                        external_id,
+                    });
+                }
                 let name = self
                     .tiles
                     .with_untracked(|t| t.iter().find(|t| &t.id == peer).map(|t| t.name.clone()));

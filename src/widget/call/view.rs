@@ -321,7 +321,10 @@ pub fn CallStage(
                     <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all}</button>
                 </Show>
             </div>
-            {crate::widget::theme::feature("chat").then(|| view! { <Chat ctl=stage.get_value()/> })}
+            {crate::widget::theme::feature("chat").then(|| {
+                let open = stage.with_value(|c| c.chat_open);
+                view! { <Show when=move || open.get()><Chat ctl=stage.get_value()/></Show> }
+            })}
         </section>
     }
 }

@@ -137,6 +137,9 @@ impl Page {
         let on_open = move |reconnected: bool| {
             self.online.set(true);
             let ctl = self.ctl.get_value();
+            if !reconnected {
+                spawn_local(self.tell_precall());
+            }
             match ctl.resume_token() {
                 Some(token) if reconnected => {
                     self.resuming.set_value(true);
@@ -162,6 +165,59 @@ impl Page {
         }
     }
 
+    /// The checks before the call are done (the connection to the server is the last): tell
+    /// the host page what passed. A viewer's devices are not checked (never opened).
+    async fn tell_precall(self) {
+        let local = self.ctl.with_value(|c| c.local_stream.get_untracked());
+        let has = |kind| local.as_ref().is_some_and(|s| media::has(s, kind));
+        let speaker = !media::devices(media::Choice::Speaker).await.is_empty();
+        host::bridge().post(&EmbedMessage::PrecallCheckCompleted {
+            version: EMBED_PROTOCOL_VERSION,
+            steps: crate::model::embed::PrecallSteps {
+                camera: has("video"),
+                microphone: has("audio"),
+                speaker,
+                connection: true,
+            },
+        });
+    }
+
+    /// A command from the host page (the element's methods).
+    fn command(self, command: crate::model::embed::Command, on_leave: &dyn Fn()) {
+        use crate::model::embed::Command;
+        let ctl = self.ctl.get_value();
+        let in_call = matches!(self.phase.get_untracked(), Phase::InCall);
+        match command {
+            Command::ToggleCamera => ctl.set_video(!ctl.media.get_untracked().video),
+            Command::ToggleMicrophone => ctl.set_audio(!ctl.media.get_untracked().audio),
+            Command::ToggleScreenshare if in_call => spawn_local(async move {
+                if ctl.media.get_untracked().screen {
+                    ctl.stop_screen().await;
+                } else if ctl.share_screen().await.is_err() {
+                    ctl.notice.set(Some(ctl.texts().call_share_failed.into()));
+                }
+            }),
+            Command::ToggleChat => ctl.chat_open.update(|o| *o = !*o),
+            Command::Leave if in_call => {
+                ctl.leave();
+                on_leave();
+            }
+            Command::EndMeeting if in_call && ctl.role.get_untracked() == Some(Role::Host) => {
+                ctl.end_for_all()
+            }
+            Command::Knock if self.needs_name.get_untracked() => self.enter_with_name(),
+            Command::Knock
+                if matches!(
+                    self.phase.get_untracked(),
+                    Phase::Left | Phase::Ended | Phase::Disconnected
+                ) =>
+            {
+                self.knock()
+            }
+            _ => {}
+        }
+    }
+
     /// How this page asks to come in: its personal link, or the room's link and a name.
     fn knock_message(&self) -> ClientMsg {
         match self.entry.get_value() {
@@ -170,6 +226,9 @@ impl Page {
                 room: name,
                 key,
                 name: self.display_name.get_untracked(),
+                external_id: dom::query_param("externalId")
+                    .map(|x| x.trim().chars().take(100).collect::<String>())
+                    .filter(|x| !x.is_empty()),
             },
         }
     }
@@ -525,6 +584,37 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
         }
     });
     let on_leave = StoredValue::new_local(on_leave);
+    // The host page drives the call through the element's methods; kept as long as the page.
+    let commands = host::bridge().on_command(move |command| {
+        let leave = on_leave.get_value();
+        page.command(command, &*leave);
+    });
+    let _commands = StoredValue::new_local(commands);
+    // The call's connection for the host page: unstable while the server is out of reach
+    // or someone's connection carries the call poorly.
+    let told_status = StoredValue::new(None::<bool>);
+    let tiles = ctl.tiles;
+    Effect::new(move |_| {
+        if !matches!(phase.get(), Phase::InCall) {
+            return;
+        }
+        let unstable = !page.online.get()
+            || tiles.with(|t| {
+                t.iter()
+                    .any(|t| t.quality == crate::widget::quality::Quality::Poor)
+            });
+        if told_status.get_value() != Some(unstable) {
+            let first = told_status.get_value().is_none();
+            told_status.set_value(Some(unstable));
+            // The first reading is told only if it is bad news.
+            if !first || unstable {
+                host::bridge().post(&EmbedMessage::ConnectionStatusChange {
+                    version: EMBED_PROTOCOL_VERSION,
+                    status: if unstable { "unstable" } else { "stable" }.into(),
+                });
+            }
+        }
+    });
     let local = ctl.local_stream;
     let in_call = ctl.in_call;
     let viewer = move || info.with(|i| i.as_ref().is_some_and(|i| i.role == Role::Viewer));
