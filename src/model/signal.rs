@@ -80,6 +80,18 @@ pub enum ClientMsg {
         /// Who.
         peer: PeerId,
     },
+    /// In the call: my network over the last few seconds, for the room's insights (rooms
+    /// of the rooms API only; ignored elsewhere and when sent more often than every second).
+    Stats {
+        /// Packets I sent that were lost, per mille (0 to 1000).
+        packet_loss_send: u16,
+        /// Packets sent to me that were lost, per mille.
+        packet_loss_recv: u16,
+        /// Bits per second I sent.
+        bitrate_send: u32,
+        /// Bits per second I received.
+        bitrate_recv: u32,
+    },
     /// Console: keep me told who is waiting in any of my meetings.
     WatchLobby,
     /// Host: let a waiting peer into the call.

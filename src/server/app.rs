@@ -50,6 +50,11 @@ impl Application {
         let public_origin = origin::normalize(&public_url)
             .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
         let hub = Hub::new(config.ice.clone(), signer.clone());
+        // Rooms' insights are written in the background, as the hub queues them; the writer
+        // ends with the hub.
+        let (insights, queue) = tokio::sync::mpsc::unbounded_channel();
+        hub.record_to(insights);
+        tokio::spawn(super::signaling::insights::write(store.clone(), queue));
         let state = AppState::new(Shared {
             config,
             store,

@@ -172,6 +172,96 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     .await;
     host.axe("a room, as its host").await;
     guest.axe("a room, taken out").await;
+
+    // Afterwards the insights show what happened: the session (ended once the last one
+    // left), each participant with join and leave, and real bit rates, through the API.
+    host.click("button.leave").await;
+    viewer.click("button.leave").await;
+    let (_, key) = server
+        .state
+        .store
+        .create_api_key(&company, "insights")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let key = key.clone();
+        let url = format!("{}/whereby/v1{path}", server.url);
+        async move {
+            let res = http.get(url).bearer_auth(key).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let name = url::form_urlencoded::byte_serialize(room.name.as_bytes()).collect::<String>();
+    let since = std::time::Instant::now();
+    let (session, people) = loop {
+        let sessions = get(format!("/insights/room-sessions?roomName={name}")).await;
+        let s = &sessions["results"][0];
+        if s["endedAt"].is_string() {
+            let id = s["roomSessionId"].as_str().unwrap().to_string();
+            let people = get(format!("/insights/participants?roomSessionId={id}")).await;
+            if people["results"].as_array().unwrap().len() == 3
+                && people["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|p| p["leftAt"].is_string())
+            {
+                break (id, people);
+            }
+        }
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(60),
+            "the session never showed as ended: {sessions}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let people = people["results"].as_array().unwrap().clone();
+    let find = |n: &str| {
+        people
+            .iter()
+            .find(|p| p["displayName"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("Dr. Host")["roleName"], "host");
+    assert_eq!(find("Ada Lovelace")["roleName"], "guest");
+    assert_eq!(find("Watcher")["roleName"], "viewer");
+    for p in &people {
+        assert!(
+            p["joinedAt"].as_str().unwrap() <= p["leftAt"].as_str().unwrap(),
+            "{p}"
+        );
+    }
+    let ada = find("Ada Lovelace")["participantId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail = get(format!(
+        "/insights/participant?roomSessionId={session}&participantId={ada}"
+    ))
+    .await;
+    let samples = &detail[0]["samples"];
+    assert_eq!(detail[0]["sampleRateMs"], 2000);
+    let sent = samples["bitrateSend"].as_array().unwrap();
+    assert!(!sent.is_empty(), "{detail}");
+    assert!(
+        sent.iter().any(|s| s[1].as_i64().unwrap() > 0),
+        "Ada sent video: {detail}"
+    );
+    assert!(samples["bitrateRecv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s[1].as_i64().unwrap() > 0));
+    let rooms = get(format!("/insights/rooms?roomName[exact]={name}")).await;
+    let r = &rooms["results"][0];
+    assert_eq!(r["roomName"], room.name.as_str());
+    assert_eq!(r["totalSessions"], 1);
+    assert_eq!(r["totalUniqueParticipants"], 3);
+    assert!(r["totalParticipantMinutes"].as_f64().unwrap() > 0.0, "{r}");
 }
 
 #[tokio::test]

@@ -568,3 +568,101 @@ async fn the_cli_makes_keys_and_the_sweeper_removes_closed_rooms() {
     );
     assert_eq!(rooms.get(&format!("/meetings/{id}")).await.status, 404);
 }
+
+#[tokio::test]
+async fn insights_are_the_organisations_own_and_bad_parameters_are_named() {
+    use consult::server::store::{NetSample, NewParticipant, NewSession};
+    let server = TestServer::start().await;
+    let api = server.api("insights").await;
+    let company = server.company().await;
+    let store = &server.state.store;
+    let now = chrono::Utc::now();
+    store
+        .start_session(&NewSession {
+            id: "s-1".into(),
+            room_id: "r-1".into(),
+            company: company.clone(),
+            room_name: "/clinic-abc".into(),
+            room_created_at: now,
+            room_ends_at: now,
+            started_at: now,
+        })
+        .await
+        .unwrap();
+    store
+        .participant_joined(&NewParticipant {
+            id: "p-1".into(),
+            session: "s-1".into(),
+            display_name: "Ada".into(),
+            role: "guest",
+            external_id: Some("crm-1".into()),
+            joined_at: now,
+        })
+        .await
+        .unwrap();
+    store
+        .add_sample(
+            "p-1",
+            &NetSample {
+                at: now,
+                packet_loss_send: 0.01,
+                packet_loss_recv: 0.0,
+                bitrate_send: 500_000,
+                bitrate_recv: 400_000,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, key) = key_for(&api, &company).await;
+    let ours = Rooms::new(&server.url, &key);
+    let rooms = ours
+        .get("/insights/rooms?roomName[startsWith]=/clinic")
+        .await;
+    assert_eq!(rooms.status, 200, "{}", rooms.body);
+    assert_eq!(rooms.body["results"][0]["roomName"], "/clinic-abc");
+    assert!(rooms.body["cursor"].is_null());
+    let people = ours.get("/insights/participants?externalId=crm-1").await;
+    assert_eq!(people.body["results"][0]["participantId"], "p-1");
+    assert!(people.body["results"][0]["leftAt"].is_null(), "still in");
+    let detail = ours
+        .get("/insights/participant?roomSessionId=s-1&participantId=p-1")
+        .await;
+    assert_eq!(detail.body[0]["samples"]["bitrateSend"][0][1], 500_000);
+    for bad in [
+        "/insights/rooms?sortBy=nope:asc",
+        "/insights/rooms?sortBy=roomName:up",
+        "/insights/rooms?limit=0",
+        "/insights/rooms?cursor=zz",
+        "/insights/rooms?createdAt[from]=yesterday",
+        "/insights/rooms?colour=red",
+        "/insights/room-sessions",
+        "/insights/participants",
+        "/insights/participant?roomSessionId=s-1",
+    ] {
+        let a = ours.get(bad).await;
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        a.error();
+    }
+    // Another organisation sees none of it.
+    let other = another_company(&api, "insights-other").await;
+    let (_, other_key) = key_for(&api, &other).await;
+    let theirs = Rooms::new(&server.url, &other_key);
+    assert_eq!(
+        theirs.get("/insights/rooms").await.body["results"],
+        json!([])
+    );
+    assert_eq!(
+        theirs
+            .get("/insights/participants?externalId=crm-1")
+            .await
+            .body["results"],
+        json!([])
+    );
+    assert_eq!(
+        theirs
+            .get("/insights/participant?roomSessionId=s-1&participantId=p-1")
+            .await
+            .status,
+        404
+    );
+}

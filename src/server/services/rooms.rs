@@ -286,6 +286,13 @@ pub async fn entry(
             capacity: ROOM_SEATS,
             preview: false,
             locked: Some(room.is_locked),
+            record: Some(crate::server::signaling::insights::RoomRecord {
+                room: room.id.clone(),
+                company: room.company.clone(),
+                name: room.name.clone(),
+                created_at: room.created_at,
+                ends_at: room.ends_at,
+            }),
         },
         role,
     ))

@@ -62,6 +62,8 @@ struct Member {
     away: bool,
     /// The host page's own id for this person (rooms), told to the others.
     external_id: Option<String>,
+    /// When their last network sample was taken in (one a second at most).
+    last_sample: Option<std::time::Instant>,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -94,6 +96,10 @@ struct Room {
     locked: Option<bool>,
     /// In order of arrival.
     members: Vec<Member>,
+    /// Rooms of the rooms API: what their insights are recorded under.
+    record: Option<super::insights::RoomRecord>,
+    /// The session running now (someone is in the call).
+    session: Option<String>,
 }
 
 /// What a room is made of when its first person enters.
@@ -109,6 +115,8 @@ pub struct RoomSpec {
     pub preview: bool,
     /// See [`Room::locked`].
     pub locked: Option<bool>,
+    /// Rooms of the rooms API: record sessions and participants under this.
+    pub record: Option<super::insights::RoomRecord>,
 }
 
 impl RoomSpec {
@@ -120,6 +128,7 @@ impl RoomSpec {
             capacity: m.capacity as usize,
             preview: m.waiting_preview,
             locked: None,
+            record: None,
         }
     }
 
@@ -131,6 +140,8 @@ impl RoomSpec {
             preview: self.preview,
             locked: self.locked,
             members: Vec::new(),
+            record: self.record.clone(),
+            session: None,
         }
     }
 }
@@ -174,6 +185,8 @@ struct State {
     /// When the host last ended each meeting's call for everyone: resume tokens issued
     /// before that are refused.
     ended: HashMap<MeetingId, DateTime<Utc>>,
+    /// Where rooms' insights go, once the application has a writer for them.
+    insights: Option<super::insights::Sender>,
 }
 
 /// Outgoing messages collected under the lock and sent after the state change is complete.
@@ -363,6 +376,7 @@ impl Hub {
                     preview: None,
                     away: false,
                     external_id: None,
+                    last_sample: None,
                 };
                 for m in room.admitted() {
                     out.push(
@@ -491,6 +505,7 @@ impl Hub {
             out.push(old, ServerMsg::Replaced);
         }
         let peer = PeerId::parse(&new_id())?;
+        let st_insights = st.insights.clone();
         let room = st
             .rooms
             .entry(meeting.clone())
@@ -512,6 +527,7 @@ impl Hub {
             preview: None,
             away: false,
             external_id: entrant.external_id.clone(),
+            last_sample: None,
         };
         match role {
             _ if at_once => {
@@ -531,6 +547,9 @@ impl Hub {
                 }
                 out.push(conn, self.joined(room, &member, peers, false));
                 room.members.push(member);
+                let idx = room.members.len() - 1;
+                let tx = st_insights.clone();
+                record_join(tx.as_ref(), room, idx);
                 if role == Role::Host {
                     out.push(conn, room_lobby(room));
                 }
@@ -568,6 +587,7 @@ impl Hub {
     pub fn admit(&self, conn: ConnId, peer: &PeerId) -> Result<(), AppError> {
         let mut out = Outbox::default();
         let mut st = self.lock();
+        let tx = st.insights.clone();
         let room = hosted_room(&mut st, conn)?;
         let idx = room
             .members
@@ -577,7 +597,7 @@ impl Hub {
         if room.seated().count() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
-        self.admit_member(room, idx, &mut out);
+        self.admit_member(room, idx, &mut out, tx.as_ref());
         let agent = room.agent.clone();
         lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
@@ -589,12 +609,13 @@ impl Hub {
     pub fn admit_all(&self, conn: ConnId) -> Result<(), AppError> {
         let mut out = Outbox::default();
         let mut st = self.lock();
+        let tx = st.insights.clone();
         let room = hosted_room(&mut st, conn)?;
         while room.seated().count() < room.capacity {
             let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
                 break;
             };
-            self.admit_member(room, idx, &mut out);
+            self.admit_member(room, idx, &mut out, tx.as_ref());
         }
         let left_out = room.waiting().count();
         let agent = room.agent.clone();
@@ -611,14 +632,24 @@ impl Hub {
 
     /// Let `room.members[idx]` in: the others learn of them, they learn of the others, and the
     /// hosts get the new waiting list.
-    fn admit_member(&self, room: &mut Room, idx: usize, out: &mut Outbox) {
+    fn admit_member(
+        &self,
+        room: &mut Room,
+        idx: usize,
+        out: &mut Outbox,
+        tx: Option<&super::insights::Sender>,
+    ) {
         let peers: Vec<PeerInfo> = room.admitted().map(Member::info).collect();
         room.members[idx].admitted = true;
+        record_join(tx, room, idx);
         let guest = &room.members[idx];
         for m in room.admitted().filter(|m| m.peer != guest.peer) {
             out.push(m.conn, ServerMsg::PeerJoined { peer: guest.info() });
         }
         out.push(guest.conn, self.joined(room, guest, peers, false));
+        if let Some(locked) = room.locked {
+            out.push(guest.conn, ServerMsg::RoomLocked { locked });
+        }
         let lobby = room_lobby(room);
         for m in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(m.conn, lobby.clone());
@@ -721,9 +752,10 @@ impl Hub {
         let mut st = self.lock();
         let meeting = hosted_room(&mut st, conn)?.brief.id.clone();
         let now = Utc::now();
-        let Some(room) = st.rooms.remove(&meeting) else {
+        let Some(mut room) = st.rooms.remove(&meeting) else {
             return Ok((meeting, now));
         };
+        record_end(st.insights.as_ref(), &mut room);
         st.ended.insert(meeting.clone(), now);
         for m in &room.members {
             out.push(m.conn, ServerMsg::Ended);
@@ -851,9 +883,10 @@ impl Hub {
     pub fn end_meeting(&self, meeting: &MeetingId, why: AppError) {
         let mut out = Outbox::default();
         let mut st = self.lock();
-        let Some(room) = st.rooms.remove(meeting) else {
+        let Some(mut room) = st.rooms.remove(meeting) else {
             return;
         };
+        record_end(st.insights.as_ref(), &mut room);
         for m in &room.members {
             out.push(m.conn, ServerMsg::Error { error: why.clone() });
             if let Some(c) = st.conns.get_mut(&m.conn) {
@@ -862,6 +895,50 @@ impl Hub {
         }
         lobby_updates(&st, room.agent.as_ref(), &mut out);
         self.flush(st, out);
+    }
+
+    /// Record rooms' insights through `tx` from now on.
+    pub fn record_to(&self, tx: super::insights::Sender) {
+        self.lock().insights = Some(tx);
+    }
+
+    /// Someone in the call of a recorded room reports their network. Ignored elsewhere, and
+    /// more often than once a second (the page sends one every two).
+    pub fn stats(
+        &self,
+        conn: ConnId,
+        loss_send: u16,
+        loss_recv: u16,
+        bitrate_send: u32,
+        bitrate_recv: u32,
+    ) -> Result<(), AppError> {
+        if loss_send > 1000 || loss_recv > 1000 {
+            return Err(AppError::invalid("packet_loss", "per mille: 0 to 1000"));
+        }
+        let mut st = self.lock();
+        let tx = st.insights.clone();
+        let (room, idx) = admitted_member(&mut st, conn)?;
+        let Some(tx) = tx.filter(|_| room.session.is_some()) else {
+            return Ok(());
+        };
+        let m = &mut room.members[idx];
+        if m.last_sample
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1))
+        {
+            return Ok(());
+        }
+        m.last_sample = Some(std::time::Instant::now());
+        let _ = tx.send(super::insights::Insight::Sample {
+            participant: m.peer.to_string(),
+            sample: crate::server::store::NetSample {
+                at: Utc::now(),
+                packet_loss_send: f64::from(loss_send) / 1000.0,
+                packet_loss_recv: f64::from(loss_recv) / 1000.0,
+                bitrate_send: i64::from(bitrate_send),
+                bitrate_recv: i64::from(bitrate_recv),
+            },
+        });
+        Ok(())
     }
 
     /// Number of connections (for metrics and tests).
@@ -893,6 +970,82 @@ impl Hub {
             }
         }
     }
+}
+
+/// Someone is in the call of a recorded room: the session starts with the first, and each
+/// one's join is recorded.
+fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize) {
+    use super::insights::Insight;
+    let (Some(tx), Some(record)) = (tx, room.record.as_ref()) else {
+        return;
+    };
+    let at = Utc::now();
+    let session = match &room.session {
+        Some(s) => s.clone(),
+        None => {
+            let h = crate::server::tokens::hex(&crate::server::tokens::random_bytes::<16>());
+            let s = format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            );
+            let _ = tx.send(Insight::SessionStarted {
+                session: s.clone(),
+                room: record.clone(),
+                at,
+            });
+            room.session = Some(s.clone());
+            s
+        }
+    };
+    let m = &room.members[idx];
+    let _ = tx.send(Insight::Joined {
+        session,
+        participant: m.peer.to_string(),
+        name: m.name.clone(),
+        role: m.role,
+        external_id: m.external_id.clone(),
+        at,
+    });
+}
+
+/// Someone left the call of a recorded room: their leave, and the session's end with the last.
+fn record_leave(tx: Option<&super::insights::Sender>, room: &mut Room, gone: &Member) {
+    use super::insights::Insight;
+    let Some(tx) = tx else { return };
+    if !gone.admitted || room.session.is_none() {
+        return;
+    }
+    let at = Utc::now();
+    let _ = tx.send(Insight::Left {
+        participant: gone.peer.to_string(),
+        at,
+    });
+    if room.admitted().next().is_none() {
+        if let Some(session) = room.session.take() {
+            let _ = tx.send(Insight::SessionEnded { session, at });
+        }
+    }
+}
+
+/// A recorded room's call ended for everyone: each leaves, the session ends.
+fn record_end(tx: Option<&super::insights::Sender>, room: &mut Room) {
+    use super::insights::Insight;
+    let Some(tx) = tx else { return };
+    let Some(session) = room.session.take() else {
+        return;
+    };
+    let at = Utc::now();
+    for m in room.admitted() {
+        let _ = tx.send(Insight::Left {
+            participant: m.peer.to_string(),
+            at,
+        });
+    }
+    let _ = tx.send(Insight::SessionEnded { session, at });
 }
 
 /// The JSON text of a message (our own types always serialize).
@@ -1016,6 +1169,7 @@ fn leave(st: &mut State, conn: ConnId, out: &mut Outbox) {
 
 /// Take a member out of a room, telling whoever needs to know.
 fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut Outbox) {
+    let tx = st.insights.clone();
     let Some(room) = st.rooms.get_mut(meeting) else {
         return;
     };
@@ -1023,6 +1177,7 @@ fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut O
         return;
     };
     let gone = room.members.remove(idx);
+    record_leave(tx.as_ref(), room, &gone);
     if gone.admitted {
         for m in room.admitted() {
             out.push(

@@ -738,6 +738,7 @@ fn named_room(locked: bool) -> RoomSpec {
         capacity: 4,
         preview: false,
         locked: Some(locked),
+        record: None,
     }
 }
 
@@ -944,4 +945,70 @@ fn viewers_take_no_seat_send_nothing_and_are_limited() {
         .is_ok());
     // And chats.
     assert!(hub.chat(*v, "hello").is_ok());
+}
+
+#[test]
+fn a_recorded_room_tells_its_sessions_and_participants() {
+    use crate::server::signaling::insights::{Insight, RoomRecord};
+    let hub = test_hub();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let mut room = named_room(false);
+    room.record = Some(RoomRecord {
+        room: room.brief.id.to_string(),
+        company: "company".into(),
+        name: "/clinic-abc".into(),
+        created_at: Utc::now(),
+        ends_at: Utc::now(),
+    });
+    let (host, _host_rx) = hub.connect(None);
+    let (guest, _guest_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    hub.enter_as(
+        guest,
+        &room,
+        &Entrant {
+            external_id: Some("crm-7".into()),
+            ..entrant("Ada")
+        },
+        Role::Guest,
+    )
+    .unwrap();
+    hub.stats(guest, 5, 10, 300_000, 250_000).unwrap();
+    // A second report within the second is dropped.
+    hub.stats(guest, 5, 10, 300_000, 250_000).unwrap();
+    assert!(hub.stats(guest, 1001, 0, 0, 0).is_err());
+    hub.leave(guest);
+    hub.leave(host);
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| match e {
+            Insight::SessionStarted { .. } => "started",
+            Insight::Joined { .. } => "joined",
+            Insight::Left { .. } => "left",
+            Insight::SessionEnded { .. } => "ended",
+            Insight::Sample { .. } => "sample",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["started", "joined", "joined", "sample", "left", "left", "ended"]
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        Insight::Joined { name, external_id: Some(x), role: Role::Guest, .. } if name == "Ada" && x == "crm-7")));
+    assert!(events.iter().any(|e| matches!(e,
+        Insight::Sample { sample, .. } if sample.bitrate_send == 300_000 && (sample.packet_loss_recv - 0.01).abs() < 1e-9)));
+    // A meeting's room records nothing.
+    let hub = test_hub();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let m = meeting(2);
+    let InCall { guest, .. } = in_call(&hub, &m);
+    hub.stats(guest, 0, 0, 1, 1).unwrap();
+    assert!(rx.try_recv().is_err());
 }

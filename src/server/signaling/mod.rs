@@ -6,6 +6,7 @@
 
 pub mod hub;
 pub mod ice;
+pub mod insights;
 pub mod ws;
 
 pub use hub::{ConnId, Hub};

@@ -296,6 +296,18 @@ async fn apply(
             state.store.set_room_locked(room.as_str(), locked).await
         }
         ClientMsg::Hold { peer, message } => state.hub.hold(conn, &peer, message),
+        ClientMsg::Stats {
+            packet_loss_send,
+            packet_loss_recv,
+            bitrate_send,
+            bitrate_recv,
+        } => state.hub.stats(
+            conn,
+            packet_loss_send,
+            packet_loss_recv,
+            bitrate_send,
+            bitrate_recv,
+        ),
         ClientMsg::Remove { peer } => state.hub.remove(conn, &peer),
         ClientMsg::AskMute { peer } => state.hub.ask_mute(conn, &peer),
         ClientMsg::Resume { token } => resume(state, conn, &token).await,

@@ -27,6 +27,7 @@ mod auth;
 mod bursts;
 mod clients;
 mod images;
+mod insights;
 mod meetings;
 mod outbox;
 mod rooms;
@@ -43,6 +44,9 @@ pub use auth::SessionUser;
 pub use bursts::{BurstFilter, FormBookingRow};
 pub use clients::{ApiCaller, ClientRow, NewClient, Quota, QuotaUnit, TOKEN_LIFETIME};
 pub use images::SiteImage;
+pub use insights::{
+    NetSample, NewParticipant, NewSession, ParticipantRow, RoomSummary, SessionSummary,
+};
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
 pub use rooms::{RoomCursor, RoomImage, RoomRow};

@@ -312,6 +312,43 @@ CREATE TABLE room_images (
     PRIMARY KEY (room_id, kind)
 );
 "#,
+    // 11: insights of rooms, from what happened: each session (first person in to last out),
+    // each participant's join and leave, and their network samples. Kept apart from the
+    // rooms (no foreign key): the sweeper removes a closed room, its insights stay.
+    r#"
+CREATE TABLE room_sessions (
+    id              TEXT PRIMARY KEY,
+    room_id         TEXT NOT NULL,
+    company_id      TEXT NOT NULL REFERENCES companies(id),
+    room_name       TEXT NOT NULL,
+    room_created_at INTEGER NOT NULL,
+    room_ends_at    INTEGER NOT NULL,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER
+);
+CREATE INDEX room_sessions_company_room ON room_sessions (company_id, room_name, started_at);
+CREATE TABLE session_participants (
+    id           TEXT PRIMARY KEY,
+    session_id   TEXT NOT NULL REFERENCES room_sessions(id) ON DELETE CASCADE,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('host', 'guest', 'viewer')),
+    external_id  TEXT,
+    joined_at    INTEGER NOT NULL,
+    left_at      INTEGER
+);
+CREATE INDEX session_participants_session ON session_participants (session_id, joined_at);
+CREATE INDEX session_participants_external ON session_participants (external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE participant_samples (
+    participant_id   TEXT NOT NULL REFERENCES session_participants(id) ON DELETE CASCADE,
+    at               INTEGER NOT NULL,
+    packet_loss_send REAL NOT NULL,
+    packet_loss_recv REAL NOT NULL,
+    bitrate_send     INTEGER NOT NULL,
+    bitrate_recv     INTEGER NOT NULL
+);
+CREATE INDEX participant_samples_participant ON participant_samples (participant_id, at);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

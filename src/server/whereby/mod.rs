@@ -6,6 +6,7 @@
 
 mod auth;
 mod error;
+mod insights;
 mod meetings;
 mod theme;
 pub mod wire;
@@ -32,6 +33,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/meetings/{id}",
             get(meetings::one).delete(meetings::remove),
         )
+        .route("/insights/rooms", get(insights::rooms))
+        .route("/insights/room-sessions", get(insights::sessions))
+        .route("/insights/participants", get(insights::participants))
+        .route("/insights/participant", get(insights::participant))
         .route("/rooms/{room}/theme/tokens", put(theme::tokens))
         .route("/rooms/{room}/theme/logo", put(theme::logo))
         .route(
@@ -100,6 +105,7 @@ async fn image(
     paths(
         meetings::create, meetings::list, meetings::one, meetings::remove,
         theme::tokens, theme::logo, theme::background, theme::knock_background,
+        insights::rooms, insights::sessions, insights::participants, insights::participant,
     ),
     modifiers(&Security),
 )]

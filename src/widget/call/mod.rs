@@ -112,7 +112,12 @@ pub struct CallCtl {
     pub chat_open: RwSignal<bool>,
     /// Who joined after us (name, external id), to tell the host page when they leave.
     joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
+    /// The last network report: when (ms) and the counters then.
+    reported: RefCell<Option<(i64, stats::Sample)>>,
 }
+
+/// How often a room's page reports its network for the insights.
+const REPORT_EVERY_MS: i64 = 2000;
 
 /// Tell the embedding page (no-op when not framed).
 fn tell(msg: EmbedMessage) {
@@ -149,6 +154,7 @@ impl CallCtl {
             locked: RwSignal::new(None),
             chat_open: RwSignal::new(true),
             joined_info: RefCell::default(),
+            reported: RefCell::default(),
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
         ctl
@@ -666,10 +672,17 @@ impl CallCtl {
         }
         let mut levels = Vec::new();
         let mut qualities = HashMap::new();
+        let mut total = stats::Sample::default();
         for (id, pc) in pcs {
             let Ok(s) = stats::sample(&pc).await else {
                 continue;
             };
+            total.packets.0 += s.packets.0;
+            total.packets.1 += s.packets.1;
+            total.bytes.0 += s.bytes.0;
+            total.bytes.1 += s.bytes.1;
+            total.sent.0 += s.sent.0;
+            total.sent.1 += s.sent.1;
             let before = self
                 .packets
                 .borrow_mut()
@@ -679,6 +692,7 @@ impl CallCtl {
             qualities.insert(id.clone(), quality::classify(s.rtt, loss));
             levels.push((id, s.audio_level));
         }
+        self.report_network(total);
         let speaker = quality::active_speaker(&levels);
         self.tiles.update(|tiles| {
             for t in tiles.iter_mut() {
@@ -687,6 +701,52 @@ impl CallCtl {
                 }
                 t.speaking = speaker.as_ref() == Some(&t.id) && t.media.audio;
             }
+        });
+    }
+
+    /// Rooms of the rooms API: every [`REPORT_EVERY_MS`], our network since the last report
+    /// (over every link), for the room's insights. Counters that went down (a link closed)
+    /// start the interval afresh.
+    fn report_network(&self, now: stats::Sample) {
+        if self.locked.get_untracked().is_none() || !self.in_call.get_untracked() {
+            return;
+        }
+        let at = dom::now_ms();
+        let mut last = self.reported.borrow_mut();
+        let Some((then, before)) = *last else {
+            *last = Some((at, now));
+            return;
+        };
+        if at - then < REPORT_EVERY_MS {
+            return;
+        }
+        *last = Some((at, now));
+        let d = |a: f64, b: f64| a - b;
+        let (lost, got) = (
+            d(now.packets.0, before.packets.0),
+            d(now.packets.1, before.packets.1),
+        );
+        let (rlost, sent) = (d(now.sent.0, before.sent.0), d(now.sent.1, before.sent.1));
+        let (down, up) = (
+            d(now.bytes.0, before.bytes.0),
+            d(now.bytes.1, before.bytes.1),
+        );
+        if [lost, got, rlost, sent, down, up].iter().any(|v| *v < 0.0) {
+            return;
+        }
+        let secs = (at - then) as f64 / 1000.0;
+        let per_mille = |lost: f64, total: f64| {
+            if total <= 0.0 {
+                0
+            } else {
+                ((lost / total) * 1000.0).round().clamp(0.0, 1000.0) as u16
+            }
+        };
+        self.send(&ClientMsg::Stats {
+            packet_loss_send: per_mille(rlost, sent),
+            packet_loss_recv: per_mille(lost, lost + got),
+            bitrate_send: (up * 8.0 / secs).round().clamp(0.0, u32::MAX as f64) as u32,
+            bitrate_recv: (down * 8.0 / secs).round().clamp(0.0, u32::MAX as f64) as u32,
         });
     }
 

@@ -14,6 +14,10 @@ pub struct Sample {
     pub rtt: Option<f64>,
     /// Packets lost and received so far, over all inbound streams.
     pub packets: (f64, f64),
+    /// Bytes received and sent so far, over all streams.
+    pub bytes: (f64, f64),
+    /// Packets the other side reports lost of ours, and packets we sent, so far.
+    pub sent: (f64, f64),
 }
 
 fn num(o: &JsValue, key: &str) -> Option<f64> {
@@ -37,6 +41,14 @@ pub async fn sample(pc: &RtcPeerConnection) -> Result<Sample, JsValue> {
             }
             s.packets.0 += num(&stat, "packetsLost").unwrap_or(0.0);
             s.packets.1 += num(&stat, "packetsReceived").unwrap_or(0.0);
+            s.bytes.0 += num(&stat, "bytesReceived").unwrap_or(0.0);
+        }
+        Some("outbound-rtp") => {
+            s.bytes.1 += num(&stat, "bytesSent").unwrap_or(0.0);
+            s.sent.1 += num(&stat, "packetsSent").unwrap_or(0.0);
+        }
+        Some("remote-inbound-rtp") => {
+            s.sent.0 += num(&stat, "packetsLost").unwrap_or(0.0).max(0.0);
         }
         Some("candidate-pair")
             if js_sys::Reflect::get(&stat, &"nominated".into())
