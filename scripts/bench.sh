@@ -12,3 +12,4 @@ setup_peerjs
 cargo bench --features ssr --bench journey
 cargo bench --features ssr --bench api
 cargo bench --features ssr --bench signaling
+cargo bench --features ssr --bench viewers

@@ -284,6 +284,8 @@ pub struct Texts {
     pub room_denied: &'static str,
     /// Button to knock again.
     pub room_join_again: &'static str,
+    /// Who lets people into a room of the rooms API (it names no host), at a sentence's start.
+    pub room_the_host: &'static str,
     /// Label of the name field of a room's page.
     pub room_name_label: &'static str,
     /// Button: enter an open room.
@@ -659,6 +661,7 @@ pub const EN: Texts = Texts {
     room_denied_message: "{host} could not let you in: {message}",
     room_denied: "{host} could not let you in right now.",
     room_join_again: "Join again",
+    room_the_host: "The host",
     room_name_label: "Your name",
     room_enter: "Enter the room",
     room_knock: "Knock",
@@ -901,6 +904,7 @@ pub const NL: Texts = Texts {
     room_denied_message: "{host} kon u niet binnenlaten: {message}",
     room_denied: "{host} kon u nu niet binnenlaten.",
     room_join_again: "Opnieuw deelnemen",
+    room_the_host: "De gastheer",
     room_name_label: "Uw naam",
     room_enter: "Naar binnen",
     room_knock: "Aankloppen",

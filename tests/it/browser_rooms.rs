@@ -158,6 +158,58 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
         .await;
     assert_eq!(sent, 0, "the viewer sent media");
 
+    // The insights through the API, as the organisation reads them. While Ada is in the call
+    // her page reports its network every 2 s: wait for the first report to be kept.
+    let (_, key) = server
+        .state
+        .store
+        .create_api_key(&company, "insights")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let key = key.clone();
+        let url = format!("{}/whereby/v1{path}", server.url);
+        async move {
+            let res = http.get(url).bearer_auth(key).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let name = url::form_urlencoded::byte_serialize(room.name.as_bytes()).collect::<String>();
+    let since = std::time::Instant::now();
+    loop {
+        let sessions = get(format!("/insights/room-sessions?roomName={name}")).await;
+        if let Some(id) = sessions["results"][0]["roomSessionId"].as_str() {
+            let people = get(format!("/insights/participants?roomSessionId={id}")).await;
+            let ada = people["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["displayName"] == "Ada Lovelace")
+                .map(|p| p["participantId"].as_str().unwrap().to_string());
+            if let Some(ada) = ada {
+                let detail = get(format!(
+                    "/insights/participant?roomSessionId={id}&participantId={ada}"
+                ))
+                .await;
+                if !detail[0]["samples"]["bitrateSend"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+                {
+                    break;
+                }
+            }
+        }
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(60),
+            "no network report of Ada's: {sessions}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
     // The host takes the guest out of the call.
     host.click("[data-action=remove][aria-label='Remove Ada Lovelace from the call']")
         .await;
@@ -177,24 +229,6 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     // left), each participant with join and leave, and real bit rates, through the API.
     host.click("button.leave").await;
     viewer.click("button.leave").await;
-    let (_, key) = server
-        .state
-        .store
-        .create_api_key(&company, "insights")
-        .await
-        .unwrap();
-    let http = reqwest::Client::new();
-    let get = |path: String| {
-        let http = http.clone();
-        let key = key.clone();
-        let url = format!("{}/whereby/v1{path}", server.url);
-        async move {
-            let res = http.get(url).bearer_auth(key).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-            res.json::<serde_json::Value>().await.unwrap()
-        }
-    };
-    let name = url::form_urlencoded::byte_serialize(room.name.as_bytes()).collect::<String>();
     let since = std::time::Instant::now();
     let (session, people) = loop {
         let sessions = get(format!("/insights/room-sessions?roomName={name}")).await;

@@ -611,3 +611,42 @@ async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
     late.send(&enter(None, "Late")).await;
     assert_eq!(late.error().await.code, ErrorCode::NotFound);
 }
+
+/// Guessing room names is hopeless: an address may try so many rooms a minute, then it is
+/// told to wait.
+#[tokio::test]
+async fn an_address_may_try_only_so_many_rooms_a_minute() {
+    let server = TestServer::start().await;
+    let mut c = Conn::open(&server, None).await;
+    let limit = consult::server::signaling::ws::ROOM_ENTRIES_PER_MINUTE;
+    for i in 0..limit {
+        c.send(&ClientMsg::EnterRoom {
+            room: format!("guess-{i}"),
+            key: None,
+            name: "Eve".into(),
+            external_id: None,
+        })
+        .await;
+        assert_eq!(c.error().await.code, ErrorCode::NotFound);
+    }
+    c.send(&ClientMsg::EnterRoom {
+        room: "guess-last".into(),
+        key: None,
+        name: "Eve".into(),
+        external_id: None,
+    })
+    .await;
+    let e = c.error().await;
+    assert_eq!(e.code, ErrorCode::TooManyRequests, "{e:?}");
+    // A fresh connection from the same address is held back too: the limit is per address.
+    let mut again = Conn::open(&server, None).await;
+    again
+        .send(&ClientMsg::EnterRoom {
+            room: "guess-again".into(),
+            key: None,
+            name: "Eve".into(),
+            external_id: None,
+        })
+        .await;
+    assert_eq!(again.error().await.code, ErrorCode::TooManyRequests);
+}

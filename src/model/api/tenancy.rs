@@ -204,14 +204,15 @@ pub struct CompanyPatch {
     pub room_api_points: Option<u32>,
 }
 
-/// A rooms API budget: 1 to 1,000,000 points.
+/// A rooms API budget: a whole number of 1 to 1,000,000 points (JSON's `5.0` is 5, as JSON
+/// Schema's integers allow).
 fn points<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    let v = Option::<u32>::deserialize(d)?;
-    match v {
-        Some(p) if !(1..=1_000_000).contains(&p) => Err(serde::de::Error::custom(
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(p) if p.fract() == 0.0 && (1.0..=1_000_000.0).contains(&p) => Ok(Some(p as u32)),
+        Some(_) => Err(serde::de::Error::custom(
             "must be a whole number from 1 to 1000000",
         )),
-        v => Ok(v),
     }
 }
 

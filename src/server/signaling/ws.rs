@@ -19,6 +19,7 @@ use futures::{SinkExt, StreamExt};
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Some(o) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
@@ -30,6 +31,12 @@ pub async fn upgrade(
             .into_response();
         }
     }
+    // Who is behind the connection, for the limits per address (a proxy's word only where
+    // it is trusted).
+    let source =
+        crate::server::client::address(&state.config.trusted_proxies, &headers, &extensions)
+            .map(crate::server::client::limit_key)
+            .unwrap_or_else(|| "anonymous".into());
     let user = match auth::session_user(&state, &headers).await {
         Ok(u) => u.map(|u| u.id),
         Err(e) => return e.into_response(),
@@ -43,7 +50,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(state, socket, user))
+        .on_upgrade(move |socket| run(state, socket, user, source))
 }
 
 /// How long a connection closed for breaking the protocol is held open after the close frame.
@@ -112,7 +119,7 @@ fn close_for(error: axum::Error) -> Option<CloseFrame> {
     })
 }
 
-async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
+async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: String) {
     let (conn, mut queue) = state.hub.connect(user.clone());
     let (mut sink, mut stream) = socket.split();
     // The reader asks the writer to close with a code (the writer owns the sink).
@@ -189,7 +196,9 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
             continue;
         }
         match frame {
-            Ok(Message::Text(text)) => handle(&state, conn, user.as_ref(), text.as_str()).await,
+            Ok(Message::Text(text)) => {
+                handle(&state, conn, user.as_ref(), &source, text.as_str()).await
+            }
             Ok(Message::Binary(_)) => state.hub.send(
                 conn,
                 ServerMsg::Error {
@@ -223,9 +232,9 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>) {
     let _ = writer.await;
 }
 
-async fn handle(state: &AppState, conn: ConnId, user: Option<&UserId>, text: &str) {
+async fn handle(state: &AppState, conn: ConnId, user: Option<&UserId>, source: &str, text: &str) {
     let result = match ClientMsg::parse(text) {
-        Ok(msg) => apply(state, conn, user, msg).await,
+        Ok(msg) => apply(state, conn, user, source, msg).await,
         Err(e) => Err(e),
     };
     if let Err(error) = result {
@@ -233,10 +242,15 @@ async fn handle(state: &AppState, conn: ConnId, user: Option<&UserId>, text: &st
     }
 }
 
+/// Rooms one address may try to enter per minute: plenty for people, hopeless for guessing
+/// room names (a `human-short` name has about 30 bits).
+pub const ROOM_ENTRIES_PER_MINUTE: u32 = 60;
+
 async fn apply(
     state: &AppState,
     conn: ConnId,
     user: Option<&UserId>,
+    source: &str,
     msg: ClientMsg,
 ) -> Result<(), AppError> {
     match msg {
@@ -271,6 +285,21 @@ async fn apply(
             name,
             external_id,
         } => {
+            let quota = crate::server::store::Quota {
+                limit: ROOM_ENTRIES_PER_MINUTE,
+                interval: 1,
+                unit: crate::server::store::QuotaUnit::Minute,
+            };
+            let now = Utc::now();
+            let standing = state
+                .quotas
+                .count(&format!("room-enter:{source}"), quota, now);
+            if !standing.allowed {
+                return Err(AppError::too_many(
+                    "too many rooms tried from this address; wait a minute",
+                    (standing.reset - now).num_seconds().max(1),
+                ));
+            }
             crate::model::api::rules::name("name", &name)?;
             if external_id.as_ref().is_some_and(|x| {
                 x.is_empty() || x.chars().count() > 100 || x.chars().any(char::is_control)

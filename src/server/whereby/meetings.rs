@@ -68,7 +68,9 @@ fn read_query(raw: Option<&str>, list: bool) -> Result<ReadQuery, AppError> {
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match k.as_ref() {
             "fields" | "fields[]" => {
-                for f in v.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                // Every item must be a field: an empty one (`fields=`, `a,,b`) is an error
+                // too, so an empty value cannot be read two ways.
+                for f in v.split(',') {
                     let field = match f {
                         "hostRoomUrl" => Field::HostRoomUrl,
                         "viewerRoomUrl" => Field::ViewerRoomUrl,
@@ -183,7 +185,7 @@ pub async fn create(
     params(
         ("cursor" = Option<String>, Query, description = "Where the page starts: the `cursor` of the previous page", pattern = "^[0-9a-f]{36}$"),
         ("limit" = Option<u32>, Query, description = "At most this many (1 to 100, default 50)", minimum = 1, maximum = 100),
-        ("fields" = Option<Vec<Field>>, Query, description = "Extra fields: hostRoomUrl, viewerRoomUrl", explode = false),
+        ("fields" = Option<Vec<Field>>, Query, description = "Extra fields: hostRoomUrl, viewerRoomUrl (at least one when given)", explode = false, min_items = 1),
     ),
     responses(
         (status = 200, description = "A page of meetings", body = MeetingPage),
@@ -226,7 +228,7 @@ pub async fn list(
     tag = "Meetings",
     params(
         ("meetingId" = String, Path, description = "The meeting's id"),
-        ("fields" = Option<Vec<Field>>, Query, description = "Extra fields: hostRoomUrl, viewerRoomUrl", explode = false),
+        ("fields" = Option<Vec<Field>>, Query, description = "Extra fields: hostRoomUrl, viewerRoomUrl (at least one when given)", explode = false, min_items = 1),
     ),
     responses(
         (status = 200, description = "The meeting", body = Meeting),

@@ -619,7 +619,7 @@ impl CallCtl {
         self.send(&ClientMsg::AdmitAll);
     }
 
-    /// Host: send a waiting person away.
+    /// Host: send a waiting person away (they read that the host could not let them in).
     pub fn deny(&self, peer: PeerId) {
         let meeting = self.meeting.borrow().clone();
         if let Some(meeting) = meeting {

@@ -446,11 +446,21 @@ impl Page {
         if !self.online.get() && self.wants_in() {
             return self.t.room_reconnecting.to_string();
         }
-        let host_name = self.info.with(|i| {
-            i.as_ref()
-                .map(|i| i.meeting.host_name.clone())
-                .unwrap_or_default()
-        });
+        // A room of the rooms API has no named host: "the host" it is.
+        let host_name = self
+            .info
+            .with(|i| {
+                i.as_ref()
+                    .map(|i| i.meeting.host_name.clone())
+                    .unwrap_or_default()
+            })
+            .trim()
+            .to_string();
+        let host_name = if host_name.is_empty() {
+            t.room_the_host.to_string()
+        } else {
+            host_name
+        };
         match self.phase.get() {
             Phase::Loading => t.room_checking.to_string(),
             Phase::Devices if self.needs_name.get() => t.room_ready.to_string(),
