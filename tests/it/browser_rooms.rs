@@ -148,6 +148,17 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
         .js("return !!document.querySelector('.media-problem, [data-self-video]')")
         .await;
     assert_eq!(asked, serde_json::json!(false), "a viewer sends nothing");
+    let controls = viewer
+        .js("return !!document.querySelector('[data-action=mic], [data-action=camera], [data-action=screen]')")
+        .await;
+    assert_eq!(controls, serde_json::json!(false), "nothing to switch on");
+    // The host's "End for everyone" can be read (its words do not vanish into its colour).
+    let end = host
+        .js("const b = document.querySelector('[data-action=end-for-all]'); const s = getComputedStyle(b);
+             return [s.color, s.backgroundColor, b.textContent]")
+        .await;
+    assert_ne!(end[0], end[1], "{end}");
+    assert_eq!(end[2], "End for everyone");
     // The others show no tile for the viewer, and the viewer sends nothing to anyone.
     let tiles = host
         .js("return document.querySelectorAll('figure.tile.remote').length")

@@ -297,12 +297,15 @@ pub fn CallStage(
             </Show>
             <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
             <div class="controls" role="toolbar" aria-label=t.call_controls>
-                <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
-                    {move || if mic_off() { t.call_unmute } else { t.call_mute }}
-                </button>
-                <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
-                    {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
-                </button>
+                // A viewer sends nothing: no microphone or camera to switch.
+                <Show when=move || !is_viewer()>
+                    <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
+                        {move || if mic_off() { t.call_unmute } else { t.call_mute }}
+                    </button>
+                    <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
+                        {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
+                    </button>
+                </Show>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
                     <Show when=move || !is_viewer()>
                         <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
