@@ -66,10 +66,15 @@
       static get observedAttributes() { return ["site", "join", "room", "display-name", "external-id"].concat(PASS); }
       // Would this element use this white-label value? (The rule the widget checks too.)
       static accepts(n, v) { return accepts(n, v); }
-      connectedCallback() { this._mount(); }
-      disconnectedCallback() { this._busy = false; this._pending = false; this._unmount(); }
+      connectedCallback() { this._connected = true; this._mount(); }
+      disconnectedCallback() {
+        this._connected = false; this._busy = false; this._pending = false; this._unmount();
+      }
       attributeChangedCallback() {
-        if (!this._frame) return;
+        // Before connectedCallback (the element's own attributes as it upgrades): it mounts.
+        if (!this._connected) return;
+        // Not mounted (an attribute was missing): mount now that it may be there.
+        if (!this._frame) { this._mount(); return; }
         if (waits && this._busy) this._pending = true;
         else this._remount();
       }

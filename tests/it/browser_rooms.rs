@@ -426,3 +426,48 @@ async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
         )
         .await;
 }
+
+/// An element placed before its link is known mounts once the page sets it.
+#[tokio::test]
+async fn a_call_element_mounts_once_its_room_is_set() {
+    let server = TestServer::start().await;
+    let room = rooms::create(
+        &server.state,
+        NewRoom {
+            company: server.company().await,
+            is_locked: false,
+            template: None,
+            recording: None,
+            prefix: String::new(),
+            human_short: false,
+            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+    )
+    .await
+    .unwrap();
+    let links = rooms::links(&server.state, &room);
+    let driver = Driver::start();
+    let guest = driver.session().await;
+    // `<consult-call join="">`: nothing to open yet, and the page is told so.
+    guest
+        .open_host_page(&format!("{}/call", server.host_url))
+        .await;
+    guest
+        .wait_js(
+            "the missing attribute to be told",
+            30,
+            "return window.__consultTest.events.some(e => e.type === 'consult:error' && e.code === 'invalid_attributes')",
+        )
+        .await;
+    guest
+        .js(&format!(
+            "const el = document.querySelector('consult-call');
+             el.setAttribute('display-name', 'Late Lucy');
+             el.setAttribute('room', {:?});
+             return true",
+            links.guest
+        ))
+        .await;
+    guest.enter_embed("consult-call").await;
+    guest.find("main[data-status=in-call]").await;
+}

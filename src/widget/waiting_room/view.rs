@@ -218,6 +218,17 @@ impl Page {
         }
     }
 
+    /// The person is out (sent away, removed, replaced, the connection lost for good): the
+    /// host page hears `consult:left`, so an element waiting to apply new attributes does.
+    fn tell_left(&self) {
+        if let Some(meeting) = self.meeting() {
+            host::bridge().post(&EmbedMessage::Left {
+                version: EMBED_PROTOCOL_VERSION,
+                meeting,
+            });
+        }
+    }
+
     /// How this page asks to come in: its personal link, or the room's link and a name.
     fn knock_message(&self) -> ClientMsg {
         match self.entry.get_value() {
@@ -337,21 +348,18 @@ impl Page {
             ServerMsg::Replaced => {
                 ctl.reset();
                 self.phase.set(Phase::Replaced);
+                self.tell_left();
             }
             ServerMsg::Denied { message } => {
                 ctl.reset();
                 self.phase.set(Phase::Denied(message.clone()));
+                self.tell_left();
             }
             ServerMsg::Held { message } => self.held.set(Some(message.clone())),
             ServerMsg::Removed => {
                 ctl.reset();
                 self.phase.set(Phase::Removed);
-                if let Some(meeting) = self.meeting() {
-                    host::bridge().post(&EmbedMessage::Left {
-                        version: EMBED_PROTOCOL_VERSION,
-                        meeting,
-                    });
-                }
+                self.tell_left();
             }
             // A room's seat is not kept across a lost connection: enter again.
             ServerMsg::Error { .. } if self.resuming.get_value() && self.is_room() => {
@@ -367,6 +375,7 @@ impl Page {
                     self.fail(error.clone());
                 } else {
                     self.phase.set(Phase::Disconnected);
+                    self.tell_left();
                 }
             }
             // The meeting was cancelled or its window closed during the call: it is over.
