@@ -289,6 +289,11 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     ))
     .await;
     let samples = &detail[0]["samples"];
+    // Ada's browser, as it connected.
+    assert!(
+        detail[0]["userAgent"].as_str().unwrap().contains("Chrome"),
+        "{detail}"
+    );
     assert_eq!(detail[0]["sampleRateMs"], 2000);
     let sent = samples["bitrateSend"].as_array().unwrap();
     assert!(!sent.is_empty(), "{detail}");

@@ -596,6 +596,7 @@ async fn insights_are_the_organisations_own_and_bad_parameters_are_named() {
             display_name: "Ada".into(),
             role: "guest",
             external_id: Some("crm-1".into()),
+            user_agent: Some("TestBrowser/1.0".into()),
             joined_at: now,
         })
         .await
@@ -628,6 +629,7 @@ async fn insights_are_the_organisations_own_and_bad_parameters_are_named() {
         .get("/insights/participant?roomSessionId=s-1&participantId=p-1")
         .await;
     assert_eq!(detail.body[0]["samples"]["bitrateSend"][0][1], 500_000);
+    assert_eq!(detail.body[0]["userAgent"], "TestBrowser/1.0");
     for bad in [
         "/insights/rooms?sortBy=nope:asc",
         "/insights/rooms?sortBy=roomName:up",

@@ -64,6 +64,8 @@ struct Member {
     external_id: Option<String>,
     /// When their last network sample was taken in (one a second at most).
     last_sample: Option<std::time::Instant>,
+    /// Their browser (rooms' insights).
+    user_agent: Option<String>,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -155,6 +157,8 @@ pub struct Entrant {
     pub name: String,
     /// Their host page's id for them, if it gave one.
     pub external_id: Option<String>,
+    /// Their browser (rooms' insights).
+    pub user_agent: Option<String>,
 }
 
 /// Most viewers one room takes. Each sender in the call sends its picture to every viewer
@@ -377,6 +381,7 @@ impl Hub {
                     away: false,
                     external_id: None,
                     last_sample: None,
+                    user_agent: None,
                 };
                 for m in room.admitted() {
                     out.push(
@@ -443,6 +448,7 @@ impl Hub {
             participant: p.id.clone(),
             name: p.name.clone(),
             external_id: None,
+            user_agent: None,
         };
         self.enter_as(conn, &RoomSpec::of_meeting(&p.meeting), &entrant, role)
     }
@@ -528,6 +534,7 @@ impl Hub {
             away: false,
             external_id: entrant.external_id.clone(),
             last_sample: None,
+            user_agent: entrant.user_agent.clone(),
         };
         match role {
             _ if at_once => {
@@ -1008,6 +1015,7 @@ fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize
         name: m.name.clone(),
         role: m.role,
         external_id: m.external_id.clone(),
+        user_agent: m.user_agent.clone(),
         at,
     });
 }

@@ -747,6 +747,7 @@ fn entrant(name: &str) -> Entrant {
         participant: ParticipantId::parse(&new_id()).unwrap(),
         name: name.into(),
         external_id: None,
+        user_agent: None,
     }
 }
 

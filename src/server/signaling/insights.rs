@@ -46,6 +46,8 @@ pub enum Insight {
         role: Role,
         /// Their host page's id for them.
         external_id: Option<String>,
+        /// Their browser.
+        user_agent: Option<String>,
         /// When.
         at: DateTime<Utc>,
     },
@@ -99,6 +101,7 @@ pub async fn write(store: Store, mut rx: mpsc::UnboundedReceiver<Insight>) {
                 name,
                 role,
                 external_id,
+                user_agent,
                 at,
             } => {
                 store
@@ -112,6 +115,7 @@ pub async fn write(store: Store, mut rx: mpsc::UnboundedReceiver<Insight>) {
                             Role::Viewer => "viewer",
                         },
                         external_id: external_id.clone(),
+                        user_agent: user_agent.clone(),
                         joined_at: *at,
                     })
                     .await

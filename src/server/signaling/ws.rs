@@ -37,6 +37,18 @@ pub async fn upgrade(
         crate::server::client::address(&state.config.trusted_proxies, &headers, &extensions)
             .map(crate::server::client::limit_key)
             .unwrap_or_else(|| "anonymous".into());
+    // The browser, for a room's insights (`userAgent`): printable and bounded.
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.chars()
+                .filter(|c| !c.is_control())
+                .take(300)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty());
+    let source = Client { source, user_agent };
     let user = match auth::session_user(&state, &headers).await {
         Ok(u) => u.map(|u| u.id),
         Err(e) => return e.into_response(),
@@ -119,7 +131,13 @@ fn close_for(error: axum::Error) -> Option<CloseFrame> {
     })
 }
 
-async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: String) {
+/// Who is behind a connection: their address's limit key and their browser.
+struct Client {
+    source: String,
+    user_agent: Option<String>,
+}
+
+async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: Client) {
     let (conn, mut queue) = state.hub.connect(user.clone());
     let (mut sink, mut stream) = socket.split();
     // The reader asks the writer to close with a code (the writer owns the sink).
@@ -232,7 +250,13 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: S
     let _ = writer.await;
 }
 
-async fn handle(state: &AppState, conn: ConnId, user: Option<&UserId>, source: &str, text: &str) {
+async fn handle(
+    state: &AppState,
+    conn: ConnId,
+    user: Option<&UserId>,
+    source: &Client,
+    text: &str,
+) {
     let result = match ClientMsg::parse(text) {
         Ok(msg) => apply(state, conn, user, source, msg).await,
         Err(e) => Err(e),
@@ -250,7 +274,7 @@ async fn apply(
     state: &AppState,
     conn: ConnId,
     user: Option<&UserId>,
-    source: &str,
+    client: &Client,
     msg: ClientMsg,
 ) -> Result<(), AppError> {
     match msg {
@@ -293,7 +317,7 @@ async fn apply(
             let now = Utc::now();
             let standing = state
                 .quotas
-                .count(&format!("room-enter:{source}"), quota, now);
+                .count(&format!("room-enter:{}", client.source), quota, now);
             if !standing.allowed {
                 return Err(AppError::too_many(
                     "too many rooms tried from this address; wait a minute",
@@ -316,6 +340,7 @@ async fn apply(
                 participant: ParticipantId::parse(&crate::server::tokens::new_id())?,
                 name,
                 external_id,
+                user_agent: client.user_agent.clone(),
             };
             state.hub.enter_as(conn, &spec, &entrant, role)
         }

@@ -38,6 +38,8 @@ pub struct NewParticipant {
     pub role: &'static str,
     /// Their host page's id for them.
     pub external_id: Option<String>,
+    /// Their browser.
+    pub user_agent: Option<String>,
     /// When they came in.
     pub joined_at: DateTime<Utc>,
 }
@@ -108,6 +110,8 @@ pub struct ParticipantRow {
     pub role: String,
     /// Their host page's id for them.
     pub external_id: Option<String>,
+    /// Their browser.
+    pub user_agent: Option<String>,
     /// In.
     pub joined_at: DateTime<Utc>,
     /// Out (none while in).
@@ -124,6 +128,7 @@ fn participant_at(r: &sqlx::sqlite::SqliteRow) -> Result<ParticipantRow, AppErro
         display_name: r.col("display_name")?,
         role: r.col("role")?,
         external_id: r.col("external_id")?,
+        user_agent: r.col("user_agent")?,
         joined_at: from_ms(r.col("joined_at")?),
         left_at: r.col::<Option<i64>>("left_at")?.map(from_ms),
     })
@@ -162,13 +167,15 @@ impl Store {
     pub async fn participant_joined(&self, p: &NewParticipant) -> Result<(), AppError> {
         sqlx::query(
             "INSERT INTO session_participants (id, session_id, display_name, role, external_id,
-                 joined_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                 user_agent, joined_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(&p.id)
         .bind(&p.session)
         .bind(&p.display_name)
         .bind(p.role)
         .bind(&p.external_id)
+        .bind(&p.user_agent)
         .bind(to_ms(p.joined_at))
         .execute(&self.pool)
         .await?;
@@ -323,7 +330,7 @@ impl Store {
         offset: u32,
     ) -> Result<Vec<ParticipantRow>, AppError> {
         let rows = sqlx::query(&format!(
-            "SELECT p.id, p.session_id, p.display_name, p.role, p.external_id, p.joined_at, p.left_at
+            "SELECT p.id, p.session_id, p.display_name, p.role, p.external_id, p.user_agent, p.joined_at, p.left_at
              FROM session_participants p JOIN room_sessions s ON s.id = p.session_id
              WHERE s.company_id = $1 AND ($2 IS NULL OR p.session_id = $2)
                AND ($3 IS NULL OR p.external_id = $3)
@@ -347,7 +354,7 @@ impl Store {
         participant: &str,
     ) -> Result<Option<(ParticipantRow, Vec<NetSample>)>, AppError> {
         let row = sqlx::query(
-            "SELECT p.id, p.session_id, p.display_name, p.role, p.external_id, p.joined_at, p.left_at
+            "SELECT p.id, p.session_id, p.display_name, p.role, p.external_id, p.user_agent, p.joined_at, p.left_at
              FROM session_participants p JOIN room_sessions s ON s.id = p.session_id
              WHERE s.company_id = $1 AND p.session_id = $2 AND p.id = $3",
         )

@@ -349,6 +349,10 @@ CREATE TABLE participant_samples (
 );
 CREATE INDEX participant_samples_participant ON participant_samples (participant_id, at);
 "#,
+    // 12: a participant's browser, as the room's insights show it (`userAgent`).
+    r#"
+ALTER TABLE session_participants ADD COLUMN user_agent TEXT;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

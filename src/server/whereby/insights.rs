@@ -83,7 +83,7 @@ pub struct ParticipantDetail {
     pub display_name: String,
     /// `host`, `guest` or `viewer`.
     pub user_role: String,
-    /// Not recorded: always null.
+    /// Their browser's user agent, as it connected (null when it sent none).
     pub user_agent: Option<String>,
     /// When they joined.
     pub time_stamp: String,
@@ -464,7 +464,7 @@ pub async fn participant(
     Ok(Json(vec![ParticipantDetail {
         display_name: p.display_name,
         user_role: p.role,
-        user_agent: None,
+        user_agent: p.user_agent,
         time_stamp: utc(p.joined_at),
         sample_rate_ms: SAMPLE_RATE_MS,
         samples: Samples {
