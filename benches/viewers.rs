@@ -11,7 +11,6 @@ mod report;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use consult::server::services::rooms::{self, NewRoom};
 use consult::server::signaling::hub::MAX_VIEWERS;
 use std::time::Duration;
 use support::browser::{Browser, Driver};
@@ -56,21 +55,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let server = TestServer::start().await;
-        let room = rooms::create(
-            &server.state,
-            NewRoom {
-                company: server.company().await,
-                is_locked: false,
-                template: Some("viewerMode"),
-                recording: None,
-                prefix: "bench".into(),
-                human_short: false,
-                ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
-            },
-        )
-        .await
-        .unwrap();
-        let links = rooms::links(&server.state, &room);
+        let (_, links) = server.rooms_api_room(false, false).await;
         let driver = Driver::start();
         let host = driver.session().await;
         host.goto(&format!("{}&displayName=Host", links.host)).await;

@@ -5,28 +5,14 @@
 
 use crate::support;
 
-use consult::server::services::rooms::{self, NewRoom};
+use consult::server::services::rooms;
 use support::browser::{Driver, Media};
 use support::TestServer;
 
 #[tokio::test]
 async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devices() {
     let server = TestServer::start().await;
-    let room = rooms::create(
-        &server.state,
-        NewRoom {
-            company: server.company().await,
-            is_locked: true,
-            template: Some("viewerMode"),
-            recording: None,
-            prefix: "clinic".into(),
-            human_short: false,
-            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
-        },
-    )
-    .await
-    .unwrap();
-    let links = rooms::links(&server.state, &room);
+    let (room, links) = server.rooms_api_room(true, false).await;
     // The room's own look, set as the API sets it.
     let company = server.company().await;
     rooms::set_colours(
@@ -317,21 +303,7 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
 #[tokio::test]
 async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
     let server = TestServer::start().await;
-    let room = rooms::create(
-        &server.state,
-        NewRoom {
-            company: server.company().await,
-            is_locked: false,
-            template: None,
-            recording: None,
-            prefix: String::new(),
-            human_short: true,
-            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
-        },
-    )
-    .await
-    .unwrap();
-    let links = rooms::links(&server.state, &room);
+    let (_, links) = server.rooms_api_room(false, true).await;
     let driver = Driver::start();
     let host = driver.session().await;
     let guest = driver.session().await;
@@ -436,21 +408,7 @@ async fn a_guest_enters_an_open_room_embedded_in_the_owners_page() {
 #[tokio::test]
 async fn a_call_element_mounts_once_its_room_is_set() {
     let server = TestServer::start().await;
-    let room = rooms::create(
-        &server.state,
-        NewRoom {
-            company: server.company().await,
-            is_locked: false,
-            template: None,
-            recording: None,
-            prefix: String::new(),
-            human_short: false,
-            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
-        },
-    )
-    .await
-    .unwrap();
-    let links = rooms::links(&server.state, &room);
+    let (_, links) = server.rooms_api_room(false, false).await;
     let driver = Driver::start();
     let guest = driver.session().await;
     // `<consult-call join="">`: nothing to open yet, and the page is told so.

@@ -489,24 +489,10 @@ async fn a_flood_is_refused_message_by_message_and_the_connection_lives_on() {
 #[tokio::test]
 async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
     use consult::model::meeting::Role;
-    use consult::server::services::rooms::{self, NewRoom};
+    use consult::server::services::rooms;
     let server = TestServer::start().await;
     let company = server.company().await;
-    let room = rooms::create(
-        &server.state,
-        NewRoom {
-            company: company.clone(),
-            is_locked: true,
-            template: None,
-            recording: None,
-            prefix: "clinic".into(),
-            human_short: false,
-            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
-        },
-    )
-    .await
-    .unwrap();
-    let links = rooms::links(&server.state, &room);
+    let (room, links) = server.rooms_api_room(true, false).await;
     let key = |url: &str| url.split("roomKey=").nth(1).map(String::from);
     let enter = |key: Option<String>, name: &str| ClientMsg::EnterRoom {
         room: room.name.clone(),

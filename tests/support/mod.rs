@@ -288,6 +288,35 @@ impl TestServer {
             .company_id
     }
 
+    /// A room of the rooms API for the demo company, locked or open, with a `human-short`
+    /// name or a uuid one, ending in an hour; and its links.
+    pub async fn rooms_api_room(
+        &self,
+        locked: bool,
+        human_short: bool,
+    ) -> (
+        consult::server::store::RoomRow,
+        consult::server::services::rooms::Links,
+    ) {
+        use consult::server::services::rooms;
+        let room = rooms::create(
+            &self.state,
+            rooms::NewRoom {
+                company: self.company().await,
+                is_locked: locked,
+                template: None,
+                recording: None,
+                prefix: "clinic".into(),
+                human_short,
+                ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            },
+        )
+        .await
+        .expect("a room");
+        let links = rooms::links(&self.state, &room);
+        (room, links)
+    }
+
     /// A meeting's stored status (`scheduled`, `cancelled`, …).
     pub async fn meeting_status(&self, meeting: &str) -> String {
         sqlx::query_scalar("SELECT status FROM meetings WHERE id = $1")

@@ -32,7 +32,8 @@ fn is_public(path: &str) -> bool {
     path == "/oauth2/token" || path == "/api/v2/oauth2/token"
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The bearer token of `Authorization: Bearer …` (both APIs read their credentials so).
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -205,25 +205,20 @@ pub async fn details(
     given: &str,
     key: Option<&str>,
 ) -> Result<crate::model::meeting::JoinInfo, AppError> {
-    let (spec, role) = entry(state, given, key).await?;
-    let id = spec.brief.id.to_string();
+    let (room, spec, role) = opened(state, given, key).await?;
     let locked = spec.locked;
-    let colours: Colours = state
-        .store
-        .room_named(None, &format!("/{}", spec.brief.subject))
-        .await?
-        .and_then(|r| r.theme)
-        .and_then(|t| serde_json::from_str(&t).ok())
+    let colours: Colours = room
+        .theme
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
-    let image = |kind: RoomImage| format!("/media/rooms/{id}/{}", kind.as_str());
-    let has = |kind| state.store.room_image(&id, kind);
-    let background = if has(RoomImage::Knock).await?.is_some() {
-        Some(image(RoomImage::Knock))
-    } else if has(RoomImage::Background).await?.is_some() {
-        Some(image(RoomImage::Background))
-    } else {
-        None
+    let kinds = state.store.room_image_kinds(&room.id).await?;
+    let image = |kind: RoomImage| {
+        kinds
+            .contains(&kind)
+            .then(|| format!("/media/rooms/{}/{}", room.id, kind.as_str()))
     };
+    let background = image(RoomImage::Knock).or_else(|| image(RoomImage::Background));
     Ok(crate::model::meeting::JoinInfo {
         meeting: spec.brief,
         name: String::new(),
@@ -234,7 +229,7 @@ pub async fn details(
             focus_color: colours.focus,
             text_color: None,
             font: None,
-            logo: has(RoomImage::Logo).await?.map(|_| image(RoomImage::Logo)),
+            logo: image(RoomImage::Logo),
             background,
         },
         locked,
@@ -252,6 +247,16 @@ pub async fn entry(
     given: &str,
     key: Option<&str>,
 ) -> Result<(RoomSpec, Role), AppError> {
+    let (_, spec, role) = opened(state, given, key).await?;
+    Ok((spec, role))
+}
+
+/// [`entry`], with the room as stored.
+async fn opened(
+    state: &AppState,
+    given: &str,
+    key: Option<&str>,
+) -> Result<(RoomRow, RoomSpec, Role), AppError> {
     let missing = || AppError::not_found("room");
     let name = crate::model::room::room_name(given).ok_or_else(missing)?;
     let room = state
@@ -269,33 +274,31 @@ pub async fn entry(
         RoomRole::Viewer => Role::Viewer,
     };
     let id = crate::model::MeetingId::parse(&room.id).map_err(|_| missing())?;
-    Ok((
-        RoomSpec {
-            brief: MeetingBrief {
-                id,
-                subject: room.name.trim_start_matches('/').to_string(),
-                site_name: String::new(),
-                host_name: String::new(),
-                starts_at: room.starts_at,
-                ends_at: room.ends_at,
-                opens_at: room.starts_at,
-                closes_at: room.closes_at,
-                time_zone: "UTC".into(),
-            },
-            agent: None,
-            capacity: ROOM_SEATS,
-            preview: false,
-            locked: Some(room.is_locked),
-            record: Some(crate::server::signaling::insights::RoomRecord {
-                room: room.id.clone(),
-                company: room.company.clone(),
-                name: room.name.clone(),
-                created_at: room.created_at,
-                ends_at: room.ends_at,
-            }),
+    let spec = RoomSpec {
+        brief: MeetingBrief {
+            id,
+            subject: room.name.trim_start_matches('/').to_string(),
+            site_name: String::new(),
+            host_name: String::new(),
+            starts_at: room.starts_at,
+            ends_at: room.ends_at,
+            opens_at: room.starts_at,
+            closes_at: room.closes_at,
+            time_zone: "UTC".into(),
         },
-        role,
-    ))
+        agent: None,
+        capacity: ROOM_SEATS,
+        preview: false,
+        locked: Some(room.is_locked),
+        record: Some(crate::server::signaling::insights::RoomRecord {
+            room: room.id.clone(),
+            company: room.company.clone(),
+            name: room.name.clone(),
+            created_at: room.created_at,
+            ends_at: room.ends_at,
+        }),
+    };
+    Ok((room, spec, role))
 }
 
 /// A room's custom colours, `#rrggbb` each.

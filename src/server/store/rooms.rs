@@ -270,6 +270,19 @@ impl Store {
         Ok(Some(()))
     }
 
+    /// Which images a room has.
+    pub async fn room_image_kinds(&self, room: &str) -> Result<Vec<RoomImage>, AppError> {
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM room_images WHERE room_id = $1")
+                .bind(room)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok([RoomImage::Logo, RoomImage::Background, RoomImage::Knock]
+            .into_iter()
+            .filter(|k| kinds.iter().any(|s| s == k.as_str()))
+            .collect())
+    }
+
     /// A live room's image: its media type and bytes.
     pub async fn room_image(
         &self,

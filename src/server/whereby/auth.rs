@@ -36,21 +36,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Organization {
 }
 
 /// Points a request costs, as the seed counts them.
-pub fn cost(method: &Method) -> u32 {
+fn cost(method: &Method) -> u32 {
     match *method {
         Method::GET | Method::HEAD => 1,
         Method::DELETE => 2,
         _ => 3,
     }
-}
-
-fn key(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty() && t.len() <= 128)
 }
 
 /// Authenticate, spend the request's points, and stamp the answer.
@@ -60,7 +51,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         stamp(res.headers_mut(), None);
         return res;
     }
-    let holder = match key(req.headers()) {
+    let holder = match crate::server::api::caller::bearer(req.headers()) {
         Some(k) => state.store.key_holder(k).await,
         None => Ok(None),
     };

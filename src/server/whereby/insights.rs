@@ -4,7 +4,8 @@
 use super::auth::Organization;
 use super::error::{not_found, RoomsResult};
 use super::meetings::utc;
-use super::wire::{ErrorBody, RateLimited};
+use super::wire::ErrorBody;
+use super::Refusals;
 use crate::model::AppError;
 use crate::server::AppState;
 use axum::extract::{RawQuery, State};
@@ -226,8 +227,7 @@ fn paged<T>(mut rows: Vec<T>, limit: u32, offset: u32) -> (Vec<T>, Option<String
     responses(
         (status = 200, description = "A page of rooms", body = InsightPage<RoomInsight>),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
+        Refusals,
     ),
     security(("BearerAuth" = [])),
 )]
@@ -315,8 +315,7 @@ fn round(minutes: f64) -> f64 {
     responses(
         (status = 200, description = "A page of sessions", body = InsightPage<SessionInsight>),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
+        Refusals,
     ),
     security(("BearerAuth" = [])),
 )]
@@ -378,8 +377,7 @@ pub async fn sessions(
     responses(
         (status = 200, description = "A page of participants", body = InsightPage<ParticipantInsight>),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
+        Refusals,
     ),
     security(("BearerAuth" = [])),
 )]
@@ -437,9 +435,8 @@ pub async fn participants(
     responses(
         (status = 200, description = "The participant's samples", body = Vec<ParticipantDetail>),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
+        Refusals,
         (status = 404, description = "No such participant in the organisation's sessions", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
     ),
     security(("BearerAuth" = [])),
 )]

@@ -4,9 +4,9 @@
 use super::auth::Organization;
 use super::error::{not_found, RoomsResult};
 use super::wire::{
-    ErrorBody, Field, Meeting, MeetingInput, MeetingPage, RateLimited, RoomMode, RoomNamePattern,
-    TemplateType,
+    ErrorBody, Field, Meeting, MeetingInput, MeetingPage, RoomMode, RoomNamePattern, TemplateType,
 };
+use super::Refusals;
 use crate::model::AppError;
 use crate::server::services::rooms::{self, NewRoom};
 use crate::server::store::RoomRow;
@@ -109,8 +109,7 @@ fn read_query(raw: Option<&str>, list: bool) -> Result<ReadQuery, AppError> {
     responses(
         (status = 201, description = "The meeting", body = Meeting),
         (status = 400, description = "Invalid input", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
+        Refusals,
     ),
     security(("BearerAuth" = [])),
 )]
@@ -190,8 +189,7 @@ pub async fn create(
     responses(
         (status = 200, description = "A page of meetings", body = MeetingPage),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
+        Refusals,
     ),
     security(("BearerAuth" = [])),
 )]
@@ -233,9 +231,8 @@ pub async fn list(
     responses(
         (status = 200, description = "The meeting", body = Meeting),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
+        Refusals,
         (status = 404, description = "No such meeting (or over)", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
     ),
     security(("BearerAuth" = [])),
 )]
@@ -263,9 +260,8 @@ pub async fn one(
     params(("meetingId" = String, Path, description = "The meeting's id")),
     responses(
         (status = 204, description = "Deleted (now or before)"),
-        (status = 401, description = "No valid API key", body = ErrorBody),
+        Refusals,
         (status = 404, description = "The organisation never had such a meeting", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
     ),
     security(("BearerAuth" = [])),
 )]

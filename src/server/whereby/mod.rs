@@ -19,8 +19,17 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-pub use auth::cost;
-pub use meetings::utc;
+/// The answers any call may get besides its own: no valid key, or the budget spent. Named
+/// once, listed in every operation's responses.
+#[derive(utoipa::IntoResponses)]
+pub enum Refusals {
+    /// No valid API key.
+    #[response(status = 401, description = "No valid API key")]
+    Unauthorized(wire::ErrorBody),
+    /// Over the organisation's budget.
+    #[response(status = 429, description = "Over the organisation's budget")]
+    OverBudget(wire::RateLimited),
+}
 
 /// Largest body read: an image of 600 kB and its multipart framing.
 const MAX_BODY: usize = 700 * 1024;

@@ -3,7 +3,8 @@
 
 use super::auth::Organization;
 use super::error::{not_found, RoomsResult};
-use super::wire::{ErrorBody, ImageReset, ImageUpload, RateLimited, ThemeInput, TokensPreset};
+use super::wire::{ErrorBody, ImageReset, ImageUpload, ThemeInput, TokensPreset};
+use super::Refusals;
 use crate::model::api::rules::Image;
 use crate::model::{AppError, ErrorCode};
 use crate::server::services::rooms::{self, Colours, ROOM_IMAGE_MAX};
@@ -40,9 +41,8 @@ async fn room_name(
     responses(
         (status = 204, description = "Set"),
         (status = 400, description = "Invalid input", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
+        Refusals,
         (status = 404, description = "No such room", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
     ),
     security(("BearerAuth" = [])),
 )]
@@ -157,89 +157,60 @@ async fn set(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Upload a room's logo (PNG or JPEG, at most 600 kB; PNG at least 400 px wide looks best).
-#[utoipa::path(
-    put,
-    path = "/whereby/v1/rooms/{roomName}/theme/logo",
-    operation_id = "setRoomLogo",
-    tag = "Rooms",
-    params(("roomName" = String, Path, description = "The room's name, with or without its leading /")),
-    request_body(content(
-        (ImageUpload = "multipart/form-data"),
-        (ImageReset = "application/json"),
-    )),
-    responses(
-        (status = 204, description = "Set"),
-        (status = 400, description = "Not a PNG or JPEG, or too large", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 404, description = "No such room", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
-    ),
-    security(("BearerAuth" = [])),
-)]
-pub async fn logo(
-    State(state): State<AppState>,
-    org: Organization,
-    Path(room): Path<String>,
-    req: Request,
-) -> RoomsResult<StatusCode> {
-    set(state, org, room, RoomImage::Logo, req).await
+/// One image upload of a room: the handler and its documentation, alike but for where the
+/// image goes.
+macro_rules! image_upload {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $id:literal, $kind:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            put,
+            path = $path,
+            operation_id = $id,
+            tag = "Rooms",
+            params(("roomName" = String, Path, description = "The room's name, with or without its leading /")),
+            request_body(content(
+                (ImageUpload = "multipart/form-data"),
+                (ImageReset = "application/json"),
+            )),
+            responses(
+                (status = 204, description = "Set"),
+                (status = 400, description = "Not a PNG or JPEG, or too large", body = ErrorBody),
+                (status = 404, description = "No such room", body = ErrorBody),
+                Refusals,
+            ),
+            security(("BearerAuth" = [])),
+        )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            org: Organization,
+            Path(room): Path<String>,
+            req: Request,
+        ) -> RoomsResult<StatusCode> {
+            set(state, org, room, $kind, req).await
+        }
+    };
 }
 
-/// Upload the background behind a room's call (PNG or JPEG, at most 600 kB).
-#[utoipa::path(
-    put,
-    path = "/whereby/v1/rooms/{roomName}/theme/room-background",
-    operation_id = "setRoomBackground",
-    tag = "Rooms",
-    params(("roomName" = String, Path, description = "The room's name, with or without its leading /")),
-    request_body(content(
-        (ImageUpload = "multipart/form-data"),
-        (ImageReset = "application/json"),
-    )),
-    responses(
-        (status = 204, description = "Set"),
-        (status = 400, description = "Not a PNG or JPEG, or too large", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 404, description = "No such room", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
-    ),
-    security(("BearerAuth" = [])),
-)]
-pub async fn background(
-    State(state): State<AppState>,
-    org: Organization,
-    Path(room): Path<String>,
-    req: Request,
-) -> RoomsResult<StatusCode> {
-    set(state, org, room, RoomImage::Background, req).await
-}
+image_upload!(
+    /// Upload a room's logo (PNG or JPEG, at most 600 kB; PNG at least 400 px wide looks best).
+    logo,
+    "/whereby/v1/rooms/{roomName}/theme/logo",
+    "setRoomLogo",
+    RoomImage::Logo
+);
 
-/// Upload the background of a room's knock page (PNG or JPEG, at most 600 kB).
-#[utoipa::path(
-    put,
-    path = "/whereby/v1/rooms/{roomName}/theme/room-knock-page-background",
-    operation_id = "setRoomKnockPageBackground",
-    tag = "Rooms",
-    params(("roomName" = String, Path, description = "The room's name, with or without its leading /")),
-    request_body(content(
-        (ImageUpload = "multipart/form-data"),
-        (ImageReset = "application/json"),
-    )),
-    responses(
-        (status = 204, description = "Set"),
-        (status = 400, description = "Not a PNG or JPEG, or too large", body = ErrorBody),
-        (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 404, description = "No such room", body = ErrorBody),
-        (status = 429, description = "Over the organisation's budget", body = RateLimited),
-    ),
-    security(("BearerAuth" = [])),
-)]
-pub async fn knock_background(
-    State(state): State<AppState>,
-    org: Organization,
-    Path(room): Path<String>,
-    req: Request,
-) -> RoomsResult<StatusCode> {
-    set(state, org, room, RoomImage::Knock, req).await
-}
+image_upload!(
+    /// Upload the background behind a room's call (PNG or JPEG, at most 600 kB).
+    background,
+    "/whereby/v1/rooms/{roomName}/theme/room-background",
+    "setRoomBackground",
+    RoomImage::Background
+);
+
+image_upload!(
+    /// Upload the background of a room's knock page (PNG or JPEG, at most 600 kB).
+    knock_background,
+    "/whereby/v1/rooms/{roomName}/theme/room-knock-page-background",
+    "setRoomKnockPageBackground",
+    RoomImage::Knock
+);
