@@ -98,6 +98,10 @@ pub enum EmbedMessage {
         version: u32,
         /// The meeting.
         meeting: MeetingId,
+        /// An appointment's post-call address for this person: the host page decides
+        /// whether to go there (a page on its own goes itself).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redirect: Option<String>,
     },
     /// Host: someone knocked (waits to be let in).
     #[serde(rename = "consult:knock")]

@@ -552,6 +552,58 @@ pub struct Texts {
     pub login_refused: &'static str,
     /// Too many tries.
     pub login_too_many: &'static str,
+    /// Button (short): put someone in the call on hold.
+    pub call_hold: &'static str,
+    /// Button: put someone on hold ({name}).
+    pub call_hold_name: &'static str,
+    /// Put on hold by the host, with a message ({message}).
+    pub call_on_hold: &'static str,
+    /// Put on hold by the host.
+    pub call_on_hold_plain: &'static str,
+    /// The participant list's heading.
+    pub call_people: &'static str,
+    /// Oneself in the participant list.
+    pub call_people_you: &'static str,
+    /// The claimant's background is blurred.
+    pub call_blur_on: &'static str,
+    /// The browser cannot blur the background.
+    pub call_blur_unsupported: &'static str,
+    /// The call ended and the page moves on.
+    pub call_after: &'static str,
+    /// The pre-call page's heading.
+    pub precall_title: &'static str,
+    /// With whom ({agent}, {company}).
+    pub precall_with: &'static str,
+    /// With whom, no agent named yet ({company}).
+    pub precall_with_company: &'static str,
+    /// When ({day}, {time}, {zone}, {minutes}).
+    pub precall_when: &'static str,
+    /// The case reference ({reference}).
+    pub precall_reference: &'static str,
+    /// An interpreter joins ({language}).
+    pub precall_interpreter: &'static str,
+    /// Heading: what to prepare.
+    pub precall_prepare: &'static str,
+    /// Preparation: a quiet place.
+    pub precall_quiet: &'static str,
+    /// Preparation: documents.
+    pub precall_documents: &'static str,
+    /// Preparation: test the devices.
+    pub precall_devices: &'static str,
+    /// The claimant's camera stays off.
+    pub precall_camera_off: &'static str,
+    /// Microphones stay off.
+    pub precall_mic_off: &'static str,
+    /// The background will be blurred where possible.
+    pub precall_blur: &'static str,
+    /// When the way in opens ({time}, {countdown}).
+    pub precall_opens: &'static str,
+    /// Button: go into the waiting room.
+    pub precall_enter: &'static str,
+    /// Button: test the devices.
+    pub precall_test: &'static str,
+    /// The appointment took place.
+    pub precall_done: &'static str,
 }
 
 /// English.
@@ -795,6 +847,32 @@ pub const EN: Texts = Texts {
     login_submit: "Log in",
     login_refused: "The e-mail address or the password is not right.",
     login_too_many: "Too many attempts. Wait a minute, then try again.",
+    call_hold: "Put on hold",
+    call_hold_name: "Put {name} on hold",
+    call_on_hold: "You are on hold: {message}",
+    call_on_hold_plain: "You are on hold. You will be brought back into the call shortly.",
+    call_people: "In this call",
+    call_people_you: "You",
+    call_blur_on: "Your background is blurred.",
+    call_blur_unsupported: "Your browser cannot blur your background: what is behind you will be visible.",
+    call_after: "The call has ended. Taking you to the next page…",
+    precall_title: "Your video appointment",
+    precall_with: "With {agent} of {company}",
+    precall_with_company: "With {company}",
+    precall_when: "{day} at {time} ({zone}), {minutes} minutes",
+    precall_reference: "Reference: {reference}",
+    precall_interpreter: "An interpreter ({language}) joins the call.",
+    precall_prepare: "What to prepare",
+    precall_quiet: "A quiet, well-lit place where you can talk freely.",
+    precall_documents: "Your documents about the case and a form of identification at hand.",
+    precall_devices: "Test your camera and microphone below before the appointment.",
+    precall_camera_off: "Your camera stays off in this call: only your microphone is used.",
+    precall_mic_off: "Microphones stay off in this call.",
+    precall_blur: "Your background will be blurred where your browser can.",
+    precall_opens: "The waiting room opens at {time}, in {countdown}.",
+    precall_enter: "Go to the waiting room",
+    precall_test: "Test camera and microphone",
+    precall_done: "This appointment has taken place.",
 };
 
 /// Dutch.
@@ -1038,6 +1116,32 @@ pub const NL: Texts = Texts {
     login_submit: "Inloggen",
     login_refused: "Het e-mailadres of het wachtwoord klopt niet.",
     login_too_many: "Te veel pogingen. Wacht een minuut en probeer het dan opnieuw.",
+    call_hold: "In de wacht",
+    call_hold_name: "Zet {name} in de wacht",
+    call_on_hold: "U staat in de wacht: {message}",
+    call_on_hold_plain: "U staat in de wacht. U komt zo terug in het gesprek.",
+    call_people: "In dit gesprek",
+    call_people_you: "U",
+    call_blur_on: "Uw achtergrond is vervaagd.",
+    call_blur_unsupported: "Uw browser kan uw achtergrond niet vervagen: wat achter u is, blijft zichtbaar.",
+    call_after: "Het gesprek is beëindigd. U gaat naar de volgende pagina…",
+    precall_title: "Uw video-afspraak",
+    precall_with: "Met {agent} van {company}",
+    precall_with_company: "Met {company}",
+    precall_when: "{day} om {time} ({zone}), {minutes} minuten",
+    precall_reference: "Referentie: {reference}",
+    precall_interpreter: "Er neemt een tolk ({language}) deel aan het gesprek.",
+    precall_prepare: "Wat u kunt voorbereiden",
+    precall_quiet: "Een rustige, goed verlichte plek waar u vrijuit kunt praten.",
+    precall_documents: "Uw documenten over de zaak en een identiteitsbewijs bij de hand.",
+    precall_devices: "Test hieronder vóór de afspraak uw camera en microfoon.",
+    precall_camera_off: "Uw camera blijft uit in dit gesprek: alleen uw microfoon wordt gebruikt.",
+    precall_mic_off: "Microfoons blijven uit in dit gesprek.",
+    precall_blur: "Uw achtergrond wordt vervaagd als uw browser dat kan.",
+    precall_opens: "De wachtkamer gaat open om {time}, over {countdown}.",
+    precall_enter: "Naar de wachtkamer",
+    precall_test: "Camera en microfoon testen",
+    precall_done: "Deze afspraak heeft plaatsgevonden.",
 };
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ pub struct JoinInfo {
     /// Rooms of the rooms API: locked (guests knock) or open; meetings: none.
     #[serde(default)]
     pub locked: Option<bool>,
+    /// An appointment's room: the switches of its call (none: everything on).
+    #[serde(default)]
+    pub features: Option<super::appointment::CallFeatures>,
+    /// An appointment's room: where this role's page goes when the call ends.
+    #[serde(default)]
+    pub after_call: Option<String>,
 }
 
 /// One waiting person as the console lists them.

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod api;
+pub mod appointment;
 pub mod booking;
 pub mod console;
 pub mod embed;

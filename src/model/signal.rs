@@ -70,6 +70,15 @@ pub enum ClientMsg {
         #[serde(default)]
         message: Option<String>,
     },
+    /// Host: put a guest in the call on hold (back to waiting, told why); admit them again
+    /// to bring them back.
+    PutOnHold {
+        /// Who.
+        peer: PeerId,
+        /// What they are told (at most [`MAX_DENY_MESSAGE_CHARS`] characters).
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// Host: take someone out of the call.
     Remove {
         /// Who.
@@ -350,6 +359,14 @@ pub enum ServerMsg {
     Held {
         /// The host's message, if any.
         message: Option<String>,
+    },
+    /// The host put me on hold: I am out of the call and waiting again (my connections to
+    /// the others close), until the host admits me back.
+    OnHold {
+        /// The host's message, if any.
+        message: Option<String>,
+        /// The host is in the room.
+        host_present: bool,
     },
     /// The host took me out of the call; this connection is out of the room.
     Removed,

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .merge(signaling::router())
         .merge(super::api::router(state.clone()))
         .merge(super::whereby::router(state.clone()))
+        .merge(super::appointments::router(state.clone()))
         // Every server function has a versioned endpoint under /api/v1 (see server_fns/).
         .merge(crate::server_fns::router())
         // Alive and answering (at once, also while the widget's files are being compressed).

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/rooms/{name}", get(room_page))
         .route("/console", get(console_page))
         .route("/check", get(check_page))
+        .route("/client-web/schedule/pre-call/summary", get(pre_call_page))
         .fallback(get(file))
 }
 
@@ -118,6 +119,40 @@ async fn room_page(
     };
     let ancestors = match room {
         Some(r) => company_ancestors(&state, &r.company).await,
+        None => "'self'".to_string(),
+    };
+    app_page(&state, &ancestors, &req)
+}
+
+#[derive(Deserialize)]
+struct PreCallQuery {
+    token: Option<String>,
+}
+
+/// An appointment's pre-call page (the claimant's or the interpreter's): framed by the pages
+/// of its company's sites; a link that is not one gets the page too (it explains), framed by
+/// no one.
+async fn pre_call_page(
+    State(state): State<AppState>,
+    Query(q): Query<PreCallQuery>,
+    req: Request,
+) -> Response {
+    let company = match q
+        .token
+        .as_deref()
+        .and_then(|t| state.signer.verify_appointment_token(t))
+    {
+        Some((id, _)) => state
+            .store
+            .appointment_by_id(&id)
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.company),
+        None => None,
+    };
+    let ancestors = match company {
+        Some(c) => company_ancestors(&state, &c).await,
         None => "'self'".to_string(),
     };
     app_page(&state, &ancestors, &req)

@@ -68,6 +68,19 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// The 16 bytes of a uuid in its usual form (`8-4-4-4-12` lowercase hex digits).
+fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
+    let digits: String = id.chars().filter(|c| *c != '-').collect();
+    if id.len() != 36 || digits.len() != 32 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Bytes in a link id.
 const LINK_ID_BYTES: usize = 16;
 /// Bytes of the HMAC tag kept in a join hash.
@@ -162,6 +175,70 @@ impl Signer {
                 .verify_truncated_left(&key)
                 .is_ok()
         })
+    }
+
+    /// The `token` of an appointment's pre-call link for the claimant or the interpreter: the
+    /// appointment's uuid (16 bytes) and the first 128 bits of an HMAC over it and the
+    /// attendee, base64url. Nothing stored: the API shows the same `url` on every read.
+    pub fn appointment_token(
+        &self,
+        id: &str,
+        who: crate::model::appointment::Attendee,
+    ) -> Option<String> {
+        let raw = uuid_bytes(id)?;
+        let mut out = raw.to_vec();
+        out.extend_from_slice(&self.appointment_mac(&raw, who).finalize().into_bytes()[..16]);
+        Some(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    fn appointment_mac(
+        &self,
+        raw: &[u8; 16],
+        who: crate::model::appointment::Attendee,
+    ) -> HmacSha256 {
+        use crate::model::appointment::Attendee;
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-appointment-v1:");
+        mac.update(match who {
+            Attendee::Claimant => b"claimant:".as_slice(),
+            Attendee::Interpreter => b"interpreter:".as_slice(),
+        });
+        mac.update(raw);
+        mac
+    }
+
+    /// Whose pre-call token this is: the appointment's id (uuid form) and the attendee, or
+    /// none for a token this server did not sign (compared in constant time).
+    pub fn verify_appointment_token(
+        &self,
+        token: &str,
+    ) -> Option<(String, crate::model::appointment::Attendee)> {
+        use crate::model::appointment::Attendee;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .filter(|b| b.len() == 32)?;
+        let mut raw = [0u8; 16];
+        raw.copy_from_slice(&bytes[..16]);
+        let who = [Attendee::Claimant, Attendee::Interpreter]
+            .into_iter()
+            .find(|who| {
+                self.appointment_mac(&raw, *who)
+                    .verify_truncated_left(&bytes[16..])
+                    .is_ok()
+            })?;
+        let h = hex(&raw);
+        Some((
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            ),
+            who,
+        ))
     }
 
     /// Where a booking came from, as kept with it: a keyed hash of the client's address
@@ -390,5 +467,42 @@ mod tests {
         }
         std::fs::write(&path, b"short").unwrap();
         assert!(Signer::load_or_create(&path).is_err());
+    }
+
+    #[test]
+    fn appointment_tokens_open_their_own_appointment_and_role_only() {
+        use crate::model::appointment::Attendee;
+        let signer = Signer::new([5; 32]);
+        let id = "9fac14a0-4829-4b7b-b3d6-d2b189290409";
+        let claimant = signer.appointment_token(id, Attendee::Claimant).unwrap();
+        let interpreter = signer.appointment_token(id, Attendee::Interpreter).unwrap();
+        assert_ne!(claimant, interpreter);
+        assert_eq!(claimant.len(), 43);
+        assert_eq!(
+            signer.verify_appointment_token(&claimant),
+            Some((id.to_string(), Attendee::Claimant))
+        );
+        assert_eq!(
+            signer.verify_appointment_token(&interpreter),
+            Some((id.to_string(), Attendee::Interpreter))
+        );
+        assert_eq!(
+            Signer::new([6; 32]).verify_appointment_token(&claimant),
+            None
+        );
+        // Another appointment's id under this tag, a cut tag, junk: refused.
+        let mut other = URL_SAFE_NO_PAD.decode(&claimant).unwrap();
+        other[0] ^= 1;
+        assert_eq!(
+            signer.verify_appointment_token(&URL_SAFE_NO_PAD.encode(other)),
+            None
+        );
+        for junk in ["", "abc", &claimant[..40], &"A".repeat(43)] {
+            assert_eq!(signer.verify_appointment_token(junk), None, "{junk}");
+        }
+        assert_eq!(
+            signer.appointment_token("not-a-uuid", Attendee::Claimant),
+            None
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod booking;
 pub mod console;
 pub mod join;
 pub mod manage;
+pub mod precall;
 pub mod rooms;
 
 #[cfg(feature = "ssr")]

@@ -32,6 +32,14 @@ const ALL: &[(&str, fn())] = &[
         register_explicit::<super::rooms::RoomDetails>,
     ),
     (
+        "v1/precall/summary",
+        register_explicit::<super::precall::PreCallSummary>,
+    ),
+    (
+        "v1/precall/blur",
+        register_explicit::<super::precall::PreCallBlur>,
+    ),
+    (
         "v1/booking/manage",
         register_explicit::<super::manage::ManageDetails>,
     ),

@@ -381,3 +381,86 @@ pub fn has(stream: &MediaStream, kind: &str) -> bool {
         .iter()
         .any(|t| t.unchecked_into::<MediaStreamTrack>().kind() == kind)
 }
+
+/// Keep only the kinds a call allows: tracks of a kind it does not are stopped (the camera
+/// light goes off) and taken out, so they are never sent. Returns the stream, or none when
+/// nothing is left.
+pub fn restrict(stream: MediaStream, audio: bool, video: bool) -> Option<MediaStream> {
+    for t in stream.get_tracks().iter() {
+        let t: MediaStreamTrack = t.unchecked_into();
+        let allowed = match t.kind().as_str() {
+            "audio" => audio,
+            "video" => video,
+            _ => false,
+        };
+        if !allowed {
+            t.stop();
+            stream.remove_track(&t);
+        }
+    }
+    (stream.get_tracks().length() > 0).then_some(stream)
+}
+
+/// Open what a call allows: camera and microphone as usual, or only one of them (the other is
+/// never asked for), or nothing.
+pub async fn open_allowed(audio: bool, video: bool) -> Result<Option<MediaStream>, MediaProblem> {
+    match (audio, video) {
+        (true, true) => open_camera_and_microphone().await.map(Some),
+        (false, false) => Ok(None),
+        (audio, video) => {
+            let chosen =
+                remembered(Choice::Camera).is_some() || remembered(Choice::Microphone).is_some();
+            let first = get_user_media(audio, video, chosen).await;
+            let stream = match first {
+                Err(MediaProblem::NotFound | MediaProblem::InUse) if chosen => {
+                    get_user_media(audio, video, false).await
+                }
+                other => other,
+            }?;
+            Ok(restrict(stream, audio, video))
+        }
+    }
+}
+
+/// Blur the background of the stream's camera where the browser can (the `backgroundBlur`
+/// track constraint, offered by the platform's camera effects). Returns whether it is blurred
+/// now; `false` means this browser cannot, and nothing is pretended.
+pub async fn blur_background(stream: &MediaStream) -> bool {
+    let Some(track) = stream
+        .get_video_tracks()
+        .iter()
+        .next()
+        .map(|t| t.unchecked_into::<MediaStreamTrack>())
+    else {
+        return false;
+    };
+    let capabilities = crate::widget::dom::call_method(&track, "getCapabilities", &[]);
+    let offers_blur = capabilities
+        .and_then(|c| js_sys::Reflect::get(&c, &"backgroundBlur".into()).ok())
+        .map(|b| {
+            js_sys::Array::is_array(&b)
+                && js_sys::Array::from(&b)
+                    .iter()
+                    .any(|v| v.as_bool() == Some(true))
+        })
+        .unwrap_or(false);
+    if !offers_blur {
+        return false;
+    }
+    let constraints = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&constraints, &"backgroundBlur".into(), &JsValue::TRUE);
+    let Some(promise) =
+        crate::widget::dom::call_method(&track, "applyConstraints", &[constraints.into()])
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return false;
+    };
+    if JsFuture::from(promise).await.is_err() {
+        return false;
+    }
+    // Believe the settings, not the request.
+    js_sys::Reflect::get(&track.get_settings(), &"backgroundBlur".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}

@@ -10,6 +10,8 @@ pub mod booking;
 pub mod check;
 pub mod console;
 pub mod manage;
+#[cfg(feature = "csr")]
+pub mod precall;
 pub mod waiting_room;
 
 #[cfg(feature = "csr")]
@@ -23,6 +25,9 @@ pub mod media;
 pub mod quality;
 #[cfg(feature = "csr")]
 pub mod theme;
+
+/// The pre-call page's path, as the seed's `url` has it.
+pub const PRE_CALL_PATH: &str = "/client-web/schedule/pre-call/summary";
 
 /// Which page the path asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +52,11 @@ pub enum Route {
         /// The room's name.
         name: String,
     },
+    /// `/client-web/schedule/pre-call/summary?token=…`: an appointment's pre-call page.
+    PreCall {
+        /// The link's token (checked by the server).
+        token: String,
+    },
     /// `/check`: the hardware test.
     Check,
     /// `/console`
@@ -56,9 +66,15 @@ pub enum Route {
 }
 
 impl Route {
-    /// Route a path (and the `site` query parameter, for the booking page).
+    /// Route a path (and the `site` query parameter, for the booking page; `token`, for the
+    /// pre-call page).
     pub fn from_path(path: &str, site: Option<String>) -> Route {
         let path = path.trim_end_matches('/');
+        if path == PRE_CALL_PATH {
+            return Route::PreCall {
+                token: site.unwrap_or_default(),
+            };
+        }
         if path == "/embed/booking" {
             return Route::Booking {
                 site: site.unwrap_or_default(),
@@ -100,7 +116,14 @@ impl Route {
 pub fn start() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    let route = Route::from_path(&dom::path(), dom::query_param("site"));
+    let path = dom::path();
+    // The one query parameter a route reads: the booking page's site, the pre-call token.
+    let param = if path.trim_end_matches('/') == PRE_CALL_PATH {
+        dom::query_param("token")
+    } else {
+        dom::query_param("site")
+    };
+    let route = Route::from_path(&path, param);
     host::bridge().observe_height();
     leptos::mount::mount_to_body(move || match route.clone() {
         Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
@@ -116,6 +139,7 @@ pub fn start() {
             view! { <waiting_room::JoinPage entry/> }.into_any()
         }
         Route::Manage { hash } => view! { <manage::ManagePage hash/> }.into_any(),
+        Route::PreCall { token } => view! { <precall::PreCallPage token/> }.into_any(),
         Route::Check => view! { <check::DeviceCheck/> }.into_any(),
         Route::Console => view! { <console::Console/> }.into_any(),
         Route::NotFound => view! {
@@ -138,7 +162,7 @@ fn BookingPage(site: String) -> impl leptos::IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::{Route, PRE_CALL_PATH};
 
     #[test]
     fn routes() {
@@ -159,6 +183,12 @@ mod tests {
         );
         assert_eq!(Route::from_path("/booking/", None), Route::NotFound);
         assert_eq!(Route::from_path("/check", None), Route::Check);
+        assert_eq!(
+            Route::from_path(PRE_CALL_PATH, Some("tok".into())),
+            Route::PreCall {
+                token: "tok".into()
+            }
+        );
         assert_eq!(
             Route::from_path("/rooms/clinic-abc", None),
             Route::Room {

@@ -11,6 +11,7 @@ mod api_docs;
 mod api_quickstart;
 mod api_rules;
 mod api_tenancy;
+mod appointments_api;
 mod availability;
 mod booking_form;
 mod browser_booking;

@@ -53,6 +53,8 @@ pub async fn details(state: &AppState, hash: &str) -> Result<JoinInfo, AppError>
         name: crate::model::person::neutralise(&p.name),
         role: if p.is_host { Role::Host } else { Role::Guest },
         locked: None,
+        features: None,
+        after_call: None,
     })
 }
 

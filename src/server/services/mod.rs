@@ -4,6 +4,7 @@
 //! here, once, over the store.
 
 pub mod accounts;
+pub mod appointments;
 pub mod booking;
 pub mod join;
 pub mod manage;

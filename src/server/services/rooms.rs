@@ -7,7 +7,7 @@ use crate::model::meeting::{MeetingBrief, Role};
 use crate::model::room::{RoomRole, HUMAN_ALPHABET, HUMAN_LENGTH};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::RoomSpec;
-use crate::server::store::{RoomCursor, RoomImage, RoomRow};
+use crate::server::store::{AppointmentRow, RoomCursor, RoomImage, RoomRow};
 use crate::server::tokens::{hex, new_id, random_bytes};
 use crate::server::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -205,8 +205,17 @@ pub async fn details(
     given: &str,
     key: Option<&str>,
 ) -> Result<crate::model::meeting::JoinInfo, AppError> {
-    let (room, spec, role) = opened(state, given, key).await?;
+    let (room, spec, role, appointment) = opened(state, given, key).await?;
     let locked = spec.locked;
+    // An appointment's pages go where its integrator said once the call ends.
+    let after_call = appointment
+        .as_ref()
+        .filter(|a| a.redirect_custom)
+        .and_then(|a| match role {
+            Role::Host => a.redirect_agent_url.clone(),
+            Role::Guest => a.redirect_user_url.clone(),
+            Role::Viewer => None,
+        });
     let colours: Colours = room
         .theme
         .as_deref()
@@ -233,6 +242,8 @@ pub async fn details(
             background,
         },
         locked,
+        features: spec.features.clone(),
+        after_call,
     })
 }
 
@@ -247,16 +258,16 @@ pub async fn entry(
     given: &str,
     key: Option<&str>,
 ) -> Result<(RoomSpec, Role), AppError> {
-    let (_, spec, role) = opened(state, given, key).await?;
+    let (_, spec, role, _) = opened(state, given, key).await?;
     Ok((spec, role))
 }
 
-/// [`entry`], with the room as stored.
+/// [`entry`], with the room as stored and the appointment it holds, if any.
 async fn opened(
     state: &AppState,
     given: &str,
     key: Option<&str>,
-) -> Result<(RoomRow, RoomSpec, Role), AppError> {
+) -> Result<(RoomRow, RoomSpec, Role, Option<AppointmentRow>), AppError> {
     let missing = || AppError::not_found("room");
     let name = crate::model::room::room_name(given).ok_or_else(missing)?;
     let room = state
@@ -274,7 +285,9 @@ async fn opened(
         RoomRole::Viewer => Role::Viewer,
     };
     let id = crate::model::MeetingId::parse(&room.id).map_err(|_| missing())?;
+    let appointment = state.store.appointment_in_room(&room.id).await?;
     let spec = RoomSpec {
+        features: appointment.as_ref().map(|a| a.features.clone()),
         brief: MeetingBrief {
             id,
             subject: room.name.trim_start_matches('/').to_string(),
@@ -298,7 +311,7 @@ async fn opened(
             ends_at: room.ends_at,
         }),
     };
-    Ok((room, spec, role))
+    Ok((room, spec, role, appointment))
 }
 
 /// A room's custom colours, `#rrggbb` each.

@@ -66,6 +66,8 @@ struct Member {
     last_sample: Option<std::time::Instant>,
     /// Their browser (rooms' insights).
     user_agent: Option<String>,
+    /// Put on hold from the call: waiting again, their join to the session still recorded.
+    held: bool,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -102,6 +104,8 @@ struct Room {
     record: Option<super::insights::RoomRecord>,
     /// The session running now (someone is in the call).
     session: Option<String>,
+    /// An appointment's room: the switches of its call.
+    features: Option<crate::model::appointment::CallFeatures>,
 }
 
 /// What a room is made of when its first person enters.
@@ -119,6 +123,9 @@ pub struct RoomSpec {
     pub locked: Option<bool>,
     /// Rooms of the rooms API: record sessions and participants under this.
     pub record: Option<super::insights::RoomRecord>,
+    /// An appointment's room: the switches of its call, enforced here where a page could
+    /// cheat (chat, what a member says it sends, what its descriptions offer to send).
+    pub features: Option<crate::model::appointment::CallFeatures>,
 }
 
 impl RoomSpec {
@@ -131,6 +138,7 @@ impl RoomSpec {
             preview: m.waiting_preview,
             locked: None,
             record: None,
+            features: None,
         }
     }
 
@@ -144,6 +152,7 @@ impl RoomSpec {
             members: Vec::new(),
             record: self.record.clone(),
             session: None,
+            features: self.features.clone(),
         }
     }
 }
@@ -382,6 +391,7 @@ impl Hub {
                     external_id: None,
                     last_sample: None,
                     user_agent: None,
+                    held: false,
                 };
                 for m in room.admitted() {
                     out.push(
@@ -535,6 +545,7 @@ impl Hub {
             external_id: entrant.external_id.clone(),
             last_sample: None,
             user_agent: entrant.user_agent.clone(),
+            held: false,
         };
         match role {
             _ if at_once => {
@@ -705,8 +716,23 @@ impl Hub {
         let mut out = Outbox::default();
         let mut st = self.lock();
         let (room, idx) = admitted_member(&mut st, conn)?;
-        if room.members[idx].role == Role::Viewer && (media.audio || media.video || media.screen) {
+        let role = room.members[idx].role;
+        if role == Role::Viewer && (media.audio || media.video || media.screen) {
             return Err(AppError::new(ErrorCode::Forbidden, "viewers send no media"));
+        }
+        if let Some(f) = &room.features {
+            let refused = if media.audio && !f.audio(role) {
+                Some("microphones are off in this call")
+            } else if media.screen && !f.screen_share {
+                Some("screen sharing is off in this call")
+            } else if media.video && !media.screen && !f.camera(role) {
+                Some("your camera is off in this call")
+            } else {
+                None
+            };
+            if let Some(why) = refused {
+                return Err(AppError::new(ErrorCode::Forbidden, why));
+            }
         }
         room.members[idx].media = media;
         let me = room.members[idx].peer.clone();
@@ -739,6 +765,12 @@ impl Hub {
         let mut out = Outbox::default();
         let mut st = self.lock();
         let (room, idx) = admitted_member(&mut st, conn)?;
+        if room.features.as_ref().is_some_and(|f| !f.chat) {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "the chat is off in this call",
+            ));
+        }
         let msg = ServerMsg::Chat {
             from: room.members[idx].peer.clone(),
             name: room.members[idx].name.clone(),
@@ -831,8 +863,12 @@ impl Hub {
         }
         let target = admitted(to)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such peer in the call"))?;
-        if admitted(&me).is_some_and(|m| m.role == Role::Viewer) {
-            rooms::viewer_may_send(&signal)?;
+        if let Some(sender) = admitted(&me) {
+            if sender.role == Role::Viewer {
+                rooms::viewer_may_send(&signal)?;
+            } else if let Some(f) = &room.features {
+                rooms::may_send(&signal, f.audio(sender.role), f.video(sender.role))?;
+            }
         }
         out.push(target.conn, ServerMsg::Signal { from: me, signal });
         self.flush(st, out);
@@ -1008,23 +1044,42 @@ fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize
             s
         }
     };
-    let m = &room.members[idx];
-    let _ = tx.send(Insight::Joined {
-        session,
-        participant: m.peer.to_string(),
-        name: m.name.clone(),
-        role: m.role,
-        external_id: m.external_id.clone(),
-        user_agent: m.user_agent.clone(),
-        at,
-    });
+    let record_room = record.room.clone();
+    let m = &mut room.members[idx];
+    if m.held {
+        // Back from hold: the same participant, already recorded in this session.
+        m.held = false;
+        let _ = tx.send(Insight::Hold {
+            room: record_room.clone(),
+            on: false,
+            at,
+        });
+    } else {
+        let _ = tx.send(Insight::Joined {
+            session,
+            participant: m.peer.to_string(),
+            name: m.name.clone(),
+            role: m.role,
+            external_id: m.external_id.clone(),
+            user_agent: m.user_agent.clone(),
+            at,
+        });
+    }
+    // Host and guest together in the call: an appointment's call has begun.
+    let seated = |role| room.admitted().any(|m| m.role == role);
+    if seated(Role::Host) && seated(Role::Guest) {
+        let _ = tx.send(Insight::Met {
+            room: record_room,
+            at,
+        });
+    }
 }
 
 /// Someone left the call of a recorded room: their leave, and the session's end with the last.
 fn record_leave(tx: Option<&super::insights::Sender>, room: &mut Room, gone: &Member) {
     use super::insights::Insight;
     let Some(tx) = tx else { return };
-    if !gone.admitted || room.session.is_none() {
+    if !(gone.admitted || gone.held) || room.session.is_none() {
         return;
     }
     let at = Utc::now();
@@ -1035,6 +1090,12 @@ fn record_leave(tx: Option<&super::insights::Sender>, room: &mut Room, gone: &Me
     if room.admitted().next().is_none() {
         if let Some(session) = room.session.take() {
             let _ = tx.send(Insight::SessionEnded { session, at });
+            if let Some(record) = &room.record {
+                let _ = tx.send(Insight::CallEnded {
+                    room: record.room.clone(),
+                    at,
+                });
+            }
         }
     }
 }
@@ -1047,13 +1108,19 @@ fn record_end(tx: Option<&super::insights::Sender>, room: &mut Room) {
         return;
     };
     let at = Utc::now();
-    for m in room.admitted() {
+    for m in room.members.iter().filter(|m| m.admitted || m.held) {
         let _ = tx.send(Insight::Left {
             participant: m.peer.to_string(),
             at,
         });
     }
     let _ = tx.send(Insight::SessionEnded { session, at });
+    if let Some(record) = &room.record {
+        let _ = tx.send(Insight::CallEnded {
+            room: record.room.clone(),
+            at,
+        });
+    }
 }
 
 /// The JSON text of a message (our own types always serialize).

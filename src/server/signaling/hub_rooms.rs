@@ -24,29 +24,52 @@ pub(super) fn host_message(message: Option<String>) -> Result<Option<String>, Ap
 /// A viewer's negotiation message: refused if its description would send audio or video
 /// (any media section that is not `recvonly` or `inactive`; data channels carry no media).
 pub(super) fn viewer_may_send(signal: &Signal) -> Result<(), AppError> {
+    may_send(signal, false, false).map_err(|_| {
+        AppError::new(
+            ErrorCode::Forbidden,
+            "viewers receive only: this description would send media",
+        )
+    })
+}
+
+/// A negotiation message of someone who may send `audio` and `video` or not: refused if its
+/// description offers to send a kind they may not (a media section of that kind that is not
+/// `recvonly` or `inactive`; a section without a direction attribute is `sendrecv`).
+pub(super) fn may_send(signal: &Signal, audio: bool, video: bool) -> Result<(), AppError> {
     let Signal::Description { sdp, .. } = signal else {
         return Ok(());
     };
-    // Per media section: does it send? A section without a direction attribute is sendrecv.
-    let mut sending = false;
+    let mut refused: Option<&str> = None;
+    let mut section: Option<&str> = None;
     let mut section_sends = false;
+    let mut judge = |kind: Option<&str>, sends: bool| {
+        let allowed = match kind {
+            Some("audio") => audio,
+            Some("video") => video,
+            _ => true,
+        };
+        if sends && !allowed && refused.is_none() {
+            refused = kind.map(|k| if k == "audio" { "audio" } else { "video" });
+        }
+    };
     for line in sdp.lines().map(str::trim_end) {
         if let Some(rest) = line.strip_prefix("m=") {
-            sending |= section_sends;
+            judge(section, section_sends);
             let kind = rest.split(' ').next().unwrap_or("");
+            section = Some(kind);
             section_sends = kind == "audio" || kind == "video";
         } else if matches!(line, "a=recvonly" | "a=inactive") {
             section_sends = false;
         }
     }
-    sending |= section_sends;
-    if sending {
-        return Err(AppError::new(
+    judge(section, section_sends);
+    match refused {
+        Some(kind) => Err(AppError::new(
             ErrorCode::Forbidden,
-            "viewers receive only: this description would send media",
-        ));
+            format!("this call does not allow you to send {kind}"),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl Hub {
@@ -88,6 +111,57 @@ impl Hub {
             .find(|m| &m.peer == peer && !m.admitted)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no one by that id is waiting"))?;
         out.push(guest.conn, ServerMsg::Held { message });
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Host: put someone in the call (not a host) on hold: they go back to waiting, told why,
+    /// and the others see them leave (their connections close, so no media flows either
+    /// way); the host admits them again to bring them back.
+    pub fn put_on_hold(
+        &self,
+        conn: ConnId,
+        peer: &PeerId,
+        message: Option<String>,
+    ) -> Result<(), AppError> {
+        let message = host_message(message)?;
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let tx = st.insights.clone();
+        let room = hosted_room(&mut st, conn)?;
+        let idx = room
+            .members
+            .iter()
+            .position(|m| &m.peer == peer && m.admitted && m.role == Role::Guest)
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such guest in the call"))?;
+        let m = &mut room.members[idx];
+        m.admitted = false;
+        m.held = m.held || room.session.is_some();
+        m.since = Utc::now();
+        let (target, gone) = (m.conn, m.peer.clone());
+        for other in room.admitted() {
+            out.push(other.conn, ServerMsg::PeerLeft { peer: gone.clone() });
+        }
+        out.push(
+            target,
+            ServerMsg::OnHold {
+                message,
+                host_present: true,
+            },
+        );
+        let lobby = room_lobby(room);
+        for h in room.admitted().filter(|m| m.role == Role::Host) {
+            out.push(h.conn, lobby.clone());
+        }
+        if let (Some(tx), Some(record)) = (tx, room.record.as_ref()) {
+            let _ = tx.send(crate::server::signaling::insights::Insight::Hold {
+                room: record.room.clone(),
+                on: true,
+                at: Utc::now(),
+            });
+        }
+        let agent = room.agent.clone();
+        lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
         Ok(())
     }
@@ -157,6 +231,18 @@ mod tests {
             sdp_m_line_index: None,
         };
         assert!(viewer_may_send(&candidate).is_ok());
+    }
+
+    #[test]
+    fn each_kind_is_judged_by_its_own_switch() {
+        let audio_only = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n";
+        let both = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n";
+        assert!(may_send(&description(audio_only), true, false).is_ok());
+        assert!(may_send(&description(both), true, true).is_ok());
+        let no_video = may_send(&description(both), true, false).unwrap_err();
+        assert!(no_video.message.contains("video"), "{}", no_video.message);
+        let no_audio = may_send(&description(audio_only), false, true).unwrap_err();
+        assert!(no_audio.message.contains("audio"), "{}", no_audio.message);
     }
 
     #[test]

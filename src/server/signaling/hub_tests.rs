@@ -739,6 +739,7 @@ fn named_room(locked: bool) -> RoomSpec {
         preview: false,
         locked: Some(locked),
         record: None,
+        features: None,
     }
 }
 
@@ -994,11 +995,25 @@ fn a_recorded_room_tells_its_sessions_and_participants() {
             Insight::Left { .. } => "left",
             Insight::SessionEnded { .. } => "ended",
             Insight::Sample { .. } => "sample",
+            Insight::Met { .. } => "met",
+            Insight::CallEnded { .. } => "call-ended",
+            Insight::Hold { on: true, .. } => "hold",
+            Insight::Hold { on: false, .. } => "back",
         })
         .collect();
     assert_eq!(
         kinds,
-        ["started", "joined", "joined", "sample", "left", "left", "ended"]
+        [
+            "started",
+            "joined",
+            "joined",
+            "met",
+            "sample",
+            "left",
+            "left",
+            "ended",
+            "call-ended"
+        ]
     );
     assert!(events.iter().any(|e| matches!(e,
         Insight::Joined { name, external_id: Some(x), role: Role::Guest, .. } if name == "Ada" && x == "crm-7")));
@@ -1012,4 +1027,167 @@ fn a_recorded_room_tells_its_sessions_and_participants() {
     let InCall { guest, .. } = in_call(&hub, &m);
     hub.stats(guest, 0, 0, 1, 1).unwrap();
     assert!(rx.try_recv().is_err());
+}
+
+/// An appointment's room: the claimant without a camera, no chat.
+fn appointment_room() -> RoomSpec {
+    use crate::model::appointment::CallFeatures;
+    RoomSpec {
+        features: Some(CallFeatures {
+            camera_guest: false,
+            chat: false,
+            // A shared screen is video too.
+            screen_share: false,
+            ..CallFeatures::default()
+        }),
+        ..named_room(false)
+    }
+}
+
+fn description(sdp: &str) -> Signal {
+    Signal::Description {
+        sdp_type: crate::model::signal::SdpType::Offer,
+        sdp: sdp.into(),
+    }
+}
+
+#[test]
+fn an_appointments_switches_hold_on_the_server() {
+    let hub = test_hub();
+    let room = appointment_room();
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Agent"), Role::Host)
+        .unwrap();
+    hub.enter_as(guest, &room, &entrant("Claimant"), Role::Guest)
+        .unwrap();
+    let host_peer = peer_of(&drain(&mut host_rx));
+    let claimant = peer_of(&drain(&mut guest_rx));
+    // The chat is off: refused for everyone.
+    assert_eq!(
+        hub.chat(guest, "hello").unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        hub.chat(host, "hello").unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // The claimant's camera is off: a camera state and a description sending video are
+    // refused; sound alone goes through.
+    let camera = MediaState {
+        audio: true,
+        video: true,
+        screen: false,
+    };
+    assert!(hub.set_media(guest, camera).is_err());
+    assert!(hub
+        .set_media(
+            guest,
+            MediaState {
+                video: false,
+                ..camera
+            }
+        )
+        .is_ok());
+    let with_video = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
+    let sound_only = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n";
+    let refused = hub
+        .relay(guest, &host_peer, description(with_video))
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert!(refused.message.contains("video"), "{}", refused.message);
+    hub.relay(guest, &host_peer, description(sound_only))
+        .unwrap();
+    // The agent's camera is allowed.
+    hub.set_media(host, camera).unwrap();
+    hub.relay(host, &claimant, description(with_video)).unwrap();
+}
+
+#[test]
+fn on_hold_sends_a_guest_back_to_waiting_until_admitted_again() {
+    use crate::server::signaling::insights::{Insight, RoomRecord};
+    let hub = test_hub();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let mut room = appointment_room();
+    room.record = Some(RoomRecord {
+        room: room.brief.id.to_string(),
+        company: "company".into(),
+        name: "/appointment".into(),
+        created_at: Utc::now(),
+        ends_at: Utc::now(),
+    });
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Agent"), Role::Host)
+        .unwrap();
+    hub.enter_as(guest, &room, &entrant("Claimant"), Role::Guest)
+        .unwrap();
+    let host_peer = peer_of(&drain(&mut host_rx));
+    let claimant = peer_of(&drain(&mut guest_rx));
+    drain(&mut host_rx);
+    // Only a host may, and only a guest in the call.
+    assert!(hub.put_on_hold(guest, &host_peer, None).is_err());
+    assert!(hub.put_on_hold(host, &host_peer, None).is_err());
+    hub.put_on_hold(host, &claimant, Some("Checking your file".into()))
+        .unwrap();
+    assert_eq!(
+        drain(&mut guest_rx),
+        vec![ServerMsg::OnHold {
+            message: Some("Checking your file".into()),
+            host_present: true,
+        }]
+    );
+    let to_host = drain(&mut host_rx);
+    assert!(to_host.contains(&ServerMsg::PeerLeft {
+        peer: claimant.clone()
+    }));
+    assert!(
+        to_host.iter().any(
+            |m| matches!(m, ServerMsg::RoomLobby { waiting } if waiting.iter().any(|p| p.id == claimant))
+        ),
+        "{to_host:?}"
+    );
+    // On hold, nothing flows either way.
+    assert!(hub.relay(guest, &host_peer, offer()).is_err());
+    assert!(hub.relay(host, &claimant, offer()).is_err());
+    // Admitted again: back in the call.
+    hub.admit(host, &claimant).unwrap();
+    assert!(drain(&mut guest_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::Joined { .. })));
+    hub.relay(host, &claimant, offer()).unwrap();
+    hub.leave(guest);
+    hub.leave(host);
+    let mut kinds = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        kinds.push(match e {
+            Insight::SessionStarted { .. } => "started",
+            Insight::Joined { .. } => "joined",
+            Insight::Left { .. } => "left",
+            Insight::SessionEnded { .. } => "ended",
+            Insight::Sample { .. } => "sample",
+            Insight::Met { .. } => "met",
+            Insight::CallEnded { .. } => "call-ended",
+            Insight::Hold { on: true, .. } => "hold",
+            Insight::Hold { on: false, .. } => "back",
+        });
+    }
+    // One join each: coming back from hold is not a second participant.
+    assert_eq!(
+        kinds,
+        [
+            "started",
+            "joined",
+            "joined",
+            "met",
+            "hold",
+            "back",
+            "met",
+            "left",
+            "left",
+            "ended",
+            "call-ended"
+        ]
+    );
 }

@@ -65,6 +65,29 @@ pub enum Insight {
         /// When.
         at: DateTime<Utc>,
     },
+    /// A host and a guest are in the call together (an appointment's call has begun).
+    Met {
+        /// The room's id.
+        room: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The call ended: the last person left, or the host ended it for everyone.
+    CallEnded {
+        /// The room's id.
+        room: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A guest was put on hold (`on`) or brought back.
+    Hold {
+        /// The room's id.
+        room: String,
+        /// On hold from now, or back.
+        on: bool,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// A participant's network over the last seconds.
     Sample {
         /// Their peer id.
@@ -126,6 +149,10 @@ pub async fn write(store: Store, mut rx: mpsc::UnboundedReceiver<Insight>) {
                 participant,
                 sample,
             } => store.add_sample(participant, sample).await,
+            // Appointments follow their room's call (a room without one changes nothing).
+            Insight::Met { room, at } => store.appointment_met(room, *at).await,
+            Insight::CallEnded { room, at } => store.appointment_call_ended(room, *at).await,
+            Insight::Hold { room, on, at } => store.appointment_hold(room, *on, *at).await,
         };
         if result.is_err() {
             tracing::warn!("an insight could not be written");

@@ -363,6 +363,7 @@ async fn apply(
             bitrate_recv,
         ),
         ClientMsg::Remove { peer } => state.hub.remove(conn, &peer),
+        ClientMsg::PutOnHold { peer, message } => state.hub.put_on_hold(conn, &peer, message),
         ClientMsg::AskMute { peer } => state.hub.ask_mute(conn, &peer),
         ClientMsg::Resume { token } => resume(state, conn, &token).await,
         ClientMsg::WatchLobby => state.hub.watch(conn),

@@ -23,6 +23,7 @@ macro_rules! company_is_live {
 mod api_keys;
 mod api_meetings;
 mod api_sites;
+mod appointments;
 mod auth;
 mod bursts;
 mod clients;
@@ -40,6 +41,7 @@ mod users;
 pub use api_keys::{ApiKeyRow, KeyHolder, KEY_PREFIX};
 pub use api_meetings::{MeetingFilter, MeetingRecord, NewApiMeeting, ParticipantRecord};
 pub use api_sites::{AvailabilityChange, NewApiSite, SiteRecord};
+pub use appointments::{AppointmentFilter, AppointmentRow};
 pub use auth::SessionUser;
 pub use bursts::{BurstFilter, FormBookingRow};
 pub use clients::{ApiCaller, ClientRow, NewClient, Quota, QuotaUnit, TOKEN_LIFETIME};

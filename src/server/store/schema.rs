@@ -353,6 +353,50 @@ CREATE INDEX participant_samples_participant ON participant_samples (participant
     r#"
 ALTER TABLE session_participants ADD COLUMN user_agent TEXT;
 "#,
+    // 13: appointments of the appointments API, each over a room of its own (no foreign key:
+    // the sweeper removes a closed room, the appointment stays with the room's name); and
+    // agents' departments, the groups an appointment may be given to.
+    r#"
+CREATE TABLE appointments (
+    id                    TEXT PRIMARY KEY,   -- a uuid, as the seed shows
+    company_id            TEXT NOT NULL REFERENCES companies(id),
+    reference             TEXT NOT NULL,
+    appointment_at        INTEGER NOT NULL,
+    duration_minutes      INTEGER NOT NULL CHECK (duration_minutes BETWEEN 5 AND 480),
+    interpreter_needed    INTEGER NOT NULL CHECK (interpreter_needed IN (0, 1)),
+    interpreter_language  TEXT,
+    department            TEXT,
+    agent_id              TEXT REFERENCES users(id),
+    locale                TEXT NOT NULL DEFAULT 'en' CHECK (locale IN ('en', 'nl')),
+    time_zone             TEXT NOT NULL DEFAULT 'UTC',
+    claimant_name         TEXT NOT NULL,
+    claimant_birth_date   TEXT,
+    claimant_phone        TEXT,
+    claimant_email        TEXT,
+    features              TEXT NOT NULL,      -- the call's switches, JSON
+    redirect_custom       INTEGER NOT NULL CHECK (redirect_custom IN (0, 1)),
+    redirect_user_url     TEXT,
+    redirect_agent_url    TEXT,
+    status                TEXT NOT NULL DEFAULT 'scheduled'
+        CHECK (status IN ('scheduled', 'in_progress', 'completed', 'cancelled')),
+    created_at            INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL,
+    cancelled_at          INTEGER,
+    cancellation_reason   TEXT,
+    session_started_at    INTEGER,
+    session_ended_at      INTEGER,
+    on_hold_started_at    INTEGER,
+    on_hold_ended_at      INTEGER,
+    blur                  TEXT CHECK (blur IN ('applied', 'unsupported')),
+    room_id               TEXT NOT NULL UNIQUE,
+    room_name             TEXT NOT NULL,
+    room_starts_at        INTEGER NOT NULL,
+    room_ends_at          INTEGER NOT NULL,
+    UNIQUE (company_id, reference)
+);
+CREATE INDEX appointments_company_at ON appointments (company_id, appointment_at, id);
+ALTER TABLE users ADD COLUMN department TEXT;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

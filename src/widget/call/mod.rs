@@ -110,6 +110,8 @@ pub struct CallCtl {
     pub locked: RwSignal<Option<bool>>,
     /// The chat is shown (the host page's `toggleChat()` hides and shows it).
     pub chat_open: RwSignal<bool>,
+    /// An appointment's call: its switches (none: everything on).
+    pub features: RwSignal<Option<crate::model::appointment::CallFeatures>>,
     /// Who joined after us (name, external id), to tell the host page when they leave.
     joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
     /// The last network report: when (ms) and the counters then.
@@ -153,6 +155,7 @@ impl CallCtl {
             notice: RwSignal::new(None),
             locked: RwSignal::new(None),
             chat_open: RwSignal::new(true),
+            features: RwSignal::new(None),
             joined_info: RefCell::default(),
             reported: RefCell::default(),
         });
@@ -544,11 +547,31 @@ impl CallCtl {
                 PeerEvent::RemoteStream(stream) => ctl.streams.update(|s| {
                     s.insert(id.clone(), stream);
                 }),
-                PeerEvent::State(state) => ctl.tiles.update(|tiles| {
-                    if let Some(t) = tiles.iter_mut().find(|t| t.id == id) {
-                        t.state = state;
+                PeerEvent::State(state) => {
+                    // An appointment's bandwidth: cap what we send once the link stands.
+                    let cap = ctl
+                        .features
+                        .with_untracked(|f| f.as_ref().and_then(|f| f.bandwidth));
+                    if let (Some(cap), "connected") = (cap, state.as_str()) {
+                        let pc = ctl.links.borrow().get(&id).map(|l| l.connection().clone());
+                        if let Some(pc) = pc {
+                            wasm_bindgen_futures::spawn_local(async move {
+                                if let Err(e) = peer::cap_video(&pc, cap.max_video_bitrate()).await
+                                {
+                                    web_sys::console::warn_2(
+                                        &"consult: could not cap the video bitrate".into(),
+                                        &e,
+                                    );
+                                }
+                            });
+                        }
                     }
-                }),
+                    ctl.tiles.update(|tiles| {
+                        if let Some(t) = tiles.iter_mut().find(|t| t.id == id) {
+                            t.state = state;
+                        }
+                    })
+                }
             }
         });
         // Both ends compare the same two ids, so exactly one of them is polite.
@@ -642,6 +665,31 @@ impl CallCtl {
             peer,
             message: Some(self.texts().lobby_hold_message.into()),
         });
+    }
+
+    /// Host: put someone in the call on hold (back to waiting, with the standard message);
+    /// admitting them brings them back.
+    pub fn put_on_hold(&self, peer: PeerId) {
+        self.send(&ClientMsg::PutOnHold {
+            peer,
+            message: Some(self.texts().lobby_hold_message.into()),
+        });
+    }
+
+    /// May we use this kind (`audio`, `camera`, `screen`) in this call?
+    pub fn allowed(&self, kind: &str) -> bool {
+        let role = self.role.get().unwrap_or(Role::Guest);
+        self.features.with(|f| match f {
+            None => true,
+            Some(f) => match kind {
+                "audio" => f.audio(role),
+                "camera" => f.camera(role),
+                "screen" => f.screen_share && role != Role::Viewer,
+                "chat" => f.chat,
+                "people" => f.participant_list,
+                _ => true,
+            },
+        })
     }
 
     /// Host: take someone out of the call.

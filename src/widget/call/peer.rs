@@ -209,6 +209,37 @@ pub async fn replace_video(
     Ok(())
 }
 
+/// Cap what `pc` sends in video at `max_bitrate` bits per second (an appointment's
+/// `bandwidth`), through `RTCRtpSender.setParameters`; it holds across a track switch (screen
+/// share). A sender without video is left alone.
+pub async fn cap_video(pc: &RtcPeerConnection, max_bitrate: u32) -> Result<(), JsValue> {
+    for sender in pc.get_senders().iter() {
+        let sender: RtcRtpSender = sender.unchecked_into();
+        if sender.track().is_none_or(|t| t.kind() != "video") {
+            continue;
+        }
+        let params = crate::widget::dom::call_method(&sender, "getParameters", &[])
+            .ok_or("no getParameters")?;
+        let encodings = js_sys::Reflect::get(&params, &"encodings".into())?;
+        let encodings: js_sys::Array = if js_sys::Array::is_array(&encodings) {
+            encodings.unchecked_into()
+        } else {
+            js_sys::Array::new()
+        };
+        if encodings.length() == 0 {
+            encodings.push(&js_sys::Object::new());
+            js_sys::Reflect::set(&params, &"encodings".into(), &encodings)?;
+        }
+        for e in encodings.iter() {
+            js_sys::Reflect::set(&e, &"maxBitrate".into(), &JsValue::from(max_bitrate))?;
+        }
+        let promise = crate::widget::dom::call_method(&sender, "setParameters", &[params])
+            .ok_or("no setParameters")?;
+        JsFuture::from(promise.dyn_into::<js_sys::Promise>()?).await?;
+    }
+    Ok(())
+}
+
 /// The RTCPeerConnection configuration for these ICE servers.
 pub(crate) fn rtc_config(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
     let config = RtcConfiguration::new();

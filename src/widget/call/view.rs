@@ -86,7 +86,8 @@ fn RemoteView(
     // A host may take a guest out or ask them to mute (never another host).
     let role = ctl.with_value(|c| c.role);
     let host_actions = move || role.get() == Some(Role::Host) && tile.role == Role::Guest;
-    let (remove_id, mute_id) = (tile.id.clone(), tile.id.clone());
+    let (remove_id, mute_id, hold_id) = (tile.id.clone(), tile.id.clone(), tile.id.clone());
+    let hold_label = fill(t.call_hold_name, &[("name", &tile.name)]);
     let remove_label = fill(t.call_remove_name, &[("name", &tile.name)]);
     let mute_label = fill(t.call_ask_mute_name, &[("name", &tile.name)]);
     view! {
@@ -113,6 +114,10 @@ fn RemoteView(
                     <button type="button" data-action="ask-mute" aria-label=mute_label.clone()
                         on:click={let id = mute_id.clone(); move |_| ctl.with_value(|c| c.ask_mute(id.clone()))}>
                         {t.call_ask_mute}
+                    </button>
+                    <button type="button" data-action="put-on-hold" aria-label=hold_label.clone()
+                        on:click={let id = hold_id.clone(); move |_| ctl.with_value(|c| c.put_on_hold(id.clone()))}>
+                        {t.call_hold}
                     </button>
                     <button type="button" data-action="remove" aria-label=remove_label.clone()
                         on:click={let id = remove_id.clone(); move |_| ctl.with_value(|c| c.remove_peer(id.clone()))}>
@@ -172,6 +177,26 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                 </section>
             }
         })
+    }
+}
+
+/// Who is in the call (an appointment's `participant_list`): oneself and each tile.
+#[component]
+fn People(ctl: Rc<CallCtl>) -> impl IntoView {
+    let t = ctl.texts();
+    let tiles = ctl.tiles;
+    view! {
+        <section class="people" aria-labelledby="people-title">
+            <h2 id="people-title">{t.call_people}</h2>
+            <ul data-people>
+                <li>{t.call_people_you}</li>
+                <For
+                    each=move || tiles.get()
+                    key=|t| t.id.clone()
+                    children=move |tile| view! { <li>{tile.name.clone()}</li> }
+                />
+            </ul>
+        </section>
     }
 }
 
@@ -277,6 +302,8 @@ pub fn CallStage(
         }
     };
     let end_all = move |_| stage.with_value(|c| c.end_for_all());
+    // An appointment's switches: what it does not allow has no control at all.
+    let allowed = move |kind: &'static str| stage.with_value(|c| c.allowed(kind));
     view! {
         <section class="call" aria-label=t.call_label>
             <Show when=is_host>
@@ -298,16 +325,18 @@ pub fn CallStage(
             <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
             <div class="controls" role="toolbar" aria-label=t.call_controls>
                 // A viewer sends nothing: no microphone or camera to switch.
-                <Show when=move || !is_viewer()>
+                <Show when=move || !is_viewer() && allowed("audio")>
                     <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
                         {move || if mic_off() { t.call_unmute } else { t.call_mute }}
                     </button>
+                </Show>
+                <Show when=move || !is_viewer() && allowed("camera")>
                     <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
                         {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
                     </button>
                 </Show>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
-                    <Show when=move || !is_viewer()>
+                    <Show when=move || !is_viewer() && allowed("screen")>
                         <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
                             {move || if sharing() { t.call_stop_share } else { t.call_share }}
                         </button>
@@ -326,8 +355,11 @@ pub fn CallStage(
             </div>
             {crate::widget::theme::feature("chat").then(|| {
                 let open = stage.with_value(|c| c.chat_open);
-                view! { <Show when=move || open.get()><Chat ctl=stage.get_value()/></Show> }
+                view! { <Show when=move || open.get() && allowed("chat")><Chat ctl=stage.get_value()/></Show> }
             })}
+            <Show when=move || stage.with_value(|c| c.features.with(|f| f.as_ref().is_some_and(|f| f.participant_list)))>
+                <People ctl=stage.get_value()/>
+            </Show>
         </section>
     }
 }

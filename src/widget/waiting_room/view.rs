@@ -111,6 +111,14 @@ struct Page {
     /// The clock, ticking while the room has not opened yet.
     now: RwSignal<i64>,
     problem: RwSignal<Option<MediaProblem>>,
+    /// An appointment's pre-call token (the claimant's page reports blur through it).
+    token: StoredValue<Option<String>>,
+    /// An appointment asks for a blurred background: whether the browser does it.
+    blur: RwSignal<Option<bool>>,
+    /// The call ended and the page is on its way to the appointment's next address.
+    redirecting: RwSignal<bool>,
+    /// Was in the call since knocking (a hold now is an "on hold").
+    was_in_call: RwSignal<bool>,
 }
 
 impl Page {
@@ -225,7 +233,37 @@ impl Page {
             host::bridge().post(&EmbedMessage::Left {
                 version: EMBED_PROTOCOL_VERSION,
                 meeting,
+                redirect: None,
             });
+        }
+    }
+
+    /// The call is over for this person (they left, or the host ended it): the host page
+    /// hears `consult:left` with the appointment's post-call address, if any, and decides;
+    /// a page on its own goes there itself.
+    fn call_over(&self) {
+        let redirect = self
+            .info
+            .with_untracked(|i| i.as_ref().and_then(|i| i.after_call.clone()));
+        if let Some(meeting) = self.meeting() {
+            host::bridge().post(&EmbedMessage::Left {
+                version: EMBED_PROTOCOL_VERSION,
+                meeting,
+                redirect: redirect.clone(),
+            });
+        }
+        if let (Some(url), false) = (redirect, host::bridge().is_framed()) {
+            // Only https addresses are ever stored; checked again before leaving.
+            if url.starts_with("https://") {
+                self.redirecting.set(true);
+                spawn_local(async move {
+                    // Long enough for the status line to be read out.
+                    dom::sleep(1500).await;
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&url);
+                    }
+                });
+            }
         }
     }
 
@@ -284,6 +322,25 @@ impl Page {
         self.preview_loop.set_value(false);
     }
 
+    /// Blur the background where the browser can; the person is told either way, and the
+    /// appointment's API shows what happened (through the pre-call token, if the page has
+    /// it).
+    async fn blur_background(&self, stream: &web_sys::MediaStream) {
+        if !media::has(stream, "video") {
+            return;
+        }
+        let applied = media::blur_background(stream).await;
+        self.blur.set(Some(applied));
+        if let Some(token) = self.token.get_value() {
+            let _ = crate::server_fns::precall::pre_call_blur(token, applied).await;
+        }
+    }
+
+    /// Was this page put on hold from the call (rather than asked to wait before it)?
+    fn on_hold(&self) -> bool {
+        self.was_in_call.get()
+    }
+
     /// Is this page in the room or on its way in (so a new connection should knock)?
     fn wants_in(&self) -> bool {
         matches!(
@@ -323,6 +380,8 @@ impl Page {
             }
             ServerMsg::Joined { resumed, .. } => {
                 self.resuming.set_value(false);
+                self.held.set(None);
+                self.was_in_call.set(false);
                 ctl.handle(&msg);
                 self.phase.set(Phase::InCall);
                 // A resumed call was admitted long ago; `consult:joined` follows once media
@@ -338,12 +397,19 @@ impl Page {
             ServerMsg::Ended => {
                 ctl.handle(&msg);
                 self.phase.set(Phase::Ended);
-                if let Some(meeting) = self.meeting() {
-                    host::bridge().post(&EmbedMessage::Left {
-                        version: EMBED_PROTOCOL_VERSION,
-                        meeting,
-                    });
-                }
+                self.call_over();
+            }
+            // Out of the call, waiting again until the host brings me back.
+            ServerMsg::OnHold {
+                message,
+                host_present,
+            } => {
+                ctl.reset();
+                self.was_in_call.set(true);
+                self.held.set(Some(message.clone()));
+                self.phase.set(Phase::Waiting {
+                    host_present: *host_present,
+                });
             }
             ServerMsg::Replaced => {
                 ctl.reset();
@@ -417,6 +483,10 @@ impl Page {
         let opens = details.meeting.opens_at.timestamp_millis();
         let is_host = details.role == Role::Host;
         let is_viewer = details.role == Role::Viewer;
+        // An appointment's switches: what may be opened and sent.
+        let features = details.features.clone();
+        let role = details.role;
+        self.ctl.with_value(|c| c.features.set(features.clone()));
         // The site's look, then the element's attributes over it.
         crate::widget::theme::apply(&details.theme);
         crate::widget::theme::apply_attributes();
@@ -426,10 +496,23 @@ impl Page {
             view: "call".into(),
         });
         self.phase.set(Phase::Devices);
-        // A viewer is never asked for camera or microphone.
+        // A viewer is never asked for camera or microphone; an appointment's call asks only
+        // for what it allows.
         if !is_viewer {
-            match media::open_camera_and_microphone().await {
-                Ok(stream) => self.ctl.with_value(|c| c.set_local(Some(stream))),
+            let (audio, video) = features
+                .as_ref()
+                .map(|f| (f.audio(role), f.camera(role)))
+                .unwrap_or((true, true));
+            match media::open_allowed(audio, video).await {
+                Ok(stream) => {
+                    if let (Some(s), true) = (
+                        &stream,
+                        features.as_ref().is_some_and(|f| f.blur) && role == Role::Guest,
+                    ) {
+                        self.blur_background(s).await;
+                    }
+                    self.ctl.with_value(|c| c.set_local(stream))
+                }
                 Err(p) => self.problem.set(Some(p)),
             }
         }
@@ -489,6 +572,12 @@ impl Page {
                     })
                     .unwrap_or_default()
             }),
+            Phase::Waiting { .. } if self.held.get().is_some() && self.on_hold() => {
+                match self.held.get() {
+                    Some(Some(m)) => fill(t.call_on_hold, &[("message", &m)]),
+                    _ => t.call_on_hold_plain.to_string(),
+                }
+            }
             Phase::Waiting { .. } if self.held.get().is_some() => match self.held.get() {
                 Some(Some(m)) => fill(t.room_held, &[("message", &m)]),
                 _ => t.room_held_plain.to_string(),
@@ -510,6 +599,7 @@ impl Page {
                 }
                 s
             }
+            Phase::Left | Phase::Ended if self.redirecting.get() => t.call_after.to_string(),
             Phase::Left => t.room_left.to_string(),
             Phase::Ended => fill(t.room_ended, &[("host", &host_name)]),
             Phase::Replaced => t.room_replaced.to_string(),
@@ -529,7 +619,17 @@ impl Page {
 
 /// The page behind a personal link or a room's link.
 #[component]
-pub fn JoinPage(entry: Entry) -> impl IntoView {
+pub fn JoinPage(
+    /// What the page was opened with.
+    entry: Entry,
+    /// The name to enter a room with (an appointment's pre-call page knows it); else
+    /// `?displayName=`, else asked for.
+    #[prop(optional)]
+    name: Option<String>,
+    /// An appointment's pre-call token, when this is the claimant's or interpreter's page.
+    #[prop(optional)]
+    token: Option<String>,
+) -> impl IntoView {
     crate::widget::theme::apply_attributes();
     let lang = dom::page_lang(dom::query_param("lang"));
     let t = lang.texts();
@@ -542,7 +642,7 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
         socket: StoredValue::new_local(None),
         entry: StoredValue::new(entry),
         display_name: RwSignal::new(
-            dom::query_param("displayName")
+            name.or_else(|| dom::query_param("displayName"))
                 .map(|n| n.trim().chars().take(100).collect())
                 .unwrap_or_default(),
         ),
@@ -558,6 +658,10 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
         info: RwSignal::new(None),
         now: RwSignal::new(dom::now_ms()),
         problem: RwSignal::new(None),
+        token: StoredValue::new(token),
+        blur: RwSignal::new(None),
+        redirecting: RwSignal::new(false),
+        was_in_call: RwSignal::new(false),
     };
     spawn_local(page.start());
     // In the call for the host page once the first stream from the others is there.
@@ -595,12 +699,7 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
     };
     let on_leave: Rc<dyn Fn()> = Rc::new(move || {
         phase.set(Phase::Left);
-        if let Some(meeting) = page.meeting() {
-            host::bridge().post(&EmbedMessage::Left {
-                version: EMBED_PROTOCOL_VERSION,
-                meeting,
-            });
-        }
+        page.call_over();
     });
     let on_leave = StoredValue::new_local(on_leave);
     // The host page drives the call through the element's methods; kept as long as the page.
@@ -690,9 +789,14 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
                     <Show when=move || !viewer()>
                     <DeviceSetup stream=local lang=page.lang hash=page.entry.with_value(|e| match e { Entry::Link(h) => Some(h.clone()), Entry::Room { .. } => None }) on_stream={
                         let ctl = page.ctl.get_value();
-                        Rc::new(move |s| {
+                        Rc::new(move |s: web_sys::MediaStream| {
                             page.problem.set(None);
-                            ctl.set_local(Some(s));
+                            // A device picked anew is held to the call's switches too.
+                            let role = info.with_untracked(|i| i.as_ref().map(|i| i.role)).unwrap_or(Role::Guest);
+                            let (audio, video) = ctl.features.with_untracked(|f| {
+                                f.as_ref().map(|f| (f.audio(role), f.camera(role))).unwrap_or((true, true))
+                            });
+                            ctl.set_local(media::restrict(s, audio, video));
                         })
                     }/>
                     </Show>
@@ -701,6 +805,11 @@ pub fn JoinPage(entry: Entry) -> impl IntoView {
                             <h2>{p.title_in(lang)}</h2>
                             <p>{p.guidance_in(lang)}</p>
                         </div>
+                    })}
+                    {move || page.blur.get().map(|applied| view! {
+                        <p class="hint" data-blur=if applied { "applied" } else { "unsupported" }>
+                            {if applied { t.call_blur_on } else { t.call_blur_unsupported }}
+                        </p>
                     })}
                     <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
                     {move || can_rejoin().then(|| view! {
