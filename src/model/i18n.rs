@@ -604,6 +604,18 @@ pub struct Texts {
     pub precall_test: &'static str,
     /// The appointment took place.
     pub precall_done: &'static str,
+    /// Button (short): take someone aside (breakout).
+    pub call_take_aside: &'static str,
+    /// Button: take someone aside ({name}).
+    pub call_take_aside_name: &'static str,
+    /// Button: end the private talk, everyone back.
+    pub call_bring_back: &'static str,
+    /// In a private talk: the others wait.
+    pub call_aside_on: &'static str,
+    /// The private talk ended.
+    pub call_aside_off: &'static str,
+    /// Waiting while the host talks with someone else privately.
+    pub call_aside_waiting: &'static str,
 }
 
 /// English.
@@ -873,6 +885,12 @@ pub const EN: Texts = Texts {
     precall_enter: "Go to the waiting room",
     precall_test: "Test camera and microphone",
     precall_done: "This appointment has taken place.",
+    call_take_aside: "Take aside",
+    call_take_aside_name: "Take {name} aside",
+    call_bring_back: "Bring everyone back",
+    call_aside_on: "A private talk: the others wait until they are brought back.",
+    call_aside_off: "Everyone is back in the call.",
+    call_aside_waiting: "The host is talking with someone else privately. You will be back in the call shortly.",
 };
 
 /// Dutch.
@@ -1142,6 +1160,12 @@ pub const NL: Texts = Texts {
     precall_enter: "Naar de wachtkamer",
     precall_test: "Camera en microfoon testen",
     precall_done: "Deze afspraak heeft plaatsgevonden.",
+    call_take_aside: "Apart nemen",
+    call_take_aside_name: "Neem {name} apart",
+    call_bring_back: "Iedereen terughalen",
+    call_aside_on: "Een apart gesprek: de anderen wachten tot ze worden teruggehaald.",
+    call_aside_off: "Iedereen is terug in het gesprek.",
+    call_aside_waiting: "De gastheer spreekt even apart met iemand anders. U komt zo terug in het gesprek.",
 };
 
 #[cfg(test)]

@@ -56,6 +56,17 @@ pub enum ClientMsg {
         /// pages in their events; at most 100 printable characters.
         #[serde(default)]
         external_id: Option<String>,
+        /// An appointment's room: the pre-call link's token, which says this is its claimant
+        /// (or interpreter).
+        #[serde(default)]
+        ticket: Option<String>,
+    },
+    /// Host of an appointment's call with breakout allowed: take one guest aside (everyone
+    /// else waits, told why) or, with none, bring everyone back.
+    TakeAside {
+        /// Who, or none to end the private talk.
+        #[serde(default)]
+        peer: Option<PeerId>,
     },
     /// Host of a room of the rooms API: lock it (guests knock) or unlock it.
     Lock {
@@ -367,6 +378,14 @@ pub enum ServerMsg {
         message: Option<String>,
         /// The host is in the room.
         host_present: bool,
+        /// Because the host took someone else aside (breakout), not because of me.
+        #[serde(default)]
+        aside: bool,
+    },
+    /// In the call: the host took someone aside (`active`), or brought everyone back.
+    Aside {
+        /// A private talk is going on.
+        active: bool,
     },
     /// The host took me out of the call; this connection is out of the room.
     Removed,

@@ -14,6 +14,7 @@ mod api_tenancy;
 mod appointments_api;
 mod availability;
 mod booking_form;
+mod browser_appointments;
 mod browser_booking;
 mod browser_call;
 mod browser_journey;

@@ -499,6 +499,7 @@ async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
         key,
         name: name.into(),
         external_id: None,
+        ticket: None,
     };
 
     // No such room, or a key of another room's: refused, and nothing entered.
@@ -509,6 +510,7 @@ async fn rooms_are_entered_by_their_links_with_the_role_their_key_gives() {
             key: None,
             name: "Eve".into(),
             external_id: None,
+            ticket: None,
         })
         .await;
     assert_eq!(stranger.error().await.code, ErrorCode::NotFound);
@@ -611,6 +613,7 @@ async fn an_address_may_try_only_so_many_rooms_a_minute() {
             key: None,
             name: "Eve".into(),
             external_id: None,
+            ticket: None,
         })
         .await;
         assert_eq!(c.error().await.code, ErrorCode::NotFound);
@@ -620,6 +623,7 @@ async fn an_address_may_try_only_so_many_rooms_a_minute() {
         key: None,
         name: "Eve".into(),
         external_id: None,
+        ticket: None,
     })
     .await;
     let e = c.error().await;
@@ -632,6 +636,7 @@ async fn an_address_may_try_only_so_many_rooms_a_minute() {
             key: None,
             name: "Eve".into(),
             external_id: None,
+            ticket: None,
         })
         .await;
     assert_eq!(again.error().await.code, ErrorCode::TooManyRequests);

@@ -516,7 +516,7 @@ struct AppointmentBody {
     claimant: Option<ClaimantBody>,
     /// Recording (refused until recording exists on this server).
     features_call_recording_enable: Option<bool>,
-    /// Breakout rooms (refused until they exist on this server).
+    /// The agent may take one participant aside (everyone else waits) and bring them back.
     features_breakout_room_enable: Option<bool>,
     /// The agent may use a camera (default true).
     features_webcam_access_agent_enable: Option<bool>,

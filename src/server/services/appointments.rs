@@ -149,17 +149,11 @@ fn check_whole(a: &AppointmentRow) -> Result<(), Refused> {
         );
     }
     // Said plainly rather than accepted and ignored: an integrator must not believe a call
-    // is recorded, or can be split, when it cannot yet.
+    // is recorded when it cannot be yet.
     if a.features.recording {
         errors.insert(
             "features_call_recording_enable".into(),
             vec!["Recording is not available on this server yet.".into()],
-        );
-    }
-    if a.features.breakout {
-        errors.insert(
-            "features_breakout_room_enable".into(),
-            vec!["Breakout rooms are not available on this server yet.".into()],
         );
     }
     if errors.is_empty() {

@@ -288,6 +288,7 @@ async fn opened(
     let appointment = state.store.appointment_in_room(&room.id).await?;
     let spec = RoomSpec {
         features: appointment.as_ref().map(|a| a.features.clone()),
+        appointment: appointment.as_ref().map(|a| a.id.clone()),
         brief: MeetingBrief {
             id,
             subject: room.name.trim_start_matches('/').to_string(),

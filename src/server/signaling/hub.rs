@@ -68,6 +68,10 @@ struct Member {
     user_agent: Option<String>,
     /// Put on hold from the call: waiting again, their join to the session still recorded.
     held: bool,
+    /// Waiting because the host took someone else aside; brought back with everyone.
+    aside: bool,
+    /// An appointment's room: the claimant or the interpreter.
+    attendee: Option<crate::model::appointment::Attendee>,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -106,6 +110,8 @@ struct Room {
     session: Option<String>,
     /// An appointment's room: the switches of its call.
     features: Option<crate::model::appointment::CallFeatures>,
+    /// The guest the host took aside (breakout), while they talk privately.
+    aside: Option<PeerId>,
 }
 
 /// What a room is made of when its first person enters.
@@ -126,6 +132,8 @@ pub struct RoomSpec {
     /// An appointment's room: the switches of its call, enforced here where a page could
     /// cheat (chat, what a member says it sends, what its descriptions offer to send).
     pub features: Option<crate::model::appointment::CallFeatures>,
+    /// An appointment's room: the appointment's id (its pre-call tokens name it).
+    pub appointment: Option<String>,
 }
 
 impl RoomSpec {
@@ -139,6 +147,7 @@ impl RoomSpec {
             locked: None,
             record: None,
             features: None,
+            appointment: None,
         }
     }
 
@@ -153,6 +162,7 @@ impl RoomSpec {
             record: self.record.clone(),
             session: None,
             features: self.features.clone(),
+            aside: None,
         }
     }
 }
@@ -168,6 +178,8 @@ pub struct Entrant {
     pub external_id: Option<String>,
     /// Their browser (rooms' insights).
     pub user_agent: Option<String>,
+    /// An appointment's room: the claimant or the interpreter, as their pre-call token says.
+    pub attendee: Option<crate::model::appointment::Attendee>,
 }
 
 /// Most viewers one room takes. Each sender in the call sends its picture to every viewer
@@ -392,6 +404,8 @@ impl Hub {
                     last_sample: None,
                     user_agent: None,
                     held: false,
+                    aside: false,
+                    attendee: None,
                 };
                 for m in room.admitted() {
                     out.push(
@@ -459,6 +473,7 @@ impl Hub {
             name: p.name.clone(),
             external_id: None,
             user_agent: None,
+            attendee: None,
         };
         self.enter_as(conn, &RoomSpec::of_meeting(&p.meeting), &entrant, role)
     }
@@ -546,6 +561,8 @@ impl Hub {
             last_sample: None,
             user_agent: entrant.user_agent.clone(),
             held: false,
+            aside: false,
+            attendee: entrant.attendee,
         };
         match role {
             _ if at_once => {
@@ -1019,6 +1036,7 @@ impl Hub {
 /// one's join is recorded.
 fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize) {
     use super::insights::Insight;
+    use crate::model::appointment::Attendee;
     let (Some(tx), Some(record)) = (tx, room.record.as_ref()) else {
         return;
     };
@@ -1047,13 +1065,16 @@ fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize
     let record_room = record.room.clone();
     let m = &mut room.members[idx];
     if m.held {
-        // Back from hold: the same participant, already recorded in this session.
+        // Back from hold (or from waiting while someone else was aside): the same
+        // participant, already recorded in this session.
         m.held = false;
-        let _ = tx.send(Insight::Hold {
-            room: record_room.clone(),
-            on: false,
-            at,
-        });
+        if !std::mem::take(&mut m.aside) && m.attendee != Some(Attendee::Interpreter) {
+            let _ = tx.send(Insight::Hold {
+                room: record_room.clone(),
+                on: false,
+                at,
+            });
+        }
     } else {
         let _ = tx.send(Insight::Joined {
             session,
@@ -1065,9 +1086,13 @@ fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize
             at,
         });
     }
-    // Host and guest together in the call: an appointment's call has begun.
-    let seated = |role| room.admitted().any(|m| m.role == role);
-    if seated(Role::Host) && seated(Role::Guest) {
+    // Host and guest (not the interpreter) together in the call: an appointment's call has
+    // begun.
+    let host = room.admitted().any(|m| m.role == Role::Host);
+    let guest = room
+        .admitted()
+        .any(|m| m.role == Role::Guest && m.attendee != Some(Attendee::Interpreter));
+    if host && guest {
         let _ = tx.send(Insight::Met {
             room: record_room,
             at,

@@ -138,6 +138,7 @@ impl Hub {
         m.admitted = false;
         m.held = m.held || room.session.is_some();
         m.since = Utc::now();
+        let interpreter = m.attendee == Some(crate::model::appointment::Attendee::Interpreter);
         let (target, gone) = (m.conn, m.peer.clone());
         for other in room.admitted() {
             out.push(other.conn, ServerMsg::PeerLeft { peer: gone.clone() });
@@ -147,18 +148,103 @@ impl Hub {
             ServerMsg::OnHold {
                 message,
                 host_present: true,
+                aside: false,
             },
         );
         let lobby = room_lobby(room);
         for h in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(h.conn, lobby.clone());
         }
-        if let (Some(tx), Some(record)) = (tx, room.record.as_ref()) {
+        // The appointment's hold is the claimant's (not the interpreter's).
+        if let (Some(tx), Some(record), false) = (tx, room.record.as_ref(), interpreter) {
             let _ = tx.send(crate::server::signaling::insights::Insight::Hold {
                 room: record.room.clone(),
                 on: true,
                 at: Utc::now(),
             });
+        }
+        let agent = room.agent.clone();
+        lobby_updates(&st, agent.as_ref(), &mut out);
+        self.flush(st, out);
+        Ok(())
+    }
+
+    /// Host of an appointment's call that allows breakout: take `peer` (a guest in the call)
+    /// aside, everyone else but the hosts waiting until brought back (a mesh has no second
+    /// call to hold them in: the host can only be in one); with none, bring everyone back,
+    /// as far as seats allow.
+    pub fn take_aside(&self, conn: ConnId, peer: Option<&PeerId>) -> Result<(), AppError> {
+        let mut out = Outbox::default();
+        let mut st = self.lock();
+        let tx = st.insights.clone();
+        let room = hosted_room(&mut st, conn)?;
+        if !room.features.as_ref().is_some_and(|f| f.breakout) {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "taking someone aside is off in this call",
+            ));
+        }
+        match peer {
+            Some(peer) => {
+                if !room
+                    .members
+                    .iter()
+                    .any(|m| &m.peer == peer && m.admitted && m.role == Role::Guest)
+                {
+                    return Err(AppError::new(
+                        ErrorCode::NotFound,
+                        "no such guest in the call",
+                    ));
+                }
+                let others: Vec<usize> = (0..room.members.len())
+                    .filter(|&i| {
+                        let m = &room.members[i];
+                        m.admitted && m.role != Role::Host && &m.peer != peer
+                    })
+                    .collect();
+                let session = room.session.is_some();
+                for &i in &others {
+                    let m = &mut room.members[i];
+                    m.admitted = false;
+                    m.held = m.held || session;
+                    m.aside = true;
+                    m.since = Utc::now();
+                    out.push(
+                        m.conn,
+                        ServerMsg::OnHold {
+                            message: None,
+                            host_present: true,
+                            aside: true,
+                        },
+                    );
+                }
+                for &i in &others {
+                    let gone = room.members[i].peer.clone();
+                    for m in room.admitted() {
+                        out.push(m.conn, ServerMsg::PeerLeft { peer: gone.clone() });
+                    }
+                }
+                room.aside = Some(peer.clone());
+                for m in room.admitted() {
+                    out.push(m.conn, ServerMsg::Aside { active: true });
+                }
+            }
+            None => {
+                room.aside = None;
+                while room.seated().count() < room.capacity {
+                    let Some(idx) = room.members.iter().position(|m| !m.admitted && m.aside) else {
+                        break;
+                    };
+                    self.admit_member(room, idx, &mut out, tx.as_ref());
+                }
+                for m in room.admitted() {
+                    out.push(m.conn, ServerMsg::Aside { active: false });
+                }
+            }
+        }
+        let lobby = room_lobby(room);
+        for h in room.admitted().filter(|m| m.role == Role::Host) {
+            out.push(h.conn, lobby.clone());
         }
         let agent = room.agent.clone();
         lobby_updates(&st, agent.as_ref(), &mut out);

@@ -740,6 +740,7 @@ fn named_room(locked: bool) -> RoomSpec {
         locked: Some(locked),
         record: None,
         features: None,
+        appointment: None,
     }
 }
 
@@ -749,6 +750,7 @@ fn entrant(name: &str) -> Entrant {
         name: name.into(),
         external_id: None,
         user_agent: None,
+        attendee: None,
     }
 }
 
@@ -1136,6 +1138,7 @@ fn on_hold_sends_a_guest_back_to_waiting_until_admitted_again() {
         vec![ServerMsg::OnHold {
             message: Some("Checking your file".into()),
             host_present: true,
+            aside: false,
         }]
     );
     let to_host = drain(&mut host_rx);
@@ -1190,4 +1193,121 @@ fn on_hold_sends_a_guest_back_to_waiting_until_admitted_again() {
             "call-ended"
         ]
     );
+}
+
+#[test]
+fn the_host_takes_one_guest_aside_and_brings_everyone_back() {
+    use crate::model::appointment::Attendee;
+    use crate::server::signaling::insights::{Insight, RoomRecord};
+    let hub = test_hub();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let mut room = appointment_room();
+    room.record = Some(RoomRecord {
+        room: room.brief.id.to_string(),
+        company: "company".into(),
+        name: "/appointment".into(),
+        created_at: Utc::now(),
+        ends_at: Utc::now(),
+    });
+    let (host, mut host_rx) = hub.connect(None);
+    let (claimant, mut claimant_rx) = hub.connect(None);
+    let (interpreter, mut interpreter_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Agent"), Role::Host)
+        .unwrap();
+    hub.enter_as(
+        interpreter,
+        &room,
+        &Entrant {
+            attendee: Some(Attendee::Interpreter),
+            ..entrant("Interpreter")
+        },
+        Role::Guest,
+    )
+    .unwrap();
+    hub.enter_as(
+        claimant,
+        &room,
+        &Entrant {
+            attendee: Some(Attendee::Claimant),
+            ..entrant("Claimant")
+        },
+        Role::Guest,
+    )
+    .unwrap();
+    let host_peer = peer_of(&drain(&mut host_rx));
+    let claimant_peer = peer_of(&drain(&mut claimant_rx));
+    let interpreter_peer = peer_of(&drain(&mut interpreter_rx));
+    drain(&mut host_rx);
+    drain(&mut claimant_rx);
+    // Off unless the appointment allows it; never a guest's to do.
+    assert_eq!(
+        hub.take_aside(host, Some(&claimant_peer)).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    let hub2 = test_hub();
+    let mut open = appointment_room();
+    if let Some(f) = open.features.as_mut() {
+        f.breakout = true;
+    }
+    let (h, mut h_rx) = hub2.connect(None);
+    let (g, mut g_rx) = hub2.connect(None);
+    let (o, mut o_rx) = hub2.connect(None);
+    hub2.enter_as(h, &open, &entrant("Agent"), Role::Host)
+        .unwrap();
+    hub2.enter_as(g, &open, &entrant("Claimant"), Role::Guest)
+        .unwrap();
+    hub2.enter_as(o, &open, &entrant("Interpreter"), Role::Guest)
+        .unwrap();
+    let (hp, gp, op) = (
+        peer_of(&drain(&mut h_rx)),
+        peer_of(&drain(&mut g_rx)),
+        peer_of(&drain(&mut o_rx)),
+    );
+    drain(&mut h_rx);
+    drain(&mut g_rx);
+    assert!(hub2.take_aside(g, Some(&op)).is_err());
+    assert!(hub2.take_aside(h, Some(&hp)).is_err(), "not the host");
+    // Aside: the others wait, told why; the two talk on, nothing reaches the others.
+    hub2.take_aside(h, Some(&gp)).unwrap();
+    assert_eq!(
+        drain(&mut o_rx),
+        vec![ServerMsg::OnHold {
+            message: None,
+            host_present: true,
+            aside: true,
+        }]
+    );
+    let to_host = drain(&mut h_rx);
+    assert!(to_host.contains(&ServerMsg::PeerLeft { peer: op.clone() }));
+    assert!(to_host.contains(&ServerMsg::Aside { active: true }));
+    assert!(drain(&mut g_rx).contains(&ServerMsg::Aside { active: true }));
+    assert!(hub2.relay(o, &hp, offer()).is_err());
+    assert!(hub2.relay(h, &op, offer()).is_err());
+    hub2.relay(h, &gp, offer()).unwrap();
+    // Back: the one who waited is in the call again.
+    hub2.take_aside(h, None).unwrap();
+    assert!(drain(&mut o_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::Joined { .. })));
+    assert!(drain(&mut h_rx).contains(&ServerMsg::Aside { active: false }));
+    hub2.relay(h, &op, offer()).unwrap();
+
+    // In an appointment's recorded room: a wait for someone else's private talk is no
+    // hold of the appointment, and the interpreter alone with the agent is no meeting.
+    let _ = (host_peer, interpreter_peer);
+    hub.leave(claimant);
+    hub.leave(interpreter);
+    hub.leave(host);
+    let mut kinds = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let Insight::Met { .. } | Insight::Hold { .. } = e {
+            kinds.push(match e {
+                Insight::Met { .. } => "met",
+                _ => "hold",
+            });
+        }
+    }
+    // The host and the interpreter meet first: not yet; the claimant arrives: met.
+    assert_eq!(kinds, ["met"]);
 }

@@ -308,6 +308,7 @@ async fn apply(
             key,
             name,
             external_id,
+            ticket,
         } => {
             let quota = crate::server::store::Quota {
                 limit: ROOM_ENTRIES_PER_MINUTE,
@@ -335,7 +336,21 @@ async fn apply(
             }
             let (spec, role) =
                 crate::server::services::rooms::entry(state, &room, key.as_deref()).await?;
+            // The pre-call link's token says who of the appointment this is; one for another
+            // room says nothing here.
+            let attendee = ticket
+                .as_deref()
+                .and_then(|t| state.signer.verify_appointment_token(t))
+                .filter(|(id, _)| spec.appointment.as_deref() == Some(id.as_str()))
+                .map(|(_, who)| who);
+            if ticket.is_some() && attendee.is_none() {
+                return Err(AppError::new(
+                    ErrorCode::Forbidden,
+                    "this appointment link is not for this room",
+                ));
+            }
             let entrant = Entrant {
+                attendee,
                 // One seat per entry: a room's link is shared, not personal.
                 participant: ParticipantId::parse(&crate::server::tokens::new_id())?,
                 name,
@@ -364,6 +379,7 @@ async fn apply(
         ),
         ClientMsg::Remove { peer } => state.hub.remove(conn, &peer),
         ClientMsg::PutOnHold { peer, message } => state.hub.put_on_hold(conn, &peer, message),
+        ClientMsg::TakeAside { peer } => state.hub.take_aside(conn, peer.as_ref()),
         ClientMsg::AskMute { peer } => state.hub.ask_mute(conn, &peer),
         ClientMsg::Resume { token } => resume(state, conn, &token).await,
         ClientMsg::WatchLobby => state.hub.watch(conn),

@@ -112,6 +112,8 @@ pub struct CallCtl {
     pub chat_open: RwSignal<bool>,
     /// An appointment's call: its switches (none: everything on).
     pub features: RwSignal<Option<crate::model::appointment::CallFeatures>>,
+    /// The host took someone aside: the others wait meanwhile.
+    pub aside: RwSignal<bool>,
     /// Who joined after us (name, external id), to tell the host page when they leave.
     joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
     /// The last network report: when (ms) and the counters then.
@@ -156,6 +158,7 @@ impl CallCtl {
             locked: RwSignal::new(None),
             chat_open: RwSignal::new(true),
             features: RwSignal::new(None),
+            aside: RwSignal::new(false),
             joined_info: RefCell::default(),
             reported: RefCell::default(),
         });
@@ -515,6 +518,18 @@ impl CallCtl {
                     ));
                 }
             }
+            ServerMsg::Aside { active } => {
+                self.aside.set(*active);
+                let t = self.texts();
+                self.notice.set(Some(
+                    (if *active {
+                        t.call_aside_on
+                    } else {
+                        t.call_aside_off
+                    })
+                    .into(),
+                ));
+            }
             ServerMsg::MuteAsked => {
                 self.set_audio(false);
                 self.notice.set(Some(self.texts().call_mute_asked.into()));
@@ -676,6 +691,11 @@ impl CallCtl {
         });
     }
 
+    /// Host: take someone aside (breakout), or with none bring everyone back.
+    pub fn take_aside(&self, peer: Option<PeerId>) {
+        self.send(&ClientMsg::TakeAside { peer });
+    }
+
     /// May we use this kind (`audio`, `camera`, `screen`) in this call?
     pub fn allowed(&self, kind: &str) -> bool {
         let role = self.role.get().unwrap_or(Role::Guest);
@@ -687,6 +707,7 @@ impl CallCtl {
                 "screen" => f.screen_share && role != Role::Viewer,
                 "chat" => f.chat,
                 "people" => f.participant_list,
+                "breakout" => f.breakout,
                 _ => true,
             },
         })

@@ -88,6 +88,10 @@ fn RemoteView(
     let host_actions = move || role.get() == Some(Role::Host) && tile.role == Role::Guest;
     let (remove_id, mute_id, hold_id) = (tile.id.clone(), tile.id.clone(), tile.id.clone());
     let hold_label = fill(t.call_hold_name, &[("name", &tile.name)]);
+    // Copy handles: the buttons below sit in nested views that re-run.
+    let aside_id = StoredValue::new(tile.id.clone());
+    let aside_label = StoredValue::new(fill(t.call_take_aside_name, &[("name", &tile.name)]));
+    let can_aside = move || ctl.with_value(|c| c.allowed("breakout") && !c.aside.get());
     let remove_label = fill(t.call_remove_name, &[("name", &tile.name)]);
     let mute_label = fill(t.call_ask_mute_name, &[("name", &tile.name)]);
     view! {
@@ -119,6 +123,12 @@ fn RemoteView(
                         on:click={let id = hold_id.clone(); move |_| ctl.with_value(|c| c.put_on_hold(id.clone()))}>
                         {t.call_hold}
                     </button>
+                    <Show when=can_aside>
+                        <button type="button" data-action="take-aside" aria-label=aside_label.get_value()
+                            on:click=move |_| ctl.with_value(|c| c.take_aside(Some(aside_id.get_value())))>
+                            {t.call_take_aside}
+                        </button>
+                    </Show>
                     <button type="button" data-action="remove" aria-label=remove_label.clone()
                         on:click={let id = remove_id.clone(); move |_| ctl.with_value(|c| c.remove_peer(id.clone()))}>
                         {t.call_remove}
@@ -346,6 +356,12 @@ pub fn CallStage(
                     <button type="button" data-action="lock" aria-pressed=move || locked.get().unwrap_or(false).to_string()
                         on:click=move |_| stage.with_value(|c| c.set_locked(!c.locked.get_untracked().unwrap_or(false)))>
                         {move || if locked.get().unwrap_or(false) { t.call_unlock } else { t.call_lock }}
+                    </button>
+                </Show>
+                <Show when=move || is_host() && stage.with_value(|c| c.aside.get())>
+                    <button type="button" data-action="bring-back"
+                        on:click=move |_| stage.with_value(|c| c.take_aside(None))>
+                        {t.call_bring_back}
                     </button>
                 </Show>
                 <button type="button" class="leave" on:click=leave>{t.call_leave}</button>

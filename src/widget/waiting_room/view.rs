@@ -119,6 +119,8 @@ struct Page {
     redirecting: RwSignal<bool>,
     /// Was in the call since knocking (a hold now is an "on hold").
     was_in_call: RwSignal<bool>,
+    /// Waiting while the host talks with someone else aside.
+    aside_wait: RwSignal<bool>,
 }
 
 impl Page {
@@ -278,6 +280,7 @@ impl Page {
                 external_id: dom::query_param("externalId")
                     .map(|x| x.trim().chars().take(100).collect::<String>())
                     .filter(|x| !x.is_empty()),
+                ticket: self.token.get_value(),
             },
         }
     }
@@ -382,6 +385,7 @@ impl Page {
                 self.resuming.set_value(false);
                 self.held.set(None);
                 self.was_in_call.set(false);
+                self.aside_wait.set(false);
                 ctl.handle(&msg);
                 self.phase.set(Phase::InCall);
                 // A resumed call was admitted long ago; `consult:joined` follows once media
@@ -403,9 +407,11 @@ impl Page {
             ServerMsg::OnHold {
                 message,
                 host_present,
+                aside,
             } => {
                 ctl.reset();
                 self.was_in_call.set(true);
+                self.aside_wait.set(*aside);
                 self.held.set(Some(message.clone()));
                 self.phase.set(Phase::Waiting {
                     host_present: *host_present,
@@ -572,6 +578,7 @@ impl Page {
                     })
                     .unwrap_or_default()
             }),
+            Phase::Waiting { .. } if self.aside_wait.get() => t.call_aside_waiting.to_string(),
             Phase::Waiting { .. } if self.held.get().is_some() && self.on_hold() => {
                 match self.held.get() {
                     Some(Some(m)) => fill(t.call_on_hold, &[("message", &m)]),
@@ -662,6 +669,7 @@ pub fn JoinPage(
         blur: RwSignal::new(None),
         redirecting: RwSignal::new(false),
         was_in_call: RwSignal::new(false),
+        aside_wait: RwSignal::new(false),
     };
     spawn_local(page.start());
     // In the call for the host page once the first stream from the others is there.
