@@ -49,6 +49,29 @@ pub struct ConsoleMeeting {
     pub hosting: bool,
 }
 
+/// An appointment of the appointments API an agent hosts or may take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleAppointment {
+    /// Its id.
+    pub id: String,
+    /// The case reference.
+    pub reference: String,
+    /// The claimant's name.
+    pub claimant: String,
+    /// When it starts.
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    /// How long, in minutes.
+    pub duration_minutes: u32,
+    /// Where it stands.
+    pub status: super::appointment::Status,
+    /// The group of agents it is given to.
+    pub department: Option<String>,
+    /// The console user hosts it (else no one does yet, and they may take it).
+    pub mine: bool,
+    /// An interpreter joins.
+    pub interpreter: Option<String>,
+}
+
 /// The console's first screen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleOverview {
@@ -58,6 +81,9 @@ pub struct ConsoleOverview {
     pub sites: Vec<ConsoleSite>,
     /// Today's and upcoming meetings they host or manage, earliest first.
     pub meetings: Vec<ConsoleMeeting>,
+    /// Appointments of the appointments API from today on that they host or may take.
+    #[serde(default)]
+    pub appointments: Vec<ConsoleAppointment>,
 }
 
 /// A time as typed in the console: a local date and clock time, a length, and the zone.

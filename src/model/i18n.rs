@@ -604,6 +604,24 @@ pub struct Texts {
     pub precall_test: &'static str,
     /// The appointment took place.
     pub precall_done: &'static str,
+    /// The console's appointments heading.
+    pub console_appointments_title: &'static str,
+    /// No appointments to host or take.
+    pub console_no_appointments: &'static str,
+    /// Button: take an appointment and open its call.
+    pub console_take: &'static str,
+    /// Button's name ({name}, {reference}).
+    pub console_take_name: &'static str,
+    /// Button's name: open one's own appointment ({name}, {reference}).
+    pub console_open_appointment_name: &'static str,
+    /// Under an appointment ({reference}, {minutes}).
+    pub console_appointment_meta: &'static str,
+    /// An interpreter joins ({language}).
+    pub console_appointment_interpreter: &'static str,
+    /// Taken by no one yet.
+    pub console_appointment_open: &'static str,
+    /// The test, where the call uses no camera: the microphone works.
+    pub precall_mic_works: &'static str,
     /// Button (short): take someone aside (breakout).
     pub call_take_aside: &'static str,
     /// Button: take someone aside ({name}).
@@ -885,6 +903,15 @@ pub const EN: Texts = Texts {
     precall_enter: "Go to the waiting room",
     precall_test: "Test camera and microphone",
     precall_done: "This appointment has taken place.",
+    console_appointments_title: "Appointments",
+    console_no_appointments: "No appointments to host or take.",
+    console_take: "Take and open",
+    console_take_name: "Take the appointment with {name} ({reference}) and open its call",
+    console_open_appointment_name: "Open the call with {name} ({reference})",
+    console_appointment_meta: "Reference {reference} · {minutes} minutes",
+    console_appointment_interpreter: "with an interpreter ({language})",
+    console_appointment_open: "Not taken yet",
+    precall_mic_works: "Your microphone works.",
     call_take_aside: "Take aside",
     call_take_aside_name: "Take {name} aside",
     call_bring_back: "Bring everyone back",
@@ -1160,6 +1187,15 @@ pub const NL: Texts = Texts {
     precall_enter: "Naar de wachtkamer",
     precall_test: "Camera en microfoon testen",
     precall_done: "Deze afspraak heeft plaatsgevonden.",
+    console_appointments_title: "Video-afspraken",
+    console_no_appointments: "Geen afspraken om te voeren of over te nemen.",
+    console_take: "Overnemen en openen",
+    console_take_name: "Neem de afspraak met {name} ({reference}) over en open het gesprek",
+    console_open_appointment_name: "Open het gesprek met {name} ({reference})",
+    console_appointment_meta: "Referentie {reference} · {minutes} minuten",
+    console_appointment_interpreter: "met een tolk ({language})",
+    console_appointment_open: "Nog niet overgenomen",
+    precall_mic_works: "Uw microfoon werkt.",
     call_take_aside: "Apart nemen",
     call_take_aside_name: "Neem {name} apart",
     call_bring_back: "Iedereen terughalen",

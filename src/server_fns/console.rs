@@ -31,6 +31,16 @@ pub async fn console_move(
     crate::server::console::reschedule(&call.state, &call.parts.headers, form).await
 }
 
+/// Take an appointment given to no one (or open one's own): the answer is its host link.
+#[server(endpoint = "v1/console/take-appointment")]
+pub async fn console_take_appointment(
+    /// The appointment's id.
+    id: String,
+) -> Result<String, AppError> {
+    let call = super::ssr::Call::get()?;
+    crate::server::console::take_appointment(&call.state, &call.parts.headers, &id).await
+}
+
 /// Cancel a meeting the logged-in user hosts or manages.
 #[server(endpoint = "v1/console/cancel", input = leptos::server_fn::codec::Json)]
 pub async fn console_cancel(

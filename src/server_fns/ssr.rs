@@ -64,6 +64,10 @@ const ALL: &[(&str, fn())] = &[
         register_explicit::<super::console::ConsoleMove>,
     ),
     (
+        "v1/console/take-appointment",
+        register_explicit::<super::console::ConsoleTakeAppointment>,
+    ),
+    (
         "v1/console/cancel",
         register_explicit::<super::console::ConsoleCancel>,
     ),

@@ -384,13 +384,30 @@ async fn appointments_are_listed_read_changed_and_cancelled_within_their_company
     assert_eq!(got.status, 200);
     assert_eq!(got.body["data"]["reference"], "CASE-1");
 
+    // A department is one of the company's sites, by name.
+    let nowhere = api
+        .patch(
+            &format!("/api/v1/appointments/{}", ids[0]),
+            json!({ "department": "Claims" }),
+        )
+        .await;
+    assert_eq!(nowhere.status, 422, "{}", nowhere.body);
+    assert!(nowhere.body["errors"]["department"].is_array());
+    let site = server
+        .state
+        .store
+        .site(&server.site)
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
     // A change: only what is given; a new time moves the room and tells the claimant.
     let moved_to = soon + chrono::Duration::days(1);
     let changed = api
         .patch(
             &format!("/api/v1/appointments/{}", ids[0]),
             json!({ "appointment_at": moved_to.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                    "features_messages_chat_enable": true, "department": "Claims" }),
+                    "features_messages_chat_enable": true, "department": site }),
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
@@ -400,7 +417,7 @@ async fn appointments_are_listed_read_changed_and_cancelled_within_their_company
         moved_to.format("%Y-%m-%dT%H:%M:%S.000000Z").to_string()
     );
     assert_eq!(c["features_messages_chat_enable"], true);
-    assert_eq!(c["department"], "Claims");
+    assert_eq!(c["department"], site.as_str());
     assert_eq!(c["claimant"]["name"], "John Doe", "untouched");
     assert_eq!(
         c["meeting"]["end_date"],

@@ -384,3 +384,115 @@ async fn the_agent_takes_the_claimant_aside_and_blur_is_told_as_the_browser_does
         page.close().await;
     }
 }
+
+/// A console session for `user` (its login link followed): a cookie-keeping HTTP client.
+async fn console_session(server: &TestServer, user: &consult::model::UserId) -> reqwest::Client {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = http
+        .get(server.login_url_for(user).await)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    http
+}
+
+/// The references of the appointments a console lists.
+async fn console_references(server: &TestServer, http: &reqwest::Client) -> Vec<String> {
+    let v: Value = http
+        .post(format!("{}/api/v1/console/overview", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["appointments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn agents_take_appointments_from_the_console_by_department() {
+    use consult::server::store::{NewSite, OpeningHours};
+    let server = TestServer::start().await;
+    let company = server.company().await;
+    let api = company_api(&server, &company).await;
+    // A second agent, on another site only ("Second office").
+    let office = server
+        .state
+        .store
+        .create_site(&NewSite {
+            company_id: company.clone(),
+            name: "Second office".into(),
+            time_zone: "Europe/Amsterdam".into(),
+            slot_minutes: 15,
+            opening_hours: OpeningHours::always(),
+            early_join_minutes: 15,
+            origins: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let bob = server
+        .state
+        .store
+        .create_user(&company, "Bob", "Staff", "bob@demo.consult.test", "agent")
+        .await
+        .unwrap();
+    server.state.store.attach_user(&office, &bob).await.unwrap();
+    let at = chrono::Utc::now() + chrono::Duration::minutes(5);
+    for (i, (reference, extra)) in [
+        ("DEPT-CLINIC", json!({ "department": "Demo clinic" })),
+        ("ANYONE", json!({})),
+        ("BOBS", json!({ "agent": bob.as_str() })),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = at + chrono::Duration::minutes(i as i64);
+        let a = api
+            .post(
+                "/api/v1/appointments",
+                appointment_json(reference, at, extra),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.body);
+    }
+    let dana = console_session(&server, &server.agent).await;
+    let bobs = console_session(&server, &bob).await;
+    assert_eq!(
+        console_references(&server, &dana).await,
+        ["DEPT-CLINIC", "ANYONE"]
+    );
+    assert_eq!(console_references(&server, &bobs).await, ["ANYONE", "BOBS"]);
+
+    // Dana takes the clinic's appointment in the console: into its call, as its host.
+    let driver = Driver::start();
+    let page = driver.session().await;
+    page.goto(&server.login_url_for(&server.agent).await).await;
+    page.click("[data-action=take-appointment][aria-label^='Take the appointment with John Doe (DEPT-CLINIC)']")
+        .await;
+    page.find("main[data-status=in-call]").await;
+    let list = api.get("/api/v1/appointments?reference=DEPT-CLINIC").await;
+    assert_eq!(list.body["data"][0]["agent"], server.agent.as_str());
+    // Taken: Bob may not take it, nor Dana Bob's.
+    let id_of = |body: &Value| body["data"][0]["id"].as_str().unwrap().to_string();
+    let clinic = id_of(&list.body);
+    let bobs_one = id_of(&api.get("/api/v1/appointments?reference=BOBS").await.body);
+    for (http, id) in [(&bobs, &clinic), (&dana, &bobs_one)] {
+        let res = http
+            .post(format!("{}/api/v1/console/take-appointment", server.url))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409, "{}", res.text().await.unwrap());
+    }
+    page.close().await;
+}

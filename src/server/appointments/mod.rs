@@ -504,7 +504,8 @@ struct AppointmentBody {
     is_interpreter_needed: Option<bool>,
     /// Needed with `is_interpreter_needed`.
     interpreter_language: Option<String>,
-    /// The group of agents it is given to.
+    /// The group of agents it is given to: the name of one of the company's sites (its agents
+    /// may take it from the console).
     department: Option<String>,
     /// Consult: the user (24 hex digits) who hosts; none: any agent may take it.
     agent: Option<String>,

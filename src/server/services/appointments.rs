@@ -130,6 +130,17 @@ fn seed_defaults() -> CallFeatures {
     }
 }
 
+/// A department is one of the company's sites, by name: its agents may take the appointment.
+async fn check_department(state: &AppState, a: &AppointmentRow) -> Result<(), Refused> {
+    match &a.department {
+        Some(d) if !state.store.department_exists(&a.company, d).await? => Err(invalid(
+            "department",
+            "The selected department is invalid: name one of the company's sites (its agents may take the appointment).",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Rules across fields, and the switches not built yet.
 fn check_whole(a: &AppointmentRow) -> Result<(), Refused> {
     let mut errors = Errors::new();
@@ -425,6 +436,7 @@ pub async fn create(
     };
     apply(&mut a, &input);
     check_whole(&a)?;
+    check_department(state, &a).await?;
     let agent = match &input.agent {
         Some(Some(id)) => Some(agent_of(state, company, id).await?),
         _ => None,
@@ -538,6 +550,9 @@ pub async fn change(
     // The room keeps the day it was made on at the least.
     a.room_ends_at = a.room_ends_at.max(stored_now());
     check_whole(&a)?;
+    if a.department != before.department {
+        check_department(state, &a).await?;
+    }
     if let Some(given) = &input.agent {
         a.agent = match given {
             Some(id) => Some(agent_of(state, company, id).await?.id),

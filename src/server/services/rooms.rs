@@ -286,14 +286,31 @@ async fn opened(
     };
     let id = crate::model::MeetingId::parse(&room.id).map_err(|_| missing())?;
     let appointment = state.store.appointment_in_room(&room.id).await?;
+    // An appointment's room is named by its case reference, hosted by its agent (once
+    // known), and stays locked: its claimant always waits to be admitted.
+    let host_name = match appointment.as_ref().and_then(|a| a.agent.clone()) {
+        Some(agent) => state
+            .store
+            .user_api(
+                &crate::server::store::Scope::Company(room.company.clone()),
+                &agent,
+            )
+            .await?
+            .map(|u| format!("{} {}", u.first_name, u.last_name))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     let spec = RoomSpec {
         features: appointment.as_ref().map(|a| a.features.clone()),
         appointment: appointment.as_ref().map(|a| a.id.clone()),
         brief: MeetingBrief {
             id,
-            subject: room.name.trim_start_matches('/').to_string(),
+            subject: match &appointment {
+                Some(a) => a.reference.clone(),
+                None => room.name.trim_start_matches('/').to_string(),
+            },
             site_name: String::new(),
-            host_name: String::new(),
+            host_name,
             starts_at: room.starts_at,
             ends_at: room.ends_at,
             opens_at: room.starts_at,
@@ -303,7 +320,11 @@ async fn opened(
         agent: None,
         capacity: ROOM_SEATS,
         preview: false,
-        locked: Some(room.is_locked),
+        locked: if appointment.is_some() {
+            None
+        } else {
+            Some(room.is_locked)
+        },
         record: Some(crate::server::signaling::insights::RoomRecord {
             room: room.id.clone(),
             company: room.company.clone(),

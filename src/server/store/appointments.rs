@@ -357,8 +357,8 @@ impl Store {
     }
 
     /// The appointments an agent may take or hosts, starting between `from` and `to`: their
-    /// own, and those given to no one in the agent's company (in no department, or in
-    /// theirs). Cancelled ones are left out.
+    /// own, and those given to no one in the agent's company (in no department, or in one of
+    /// theirs: a department is a site, its agents those on it). Cancelled ones are left out.
     pub async fn appointments_for_agent(
         &self,
         agent: &str,
@@ -370,7 +370,10 @@ impl Store {
                AND a.appointment_at >= $2 AND a.appointment_at < $3
                AND EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND u.company_id = a.company_id
                    AND (a.agent_id = u.id OR (a.agent_id IS NULL
-                        AND (a.department IS NULL OR a.department = u.department))))
+                        AND (a.department IS NULL OR EXISTS (
+                            SELECT 1 FROM sites s JOIN site_users su ON su.site_id = s.id
+                             WHERE s.company_id = a.company_id AND s.name = a.department
+                               AND s.deleted_at IS NULL AND su.user_id = u.id)))))
              ORDER BY a.appointment_at, a.id LIMIT 200"
         ))
         .bind(agent)
@@ -386,11 +389,15 @@ impl Store {
     pub async fn take_appointment(&self, agent: &str, id: &str) -> Result<bool, AppError> {
         let done = sqlx::query(
             "UPDATE appointments SET agent_id = $1, updated_at = $3
-             WHERE id = $2 AND status <> 'cancelled' AND (agent_id IS NULL OR agent_id = $1)
+             WHERE id = $2 AND status IN ('scheduled', 'in_progress')
+               AND (agent_id IS NULL OR agent_id = $1)
                AND EXISTS (SELECT 1 FROM users u WHERE u.id = $1
                    AND u.company_id = appointments.company_id
                    AND (appointments.agent_id = u.id OR appointments.department IS NULL
-                        OR appointments.department = u.department))",
+                        OR EXISTS (SELECT 1 FROM sites s JOIN site_users su ON su.site_id = s.id
+                             WHERE s.company_id = appointments.company_id
+                               AND s.name = appointments.department
+                               AND s.deleted_at IS NULL AND su.user_id = u.id)))",
         )
         .bind(agent)
         .bind(id)
@@ -453,6 +460,19 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Is there a site of the company by this name (a department)?
+    pub async fn department_exists(&self, company: &str, name: &str) -> Result<bool, AppError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sites WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL
+             LIMIT 1",
+        )
+        .bind(company)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// What the claimant's browser did with background blur.

@@ -354,8 +354,8 @@ CREATE INDEX participant_samples_participant ON participant_samples (participant
 ALTER TABLE session_participants ADD COLUMN user_agent TEXT;
 "#,
     // 13: appointments of the appointments API, each over a room of its own (no foreign key:
-    // the sweeper removes a closed room, the appointment stays with the room's name); and
-    // agents' departments, the groups an appointment may be given to.
+    // the sweeper removes a closed room, the appointment stays with the room's name). A
+    // `department` is the name of one of the company's sites: its agents may take it.
     r#"
 CREATE TABLE appointments (
     id                    TEXT PRIMARY KEY,   -- a uuid, as the seed shows
@@ -395,7 +395,6 @@ CREATE TABLE appointments (
     UNIQUE (company_id, reference)
 );
 CREATE INDEX appointments_company_at ON appointments (company_id, appointment_at, id);
-ALTER TABLE users ADD COLUMN department TEXT;
 "#,
 ];
 

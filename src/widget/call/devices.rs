@@ -69,7 +69,12 @@ pub fn DeviceSetup(
     /// The page's language (English when left out).
     #[prop(optional)]
     lang: Option<Lang>,
+    /// What the call allows (microphone, camera): a kind it does not is neither offered nor
+    /// opened. Both when left out.
+    #[prop(optional)]
+    allowed: Option<(bool, bool)>,
 ) -> impl IntoView {
+    let (audio_ok, video_ok) = allowed.unwrap_or((true, true));
     let lang = lang.unwrap_or(Lang::En);
     let t = lang.texts();
     let cameras = RwSignal::new(Vec::<Device>::new());
@@ -150,7 +155,16 @@ pub fn DeviceSetup(
             if let Some(old) = stream.get_untracked() {
                 media::stop(&old);
             }
-            match media::open_chosen_devices().await {
+            let opened = if audio_ok && video_ok {
+                media::open_chosen_devices().await
+            } else {
+                match media::open_allowed(audio_ok, video_ok).await {
+                    Ok(Some(s)) => Ok(s),
+                    Ok(None) => return,
+                    Err(p) => Err(p),
+                }
+            };
+            match opened {
                 Ok(s) => {
                     problem.set(None);
                     on_stream.with_value(|f| f(s));
@@ -194,13 +208,15 @@ pub fn DeviceSetup(
     view! {
         <section class="device-setup" aria-labelledby="setup-title">
             <h2 id="setup-title">{t.setup_title}</h2>
-            {picker("camera-select", t.setup_camera, cameras, Choice::Camera, Box::new(move || current("video")))}
-            {picker("microphone-select", t.setup_microphone, microphones, Choice::Microphone, Box::new(move || current("audio")))}
-            <div class="field">
-                <label for="mic-level">{t.setup_level}</label>
-                <meter id="mic-level" min="0" max="1" low="0.05" high="0.8" optimum="0.3"
-                    prop:value=move || level.get()>{move || format!("{:.0} %", level.get() * 100.0)}</meter>
-            </div>
+            {video_ok.then(|| picker("camera-select", t.setup_camera, cameras, Choice::Camera, Box::new(move || current("video"))))}
+            {audio_ok.then(|| view! {
+                {picker("microphone-select", t.setup_microphone, microphones, Choice::Microphone, Box::new(move || current("audio")))}
+                <div class="field">
+                    <label for="mic-level">{t.setup_level}</label>
+                    <meter id="mic-level" min="0" max="1" low="0.05" high="0.8" optimum="0.3"
+                        prop:value=move || level.get()>{move || format!("{:.0} %", level.get() * 100.0)}</meter>
+                </div>
+            })}
             {sink_supported.then(|| picker("speaker-select", t.setup_speaker, speakers, Choice::Speaker,
                 Box::new(|| media::remembered(Choice::Speaker))))}
             <button type="button" data-action="test-sound" on:click=play>{t.setup_test_sound}</button>

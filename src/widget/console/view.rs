@@ -1,12 +1,12 @@
 //! The console: who is waiting (live), today's and upcoming meetings, and the call.
 
 use super::schedule::{MeetingActions, SchedulePanel};
-use crate::model::console::ConsoleMeeting;
+use crate::model::console::{ConsoleAppointment, ConsoleMeeting};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::meeting::LobbyEntry;
 use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{ErrorCode, MeetingId};
-use crate::server_fns::console::console_data;
+use crate::server_fns::console::{console_data, console_take_appointment};
 use crate::widget::call::socket::Socket;
 use crate::widget::call::view::CallStage;
 use crate::widget::call::CallCtl;
@@ -198,18 +198,38 @@ pub fn Console() -> impl IntoView {
     // The list is its own signal, reloaded after each change, so reloading it leaves the
     // schedule form (and what is typed there) alone.
     let meetings = RwSignal::new(Vec::<ConsoleMeeting>::new());
+    let appointments = RwSignal::new(Vec::<ConsoleAppointment>::new());
     Effect::new(move |_| {
         if let Some(Ok(data)) = overview.get() {
             meetings.set(data.meetings);
+            appointments.set(data.appointments);
         }
     });
     let on_changed = Callback::new(move |()| {
         spawn_local(async move {
             if let Ok(data) = console_data().await {
                 meetings.set(data.meetings);
+                appointments.set(data.appointments);
             }
         })
     });
+    // Take an appointment (or open one's own): its call is the room's host page.
+    let take = move |id: String, agent: String| {
+        spawn_local(async move {
+            match console_take_appointment(id).await {
+                Ok(link) => {
+                    let name: String = js_sys::encode_uri_component(&agent).into();
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&format!("{link}&displayName={name}"));
+                    }
+                }
+                Err(e) => {
+                    desk.announce.set(Some(e.message.clone()));
+                    on_changed.run(());
+                }
+            }
+        })
+    };
     let notifications = RwSignal::new(notifications_state());
     let ask_notifications = move |_| {
         if let Ok(promise) = web_sys::Notification::request_permission() {
@@ -322,6 +342,43 @@ pub fn Console() -> impl IntoView {
                                                         " "
                                                     })}
                                                     <MeetingActions item=m t announce=desk.announce on_changed/>
+                                                </span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }}
+                </section>
+                <section class="appointments" aria-labelledby="appointments-title">
+                    <h2 id="appointments-title">{t.console_appointments_title}</h2>
+                    {move || {
+                        let list = appointments.get();
+                        let agent = data.agent_name.clone();
+                        if list.is_empty() {
+                            view! { <p class="empty">{t.console_no_appointments}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul>
+                                    {list.into_iter().map(|a| {
+                                        let names = [("name", a.claimant.as_str()), ("reference", a.reference.as_str())];
+                                        let label = fill(if a.mine { t.console_open_appointment_name } else { t.console_take_name }, &names);
+                                        let meta = fill(t.console_appointment_meta, &[("reference", &a.reference), ("minutes", &a.duration_minutes.to_string())]);
+                                        let interpreter = a.interpreter.clone().map(|l| fill(t.console_appointment_interpreter, &[("language", &l)]));
+                                        let (id, agent) = (a.id.clone(), agent.clone());
+                                        view! {
+                                            <li data-appointment=a.id.clone() data-appointment-status=a.status.as_str()>
+                                                <span class="time">{when(a.starts_at.timestamp_millis())}</span>
+                                                <span class="guests">{a.claimant.clone()}</span>
+                                                <span class="meta">{meta} {interpreter.map(|i| format!(" · {i}"))}
+                                                    {(!a.mine).then(|| format!(" · {}", t.console_appointment_open))}
+                                                    {a.department.clone().map(|d| format!(" · {d}"))}</span>
+                                                <span class="actions">
+                                                    <button type="button" data-action="take-appointment" aria-label=label
+                                                        on:click=move |_| take(id.clone(), agent.clone())>
+                                                        {if a.mine { t.console_open_room } else { t.console_take }}
+                                                    </button>
                                                 </span>
                                             </li>
                                         }

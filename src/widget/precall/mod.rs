@@ -181,6 +181,7 @@ fn summary_view(
         .filter(|_| s.attendee == Attendee::Claimant)
         .map(|l| fill(t.precall_interpreter, &[("language", &l)]));
     let opens = s.opens_at.timestamp_millis();
+    let camera_allowed = f.camera(Role::Guest);
     let way_in = if s.room.is_some() {
         view! {
             <button type="button" class="primary" data-action="enter-waiting-room" on:click=enter>
@@ -206,6 +207,8 @@ fn summary_view(
         Test::Asking => Some(view! { <p role="status">{t.check_asking}</p> }.into_any()),
         Test::Works(camera, microphone) => {
             let line = match (camera, microphone) {
+                // No camera asked for: the microphone is all there is to test.
+                (false, true) if !camera_allowed => t.precall_mic_works,
                 (true, true) => t.check_ok,
                 (true, false) => t.check_camera_only,
                 (false, true) => t.check_microphone_only,

@@ -339,6 +339,21 @@ impl Page {
         }
     }
 
+    /// What this page may open (microphone, camera), by the call's switches and its role.
+    fn allowed(&self) -> (bool, bool) {
+        let role = self
+            .info
+            .with_untracked(|i| i.as_ref().map(|i| i.role))
+            .unwrap_or(Role::Guest);
+        self.ctl.with_value(|c| {
+            c.features.with_untracked(|f| {
+                f.as_ref()
+                    .map(|f| (f.audio(role), f.camera(role)))
+                    .unwrap_or((true, true))
+            })
+        })
+    }
+
     /// Was this page put on hold from the call (rather than asked to wait before it)?
     fn on_hold(&self) -> bool {
         self.was_in_call.get()
@@ -775,6 +790,9 @@ pub fn JoinPage(
             })}
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
                 <section class="waiting-room" aria-label=t.room_label>
+                    // Where they stand comes first: on a phone, it is what they see without
+                    // scrolling (waiting, on hold, let in).
+                    <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
                     {move || (!viewer()).then(|| view! { <SelfView stream=local texts=t/> })}
                     {move || viewer().then(|| view! { <p class="viewing">{t.room_viewing}</p> })}
                     {move || page.needs_name.get().then(|| view! {
@@ -795,7 +813,7 @@ pub fn JoinPage(
                         </form>
                     })}
                     <Show when=move || !viewer()>
-                    <DeviceSetup stream=local lang=page.lang hash=page.entry.with_value(|e| match e { Entry::Link(h) => Some(h.clone()), Entry::Room { .. } => None }) on_stream={
+                    <DeviceSetup stream=local lang=page.lang allowed=page.allowed() hash=page.entry.with_value(|e| match e { Entry::Link(h) => Some(h.clone()), Entry::Room { .. } => None }) on_stream={
                         let ctl = page.ctl.get_value();
                         Rc::new(move |s: web_sys::MediaStream| {
                             page.problem.set(None);
@@ -819,7 +837,6 @@ pub fn JoinPage(
                             {if applied { t.call_blur_on } else { t.call_blur_unsupported }}
                         </p>
                     })}
-                    <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
                     {move || can_rejoin().then(|| view! {
                         <button type="button" class="primary" on:click=move |_| page.knock()>{t.room_join_again}</button>
                     })}
