@@ -17,9 +17,10 @@ server=$!
 # `|| true`: under `set -e` the killed server's status would otherwise become the script's.
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 
-# Prints the API token, and a rooms API key of a new company with a budget that the run
-# cannot use up (its own limit is tested elsewhere).
-read -r token key < <("$py" - "$base" "$data/client.json" <<'PY'
+# Prints the API token, a rooms API key of a new company with a budget that the run cannot
+# use up (its own limit is tested elsewhere), and a token of that company's own client (the
+# appointments API).
+read -r token key company_token < <("$py" - "$base" "$data/client.json" <<'PY'
 import json, sys, time, urllib.request
 base, creds = sys.argv[1], json.load(open(sys.argv[2]))
 # Until the server answers, or five minutes pass (only a hang takes that long).
@@ -45,7 +46,9 @@ company = call("POST", "/api/v2/management/companies", {
     "package": "594a5befcc9d4f9e2f1da19a"}, token)["result"]["id"]
 call("PATCH", "/api/v2/management/companies/" + company, {"room_api_points": 1000000}, token)
 key = call("POST", "/api/v2/management/api-keys", {"name": "schemathesis", "company": company}, token)["result"]["key"]
-print(token, key)
+client = call("POST", "/api/v2/management/clients", {"name": "schemathesis appointments", "entity": {"type": "company", "id": company}}, token)["result"]
+company_token = call("POST", "/api/v2/oauth2/token", {"grant_type": "client_credentials", "client_id": client["client_id"], "client_secret": client["client_secret"]})["access_token"]
+print(token, key, company_token)
 PY
 )
 
@@ -59,6 +62,12 @@ status=0
 log "schemathesis against $base/whereby/openapi.json"
 "$VENV/bin/st" run "$base/whereby/openapi.json" \
   --header "Authorization: Bearer $key" \
+  --max-examples 50 \
+  --no-color \
+  "$@" || status=$?
+log "schemathesis against $base/api/v1/appointments/openapi.json"
+"$VENV/bin/st" run "$base/api/v1/appointments/openapi.json" \
+  --header "Authorization: Bearer $company_token" \
   --max-examples 50 \
   --no-color \
   "$@" || status=$?

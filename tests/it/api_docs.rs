@@ -53,6 +53,15 @@ async fn the_interactive_reference_shows_both_apis_from_consult_alone() {
          return !!body && body.textContent.includes('endDate') && body.textContent.includes('roomNamePrefix')",
     )
     .await;
+    // The appointments API, likewise.
+    b.goto(&format!("{}/api/docs?api=appointments", server.url))
+        .await;
+    b.wait_js(
+        "the appointments operations",
+        60,
+        "return [...document.querySelectorAll('.opblock-summary-path')].some(e => e.textContent.includes('/api/v1/appointments/{id}/cancel'))",
+    )
+    .await;
     // The recorder counts policy violations from the page's first moment.
     let violations = b.js("return window.__consultTest.csp").await;
     assert_eq!(violations, serde_json::json!([]), "{violations}");

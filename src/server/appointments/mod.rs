@@ -495,7 +495,9 @@ struct AppointmentBody {
     /// The case system's reference (required; unique in the company: 409 when taken).
     #[schema(max_length = 100)]
     reference: String,
-    /// Start, in the future: `2025-08-19T16:50:00.000000` (UTC) or with an offset (required).
+    /// Start, in the future and within a year: `2025-08-19T16:50:00.000000` (UTC) or with an
+    /// offset (required).
+    #[schema(format = DateTime)]
     appointment_at: String,
     /// Minutes, 5 to 480 (required).
     #[schema(minimum = 5, maximum = 480)]
@@ -534,12 +536,15 @@ struct AppointmentBody {
     /// The participant list (default false).
     features_participant_list_enable: Option<bool>,
     /// `low`, `medium`, `high`, or empty.
+    #[schema(pattern = "^(|low|medium|high)$")]
     features_bandwidth: Option<String>,
     /// Send the pages elsewhere after the call.
     use_custom_post_call_redirect: Option<bool>,
     /// https only.
+    #[schema(pattern = "^(|https://[!-~]{1,1992})$")]
     custom_user_post_call_redirect_url: Option<String>,
     /// https only.
+    #[schema(pattern = "^(|https://[!-~]{1,1992})$")]
     custom_agent_post_call_redirect_url: Option<String>,
 }
 
@@ -548,12 +553,16 @@ struct AppointmentBody {
 #[allow(dead_code)]
 struct ClaimantBody {
     /// Name (required at creation).
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     /// `YYYY-MM-DD`, before today.
+    #[schema(format = Date)]
     date_of_birth: Option<String>,
     /// International form, `+442071234567`.
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone_number: Option<String>,
     /// E-mail address.
+    #[schema(format = Email)]
     email: Option<String>,
 }
 
