@@ -496,3 +496,71 @@ async fn agents_take_appointments_from_the_console_by_department() {
     }
     page.close().await;
 }
+
+#[tokio::test]
+async fn inside_an_embed_the_host_page_gets_the_post_call_address_and_decides() {
+    let server = TestServer::start().await;
+    let company = server.company().await;
+    let api = company_api(&server, &company).await;
+    let at = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let made = api
+        .post(
+            "/api/v1/appointments",
+            appointment_json(
+                "CLAIM-79",
+                at,
+                json!({
+                    "use_custom_post_call_redirect": true,
+                    "custom_user_post_call_redirect_url": "https://127.0.0.1:9/claimant-done",
+                }),
+            ),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let d = &made.body["data"];
+    let room = format!(
+        "{}/rooms{}",
+        server.url,
+        d["meeting"]["room_name"].as_str().unwrap()
+    );
+    let driver = Driver::start();
+    let agent = driver.session().await;
+    let claimant = driver.session().await;
+    agent
+        .goto(&format!(
+            "{}&displayName=Dana%20Agent",
+            d["meeting"]["room_url"].as_str().unwrap()
+        ))
+        .await;
+    agent.find("main[data-status=in-call]").await;
+    // The case system's own page embeds the room for the claimant.
+    let host_page = format!(
+        "{}/room?room={}&name=John%20Doe",
+        server.host_url,
+        url::form_urlencoded::byte_serialize(room.as_bytes()).collect::<String>()
+    );
+    claimant.goto(&host_page).await;
+    claimant.enter_embed("consult-call").await;
+    claimant.find("main[data-status=waiting]").await;
+    agent.admit("John Doe").await;
+    claimant.find("main[data-status=in-call]").await;
+    claimant.client.enter_parent_frame().await.unwrap();
+    agent.click("[data-action=end-for-all]").await;
+    let left = claimant
+        .wait_js(
+            "consult:left with the address",
+            30,
+            "return window.__consultTest.events.find(e => e.type === 'consult:left')",
+        )
+        .await;
+    assert_eq!(
+        left["redirect"], "https://127.0.0.1:9/claimant-done",
+        "{left}"
+    );
+    // The page stays where it is: the host page decides.
+    let url = claimant.client.current_url().await.unwrap().to_string();
+    assert!(url.starts_with(&server.host_url), "{url}");
+    for page in [agent, claimant] {
+        page.close().await;
+    }
+}
