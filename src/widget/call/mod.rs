@@ -682,12 +682,12 @@ impl CallCtl {
         });
     }
 
-    /// Host: put someone in the call on hold (back to waiting, with the standard message);
-    /// admitting them brings them back.
+    /// Host: put someone in the call on hold (back to waiting; their page says so in their
+    /// own language); admitting them brings them back.
     pub fn put_on_hold(&self, peer: PeerId) {
         self.send(&ClientMsg::PutOnHold {
             peer,
-            message: Some(self.texts().lobby_hold_message.into()),
+            message: None,
         });
     }
 
