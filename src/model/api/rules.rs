@@ -90,12 +90,18 @@ pattern_rule!(
     "must be a source as listed (16 hex digits, or -)"
 );
 
-pattern_rule!(
-    /// Check a page address (empty means none).
-    page_url,
-    PAGE_URL,
-    "must be empty or a web address like https://www.example.com/privacy (at most 500 characters, spaces and non-ASCII characters percent-encoded)"
-);
+/// Check a page address (empty means none).
+pub fn page_url(field: &str, value: &str) -> Result<(), AppError> {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    if compiled(PAGE_URL, &CELL).is_match(value) && bracketed_host_ok(value) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "must be empty or a web address like https://www.example.com/privacy (at most 500 characters, spaces and non-ASCII characters percent-encoded)",
+        ))
+    }
+}
 
 pattern_rule!(
     /// Check a country calling code.
@@ -125,12 +131,42 @@ pattern_rule!(
     "must be a font family list like \"Roboto, sans-serif\""
 );
 
-pattern_rule!(
-    /// Check a web origin.
-    origin,
-    ORIGIN,
-    "must be an origin like https://www.example.com"
-);
+/// Is the host of this address (`scheme://host…`) well formed where a pattern cannot tell:
+/// brackets only around a real IPv6 address (`[2001:db8::1]`), never elsewhere in the host?
+/// A reader that parses addresses strictly (browsers, Python's `urlsplit`) would otherwise
+/// choke on one we accepted and echo back.
+pub fn bracketed_host_ok(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return true;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if !host.contains(['[', ']']) {
+        return true;
+    }
+    let Some(inner) = host.strip_prefix('[') else {
+        return false;
+    };
+    let Some((address, after)) = inner.split_once(']') else {
+        return false;
+    };
+    address.parse::<std::net::Ipv6Addr>().is_ok()
+        && (after.is_empty() || after.starts_with(':'))
+        && !after.contains(['[', ']'])
+}
+
+/// Check a web origin.
+pub fn origin(field: &str, value: &str) -> Result<(), AppError> {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    if compiled(ORIGIN, &CELL).is_match(value) && bracketed_host_ok(value) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "must be an origin like https://www.example.com",
+        ))
+    }
+}
 
 rule!(name_re, NAME);
 #[cfg(test)]
@@ -424,6 +460,18 @@ mod tests {
         assert_eq!(font_with_fallback("Roboto"), "Roboto,sans-serif");
         assert_eq!(font_with_fallback("Georgia, serif"), "Georgia, serif");
         assert!(text("t", "Dear customer,\nsee you soon!").is_ok() && text("t", "a\u{1}").is_err());
+        assert!(origin("o", "https://[2001:db8::1]:8443").is_ok());
+        for bad in [
+            "https://[7af8]",
+            "https://[::1",
+            "https://a[1]",
+            "https://[::1]x",
+        ] {
+            assert!(origin("o", bad).is_err(), "{bad}");
+        }
+        assert!(page_url("p", "https://[::1]/privacy").is_ok());
+        assert!(page_url("p", "http://[7af8]/privacy").is_err());
+        assert!(page_url("p", "https://example.com/a[1]").is_ok());
         assert!(origin("o", "https://www.example.com").is_ok());
         assert!(origin("o", "http://127.0.0.1:8081").is_ok());
         assert!(origin("o", "http://[::1]:65535").is_ok());

@@ -498,6 +498,7 @@ pub fn is_https_url(v: &str) -> bool {
         && !host.is_empty()
         && !host.contains('@')
         && v.bytes().all(|b| b.is_ascii_graphic())
+        && crate::model::api::rules::bracketed_host_ok(v)
 }
 
 #[cfg(test)]
@@ -608,6 +609,7 @@ mod tests {
             "javascript:alert(1)",
             "https://a b",
             "https://user@evil.example",
+            "https://[7af8]/x",
         ] {
             assert!(!is_https_url(bad), "{bad}");
         }
