@@ -174,6 +174,8 @@ async fn a_claimant_without_camera_is_held_and_brought_back_with_an_interpreter_
         json!(false)
     );
     claimant.find("[data-people]").await;
+    agent.axe("an appointment's call, as its agent").await;
+    claimant.axe("an appointment's call, as its claimant").await;
     // The agent's video is capped as the appointment's bandwidth says (low: 150 kbit/s).
     agent
         .wait_js(
@@ -235,6 +237,7 @@ async fn a_claimant_without_camera_is_held_and_brought_back_with_an_interpreter_
         json!(0),
         "media paused both ways: the connections are closed"
     );
+    claimant.axe("the claimant on hold").await;
     let held = appointment_when(&api, &id, "on hold", |a| {
         a["on_hold_started_at"].is_string()
     })
@@ -360,6 +363,8 @@ async fn the_agent_takes_the_claimant_aside_and_blur_is_told_as_the_browser_does
     interpreter.find("main[data-status=waiting]").await;
     let status = interpreter.find(".status").await.text().await.unwrap();
     assert!(status.contains("privately"), "{status}");
+    interpreter.axe("waiting while the agent talks aside").await;
+    agent.axe("the agent talking aside").await;
     claimant.assert_receiving_video("the claimant, aside").await;
     agent
         .wait_js(

@@ -119,6 +119,27 @@ async fn book_wait_admit_and_talk() {
             .await,
         1
     );
+    // The call takes the agent's view: in the viewport, focused; and what the live region
+    // says does not contradict the list (no one waits any more).
+    agent
+        .wait_js(
+            "the call in the agent's view",
+            10,
+            "const c = document.querySelector('.console-call');
+             const r = c.getBoundingClientRect();
+             return !c.hidden && r.top >= 0 && r.top < innerHeight / 2 && document.activeElement === c",
+        )
+        .await;
+    agent
+        .wait_js(
+            "no stale 'is waiting'",
+            10,
+            "return !!document.querySelector('.waiting .empty')
+                && !document.querySelector('.announce').textContent.includes('is waiting')",
+        )
+        .await;
+    agent.axe("the agent's call in the console").await;
+    customer.axe("the customer's call").await;
 
     // Leave ends the call cleanly for that side; the other side is told.
     customer

@@ -128,6 +128,7 @@ async fn a_guest_knocks_is_held_then_admitted_and_a_viewer_watches_without_devic
     assert_eq!(button.text().await.unwrap(), "Enter the room");
     button.click().await.unwrap();
     viewer.find("main[data-status=in-call]").await;
+    viewer.axe("a room, as a viewer").await;
     viewer.assert_decoding_videos("viewer", 2).await;
     viewer.assert_receiving_audio("viewer").await;
     let asked = viewer

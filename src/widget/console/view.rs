@@ -397,18 +397,39 @@ pub fn Console() -> impl IntoView {
     }
     };
 
+    // In a call, the call takes the agent's view: it comes first, focused and scrolled to,
+    // with the console's lists beside it on a wide screen and after it on a narrow one.
+    let call_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |was: Option<bool>| {
+        let now = in_call.get();
+        if now && was != Some(true) {
+            // After the frame that shows it (a hidden element cannot be scrolled to).
+            request_animation_frame(move || {
+                if let Some(el) = call_ref.get_untracked() {
+                    let el: &web_sys::HtmlElement = &el;
+                    el.scroll_into_view();
+                    let _ = el.focus();
+                }
+            });
+        }
+        now
+    });
     view! {
-        <main class="consult console">
+        <main class="consult console" class:in-call=move || in_call.get()>
             <header class="console-header">
                 <h1>{t.console_title}</h1>
                 <form method="post" action="/logout">
                     <button type="submit">{t.console_log_out}</button>
                 </form>
             </header>
-            {body}
-            {move || in_call.get().then(|| view! {
-                <CallStage ctl=desk.ctl.get_value() on_leave=on_leave.get_value()/>
-            })}
+            <div class="console-layout">
+                <div class="console-call" node_ref=call_ref tabindex="-1" hidden=move || !in_call.get()>
+                    {move || in_call.get().then(|| view! {
+                        <CallStage ctl=desk.ctl.get_value() on_leave=on_leave.get_value()/>
+                    })}
+                </div>
+                <div class="console-body">{body}</div>
+            </div>
         </main>
     }
 }
