@@ -47,23 +47,6 @@ fn brotli(bytes: &[u8]) -> usize {
     out.len()
 }
 
-/// Bytes a browser downloads for `path` with `accept-encoding: br`.
-async fn wire_bytes(client: &reqwest::Client, url: &str) -> (usize, String) {
-    let res = client
-        .get(url)
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{url}: {}", res.status());
-    let encoding = res
-        .headers()
-        .get("content-encoding")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (res.bytes().await.unwrap().len(), encoding)
-}
-
 async fn sizes(server: &TestServer) -> String {
     // The plain files are served until the compressed copies are made (in the background).
     server.state.assets.wait_compressed().await;
@@ -73,37 +56,30 @@ async fn sizes(server: &TestServer) -> String {
         .no_gzip()
         .build()
         .unwrap();
-    let (embed, enc) = wire_bytes(&client, &format!("{}/embed.js", server.url)).await;
+    let (embed, enc) = support::bytes::wire(&client, &format!("{}/embed.js", server.url)).await;
     assert_eq!(enc, "br");
-    let index_url = format!("{}/embed/booking?site={}", server.url, server.site);
-    let (index, _) = wire_bytes(&client, &index_url).await;
-    let html = client
-        .get(&index_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let mut widget = index;
-    let mut parts = vec![format!("index.html {index}")];
-    for asset in html
-        .split(['"', '\'', ' ', '>', '='])
-        .filter(|s| s.starts_with("/consult-"))
-    {
-        let asset = asset.trim_end_matches(['>', ';', ')']);
-        if parts.iter().any(|p| p.starts_with(asset)) {
-            continue;
-        }
-        let (n, _) = wire_bytes(&client, &format!("{}{asset}", server.url)).await;
-        widget += n;
-        parts.push(format!("{asset} {n}"));
-    }
+    // Each page is its own build: the booking frame, the call (a join link), the console.
+    let (widget, booking_parts) =
+        support::bytes::page_bytes(&server.url, &format!("/embed/booking?site={}", server.site))
+            .await;
+    let booked = server.book("Ada Lovelace").await;
+    let (call, call_parts) =
+        support::bytes::page_bytes(&server.url, booked.join_url.trim_start_matches(&server.url))
+            .await;
+    let (console, _) = support::bytes::page_bytes(&server.url, "/console").await;
+    let parts: Vec<String> = booking_parts
+        .iter()
+        .map(|(p, n)| format!("{p} {n}"))
+        .collect();
+    let call_parts: Vec<String> = call_parts.iter().map(|(p, n)| format!("{p} {n}")).collect();
     let mut out = String::new();
     out += "### Bytes over the wire (brotli)\n\n";
     out += "| what | bytes |\n|---|---:|\n";
     out += &format!("| Consult `embed.js` (the loader in the host page) | {embed} |\n");
-    out += &format!("| Consult widget in the iframe: html + css + js + wasm | {widget} |\n");
+    out +=
+        &format!("| Consult booking frame (its own build): html + css + js + wasm | {widget} |\n");
+    out += &format!("| Consult call page (join link; its own build) | {call} |\n");
+    out += &format!("| Consult console (the full app) | {console} |\n");
     let dir = tempfile::tempdir().unwrap();
     for (name, package, file) in PEERS {
         let packed = std::process::Command::new("npm")
@@ -132,7 +108,8 @@ async fn sizes(server: &TestServer) -> String {
     }
     out += "\nWhat a host page itself loads is `embed.js` for Consult and the peers' loader files above \
             (Daily's is its whole call SDK); Consult's widget loads inside its iframe, on demand.\n";
-    out += &format!("\nWidget parts: {}.\n", parts.join(", "));
+    out += &format!("\nBooking frame parts: {}.\n", parts.join(", "));
+    out += &format!("\nCall page parts: {}.\n", call_parts.join(", "));
     out
 }
 

@@ -124,8 +124,14 @@ setup_peerjs() {
 
 # Build the widget into dist/ (release: what visitors get).
 build_widget() {
-  log "building the widget (trunk build --release)"
+  log "building the widget (trunk build --release): the full app, then each page's own"
   trunk build --release
+  # Each page's own build (its own wasm: only that page's code) into its own folder; after
+  # the full build, which replaces dist/ as a whole.
+  local page
+  for page in booking call; do
+    trunk build --release true --dist "dist/widget/$page" --public-url "/widget/$page/" "$page.html"
+  done
   # The interactive API reference (/api/docs): Swagger UI from its npm package, served by
   # Consult itself beside the widget (Trunk replaces dist/ on every build, so after it).
   setup_api_docs

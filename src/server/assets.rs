@@ -43,7 +43,8 @@ pub struct Asset {
 #[derive(Debug, Default)]
 pub struct Assets {
     files: HashMap<String, Arc<Asset>>,
-    /// `'sha256-…'` sources of index.html's inline scripts, for the pages' CSP.
+    /// `'sha256-…'` sources of every page's inline scripts (each `index.html`), for the
+    /// pages' CSP.
     pub inline_script_hashes: Vec<String>,
     /// Where they were loaded from.
     pub dir: PathBuf,
@@ -87,9 +88,19 @@ impl Assets {
                 assets.files.insert(format!("/{rel}"), asset);
             }
         }
-        if let Some(index) = assets.files.get("/index.html") {
-            assets.inline_script_hashes =
-                inline_script_hashes(&String::from_utf8_lossy(&index.raw));
+        // Every page's inline scripts (the full app's and each page's own build).
+        let mut pages: Vec<_> = assets
+            .files
+            .iter()
+            .filter(|(path, _)| path.ends_with("/index.html"))
+            .collect();
+        pages.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, page) in pages {
+            for hash in inline_script_hashes(&String::from_utf8_lossy(&page.raw)) {
+                if !assets.inline_script_hashes.contains(&hash) {
+                    assets.inline_script_hashes.push(hash);
+                }
+            }
         }
         if !pending.is_empty() {
             // Small files first: the page and its script are ready long before the wasm.

@@ -1,6 +1,9 @@
-//! The widget's pages and files. Every page is the same Trunk-built `index.html` (the app
-//! picks its view from the path); what differs is the Content-Security-Policy, above all
-//! `frame-ancestors`: only the pages of a site's allowed origins may frame its widget.
+//! The widget's pages and files. Each page is served from its own Trunk build, so it loads
+//! only its own code: the booking frame from `widget/booking/index.html`, the call's pages
+//! from `widget/call/index.html`, the console (and anything else) from the full app's `index.html`
+//! (a build without a page's own folder falls back to it; each app picks its view from the
+//! path). What differs besides is the Content-Security-Policy, above all `frame-ancestors`:
+//! only the pages of a site's allowed origins may frame its widget.
 
 use super::services::join;
 use super::AppState;
@@ -48,7 +51,7 @@ async fn booking_page(
         },
         _ => "*".to_string(),
     };
-    app_page(&state, &ancestors, &req)
+    app_page(&state, Build::Booking, &ancestors, &req)
 }
 
 /// The appointment as a calendar file, for the confirmation's "add to your calendar" link.
@@ -102,7 +105,7 @@ async fn join_page(
         // Unknown links get the page too (it explains); it may not be framed.
         Err(_) => "'self'".to_string(),
     };
-    app_page(&state, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req)
 }
 
 /// A room's page (rooms API): framed by the pages of its company's sites (their allowed
@@ -121,7 +124,7 @@ async fn room_page(
         Some(r) => company_ancestors(&state, &r.company).await,
         None => "'self'".to_string(),
     };
-    app_page(&state, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req)
 }
 
 #[derive(Deserialize)]
@@ -155,7 +158,7 @@ async fn pre_call_page(
         Some(c) => company_ancestors(&state, &c).await,
         None => "'self'".to_string(),
     };
-    app_page(&state, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req)
 }
 
 async fn company_ancestors(state: &AppState, company: &str) -> String {
@@ -171,11 +174,11 @@ async fn company_ancestors(state: &AppState, company: &str) -> String {
 
 /// The hardware test may be framed by no one but us (it opens the camera).
 async fn check_page(State(state): State<AppState>, req: Request) -> Response {
-    app_page(&state, "'self'", &req)
+    app_page(&state, Build::Call, "'self'", &req)
 }
 
 async fn console_page(State(state): State<AppState>, req: Request) -> Response {
-    app_page(&state, "'none'", &req)
+    app_page(&state, Build::Full, "'none'", &req)
 }
 
 async fn site_ancestors(state: &AppState, site: &SiteId) -> String {
@@ -191,9 +194,32 @@ async fn site_ancestors(state: &AppState, site: &SiteId) -> String {
     sources.join(" ")
 }
 
-/// index.html with this page's policy.
-fn app_page(state: &AppState, frame_ancestors: &str, req: &Request) -> Response {
-    let Some(index) = state.assets.get("/index.html") else {
+/// Which build serves a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Build {
+    /// `widget/booking/index.html`: the booking form only.
+    Booking,
+    /// `widget/call/index.html`: the join, room, pre-call, manage and device-check pages.
+    Call,
+    /// `index.html`: every page (the console's).
+    Full,
+}
+
+impl Build {
+    /// The page of a build, the full app's when that build is missing.
+    fn index(self, state: &AppState) -> Option<&std::sync::Arc<crate::server::assets::Asset>> {
+        let own = match self {
+            Build::Booking => state.assets.get("/widget/booking/index.html"),
+            Build::Call => state.assets.get("/widget/call/index.html"),
+            Build::Full => None,
+        };
+        own.or_else(|| state.assets.get("/index.html"))
+    }
+}
+
+/// A build's page with this page's policy.
+fn app_page(state: &AppState, build: Build, frame_ancestors: &str, req: &Request) -> Response {
+    let Some(index) = build.index(state) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "The widget is not built. Run `trunk build --release` (see README), then restart.",
@@ -219,7 +245,7 @@ fn app_page(state: &AppState, frame_ancestors: &str, req: &Request) -> Response 
 async fn file(State(state): State<AppState>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     match state.assets.get(path) {
-        Some(asset) if path != "/index.html" => {
+        Some(asset) if !path.ends_with("/index.html") => {
             let mut response = asset.respond(req.headers());
             // embed.js runs in other sites' pages; anyone may load it.
             if path == "/embed.js" {

@@ -111,9 +111,44 @@ impl Route {
     }
 }
 
-/// Mount the app for the current page.
+/// Which of the app's builds a page is mounted by: each page's own entry point, so a page
+/// loads only its own code. The full app (`index.html`, bin `consult`) routes every page, the
+/// console's included; `booking.html` (bin `booking`) is the booking frame; `call.html` (bin
+/// `call`) the join, room, pre-call, manage and device-check pages.
+#[cfg(feature = "csr")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// Every page.
+    Full,
+    /// The booking form only.
+    Booking,
+    /// The call's pages (no booking form, no console).
+    Call,
+}
+
+/// Mount the app for the current page, as the `consult` build (every page).
 #[cfg(feature = "csr")]
 pub fn start() {
+    mount(Build::Full);
+}
+
+/// Mount the call's pages (bin `call`).
+#[cfg(feature = "csr")]
+pub fn start_call() {
+    mount(Build::Call);
+}
+
+/// Mount the booking form only: the booking page's own entry point (`booking.html`), so a
+/// customer's booking frame loads none of the call's or the console's code.
+#[cfg(feature = "csr")]
+pub fn start_booking() {
+    mount(Build::Booking);
+}
+
+/// Mount the page the path asks for, as far as this build has it (a page of another build
+/// is "not found": the server never sends one build another's pages).
+#[cfg(feature = "csr")]
+fn mount(build: Build) {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
     let path = dom::path();
@@ -125,8 +160,38 @@ pub fn start() {
     };
     let route = Route::from_path(&path, param);
     host::bridge().observe_height();
-    leptos::mount::mount_to_body(move || match route.clone() {
-        Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
+    let not_found = || {
+        view! {
+            <main class="consult">
+                <h1>"Page not found"</h1>
+                <p>"Check the link you followed."</p>
+            </main>
+        }
+        .into_any()
+    };
+    match build {
+        // Each arm names only the components its build needs: the linker drops the rest.
+        Build::Booking => leptos::mount::mount_to_body(move || match route.clone() {
+            Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
+            _ => not_found(),
+        }),
+        Build::Call => leptos::mount::mount_to_body(move || match route.clone() {
+            Route::Booking { .. } | Route::Console => not_found(),
+            other => call_page(other).unwrap_or_else(not_found),
+        }),
+        Build::Full => leptos::mount::mount_to_body(move || match route.clone() {
+            Route::Booking { site } => view! { <BookingPage site/> }.into_any(),
+            Route::Console => view! { <console::Console/> }.into_any(),
+            other => call_page(other).unwrap_or_else(not_found),
+        }),
+    }
+}
+
+/// The call's pages: join, room, pre-call, manage, device check.
+#[cfg(feature = "csr")]
+fn call_page(route: Route) -> Option<leptos::prelude::AnyView> {
+    use leptos::prelude::*;
+    Some(match route {
         Route::Join { hash } => {
             let entry = waiting_room::Entry::Link(hash);
             view! { <waiting_room::JoinPage entry/> }.into_any()
@@ -141,15 +206,8 @@ pub fn start() {
         Route::Manage { hash } => view! { <manage::ManagePage hash/> }.into_any(),
         Route::PreCall { token } => view! { <precall::PreCallPage token/> }.into_any(),
         Route::Check => view! { <check::DeviceCheck/> }.into_any(),
-        Route::Console => view! { <console::Console/> }.into_any(),
-        Route::NotFound => view! {
-            <main class="consult">
-                <h1>"Page not found"</h1>
-                <p>"Check the link you followed."</p>
-            </main>
-        }
-        .into_any(),
-    });
+        _ => return None,
+    })
 }
 
 #[cfg(feature = "csr")]

@@ -138,6 +138,13 @@ async fn book_wait_admit_and_talk() {
                 && !document.querySelector('.announce').textContent.includes('is waiting')",
         )
         .await;
+    // An ordinary meeting has none of an appointment's controls.
+    assert_eq!(
+        agent
+            .js("return !!document.querySelector('[data-action=take-aside], [data-people]')")
+            .await,
+        false
+    );
     agent.axe("the agent's call in the console").await;
     customer.axe("the customer's call").await;
 

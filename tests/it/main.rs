@@ -29,6 +29,7 @@ mod http_api;
 mod invitations;
 mod keepalive;
 mod manage;
+mod page_bytes;
 mod recovery;
 mod secrets_at_rest;
 mod security;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod bytes;
 pub mod process;
 pub mod smtp;
 pub mod ws;

@@ -700,7 +700,8 @@ impl CallCtl {
     pub fn allowed(&self, kind: &str) -> bool {
         let role = self.role.get().unwrap_or(Role::Guest);
         self.features.with(|f| match f {
-            None => true,
+            // Not an appointment: every ordinary control, and none of an appointment's own.
+            None => !matches!(kind, "breakout" | "people"),
             Some(f) => match kind {
                 "audio" => f.audio(role),
                 "camera" => f.camera(role),
