@@ -68,6 +68,19 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// 16 bytes in a uuid's usual form: `8-4-4-4-12` lowercase hex digits.
+pub fn uuid_text(bytes: &[u8; 16]) -> String {
+    let h = hex(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 /// The 16 bytes of a uuid in its usual form (`8-4-4-4-12` lowercase hex digits).
 fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
     let digits: String = id.chars().filter(|c| *c != '-').collect();
@@ -227,18 +240,7 @@ impl Signer {
                     .verify_truncated_left(&bytes[16..])
                     .is_ok()
             })?;
-        let h = hex(&raw);
-        Some((
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            ),
-            who,
-        ))
+        Some((uuid_text(&raw), who))
     }
 
     /// Where a booking came from, as kept with it: a keyed hash of the client's address

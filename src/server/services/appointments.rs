@@ -627,15 +627,7 @@ fn new_uuid() -> String {
     let mut b = crate::server::tokens::random_bytes::<16>();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::server::tokens::hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    crate::server::tokens::uuid_text(&b)
 }
 
 /// What a pre-call link shows; none for a link that is not one (or of a cancelled

@@ -8,7 +8,7 @@ use crate::model::room::{RoomRole, HUMAN_ALPHABET, HUMAN_LENGTH};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::RoomSpec;
 use crate::server::store::{AppointmentRow, RoomCursor, RoomImage, RoomRow};
-use crate::server::tokens::{hex, new_id, random_bytes};
+use crate::server::tokens::{new_id, random_bytes};
 use crate::server::AppState;
 use chrono::{DateTime, Duration, Utc};
 
@@ -67,15 +67,7 @@ fn draw(human_short: bool) -> String {
         out
     } else {
         // The uuid shape with all 128 bits random: the name is the guests' link.
-        let h = hex(&random_bytes::<16>());
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+        crate::server::tokens::uuid_text(&random_bytes::<16>())
     }
 }
 

@@ -1044,15 +1044,7 @@ fn record_join(tx: Option<&super::insights::Sender>, room: &mut Room, idx: usize
     let session = match &room.session {
         Some(s) => s.clone(),
         None => {
-            let h = crate::server::tokens::hex(&crate::server::tokens::random_bytes::<16>());
-            let s = format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            );
+            let s = crate::server::tokens::uuid_text(&crate::server::tokens::random_bytes::<16>());
             let _ = tx.send(Insight::SessionStarted {
                 session: s.clone(),
                 room: record.clone(),
