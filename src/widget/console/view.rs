@@ -264,8 +264,13 @@ pub fn Console() -> impl IntoView {
                 warming.set_value(false);
                 let ctl = desk.ctl.get_value();
                 match opened {
-                    // Still wanted (the person may have gone meanwhile)?
-                    Ok(stream) if desk.lobby.with_untracked(|l| !l.is_empty()) => {
+                    // Still wanted (the person may have gone meanwhile, or Admit opened the
+                    // camera itself in the meantime)?
+                    Ok(stream)
+                        if desk.lobby.with_untracked(|l| !l.is_empty())
+                            && !ctl.has_local()
+                            && !in_call.get_untracked() =>
+                    {
                         ctl.set_local(Some(stream))
                     }
                     Ok(stream) => media::stop(&stream),
