@@ -184,16 +184,6 @@ async fn call_setup(
         customer.goto(&booked.join_url).await;
         customer.find("main[data-status=waiting]").await;
         let admit = agent.find("[data-action=admit]").await;
-        // Someone waits: the console warms the agent's camera (as it does while a person waits
-        // for the agent to look up); the agent clicks once it shows.
-        agent
-            .wait_js(
-                "the warmed camera",
-                30,
-                "const v = document.querySelector('.camera-ready [data-self-video]');
-                 return !!v && !!v.srcObject && v.srcObject.getVideoTracks().some(t => t.readyState === 'live')",
-            )
-            .await;
         agent
             .js("window.__clickAt = null; document.addEventListener('click', (e) => {
                    if (e.target.closest('[data-action=admit]')) window.__clickAt = Date.now(); }, true); return true")

@@ -604,8 +604,6 @@ pub struct Texts {
     pub precall_test: &'static str,
     /// The appointment took place.
     pub precall_done: &'static str,
-    /// The agent's camera, opened while someone waits.
-    pub console_camera_ready: &'static str,
     /// The console's appointments heading.
     pub console_appointments_title: &'static str,
     /// No appointments to host or take.
@@ -905,7 +903,6 @@ pub const EN: Texts = Texts {
     precall_enter: "Go to the waiting room",
     precall_test: "Test camera and microphone",
     precall_done: "This appointment has taken place.",
-    console_camera_ready: "Your camera is on, ready for the call: nothing is sent until you admit someone.",
     console_appointments_title: "Appointments",
     console_no_appointments: "No appointments to host or take.",
     console_take: "Take and open",
@@ -1190,7 +1187,6 @@ pub const NL: Texts = Texts {
     precall_enter: "Naar de wachtkamer",
     precall_test: "Camera en microfoon testen",
     precall_done: "Deze afspraak heeft plaatsgevonden.",
-    console_camera_ready: "Uw camera staat aan, klaar voor het gesprek: er wordt niets verstuurd tot u iemand binnenlaat.",
     console_appointments_title: "Video-afspraken",
     console_no_appointments: "Geen afspraken om te voeren of over te nemen.",
     console_take: "Overnemen en openen",

@@ -8,7 +8,7 @@ use crate::model::signal::{ClientMsg, ServerMsg};
 use crate::model::{ErrorCode, MeetingId};
 use crate::server_fns::console::{console_data, console_take_appointment};
 use crate::widget::call::socket::Socket;
-use crate::widget::call::view::{CallStage, SelfView};
+use crate::widget::call::view::CallStage;
 use crate::widget::call::CallCtl;
 use crate::widget::{dom, media};
 use leptos::prelude::*;
@@ -248,44 +248,6 @@ pub fn Console() -> impl IntoView {
     let when = move |ms: i64| {
         zone.with_value(|z| format!("{} {}", dom::day_label(ms, z), dom::time_label(ms, z)))
     };
-    // While someone waits (and no call runs), the camera is warmed: opened and shown to the
-    // agent as a self-view, so Admit connects at once instead of first asking the camera. It
-    // sends nothing until someone is admitted (the waiting room holds on the server), and it
-    // goes off when no one waits any more.
-    let warming = StoredValue::new(false);
-    Effect::new(move |_| {
-        let someone = desk.lobby.with(|l| !l.is_empty());
-        let calling = in_call.get();
-        let ctl = desk.ctl.get_value();
-        if someone && !calling && !ctl.has_local() && !warming.get_value() {
-            warming.set_value(true);
-            spawn_local(async move {
-                let opened = media::open_camera_and_microphone().await;
-                warming.set_value(false);
-                let ctl = desk.ctl.get_value();
-                match opened {
-                    // Still wanted (the person may have gone meanwhile, or Admit opened the
-                    // camera itself in the meantime)?
-                    Ok(stream)
-                        if desk.lobby.with_untracked(|l| !l.is_empty())
-                            && !ctl.has_local()
-                            && !in_call.get_untracked() =>
-                    {
-                        ctl.set_local(Some(stream))
-                    }
-                    Ok(stream) => media::stop(&stream),
-                    // Admit asks again, and says what is wrong then.
-                    Err(_) => {}
-                }
-            });
-        } else if !someone && !calling && ctl.has_local() {
-            if let Some(stream) = ctl.local_stream.get_untracked() {
-                media::stop(&stream);
-            }
-            ctl.set_local(None);
-        }
-    });
-    let warm = desk.ctl.with_value(|c| c.local_stream);
     let on_leave: Rc<dyn Fn()> = Rc::new(move || desk.room.set(None));
     let on_leave = StoredValue::new_local(on_leave);
 
@@ -312,12 +274,6 @@ pub fn Console() -> impl IntoView {
                         </button>
                     })}
                     <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
-                    {move || (!in_call.get() && warm.with(|s| s.is_some()) && !desk.lobby.with(|l| l.is_empty())).then(|| view! {
-                        <div class="camera-ready waiting-room">
-                            <SelfView stream=warm texts=t/>
-                            <p class="hint" data-camera-ready>{t.console_camera_ready}</p>
-                        </div>
-                    })}
                     {move || {
                         let lobby = desk.lobby.get();
                         if lobby.is_empty() {
