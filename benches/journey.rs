@@ -39,12 +39,7 @@ const PEERS: &[(&str, &str, &str)] = &[
 ];
 
 fn brotli(bytes: &[u8]) -> usize {
-    let mut out = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        w.write_all(bytes).unwrap();
-    }
-    out.len()
+    brotli_bytes(bytes).len()
 }
 
 async fn sizes(server: &TestServer) -> String {
@@ -259,7 +254,7 @@ const TTI_RUNS: usize = 7;
 /// (cold cache). With `slow`: DevTools' "Slow 4G" (562.5 ms latency, 1.44 Mbit/s down,
 /// 675 kbit/s up) and the CPU slowed 4×, through CDP; the iframe is same-site (loopback,
 /// another port), so it runs in the page's process and is throttled with it.
-async fn time_to_interactive(server: &TestServer, driver: &Driver, slow: bool) -> Vec<f64> {
+async fn time_to_interactive(host_page: &str, driver: &Driver, slow: bool) -> Vec<f64> {
     let mut out = Vec::new();
     for _ in 0..TTI_RUNS {
         let b = driver.session().await;
@@ -287,7 +282,7 @@ async fn time_to_interactive(server: &TestServer, driver: &Driver, slow: bool) -
             serde_json::json!({ "source": "addEventListener('consult:ready', () => { window.__readyAt = window.__readyAt || performance.now(); }, true);" }),
         )
         .await;
-        b.goto(&format!("{}/", server.host_url)).await;
+        b.goto(host_page).await;
         let ms = b
             .wait_js("consult:ready", 120, "return window.__readyAt")
             .await
@@ -297,6 +292,83 @@ async fn time_to_interactive(server: &TestServer, driver: &Driver, slow: bool) -
         b.close().await;
     }
     out
+}
+
+/// Brotli 11, as the server sends its files.
+fn brotli_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).unwrap();
+    }
+    out
+}
+
+/// The booking form's floor: the same host page and loader (`embed.js`, from the floor's own
+/// origin) opening an iframe whose HTML is a plain static form showing the same times, the
+/// same stylesheet, no wasm; it sends `consult:ready` once parsed. Files brotli-compressed as
+/// Consult serves its own. Returns the host page's address.
+async fn static_form_floor(server: &TestServer) -> String {
+    use axum::http::header;
+    use axum::routing::get;
+    let dist = consult::server::config::default_dist_dir();
+    let embed = brotli_bytes(&std::fs::read(dist.join("embed.js")).unwrap());
+    let css_name = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .find(|n| n.ends_with(".css"))
+        .expect("the stylesheet");
+    let css = brotli_bytes(&std::fs::read(dist.join(&css_name)).unwrap());
+    let slots = server.slot_list().await;
+    let mut times = String::new();
+    for (i, slot) in slots.slots.iter().take(40).enumerate() {
+        times += &format!(
+            "<label class=\"slot\"><input type=\"radio\" name=\"slot\" value=\"{i}\"> {}</label>\n",
+            slot.starts_at.format("%A %-d %B, %H:%M")
+        );
+    }
+    let form = brotli_bytes(
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Consult</title><link rel=\"stylesheet\" href=\"/floor.css\"></head><body>\
+             <main class=\"consult\"><h1>Book a video consultation</h1><form>\
+             <fieldset><legend>Choose a time</legend>{times}</fieldset>\
+             <label for=\"name\">Name</label><input id=\"name\" name=\"name\" autocomplete=\"name\">\
+             <label for=\"email\">E-mail address</label><input id=\"email\" name=\"email\" type=\"email\">\
+             <button type=\"submit\" class=\"primary\">Book</button></form></main>\
+             <script>parent.postMessage({{type: \"consult:ready\", version: 1, view: \"booking\"}}, \"*\");</script>\
+             </body></html>"
+        )
+        .as_bytes(),
+    );
+    let br = |kind: &'static str, body: Vec<u8>| {
+        move || {
+            let body = body.clone();
+            async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, kind),
+                        (header::CONTENT_ENCODING, "br"),
+                    ],
+                    body,
+                )
+            }
+        }
+    };
+    let floor = axum::Router::new()
+        .route("/embed.js", get(br("text/javascript", embed)))
+        .route("/floor.css", get(br("text/css", css)))
+        .route("/embed/booking", get(br("text/html; charset=utf-8", form)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let floor_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, floor).await });
+    let host = consult::server::demo::host_router(&floor_url, &server.site);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host_url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, host).await });
+    host_url
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -324,8 +396,12 @@ fn main() {
             peerjs::call_setup(&modules, &peerjs_server, &agent, &customer, RUNS).await;
         drop(peerjs_server);
         let floor_ms = floor(&server, &customer).await;
-        let tti_fast = time_to_interactive(&server, &driver, false).await;
-        let tti_slow = time_to_interactive(&server, &driver, true).await;
+        let host_page = format!("{}/", server.host_url);
+        let tti_fast = time_to_interactive(&host_page, &driver, false).await;
+        let tti_slow = time_to_interactive(&host_page, &driver, true).await;
+        let floor_page = static_form_floor(&server).await;
+        let floor_fast = time_to_interactive(&floor_page, &driver, false).await;
+        let floor_slow = time_to_interactive(&floor_page, &driver, true).await;
         customer.close().await;
         agent.close().await;
 
@@ -360,11 +436,17 @@ fn main() {
                when the agent admits someone, so the camera light is never on outside a call).\n";
         md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; PeerJS caller {caller_ms:?}; PeerJS callee {callee_ms:?}; floor {floor_ms:?}.\n");
         md += &format!("\n### Booking form: host page navigation → the form's first interactive render (median of {TTI_RUNS}, cold cache)\n\n");
-        md += "| network and CPU | median ms | runs ms |\n|---|---:|---|\n";
-        md += &format!("| unthrottled (loopback) | {:.0} | {tti_fast:.0?} |\n", median(tti_fast.clone()));
-        md += &format!("| DevTools Slow 4G (562.5 ms, 1.44 Mbit/s down) and 4× CPU slowdown | {:.0} | {tti_slow:.0?} |\n", median(tti_slow.clone()));
+        md += "| network and CPU | Consult median ms | floor median ms | Consult ÷ floor | Consult runs ms | floor runs ms |\n|---|---:|---:|---:|---|---|\n";
+        for (what, consult_runs, floor_runs) in [
+            ("unthrottled (loopback)", &tti_fast, &floor_fast),
+            ("DevTools Slow 4G (562.5 ms, 1.44 Mbit/s down) and 4× CPU slowdown", &tti_slow, &floor_slow),
+        ] {
+            let (c, f) = (median(consult_runs.clone()), median(floor_runs.clone()));
+            md += &format!("| {what} | {c:.0} | {f:.0} | {:.2} | {consult_runs:.0?} | {floor_runs:.0?} |\n", c / f);
+        }
         md += "\nFrom `performance.now()` on the host page (navigation start) to the frame's `consult:ready` event, which the form sends once the site's times are rendered \
-               and can be chosen: embed.js, the iframe's html, css, js and wasm (compiled and instantiated), the slots server function, the first render. A fresh Chromium profile per run, the cache disabled.\n";
+               and can be chosen: embed.js, the iframe's html, css, js and wasm (compiled and instantiated), the slots server function, the first render. A fresh Chromium profile per run, the cache disabled. \
+               Floor: the same host page and loader opening an iframe whose HTML is a plain static form with the same times and stylesheet, no wasm, sending `consult:ready` once parsed (brotli-compressed files, as Consult serves).\n";
         println!("{md}");
         report::publish("journey", "Journey", &md);
     });
