@@ -197,6 +197,16 @@ fn to_wire(state: &AppState, a: crate::server::store::AppointmentRow) -> ApptRes
     Ok(Appointment::of(a, urls))
 }
 
+/// `{"data": …}` for one appointment.
+fn one_answer(
+    state: &AppState,
+    a: crate::server::store::AppointmentRow,
+) -> ApptResult<Json<Data<Appointment>>> {
+    Ok(Json(Data {
+        data: to_wire(state, a)?,
+    }))
+}
+
 /// Create an appointment.
 #[utoipa::path(
     post,
@@ -222,13 +232,7 @@ async fn create(
     let fields = fields(&headers, &body)?;
     let input = input::check(&fields, Utc::now(), true).map_err(Refused::Invalid)?;
     let a = service::create(&state, &company, input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Data {
-            data: to_wire(&state, a)?,
-        }),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, one_answer(&state, a)?).into_response())
 }
 
 /// One appointment.
@@ -249,10 +253,7 @@ async fn one(
     Extension(Company(company)): Extension<Company>,
     Path(id): Path<String>,
 ) -> ApptResult<Json<Data<Appointment>>> {
-    let a = service::get(&state, &company, &id).await?;
-    Ok(Json(Data {
-        data: to_wire(&state, a)?,
-    }))
+    one_answer(&state, service::get(&state, &company, &id).await?)
 }
 
 /// Change the given fields.
@@ -280,10 +281,7 @@ async fn change(
 ) -> ApptResult<Json<Data<Appointment>>> {
     let fields = fields(&headers, &body)?;
     let input = input::check(&fields, Utc::now(), false).map_err(Refused::Invalid)?;
-    let a = service::change(&state, &company, &id, input).await?;
-    Ok(Json(Data {
-        data: to_wire(&state, a)?,
-    }))
+    one_answer(&state, service::change(&state, &company, &id, input).await?)
 }
 
 /// Cancel.
@@ -346,10 +344,10 @@ async fn cancel(
     if !errors.is_empty() {
         return Err(Refused::Invalid(errors).into());
     }
-    let a = service::cancel(&state, &company, &id, reason).await?;
-    Ok(Json(Data {
-        data: to_wire(&state, a)?,
-    }))
+    one_answer(
+        &state,
+        service::cancel(&state, &company, &id, reason).await?,
+    )
 }
 
 /// Filters and paging of the list.
@@ -594,19 +592,7 @@ struct Security;
 
 impl utoipa::Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        doc.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "BearerAuth",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .description(Some("An access token of a company's API client"))
-                        .build(),
-                ),
-            );
-        doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+        crate::server::whereby::bearer_auth(doc, "An access token of a company's API client");
     }
 }
 

@@ -232,36 +232,6 @@ fn apply(a: &mut AppointmentRow, input: &Input) {
     a.room_ends_at = room_end(a.appointment_at, a.duration_minutes);
 }
 
-/// Fields a create cannot do without (given empty counts as missing).
-fn required(input: &Input) -> Errors {
-    let mut errors = Errors::new();
-    let mut need = |field: &str, present: bool| {
-        if !present {
-            errors.insert(
-                field.to_string(),
-                vec![format!(
-                    "The {} field is required.",
-                    field.replace('_', " ")
-                )],
-            );
-        }
-    };
-    need("reference", matches!(input.reference, Some(Some(_))));
-    need(
-        "appointment_at",
-        matches!(input.appointment_at, Some(Some(_))),
-    );
-    need(
-        "duration_in_minutes",
-        matches!(input.duration, Some(Some(_))),
-    );
-    need(
-        "claimant.name",
-        matches!(input.claimant_name, Some(Some(_))),
-    );
-    errors
-}
-
 /// Who invites: the company's name, and whether its package sends text messages (as the
 /// booking flow's invitations do, SMS only where the package has `weseedo_personal_sms`).
 #[derive(Clone, Debug, Default)]
@@ -394,10 +364,7 @@ pub async fn create(
     company: &str,
     input: Input,
 ) -> Result<AppointmentRow, Refused> {
-    let missing = required(&input);
-    if !missing.is_empty() {
-        return Err(Refused::Invalid(missing));
-    }
+    // `input` is checked (`input::check` with `creating`): the required fields are there.
     let now = stored_now();
     let mut a = AppointmentRow {
         id: new_uuid(),
@@ -524,27 +491,7 @@ pub async fn change(
             ),
         )));
     }
-    // A required field may change, not go.
-    let mut errors = Errors::new();
-    for (field, gone) in [
-        ("reference", matches!(input.reference, Some(None))),
-        ("appointment_at", matches!(input.appointment_at, Some(None))),
-        ("duration_in_minutes", matches!(input.duration, Some(None))),
-        ("claimant.name", matches!(input.claimant_name, Some(None))),
-    ] {
-        if gone {
-            errors.insert(
-                field.into(),
-                vec![format!(
-                    "The {} field must not be empty.",
-                    field.replace('_', " ")
-                )],
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Refused::Invalid(errors));
-    }
+    // `input` is checked (`input::check`): a required field may change, not go.
     let mut a = before.clone();
     apply(&mut a, &input);
     // The room keeps the day it was made on at the least.

@@ -72,6 +72,33 @@ pub(super) fn may_send(signal: &Signal, audio: bool, video: bool) -> Result<(), 
     }
 }
 
+/// Send `room.members[idx]`, in the call, back to waiting (on hold, or `aside` while the
+/// host talks with someone else), telling them; their join stays recorded in the session.
+/// Returns their peer id, for the caller to tell those still in the call once all moved.
+fn send_back(
+    room: &mut Room,
+    idx: usize,
+    message: Option<String>,
+    aside: bool,
+    out: &mut Outbox,
+) -> PeerId {
+    let session = room.session.is_some();
+    let m = &mut room.members[idx];
+    m.admitted = false;
+    m.held = m.held || session;
+    m.aside = aside;
+    m.since = Utc::now();
+    out.push(
+        m.conn,
+        ServerMsg::OnHold {
+            message,
+            host_present: true,
+            aside,
+        },
+    );
+    m.peer.clone()
+}
+
 impl Hub {
     /// Host of a room of the rooms API: lock or unlock it; everyone in the call is told.
     /// Meetings cannot be unlocked (their guests always wait to be admitted).
@@ -134,23 +161,12 @@ impl Hub {
             .iter()
             .position(|m| &m.peer == peer && m.admitted && m.role == Role::Guest)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no such guest in the call"))?;
-        let m = &mut room.members[idx];
-        m.admitted = false;
-        m.held = m.held || room.session.is_some();
-        m.since = Utc::now();
-        let interpreter = m.attendee == Some(crate::model::appointment::Attendee::Interpreter);
-        let (target, gone) = (m.conn, m.peer.clone());
+        let interpreter =
+            room.members[idx].attendee == Some(crate::model::appointment::Attendee::Interpreter);
+        let gone = send_back(room, idx, message, false, &mut out);
         for other in room.admitted() {
             out.push(other.conn, ServerMsg::PeerLeft { peer: gone.clone() });
         }
-        out.push(
-            target,
-            ServerMsg::OnHold {
-                message,
-                host_present: true,
-                aside: false,
-            },
-        );
         let lobby = room_lobby(room);
         for h in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(h.conn, lobby.clone());
@@ -202,26 +218,13 @@ impl Hub {
                         m.admitted && m.role != Role::Host && &m.peer != peer
                     })
                     .collect();
-                let session = room.session.is_some();
-                for &i in &others {
-                    let m = &mut room.members[i];
-                    m.admitted = false;
-                    m.held = m.held || session;
-                    m.aside = true;
-                    m.since = Utc::now();
-                    out.push(
-                        m.conn,
-                        ServerMsg::OnHold {
-                            message: None,
-                            host_present: true,
-                            aside: true,
-                        },
-                    );
-                }
-                for &i in &others {
-                    let gone = room.members[i].peer.clone();
+                let gone: Vec<PeerId> = others
+                    .into_iter()
+                    .map(|i| send_back(room, i, None, true, &mut out))
+                    .collect();
+                for peer in gone {
                     for m in room.admitted() {
-                        out.push(m.conn, ServerMsg::PeerLeft { peer: gone.clone() });
+                        out.push(m.conn, ServerMsg::PeerLeft { peer: peer.clone() });
                     }
                 }
                 room.aside = Some(peer.clone());

@@ -124,19 +124,25 @@ struct Security;
 
 impl Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        doc.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "BearerAuth",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .description(Some("An API key of the organisation"))
-                        .build(),
-                ),
-            );
-        doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+        bearer_auth(doc, "An API key of the organisation");
     }
+}
+
+/// An API document's `BearerAuth` scheme (what the bearer is, in `what`) and its one server,
+/// this origin: shared by the rooms and appointments APIs' documents.
+pub(crate) fn bearer_auth(doc: &mut utoipa::openapi::OpenApi, what: &str) {
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "BearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(what))
+                    .build(),
+            ),
+        );
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
 }
 
 /// The OpenAPI 3.1 document of the rooms API.
