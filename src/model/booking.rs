@@ -82,6 +82,24 @@ pub struct SlotList {
     pub agents: Vec<AgentChoice>,
 }
 
+/// The first times, written into the booking frame's page by the server so the form needs no
+/// call before its first render. The server lists them for the page it believes frames the
+/// form (the `Referer` of a framed request); the form uses them only when the browser reports
+/// that same origin, and otherwise asks, so the "not allowed here" answer still comes the
+/// usual way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstSlots {
+    /// The origin of the page the list was made for.
+    pub host_origin: String,
+    /// What `booking_slots` answers for that page, with no agent chosen.
+    pub list: SlotList,
+}
+
+impl FirstSlots {
+    /// The id of the `<script type="application/json">` element holding it.
+    pub const ELEMENT_ID: &'static str = "consult-first-slots";
+}
+
 /// A booking as the form submits it. Text fields arrive as typed; [`BookingRequest::validate`]
 /// turns them into checked values, on both sides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -41,17 +41,62 @@ async fn booking_page(
     Query(q): Query<BookingQuery>,
     req: Request,
 ) -> Response {
-    let ancestors = match q.site.as_deref().map(SiteId::parse) {
+    let (ancestors, first) = match q.site.as_deref().map(SiteId::parse) {
         Some(Ok(site)) => match state.store.site(&site).await {
-            Ok(Some(_)) => site_ancestors(&state, &site).await,
+            Ok(Some(_)) => (
+                site_ancestors(&state, &site).await,
+                first_slots(&state, &site, req.headers()).await,
+            ),
             // An unknown site may be framed anywhere: the form then explains the mistake to
             // whoever pasted the snippet, and there is nothing to protect.
-            Ok(None) => "*".to_string(),
+            Ok(None) => ("*".to_string(), None),
             Err(e) => return e.into_response(),
         },
-        _ => "*".to_string(),
+        _ => ("*".to_string(), None),
     };
-    app_page(&state, Build::Booking, &ancestors, &req)
+    let mut response = app_page(&state, Build::Booking, &ancestors, &req);
+    if let (Some(first), true) = (first, response.status().is_success()) {
+        if let Some(index) = Build::Booking.index(&state) {
+            let headers = std::mem::take(response.headers_mut());
+            response = index.respond_spliced(req.headers(), "<body>", &first);
+            // The policy app_page set stays.
+            if let Some(csp) = headers.get(header::CONTENT_SECURITY_POLICY) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+            }
+        }
+    }
+    response
+}
+
+/// The site's first times as a JSON data block for the booking page, so the form renders
+/// them without a call of its own (one round trip less: about 0.6 s on a slow mobile
+/// network). Made for the page that frames this one, as its `Referer` names it (our own
+/// origin when there is none); the form compares that with the origin the browser reports
+/// and asks the server itself when they differ. Nothing when the site may not be booked
+/// from there: the form's own call then tells why.
+async fn first_slots(
+    state: &AppState,
+    site: &SiteId,
+    headers: &axum::http::HeaderMap,
+) -> Option<String> {
+    use crate::model::booking::FirstSlots;
+    let host_origin = match headers.get(header::REFERER) {
+        Some(referer) => super::origin::normalize(referer.to_str().ok()?)?,
+        None => state.public_origin.clone(),
+    };
+    let list = super::services::booking::slots_with(state, site.as_str(), &host_origin, None, None)
+        .await
+        .ok()?;
+    let json = serde_json::to_string(&FirstSlots { host_origin, list }).ok()?;
+    // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` can
+    // end the block early.
+    Some(format!(
+        "<script type=\"application/json\" id=\"{}\">{}</script>",
+        FirstSlots::ELEMENT_ID,
+        json.replace('<', "\\u003c")
+    ))
 }
 
 /// The appointment as a calendar file, for the confirmation's "add to your calendar" link.

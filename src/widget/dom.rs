@@ -26,6 +26,15 @@ pub fn query_param(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A JSON data block of the page (`<script type="application/json" id=…>`), parsed.
+pub fn json_block<T: serde::de::DeserializeOwned>(id: &str) -> Option<T> {
+    let text = web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .text_content()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The path of the current URL.
 pub fn path() -> String {
     web_sys::window()

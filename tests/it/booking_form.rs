@@ -362,3 +362,64 @@ async fn locked_prefilled_fields_are_enforced_by_the_server() {
         .unwrap();
     assert_eq!(count, 2);
 }
+
+/// The data block of the booking page, if any, parsed.
+fn first_slots(page: &str) -> Option<consult::model::booking::FirstSlots> {
+    let open = format!(
+        "<script type=\"application/json\" id=\"{}\">",
+        consult::model::booking::FirstSlots::ELEMENT_ID
+    );
+    let start = page.find(&open)? + open.len();
+    let end = start + page[start..].find("</script>")?;
+    Some(serde_json::from_str(&page[start..end]).unwrap())
+}
+
+#[tokio::test]
+async fn the_booking_page_carries_its_first_times_only_for_an_allowed_page() {
+    let server = TestServer::start().await;
+    // A name with markup in it: the block must stay one block.
+    let api = server.api("sites").await;
+    let a = api
+        .patch(
+            &format!("/api/v2/management/sites/{}", server.site.as_str()),
+            json!({"name": "Clinic </script><script>alert(1)</script>"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let page = |referer: Option<String>| {
+        let url = format!("{}/embed/booking?site={}", server.url, server.site.as_str());
+        async move {
+            let mut req = reqwest::Client::new().get(url);
+            if let Some(r) = referer {
+                req = req.header("referer", r);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert!(res.headers().contains_key("content-security-policy"));
+            let cache = res.headers()["cache-control"].to_str().unwrap().to_string();
+            let html = res.text().await.unwrap();
+            // A page with times in it is this request's own: never kept.
+            if first_slots(&html).is_some() {
+                assert_eq!(cache, "no-store");
+            }
+            html
+        }
+    };
+
+    // Framed by the site's own page: its times, made for that page, in the page itself.
+    let html = page(Some(format!("{}/some/page?q=1", server.host_url))).await;
+    assert_eq!(html.matches("<script").count(), 2, "one data block, one module: {html}");
+    let first = first_slots(&html).expect("the first times are in the page");
+    assert_eq!(first.host_origin, server.host_url);
+    assert_eq!(first.list.slots, server.slot_list().await.slots);
+    assert!(first.list.site.name.contains("</script>"), "the name survived escaping");
+
+    // Framed elsewhere (the browser would not show it there anyway): nothing to take.
+    let html = page(Some("http://127.0.0.1:9/".into())).await;
+    assert!(first_slots(&html).is_none(), "{html}");
+
+    // Opened on its own: made for our own origin.
+    let html = page(None).await;
+    let first = first_slots(&html).expect("the first times for the page on its own");
+    assert_eq!(first.host_origin, server.url);
+}

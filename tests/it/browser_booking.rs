@@ -86,6 +86,11 @@ async fn a_keyboard_user_books_through_the_date_grid_and_axe_finds_nothing() {
         .unwrap()
         .unwrap();
     axe(&b, "the form").await;
+    // The first times came inside the page: the form asked for none.
+    let asked = b
+        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('booking/slots')).length")
+        .await;
+    assert_eq!(asked, 0, "no slots call before the first render");
 
     // Tab from the top of the frame: the chosen day of the grid is the one tab stop.
     b.js("document.activeElement && document.activeElement.blur()")

@@ -3,7 +3,7 @@
 //! confirmation with the personal join link and a calendar file. English or Dutch.
 
 use super::calendar::{group_days, Calendar, DaySlots};
-use crate::model::booking::{AgentChoice, Booked, BookingRequest, Prefill, SlotList};
+use crate::model::booking::{AgentChoice, Booked, BookingRequest, FirstSlots, Prefill, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
@@ -169,13 +169,24 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     let agent = RwSignal::new(None::<String>);
     let site_for_slots = site.clone();
     let origin_for_slots = host_origin.clone();
+    // The times the server wrote into the page, if made for this very embedding page: the
+    // first render needs no call. Used once; a reload or another agent asks the server.
+    let first = std::cell::Cell::new(
+        dom::json_block::<FirstSlots>(FirstSlots::ELEMENT_ID)
+            .filter(|f| f.host_origin == host_origin && f.list.site.id.as_str() == site)
+            .map(|f| f.list),
+    );
     let slots = LocalResource::new(move || {
         reload.track();
-        booking_slots(
-            site_for_slots.clone(),
-            origin_for_slots.clone(),
-            agent.get(),
-        )
+        let chosen = agent.get();
+        let ready = first.take().filter(|_| chosen.is_none());
+        let (site, origin) = (site_for_slots.clone(), origin_for_slots.clone());
+        async move {
+            match ready {
+                Some(list) => Ok(list),
+                None => booking_slots(site, origin, chosen).await,
+            }
+        }
     });
     // Kept apart from the times so the choice stays on screen while they reload.
     let agent_choices = RwSignal::new(Vec::<AgentChoice>::new());
