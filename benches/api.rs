@@ -154,6 +154,8 @@ fn wrk(url: &str, script: &str, seconds: u32) -> Run {
 /// Warm up, then measure.
 fn measure(url: &str, script: impl Fn(u32) -> String) -> Run {
     wrk(url, &script(0), WARM_UP_SECONDS);
+    // A mark for a profiler to attach at (`perf record -p` for the row's 10 s).
+    eprintln!("api bench: measuring {url}");
     wrk(url, &script(1), SECONDS)
 }
 

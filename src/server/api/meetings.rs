@@ -170,7 +170,7 @@ pub async fn list(
         from: q.from,
         to: q.to,
     };
-    let (records, total) = state
+    let (records, more) = state
         .store
         .meetings_api(&caller.scope, &filter, paging.per_page, paging.offset)
         .await?;
@@ -188,7 +188,7 @@ pub async fn list(
         };
         items.push(to_wire(&state, company, r)?);
     }
-    Ok(paging.page_of(items, total))
+    Ok(paging.page_ahead(items, more))
 }
 
 /// Schedule a meeting: the agent and every participant get a personal link.

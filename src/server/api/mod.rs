@@ -219,19 +219,35 @@ impl Paging {
     pub fn page_of<W>(self, items: Vec<W>, total: u64) -> Page<W> {
         Page {
             items,
-            total,
+            more: (self.page as u64) * (self.per_page as u64) < total,
+            total: Some(total),
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+
+    /// This page of a list whose length is not counted, `more` saying whether another page
+    /// follows.
+    pub fn page_ahead<W>(self, items: Vec<W>, more: bool) -> Page<W> {
+        Page {
+            items,
+            more,
+            total: None,
             page: self.page,
             per_page: self.per_page,
         }
     }
 }
 
-/// A page of a list: `200` with the envelope, `x-total-count` and a `link` header.
+/// A page of a list: `200` with the envelope, a `link` header and, for a list that is
+/// counted, `x-total-count`.
 pub struct Page<T> {
     /// This page's items.
     pub items: Vec<T>,
-    /// Items in the whole list.
-    pub total: u64,
+    /// Items in the whole list, where counted.
+    pub total: Option<u64>,
+    /// Whether another page follows.
+    pub more: bool,
     /// Page number.
     pub page: u32,
     /// Items per page.
@@ -241,11 +257,13 @@ pub struct Page<T> {
 impl<T: Serialize> IntoResponse for Page<T> {
     fn into_response(self) -> Response {
         let mut res = (StatusCode::OK, axum::Json(Envelope::ok(self.items))).into_response();
-        if let Ok(v) = HeaderValue::from_str(&self.total.to_string()) {
-            res.headers_mut().insert("x-total-count", v);
+        if let Some(total) = self.total {
+            if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+                res.headers_mut().insert("x-total-count", v);
+            }
         }
         let mut links = Vec::new();
-        if (self.page as u64) * (self.per_page as u64) < self.total {
+        if self.more {
             links.push(format!(
                 "<?page={}&per_page={}>; rel=\"next\"",
                 self.page + 1,

@@ -396,6 +396,12 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_company_at ON appointments (company_id, appointment_at, id);
 "#,
+    // 14: a reseller's or dealer's list of meetings walks scheduled meetings in start order
+    // and stops after one page (a company's uses meetings_company_time), instead of sorting
+    // every meeting in scope on every page.
+    r#"
+CREATE INDEX meetings_status_time ON meetings (status, starts_at, id);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

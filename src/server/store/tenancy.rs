@@ -48,6 +48,28 @@ impl Scope {
         }
     }
 
+    /// SQL condition on a meetings row `m` alone: its company is in scope and not deleted
+    /// (`$n` is the id from [`Scope::id`]). Written so the planner can walk an index in start
+    /// order and stop after a page: an equality on `m.company_id` for a company, a list of
+    /// companies for a reseller or dealer.
+    pub fn meetings(&self, n: usize) -> String {
+        match self {
+            Scope::Company(_) => format!(
+                "m.company_id = ${n} AND EXISTS (SELECT 1 FROM companies c \
+                 WHERE c.id = m.company_id AND c.deleted_at IS NULL)"
+            ),
+            Scope::Reseller(_) | Scope::Dealer(_) => format!(
+                "m.company_id IN (SELECT c.id FROM companies c WHERE {}${n})",
+                self.companies().0
+            ),
+        }
+    }
+
+    /// The id the scope's conditions compare with.
+    pub fn id(&self) -> &str {
+        self.companies().1
+    }
+
     /// SQL condition (on a `companies` row aliased `c`) for companies in scope, and its
     /// parameter. Deleted companies are never in scope.
     pub fn companies(&self) -> (&'static str, &str) {
