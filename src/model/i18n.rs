@@ -56,8 +56,8 @@ impl Lang {
     /// The words in this language.
     pub fn texts(self) -> &'static Texts {
         match self {
-            Lang::En => &EN,
-            Lang::Nl => &NL,
+            Lang::En => &Texts(Lang::En),
+            Lang::Nl => &Texts(Lang::Nl),
         }
     }
 }
@@ -71,573 +71,598 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// Every text of the booking form, in one language.
-#[derive(Debug)]
-pub struct Texts {
+/// Defines [`Words`] (every text, one field each) and, for each text, a method of
+/// [`Texts`] reading it in that language. The methods read `EN.name` or `NL.name` of a
+/// `const`, so a build holds only the texts its own code reads: the booking frame does
+/// not carry the console's words.
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Every text of the widget, in one language.
+        #[derive(Debug)]
+        pub struct Words {
+            $($(#[$doc])* pub $name: &'static str,)*
+        }
+
+        impl Texts {
+            $($(#[$doc])* pub fn $name(&self) -> &'static str {
+                match self.0 {
+                    Lang::En => EN.$name,
+                    Lang::Nl => NL.$name,
+                }
+            })*
+        }
+    };
+}
+
+/// The words in one language, read one at a time (`t.heading()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Texts(Lang);
+
+texts! {
     /// Page heading.
-    pub heading: &'static str,
+    heading,
     /// Legend of the time picker.
-    pub choose_time: &'static str,
+    choose_time,
     /// Label of the agent selector.
-    pub agent_label: &'static str,
+    agent_label,
     /// The agent selector's "anyone" choice.
-    pub agent_any: &'static str,
+    agent_any,
     /// Label of the time-zone selector.
-    pub zone_label: &'static str,
+    zone_label,
     /// Note under the picker; `{zone}`.
-    pub zone_note: &'static str,
+    zone_note,
     /// Button to the previous month.
-    pub previous_month: &'static str,
+    previous_month,
     /// Button to the next month.
-    pub next_month: &'static str,
+    next_month,
     /// How to use the calendar by keyboard.
-    pub calendar_help: &'static str,
+    calendar_help,
     /// A day with one free time; `{day}`.
-    pub day_one_free: &'static str,
+    day_one_free,
     /// A day with several free times; `{day}`, `{n}`.
-    pub day_many_free: &'static str,
+    day_many_free,
     /// A day without free times; `{day}`.
-    pub day_none_free: &'static str,
+    day_none_free,
     /// Heading over a day's times; `{day}`.
-    pub times_on: &'static str,
+    times_on,
     /// Before a day is chosen.
-    pub choose_day_first: &'static str,
+    choose_day_first,
     /// Name of one time button; `{day}`, `{from}`, `{to}`, `{zone}`.
-    pub slot_name: &'static str,
+    slot_name,
     /// Name field.
-    pub name: &'static str,
+    name,
     /// E-mail field.
-    pub email: &'static str,
+    email,
     /// Phone field.
-    pub phone: &'static str,
+    phone,
     /// Hint under the phone field; `{example}`.
-    pub phone_hint: &'static str,
+    phone_hint,
     /// Hint under a field the website filled in and locked.
-    pub locked_hint: &'static str,
+    locked_hint,
     /// Note field.
-    pub note: &'static str,
+    note,
     /// Consent checkbox, before the link.
-    pub consent_before: &'static str,
+    consent_before,
     /// The link to the privacy statement.
-    pub consent_link: &'static str,
+    consent_link,
     /// Consent checkbox, after the link.
-    pub consent_after: &'static str,
+    consent_after,
     /// Consent checkbox when the site has no privacy statement.
-    pub consent_plain: &'static str,
+    consent_plain,
     /// The submit button.
-    pub submit: &'static str,
+    submit,
     /// The submit button while booking.
-    pub submitting: &'static str,
+    submitting,
     /// Summary: one field to correct.
-    pub fix_one: &'static str,
+    fix_one,
     /// Summary: several fields to correct; `{n}`.
-    pub fix_many: &'static str,
+    fix_many,
     /// No time chosen.
-    pub error_starts_at: &'static str,
+    error_starts_at,
     /// Bad name.
-    pub error_name: &'static str,
+    error_name,
     /// Bad e-mail address.
-    pub error_email: &'static str,
+    error_email,
     /// Bad phone number.
-    pub error_phone: &'static str,
+    error_phone,
     /// Note too long.
-    pub error_note: &'static str,
+    error_note,
     /// Consent not given.
-    pub error_consent: &'static str,
+    error_consent,
     /// The server refused the time (closed, too soon, no longer offered).
-    pub time_refused: &'static str,
+    time_refused,
     /// Someone else took the time.
-    pub slot_taken: &'static str,
+    slot_taken,
     /// The booking limit was reached ({minutes}: when to try again).
-    pub booking_too_many: &'static str,
+    booking_too_many,
     /// The booking limit of this e-mail address or phone number was reached.
-    pub booking_too_many_contact: &'static str,
+    booking_too_many_contact,
     /// The host page may not take bookings.
-    pub origin_not_allowed: &'static str,
+    origin_not_allowed,
     /// Any other refusal; `{reason}`.
-    pub booking_failed: &'static str,
+    booking_failed,
     /// While slots load.
-    pub loading: &'static str,
+    loading,
     /// No free times at all.
-    pub no_slots: &'static str,
+    no_slots,
     /// Unknown site.
-    pub unknown_site: &'static str,
+    unknown_site,
     /// The host page may not show the form.
-    pub not_allowed_here: &'static str,
+    not_allowed_here,
     /// Slots could not be loaded; `{reason}`.
-    pub load_failed: &'static str,
+    load_failed,
     /// Confirmation heading.
-    pub booked_title: &'static str,
+    booked_title,
     /// Confirmation line; `{when}`, `{agent}`.
-    pub booked_when: &'static str,
+    booked_when,
     /// A time in the confirmation; `{day}`, `{time}`, `{zone}`.
-    pub when: &'static str,
+    when,
     /// Before the join link.
-    pub at_that_time: &'static str,
+    at_that_time,
     /// The join link.
-    pub open_room: &'static str,
+    open_room,
     /// The calendar file link.
-    pub add_to_calendar: &'static str,
+    add_to_calendar,
     /// Under the join link.
-    pub link_is_yours: &'static str,
+    link_is_yours,
     /// The confirmation's link to the change-or-cancel page.
-    pub manage_link: &'static str,
+    manage_link,
     /// Heading of the change-or-cancel page.
-    pub manage_heading: &'static str,
+    manage_heading,
     /// Heading: move the appointment.
-    pub move_title: &'static str,
+    move_title,
     /// Button: move to the chosen time.
-    pub move_button: &'static str,
+    move_button,
     /// The button while moving.
-    pub moving: &'static str,
+    moving,
     /// After moving; `{when}`.
-    pub moved: &'static str,
+    moved,
     /// Heading: cancel the appointment.
-    pub cancel_title: &'static str,
+    cancel_title,
     /// Button: cancel (first step).
-    pub cancel_button: &'static str,
+    cancel_button,
     /// The question before cancelling; `{when}`.
-    pub cancel_confirm: &'static str,
+    cancel_confirm,
     /// Button: yes, cancel.
-    pub cancel_yes: &'static str,
+    cancel_yes,
     /// Button: no, keep it.
-    pub cancel_no: &'static str,
+    cancel_no,
     /// The appointment is cancelled.
-    pub cancelled: &'static str,
+    cancelled,
     /// The appointment has begun or is over.
-    pub past: &'static str,
+    past,
     /// The link is not valid.
-    pub invalid_link: &'static str,
+    invalid_link,
     /// Any other failure; `{reason}`.
-    pub change_failed: &'static str,
+    change_failed,
     /// Hardware test: heading.
-    pub check_title: &'static str,
+    check_title,
     /// Hardware test: nothing leaves the device.
-    pub check_hint: &'static str,
+    check_hint,
     /// Hardware test: asking the browser.
-    pub check_asking: &'static str,
+    check_asking,
     /// Hardware test: both work.
-    pub check_ok: &'static str,
+    check_ok,
     /// Hardware test: camera only.
-    pub check_camera_only: &'static str,
+    check_camera_only,
     /// Hardware test: microphone only.
-    pub check_microphone_only: &'static str,
+    check_microphone_only,
     /// Hardware test: neither.
-    pub check_none: &'static str,
+    check_none,
     /// Button: try again.
-    pub try_again: &'static str,
+    try_again,
     /// Name of one's own camera picture.
-    pub self_label: &'static str,
+    self_label,
     /// Caption of one's own camera picture.
-    pub self_caption: &'static str,
+    self_caption,
     /// Heading of the device check.
-    pub setup_title: &'static str,
+    setup_title,
     /// Label of the camera list.
-    pub setup_camera: &'static str,
+    setup_camera,
     /// Label of the microphone list.
-    pub setup_microphone: &'static str,
+    setup_microphone,
     /// Label of the microphone level meter.
-    pub setup_level: &'static str,
+    setup_level,
     /// Label of the speaker list.
-    pub setup_speaker: &'static str,
+    setup_speaker,
     /// The test sound button.
-    pub setup_test_sound: &'static str,
+    setup_test_sound,
     /// After the test sound started.
-    pub setup_sound_playing: &'static str,
+    setup_sound_playing,
     /// When the test sound cannot play.
-    pub setup_sound_failed: &'static str,
+    setup_sound_failed,
     /// Connection check running.
-    pub conn_checking: &'static str,
+    conn_checking,
     /// Server and relay reachable.
-    pub conn_ok: &'static str,
+    conn_ok,
     /// Server reachable, no relay configured.
-    pub conn_direct: &'static str,
+    conn_direct,
     /// Relay unreachable.
-    pub conn_no_relay: &'static str,
+    conn_no_relay,
     /// Server unreachable.
-    pub conn_unreachable: &'static str,
+    conn_unreachable,
     /// Join page: checking the link.
-    pub room_checking: &'static str,
+    room_checking,
     /// Join page: opening devices.
-    pub room_starting: &'static str,
+    room_starting,
     /// Join page: before the room opens ({countdown}, {time}).
-    pub room_opens: &'static str,
+    room_opens,
     /// Waiting, the host is there ({host}).
-    pub room_host_here: &'static str,
+    room_host_here,
     /// Waiting, the host is not there yet ({host}).
-    pub room_host_away: &'static str,
+    room_host_away,
     /// Waiting where the host sees a camera picture ({host}).
-    pub room_previewed: &'static str,
+    room_previewed,
     /// After leaving.
-    pub room_left: &'static str,
+    room_left,
     /// After the host ended the call ({host}).
-    pub room_ended: &'static str,
+    room_ended,
     /// The link was opened elsewhere.
-    pub room_replaced: &'static str,
+    room_replaced,
     /// The call could not be resumed.
-    pub room_lost: &'static str,
+    room_lost,
     /// Waiting while signaling reconnects.
-    pub room_reconnecting: &'static str,
+    room_reconnecting,
     /// Sent away with a message ({host}, {message}).
-    pub room_denied_message: &'static str,
+    room_denied_message,
     /// Sent away ({host}).
-    pub room_denied: &'static str,
+    room_denied,
     /// Button to knock again.
-    pub room_join_again: &'static str,
+    room_join_again,
     /// Who lets people into a room of the rooms API (it names no host), at a sentence's start.
-    pub room_the_host: &'static str,
+    room_the_host,
     /// Label of the name field of a room's page.
-    pub room_name_label: &'static str,
+    room_name_label,
     /// Button: enter an open room.
-    pub room_enter: &'static str,
+    room_enter,
     /// Button: knock on a locked room.
-    pub room_knock: &'static str,
+    room_knock,
     /// The name field is empty.
-    pub room_name_needed: &'static str,
+    room_name_needed,
     /// Before entering a room.
-    pub room_ready: &'static str,
+    room_ready,
     /// Waiting after knocking on a locked room.
-    pub room_knocked: &'static str,
+    room_knocked,
     /// Held with a message ({message}).
-    pub room_held: &'static str,
+    room_held,
     /// Held without a message.
-    pub room_held_plain: &'static str,
+    room_held_plain,
     /// Taken out of the call by the host.
-    pub room_removed: &'static str,
+    room_removed,
     /// A viewer's page.
-    pub room_viewing: &'static str,
+    room_viewing,
     /// Button: lock the room.
-    pub call_lock: &'static str,
+    call_lock,
     /// Button: unlock the room.
-    pub call_unlock: &'static str,
+    call_unlock,
     /// The room was locked.
-    pub call_locked: &'static str,
+    call_locked,
     /// The room was unlocked.
-    pub call_unlocked: &'static str,
+    call_unlocked,
     /// Button: ask someone waiting to keep waiting.
-    pub lobby_hold: &'static str,
+    lobby_hold,
     /// Button's name ({name}).
-    pub lobby_hold_name: &'static str,
+    lobby_hold_name,
     /// What someone held is told.
-    pub lobby_hold_message: &'static str,
+    lobby_hold_message,
     /// Button: take someone out of the call ({name}).
-    pub call_remove_name: &'static str,
+    call_remove_name,
     /// Button (short): take someone out of the call.
-    pub call_remove: &'static str,
+    call_remove,
     /// Button (short): ask someone to mute.
-    pub call_ask_mute: &'static str,
+    call_ask_mute,
     /// Button: ask someone to mute ({name}).
-    pub call_ask_mute_name: &'static str,
+    call_ask_mute_name,
     /// The host asked me to mute.
-    pub call_mute_asked: &'static str,
+    call_mute_asked,
     /// Name of the waiting-room region.
-    pub room_label: &'static str,
+    room_label,
     /// The meeting line ({host}, {day}, {time}, {zone}).
-    pub room_with: &'static str,
+    room_with,
     /// Title: a bad link.
-    pub fail_link: &'static str,
+    fail_link,
     /// Title: meeting over or cancelled.
-    pub fail_ended: &'static str,
+    fail_ended,
     /// Title: the call is full.
-    pub fail_full: &'static str,
+    fail_full,
     /// Title: too early.
-    pub fail_early: &'static str,
+    fail_early,
     /// Title: anything else.
-    pub fail_other: &'static str,
+    fail_other,
     /// Name of the call region.
-    pub call_label: &'static str,
+    call_label,
     /// No one else connected yet.
-    pub call_alone: &'static str,
+    call_alone,
     /// Name of the control bar.
-    pub call_controls: &'static str,
+    call_controls,
     /// Button.
-    pub call_mute: &'static str,
+    call_mute,
     /// Button.
-    pub call_unmute: &'static str,
+    call_unmute,
     /// Button.
-    pub call_camera_off: &'static str,
+    call_camera_off,
     /// Button.
-    pub call_camera_on: &'static str,
+    call_camera_on,
     /// Button.
-    pub call_share: &'static str,
+    call_share,
     /// Button.
-    pub call_stop_share: &'static str,
+    call_stop_share,
     /// Screen share refused or failed.
-    pub call_share_failed: &'static str,
+    call_share_failed,
     /// Button.
-    pub call_leave: &'static str,
+    call_leave,
     /// Host's button.
-    pub call_end_all: &'static str,
+    call_end_all,
     /// In the call while signaling reconnects.
-    pub call_reconnecting: &'static str,
+    call_reconnecting,
     /// The host ended the call.
-    pub call_host_ended: &'static str,
+    call_host_ended,
     /// Someone left ({name}).
-    pub call_peer_left: &'static str,
+    call_peer_left,
     /// A remote video's name ({name}).
-    pub call_video_of: &'static str,
+    call_video_of,
     /// Badge.
-    pub call_mic_off: &'static str,
+    call_mic_off,
     /// Badge.
-    pub call_cam_off: &'static str,
+    call_cam_off,
     /// After a name.
-    pub call_sharing: &'static str,
+    call_sharing,
     /// Peer state.
-    pub call_connecting: &'static str,
+    call_connecting,
     /// Peer state.
-    pub call_peer_reconnecting: &'static str,
+    call_peer_reconnecting,
     /// Peer state.
-    pub call_connection_lost: &'static str,
+    call_connection_lost,
     /// Quality label.
-    pub quality_unknown: &'static str,
+    quality_unknown,
     /// Quality label.
-    pub quality_good: &'static str,
+    quality_good,
     /// Quality label.
-    pub quality_fair: &'static str,
+    quality_fair,
     /// Quality label.
-    pub quality_poor: &'static str,
+    quality_poor,
     /// Chat heading.
-    pub chat_title: &'static str,
+    chat_title,
     /// Name of the chat log.
-    pub chat_log: &'static str,
+    chat_log,
     /// Label of the chat field.
-    pub chat_message: &'static str,
+    chat_message,
     /// Button.
-    pub chat_send: &'static str,
+    chat_send,
     /// Name of the host's waiting list.
-    pub lobby_label: &'static str,
+    lobby_label,
     /// Someone waiting ({name}).
-    pub lobby_waiting: &'static str,
+    lobby_waiting,
     /// Button.
-    pub lobby_admit: &'static str,
+    lobby_admit,
     /// Button's name ({name}).
-    pub lobby_admit_name: &'static str,
+    lobby_admit_name,
     /// Button.
-    pub lobby_deny: &'static str,
+    lobby_deny,
     /// Button's name ({name}).
-    pub lobby_deny_name: &'static str,
+    lobby_deny_name,
     /// Button.
-    pub lobby_admit_all: &'static str,
+    lobby_admit_all,
     /// A waiting person's camera picture ({name}).
-    pub lobby_picture: &'static str,
+    lobby_picture,
     /// Console heading.
-    pub console_title: &'static str,
+    console_title,
     /// Button.
-    pub console_log_out: &'static str,
+    console_log_out,
     /// While loading.
-    pub console_loading: &'static str,
+    console_loading,
     /// Heading when not logged in.
-    pub console_please_log_in: &'static str,
+    console_please_log_in,
     /// Text when not logged in.
-    pub console_log_in_hint: &'static str,
+    console_log_in_hint,
     /// Link to the login form.
-    pub console_log_in: &'static str,
+    console_log_in,
     /// The console could not load ({message}).
-    pub console_failed: &'static str,
+    console_failed,
     /// Before the agent's name.
-    pub console_logged_in_as: &'static str,
+    console_logged_in_as,
     /// Heading.
-    pub console_waiting_title: &'static str,
+    console_waiting_title,
     /// Button asking for desktop notifications.
-    pub console_notify: &'static str,
+    console_notify,
     /// Empty waiting list.
-    pub console_nobody: &'static str,
+    console_nobody,
     /// Someone new waits ({name}).
-    pub console_announce: &'static str,
+    console_announce,
     /// Heading.
-    pub console_meetings_title: &'static str,
+    console_meetings_title,
     /// Empty meeting list.
-    pub console_no_meetings: &'static str,
+    console_no_meetings,
     /// A meeting without guests.
-    pub console_no_guests: &'static str,
+    console_no_guests,
     /// Button.
-    pub console_open_room: &'static str,
+    console_open_room,
     /// Button's name ({guests}).
-    pub console_open_room_for: &'static str,
+    console_open_room_for,
     /// What a person sent away from the console reads.
-    pub console_deny_message: &'static str,
+    console_deny_message,
     /// After ending a call for everyone.
-    pub console_ended: &'static str,
+    console_ended,
     /// The room was opened in another window.
-    pub console_replaced: &'static str,
+    console_replaced,
     /// Signaling reconnects.
-    pub console_reconnecting: &'static str,
+    console_reconnecting,
     /// The schedule form's heading.
-    pub console_schedule_title: &'static str,
+    console_schedule_title,
     /// Label of the site picker.
-    pub console_site: &'static str,
+    console_site,
     /// Label of the host picker.
-    pub console_host: &'static str,
+    console_host,
     /// Label of the date.
-    pub console_date: &'static str,
+    console_date,
     /// Label of the start time.
-    pub console_time: &'static str,
+    console_time,
     /// Label of the length.
-    pub console_minutes: &'static str,
+    console_minutes,
     /// One length, `{n}` minutes.
-    pub console_minutes_option: &'static str,
+    console_minutes_option,
     /// Which zone times are in.
-    pub console_zone_note: &'static str,
+    console_zone_note,
     /// Label of the subject.
-    pub console_subject: &'static str,
+    console_subject,
     /// Heading of guest `{n}`.
-    pub console_guest_n: &'static str,
+    console_guest_n,
     /// Label of a guest's name.
-    pub console_guest_name: &'static str,
+    console_guest_name,
     /// Label of a guest's e-mail address.
-    pub console_guest_email: &'static str,
+    console_guest_email,
     /// Label of a guest's phone number.
-    pub console_guest_phone: &'static str,
+    console_guest_phone,
     /// Adds a second guest.
-    pub console_add_guest: &'static str,
+    console_add_guest,
     /// Removes the second guest.
-    pub console_remove_guest: &'static str,
+    console_remove_guest,
     /// Mail the invitations.
-    pub console_send_email: &'static str,
+    console_send_email,
     /// Submit the schedule form.
-    pub console_schedule_submit: &'static str,
+    console_schedule_submit,
     /// Announced after scheduling.
-    pub console_scheduled: &'static str,
+    console_scheduled,
     /// Who hosts a meeting the user manages.
-    pub console_hosted_by: &'static str,
+    console_hosted_by,
     /// Button that opens the move form.
-    pub console_move: &'static str,
+    console_move,
     /// Accessible name of the move button.
-    pub console_move_label: &'static str,
+    console_move_label,
     /// Saves the new time.
-    pub console_move_save: &'static str,
+    console_move_save,
     /// Closes the move form unchanged.
-    pub console_keep: &'static str,
+    console_keep,
     /// Announced after a move.
-    pub console_moved: &'static str,
+    console_moved,
     /// Button that asks to cancel a meeting.
-    pub console_cancel: &'static str,
+    console_cancel,
     /// Accessible name of the cancel button.
-    pub console_cancel_label: &'static str,
+    console_cancel_label,
     /// The question before cancelling.
-    pub console_cancel_confirm: &'static str,
+    console_cancel_confirm,
     /// Confirms the cancellation.
-    pub console_cancel_yes: &'static str,
+    console_cancel_yes,
     /// Keeps the meeting.
-    pub console_cancel_no: &'static str,
+    console_cancel_no,
     /// Announced after cancelling.
-    pub console_cancelled: &'static str,
+    console_cancelled,
     /// Above a form with errors.
-    pub console_fix: &'static str,
+    console_fix,
     /// A guest's name is missing or wrong.
-    pub console_err_name: &'static str,
+    console_err_name,
     /// A guest's e-mail address is missing or wrong.
-    pub console_err_email: &'static str,
+    console_err_email,
     /// A guest's phone number is wrong.
-    pub console_err_phone: &'static str,
+    console_err_phone,
     /// The date is missing or wrong.
-    pub console_err_date: &'static str,
+    console_err_date,
     /// The time is missing, wrong or does not exist.
-    pub console_err_time: &'static str,
+    console_err_time,
     /// The length is wrong.
-    pub console_err_minutes: &'static str,
+    console_err_minutes,
     /// The subject is too long.
-    pub console_err_subject: &'static str,
+    console_err_subject,
     /// The host is not free then.
-    pub console_err_busy: &'static str,
+    console_err_busy,
     /// The login page's title.
-    pub login_title: &'static str,
+    login_title,
     /// Label of the e-mail address.
-    pub login_email: &'static str,
+    login_email,
     /// Label of the password.
-    pub login_password: &'static str,
+    login_password,
     /// The login button.
-    pub login_submit: &'static str,
+    login_submit,
     /// Any failed login, whatever the reason.
-    pub login_refused: &'static str,
+    login_refused,
     /// Too many tries.
-    pub login_too_many: &'static str,
+    login_too_many,
     /// Button (short): put someone in the call on hold.
-    pub call_hold: &'static str,
+    call_hold,
     /// Button: put someone on hold ({name}).
-    pub call_hold_name: &'static str,
+    call_hold_name,
     /// Put on hold by the host, with a message ({message}).
-    pub call_on_hold: &'static str,
+    call_on_hold,
     /// Put on hold by the host.
-    pub call_on_hold_plain: &'static str,
+    call_on_hold_plain,
     /// The participant list's heading.
-    pub call_people: &'static str,
+    call_people,
     /// Oneself in the participant list.
-    pub call_people_you: &'static str,
+    call_people_you,
     /// The claimant's background is blurred.
-    pub call_blur_on: &'static str,
+    call_blur_on,
     /// The browser cannot blur the background.
-    pub call_blur_unsupported: &'static str,
+    call_blur_unsupported,
     /// The call ended and the page moves on.
-    pub call_after: &'static str,
+    call_after,
     /// The pre-call page's heading.
-    pub precall_title: &'static str,
+    precall_title,
     /// With whom ({agent}, {company}).
-    pub precall_with: &'static str,
+    precall_with,
     /// With whom, no agent named yet ({company}).
-    pub precall_with_company: &'static str,
+    precall_with_company,
     /// When ({day}, {time}, {zone}, {minutes}).
-    pub precall_when: &'static str,
+    precall_when,
     /// The case reference ({reference}).
-    pub precall_reference: &'static str,
+    precall_reference,
     /// An interpreter joins ({language}).
-    pub precall_interpreter: &'static str,
+    precall_interpreter,
     /// Heading: what to prepare.
-    pub precall_prepare: &'static str,
+    precall_prepare,
     /// Preparation: a quiet place.
-    pub precall_quiet: &'static str,
+    precall_quiet,
     /// Preparation: documents.
-    pub precall_documents: &'static str,
+    precall_documents,
     /// Preparation: test the devices.
-    pub precall_devices: &'static str,
+    precall_devices,
     /// The claimant's camera stays off.
-    pub precall_camera_off: &'static str,
+    precall_camera_off,
     /// Microphones stay off.
-    pub precall_mic_off: &'static str,
+    precall_mic_off,
     /// The background will be blurred where possible.
-    pub precall_blur: &'static str,
+    precall_blur,
     /// When the way in opens ({time}, {countdown}).
-    pub precall_opens: &'static str,
+    precall_opens,
     /// Button: go into the waiting room.
-    pub precall_enter: &'static str,
+    precall_enter,
     /// Button: test the devices.
-    pub precall_test: &'static str,
+    precall_test,
     /// The appointment took place.
-    pub precall_done: &'static str,
+    precall_done,
     /// The console's appointments heading.
-    pub console_appointments_title: &'static str,
+    console_appointments_title,
     /// No appointments to host or take.
-    pub console_no_appointments: &'static str,
+    console_no_appointments,
     /// Button: take an appointment and open its call.
-    pub console_take: &'static str,
+    console_take,
     /// Button's name ({name}, {reference}).
-    pub console_take_name: &'static str,
+    console_take_name,
     /// Button's name: open one's own appointment ({name}, {reference}).
-    pub console_open_appointment_name: &'static str,
+    console_open_appointment_name,
     /// Under an appointment ({reference}, {minutes}).
-    pub console_appointment_meta: &'static str,
+    console_appointment_meta,
     /// An interpreter joins ({language}).
-    pub console_appointment_interpreter: &'static str,
+    console_appointment_interpreter,
     /// Taken by no one yet.
-    pub console_appointment_open: &'static str,
+    console_appointment_open,
     /// The test, where the call uses no camera: the microphone works.
-    pub precall_mic_works: &'static str,
+    precall_mic_works,
     /// Button (short): take someone aside (breakout).
-    pub call_take_aside: &'static str,
+    call_take_aside,
     /// Button: take someone aside ({name}).
-    pub call_take_aside_name: &'static str,
+    call_take_aside_name,
     /// Button: end the private talk, everyone back.
-    pub call_bring_back: &'static str,
+    call_bring_back,
     /// In a private talk: the others wait.
-    pub call_aside_on: &'static str,
+    call_aside_on,
     /// The private talk ended.
-    pub call_aside_off: &'static str,
+    call_aside_off,
     /// Waiting while the host talks with someone else privately.
-    pub call_aside_waiting: &'static str,
+    call_aside_waiting,
 }
 
 /// English.
-pub const EN: Texts = Texts {
+pub const EN: Words = Words {
     heading: "Book a video consultation",
     choose_time: "Choose a time",
     agent_label: "Who would you like to meet?",
@@ -921,7 +946,7 @@ pub const EN: Texts = Texts {
 };
 
 /// Dutch.
-pub const NL: Texts = Texts {
+pub const NL: Words = Words {
     heading: "Plan een videogesprek",
     choose_time: "Kies een tijd",
     agent_label: "Met wie wilt u spreken?",
@@ -1210,7 +1235,7 @@ mod tests {
 
     /// Every text as (field, value), read through Debug so that a new field is covered
     /// without editing this test.
-    fn entries(t: &Texts) -> Vec<(String, String)> {
+    fn entries(t: &Words) -> Vec<(String, String)> {
         let debug = format!("{t:#?}");
         debug
             .lines()

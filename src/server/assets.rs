@@ -189,7 +189,12 @@ impl Asset {
 impl Asset {
     /// The page with `insert` placed right after `marker` (a page made for this one request:
     /// never cached, compressed on the spot). The plain page when the marker is missing.
-    pub fn respond_spliced(&self, request: &HeaderMap, marker: &str, insert: &str) -> Response<Body> {
+    pub fn respond_spliced(
+        &self,
+        request: &HeaderMap,
+        marker: &str,
+        insert: &str,
+    ) -> Response<Body> {
         let raw = String::from_utf8_lossy(&self.raw);
         let Some(at) = raw.find(marker).map(|i| i + marker.len()) else {
             return self.respond(request);

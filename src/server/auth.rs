@@ -143,7 +143,7 @@ fn login_page(status: StatusCode, lang: Lang, email: &str, error: Option<&str>) 
     let mut res = page(
         status,
         lang,
-        t.login_title,
+        t.login_title(),
         &format!(
             "<form method=\"post\" action=\"/login\">{error}\
              <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
@@ -156,9 +156,9 @@ fn login_page(status: StatusCode, lang: Lang, email: &str, error: Option<&str>) 
              <button type=\"submit\">{submit}</button></form>",
             escape(email),
             code = lang.code(),
-            email_label = t.login_email,
-            password_label = t.login_password,
-            submit = t.login_submit,
+            email_label = t.login_email(),
+            password_label = t.login_password(),
+            submit = t.login_submit(),
         ),
     );
     res.headers_mut().insert(
@@ -219,7 +219,7 @@ async fn password_login(
             StatusCode::TOO_MANY_REQUESTS,
             lang,
             &form.email,
-            Some(t.login_too_many),
+            Some(t.login_too_many()),
         );
     }
     let email = form.email.chars().take(254).collect::<String>();
@@ -240,7 +240,7 @@ async fn password_login(
             StatusCode::UNAUTHORIZED,
             lang,
             &email,
-            Some(t.login_refused),
+            Some(t.login_refused()),
         );
     };
     match state.store.create_session(&user, SESSION_ABSOLUTE).await {

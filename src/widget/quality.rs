@@ -29,10 +29,10 @@ impl Quality {
     /// What a person reads (and a screen reader says).
     pub fn label(self, t: &'static crate::model::i18n::Texts) -> &'static str {
         match self {
-            Quality::Unknown => t.quality_unknown,
-            Quality::Good => t.quality_good,
-            Quality::Fair => t.quality_fair,
-            Quality::Poor => t.quality_poor,
+            Quality::Unknown => t.quality_unknown(),
+            Quality::Good => t.quality_good(),
+            Quality::Fair => t.quality_fair(),
+            Quality::Poor => t.quality_poor(),
         }
     }
 }

@@ -794,7 +794,10 @@ async fn meetings_follow_the_scheduling_rules() {
     let page3 = api.get("/api/v2/personal/meetings?per_page=2&page=3").await;
     assert_eq!(page3.result().as_array().unwrap().len(), 2);
     let link = page3.headers["link"].to_str().unwrap();
-    assert!(!link.contains("next") && link.contains("page=2&per_page=2>; rel=\"prev\""), "{link}");
+    assert!(
+        !link.contains("next") && link.contains("page=2&per_page=2>; rel=\"prev\""),
+        "{link}"
+    );
     let page4 = api.get("/api/v2/personal/meetings?per_page=2&page=4").await;
     assert_eq!(page4.result().as_array().unwrap().len(), 0);
     // Six in all, in start order, each once.
@@ -804,7 +807,10 @@ async fn meetings_follow_the_scheduling_rules() {
             .get(&format!("/api/v2/personal/meetings?per_page=2&page={page}"))
             .await;
         for m in p.result().as_array().unwrap() {
-            seen.push((m["time_start"].as_str().unwrap().to_string(), m["id"].as_str().unwrap().to_string()));
+            seen.push((
+                m["time_start"].as_str().unwrap().to_string(),
+                m["id"].as_str().unwrap().to_string(),
+            ));
         }
     }
     let mut sorted = seen.clone();

@@ -408,11 +408,18 @@ async fn the_booking_page_carries_its_first_times_only_for_an_allowed_page() {
 
     // Framed by the site's own page: its times, made for that page, in the page itself.
     let html = page(Some(format!("{}/some/page?q=1", server.host_url))).await;
-    assert_eq!(html.matches("<script").count(), 2, "one data block, one module: {html}");
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "one data block, one module: {html}"
+    );
     let first = first_slots(&html).expect("the first times are in the page");
     assert_eq!(first.host_origin, server.host_url);
     assert_eq!(first.list.slots, server.slot_list().await.slots);
-    assert!(first.list.site.name.contains("</script>"), "the name survived escaping");
+    assert!(
+        first.list.site.name.contains("</script>"),
+        "the name survived escaping"
+    );
 
     // Framed elsewhere (the browser would not show it there anyway): nothing to take.
     let html = page(Some("http://127.0.0.1:9/".into())).await;

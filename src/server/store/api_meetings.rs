@@ -8,7 +8,6 @@ use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, Transaction};
 
 /// A meeting to write, validated and checked against the rules.
 #[derive(Clone, Debug)]
@@ -134,7 +133,7 @@ const CREATORS: &str = "LEFT JOIN users cu ON cu.id = m.created_by_user \
      LEFT JOIN api_clients cc ON cc.id = m.created_by_client";
 
 async fn agent_is_free(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     agent: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -147,7 +146,7 @@ async fn agent_is_free(
     .bind(to_ms(start))
     .bind(to_ms(end))
     .bind(except.unwrap_or(""))
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     match busy {
         Some(_) => Err(AppError::new(

@@ -16,7 +16,6 @@ use crate::model::AppError;
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, Transaction};
 
 /// A site as stored, with its company, users and allowed origins, and which images it has.
 /// Texts left unset are `None` (an adapter shows the defaults).
@@ -124,7 +123,7 @@ fn default_hours() -> OpeningHours {
 
 async fn set_users(
     sealer: &crate::server::seal::Sealer,
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     site: &str,
     company: &str,
     users: &[String],
@@ -136,7 +135,7 @@ async fn set_users(
         )
         .bind(u)
         .bind(company)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
         if ok == 0 {
             return Err(AppError::not_found("user").with_field("users"));
@@ -144,7 +143,7 @@ async fn set_users(
     }
     sqlx::query("DELETE FROM site_users WHERE site_id = $1")
         .bind(site)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     for u in users {
         sqlx::query(
@@ -152,20 +151,20 @@ async fn set_users(
         )
         .bind(site)
         .bind(u)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     queue_activations(sealer, tx, users, base).await
 }
 
 async fn set_origins(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     site: &str,
     origins: &[String],
 ) -> Result<(), AppError> {
     sqlx::query("DELETE FROM site_origins WHERE site_id = $1")
         .bind(site)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     for o in origins {
         sqlx::query(
@@ -173,7 +172,7 @@ async fn set_origins(
         )
         .bind(site)
         .bind(o)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

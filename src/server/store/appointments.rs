@@ -164,7 +164,7 @@ impl Store {
         messages: &[super::Message],
     ) -> Result<(), AppError> {
         let features = serde_json::to_string(&a.features).map_err(|_| AppError::internal())?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(&format!(
             "INSERT INTO appointments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
@@ -219,7 +219,7 @@ impl Store {
         messages: &[super::Message],
     ) -> Result<(), AppError> {
         let features = serde_json::to_string(&a.features).map_err(|_| AppError::internal())?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE appointments SET reference = $3, appointment_at = $4, duration_minutes = $5,
                  interpreter_needed = $6, interpreter_language = $7, department = $8,

@@ -4,7 +4,6 @@ use super::{to_ms, Store};
 use crate::model::api::rules::Image;
 use crate::model::AppError;
 use chrono::Utc;
-use sqlx::{Sqlite, Transaction};
 
 /// Which image of a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +35,7 @@ impl SiteImage {
 
 /// Replace (`Some`) or remove (`None`) a site's image, inside the caller's transaction.
 pub(super) async fn set_site_image(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     site: &str,
     kind: SiteImage,
     image: Option<&Image>,
@@ -57,7 +56,7 @@ pub(super) async fn set_site_image(
             .bind(site)
             .bind(kind.as_str()),
     }
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -196,7 +196,7 @@ pub const CONTACT_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 /// How many bookings made in the form (meetings with a `source`) were made for this contact
 /// since `since`, and when the oldest of them was (milliseconds).
 async fn contact_bookings(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     column: &str,
     value: &str,
     since: i64,
@@ -214,7 +214,7 @@ async fn contact_bookings(
     ))
     .bind(value)
     .bind(since)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(AppError::from)
 }

@@ -71,6 +71,10 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// The turn to write: SQLite has one writer at a time, and a connection that finds the
+    /// lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 … ms) before it tries again.
+    /// Writers queue here instead and each starts the moment the one before it commits.
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals what waits in the outbox (its key lives outside the database).
     sealer: crate::server::seal::Sealer,
 }
@@ -126,7 +130,11 @@ impl Store {
             .connect_with(options)
             .await?;
         schema::migrate(&pool).await?;
-        let store = Store { pool, sealer };
+        let store = Store {
+            pool,
+            write_turn: Default::default(),
+            sealer,
+        };
         store.seal_legacy_outbox().await?;
         Ok(store)
     }
@@ -134,11 +142,11 @@ impl Store {
     /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
     /// deferred transaction that reads first and writes later fails at once with "database
     /// is locked" when another writer got in between; this one waits its turn instead.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, AppError> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(AppError::from)
+    /// Writers of this process take turns (see `write_turn`) before they ask SQLite.
+    pub async fn begin_write(&self) -> Result<WriteTx, AppError> {
+        let turn = self.write_turn.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// The connection pool, for the few places that need raw access (tests, benchmarks).
@@ -153,6 +161,33 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(AppError::from)
+    }
+}
+
+/// A write transaction holding this process's turn to write until it ends (commit, or
+/// rollback when dropped). Statements run on it as on a connection: `&mut *tx`.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// Commit, then give the turn to the next writer.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 
@@ -193,7 +228,7 @@ impl Col for sqlx::sqlite::SqliteRow {
 /// `UPDATE {table} SET {column} = $1 WHERE id = $2` inside a transaction: one changed field
 /// of a record. `table` and `column` are names of ours, never input.
 pub(crate) async fn set_column(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     table: &str,
     column: &str,
     id: &str,
@@ -205,7 +240,7 @@ pub(crate) async fn set_column(
         Value::Text(v) => query.bind(v),
         Value::Int(v) => query.bind(v),
     };
-    query.bind(id).execute(&mut **tx).await?;
+    query.bind(id).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -253,7 +288,7 @@ pub struct Paging {
 /// Refuse (412, `reason`) while meetings whose `column` (`site_id`, `agent_id`) is `id` are
 /// still to come: what a site or user may not be deleted under.
 pub(crate) async fn refuse_while_upcoming(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     column: &'static str,
     id: &str,
     reason: &'static str,
@@ -263,7 +298,7 @@ pub(crate) async fn refuse_while_upcoming(
     ))
     .bind(id)
     .bind(to_ms(Utc::now()))
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     if upcoming > 0 {
         return Err(AppError::new(crate::model::ErrorCode::Precondition, reason));

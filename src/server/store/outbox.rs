@@ -8,7 +8,6 @@ use crate::server::seal::Sealer;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Sqlite, Transaction};
 
 /// A file attached to an e-mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,7 +123,7 @@ fn sealed_row(
 /// bookings cancelled by the site owner takes its unsent messages with it).
 pub async fn enqueue(
     sealer: &Sealer,
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     messages: &[Message],
     meeting: Option<&str>,
 ) -> Result<(), AppError> {
@@ -142,7 +141,7 @@ pub async fn enqueue(
         .bind(sealed)
         .bind(now)
         .bind(meeting)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

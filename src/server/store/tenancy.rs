@@ -15,7 +15,6 @@ use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, Transaction};
 
 /// The entity an API caller acts for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +85,7 @@ pub(super) fn not_found(what: &str) -> AppError {
 }
 
 async fn insert_contact(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     c: &ContactInput,
 ) -> Result<String, AppError> {
     let id = new_id();
@@ -99,20 +98,20 @@ async fn insert_contact(
     .bind(&c.email)
     .bind(&c.phone)
     .bind(c.language.as_str())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(id)
 }
 
 async fn insert_notification_contact(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     c: &NotificationContactInput,
 ) -> Result<String, AppError> {
     let id = new_id();
     sqlx::query("INSERT INTO notification_contacts (id, email) VALUES ($1, $2)")
         .bind(&id)
         .bind(&c.email)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }
@@ -766,7 +765,7 @@ impl Store {
 
 /// Revoke every API client of an entity (and so their tokens).
 pub(super) async fn revoke_clients_of(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     entity_type: &str,
     id: &str,
 ) -> Result<(), AppError> {
@@ -774,7 +773,7 @@ pub(super) async fn revoke_clients_of(
         .bind(to_ms(Utc::now()))
         .bind(entity_type)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

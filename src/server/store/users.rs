@@ -15,7 +15,6 @@ use crate::server::store::PackageRow;
 use crate::server::tokens::{new_id, new_token};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, Transaction};
 
 /// A new user, validated, password already hashed.
 #[derive(Clone, Debug)]
@@ -404,7 +403,7 @@ impl Store {
 /// with a set-password link (inside the caller's transaction).
 pub(super) async fn queue_activations(
     sealer: &Sealer,
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     users: &[String],
     base: &str,
 ) -> Result<(), AppError> {
@@ -415,7 +414,7 @@ pub(super) async fn queue_activations(
                AND NOT EXISTS (SELECT 1 FROM activations a WHERE a.user_id = u.id AND a.mailed_at IS NOT NULL)",
         )
         .bind(user)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some(r) = row else { continue };
         let (token, hash) = new_token();
@@ -425,7 +424,7 @@ pub(super) async fn queue_activations(
             .bind(user)
             .bind(to_ms(now + ACTIVATION_LIFETIME))
             .bind(to_ms(now))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         let link = format!("{base}/activate/{token}");
         let first: String = r.col("first_name")?;

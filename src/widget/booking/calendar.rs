@@ -107,9 +107,9 @@ pub fn Calendar(
             );
             let n = count.to_string();
             let label = match count {
-                0 => fill(t.day_none_free, &[("day", &name)]),
-                1 => fill(t.day_one_free, &[("day", &name)]),
-                _ => fill(t.day_many_free, &[("day", &name), ("n", &n)]),
+                0 => fill(t.day_none_free(), &[("day", &name)]),
+                1 => fill(t.day_one_free(), &[("day", &name)]),
+                _ => fill(t.day_many_free(), &[("day", &name), ("n", &n)]),
             };
             view! {
                 <td id=format!("day-{day}")
@@ -136,10 +136,10 @@ pub fn Calendar(
     view! {
         <div class="calendar">
             <div class="month">
-                <button type="button" class="month-nav" aria-label=t.previous_month
+                <button type="button" class="month-nav" aria-label=t.previous_month()
                     on:click=move |_| shift_month(false)>"‹"</button>
                 <h2 id="month-label" aria-live="polite">{month_label}</h2>
-                <button type="button" class="month-nav" aria-label=t.next_month
+                <button type="button" class="month-nav" aria-label=t.next_month()
                     on:click=move |_| shift_month(true)>"›"</button>
             </div>
             <table role="grid" aria-labelledby="month-label" aria-describedby="calendar-help"
@@ -147,7 +147,7 @@ pub fn Calendar(
                 <thead><tr>{header}</tr></thead>
                 <tbody>{body}</tbody>
             </table>
-            <p class="hint" id="calendar-help">{t.calendar_help}</p>
+            <p class="hint" id="calendar-help">{t.calendar_help()}</p>
         </div>
     }
 }

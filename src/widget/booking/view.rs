@@ -84,12 +84,12 @@ impl Options {
 /// The message shown for a field's error, in the form's language.
 fn field_message(t: &Texts, field: &str, fallback: &str) -> String {
     match field {
-        "starts_at" => t.error_starts_at,
-        "name" => t.error_name,
-        "email" => t.error_email,
-        "phone" => t.error_phone,
-        "note" => t.error_note,
-        "consent" => t.error_consent,
+        "starts_at" => t.error_starts_at(),
+        "name" => t.error_name(),
+        "email" => t.error_email(),
+        "phone" => t.error_phone(),
+        "note" => t.error_note(),
+        "consent" => t.error_consent(),
         _ => fallback,
     }
     .to_string()
@@ -205,7 +205,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     let locked = |f: &str| options.locked(f);
     let hint_for = move |f: &str, plain: Option<String>| {
         if locked(f) {
-            Some(t.locked_hint.to_string())
+            Some(t.locked_hint().to_string())
         } else {
             plain
         }
@@ -217,7 +217,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         hint_for("email", None),
         hint_for(
             "phone",
-            Some(fill(t.phone_hint, &[("example", "+31 6 12345678")])),
+            Some(fill(t.phone_hint(), &[("example", "+31 6 12345678")])),
         ),
     );
     let consent = RwSignal::new(false);
@@ -282,7 +282,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         let mut field_errors = FieldErrors::new();
         let starts_at = chosen.get_untracked();
         if starts_at.is_none() {
-            field_errors.insert("starts_at".into(), t.error_starts_at.into());
+            field_errors.insert("starts_at".into(), t.error_starts_at().into());
         }
         let request = BookingRequest {
             site: site_id,
@@ -373,17 +373,17 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
             view! {
                 <form novalidate on:submit=on_submit.clone() aria-describedby="form-error">
                     <fieldset class="slots" aria-describedby="zone-note starts_at-error">
-                        <legend>{t.choose_time}</legend>
+                        <legend>{t.choose_time()}</legend>
                         {move || (agent_choices.with(Vec::len) > 1).then(|| view! {
                             <div class="zone">
-                                <label for="agent">{t.agent_label}</label>
+                                <label for="agent">{t.agent_label()}</label>
                                 <select id="agent" name="agent"
                                     on:change:target=move |ev| {
                                         let v = ev.target().value();
                                         chosen.set(None);
                                         agent.set((!v.is_empty()).then_some(v));
                                     }>
-                                    <option value="" selected=agent.get_untracked().is_none()>{t.agent_any}</option>
+                                    <option value="" selected=agent.get_untracked().is_none()>{t.agent_any()}</option>
                                     {agent_choices.get().into_iter().map(|a| {
                                         let id = a.id.as_str().to_string();
                                         let selected = agent.get_untracked().as_deref() == Some(id.as_str());
@@ -393,7 +393,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                             </div>
                         })}
                         <div class="zone">
-                            <label for="zone">{t.zone_label}</label>
+                            <label for="zone">{t.zone_label()}</label>
                             <select id="zone" name="zone" aria-describedby="zone-note"
                                 prop:value=move || zone.get()
                                 on:change:target=move |ev| zone.set(ev.target().value())>
@@ -404,16 +404,16 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                             </select>
                         </div>
                         <p class="hint" id="zone-note" aria-live="polite">
-                            {move || fill(t.zone_note, &[("zone", &zone.get().replace('_', " "))])}
+                            {move || fill(t.zone_note(), &[("zone", &zone.get().replace('_', " "))])}
                         </p>
                         {move || slot_picker(t, lang, slots.get(), days, selected_day, zone, chosen)}
                         <p class="error" id="starts_at-error">{move || errors.with(|e| e.get("starts_at").cloned())}</p>
                     </fieldset>
-                    <Field id="name" label=t.name kind="text" autocomplete="name" value=name errors
+                    <Field id="name" label=t.name() kind="text" autocomplete="name" value=name errors
                         hint=name_hint.clone() readonly=name_locked/>
-                    <Field id="email" label=t.email kind="email" autocomplete="email" value=email errors
+                    <Field id="email" label=t.email() kind="email" autocomplete="email" value=email errors
                         hint=email_hint.clone() readonly=email_locked/>
-                    <Field id="phone" label=t.phone kind="tel" autocomplete="tel"
+                    <Field id="phone" label=t.phone() kind="tel" autocomplete="tel"
                         hint=phone_hint.clone() value=phone errors readonly=phone_locked/>
                     <NoteField t note errors/>
                     <ConsentField t consent errors privacy=move || match slots.get() {
@@ -422,7 +422,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                     }/>
                     <p class="form-error" id="form-error" role="alert">{move || general.get()}</p>
                     <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { t.submitting } else { t.submit }}
+                        {move || if busy.get() { t.submitting() } else { t.submit() }}
                     </button>
                 </form>
             }
@@ -443,7 +443,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     view! {
         <main class="consult booking">
             {logo}
-            <h1>{t.heading}</h1>
+            <h1>{t.heading()}</h1>
             <p class="site-name">{heading}</p>
             {form_or_confirmation}
         </main>
@@ -460,7 +460,7 @@ fn NoteField(
     let error = move || errors.with(|e| e.get("note").cloned());
     view! {
         <div class="field" class:invalid=move || error().is_some()>
-            <label for="note">{t.note}</label>
+            <label for="note">{t.note()}</label>
             <textarea id="note" name="note" rows="3"
                 prop:value=move || note.get()
                 on:input:target=move |ev| note.set(ev.target().value())
@@ -482,12 +482,12 @@ fn ConsentField(
     let error = move || errors.with(|e| e.get("consent").cloned());
     let text = move || match privacy.get() {
         Some(url) => view! {
-            {t.consent_before}
-            <a href=url target="_blank" rel="noopener">{t.consent_link}</a>
-            {t.consent_after}
+            {t.consent_before()}
+            <a href=url target="_blank" rel="noopener">{t.consent_link()}</a>
+            {t.consent_after()}
         }
         .into_any(),
-        None => t.consent_plain.into_any(),
+        None => t.consent_plain().into_any(),
     };
     view! {
         <div class="field consent" class:invalid=move || error().is_some()>
@@ -512,9 +512,9 @@ fn show_errors(
     let count = field_errors.len();
     errors.set(field_errors.clone());
     general.set(Some(if count == 1 {
-        t.fix_one.to_string()
+        t.fix_one().to_string()
     } else {
-        fill(t.fix_many, &[("n", &count.to_string())])
+        fill(t.fix_many(), &[("n", &count.to_string())])
     }));
     if let Some(first) = FIELD_ORDER.iter().find(|f| field_errors.contains_key(**f)) {
         let target = if *first == "starts_at" {
@@ -544,17 +544,17 @@ fn report_error(
         message: e.message.clone(),
     });
     match (e.code, e.field.clone()) {
-        (ErrorCode::SlotTaken, _) => general.set(Some(t.slot_taken.into())),
+        (ErrorCode::SlotTaken, _) => general.set(Some(t.slot_taken().into())),
         // Per e-mail address or phone number: shown at that field (and announced).
         (ErrorCode::TooManyRequests, Some(field)) => {
             let mut map = FieldErrors::new();
-            map.insert(field, t.booking_too_many_contact.to_string());
+            map.insert(field, t.booking_too_many_contact().to_string());
             show_errors(t, &map, errors, general, selected_day);
         }
         (ErrorCode::TooManyRequests, None) => {
             let minutes = e.retry_after.unwrap_or(60).div_ceil(60).max(1);
             general.set(Some(fill(
-                t.booking_too_many,
+                t.booking_too_many(),
                 &[("minutes", &minutes.to_string())],
             )))
         }
@@ -565,15 +565,15 @@ fn report_error(
             let message = if field == "starts_at" && lang == Lang::En {
                 e.message.clone()
             } else if field == "starts_at" {
-                t.time_refused.to_string()
+                t.time_refused().to_string()
             } else {
                 field_message(t, &field, &e.message)
             };
             map.insert(field, message);
             show_errors(t, &map, errors, general, selected_day);
         }
-        (ErrorCode::OriginNotAllowed, _) => general.set(Some(t.origin_not_allowed.into())),
-        _ => general.set(Some(fill(t.booking_failed, &[("reason", &e.message)]))),
+        (ErrorCode::OriginNotAllowed, _) => general.set(Some(t.origin_not_allowed().into())),
+        _ => general.set(Some(fill(t.booking_failed(), &[("reason", &e.message)]))),
     }
 }
 
@@ -587,12 +587,12 @@ fn slot_picker(
     chosen: RwSignal<Option<DateTime<Utc>>>,
 ) -> AnyView {
     match state {
-        None => view! { <p class="loading" role="status">{t.loading}</p> }.into_any(),
+        None => view! { <p class="loading" role="status">{t.loading()}</p> }.into_any(),
         Some(Err(e)) => {
             let message = match e.code {
-                ErrorCode::NotFound => t.unknown_site.to_string(),
-                ErrorCode::OriginNotAllowed => t.not_allowed_here.to_string(),
-                _ => fill(t.load_failed, &[("reason", &e.message)]),
+                ErrorCode::NotFound => t.unknown_site().to_string(),
+                ErrorCode::OriginNotAllowed => t.not_allowed_here().to_string(),
+                _ => fill(t.load_failed(), &[("reason", &e.message)]),
             };
             host::bridge().post(&EmbedMessage::Error {
                 version: EMBED_PROTOCOL_VERSION,
@@ -602,7 +602,7 @@ fn slot_picker(
             view! { <p class="form-error" role="alert">{message}</p> }.into_any()
         }
         Some(Ok(list)) if list.slots.is_empty() => {
-            view! { <p role="status">{t.no_slots}</p> }.into_any()
+            view! { <p role="status">{t.no_slots()}</p> }.into_any()
         }
         Some(Ok(_)) => view! {
             <Calendar t lang days selected=selected_day/>
@@ -622,7 +622,7 @@ pub(crate) fn day_times(
     chosen: RwSignal<Option<DateTime<Utc>>>,
 ) -> AnyView {
     let Some(day) = selected_day.get() else {
-        return view! { <p class="hint">{t.choose_day_first}</p> }.into_any();
+        return view! { <p class="hint">{t.choose_day_first()}</p> }.into_any();
     };
     let z = zone.get();
     let slots = days.with(|d| d.get(&day).cloned().unwrap_or_default());
@@ -654,7 +654,7 @@ pub(crate) fn day_times(
             let from = time(start);
             let to = time(slot.ends_at);
             let full = fill(
-                t.slot_name,
+                t.slot_name(),
                 &[("day", &day_name), ("from", &from), ("to", &to), ("zone", &zone_name)],
             );
             view! {
@@ -670,7 +670,7 @@ pub(crate) fn day_times(
         .collect_view();
     view! {
         <div class="day-times" role="radiogroup" aria-labelledby="times-title">
-            <p class="day-name" id="times-title">{fill(t.times_on, &[("day", &day_name)])}</p>
+            <p class="day-name" id="times-title">{fill(t.times_on(), &[("day", &day_name)])}</p>
             <div class="day-slots">{buttons}</div>
         </div>
     }
@@ -682,7 +682,7 @@ pub(crate) fn when_text(t: &Texts, lang: Lang, at: DateTime<Utc>, zone: &str) ->
     let ms = at.timestamp_millis();
     let locale = lang.locale();
     fill(
-        t.when,
+        t.when(),
         &[
             (
                 "day",
@@ -725,23 +725,23 @@ fn confirmation(
 ) -> impl IntoView {
     let when = when_text(t, lang, done.starts_at, zone);
     let line = fill(
-        t.booked_when,
+        t.booked_when(),
         &[("when", &when), ("agent", &done.agent_name)],
     );
     let calendar_url = format!("{}/invite.ics", done.join_url);
     view! {
         <section class="confirmation" id="confirmation" tabindex="-1" aria-labelledby="confirmation-title">
-            <h2 id="confirmation-title">{t.booked_title}</h2>
+            <h2 id="confirmation-title">{t.booked_title()}</h2>
             <p>{line}</p>
-            <p>{t.at_that_time}</p>
+            <p>{t.at_that_time()}</p>
             <p>
                 <a class="primary join-link" href=done.join_url.clone() target="_blank" rel="noopener" data-join-link>
-                    {t.open_room}
+                    {t.open_room()}
                 </a>
             </p>
             <p>
                 <a class="calendar-link" href=calendar_url download="invite.ics" data-calendar-link>
-                    {t.add_to_calendar}
+                    {t.add_to_calendar()}
                 </a>
             </p>
             <p>
@@ -749,10 +749,10 @@ fn confirmation(
                     managing.set(true);
                     request_animation_frame(|| focus("manage-heading"));
                 }>
-                    {t.manage_link}
+                    {t.manage_link()}
                 </button>
             </p>
-            <p class="hint">{t.link_is_yours}</p>
+            <p class="hint">{t.link_is_yours()}</p>
         </section>
     }
 }

@@ -46,11 +46,11 @@ impl Reach {
 
     fn text(self, t: &'static Texts) -> &'static str {
         match self {
-            Reach::Checking => t.conn_checking,
-            Reach::Ok => t.conn_ok,
-            Reach::Direct => t.conn_direct,
-            Reach::NoRelay => t.conn_no_relay,
-            Reach::Unreachable => t.conn_unreachable,
+            Reach::Checking => t.conn_checking(),
+            Reach::Ok => t.conn_ok(),
+            Reach::Direct => t.conn_direct(),
+            Reach::NoRelay => t.conn_no_relay(),
+            Reach::Unreachable => t.conn_unreachable(),
         }
     }
 }
@@ -199,27 +199,27 @@ pub fn DeviceSetup(
     };
     let play = move |_| {
         sound.set(Some(match test_tone(media::remembered(Choice::Speaker)) {
-            Ok(()) => t.setup_sound_playing,
-            Err(_) => t.setup_sound_failed,
+            Ok(()) => t.setup_sound_playing(),
+            Err(_) => t.setup_sound_failed(),
         }));
     };
     let sink_supported = can_choose_speaker();
 
     view! {
         <section class="device-setup" aria-labelledby="setup-title">
-            <h2 id="setup-title">{t.setup_title}</h2>
-            {video_ok.then(|| picker("camera-select", t.setup_camera, cameras, Choice::Camera, Box::new(move || current("video"))))}
+            <h2 id="setup-title">{t.setup_title()}</h2>
+            {video_ok.then(|| picker("camera-select", t.setup_camera(), cameras, Choice::Camera, Box::new(move || current("video"))))}
             {audio_ok.then(|| view! {
-                {picker("microphone-select", t.setup_microphone, microphones, Choice::Microphone, Box::new(move || current("audio")))}
+                {picker("microphone-select", t.setup_microphone(), microphones, Choice::Microphone, Box::new(move || current("audio")))}
                 <div class="field">
-                    <label for="mic-level">{t.setup_level}</label>
+                    <label for="mic-level">{t.setup_level()}</label>
                     <meter id="mic-level" min="0" max="1" low="0.05" high="0.8" optimum="0.3"
                         prop:value=move || level.get()>{move || format!("{:.0} %", level.get() * 100.0)}</meter>
                 </div>
             })}
-            {sink_supported.then(|| picker("speaker-select", t.setup_speaker, speakers, Choice::Speaker,
+            {sink_supported.then(|| picker("speaker-select", t.setup_speaker(), speakers, Choice::Speaker,
                 Box::new(|| media::remembered(Choice::Speaker))))}
-            <button type="button" data-action="test-sound" on:click=play>{t.setup_test_sound}</button>
+            <button type="button" data-action="test-sound" on:click=play>{t.setup_test_sound()}</button>
             <p class="hint" role="status" aria-live="polite" data-sound=move || sound.get().is_some().to_string()>{move || sound.get()}</p>
             {move || problem.get().map(|p| view! {
                 <div class="media-problem" role="alert">

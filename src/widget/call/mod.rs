@@ -137,7 +137,7 @@ impl CallCtl {
             meeting: RefCell::default(),
             ice: RefCell::default(),
             relay_only: Cell::new(false),
-            texts: Cell::new(&crate::model::i18n::EN),
+            texts: Cell::new(crate::model::i18n::Lang::En.texts()),
             local: RefCell::default(),
             screen: RefCell::default(),
             on_screen_ended: RefCell::default(),
@@ -452,7 +452,7 @@ impl CallCtl {
             ServerMsg::Ended => {
                 self.reset();
                 self.ended.set(true);
-                self.notice.set(Some(self.texts().call_host_ended.into()));
+                self.notice.set(Some(self.texts().call_host_ended().into()));
             }
             // They are the newcomer: they offer, we answer. (One we still have a link to is
             // back after a reconnection: the link stands.)
@@ -492,7 +492,7 @@ impl CallCtl {
                 self.remove(peer);
                 if let Some(name) = name {
                     self.notice.set(Some(crate::model::i18n::fill(
-                        self.texts().call_peer_left,
+                        self.texts().call_peer_left(),
                         &[("name", &name)],
                     )));
                 }
@@ -510,9 +510,9 @@ impl CallCtl {
                     let t = self.texts();
                     self.notice.set(Some(
                         (if *locked {
-                            t.call_locked
+                            t.call_locked()
                         } else {
-                            t.call_unlocked
+                            t.call_unlocked()
                         })
                         .into(),
                     ));
@@ -523,16 +523,16 @@ impl CallCtl {
                 let t = self.texts();
                 self.notice.set(Some(
                     (if *active {
-                        t.call_aside_on
+                        t.call_aside_on()
                     } else {
-                        t.call_aside_off
+                        t.call_aside_off()
                     })
                     .into(),
                 ));
             }
             ServerMsg::MuteAsked => {
                 self.set_audio(false);
-                self.notice.set(Some(self.texts().call_mute_asked.into()));
+                self.notice.set(Some(self.texts().call_mute_asked().into()));
             }
             _ => return false,
         }
@@ -678,7 +678,7 @@ impl CallCtl {
     pub fn hold(&self, peer: PeerId) {
         self.send(&ClientMsg::Hold {
             peer,
-            message: Some(self.texts().lobby_hold_message.into()),
+            message: Some(self.texts().lobby_hold_message().into()),
         });
     }
 

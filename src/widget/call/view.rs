@@ -35,11 +35,11 @@ pub fn SelfView(
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     bind_stream(video, move || stream.get());
-    let t = texts.unwrap_or(&crate::model::i18n::EN);
+    let t = texts.unwrap_or(crate::model::i18n::Lang::En.texts());
     view! {
         <figure class="tile self">
-            <video node_ref=video autoplay muted playsinline aria-label=t.self_label data-self-video></video>
-            <figcaption>{t.self_caption}</figcaption>
+            <video node_ref=video autoplay muted playsinline aria-label=t.self_label() data-self-video></video>
+            <figcaption>{t.self_caption()}</figcaption>
         </figure>
     }
 }
@@ -47,9 +47,9 @@ pub fn SelfView(
 fn state_label(state: &str, t: &'static Texts) -> &'static str {
     match state {
         "connected" => "",
-        "failed" => t.call_connection_lost,
-        "disconnected" => t.call_peer_reconnecting,
-        _ => t.call_connecting,
+        "failed" => t.call_connection_lost(),
+        "disconnected" => t.call_peer_reconnecting(),
+        _ => t.call_connecting(),
     }
 }
 
@@ -81,19 +81,19 @@ fn RemoteView(
             media::set_speaker(&v, &speaker);
         }
     });
-    let label = fill(t.call_video_of, &[("name", &tile.name)]);
+    let label = fill(t.call_video_of(), &[("name", &tile.name)]);
     let name = tile.name.clone();
     // A host may take a guest out or ask them to mute (never another host).
     let role = ctl.with_value(|c| c.role);
     let host_actions = move || role.get() == Some(Role::Host) && tile.role == Role::Guest;
     let (remove_id, mute_id, hold_id) = (tile.id.clone(), tile.id.clone(), tile.id.clone());
-    let hold_label = fill(t.call_hold_name, &[("name", &tile.name)]);
+    let hold_label = fill(t.call_hold_name(), &[("name", &tile.name)]);
     // Copy handles: the buttons below sit in nested views that re-run.
     let aside_id = StoredValue::new(tile.id.clone());
-    let aside_label = StoredValue::new(fill(t.call_take_aside_name, &[("name", &tile.name)]));
+    let aside_label = StoredValue::new(fill(t.call_take_aside_name(), &[("name", &tile.name)]));
     let can_aside = move || ctl.with_value(|c| c.allowed("breakout") && !c.aside.get());
-    let remove_label = fill(t.call_remove_name, &[("name", &tile.name)]);
-    let mute_label = fill(t.call_ask_mute_name, &[("name", &tile.name)]);
+    let remove_label = fill(t.call_remove_name(), &[("name", &tile.name)]);
+    let mute_label = fill(t.call_ask_mute_name(), &[("name", &tile.name)]);
     view! {
         <figure class="tile remote" class:speaking=speaking data-peer=tile.id.to_string()
             data-mic=move || if mic_off() { "off" } else { "on" }
@@ -107,31 +107,31 @@ fn RemoteView(
             </Show>
             <figcaption>
                 {tile.name.clone()}
-                <Show when=screen>" " {t.call_sharing}</Show>
+                <Show when=screen>" " {t.call_sharing()}</Show>
                 " " <span class="state">{state}</span>
-                <Show when=mic_off><span class="badge mic-off">" " {t.call_mic_off}</span></Show>
-                <Show when=cam_off><span class="badge">" " {t.call_cam_off}</span></Show>
+                <Show when=mic_off><span class="badge mic-off">" " {t.call_mic_off()}</span></Show>
+                <Show when=cam_off><span class="badge">" " {t.call_cam_off()}</span></Show>
                 " " <span class=move || format!("quality {}", quality().code())>{move || quality().label(t)}</span>
             </figcaption>
             <Show when=host_actions>
                 <div class="tile-actions">
                     <button type="button" data-action="ask-mute" aria-label=mute_label.clone()
                         on:click={let id = mute_id.clone(); move |_| ctl.with_value(|c| c.ask_mute(id.clone()))}>
-                        {t.call_ask_mute}
+                        {t.call_ask_mute()}
                     </button>
                     <button type="button" data-action="put-on-hold" aria-label=hold_label.clone()
                         on:click={let id = hold_id.clone(); move |_| ctl.with_value(|c| c.put_on_hold(id.clone()))}>
-                        {t.call_hold}
+                        {t.call_hold()}
                     </button>
                     <Show when=can_aside>
                         <button type="button" data-action="take-aside" aria-label=aside_label.get_value()
                             on:click=move |_| ctl.with_value(|c| c.take_aside(Some(aside_id.get_value())))>
-                            {t.call_take_aside}
+                            {t.call_take_aside()}
                         </button>
                     </Show>
                     <button type="button" data-action="remove" aria-label=remove_label.clone()
                         on:click={let id = remove_id.clone(); move |_| ctl.with_value(|c| c.remove_peer(id.clone()))}>
-                        {t.call_remove}
+                        {t.call_remove()}
                     </button>
                 </div>
             </Show>
@@ -150,29 +150,29 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
         (!list.is_empty()).then(|| {
             let many = list.len() > 1;
             view! {
-                <section class="room-lobby" aria-label=t.lobby_label>
+                <section class="room-lobby" aria-label=t.lobby_label()>
                     <ul>
                         {list.into_iter().map(|p| {
                             let (admit, deny, hold) = (p.id.clone(), p.id.clone(), p.id.clone());
                             view! {
                                 <li>
                                     {p.preview.clone().map(|src| view! {
-                                        <img class="preview" src=src alt=fill(t.lobby_picture, &[("name", &p.name)]) width="160"/>
+                                        <img class="preview" src=src alt=fill(t.lobby_picture(), &[("name", &p.name)]) width="160"/>
                                     })}
-                                    <span>{fill(t.lobby_waiting, &[("name", &p.name)])}</span>
-                                    <button type="button" data-action="admit" aria-label=fill(t.lobby_admit_name, &[("name", &p.name)])
+                                    <span>{fill(t.lobby_waiting(), &[("name", &p.name)])}</span>
+                                    <button type="button" data-action="admit" aria-label=fill(t.lobby_admit_name(), &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.admit(admit.clone()))>
-                                        {t.lobby_admit}
+                                        {t.lobby_admit()}
                                     </button>
                                     " "
-                                    <button type="button" data-action="hold" aria-label=fill(t.lobby_hold_name, &[("name", &p.name)])
+                                    <button type="button" data-action="hold" aria-label=fill(t.lobby_hold_name(), &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.hold(hold.clone()))>
-                                        {t.lobby_hold}
+                                        {t.lobby_hold()}
                                     </button>
                                     " "
-                                    <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name, &[("name", &p.name)])
+                                    <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name(), &[("name", &p.name)])
                                         on:click=move |_| ctl.with_value(|c| c.deny(deny.clone()))>
-                                        {t.lobby_deny}
+                                        {t.lobby_deny()}
                                     </button>
                                 </li>
                             }
@@ -181,7 +181,7 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                     {many.then(|| view! {
                         <button type="button" class="primary" data-action="admit-all"
                             on:click=move |_| ctl.with_value(|c| c.admit_all())>
-                            {t.lobby_admit_all}
+                            {t.lobby_admit_all()}
                         </button>
                     })}
                 </section>
@@ -197,9 +197,9 @@ fn People(ctl: Rc<CallCtl>) -> impl IntoView {
     let tiles = ctl.tiles;
     view! {
         <section class="people" aria-labelledby="people-title">
-            <h2 id="people-title">{t.call_people}</h2>
+            <h2 id="people-title">{t.call_people()}</h2>
             <ul data-people>
-                <li>{t.call_people_you}</li>
+                <li>{t.call_people_you()}</li>
                 <For
                     each=move || tiles.get()
                     key=|t| t.id.clone()
@@ -227,8 +227,8 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
     };
     view! {
         <section class="chat" aria-labelledby="chat-title">
-            <h2 id="chat-title">{t.chat_title}</h2>
-            <div class="chat-log" role="log" aria-live="polite" aria-label=t.chat_log>
+            <h2 id="chat-title">{t.chat_title()}</h2>
+            <div class="chat-log" role="log" aria-live="polite" aria-label=t.chat_log()>
             <ol>
                 <For
                     each=move || lines.get().into_iter().enumerate()
@@ -243,11 +243,11 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
             </ol>
             </div>
             <form class="chat-form" on:submit=send>
-                <label for="chat-input">{t.chat_message}</label>
+                <label for="chat-input">{t.chat_message()}</label>
                 <input id="chat-input" type="text" autocomplete="off" maxlength="2000"
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))/>
-                <button type="submit">{t.chat_send}</button>
+                <button type="submit">{t.chat_send()}</button>
             </form>
         </section>
     }
@@ -299,7 +299,7 @@ pub fn CallStage(
             if ctl.media.get_untracked().screen {
                 ctl.stop_screen().await;
             } else if ctl.share_screen().await.is_err() {
-                ctl.notice.set(Some(ctl.texts().call_share_failed.into()));
+                ctl.notice.set(Some(ctl.texts().call_share_failed().into()));
             }
         });
     };
@@ -315,7 +315,7 @@ pub fn CallStage(
     // An appointment's switches: what it does not allow has no control at all.
     let allowed = move |kind: &'static str| stage.with_value(|c| c.allowed(kind));
     view! {
-        <section class="call" aria-label=t.call_label>
+        <section class="call" aria-label=t.call_label()>
             <Show when=is_host>
                 <RoomLobby ctl=stage.get_value()/>
             </Show>
@@ -330,43 +330,43 @@ pub fn CallStage(
                 </Show>
             </div>
             <Show when=move || tiles.with(|t| t.is_empty())>
-                <p class="hint">{t.call_alone}</p>
+                <p class="hint">{t.call_alone()}</p>
             </Show>
             <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
-            <div class="controls" role="toolbar" aria-label=t.call_controls>
+            <div class="controls" role="toolbar" aria-label=t.call_controls()>
                 // A viewer sends nothing: no microphone or camera to switch.
                 <Show when=move || !is_viewer() && allowed("audio")>
                     <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
-                        {move || if mic_off() { t.call_unmute } else { t.call_mute }}
+                        {move || if mic_off() { t.call_unmute() } else { t.call_mute() }}
                     </button>
                 </Show>
                 <Show when=move || !is_viewer() && allowed("camera")>
                     <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
-                        {move || if cam_off() { t.call_camera_on } else { t.call_camera_off }}
+                        {move || if cam_off() { t.call_camera_on() } else { t.call_camera_off() }}
                     </button>
                 </Show>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
                     <Show when=move || !is_viewer() && allowed("screen")>
                         <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
-                            {move || if sharing() { t.call_stop_share } else { t.call_share }}
+                            {move || if sharing() { t.call_stop_share() } else { t.call_share() }}
                         </button>
                     </Show>
                 })}
                 <Show when=move || is_host() && locked.get().is_some()>
                     <button type="button" data-action="lock" aria-pressed=move || locked.get().unwrap_or(false).to_string()
                         on:click=move |_| stage.with_value(|c| c.set_locked(!c.locked.get_untracked().unwrap_or(false)))>
-                        {move || if locked.get().unwrap_or(false) { t.call_unlock } else { t.call_lock }}
+                        {move || if locked.get().unwrap_or(false) { t.call_unlock() } else { t.call_lock() }}
                     </button>
                 </Show>
                 <Show when=move || is_host() && stage.with_value(|c| c.aside.get())>
                     <button type="button" data-action="bring-back"
                         on:click=move |_| stage.with_value(|c| c.take_aside(None))>
-                        {t.call_bring_back}
+                        {t.call_bring_back()}
                     </button>
                 </Show>
-                <button type="button" class="leave" on:click=leave>{t.call_leave}</button>
+                <button type="button" class="leave" on:click=leave>{t.call_leave()}</button>
                 <Show when=is_host>
-                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all}</button>
+                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all()}</button>
                 </Show>
             </div>
             {crate::widget::theme::feature("chat").then(|| {

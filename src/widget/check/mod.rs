@@ -50,13 +50,13 @@ pub fn DeviceCheck() -> impl IntoView {
         }
     });
     let result = move || match outcome.get() {
-        Outcome::Checking => view! { <p role="status">{t.check_asking}</p> }.into_any(),
+        Outcome::Checking => view! { <p role="status">{t.check_asking()}</p> }.into_any(),
         Outcome::Works { camera, microphone } => {
             let line = match (camera, microphone) {
-                (true, true) => t.check_ok,
-                (true, false) => t.check_camera_only,
-                (false, true) => t.check_microphone_only,
-                (false, false) => t.check_none,
+                (true, true) => t.check_ok(),
+                (true, false) => t.check_camera_only(),
+                (false, true) => t.check_microphone_only(),
+                (false, false) => t.check_none(),
             };
             view! { <p role="status" class="status" data-check-result=if camera && microphone { "ok" } else { "partial" }>{line}</p> }
                 .into_any()
@@ -65,15 +65,15 @@ pub fn DeviceCheck() -> impl IntoView {
             <div class="media-problem" role="alert" data-check-result="failed">
                 <h2>{problem.title_in(lang)}</h2>
                 <p>{problem.guidance_in(lang)}</p>
-                <button type="button" on:click=move |_| run()>{t.try_again}</button>
+                <button type="button" on:click=move |_| run()>{t.try_again()}</button>
             </div>
         }
         .into_any(),
     };
     view! {
         <main class="consult check">
-            <h1>{t.check_title}</h1>
-            <p class="hint">{t.check_hint}</p>
+            <h1>{t.check_title()}</h1>
+            <p class="hint">{t.check_hint()}</p>
             {result}
             <div class="waiting-room"><SelfView stream texts=t/></div>
             {move || matches!(outcome.get(), Outcome::Works { .. }).then(|| view! {

@@ -46,14 +46,14 @@ fn message(t: &Texts, e: &AppError) -> String {
     let field = e.field.as_deref().unwrap_or("");
     let last = field.rsplit('.').next().unwrap_or(field);
     match (last, e.code) {
-        ("time", ErrorCode::Conflict) => t.console_err_busy,
-        ("name", _) => t.console_err_name,
-        ("email", _) => t.console_err_email,
-        ("phone", _) => t.console_err_phone,
-        ("date", _) => t.console_err_date,
-        ("time", _) => t.console_err_time,
-        ("minutes", _) => t.console_err_minutes,
-        ("subject", _) => t.console_err_subject,
+        ("time", ErrorCode::Conflict) => t.console_err_busy(),
+        ("name", _) => t.console_err_name(),
+        ("email", _) => t.console_err_email(),
+        ("phone", _) => t.console_err_phone(),
+        ("date", _) => t.console_err_date(),
+        ("time", _) => t.console_err_time(),
+        ("minutes", _) => t.console_err_minutes(),
+        ("subject", _) => t.console_err_subject(),
         _ => return e.message.clone(),
     }
     .to_string()
@@ -81,7 +81,7 @@ fn show(
     let first = order.iter().find(|f| map.contains_key(*f)).cloned();
     errors.set(map);
     summary.set(Some(if general.is_empty() {
-        t.console_fix.to_string()
+        t.console_fix().to_string()
     } else {
         general.join(" ")
     }));
@@ -159,15 +159,15 @@ impl SlotInputs {
         let current = self.minutes;
         view! {
             <div class="slot-fields">
-                <Input prefix=prefix.clone() field="date".into() label=t.console_date.into() kind="date" value=self.date errors/>
-                <Input prefix=prefix.clone() field="time".into() label=t.console_time.into() kind="time" value=self.time errors/>
+                <Input prefix=prefix.clone() field="date".into() label=t.console_date().into() kind="date" value=self.date errors/>
+                <Input prefix=prefix.clone() field="time".into() label=t.console_time().into() kind="time" value=self.time errors/>
                 <div class="field">
-                    <label for=minutes_id.clone()>{t.console_minutes}</label>
+                    <label for=minutes_id.clone()>{t.console_minutes()}</label>
                     <select id=minutes_id on:change:target=move |ev| current.set(ev.target().value())>
                         {lengths(current.get_untracked().parse().unwrap_or(0)).into_iter().map(|n| {
                             let n = n.to_string();
                             let selected = current.get_untracked() == n;
-                            view! { <option value=n.clone() selected=selected>{fill(t.console_minutes_option, &[("n", &n)])}</option> }
+                            view! { <option value=n.clone() selected=selected>{fill(t.console_minutes_option(), &[("n", &n)])}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -203,10 +203,10 @@ impl GuestInputs {
         let f = |name: &str| format!("guests[{i}].{name}");
         view! {
             <fieldset class="guest">
-                <legend>{fill(t.console_guest_n, &[("n", &(i + 1).to_string())])}</legend>
-                <Input prefix="s".into() field=f("name") label=t.console_guest_name.into() kind="text" value=self.name errors autocomplete="off"/>
-                <Input prefix="s".into() field=f("email") label=t.console_guest_email.into() kind="email" value=self.email errors autocomplete="off"/>
-                <Input prefix="s".into() field=f("phone") label=t.console_guest_phone.into() kind="tel" value=self.phone errors autocomplete="off"/>
+                <legend>{fill(t.console_guest_n(), &[("n", &(i + 1).to_string())])}</legend>
+                <Input prefix="s".into() field=f("name") label=t.console_guest_name().into() kind="text" value=self.name errors autocomplete="off"/>
+                <Input prefix="s".into() field=f("email") label=t.console_guest_email().into() kind="email" value=self.email errors autocomplete="off"/>
+                <Input prefix="s".into() field=f("phone") label=t.console_guest_phone().into() kind="tel" value=self.phone errors autocomplete="off"/>
             </fieldset>
         }
     }
@@ -248,7 +248,7 @@ pub fn SchedulePanel(
     let errors = RwSignal::new(Errors::new());
     let summary = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let zone_note = fill(t.console_zone_note, &[("zone", &zone)]);
+    let zone_note = fill(t.console_zone_note(), &[("zone", &zone)]);
     let zone = StoredValue::new(zone);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -304,7 +304,7 @@ pub fn SchedulePanel(
                         slot.time.get_untracked()
                     );
                     announce.set(Some(fill(
-                        t.console_scheduled,
+                        t.console_scheduled(),
                         &[("guests", &names.join(", ")), ("when", &start)],
                     )));
                     for g in guests {
@@ -322,12 +322,12 @@ pub fn SchedulePanel(
 
     view! {
         <section class="schedule" aria-labelledby="schedule-title">
-            <h2 id="schedule-title">{t.console_schedule_title}</h2>
+            <h2 id="schedule-title">{t.console_schedule_title()}</h2>
             <form novalidate on:submit=submit aria-describedby="s-summary">
                 <p class="error" id="s-summary" role="alert">{move || summary.get()}</p>
                 {move || (sites.with_value(|s| s.len()) > 1).then(|| view! {
                     <div class="field">
-                        <label for="s-site">{t.console_site}</label>
+                        <label for="s-site">{t.console_site()}</label>
                         <select id="s-site" on:change:target=move |ev| {
                             site.set(ev.target().value());
                             host.set(hosts().first().map(|h| h.id.to_string()).unwrap_or_default());
@@ -343,7 +343,7 @@ pub fn SchedulePanel(
                     let list = hosts();
                     (list.len() > 1).then(|| view! {
                         <div class="field" class:invalid=move || errors.with(|e| e.contains_key("host"))>
-                            <label for="s-host">{t.console_host}</label>
+                            <label for="s-host">{t.console_host()}</label>
                             <select id="s-host" aria-describedby="s-host-error"
                                 on:change:target=move |ev| host.set(ev.target().value())>
                                 {list.into_iter().map(|h| {
@@ -357,7 +357,7 @@ pub fn SchedulePanel(
                 }}
                 <p class="hint" id="s-zone">{zone_note}</p>
                 {slot.view(t, "s".into(), errors)}
-                <Input prefix="s".into() field="subject".into() label=t.console_subject.into() kind="text" value=subject errors autocomplete="off"/>
+                <Input prefix="s".into() field="subject".into() label=t.console_subject().into() kind="text" value=subject errors autocomplete="off"/>
                 {guests[0].view(t, 0, errors)}
                 {move || (two.get() && max_guests() > 1).then(|| guests[1].view(t, 1, errors))}
                 {move || (max_guests() > 1).then(|| view! {
@@ -369,16 +369,16 @@ pub fn SchedulePanel(
                                 request_animation_frame(|| focus("s-g1-name"));
                             }
                         }>
-                        {move || if two.get() { t.console_remove_guest } else { t.console_add_guest }}
+                        {move || if two.get() { t.console_remove_guest() } else { t.console_add_guest() }}
                     </button>
                 })}
                 <div class="field check">
                     <input id="s-send-email" type="checkbox" prop:checked=move || send_email.get()
                         on:change:target=move |ev| send_email.set(ev.target().checked())/>
-                    <label for="s-send-email">{t.console_send_email}</label>
+                    <label for="s-send-email">{t.console_send_email()}</label>
                 </div>
                 <button type="submit" class="primary" aria-disabled=move || busy.get().to_string()>
-                    {t.console_schedule_submit}
+                    {t.console_schedule_submit()}
                 </button>
             </form>
         </section>
@@ -409,7 +409,7 @@ pub fn MeetingActions(
     let length = ((item.meeting.ends_at - item.meeting.starts_at).num_minutes()).max(1) as u32;
     let slot = SlotInputs::at(start, length, &zone.get_value());
     let guests = if item.guests.is_empty() {
-        t.console_no_guests.to_string()
+        t.console_no_guests().to_string()
     } else {
         item.guests.join(", ")
     };
@@ -461,7 +461,7 @@ pub fn MeetingActions(
                         slot.time.get_untracked()
                     );
                     announce.set(Some(fill(
-                        t.console_moved,
+                        t.console_moved(),
                         &[("guests", &guests.get_value()), ("when", &start)],
                     )));
                     open.set(Open::Nothing);
@@ -481,7 +481,7 @@ pub fn MeetingActions(
             match console_cancel(meeting.get_value()).await {
                 Ok(()) => {
                     announce.set(Some(fill(
-                        t.console_cancelled,
+                        t.console_cancelled(),
                         &[("guests", &guests.get_value())],
                     )));
                     open.set(Open::Nothing);
@@ -499,23 +499,23 @@ pub fn MeetingActions(
 
     view! {
         <button type="button" id=move_button.clone() data-action="move"
-            aria-label=fill(t.console_move_label, &[("guests", &guests.get_value())])
+            aria-label=fill(t.console_move_label(), &[("guests", &guests.get_value())])
             aria-expanded=move || (open.get() == Open::Move).to_string()
             on:click={
                 let first_field = first_field.clone();
                 move |_| toggle(Open::Move, first_field.clone())
             }>
-            {t.console_move}
+            {t.console_move()}
         </button>
         " "
         <button type="button" id=cancel_button.clone() data-action="cancel"
-            aria-label=fill(t.console_cancel_label, &[("guests", &guests.get_value())])
+            aria-label=fill(t.console_cancel_label(), &[("guests", &guests.get_value())])
             aria-expanded=move || (open.get() == Open::Cancel).to_string()
             on:click={
                 let no_button = no_button.clone();
                 move |_| toggle(Open::Cancel, no_button.clone())
             }>
-            {t.console_cancel}
+            {t.console_cancel()}
         </button>
         {move || match open.get() {
             Open::Nothing => None,
@@ -524,27 +524,27 @@ pub fn MeetingActions(
                     <p class="error" role="alert">{move || summary.get()}</p>
                     {slot.view(t, prefix.get_value(), errors)}
                     <button type="submit" class="primary" data-action="save-move" aria-disabled=move || busy.get().to_string()>
-                        {t.console_move_save}
+                        {t.console_move_save()}
                     </button>
                     " "
                     <button type="button" on:click={
                         let mb = mb.clone();
                         move |_| { open.set(Open::Nothing); focus(&mb); }
-                    }>{t.console_keep}</button>
+                    }>{t.console_keep()}</button>
                 </form>
             }.into_any()),
             Open::Cancel => Some(view! {
                 <div class="confirm" role="group" aria-labelledby=format!("{}-q", prefix.get_value())>
                     <p id=format!("{}-q", prefix.get_value())>
-                        {fill(t.console_cancel_confirm, &[("guests", &guests.get_value()), ("when", &when(start, &zone.get_value()))])}
+                        {fill(t.console_cancel_confirm(), &[("guests", &guests.get_value()), ("when", &when(start, &zone.get_value()))])}
                     </p>
                     <p class="error" role="alert">{move || summary.get()}</p>
-                    <button type="button" class="danger" data-action="confirm-cancel" on:click=confirm>{t.console_cancel_yes}</button>
+                    <button type="button" class="danger" data-action="confirm-cancel" on:click=confirm>{t.console_cancel_yes()}</button>
                     " "
                     <button type="button" id=no_button.clone() on:click={
                         let cb = cb.clone();
                         move |_| { open.set(Open::Nothing); focus(&cb); }
-                    }>{t.console_cancel_no}</button>
+                    }>{t.console_cancel_no()}</button>
                 </div>
             }.into_any()),
         }}

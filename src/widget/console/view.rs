@@ -41,7 +41,7 @@ impl Desk {
                 s.send(&ClientMsg::Deny {
                     meeting,
                     peer,
-                    message: Some(self.t.console_deny_message.into()),
+                    message: Some(self.t.console_deny_message().into()),
                 });
             }
         });
@@ -57,7 +57,7 @@ impl Desk {
                     .lobby
                     .with_untracked(|l| l.iter().map(|e| e.peer.clone()).collect::<Vec<_>>());
                 if let Some(new) = entries.iter().find(|e| !known.contains(&e.peer)) {
-                    let text = fill(self.t.console_announce, &[("name", &new.name)]);
+                    let text = fill(self.t.console_announce(), &[("name", &new.name)]);
                     self.announce.set(Some(text.clone()));
                     self.announced.set_value(Some((new.peer.clone(), text)));
                     notify(new, self.t);
@@ -88,12 +88,12 @@ impl Desk {
             ServerMsg::Ended => {
                 self.ctl.with_value(|c| c.handle(&ServerMsg::Ended));
                 self.room.set(None);
-                self.announce.set(Some(self.t.console_ended.into()));
+                self.announce.set(Some(self.t.console_ended().into()));
             }
             ServerMsg::Replaced => {
                 self.ctl.with_value(|c| c.reset());
                 self.room.set(None);
-                self.announce.set(Some(self.t.console_replaced.into()));
+                self.announce.set(Some(self.t.console_replaced().into()));
             }
             other => {
                 self.ctl.with_value(|c| c.handle(&other));
@@ -113,7 +113,8 @@ impl Desk {
         };
         let on_down = move || {
             self.online.set(false);
-            self.announce.set(Some(self.t.console_reconnecting.into()));
+            self.announce
+                .set(Some(self.t.console_reconnecting().into()));
         };
         if let Ok(socket) = Socket::open(on_message, on_open, on_down) {
             self.ctl.with_value(|c| c.attach(socket.clone()));
@@ -161,7 +162,7 @@ fn notify(entry: &LobbyEntry, t: &'static Texts) {
         // One notification per person waiting, however often the lobby is re-sent.
         options.set_tag(&entry.peer.to_string());
         let _ = web_sys::Notification::new_with_options(
-            &fill(t.lobby_waiting, &[("name", &entry.name)]),
+            &fill(t.lobby_waiting(), &[("name", &entry.name)]),
             &options,
         );
     }
@@ -253,42 +254,42 @@ pub fn Console() -> impl IntoView {
 
     let body = move || {
         match overview.get() {
-        None => view! { <p role="status">{t.console_loading}</p> }.into_any(),
+        None => view! { <p role="status">{t.console_loading()}</p> }.into_any(),
         Some(Err(e)) if e.code == ErrorCode::Unauthorized => view! {
             <section class="login">
-                <h2>{t.console_please_log_in}</h2>
-                <p role="alert">{t.console_log_in_hint}</p>
-                <a class="primary" href=format!("/login?lang={}", lang.code())>{t.console_log_in}</a>
+                <h2>{t.console_please_log_in()}</h2>
+                <p role="alert">{t.console_log_in_hint()}</p>
+                <a class="primary" href=format!("/login?lang={}", lang.code())>{t.console_log_in()}</a>
             </section>
         }
         .into_any(),
-        Some(Err(e)) => view! { <p role="alert">{fill(t.console_failed, &[("message", &e.message)])}</p> }.into_any(),
+        Some(Err(e)) => view! { <p role="alert">{fill(t.console_failed(), &[("message", &e.message)])}</p> }.into_any(),
         Some(Ok(data)) => view! {
-            <p class="agent">{t.console_logged_in_as} " " <strong>{data.agent_name.clone()}</strong></p>
+            <p class="agent">{t.console_logged_in_as()} " " <strong>{data.agent_name.clone()}</strong></p>
             <div class="console-grid">
                 <section class="waiting" aria-labelledby="waiting-title">
-                    <h2 id="waiting-title">{t.console_waiting_title}</h2>
+                    <h2 id="waiting-title">{t.console_waiting_title()}</h2>
                     {move || (notifications.get() == Some(web_sys::NotificationPermission::Default)).then(|| view! {
                         <button type="button" data-action="notifications" on:click=ask_notifications>
-                            {t.console_notify}
+                            {t.console_notify()}
                         </button>
                     })}
                     <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
                     {move || {
                         let lobby = desk.lobby.get();
                         if lobby.is_empty() {
-                            view! { <p class="empty">{t.console_nobody}</p> }.into_any()
+                            view! { <p class="empty">{t.console_nobody()}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="lobby">
                                     {lobby.into_iter().map(|entry| {
-                                        let label = fill(t.lobby_admit_name, &[("name", &entry.name)]);
+                                        let label = fill(t.lobby_admit_name(), &[("name", &entry.name)]);
                                         let meeting = entry.meeting.clone();
                                         let peer = entry.peer.clone();
                                         view! {
                                             <li data-waiting=entry.peer.to_string()>
                                                 {entry.preview.clone().map(|src| view! {
-                                                    <img class="preview" src=src alt=fill(t.lobby_picture, &[("name", &entry.name)]) width="160"/>
+                                                    <img class="preview" src=src alt=fill(t.lobby_picture(), &[("name", &entry.name)]) width="160"/>
                                                 })}
                                                 <span class="name">{entry.name.clone()}</span>
                                                 <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
@@ -297,12 +298,12 @@ pub fn Console() -> impl IntoView {
                                                         let (meeting, peer) = (meeting.clone(), peer.clone());
                                                         move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))
                                                     }>
-                                                    {t.lobby_admit}
+                                                    {t.lobby_admit()}
                                                 </button>
                                                 " "
-                                                <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name, &[("name", &entry.name)])
+                                                <button type="button" data-action="deny" aria-label=fill(t.lobby_deny_name(), &[("name", &entry.name)])
                                                     on:click=move |_| desk.deny(meeting.clone(), peer.clone())>
-                                                    {t.lobby_deny}
+                                                    {t.lobby_deny()}
                                                 </button>
                                             </li>
                                         }
@@ -313,20 +314,20 @@ pub fn Console() -> impl IntoView {
                     }}
                 </section>
                 <section class="meetings" aria-labelledby="meetings-title">
-                    <h2 id="meetings-title" tabindex="-1">{t.console_meetings_title}</h2>
+                    <h2 id="meetings-title" tabindex="-1">{t.console_meetings_title()}</h2>
                     {move || {
                         let list = meetings.get();
                         if list.is_empty() {
-                            view! { <p class="empty">{t.console_no_meetings}</p> }.into_any()
+                            view! { <p class="empty">{t.console_no_meetings()}</p> }.into_any()
                         } else {
                             view! {
                                 <ul>
                                     {list.into_iter().map(|m| {
                                         let meeting = m.meeting.id.clone();
-                                        let guests = if m.guests.is_empty() { t.console_no_guests.to_string() } else { m.guests.join(", ") };
-                                        let label = fill(t.console_open_room_for, &[("guests", &guests)]);
+                                        let guests = if m.guests.is_empty() { t.console_no_guests().to_string() } else { m.guests.join(", ") };
+                                        let label = fill(t.console_open_room_for(), &[("guests", &guests)]);
                                         let hosting = m.hosting;
-                                        let host = fill(t.console_hosted_by, &[("name", &m.meeting.host_name)]);
+                                        let host = fill(t.console_hosted_by(), &[("name", &m.meeting.host_name)]);
                                         let key = m.meeting.id.to_string();
                                         view! {
                                             <li data-meeting=key>
@@ -337,7 +338,7 @@ pub fn Console() -> impl IntoView {
                                                     {hosting.then(|| view! {
                                                         <button type="button" aria-label=label
                                                             on:click=move |_| spawn_local(desk.enter(meeting.clone(), None))>
-                                                            {t.console_open_room}
+                                                            {t.console_open_room()}
                                                         </button>
                                                         " "
                                                     })}
@@ -352,32 +353,32 @@ pub fn Console() -> impl IntoView {
                     }}
                 </section>
                 <section class="appointments" aria-labelledby="appointments-title">
-                    <h2 id="appointments-title">{t.console_appointments_title}</h2>
+                    <h2 id="appointments-title">{t.console_appointments_title()}</h2>
                     {move || {
                         let list = appointments.get();
                         let agent = data.agent_name.clone();
                         if list.is_empty() {
-                            view! { <p class="empty">{t.console_no_appointments}</p> }.into_any()
+                            view! { <p class="empty">{t.console_no_appointments()}</p> }.into_any()
                         } else {
                             view! {
                                 <ul>
                                     {list.into_iter().map(|a| {
                                         let names = [("name", a.claimant.as_str()), ("reference", a.reference.as_str())];
-                                        let label = fill(if a.mine { t.console_open_appointment_name } else { t.console_take_name }, &names);
-                                        let meta = fill(t.console_appointment_meta, &[("reference", &a.reference), ("minutes", &a.duration_minutes.to_string())]);
-                                        let interpreter = a.interpreter.clone().map(|l| fill(t.console_appointment_interpreter, &[("language", &l)]));
+                                        let label = fill(if a.mine { t.console_open_appointment_name() } else { t.console_take_name() }, &names);
+                                        let meta = fill(t.console_appointment_meta(), &[("reference", &a.reference), ("minutes", &a.duration_minutes.to_string())]);
+                                        let interpreter = a.interpreter.clone().map(|l| fill(t.console_appointment_interpreter(), &[("language", &l)]));
                                         let (id, agent) = (a.id.clone(), agent.clone());
                                         view! {
                                             <li data-appointment=a.id.clone() data-appointment-status=a.status.as_str()>
                                                 <span class="time">{when(a.starts_at.timestamp_millis())}</span>
                                                 <span class="guests">{a.claimant.clone()}</span>
                                                 <span class="meta">{meta} {interpreter.map(|i| format!(" · {i}"))}
-                                                    {(!a.mine).then(|| format!(" · {}", t.console_appointment_open))}
+                                                    {(!a.mine).then(|| format!(" · {}", t.console_appointment_open()))}
                                                     {a.department.clone().map(|d| format!(" · {d}"))}</span>
                                                 <span class="actions">
                                                     <button type="button" data-action="take-appointment" aria-label=label
                                                         on:click=move |_| take(id.clone(), agent.clone())>
-                                                        {if a.mine { t.console_open_room } else { t.console_take }}
+                                                        {if a.mine { t.console_open_room() } else { t.console_take() }}
                                                     </button>
                                                 </span>
                                             </li>
@@ -417,9 +418,9 @@ pub fn Console() -> impl IntoView {
     view! {
         <main class="consult console" class:in-call=move || in_call.get()>
             <header class="console-header">
-                <h1>{t.console_title}</h1>
+                <h1>{t.console_title()}</h1>
                 <form method="post" action="/logout">
-                    <button type="submit">{t.console_log_out}</button>
+                    <button type="submit">{t.console_log_out()}</button>
                 </form>
             </header>
             <div class="console-layout">

@@ -71,9 +71,9 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
 
     let fail = move |e: AppError| {
         problem.set(Some(match e.code {
-            ErrorCode::NotFound => t.invalid_link.to_string(),
-            ErrorCode::SlotTaken => t.slot_taken.to_string(),
-            _ => fill(t.change_failed, &[("reason", &e.message)]),
+            ErrorCode::NotFound => t.invalid_link().to_string(),
+            ErrorCode::SlotTaken => t.slot_taken().to_string(),
+            _ => fill(t.change_failed(), &[("reason", &e.message)]),
         }));
         request_animation_frame(|| focus("manage-problem"));
     };
@@ -85,7 +85,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
         }
         problem.set(None);
         let Some(at) = chosen.get_untracked() else {
-            problem.set(Some(t.error_starts_at.into()));
+            problem.set(Some(t.error_starts_at().into()));
             return;
         };
         busy.set(true);
@@ -101,7 +101,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                         time_zone: i.site.time_zone.clone(),
                     });
                     let when = when_text(t, lang, i.starts_at, &zone.get_untracked());
-                    message.set(Some(fill(t.moved, &[("when", &when)])));
+                    message.set(Some(fill(t.moved(), &[("when", &when)])));
                     chosen.set(None);
                     info.set(Some(Ok(i)));
                     request_animation_frame(|| focus("manage-message"));
@@ -131,7 +131,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                         version: EMBED_PROTOCOL_VERSION,
                         meeting: i.meeting.clone(),
                     });
-                    message.set(Some(t.cancelled.into()));
+                    message.set(Some(t.cancelled().into()));
                     confirming.set(false);
                     info.set(Some(Ok(i)));
                     request_animation_frame(|| focus("manage-message"));
@@ -143,40 +143,43 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
     };
 
     let body = move || match info.get() {
-        None => view! { <p role="status">{t.loading}</p> }.into_any(),
+        None => view! { <p role="status">{t.loading()}</p> }.into_any(),
         Some(Err(e)) => {
             let text = if e.code == ErrorCode::NotFound {
-                t.invalid_link.to_string()
+                t.invalid_link().to_string()
             } else {
-                fill(t.change_failed, &[("reason", &e.message)])
+                fill(t.change_failed(), &[("reason", &e.message)])
             };
             view! { <p class="form-error" role="alert">{text}</p> }.into_any()
         }
         Some(Ok(i)) => {
             let when = when_text(t, lang, i.starts_at, &zone.get_untracked());
-            let line = fill(t.booked_when, &[("when", &when), ("agent", &i.agent.name)]);
+            let line = fill(
+                t.booked_when(),
+                &[("when", &when), ("agent", &i.agent.name)],
+            );
             let state = match i.status {
                 BookingStatus::Cancelled => {
-                    view! { <p><strong>{t.cancelled}</strong></p> }.into_any()
+                    view! { <p><strong>{t.cancelled()}</strong></p> }.into_any()
                 }
-                BookingStatus::Past => view! { <p>{t.past}</p> }.into_any(),
+                BookingStatus::Past => view! { <p>{t.past()}</p> }.into_any(),
                 BookingStatus::Scheduled => {
                     let on_cancel = on_cancel.clone();
                     view! {
                         <p>
                             // In a frame the room opens in its own tab, as from the confirmation.
                             <a class="primary join-link" href=i.join_url.clone()
-                                target=inline.then_some("_blank") rel=inline.then_some("noopener")>{t.open_room}</a>
+                                target=inline.then_some("_blank") rel=inline.then_some("noopener")>{t.open_room()}</a>
                         </p>
                         <section aria-labelledby="move-title">
-                            <h2 id="move-title">{t.move_title}</h2>
+                            <h2 id="move-title">{t.move_title()}</h2>
                             <form novalidate on:submit=on_move.clone()>
                                 <p class="hint" id="zone-note">
-                                    {fill(t.zone_note, &[("zone", &zone.get_untracked().replace('_', " "))])}
+                                    {fill(t.zone_note(), &[("zone", &zone.get_untracked().replace('_', " "))])}
                                 </p>
                                 {move || match slots.get() {
                                     Some(Some(Ok(list))) if list.slots.is_empty() => {
-                                        view! { <p role="status">{t.no_slots}</p> }.into_any()
+                                        view! { <p role="status">{t.no_slots()}</p> }.into_any()
                                     }
                                     Some(Some(Ok(_))) => view! {
                                         <Calendar t lang days selected=selected_day/>
@@ -184,31 +187,31 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                                     }
                                     .into_any(),
                                     Some(Some(Err(e))) => view! {
-                                        <p class="form-error" role="alert">{fill(t.load_failed, &[("reason", &e.message)])}</p>
+                                        <p class="form-error" role="alert">{fill(t.load_failed(), &[("reason", &e.message)])}</p>
                                     }
                                     .into_any(),
-                                    _ => view! { <p role="status">{t.loading}</p> }.into_any(),
+                                    _ => view! { <p role="status">{t.loading()}</p> }.into_any(),
                                 }}
                                 <button type="submit" class="primary" disabled=move || busy.get()>
-                                    {move || if busy.get() { t.moving } else { t.move_button }}
+                                    {move || if busy.get() { t.moving() } else { t.move_button() }}
                                 </button>
                             </form>
                         </section>
                         <section aria-labelledby="cancel-title">
-                            <h2 id="cancel-title">{t.cancel_title}</h2>
+                            <h2 id="cancel-title">{t.cancel_title()}</h2>
                             {move || {
                                 let on_cancel = on_cancel.clone();
                                 if confirming.get() {
                                     view! {
                                         <div role="group" aria-labelledby="cancel-question">
-                                            <p id="cancel-question">{fill(t.cancel_confirm, &[("when", &when_text(t, lang, i.starts_at, &zone.get_untracked()))])}</p>
+                                            <p id="cancel-question">{fill(t.cancel_confirm(), &[("when", &when_text(t, lang, i.starts_at, &zone.get_untracked()))])}</p>
                                             <button type="button" id="cancel-yes" class="danger" on:click=on_cancel
-                                                disabled=move || busy.get()>{t.cancel_yes}</button>
+                                                disabled=move || busy.get()>{t.cancel_yes()}</button>
                                             " "
                                             <button type="button" id="cancel-no" on:click=move |_| {
                                                 confirming.set(false);
                                                 request_animation_frame(|| focus("cancel-start"));
-                                            }>{t.cancel_no}</button>
+                                            }>{t.cancel_no()}</button>
                                         </div>
                                     }
                                     .into_any()
@@ -217,7 +220,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                                         <button type="button" id="cancel-start" on:click=move |_| {
                                             confirming.set(true);
                                             request_animation_frame(|| focus("cancel-no"));
-                                        }>{t.cancel_button}</button>
+                                        }>{t.cancel_button()}</button>
                                     }
                                     .into_any()
                                 }
@@ -244,7 +247,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
     if inline {
         view! {
             <section class="manage" aria-labelledby="manage-heading">
-                <h2 id="manage-heading" tabindex="-1">{t.manage_heading}</h2>
+                <h2 id="manage-heading" tabindex="-1">{t.manage_heading()}</h2>
                 {messages()}
                 {body}
             </section>
@@ -253,7 +256,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
     } else {
         view! {
             <main class="consult manage">
-                <h1 id="manage-heading">{t.manage_heading}</h1>
+                <h1 id="manage-heading">{t.manage_heading()}</h1>
                 {messages()}
                 {body}
             </main>

@@ -116,14 +116,14 @@ pub fn PreCallPage(
         let t = lang().texts();
         match summary.get() {
             None => view! {
-                <main class="consult precall"><p role="status">{t.room_checking}</p></main>
+                <main class="consult precall"><p role="status">{t.room_checking()}</p></main>
             }
             .into_any(),
             Some(Err(e)) => {
                 let title = match e.code {
-                    ErrorCode::Expired => t.fail_ended,
-                    ErrorCode::NotFound => t.fail_link,
-                    _ => t.fail_other,
+                    ErrorCode::Expired => t.fail_ended(),
+                    ErrorCode::NotFound => t.fail_link(),
+                    _ => t.fail_other(),
                 };
                 view! {
                     <main class="consult precall">
@@ -162,11 +162,14 @@ fn summary_view(
     let zone = dom::visitor_time_zone();
     let ms = s.starts_at.timestamp_millis();
     let with = match &s.agent {
-        Some(agent) => fill(t.precall_with, &[("agent", agent), ("company", &s.company)]),
-        None => fill(t.precall_with_company, &[("company", &s.company)]),
+        Some(agent) => fill(
+            t.precall_with(),
+            &[("agent", agent), ("company", &s.company)],
+        ),
+        None => fill(t.precall_with_company(), &[("company", &s.company)]),
     };
     let when = fill(
-        t.precall_when,
+        t.precall_when(),
         &[
             ("day", &dom::day_label(ms, &zone)),
             ("time", &dom::time_label(ms, &zone)),
@@ -179,22 +182,22 @@ fn summary_view(
         .interpreter_language
         .clone()
         .filter(|_| s.attendee == Attendee::Claimant)
-        .map(|l| fill(t.precall_interpreter, &[("language", &l)]));
+        .map(|l| fill(t.precall_interpreter(), &[("language", &l)]));
     let opens = s.opens_at.timestamp_millis();
     let camera_allowed = f.camera(Role::Guest);
     let way_in = if s.room.is_some() {
         view! {
             <button type="button" class="primary" data-action="enter-waiting-room" on:click=enter>
-                {t.precall_enter}
+                {t.precall_enter()}
             </button>
         }
         .into_any()
     } else if s.status == Status::Completed {
-        view! { <p class="status" role="status">{t.precall_done}</p> }.into_any()
+        view! { <p class="status" role="status">{t.precall_done()}</p> }.into_any()
     } else {
         view! {
             <p class="status" role="status" data-opens>
-                {move || fill(t.precall_opens, &[
+                {move || fill(t.precall_opens(), &[
                     ("time", &dom::time_label(opens, &dom::visitor_time_zone())),
                     ("countdown", &countdown(opens - now.get())),
                 ])}
@@ -204,15 +207,15 @@ fn summary_view(
     };
     let result = move || match test.get() {
         Test::Idle => None,
-        Test::Asking => Some(view! { <p role="status">{t.check_asking}</p> }.into_any()),
+        Test::Asking => Some(view! { <p role="status">{t.check_asking()}</p> }.into_any()),
         Test::Works(camera, microphone) => {
             let line = match (camera, microphone) {
                 // No camera asked for: the microphone is all there is to test.
-                (false, true) if !camera_allowed => t.precall_mic_works,
-                (true, true) => t.check_ok,
-                (true, false) => t.check_camera_only,
-                (false, true) => t.check_microphone_only,
-                (false, false) => t.check_none,
+                (false, true) if !camera_allowed => t.precall_mic_works(),
+                (true, true) => t.check_ok(),
+                (true, false) => t.check_camera_only(),
+                (false, true) => t.check_microphone_only(),
+                (false, false) => t.check_none(),
             };
             Some(
                 view! { <p role="status" class="status" data-check-result="ok">{line}</p> }
@@ -235,28 +238,28 @@ fn summary_view(
     view! {
         <main class="consult precall" data-status=s.status.as_str()>
             <header class="meeting">
-                <h1>{t.precall_title}</h1>
+                <h1>{t.precall_title()}</h1>
                 <p data-with>{with}</p>
                 <p data-when>{when}</p>
-                <p>{fill(t.precall_reference, &[("reference", &s.reference)])}</p>
+                <p>{fill(t.precall_reference(), &[("reference", &s.reference)])}</p>
                 {interpreter.map(|i| view! { <p>{i}</p> })}
             </header>
             <section class="prepare" aria-labelledby="prepare-title">
-                <h2 id="prepare-title">{t.precall_prepare}</h2>
+                <h2 id="prepare-title">{t.precall_prepare()}</h2>
                 <ul>
-                    <li>{t.precall_quiet}</li>
-                    <li>{t.precall_documents}</li>
-                    <li>{t.precall_devices}</li>
-                    {(!f.camera(Role::Guest)).then(|| view! { <li data-camera-off>{t.precall_camera_off}</li> })}
-                    {(!f.microphone).then(|| view! { <li>{t.precall_mic_off}</li> })}
-                    {(f.blur && f.camera(Role::Guest)).then(|| view! { <li>{t.precall_blur}</li> })}
+                    <li>{t.precall_quiet()}</li>
+                    <li>{t.precall_documents()}</li>
+                    <li>{t.precall_devices()}</li>
+                    {(!f.camera(Role::Guest)).then(|| view! { <li data-camera-off>{t.precall_camera_off()}</li> })}
+                    {(!f.microphone).then(|| view! { <li>{t.precall_mic_off()}</li> })}
+                    {(f.blur && f.camera(Role::Guest)).then(|| view! { <li>{t.precall_blur()}</li> })}
                 </ul>
             </section>
-            <section class="device-test waiting-room" aria-label=t.precall_test>
+            <section class="device-test waiting-room" aria-label=t.precall_test()>
                 {move || stream.with(|s| s.is_some()).then(|| view! { <SelfView stream texts=t/> })}
                 {result}
                 <button type="button" data-action="test-devices" on:click=move |_| run_test()>
-                    {t.precall_test}
+                    {t.precall_test()}
                 </button>
             </section>
             <section class="way-in">{way_in}</section>

@@ -66,11 +66,11 @@ enum Phase {
 
 fn failure_title(e: &AppError, t: &'static Texts) -> &'static str {
     match e.code {
-        ErrorCode::NotFound => t.fail_link,
-        ErrorCode::Expired => t.fail_ended,
-        ErrorCode::RoomFull => t.fail_full,
-        ErrorCode::TooEarly => t.fail_early,
-        _ => t.fail_other,
+        ErrorCode::NotFound => t.fail_link(),
+        ErrorCode::Expired => t.fail_ended(),
+        ErrorCode::RoomFull => t.fail_full(),
+        ErrorCode::TooEarly => t.fail_early(),
+        _ => t.fail_other(),
     }
 }
 
@@ -163,7 +163,7 @@ impl Page {
             self.online.set(false);
             if matches!(self.phase.get_untracked(), Phase::InCall) {
                 self.ctl
-                    .with_value(|c| c.notice.set(Some(self.t.call_reconnecting.into())));
+                    .with_value(|c| c.notice.set(Some(self.t.call_reconnecting().into())));
             }
         };
         match Socket::open(on_message, on_open, on_down) {
@@ -204,7 +204,7 @@ impl Page {
                 if ctl.media.get_untracked().screen {
                     ctl.stop_screen().await;
                 } else if ctl.share_screen().await.is_err() {
-                    ctl.notice.set(Some(ctl.texts().call_share_failed.into()));
+                    ctl.notice.set(Some(ctl.texts().call_share_failed().into()));
                 }
             }),
             Command::ToggleChat => ctl.chat_open.update(|o| *o = !*o),
@@ -293,7 +293,7 @@ impl Page {
     fn enter_with_name(self) {
         let name = self.display_name.get_untracked().trim().to_string();
         if name.is_empty() {
-            self.name_error.set(Some(self.t.room_name_needed));
+            self.name_error.set(Some(self.t.room_name_needed()));
             return;
         }
         self.display_name.set(name);
@@ -557,7 +557,7 @@ impl Page {
     fn status(&self) -> String {
         let t = self.t;
         if !self.online.get() && self.wants_in() {
-            return self.t.room_reconnecting.to_string();
+            return self.t.room_reconnecting().to_string();
         }
         // A room of the rooms API has no named host: "the host" it is.
         let host_name = self
@@ -570,21 +570,21 @@ impl Page {
             .trim()
             .to_string();
         let host_name = if host_name.is_empty() {
-            t.room_the_host.to_string()
+            t.room_the_host().to_string()
         } else {
             host_name
         };
         match self.phase.get() {
-            Phase::Loading => t.room_checking.to_string(),
-            Phase::Devices if self.needs_name.get() => t.room_ready.to_string(),
-            Phase::Devices => t.room_starting.to_string(),
+            Phase::Loading => t.room_checking().to_string(),
+            Phase::Devices if self.needs_name.get() => t.room_ready().to_string(),
+            Phase::Devices => t.room_starting().to_string(),
             Phase::TooEarly => self.info.with(|i| {
                 i.as_ref()
                     .map(|i| {
                         let zone = dom::visitor_time_zone();
                         let opens = i.meeting.opens_at.timestamp_millis();
                         fill(
-                            t.room_opens,
+                            t.room_opens(),
                             &[
                                 ("countdown", &super::countdown(opens - self.now.get())),
                                 ("time", &dom::time_label(opens, &zone)),
@@ -593,46 +593,46 @@ impl Page {
                     })
                     .unwrap_or_default()
             }),
-            Phase::Waiting { .. } if self.aside_wait.get() => t.call_aside_waiting.to_string(),
+            Phase::Waiting { .. } if self.aside_wait.get() => t.call_aside_waiting().to_string(),
             Phase::Waiting { .. } if self.held.get().is_some() && self.on_hold() => {
                 match self.held.get() {
-                    Some(Some(m)) => fill(t.call_on_hold, &[("message", &m)]),
-                    _ => t.call_on_hold_plain.to_string(),
+                    Some(Some(m)) => fill(t.call_on_hold(), &[("message", &m)]),
+                    _ => t.call_on_hold_plain().to_string(),
                 }
             }
             Phase::Waiting { .. } if self.held.get().is_some() => match self.held.get() {
-                Some(Some(m)) => fill(t.room_held, &[("message", &m)]),
-                _ => t.room_held_plain.to_string(),
+                Some(Some(m)) => fill(t.room_held(), &[("message", &m)]),
+                _ => t.room_held_plain().to_string(),
             },
-            Phase::Waiting { .. } if self.is_room() => t.room_knocked.to_string(),
+            Phase::Waiting { .. } if self.is_room() => t.room_knocked().to_string(),
             Phase::Waiting { host_present } => {
                 let host = [("host", host_name.as_str())];
                 let mut s = fill(
                     if host_present {
-                        t.room_host_here
+                        t.room_host_here()
                     } else {
-                        t.room_host_away
+                        t.room_host_away()
                     },
                     &host,
                 );
                 if self.previewed.get() {
                     s.push(' ');
-                    s.push_str(&fill(t.room_previewed, &host));
+                    s.push_str(&fill(t.room_previewed(), &host));
                 }
                 s
             }
-            Phase::Left | Phase::Ended if self.redirecting.get() => t.call_after.to_string(),
-            Phase::Left => t.room_left.to_string(),
-            Phase::Ended => fill(t.room_ended, &[("host", &host_name)]),
-            Phase::Replaced => t.room_replaced.to_string(),
-            Phase::Removed => t.room_removed.to_string(),
-            Phase::Disconnected => t.room_lost.to_string(),
+            Phase::Left | Phase::Ended if self.redirecting.get() => t.call_after().to_string(),
+            Phase::Left => t.room_left().to_string(),
+            Phase::Ended => fill(t.room_ended(), &[("host", &host_name)]),
+            Phase::Replaced => t.room_replaced().to_string(),
+            Phase::Removed => t.room_removed().to_string(),
+            Phase::Disconnected => t.room_lost().to_string(),
             Phase::Denied(message) => match message {
                 Some(m) => fill(
-                    t.room_denied_message,
+                    t.room_denied_message(),
                     &[("host", &host_name), ("message", &m)],
                 ),
-                None => fill(t.room_denied, &[("host", &host_name)]),
+                None => fill(t.room_denied(), &[("host", &host_name)]),
             },
             Phase::InCall | Phase::Failed(_) => String::new(),
         }
@@ -779,7 +779,7 @@ pub fn JoinPage(
                     <p>{info.with(|i| i.as_ref().filter(|i| !i.meeting.host_name.is_empty()).map(|i| {
                         let zone = dom::visitor_time_zone();
                         let ms = i.meeting.starts_at.timestamp_millis();
-                        fill(t.room_with, &[
+                        fill(t.room_with(), &[
                             ("host", &i.meeting.host_name),
                             ("day", &dom::day_label(ms, &zone)),
                             ("time", &dom::time_label(ms, &zone)),
@@ -789,18 +789,18 @@ pub fn JoinPage(
                 </header>
             })}
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
-                <section class="waiting-room" aria-label=t.room_label>
+                <section class="waiting-room" aria-label=t.room_label()>
                     // Where they stand comes first: on a phone, it is what they see without
                     // scrolling (waiting, on hold, let in).
                     <p class="status" role="status" aria-live="polite">{move || page.status()}</p>
                     {move || (!viewer()).then(|| view! { <SelfView stream=local texts=t/> })}
-                    {move || viewer().then(|| view! { <p class="viewing">{t.room_viewing}</p> })}
+                    {move || viewer().then(|| view! { <p class="viewing">{t.room_viewing()}</p> })}
                     {move || page.needs_name.get().then(|| view! {
                         <form class="room-entry" novalidate on:submit=move |ev: web_sys::SubmitEvent| {
                             ev.prevent_default();
                             page.enter_with_name();
                         }>
-                            <label for="display-name">{t.room_name_label}</label>
+                            <label for="display-name">{t.room_name_label()}</label>
                             <input id="display-name" name="name" type="text" autocomplete="name" maxlength="100"
                                 aria-invalid=move || page.name_error.get().is_some().to_string()
                                 aria-describedby="display-name-error"
@@ -808,7 +808,7 @@ pub fn JoinPage(
                                 on:input=move |ev| page.display_name.set(event_target_value(&ev))/>
                             <p id="display-name-error" class="error" role="alert">{move || page.name_error.get()}</p>
                             <button type="submit" class="primary" data-action="enter">
-                                {move || if info.with(|i| i.as_ref().is_some_and(|i| i.locked == Some(true) && i.role == Role::Guest)) { t.room_knock } else { t.room_enter }}
+                                {move || if info.with(|i| i.as_ref().is_some_and(|i| i.locked == Some(true) && i.role == Role::Guest)) { t.room_knock() } else { t.room_enter() }}
                             </button>
                         </form>
                     })}
@@ -834,11 +834,11 @@ pub fn JoinPage(
                     })}
                     {move || page.blur.get().map(|applied| view! {
                         <p class="hint" data-blur=if applied { "applied" } else { "unsupported" }>
-                            {if applied { t.call_blur_on } else { t.call_blur_unsupported }}
+                            {if applied { t.call_blur_on() } else { t.call_blur_unsupported() }}
                         </p>
                     })}
                     {move || can_rejoin().then(|| view! {
-                        <button type="button" class="primary" on:click=move |_| page.knock()>{t.room_join_again}</button>
+                        <button type="button" class="primary" on:click=move |_| page.knock()>{t.room_join_again()}</button>
                     })}
                 </section>
             })}
