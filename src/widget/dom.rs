@@ -67,23 +67,38 @@ pub fn format_instant(ms: i64, zone: &str, options: &[(&str, &str)]) -> String {
     format_in(ms, zone, "en-GB", options)
 }
 
+/// One `Intl.DateTimeFormat`, made once and used for many instants: making one costs far
+/// more than using it (a booking form formats hundreds of times).
+pub struct Formatter(js_sys::Function);
+
+impl Formatter {
+    /// A formatter for a zone and a locale (`nl-NL`, `en-GB`) with `Intl` options.
+    pub fn new(zone: &str, locale: &str, options: &[(&str, &str)]) -> Formatter {
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
+        for (k, v) in options {
+            let _ = js_sys::Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
+        }
+        let locales = js_sys::Array::of1(&locale.into());
+        Formatter(js_sys::Intl::DateTimeFormat::new(&locales, &opts).format())
+    }
+
+    /// A UTC instant (ms), formatted.
+    pub fn format(&self, ms: i64) -> String {
+        self.0
+            .call1(
+                &JsValue::UNDEFINED,
+                &js_sys::Date::new(&JsValue::from_f64(ms as f64)),
+            )
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    }
+}
+
 /// Format a UTC instant in a zone and a locale (`nl-NL`, `en-GB`).
 pub fn format_in(ms: i64, zone: &str, locale: &str, options: &[(&str, &str)]) -> String {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
-    for (k, v) in options {
-        let _ = js_sys::Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    let locales = js_sys::Array::of1(&locale.into());
-    let format = js_sys::Intl::DateTimeFormat::new(&locales, &opts).format();
-    format
-        .call1(
-            &JsValue::UNDEFINED,
-            &js_sys::Date::new(&JsValue::from_f64(ms as f64)),
-        )
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+    Formatter::new(zone, locale, options).format(ms)
 }
 
 /// "Monday 23 November" for an instant in a zone.
@@ -110,21 +125,35 @@ pub fn time_label(ms: i64, zone: &str) -> String {
 
 /// The local calendar date of an instant in a zone.
 pub fn local_date(ms: i64, zone: &str) -> Option<chrono::NaiveDate> {
-    // en-CA writes dates as YYYY-MM-DD.
-    let text = format_in(
-        ms,
-        zone,
-        "en-CA",
-        &[
-            ("year", "numeric"),
-            ("month", "2-digit"),
-            ("day", "2-digit"),
-        ],
-    );
-    // Read by hand: chrono's format parser would add its weight to the wasm.
-    let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+    LocalDates::new(zone).date(ms)
+}
+
+/// The local dates of instants in one zone, with one formatter for them all.
+pub struct LocalDates(Formatter);
+
+impl LocalDates {
+    /// Dates in `zone`.
+    pub fn new(zone: &str) -> LocalDates {
+        // en-CA writes dates as YYYY-MM-DD.
+        LocalDates(Formatter::new(
+            zone,
+            "en-CA",
+            &[
+                ("year", "numeric"),
+                ("month", "2-digit"),
+                ("day", "2-digit"),
+            ],
+        ))
+    }
+
+    /// The date of a UTC instant (ms) there.
+    pub fn date(&self, ms: i64) -> Option<chrono::NaiveDate> {
+        let text = self.0.format(ms);
+        // Read by hand: chrono's format parser would add its weight to the wasm.
+        let mut parts = text.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+        chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+    }
 }
 
 /// Format a calendar date (not an instant) in a locale: it is formatted at noon UTC in UTC,

@@ -36,4 +36,5 @@ mod security;
 mod signaling;
 mod startup;
 mod turn;
+mod visual;
 mod whereby_api;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod bytes;
 pub mod process;
 pub mod smtp;
+pub mod visual;
 pub mod ws;
 
 use consult::model::booking::{Booked, BookingRequest, SlotList};

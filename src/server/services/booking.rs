@@ -14,8 +14,10 @@ use crate::server::{invite, origin, AppState};
 use chrono::{Duration, Utc};
 use std::net::IpAddr;
 
-/// At most this many slots are listed at once.
-pub const MAX_SLOTS: usize = 24;
+/// At most this many slots are listed at once: enough for the default horizon (14 days) of
+/// quarter-hour slots in ten-hour days, so the form's calendar shows every day on offer. (It
+/// was 24: the calendar then offered only the rest of today, found by using the form.)
+pub const MAX_SLOTS: usize = 600;
 
 /// What the public is told of a site whose account is suspended.
 pub(crate) fn suspended() -> AppError {

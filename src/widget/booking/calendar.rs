@@ -18,8 +18,9 @@ pub type DaySlots = BTreeMap<NaiveDate, Vec<Slot>>;
 /// Group free times by their local day in `zone`.
 pub fn group_days(slots: Vec<Slot>, zone: &str) -> DaySlots {
     let mut map = DaySlots::new();
+    let dates = dom::LocalDates::new(zone);
     for s in slots {
-        if let Some(d) = dom::local_date(s.starts_at.timestamp_millis(), zone) {
+        if let Some(d) = dates.date(s.starts_at.timestamp_millis()) {
             map.entry(d).or_default().push(s);
         }
     }

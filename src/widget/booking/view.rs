@@ -604,9 +604,13 @@ fn slot_picker(
         Some(Ok(list)) if list.slots.is_empty() => {
             view! { <p role="status">{t.no_slots()}</p> }.into_any()
         }
+        // Side by side where there is room (see `.picker` in the stylesheet), as booking
+        // pages usually are: the month on the left, the chosen day's times on the right.
         Some(Ok(_)) => view! {
-            <Calendar t lang days selected=selected_day/>
-            {move || day_times(t, lang, days, selected_day, zone, chosen)}
+            <div class="picker">
+                <Calendar t lang days selected=selected_day/>
+                <div class="times">{move || day_times(t, lang, days, selected_day, zone, chosen)}</div>
+            </div>
         }
         .into_any(),
     }
@@ -632,18 +636,16 @@ pub(crate) fn day_times(
         locale,
         &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
     );
-    let time = |dt: DateTime<Utc>| {
-        dom::format_in(
-            dt.timestamp_millis(),
-            &z,
-            locale,
-            &[
-                ("hour", "2-digit"),
-                ("minute", "2-digit"),
-                ("hourCycle", "h23"),
-            ],
-        )
-    };
+    let clock = dom::Formatter::new(
+        &z,
+        locale,
+        &[
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("hourCycle", "h23"),
+        ],
+    );
+    let time = |dt: DateTime<Utc>| clock.format(dt.timestamp_millis());
     let zone_name = z.replace('_', " ");
     let buttons = slots
         .into_iter()

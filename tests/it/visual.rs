@@ -1,0 +1,109 @@
+//! What a person sees, kept as a visual check: the booking form at a phone's and a desktop's
+//! width, light and dark, compared with approved screenshots in `tests/visual/` (tolerance
+//! and approval: `tests/support/visual.rs`).
+
+use crate::support;
+
+use base64::Engine;
+use serde_json::json;
+use support::browser::Driver;
+use support::{visual, TestServer};
+
+/// Choose a whole working day whatever the hour: the month (this or the next) with more
+/// free days, and the middle one of them (neither today nor the horizon's last day).
+const CHOOSE_A_FULL_DAY: &str = r#"return (async () => {
+const free = () => [...document.querySelectorAll('td.free')];
+const here = free().length;
+const [, next] = document.querySelectorAll('button.month-nav');
+if (here < 3 && next && !next.disabled) {
+  next.click();
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  if (free().length <= here) document.querySelectorAll('button.month-nav')[0].click();
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}
+const days = free();
+const day = days[Math.floor(days.length / 2)];
+day.click();
+return day.id;
+})();"#;
+
+#[tokio::test]
+async fn the_booking_form_looks_as_approved_on_phones_and_desktops_light_and_dark() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    for (device, width, height, mobile) in
+        [("phone", 390, 844, true), ("desktop", 1280, 860, false)]
+    {
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+        )
+        .await;
+        for theme in ["light", "dark"] {
+            b.goto(&format!(
+                "{}/embed/booking?site={}&theme={theme}",
+                server.url,
+                server.site.as_str()
+            ))
+            .await;
+            b.find("td.free").await;
+            let day = b.js(CHOOSE_A_FULL_DAY).await;
+            let day = day.as_str().expect("a free day");
+            b.wait_js(
+                "the chosen day's times",
+                10,
+                &format!(
+                    "return document.querySelector('td.selected')?.id === '{day}' \
+                     && document.querySelectorAll('label.slot').length > 0"
+                ),
+            )
+            .await;
+            // No focus ring or scroll position from the click in the picture.
+            b.js("document.activeElement?.blur(); window.scrollTo(0, 0); \
+                  return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));")
+                .await;
+            let shot = b
+                .cdp("Page.captureScreenshot", json!({ "format": "png" }))
+                .await;
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(shot["data"].as_str().expect("screenshot data"))
+                .expect("base64");
+            visual::check(&format!("booking-{device}-{theme}"), &png);
+        }
+    }
+    b.close().await;
+}
+
+/// A PNG of `w`×`h` grey pixels, with a black square at (x, y) of edge `s`.
+fn image(w: u32, h: u32, square: Option<(u32, u32, u32)>) -> Vec<u8> {
+    let mut data = vec![200u8; (w * h) as usize];
+    if let Some((x0, y0, s)) = square {
+        for y in y0..y0 + s {
+            for x in x0..x0 + s {
+                data[(y * w + x) as usize] = 0;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().unwrap().write_image_data(&data).unwrap();
+    out
+}
+
+#[test]
+fn small_changes_pass_and_moved_blocks_do_not() {
+    let base = image(160, 160, Some((0, 0, 16)));
+    assert_eq!(visual::difference(&base, &base), 0.0);
+    // A 16-pixel square moved: 8 of 400 blocks change (2 %).
+    let moved = image(160, 160, Some((16, 0, 16)));
+    assert!((visual::difference(&base, &moved) - 0.02).abs() < 1e-9);
+    // A big square appears: a layout change.
+    let big = image(160, 160, Some((0, 0, 64)));
+    assert!(visual::difference(&base, &big) > visual::TOLERANCE);
+    // A taller page: the extra rows count as changed.
+    let taller = image(160, 200, Some((0, 0, 16)));
+    assert!((visual::difference(&base, &taller) - 0.2).abs() < 1e-9);
+}
