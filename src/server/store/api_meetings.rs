@@ -2,7 +2,7 @@
 
 use super::tenancy::Scope;
 use super::Col;
-use super::{from_ms, placeholders, to_ms, Store, OVERLAPPING};
+use super::{from_ms, to_ms, Store, OVERLAPPING};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
@@ -123,10 +123,31 @@ pub struct MeetingFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// What [`Store::meeting_records`] reads from a meeting row (`m`, joined with its site `s`
-/// and [`CREATORS`]).
+/// What [`meeting_records`] reads from a meeting row (`m`, joined with its site `s` and
+/// [`CREATORS`]). The participants come in the same row, as one JSON array: a page of meetings
+/// is one query, and its rows cross from SQLite's thread one per meeting, not one per person.
 const MEETING_COLUMNS: &str = "m.*, s.name AS site_name, \
-     cu.first_name || ' ' || cu.last_name AS created_by_user_name, cc.name AS created_by_client_name";
+     cu.first_name || ' ' || cu.last_name AS created_by_user_name, cc.name AS created_by_client_name, \
+     (SELECT json_group_array(json_object('id', p.id, 'username', p.username, 'name', p.name, \
+         'user_id', p.user_id, 'email', p.email, 'phone', p.phone, 'is_host', p.is_host, \
+         'link_id', p.link_id, 'locale', p.locale, 'time_zone', p.time_zone) \
+         ORDER BY p.is_host DESC, p.created_at, p.id) \
+      FROM participants p WHERE p.meeting_id = m.id) AS participants_json";
+
+/// A participant as [`MEETING_COLUMNS`] lists them.
+#[derive(serde::Deserialize)]
+struct ParticipantJson {
+    id: String,
+    username: Option<String>,
+    name: String,
+    user_id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    is_host: i64,
+    link_id: String,
+    locale: Option<String>,
+    time_zone: Option<String>,
+}
 
 /// Joins naming who made a meeting.
 const CREATORS: &str = "LEFT JOIN users cu ON cu.id = m.created_by_user \
@@ -232,46 +253,32 @@ impl Store {
             .ok_or_else(AppError::internal)
     }
 
-    /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records, fetching all their
-    /// participants in one query rather than one per meeting.
-    async fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
-        let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
-        let sql = format!(
-            "SELECT id, meeting_id, username, name, user_id, email, phone, is_host, link_id,
-                    locale, time_zone
-             FROM participants WHERE meeting_id IN ({})
-             ORDER BY meeting_id, is_host DESC, created_at, id",
-            placeholders(1, ids.len())
-        );
-        let parts = ids
-            .iter()
-            .fold(sqlx::query(&sql), |q, id| q.bind(id))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut by_meeting: std::collections::HashMap<String, Vec<ParticipantRecord>> =
-            std::collections::HashMap::new();
-        for p in &parts {
-            by_meeting
-                .entry(p.col("meeting_id")?)
-                .or_default()
-                .push(ParticipantRecord {
-                    id: p.col("id")?,
-                    username: p
-                        .col::<Option<String>>("username")?
-                        .unwrap_or_else(|| "visitor".into()),
-                    name: p.col("name")?,
-                    user: p.col("user_id")?,
-                    email: p.col("email")?,
-                    phone: p.col("phone")?,
-                    is_host: p.col::<i64>("is_host")? == 1,
-                    link_id: p.col("link_id")?,
-                    locale: p.col("locale")?,
-                    time_zone: p.col("time_zone")?,
-                });
-        }
+    /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records.
+    fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
         rows.iter()
-            .zip(ids)
-            .map(|(r, id)| {
+            .map(|r| {
+                let id: String = r.col("id")?;
+                let listed: String = r.col("participants_json")?;
+                let participants = serde_json::from_str::<Vec<ParticipantJson>>(&listed)
+                    .map_err(|e| {
+                        // The kind only: the text could quote a name.
+                        tracing::error!(kind = ?e.classify(), "a meeting's participants did not read back");
+                        AppError::internal()
+                    })?
+                    .into_iter()
+                    .map(|p| ParticipantRecord {
+                        id: p.id,
+                        username: p.username.unwrap_or_else(|| "visitor".into()),
+                        name: p.name,
+                        user: p.user_id,
+                        email: p.email,
+                        phone: p.phone,
+                        is_host: p.is_host == 1,
+                        link_id: p.link_id,
+                        locale: p.locale,
+                        time_zone: p.time_zone,
+                    })
+                    .collect();
                 // Made by a user (the integration acting for them), by an API client, or
                 // else by a customer in the booking form.
                 let created_by = match r.col::<Option<String>>("created_by_user")? {
@@ -305,7 +312,7 @@ impl Store {
                     send_email: r.col::<i64>("send_email")? != 0,
                     send_sms: r.col::<i64>("send_sms")? != 0,
                     invitation_sms: r.col("invitation_sms")?,
-                    participants: by_meeting.remove(&id).unwrap_or_default(),
+                    participants,
                     id,
                 })
             })
@@ -329,7 +336,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(r) => Ok(self.meeting_records(&[r]).await?.pop()),
+            Some(r) => Ok(self.meeting_records(&[r])?.pop()),
             None => Ok(None),
         }
     }
@@ -370,7 +377,7 @@ impl Store {
             .await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        Ok((self.meeting_records(&rows).await?, more))
+        Ok((self.meeting_records(&rows)?, more))
     }
 
     /// Move a scheduled meeting in scope to a new time (and room window).
