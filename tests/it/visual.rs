@@ -1,12 +1,13 @@
 //! What a person sees, kept as a visual check: the booking form at a phone's and a desktop's
-//! width, light and dark, compared with approved screenshots in `tests/visual/` (tolerance
-//! and approval: `tests/support/visual.rs`).
+//! width, light and dark; the waiting room on a phone; the console with someone waiting and the
+//! call on both sides. Compared with approved screenshots in `tests/visual/` (tolerance and
+//! approval: `tests/support/visual.rs`).
 
 use crate::support;
 
 use base64::Engine;
 use serde_json::json;
-use support::browser::Driver;
+use support::browser::{Browser, Driver};
 use support::{visual, TestServer};
 
 /// Choose a whole working day whatever the hour: the month (this or the next) with more
@@ -27,19 +28,73 @@ day.click();
 return day.id;
 })();"#;
 
+/// Emulate a device's width and height.
+async fn device(b: &Browser, width: u32, height: u32, mobile: bool) {
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+    )
+    .await;
+}
+
+/// The page as it is now, as PNG. Videos are hidden first (their place and frame stay): a
+/// camera's picture is never the same twice.
+async fn screenshot(b: &Browser) -> Vec<u8> {
+    b.js("document.activeElement?.blur(); \
+          document.querySelectorAll('video').forEach(v => v.style.visibility = 'hidden'); \
+          return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));")
+        .await;
+    let shot = b
+        .cdp("Page.captureScreenshot", json!({ "format": "png" }))
+        .await;
+    base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().expect("screenshot data"))
+        .expect("base64")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_room_console_and_call_look_as_approved() {
+    let server = TestServer::start().await;
+    let booked = server.book("Ada Lovelace").await;
+    let driver = Driver::start();
+    let customer = driver.session().await;
+    let agent = driver.session().await;
+    device(&customer, 390, 844, true).await;
+    device(&agent, 1280, 860, false).await;
+
+    customer.wait_in_room(&booked.join_url).await;
+    customer
+        .wait_js(
+            "the camera preview",
+            20,
+            "const v = document.querySelector('[data-self-video]'); return v && v.readyState >= 2",
+        )
+        .await;
+    visual::check("waiting-phone", &screenshot(&customer).await);
+
+    agent.goto(&server.login_url().await).await;
+    agent
+        .find("[data-action=admit][aria-label='Admit Ada Lovelace']")
+        .await;
+    visual::check("console-waiting-desktop", &screenshot(&agent).await);
+
+    agent.admit("Ada Lovelace").await;
+    agent.assert_decoding_videos("agent", 1).await;
+    customer.assert_decoding_videos("customer", 1).await;
+    visual::check("call-agent-desktop", &screenshot(&agent).await);
+    visual::check("call-customer-phone", &screenshot(&customer).await);
+    customer.close().await;
+    agent.close().await;
+}
+
 #[tokio::test]
 async fn the_booking_form_looks_as_approved_on_phones_and_desktops_light_and_dark() {
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;
-    for (device, width, height, mobile) in
-        [("phone", 390, 844, true), ("desktop", 1280, 860, false)]
+    for (kind, width, height, mobile) in [("phone", 390, 844, true), ("desktop", 1280, 860, false)]
     {
-        b.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
-        )
-        .await;
+        device(&b, width, height, mobile).await;
         for theme in ["light", "dark"] {
             b.goto(&format!(
                 "{}/embed/booking?site={}&theme={theme}",
@@ -59,17 +114,9 @@ async fn the_booking_form_looks_as_approved_on_phones_and_desktops_light_and_dar
                 ),
             )
             .await;
-            // No focus ring or scroll position from the click in the picture.
-            b.js("document.activeElement?.blur(); window.scrollTo(0, 0); \
-                  return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));")
-                .await;
-            let shot = b
-                .cdp("Page.captureScreenshot", json!({ "format": "png" }))
-                .await;
-            let png = base64::engine::general_purpose::STANDARD
-                .decode(shot["data"].as_str().expect("screenshot data"))
-                .expect("base64");
-            visual::check(&format!("booking-{device}-{theme}"), &png);
+            b.js("window.scrollTo(0, 0)").await;
+            let png = screenshot(&b).await;
+            visual::check(&format!("booking-{kind}-{theme}"), &png);
         }
     }
     b.close().await;
