@@ -158,15 +158,53 @@ const FLOOR: &str = "return (async () => {
   return null;
 })()";
 
+/// Each step's first time after the click (ms), per side, one map per run: where the time of
+/// a call's set-up goes (from the recorder's marks: WebSocket messages, camera, peer
+/// connection events; see `tests/support/browser.rs`).
+type Timeline = std::collections::BTreeMap<String, f64>;
+
+async fn timeline(page: &Browser, clicked: f64) -> Timeline {
+    let marks = page.js("return window.__consultTest.marks").await;
+    let mut steps = Timeline::new();
+    for m in marks.as_array().into_iter().flatten() {
+        let (Some(what), Some(at)) = (m[0].as_str(), m[1].as_f64()) else {
+            continue;
+        };
+        // The pings of an idle socket say nothing about the set-up.
+        if at >= clicked && !what.contains("ping") && !what.contains("pong") {
+            steps.entry(what.to_string()).or_insert(at - clicked);
+        }
+    }
+    steps
+}
+
+/// The median of each step present in at least half the runs, earliest first.
+fn median_timeline(runs: &[Timeline]) -> Vec<(String, f64)> {
+    let mut all: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for run in runs {
+        for (what, ms) in run {
+            all.entry(what).or_default().push(*ms);
+        }
+    }
+    let mut out: Vec<(String, f64)> = all
+        .into_iter()
+        .filter(|(_, v)| v.len() * 2 >= runs.len())
+        .map(|(k, v)| (k.to_string(), median(v)))
+        .collect();
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out
+}
+
 async fn call_setup(
     server: &TestServer,
     customer: &Browser,
     agent: &Browser,
-) -> (Vec<f64>, Vec<f64>) {
+) -> (Vec<f64>, Vec<f64>, Vec<(String, f64)>, Vec<(String, f64)>) {
     agent.goto(&server.login_url().await).await;
     agent.find("main.console").await;
     let mut agent_ms = Vec::new();
     let mut customer_ms = Vec::new();
+    let (mut agent_steps, mut customer_steps) = (Vec::new(), Vec::new());
     let mut previous = None;
     for _ in 0..RUNS + 1 {
         // A fresh meeting in the first slot each run: cancel the last one to free it.
@@ -214,6 +252,8 @@ async fn call_setup(
         eprintln!("run {run}: agent {a} ms, customer {c} ms");
         agent_ms.push(a);
         customer_ms.push(c);
+        agent_steps.push(timeline(agent, clicked).await);
+        customer_steps.push(timeline(customer, clicked).await);
         customer
             .client
             .find(fantoccini::Locator::Css("button.leave"))
@@ -227,7 +267,14 @@ async fn call_setup(
     // The first run warms caches (wasm compile, codecs); it is not counted.
     agent_ms.remove(0);
     customer_ms.remove(0);
-    (agent_ms, customer_ms)
+    agent_steps.remove(0);
+    customer_steps.remove(0);
+    (
+        agent_ms,
+        customer_ms,
+        median_timeline(&agent_steps),
+        median_timeline(&customer_steps),
+    )
 }
 
 async fn floor(server: &TestServer, page: &Browser) -> Vec<f64> {
@@ -388,7 +435,8 @@ fn main() {
         let driver = Driver::start();
         let customer = driver.session().await;
         let agent = driver.session().await;
-        let (agent_ms, customer_ms) = call_setup(&server, &customer, &agent).await;
+        let (agent_ms, customer_ms, agent_steps, customer_steps) =
+            call_setup(&server, &customer, &agent).await;
         // The same call set-up through PeerJS, in the same two browsers: the agent calls.
         let modules = peerjs::modules();
         let peerjs_server = peerjs::Process::peerjs(&modules);
@@ -435,6 +483,9 @@ fn main() {
                and, before that, the console opening the agent's camera and entering the room (it starts the camera only \
                when the agent admits someone, so the camera light is never on outside a call).\n";
         md += &format!("\nRaw (ms): agent {agent_ms:?}; customer {customer_ms:?}; PeerJS caller {caller_ms:?}; PeerJS callee {callee_ms:?}; floor {floor_ms:?}.\n");
+        let steps = |list: &[(String, f64)]| list.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(" → ");
+        md += &format!("\nWhere Consult's time goes (median ms after the click of each step's first occurrence; `sent`/`got` are WebSocket messages by type, `remote`/`local` the peer connection's descriptions, `pc …` its state): \
+                        agent: {}; customer: {}.\n", steps(&agent_steps), steps(&customer_steps));
         md += &format!("\n### Booking form: host page navigation → the form's first interactive render (median of {TTI_RUNS}, cold cache)\n\n");
         md += "| network and CPU | Consult median ms | floor median ms | Consult ÷ floor | Consult runs ms | floor runs ms |\n|---|---:|---:|---:|---|---|\n";
         for (what, consult_runs, floor_runs) in [

@@ -19,7 +19,10 @@ use tempfile::TempDir;
 pub const RECORDER: &str = r#"
 (() => {
   if (window.__consultTest) return;
-  const rec = { pcs: [], ws: [], sockets: [], events: [], logs: [], audio: [], notifications: [], csp: [] };
+  const rec = { pcs: [], ws: [], sockets: [], events: [], logs: [], audio: [], notifications: [], csp: [], marks: [] };
+  // A timeline of the call's set-up steps ([what, Date.now()]), for the journey bench.
+  const mark = (what) => rec.marks.push([what, Date.now()]);
+  const kind = (data) => { try { return JSON.parse(data).type || '?'; } catch (_) { return '?'; } };
   Object.defineProperty(window, '__consultTest', { value: rec });
   document.addEventListener('securitypolicyviolation',
     (e) => rec.csp.push(e.violatedDirective + ' ' + e.blockedURI), true);
@@ -33,8 +36,21 @@ pub const RECORDER: &str = r#"
     window.addEventListener('consult:' + t, (e) => rec.events.push(e.detail), true);
   const PC = window.RTCPeerConnection;
   if (PC) window.RTCPeerConnection = class extends PC {
-    constructor(...args) { super(...args); rec.pcs.push(this); }
+    constructor(...args) {
+      super(...args);
+      rec.pcs.push(this);
+      mark('pc');
+      this.addEventListener('connectionstatechange', () => mark('pc ' + this.connectionState));
+      this.addEventListener('track', (e) => mark('track ' + e.track.kind));
+    }
+    async setLocalDescription(d) { const r = await super.setLocalDescription(d); mark('local ' + (this.localDescription && this.localDescription.type)); return r; }
+    async setRemoteDescription(d) { mark('remote ' + (d && d.type)); return super.setRemoteDescription(d); }
   };
+  const md = navigator.mediaDevices;
+  if (md && md.getUserMedia) {
+    const gum = md.getUserMedia.bind(md);
+    md.getUserMedia = async (c) => { mark('camera asked'); const s = await gum(c); mark('camera open'); return s; };
+  }
   const AC = window.AudioContext;
   if (AC) window.AudioContext = class extends AC {
     constructor(...args) { super(...args); rec.audio.push(this); }
@@ -54,8 +70,9 @@ pub const RECORDER: &str = r#"
       const log = [];
       rec.ws.push(log);
       rec.sockets.push(this);
-      this.addEventListener('message', (e) => log.push(String(e.data)));
+      this.addEventListener('message', (e) => { log.push(String(e.data)); mark('got ' + kind(e.data)); });
     }
+    send(data) { mark('sent ' + kind(data)); return super.send(data); }
   };
 })();
 "#;
