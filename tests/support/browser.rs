@@ -34,6 +34,14 @@ pub const RECORDER: &str = r#"
       'knock', 'participant_join', 'participant_leave', 'camera_toggle', 'microphone_toggle',
       'screenshare_toggle', 'connection_status_change', 'precall_check_completed'])
     window.addEventListener('consult:' + t, (e) => rec.events.push(e.detail), true);
+  // Streams that came from a peer, to tell their <video> apart from the page's own.
+  const remote = new WeakSet();
+  const src = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject');
+  if (src && src.set) Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', {
+    configurable: true,
+    get() { return src.get.call(this); },
+    set(v) { if (v) mark(remote.has(v) ? 'peer video shown' : 'own video shown'); src.set.call(this, v); },
+  });
   const PC = window.RTCPeerConnection;
   if (PC) window.RTCPeerConnection = class extends PC {
     constructor(...args) {
@@ -41,7 +49,7 @@ pub const RECORDER: &str = r#"
       rec.pcs.push(this);
       mark('pc');
       this.addEventListener('connectionstatechange', () => mark('pc ' + this.connectionState));
-      this.addEventListener('track', (e) => mark('track ' + e.track.kind));
+      this.addEventListener('track', (e) => { mark('track ' + e.track.kind); e.streams.forEach((s) => remote.add(s)); });
     }
     async setLocalDescription(d) { const r = await super.setLocalDescription(d); mark('local ' + (this.localDescription && this.localDescription.type)); return r; }
     async setRemoteDescription(d) { mark('remote ' + (d && d.type)); return super.setRemoteDescription(d); }

@@ -266,6 +266,7 @@ impl Hub {
             relay_only: self.ice.relay_only,
             resume: Some(resume),
             resumed,
+            offered_by: None,
         }
     }
 
@@ -632,7 +633,13 @@ impl Hub {
         if room.seated().count() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
-        self.admit_member(room, idx, &mut out, tx.as_ref());
+        // The host who admits one person offers to them at once (see `offered_by`).
+        let host = room
+            .members
+            .iter()
+            .find(|m| m.conn == conn)
+            .map(|m| m.peer.clone());
+        self.admit_member(room, idx, &mut out, tx.as_ref(), host);
         let agent = room.agent.clone();
         lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
@@ -650,7 +657,7 @@ impl Hub {
             let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
                 break;
             };
-            self.admit_member(room, idx, &mut out, tx.as_ref());
+            self.admit_member(room, idx, &mut out, tx.as_ref(), None);
         }
         let left_out = room.waiting().count();
         let agent = room.agent.clone();
@@ -673,6 +680,7 @@ impl Hub {
         idx: usize,
         out: &mut Outbox,
         tx: Option<&super::insights::Sender>,
+        offered_by: Option<PeerId>,
     ) {
         let peers: Vec<PeerInfo> = room.admitted().map(Member::info).collect();
         room.members[idx].admitted = true;
@@ -681,7 +689,11 @@ impl Hub {
         for m in room.admitted().filter(|m| m.peer != guest.peer) {
             out.push(m.conn, ServerMsg::PeerJoined { peer: guest.info() });
         }
-        out.push(guest.conn, self.joined(room, guest, peers, false));
+        let mut joined = self.joined(room, guest, peers, false);
+        if let ServerMsg::Joined { offered_by: o, .. } = &mut joined {
+            *o = offered_by;
+        }
+        out.push(guest.conn, joined);
         if let Some(locked) = room.locked {
             out.push(guest.conn, ServerMsg::RoomLocked { locked });
         }
