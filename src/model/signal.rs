@@ -306,11 +306,6 @@ pub enum ServerMsg {
         /// This is a resumption: keep the peer connections that still work.
         #[serde(default)]
         resumed: bool,
-        /// The host who let me in, who offers to me as it admits me: wait for its offer
-        /// rather than offering to it (the picture comes a round trip sooner). Absent: offer
-        /// to every peer listed, as a newcomer does.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        offered_by: Option<PeerId>,
     },
     /// Host only: who is waiting in this room right now.
     RoomLobby {

@@ -266,7 +266,6 @@ impl Hub {
             relay_only: self.ice.relay_only,
             resume: Some(resume),
             resumed,
-            offered_by: None,
         }
     }
 
@@ -633,13 +632,7 @@ impl Hub {
         if room.seated().count() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
-        // The host who admits one person offers to them at once (see `offered_by`).
-        let host = room
-            .members
-            .iter()
-            .find(|m| m.conn == conn)
-            .map(|m| m.peer.clone());
-        self.admit_member(room, idx, &mut out, tx.as_ref(), host);
+        self.admit_member(room, idx, &mut out, tx.as_ref());
         let agent = room.agent.clone();
         lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
@@ -657,7 +650,7 @@ impl Hub {
             let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
                 break;
             };
-            self.admit_member(room, idx, &mut out, tx.as_ref(), None);
+            self.admit_member(room, idx, &mut out, tx.as_ref());
         }
         let left_out = room.waiting().count();
         let agent = room.agent.clone();
@@ -680,7 +673,6 @@ impl Hub {
         idx: usize,
         out: &mut Outbox,
         tx: Option<&super::insights::Sender>,
-        offered_by: Option<PeerId>,
     ) {
         let peers: Vec<PeerInfo> = room.admitted().map(Member::info).collect();
         room.members[idx].admitted = true;
@@ -689,11 +681,7 @@ impl Hub {
         for m in room.admitted().filter(|m| m.peer != guest.peer) {
             out.push(m.conn, ServerMsg::PeerJoined { peer: guest.info() });
         }
-        let mut joined = self.joined(room, guest, peers, false);
-        if let ServerMsg::Joined { offered_by: o, .. } = &mut joined {
-            *o = offered_by;
-        }
-        out.push(guest.conn, joined);
+        out.push(guest.conn, self.joined(room, guest, peers, false));
         if let Some(locked) = room.locked {
             out.push(guest.conn, ServerMsg::RoomLocked { locked });
         }

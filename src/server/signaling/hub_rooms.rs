@@ -238,7 +238,7 @@ impl Hub {
                     let Some(idx) = room.members.iter().position(|m| !m.admitted && m.aside) else {
                         break;
                     };
-                    self.admit_member(room, idx, &mut out, tx.as_ref(), None);
+                    self.admit_member(room, idx, &mut out, tx.as_ref());
                 }
                 for m in room.admitted() {
                     out.push(m.conn, ServerMsg::Aside { active: false });

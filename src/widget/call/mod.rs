@@ -116,15 +116,9 @@ pub struct CallCtl {
     pub aside: RwSignal<bool>,
     /// Who joined after us (name, external id), to tell the host page when they leave.
     joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
-    /// Host: someone admitted before our own `joined` came back (the console enters and
-    /// admits at once); we offer to them as soon as we know our id.
-    offer_pending: RefCell<Option<PeerInfo>>,
     /// The last network report: when (ms) and the counters then.
     reported: RefCell<Option<(i64, stats::Sample)>>,
 }
-
-/// How long a link opened at admission waits for the admitted person to join (ms).
-const ADMISSION_WAIT_MS: i32 = 10_000;
 
 /// How often a room's page reports its network for the insights.
 const REPORT_EVERY_MS: i64 = 2000;
@@ -166,7 +160,6 @@ impl CallCtl {
             features: RwSignal::new(None),
             aside: RwSignal::new(false),
             joined_info: RefCell::default(),
-            offer_pending: RefCell::default(),
             reported: RefCell::default(),
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
@@ -394,7 +387,6 @@ impl CallCtl {
                 ice_servers,
                 relay_only,
                 resume,
-                offered_by,
                 ..
             } => {
                 self.drop_links();
@@ -416,12 +408,8 @@ impl CallCtl {
                     joined.insert(p.id.clone(), (p.name.clone(), p.external_id.clone()));
                 }
                 drop(joined);
-                // The host who let us in offers to us; to everyone else we offer.
                 for p in peers {
-                    self.connect(p, offered_by.as_ref() != Some(&p.id));
-                }
-                if let Some(p) = self.offer_pending.take() {
-                    self.offer_to_admitted(p);
+                    self.connect(p, true);
                 }
             }
             ServerMsg::PeerMedia { peer, media } => self.tiles.update(|tiles| {
@@ -470,15 +458,7 @@ impl CallCtl {
             // back after a reconnection: the link stands.)
             ServerMsg::PeerJoined { peer } => {
                 self.stale.borrow_mut().remove(&peer.id);
-                // Someone we admitted (and offered to already) is in: what the server says
-                // of them is the truth for their tile.
-                self.tiles.update(|tiles| {
-                    if let Some(t) = tiles.iter_mut().find(|t| t.id == peer.id) {
-                        t.name = peer.name.clone();
-                        t.media = peer.media;
-                    }
-                });
-                let new = !self.joined_info.borrow().contains_key(&peer.id);
+                let new = !self.links.borrow().contains_key(&peer.id);
                 self.connect(peer, false);
                 if let (true, Some(meeting)) = (new, self.meeting.borrow().clone()) {
                     self.joined_info.borrow_mut().insert(
@@ -667,34 +647,9 @@ impl CallCtl {
         self.waiting.set(Vec::new());
     }
 
-    /// Host: let a waiting person in, and offer to them at once: the server tells them to
-    /// wait for our offer (`offered_by`), so the call needs no round trip for theirs.
-    /// `who`: the person as the waiting list shows them.
-    pub fn admit(self: &Rc<Self>, who: PeerInfo) {
-        self.send(&ClientMsg::Admit {
-            peer: who.id.clone(),
-        });
-        if self.me.borrow().is_some() && self.in_call.get_untracked() {
-            self.offer_to_admitted(who);
-        } else {
-            *self.offer_pending.borrow_mut() = Some(who);
-        }
-    }
-
-    /// Open the link to someone just admitted, offering first. If the admission fails (the
-    /// call was full, they left), no one joins under that id: the link goes again.
-    fn offer_to_admitted(self: &Rc<Self>, who: PeerInfo) {
-        let id = who.id.clone();
-        self.connect(&who, true);
-        let weak = Rc::downgrade(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            dom::sleep(ADMISSION_WAIT_MS).await;
-            if let Some(ctl) = weak.upgrade() {
-                if !ctl.joined_info.borrow().contains_key(&id) {
-                    ctl.remove(&id);
-                }
-            }
-        });
+    /// Host: let a waiting person in.
+    pub fn admit(&self, peer: PeerId) {
+        self.send(&ClientMsg::Admit { peer });
     }
 
     /// Host: let everyone waiting in (as far as there is room).

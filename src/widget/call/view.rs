@@ -153,7 +153,7 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
                 <section class="room-lobby" aria-label=t.lobby_label()>
                     <ul>
                         {list.into_iter().map(|p| {
-                            let (admit, deny, hold) = (p.clone(), p.id.clone(), p.id.clone());
+                            let (admit, deny, hold) = (p.id.clone(), p.id.clone(), p.id.clone());
                             view! {
                                 <li>
                                     {p.preview.clone().map(|src| view! {

@@ -122,8 +122,8 @@ impl Desk {
         }
     }
 
-    /// Enter a meeting's room (camera on), then optionally admit someone (id and name).
-    async fn enter(self, meeting: MeetingId, admit: Option<(crate::model::PeerId, String)>) {
+    /// Enter a meeting's room (camera on), then optionally admit someone.
+    async fn enter(self, meeting: MeetingId, admit: Option<crate::model::PeerId>) {
         let ctl = self.ctl.get_value();
         if !ctl.has_local() {
             match media::open_camera_and_microphone().await {
@@ -144,15 +144,8 @@ impl Desk {
             });
             self.room.set(Some(meeting));
         }
-        if let Some((id, name)) = admit {
-            ctl.admit(crate::model::signal::PeerInfo {
-                id,
-                name,
-                role: crate::model::meeting::Role::Guest,
-                media: Default::default(),
-                preview: None,
-                external_id: None,
-            });
+        if let Some(peer) = admit {
+            ctl.send(&ClientMsg::Admit { peer });
         }
     }
 }
@@ -302,8 +295,8 @@ pub fn Console() -> impl IntoView {
                                                 <span class="meta">{entry.subject.clone()} " · " {when(entry.starts_at.timestamp_millis())}</span>
                                                 <button type="button" class="primary" data-action="admit" aria-label=label
                                                     on:click={
-                                                        let (meeting, who) = (meeting.clone(), (peer.clone(), entry.name.clone()));
-                                                        move |_| spawn_local(desk.enter(meeting.clone(), Some(who.clone())))
+                                                        let (meeting, peer) = (meeting.clone(), peer.clone());
+                                                        move |_| spawn_local(desk.enter(meeting.clone(), Some(peer.clone())))
                                                     }>
                                                     {t.lobby_admit()}
                                                 </button>
