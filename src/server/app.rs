@@ -18,6 +18,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Failure to start.
 pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The settings key under which the server records its public URL at each start.
+pub const PUBLIC_URL_SETTING: &str = "public_url";
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: tokio::net::TcpListener,
@@ -49,6 +52,9 @@ impl Application {
             .to_string();
         let public_origin = origin::normalize(&public_url)
             .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
+        // For the operator's commands that print links (`consult login-link`), which run
+        // without the server's flags.
+        store.set_setting(PUBLIC_URL_SETTING, &public_url).await?;
         let hub = Hub::new(config.ice.clone(), signer.clone());
         // Rooms' insights are written in the background, as the hub queues them; the writer
         // ends with the hub.

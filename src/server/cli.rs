@@ -55,13 +55,10 @@ enum Command {
         /// Data folder.
         #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
         data: PathBuf,
-        /// The server's public URL.
-        #[arg(
-            long,
-            env = "CONSULT_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        /// The server's public URL; by default the one the server last started with (it
+        /// records it in the data folder), else http://127.0.0.1:8080.
+        #[arg(long, env = "CONSULT_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -453,6 +450,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let token = store
                 .create_login_link(&user, chrono::Duration::hours(1))
                 .await?;
+            let public_url = match public_url {
+                Some(url) => url,
+                None => store
+                    .setting(super::app::PUBLIC_URL_SETTING)
+                    .await?
+                    .unwrap_or_else(|| "http://127.0.0.1:8080".to_string()),
+            };
             let base =
                 origin::normalize(&public_url).ok_or("--public-url is not an http(s) URL")?;
             println!("{base}/login/{token}");

@@ -225,3 +225,40 @@ async fn the_console_speaks_dutch() {
     agent.close().await;
     ada.close().await;
 }
+
+/// `consult login-link` run by the operator beside a server (no flags of the server's):
+/// the link names the server's own public URL, recorded at its start, and it logs in.
+#[tokio::test]
+async fn the_cli_login_link_uses_the_servers_public_url_and_works() {
+    let server = TestServer::start().await;
+    let mint = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+            .args(["login-link", "--email", "agent@demo.consult.test", "--data"])
+            .arg(server.data_dir())
+            .args(extra)
+            .env_remove("CONSULT_PUBLIC_URL")
+            .output()
+            .expect("the consult binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let link = mint(&[]);
+    assert!(
+        link.starts_with(&format!("{}/login/", server.url)),
+        "{link} is not on {}",
+        server.url
+    );
+    let res = client().get(&link).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(res.headers().contains_key("set-cookie"));
+    // An explicit address still wins.
+    let other = mint(&["--public-url", "https://consult.example"]);
+    assert!(
+        other.starts_with("https://consult.example/login/"),
+        "{other}"
+    );
+}
