@@ -293,6 +293,25 @@ async fn a_keyboard_user_books_through_the_date_grid_and_axe_finds_nothing() {
         ),
         ("Ada Lovelace", "+31612345678", "en")
     );
+    // From the first render to the confirmation the frame loaded its own build only: no
+    // code of the call's pages or of the console (the full app at the root).
+    let code = b
+        .js("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => /\\.(js|wasm)$/.test(p))")
+        .await;
+    let code: Vec<&str> = code
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        code.iter().any(|p| p.ends_with(".wasm")),
+        "the frame's own wasm is listed: {code:?}"
+    );
+    assert!(
+        code.iter().all(|p| p.starts_with("/widget/booking/")),
+        "the booking frame loaded other code: {code:?}"
+    );
     b.close().await;
 }
 
