@@ -124,7 +124,7 @@ fn to_wire(
 }
 
 async fn wire(state: &AppState, m: MeetingRecord) -> Result<Meeting, AppError> {
-    let company = state.store.company_summary(&m.company).await?.into();
+    let company = m.company_brief.clone().into();
     to_wire(state, company, m)
 }
 
@@ -174,20 +174,11 @@ pub async fn list(
         .store
         .meetings_api(&caller.scope, &filter, paging.per_page, paging.offset)
         .await?;
-    // A page usually holds one company's meetings: read each company once.
-    let mut companies: std::collections::HashMap<String, CompanySummary> = Default::default();
-    let mut items = Vec::with_capacity(records.len());
-    for r in records {
-        let company = match companies.get(&r.company) {
-            Some(c) => c.clone(),
-            None => {
-                let c: CompanySummary = state.store.company_summary(&r.company).await?.into();
-                companies.insert(r.company.clone(), c.clone());
-                c
-            }
-        };
-        items.push(to_wire(&state, company, r)?);
-    }
+    // Each meeting's row carries its company: no look-up per page.
+    let items = records
+        .into_iter()
+        .map(|r| to_wire(&state, r.company_brief.clone().into(), r))
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(paging.page_ahead(items, more))
 }
 

@@ -108,6 +108,8 @@ pub struct MeetingRecord {
     pub invitation_sms: Option<String>,
     /// Participants, host first.
     pub participants: Vec<ParticipantRecord>,
+    /// The company, as the answer names it.
+    pub company_brief: super::CompanyBrief,
 }
 
 /// Filters of the meeting list.
@@ -127,12 +129,20 @@ pub struct MeetingFilter {
 /// [`CREATORS`]). The participants come in the same row, as one JSON array: a page of meetings
 /// is one query, and its rows cross from SQLite's thread one per meeting, not one per person.
 const MEETING_COLUMNS: &str = "m.*, s.name AS site_name, \
-     cu.first_name || ' ' || cu.last_name AS created_by_user_name, cc.name AS created_by_client_name, \
+     cu.first_name || ' ' || cu.last_name AS created_by_user_name, ac.name AS created_by_client_name, \
      (SELECT json_group_array(json_object('id', p.id, 'username', p.username, 'name', p.name, \
          'user_id', p.user_id, 'email', p.email, 'phone', p.phone, 'is_host', p.is_host, \
          'link_id', p.link_id, 'locale', p.locale, 'time_zone', p.time_zone) \
          ORDER BY p.is_host DESC, p.created_at, p.id) \
       FROM participants p WHERE p.meeting_id = m.id) AS participants_json";
+
+/// [`MEETING_COLUMNS`] and the company's brief (for the answer's `company`).
+fn meeting_columns() -> String {
+    format!(
+        "{MEETING_COLUMNS}, {}",
+        super::tenancy::company_brief_columns()
+    )
+}
 
 /// A participant as [`MEETING_COLUMNS`] lists them.
 #[derive(serde::Deserialize)]
@@ -149,9 +159,10 @@ struct ParticipantJson {
     time_zone: Option<String>,
 }
 
-/// Joins naming who made a meeting.
+/// Joins naming who made a meeting, and its company with its contact (`c`, `cc`).
 const CREATORS: &str = "LEFT JOIN users cu ON cu.id = m.created_by_user \
-     LEFT JOIN api_clients cc ON cc.id = m.created_by_client";
+     LEFT JOIN api_clients ac ON ac.id = m.created_by_client \
+     JOIN companies c ON c.id = m.company_id LEFT JOIN contacts cc ON cc.id = c.contact_id";
 
 async fn agent_is_free(
     tx: &mut sqlx::SqliteConnection,
@@ -313,6 +324,7 @@ impl Store {
                     send_sms: r.col::<i64>("send_sms")? != 0,
                     invitation_sms: r.col("invitation_sms")?,
                     participants,
+                    company_brief: super::tenancy::company_brief_at(r)?,
                     id,
                 })
             })
@@ -327,9 +339,10 @@ impl Store {
     ) -> Result<Option<MeetingRecord>, AppError> {
         let (cond, param) = scope.companies();
         let row = sqlx::query(&format!(
-            "SELECT {MEETING_COLUMNS} FROM meetings m JOIN companies c ON c.id = m.company_id
+            "SELECT {} FROM meetings m
              JOIN sites s ON s.id = m.site_id {CREATORS}
-             WHERE m.id = $1 AND m.status = 'scheduled' AND {cond}$2"
+             WHERE m.id = $1 AND m.status = 'scheduled' AND {cond}$2",
+            meeting_columns()
         ))
         .bind(id)
         .bind(param)
@@ -355,8 +368,9 @@ impl Store {
         // total count: it would read every meeting on every page, and the API it follows has
         // none.
         let in_scope = scope.meetings(1);
+        let columns = meeting_columns();
         let sql = format!(
-            "SELECT {MEETING_COLUMNS} FROM (
+            "SELECT {columns} FROM (
                  SELECT * FROM meetings m
                  WHERE m.status = 'scheduled' AND {in_scope}
                    AND ($2 IS NULL OR m.site_id = $2) AND ($3 IS NULL OR m.agent_id = $3)

@@ -320,7 +320,7 @@ const COMPANY_FROM: &str = "FROM companies c
      LEFT JOIN contacts dc ON dc.id = d.contact_id
      LEFT JOIN notification_contacts dn ON dn.id = d.notification_contact_id";
 
-fn company_brief_columns() -> String {
+pub(super) fn company_brief_columns() -> String {
     format!(
         "c.id AS c_id, c.name AS c_name, c.suspended AS c_suspended, {}",
         contact_columns("cc")
