@@ -327,25 +327,15 @@ async fn start_floor(store: &Store, company: String) -> String {
 
 /// A reseller-level client with a quota no benchmark reaches: `(id, secret)`.
 fn client(server: &TestServer) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_consult"))
-        .args([
-            "clients",
-            "create",
-            "--name",
-            "bench",
-            "--quota-limit",
-            "1000000000",
-            "--data",
-        ])
-        .arg(server.data_dir())
-        .output()
-        .expect("consult clients create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("client JSON");
+    let out = server.cli(&[
+        "clients",
+        "create",
+        "--name",
+        "bench",
+        "--quota-limit",
+        "1000000000",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("client JSON");
     (
         v["client_id"].as_str().unwrap().into(),
         v["client_secret"].as_str().unwrap().into(),

@@ -41,33 +41,28 @@ async fn booking_page(
     Query(q): Query<BookingQuery>,
     req: Request,
 ) -> Response {
-    let (ancestors, first) = match q.site.as_deref().map(SiteId::parse) {
-        Some(Ok(site)) => match state.store.site(&site).await {
-            Ok(Some(_)) => (
-                site_ancestors(&state, &site).await,
-                first_slots(&state, &site, req.headers()).await,
-            ),
-            // An unknown site may be framed anywhere: the form then explains the mistake to
-            // whoever pasted the snippet, and there is nothing to protect.
-            Ok(None) => ("*".to_string(), None),
+    let site = match q.site.as_deref().map(SiteId::parse) {
+        Some(Ok(id)) => match state.store.site(&id).await {
+            Ok(site) => site,
             Err(e) => return e.into_response(),
         },
-        _ => ("*".to_string(), None),
+        _ => None,
     };
-    let mut response = app_page(&state, Build::Booking, &ancestors, &req);
-    if let (Some(first), true) = (first, response.status().is_success()) {
-        if let Some(index) = Build::Booking.index(&state) {
-            let headers = std::mem::take(response.headers_mut());
-            response = index.respond_spliced(req.headers(), "<body>", &first);
-            // The policy app_page set stays.
-            if let Some(csp) = headers.get(header::CONTENT_SECURITY_POLICY) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_SECURITY_POLICY, csp.clone());
-            }
-        }
-    }
-    response
+    let Some(site) = site else {
+        // An unknown site may be framed anywhere: the form then explains the mistake to
+        // whoever pasted the snippet, and there is nothing to protect.
+        return app_page(&state, Build::Booking, "*", &req, None);
+    };
+    // The site's origins, read once: for the frame's policy and for its first times.
+    let origins = state.store.site_origins(&site.id).await.unwrap_or_default();
+    let first = first_slots(&state, &site, &origins, req.headers()).await;
+    app_page(
+        &state,
+        Build::Booking,
+        &ancestors(origins),
+        &req,
+        first.as_deref(),
+    )
 }
 
 /// The site's first times as a JSON data block for the booking page, so the form renders
@@ -78,17 +73,18 @@ async fn booking_page(
 /// from there: the form's own call then tells why.
 async fn first_slots(
     state: &AppState,
-    site: &SiteId,
+    site: &crate::server::store::SiteRow,
+    origins: &[String],
     headers: &axum::http::HeaderMap,
 ) -> Option<String> {
     use crate::model::booking::FirstSlots;
+    use crate::server::services::booking;
     let host_origin = match headers.get(header::REFERER) {
         Some(referer) => super::origin::normalize(referer.to_str().ok()?)?,
         None => state.public_origin.clone(),
     };
-    let list = super::services::booking::slots_with(state, site.as_str(), &host_origin, None, None)
-        .await
-        .ok()?;
+    booking::site_allows(state, site, origins, &host_origin, None).ok()?;
+    let list = booking::slots_of(state, site, None).await.ok()?;
     let json = serde_json::to_string(&FirstSlots { host_origin, list }).ok()?;
     // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` can
     // end the block early.
@@ -150,7 +146,7 @@ async fn join_page(
         // Unknown links get the page too (it explains); it may not be framed.
         Err(_) => "'self'".to_string(),
     };
-    app_page(&state, Build::Call, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req, None)
 }
 
 /// A room's page (rooms API): framed by the pages of its company's sites (their allowed
@@ -169,7 +165,7 @@ async fn room_page(
         Some(r) => company_ancestors(&state, &r.company).await,
         None => "'self'".to_string(),
     };
-    app_page(&state, Build::Call, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req, None)
 }
 
 #[derive(Deserialize)]
@@ -203,39 +199,41 @@ async fn pre_call_page(
         Some(c) => company_ancestors(&state, &c).await,
         None => "'self'".to_string(),
     };
-    app_page(&state, Build::Call, &ancestors, &req)
+    app_page(&state, Build::Call, &ancestors, &req, None)
 }
 
 async fn company_ancestors(state: &AppState, company: &str) -> String {
-    let mut sources = vec!["'self'".to_string()];
-    if let Ok(origins) = state.store.company_origins(company).await {
-        sources.extend(origins.into_iter().filter(|o| {
-            o.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
-        }));
-    }
-    sources.join(" ")
+    ancestors(
+        state
+            .store
+            .company_origins(company)
+            .await
+            .unwrap_or_default(),
+    )
 }
 
 /// The hardware test may be framed by no one but us (it opens the camera).
 async fn check_page(State(state): State<AppState>, req: Request) -> Response {
-    app_page(&state, Build::Call, "'self'", &req)
+    app_page(&state, Build::Call, "'self'", &req, None)
 }
 
 async fn console_page(State(state): State<AppState>, req: Request) -> Response {
-    app_page(&state, Build::Full, "'none'", &req)
+    app_page(&state, Build::Full, "'none'", &req, None)
 }
 
 async fn site_ancestors(state: &AppState, site: &SiteId) -> String {
+    ancestors(state.store.site_origins(site).await.unwrap_or_default())
+}
+
+/// `frame-ancestors` sources: ourselves and a site's allowed origins.
+fn ancestors(origins: Vec<String>) -> String {
     let mut sources = vec!["'self'".to_string()];
-    if let Ok(origins) = state.store.site_origins(site).await {
-        // Stored origins are validated on the way in; keep only characters CSP allows in a
-        // host source, so a bad row can never inject a directive.
-        sources.extend(origins.into_iter().filter(|o| {
-            o.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
-        }));
-    }
+    // Stored origins are validated on the way in; keep only characters CSP allows in a host
+    // source, so a bad row can never inject a directive.
+    sources.extend(origins.into_iter().filter(|o| {
+        o.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+    }));
     sources.join(" ")
 }
 
@@ -262,8 +260,15 @@ impl Build {
     }
 }
 
-/// A build's page with this page's policy.
-fn app_page(state: &AppState, build: Build, frame_ancestors: &str, req: &Request) -> Response {
+/// A build's page with this page's policy; `insert` (a block made for this request) goes
+/// right after `<body>`.
+fn app_page(
+    state: &AppState,
+    build: Build,
+    frame_ancestors: &str,
+    req: &Request,
+    insert: Option<&str>,
+) -> Response {
     let Some(index) = build.index(state) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -278,7 +283,10 @@ fn app_page(state: &AppState, build: Build, frame_ancestors: &str, req: &Request
          form-action 'self'; frame-ancestors {frame_ancestors}",
         scripts = state.assets.inline_script_hashes.join(" "),
     );
-    let mut response = index.respond(req.headers());
+    let mut response = match insert {
+        Some(block) => index.respond_spliced(req.headers(), "<body>", block),
+        None => index.respond(req.headers()),
+    };
     if let Ok(v) = HeaderValue::from_str(&csp) {
         response
             .headers_mut()

@@ -137,19 +137,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     } else if !registered(req.uri().path()) {
         AppError::not_found("server function").into_response()
     } else {
-        let address = client::address(
-            &state.config.trusted_proxies,
-            req.headers(),
-            req.extensions(),
-        );
-        let standing = address.map(|a| {
-            state.quotas.count(
-                &format!("public:{}", client::limit_key(a)),
-                state.config.public_quota,
-                chrono::Utc::now(),
-            )
-        });
-        match standing {
+        match client::count_public(&state, req.headers(), req.extensions()) {
             Some(s) if !s.allowed => AppError::too_many(
                 "too many requests from your address; try again shortly",
                 (s.reset - chrono::Utc::now()).num_seconds(),

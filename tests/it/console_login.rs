@@ -232,19 +232,9 @@ async fn the_console_speaks_dutch() {
 async fn the_cli_login_link_uses_the_servers_public_url_and_works() {
     let server = TestServer::start().await;
     let mint = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
-            .args(["login-link", "--email", "agent@demo.consult.test", "--data"])
-            .arg(server.data_dir())
-            .args(extra)
-            .env_remove("CONSULT_PUBLIC_URL")
-            .output()
-            .expect("the consult binary runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
+        let mut args = vec!["login-link", "--email", "agent@demo.consult.test"];
+        args.extend_from_slice(extra);
+        server.cli(&args).trim().to_string()
     };
     let link = mint(&[]);
     assert!(

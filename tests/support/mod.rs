@@ -178,20 +178,30 @@ impl TestServer {
             .expect("booking")
     }
 
-    /// Reseller-level API credentials made with the real CLI (`consult clients create`) on
-    /// this server's data folder: `(client_id, client_secret)`.
-    pub fn cli_client(&self, name: &str) -> (String, String) {
+    /// Run the real `consult` CLI on this server's data folder (`--data` is added), as an
+    /// operator beside the server would; its standard output. The caller's
+    /// `CONSULT_PUBLIC_URL`, if any, is not passed on: the command sees only what it is given.
+    pub fn cli(&self, args: &[&str]) -> String {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
-            .args(["clients", "create", "--name", name, "--data"])
+            .args(args)
+            .arg("--data")
             .arg(self.data_dir())
+            .env_remove("CONSULT_PUBLIC_URL")
             .output()
             .expect("the consult binary runs");
         assert!(
             out.status.success(),
-            "{}",
+            "consult {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Reseller-level API credentials made with the real CLI (`consult clients create`) on
+    /// this server's data folder: `(client_id, client_secret)`.
+    pub fn cli_client(&self, name: &str) -> (String, String) {
+        let out = self.cli(&["clients", "create", "--name", name]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["client_id", "client_secret"]);
         (

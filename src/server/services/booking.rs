@@ -38,11 +38,24 @@ async fn site_for_request(
     let id = SiteId::parse(site).map_err(|_| not_found())?;
     let site = state.store.site(&id).await?.ok_or_else(not_found)?;
     let origins = state.store.site_origins(&id).await?;
-    origin::check(host_origin, request_origin, &state.public_origin, &origins)?;
+    site_allows(state, &site, &origins, host_origin, request_origin)?;
+    Ok(site)
+}
+
+/// May a page of `host_origin` (and a request from `request_origin`) use this site, given the
+/// site's allowed origins? Live sites only.
+pub fn site_allows(
+    state: &AppState,
+    site: &SiteRow,
+    origins: &[String],
+    host_origin: &str,
+    request_origin: Option<&str>,
+) -> Result<(), AppError> {
+    origin::check(host_origin, request_origin, &state.public_origin, origins)?;
     if !site.live {
         return Err(suspended());
     }
-    Ok(site)
+    Ok(())
 }
 
 /// Locked prefilled fields: the host page's server signed them with the site's prefill key,
@@ -195,6 +208,16 @@ pub async fn slots_with(
     agent: Option<&str>,
 ) -> Result<SlotList, AppError> {
     let site = site_for_request(state, site, host_origin, request_origin).await?;
+    slots_of(state, &site, agent).await
+}
+
+/// The next free slots of a site already checked for the request, with the agent chosen
+/// (`None`: anyone).
+pub async fn slots_of(
+    state: &AppState,
+    site: &SiteRow,
+    agent: Option<&str>,
+) -> Result<SlotList, AppError> {
     let chosen = agent
         .filter(|a| !a.is_empty())
         .map(|a| {
@@ -207,7 +230,7 @@ pub async fn slots_with(
         })
         .transpose()?;
     let now = Utc::now();
-    let candidates = offered_slots(&site.opening_hours, zone(&site)?, &site.rules(), now);
+    let candidates = offered_slots(&site.opening_hours, zone(site)?, &site.rules(), now);
     let everyone = state.store.site_agents(&site.id).await?;
     let choices = everyone
         .iter()
@@ -235,7 +258,7 @@ pub async fn slots_with(
         _ => Vec::new(),
     };
     Ok(SlotList {
-        site: site_info(&site),
+        site: site_info(site),
         slots,
         agents: choices,
     })

@@ -125,7 +125,7 @@ pub struct MeetingFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// What [`meeting_records`] reads from a meeting row (`m`, joined with its site `s` and
+/// What [`Store::meeting_records`] reads from a meeting row (`m`, joined with its site `s` and
 /// [`CREATORS`]). The participants come in the same row, as one JSON array: a page of meetings
 /// is one query, and its rows cross from SQLite's thread one per meeting, not one per person.
 const MEETING_COLUMNS: &str = "m.*, s.name AS site_name, \
@@ -265,7 +265,7 @@ impl Store {
     }
 
     /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records.
-    fn meeting_records(&self, rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
+    fn meeting_records(rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
         rows.iter()
             .map(|r| {
                 let id: String = r.col("id")?;
@@ -349,7 +349,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(r) => Ok(self.meeting_records(&[r])?.pop()),
+            Some(r) => Ok(Self::meeting_records(&[r])?.pop()),
             None => Ok(None),
         }
     }
@@ -391,7 +391,7 @@ impl Store {
             .await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        Ok((self.meeting_records(&rows)?, more))
+        Ok((Self::meeting_records(&rows)?, more))
     }
 
     /// Move a scheduled meeting in scope to a new time (and room window).

@@ -552,18 +552,6 @@ impl Store {
         Ok(self.company_row(scope, id).await?.is_some())
     }
 
-    /// A company's summary (for sites, users, meetings), whatever the scope.
-    pub async fn company_summary(&self, id: &str) -> Result<CompanyBrief, AppError> {
-        let r = sqlx::query(&format!(
-            "SELECT {} FROM companies c LEFT JOIN contacts cc ON cc.id = c.contact_id WHERE c.id = $1",
-            company_brief_columns()
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
-        company_brief_at(&r)
-    }
-
     /// A company in scope, with its contact, package and dealer (one query).
     pub async fn company(&self, scope: &Scope, id: &str) -> Result<Option<CompanyRow>, AppError> {
         let (cond, param) = scope.companies();
