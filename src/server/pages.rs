@@ -55,7 +55,7 @@ async fn booking_page(
     };
     // The site's origins, read once: for the frame's policy and for its first times.
     let origins = state.store.site_origins(&site.id).await.unwrap_or_default();
-    let first = first_slots(&state, &site, &origins, req.headers()).await;
+    let first = first_slots(&state, &site, &origins, req.headers(), req.extensions()).await;
     app_page(
         &state,
         Build::Booking,
@@ -70,12 +70,14 @@ async fn booking_page(
 /// network). Made for the page that frames this one, as its `Referer` names it (our own
 /// origin when there is none); the form compares that with the origin the browser reports
 /// and asks the server itself when they differ. Nothing when the site may not be booked
-/// from there: the form's own call then tells why.
+/// from there, or when the client address has used its share of public calls (this counts
+/// as the form's slots call would): the form's own call then tells why.
 async fn first_slots(
     state: &AppState,
     site: &crate::server::store::SiteRow,
     origins: &[String],
     headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
 ) -> Option<String> {
     use crate::model::booking::FirstSlots;
     use crate::server::services::booking;
@@ -84,6 +86,9 @@ async fn first_slots(
         None => state.public_origin.clone(),
     };
     booking::site_allows(state, site, origins, &host_origin, None).ok()?;
+    if super::client::count_public(state, headers, extensions).is_some_and(|s| !s.allowed) {
+        return None;
+    }
     let list = booking::slots_of(state, site, None).await.ok()?;
     let json = serde_json::to_string(&FirstSlots { host_origin, list }).ok()?;
     // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` can

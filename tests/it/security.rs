@@ -243,6 +243,41 @@ async fn every_public_call_has_a_ceiling() {
 }
 
 #[tokio::test]
+async fn the_booking_pages_first_times_count_against_the_same_ceiling() {
+    // Each booking page with its first times inside costs what the form's slots call would:
+    // reloading the page cannot make the server list times without end.
+    let server = TestServer::start_with(|c| {
+        c.public_quota = consult::server::store::Quota {
+            limit: 5,
+            interval: 1,
+            unit: consult::server::store::QuotaUnit::Day,
+        }
+    })
+    .await;
+    let page = || async {
+        let res = reqwest::Client::new()
+            .get(format!(
+                "{}/embed/booking?site={}",
+                server.url,
+                server.site.as_str()
+            ))
+            .header("referer", format!("{}/", server.host_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "the page itself is always served");
+        res.text().await.unwrap()
+    };
+    let block = consult::model::booking::FirstSlots::ELEMENT_ID;
+    for i in 0..5 {
+        assert!(page().await.contains(block), "page {i} has its first times");
+    }
+    // Over the share: the page comes without them (the form's own call is then refused,
+    // kindly, with when to try again).
+    assert!(!page().await.contains(block));
+}
+
+#[tokio::test]
 async fn a_huge_field_is_a_short_400_and_server_functions_answer_in_one_shape() {
     let server = TestServer::start().await;
     for len in [65_000, 66_000, 200_000] {
