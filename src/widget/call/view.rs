@@ -253,6 +253,42 @@ fn Chat(ctl: Rc<CallCtl>) -> impl IntoView {
     }
 }
 
+/// The pictures on the call's buttons (drawn here: a few hundred bytes, no icon font).
+#[derive(Clone, Copy)]
+enum Glyph {
+    Mic,
+    MicOff,
+    Camera,
+    CameraOff,
+    Screen,
+    Lock,
+    Back,
+    Leave,
+    End,
+}
+
+/// A button's picture, hidden from screen readers (the button's words name it).
+fn icon(glyph: Glyph) -> impl IntoView {
+    let d = match glyph {
+        Glyph::Mic => "M9 6a3 3 0 0 1 6 0v5a3 3 0 0 1-6 0zM5 11a7 7 0 0 0 14 0M12 18v3",
+        Glyph::MicOff => "M9 6a3 3 0 0 1 6 0v5a3 3 0 0 1-6 0zM5 11a7 7 0 0 0 14 0M12 18v3M4 4l16 16",
+        Glyph::Camera => "M3 8a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2zM16 10l5-3v10l-5-3",
+        Glyph::CameraOff => {
+            "M3 8a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2zM16 10l5-3v10l-5-3M3 3l18 18"
+        }
+        Glyph::Screen => "M3 6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2zM8 21h8M12 17v4",
+        Glyph::Lock => "M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4",
+        Glyph::Back => "M10 6l-6 6 6 6M4 12h16",
+        Glyph::Leave => "M14 4h4a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-4M9 17l-5-5 5-5M4 12h11",
+        Glyph::End => "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8 8l8 8M16 8l-8 8",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d=d/>
+        </svg>
+    }
+}
+
 /// Does this browser let pages share a screen?
 fn can_share_screen() -> bool {
     web_sys::window()
@@ -314,40 +350,49 @@ pub fn CallStage(
     let end_all = move |_| stage.with_value(|c| c.end_for_all());
     // An appointment's switches: what it does not allow has no control at all.
     let allowed = move |kind: &'static str| stage.with_value(|c| c.allowed(kind));
+    let remotes = move || tiles.with(|t| t.len());
     view! {
         <section class="call" aria-label=t.call_label()>
             <Show when=is_host>
                 <RoomLobby ctl=stage.get_value()/>
             </Show>
-            <div class="tiles">
-                <For
-                    each=move || tiles.get()
-                    key=|t| t.id.clone()
-                    children=move |tile| view! { <RemoteView tile streams tiles t ctl=stage/> }
-                />
+            // One dark frame, as a call looks everywhere: the others fill it, one's own
+            // picture sits small in its corner (or fills it while one is alone), the
+            // controls in a bar beneath.
+            <div class="frame">
+            <div class="stage" class:alone=move || remotes() == 0 data-remotes=move || remotes().min(4).to_string()>
+                <div class="tiles">
+                    <For
+                        each=move || tiles.get()
+                        key=|t| t.id.clone()
+                        children=move |tile| view! { <RemoteView tile streams tiles t ctl=stage/> }
+                    />
+                </div>
                 <Show when=move || !is_viewer()>
                     <SelfView stream=local texts=t/>
                 </Show>
+                <Show when=move || remotes() == 0>
+                    <p class="hint alone-hint">{t.call_alone()}</p>
+                </Show>
             </div>
-            <Show when=move || tiles.with(|t| t.is_empty())>
-                <p class="hint">{t.call_alone()}</p>
-            </Show>
-            <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
             <div class="controls" role="toolbar" aria-label=t.call_controls()>
                 // A viewer sends nothing: no microphone or camera to switch.
                 <Show when=move || !is_viewer() && allowed("audio")>
                     <button type="button" data-action="mic" aria-pressed=move || mic_off().to_string() on:click=toggle_mic disabled=move || !has_audio()>
+                        {move || icon(if mic_off() { Glyph::MicOff } else { Glyph::Mic })}
                         {move || if mic_off() { t.call_unmute() } else { t.call_mute() }}
                     </button>
                 </Show>
                 <Show when=move || !is_viewer() && allowed("camera")>
                     <button type="button" data-action="camera" aria-pressed=move || cam_off().to_string() on:click=toggle_cam disabled=move || !has_video()>
+                        {move || icon(if cam_off() { Glyph::CameraOff } else { Glyph::Camera })}
                         {move || if cam_off() { t.call_camera_on() } else { t.call_camera_off() }}
                     </button>
                 </Show>
                 {(can_share_screen() && crate::widget::theme::feature("screenshare")).then(|| view! {
                     <Show when=move || !is_viewer() && allowed("screen")>
                         <button type="button" data-action="screen" aria-pressed=move || sharing().to_string() on:click=toggle_screen>
+                            {icon(Glyph::Screen)}
                             {move || if sharing() { t.call_stop_share() } else { t.call_share() }}
                         </button>
                     </Show>
@@ -355,20 +400,24 @@ pub fn CallStage(
                 <Show when=move || is_host() && locked.get().is_some()>
                     <button type="button" data-action="lock" aria-pressed=move || locked.get().unwrap_or(false).to_string()
                         on:click=move |_| stage.with_value(|c| c.set_locked(!c.locked.get_untracked().unwrap_or(false)))>
+                        {icon(Glyph::Lock)}
                         {move || if locked.get().unwrap_or(false) { t.call_unlock() } else { t.call_lock() }}
                     </button>
                 </Show>
                 <Show when=move || is_host() && stage.with_value(|c| c.aside.get())>
                     <button type="button" data-action="bring-back"
                         on:click=move |_| stage.with_value(|c| c.take_aside(None))>
+                        {icon(Glyph::Back)}
                         {t.call_bring_back()}
                     </button>
                 </Show>
-                <button type="button" class="leave" on:click=leave>{t.call_leave()}</button>
+                <button type="button" class="leave" on:click=leave>{icon(Glyph::Leave)}{t.call_leave()}</button>
                 <Show when=is_host>
-                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{t.call_end_all()}</button>
+                    <button type="button" class="danger" data-action="end-for-all" on:click=end_all>{icon(Glyph::End)}{t.call_end_all()}</button>
                 </Show>
             </div>
+            </div>
+            <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
             {crate::widget::theme::feature("chat").then(|| {
                 let open = stage.with_value(|c| c.chat_open);
                 view! { <Show when=move || open.get() && allowed("chat")><Chat ctl=stage.get_value()/></Show> }
