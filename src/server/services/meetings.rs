@@ -138,7 +138,8 @@ async fn host_for(
     site: &str,
     input: &NewMeeting,
 ) -> Result<String, AppError> {
-    let on_site: Vec<(String, String)> = state.store.site_user_roles(site).await?;
+    // Only users in scope: a user on the list is known to exist in the caller's tenancy.
+    let on_site: Vec<(String, String)> = state.store.site_user_roles(scope, site).await?;
     let role_on_site = |user: &str| {
         on_site
             .iter()
@@ -183,10 +184,11 @@ async fn host_for(
             .ok_or_else(|| AppError::invalid("agent", "say which agent hosts the meeting"))?,
     };
     rules::id("agent", &host, "user")?;
-    if state.store.user_role(scope, &host).await?.is_none() {
-        return Err(AppError::not_found("user").with_field("agent"));
-    }
     match role_on_site(&host) {
+        // Not on the site: no such user in scope at all (404), or one working elsewhere.
+        None if state.store.user_role(scope, &host).await?.is_none() => {
+            Err(AppError::not_found("user").with_field("agent"))
+        }
         None => Err(AppError::new(
             ErrorCode::Precondition,
             "the agent does not work on this site",
@@ -238,13 +240,14 @@ pub async fn schedule(
         }
     }
     check_times(input.starts_at, input.ends_at)?;
-    let company = state
+    // The site, its company and the package's features in one read, tenancy checked.
+    let site = state
         .store
-        .site_company(scope, &input.site)
+        .site_in(scope, &SiteId::parse(&input.site)?)
         .await?
         .ok_or_else(|| AppError::not_found("site").with_field("site"))?;
-    let features = state.store.company_features(&company).await?;
-    let has = |f: &str| features.iter().any(|x| x == f);
+    let company = site.company_id.clone();
+    let has = |f: &str| site.has(f);
     if input.guests.len() > 1 && !has("multiple_participants") {
         return Err(AppError::new(
             ErrorCode::Precondition,
@@ -260,11 +263,6 @@ pub async fn schedule(
         .with_field("send_sms"));
     }
     let host = host_for(state, scope, &input.site, input).await?;
-    let site = state
-        .store
-        .site(&SiteId::parse(&input.site)?)
-        .await?
-        .ok_or_else(|| AppError::not_found("site").with_field("site"))?;
     let id = new_id();
     let host_link = Signer::new_link_id();
     let guests: Vec<_> = input

@@ -181,13 +181,18 @@ async fn agent_is_free(
     .fetch_optional(&mut *tx)
     .await?;
     match busy {
-        Some(_) => Err(AppError::new(
-            ErrorCode::Conflict,
-            "the agent has another meeting at that time",
-        )
-        .with_field("time_start")),
+        Some(_) => Err(agent_busy()),
         None => Ok(()),
     }
+}
+
+/// The answer when the agent has another meeting at the time asked.
+fn agent_busy() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "the agent has another meeting at that time",
+    )
+    .with_field("time_start")
 }
 
 impl Store {
@@ -199,21 +204,23 @@ impl Store {
     ) -> Result<MeetingRecord, AppError> {
         let id = m.id.clone();
         let now = Utc::now();
+        // Two statements under the write lock (the lock is what every writer queues for):
+        // the meeting, written only if its agent is free then, and all its participants.
         let mut tx = self.begin_write().await?;
-        agent_is_free(&mut tx, &m.agent, m.starts_at, m.ends_at, None).await?;
-        sqlx::query(
+        let written = sqlx::query(&format!(
             "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
                                    closes_at, capacity, created_at, is_appointment, invitation, invitation_sms,
                                    send_email, send_sms, created_by_user, created_by_client)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
+             SELECT $4, $5, $6, $1, $7, $2, $3, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+             WHERE NOT EXISTS (SELECT 1 FROM meetings WHERE {OVERLAPPING})"
+        ))
+        .bind(&m.agent)
+        .bind(to_ms(m.starts_at))
+        .bind(to_ms(m.ends_at))
         .bind(&id)
         .bind(&m.company)
         .bind(&m.site)
-        .bind(&m.agent)
         .bind(&m.subject)
-        .bind(to_ms(m.starts_at))
-        .bind(to_ms(m.ends_at))
         .bind(to_ms(m.opens_at))
         .bind(to_ms(m.closes_at))
         .bind(m.capacity as i64)
@@ -227,36 +234,48 @@ impl Store {
         .bind(&m.created_by_client)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at, locale)
-             SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, $4, $5, u.locale
+        if written.rows_affected() == 0 {
+            return Err(agent_busy());
+        }
+        // The agent from its user row, the guests from the input, in the given order.
+        let mut sql = String::from(
+            "INSERT INTO participants (id, meeting_id, user_id, name, email, phone, is_host, link_id,
+                                       username, created_at, locale)
+             SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, NULL, 1, $3, $4, $5, u.locale
              FROM users u WHERE u.id = $6",
-        )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&m.host_link)
-        .bind(format!("agent.{}", random_hex(12)))
-        .bind(to_ms(now))
-        .bind(&m.agent)
-        .execute(&mut *tx)
-        .await?;
-        for (i, (name, email, phone, link)) in m.guests.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO participants (id, meeting_id, name, email, phone, is_host, link_id, username, created_at)
-                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8)",
-            )
+        );
+        for i in 0..m.guests.len() {
+            // Each guest's seven values: id, name, e-mail, phone, link, username, created_at.
+            let p = 7 + 7 * i;
+            sql += &format!(
+                " UNION ALL SELECT ${p}, $2, NULL, ${}, ${}, ${}, 0, ${}, ${}, ${}, NULL",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+            );
+        }
+        let mut insert = sqlx::query(&sql)
             .bind(new_id())
             .bind(&id)
-            .bind(name)
-            .bind(email)
-            .bind(phone)
-            .bind(link)
-            .bind(format!("visitor.{}", random_hex(12)))
-            // Keep the given order of guests.
-            .bind(to_ms(now) + i as i64)
-            .execute(&mut *tx)
-            .await?;
+            .bind(&m.host_link)
+            .bind(format!("agent.{}", random_hex(12)))
+            .bind(to_ms(now))
+            .bind(&m.agent);
+        for (i, (name, email, phone, link)) in m.guests.iter().enumerate() {
+            insert = insert
+                .bind(new_id())
+                .bind(name)
+                .bind(email)
+                .bind(phone)
+                .bind(link)
+                .bind(format!("visitor.{}", random_hex(12)))
+                // created_at: now plus the guest's place, to keep the given order.
+                .bind(to_ms(now) + i as i64);
         }
+        insert.execute(&mut *tx).await?;
         super::outbox::enqueue(&self.sealer, &mut tx, &m.messages, Some(&id)).await?;
         tx.commit().await?;
         self.meeting_api(scope, &id)

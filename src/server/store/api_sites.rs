@@ -564,13 +564,21 @@ impl Store {
         }))
     }
 
-    /// Users of a site who take calls or schedule (for the meeting rules): `(id, role)`.
-    pub async fn site_user_roles(&self, site: &str) -> Result<Vec<(String, String)>, AppError> {
-        sqlx::query_as(
+    /// Users of a site, of a company in `scope`, who take calls or schedule (for the meeting
+    /// rules): `(id, role)`.
+    pub async fn site_user_roles(
+        &self,
+        scope: &Scope,
+        site: &str,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        let (cond, param) = scope.companies();
+        sqlx::query_as(&format!(
             "SELECT u.id, u.role FROM site_users su JOIN users u ON u.id = su.user_id
-             WHERE su.site_id = $1 AND u.deleted_at IS NULL",
-        )
+                                                   JOIN companies c ON c.id = u.company_id
+             WHERE su.site_id = $1 AND u.deleted_at IS NULL AND {cond}$2"
+        ))
         .bind(site)
+        .bind(param)
         .fetch_all(&self.pool)
         .await
         .map_err(AppError::from)

@@ -1,7 +1,7 @@
 //! Sites, their allowed origins and agents; and the tenancy rows above them.
 
 use super::Col;
-use super::{to_ms, Store};
+use super::{to_ms, Scope, Store};
 use crate::model::{AppError, SiteId, UserId};
 use crate::server::tokens::new_id;
 use chrono::Utc;
@@ -156,7 +156,24 @@ pub struct NewSite {
 impl Store {
     /// A site with its company's package features, or `None`.
     pub async fn site(&self, id: &SiteId) -> Result<Option<SiteRow>, AppError> {
-        let row = sqlx::query(concat!(
+        self.site_where(id, "", "").await
+    }
+
+    /// A site of a company in `scope` with its package's features (one query: the tenancy
+    /// check, the company and the site together), or `None`.
+    pub async fn site_in(&self, scope: &Scope, id: &SiteId) -> Result<Option<SiteRow>, AppError> {
+        let (cond, param) = scope.companies();
+        self.site_where(id, &format!(" AND {cond}$2"), param).await
+    }
+
+    /// The site `id` where `extra` (a condition on `s` and `c` with parameter `$2`) holds.
+    async fn site_where(
+        &self,
+        id: &SiteId,
+        extra: &str,
+        param: &str,
+    ) -> Result<Option<SiteRow>, AppError> {
+        let sql = format!(concat!(
             "SELECT s.id, s.company_id, s.name, s.time_zone, s.slot_minutes, s.opening_hours,
                     s.early_join_minutes, s.grace_minutes, s.horizon_days, s.buffer_minutes,
                     s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
@@ -168,11 +185,13 @@ impl Store {
             " AS live
              FROM sites s JOIN companies c ON c.id = s.company_id
                           JOIN packages p ON p.id = c.package_id
-             WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL"
-        ))
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+             WHERE s.id = $1 AND s.deleted_at IS NULL AND c.deleted_at IS NULL{}"
+        ), extra);
+        let mut query = sqlx::query(&sql).bind(id.as_str());
+        if !extra.is_empty() {
+            query = query.bind(param);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
         let hours: String = row.col("opening_hours")?;
         let features: String = row.col("features")?;
