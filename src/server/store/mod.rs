@@ -110,23 +110,6 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            // A request cancelled at the wrong moment (its client hung up) can leave a
-            // connection inside a transaction nobody will finish: sqlx 0.8 acknowledges a
-            // `BEGIN IMMEDIATE` before its `Transaction` exists. Handed on, that connection
-            // would fail every later `BEGIN` and hold the write lock for good. So every
-            // connection coming back is probed: if a `ROLLBACK` succeeds, a transaction was
-            // open, and the connection is closed rather than reused.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    let was_open = sqlx::Executor::execute(&mut *conn, "ROLLBACK")
-                        .await
-                        .is_ok();
-                    if was_open {
-                        tracing::warn!("closed a pooled connection left inside a transaction");
-                    }
-                    Ok(!was_open)
-                })
-            })
             .connect_with(options)
             .await?;
         schema::migrate(&pool).await?;
@@ -143,9 +126,23 @@ impl Store {
     /// deferred transaction that reads first and writes later fails at once with "database
     /// is locked" when another writer got in between; this one waits its turn instead.
     /// Writers of this process take turns (see `write_turn`) before they ask SQLite.
+    ///
+    /// The `BEGIN` runs in a task of its own. sqlx 0.8 has SQLite acknowledge `BEGIN` before
+    /// the `Transaction` that would roll it back exists: a request cancelled in between (its
+    /// client hung up) would hand a connection back to the pool inside a transaction nobody
+    /// ends, holding the write lock for good. The task always finishes, so the `Transaction`
+    /// always exists, and dropped unused it rolls back. (The pool used to probe every
+    /// connection coming back with a `ROLLBACK` instead: one more trip to SQLite's thread
+    /// for every query of every request.)
     pub async fn begin_write(&self) -> Result<WriteTx, AppError> {
         let turn = self.write_turn.clone().lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "the task beginning a write transaction failed");
+                AppError::internal()
+            })??;
         Ok(WriteTx { tx, _turn: turn })
     }
 
@@ -441,31 +438,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_transaction_left_open_is_not_handed_on() {
+    async fn a_write_cancelled_anywhere_leaves_no_transaction_open() {
         let (_dir, store) = temp_store().await;
-        {
-            // What a request cancelled between `BEGIN` and its `Transaction` leaves behind.
-            let mut conn = store.pool().acquire().await.unwrap();
-            sqlx::raw_sql("BEGIN IMMEDIATE")
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-        }
-        // More writes than the pool has connections: none meets the abandoned transaction
-        // or waits for its lock.
-        for i in 0..20 {
-            let write = async {
-                let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
-                    .bind(format!("k{i}"))
+        // Writes abandoned after 0, 1, 2 … polls: at some of these points the `BEGIN` has run
+        // on SQLite's thread and its answer is on the way, the window where sqlx 0.8 would
+        // hand the connection back inside a transaction.
+        for polls in 0..40 {
+            let mut write = Box::pin(async {
+                let mut tx = store.begin_write().await?;
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('cancelled', 'x')")
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await
-            };
-            tokio::time::timeout(Duration::from_secs(2), write)
+                Ok::<(), AppError>(tx.commit().await?)
+            });
+            for _ in 0..polls {
+                if futures::poll!(write.as_mut()).is_ready() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            drop(write);
+            // More writes than the pool has connections: none meets an abandoned transaction
+            // or waits for its lock.
+            for i in 0..10 {
+                let next = async {
+                    let mut tx = store.begin_write().await?;
+                    sqlx::query("INSERT OR REPLACE INTO settings (key, value) VALUES ($1, 'x')")
+                        .bind(format!("k{i}"))
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok::<(), AppError>(tx.commit().await?)
+                };
+                tokio::time::timeout(Duration::from_secs(2), next)
+                    .await
+                    .expect("no wait for an abandoned lock")
+                    .expect("the write succeeds");
+            }
+            sqlx::query("DELETE FROM settings WHERE key = 'cancelled'")
+                .execute(store.pool())
                 .await
-                .expect("no wait for an abandoned lock")
-                .expect("the write succeeds");
+                .unwrap();
         }
     }
 
