@@ -80,6 +80,10 @@ pub struct SlotList {
     /// several).
     #[serde(default)]
     pub agents: Vec<AgentChoice>,
+    /// More free times follow the last of `slots` (the list holds at most a few hundred):
+    /// the form asks for them, from just after the last, when the customer pages on.
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// The first times, written into the booking frame's page by the server so the form needs no

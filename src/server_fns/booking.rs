@@ -14,14 +14,18 @@ pub async fn booking_slots(
     host_origin: String,
     /// The agent chosen, if any (absent in forms from before the choice existed).
     agent: Option<String>,
+    /// Only times starting at or after this (absent: the first ones; the form sends it to
+    /// page on past the last time it has).
+    after: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<SlotList, AppError> {
     let call = super::ssr::Call::get()?;
-    crate::server::services::booking::slots_with(
+    crate::server::services::booking::slots_after(
         &call.state,
         &site,
         &host_origin,
         call.header("origin"),
         agent.as_deref(),
+        after,
     )
     .await
 }

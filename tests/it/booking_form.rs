@@ -430,3 +430,66 @@ async fn the_booking_page_carries_its_first_times_only_for_an_allowed_page() {
     let first = first_slots(&html).expect("the first times for the page on its own");
     assert_eq!(first.host_origin, server.url);
 }
+
+/// A site open round the clock has more free times in its horizon than one list holds: the
+/// list says so, and asking from just after its last time goes on, without a gap or a time
+/// twice, to the end of the horizon.
+#[tokio::test]
+async fn the_times_page_on_to_the_end_of_the_horizon() {
+    let server = TestServer::start().await;
+    let page = |after: Option<chrono::DateTime<chrono::Utc>>| {
+        let server = &server;
+        async move {
+            consult::server::services::booking::slots_after(
+                &server.state,
+                server.site.as_str(),
+                &server.host_url,
+                None,
+                None,
+                after,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = page(None).await;
+    assert_eq!(
+        first.slots.len(),
+        consult::server::services::booking::MAX_SLOTS
+    );
+    assert!(
+        first.more,
+        "a fortnight of quarter-hours is more than one list"
+    );
+    let mut all = first.slots.clone();
+    let mut more = first.more;
+    let mut pages = 1;
+    while more {
+        let after = all.last().unwrap().starts_at + chrono::Duration::milliseconds(1);
+        let next = page(Some(after)).await;
+        assert!(!next.slots.is_empty(), "more was promised");
+        assert!(next.slots[0].starts_at >= after);
+        all.extend(next.slots);
+        more = next.more;
+        pages += 1;
+        assert!(pages < 10, "the pages end");
+    }
+    assert!(pages >= 3, "{pages} pages");
+    // Every quarter-hour once, in order, with nothing skipped between pages.
+    for pair in all.windows(2) {
+        assert_eq!(
+            pair[1].starts_at - pair[0].starts_at,
+            chrono::Duration::minutes(15),
+            "{:?} then {:?}",
+            pair[0].starts_at,
+            pair[1].starts_at
+        );
+    }
+    let horizon = chrono::Utc::now() + chrono::Duration::days(14);
+    assert!(all.last().unwrap().starts_at <= horizon);
+    assert!(all.last().unwrap().starts_at > horizon - chrono::Duration::days(1));
+    // Past the last one: nothing, and no more.
+    let after = all.last().unwrap().starts_at + chrono::Duration::milliseconds(1);
+    let end = page(Some(after)).await;
+    assert!(end.slots.is_empty() && !end.more);
+}

@@ -690,3 +690,49 @@ async fn a_booking_over_the_limit_is_refused_kindly_and_announced() {
         0
     );
 }
+
+/// The form pages on past the first list of times: ten days ahead (past the few hundred
+/// quarter-hours of the first list, inside the demo site's fortnight) has free times once the
+/// calendar shows its month, asked for with the form's own call.
+#[tokio::test]
+async fn later_days_have_times_once_their_month_shows() {
+    let server = TestServer::start().await;
+    let driver = Driver::start();
+    let b = driver.session().await;
+    b.goto(&format!("{}/", server.host_url)).await;
+    b.enter_embed("consult-booking").await;
+    b.find("td[aria-selected=true]").await;
+    // Today as the browser sees it (the days of the grid are its local days).
+    let today = b
+        .js("const d = new Date(); return [d.getFullYear(), d.getMonth() + 1, d.getDate()]")
+        .await;
+    let part = |i: usize| today[i].as_u64().unwrap() as u32;
+    let today = NaiveDate::from_ymd_opt(part(0) as i32, part(1), part(2)).unwrap();
+    let later = today + chrono::Duration::days(10);
+    if later.format("%Y-%m").to_string() != today.format("%Y-%m").to_string() {
+        b.click("button.month-nav[aria-label='Next month']").await;
+    }
+    b.wait_js(
+        "a day ten days ahead offered",
+        20,
+        &format!("return !!document.querySelector('#{}.free')", day_id(later)),
+    )
+    .await;
+    let asked = b
+        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('booking/slots')).length")
+        .await;
+    assert!(
+        asked.as_u64().unwrap_or(0) >= 1,
+        "asked for later times: {asked}"
+    );
+    b.find(&format!("#{}", day_id(later)))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let times = b
+        .js("return document.querySelectorAll('.day-slots input[type=radio]').length")
+        .await;
+    assert!(times.as_u64().unwrap_or(0) > 0, "its times show: {times}");
+    axe(&b, "a later month").await;
+}

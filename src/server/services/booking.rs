@@ -2,7 +2,7 @@
 //! `server_fns::booking`, are thin calls into this).
 
 use crate::model::booking::{
-    AgentChoice, Booked, BookingRequest, Prefill, SiteInfo, SlotList, Theme, LOCKABLE,
+    AgentChoice, Booked, BookingRequest, Prefill, SiteInfo, Slot, SlotList, Theme, LOCKABLE,
 };
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
 use crate::server::availability::{free_slots, offered_slots, parse_zone};
@@ -11,7 +11,7 @@ use crate::server::store::Quota;
 use crate::server::store::{Message, NewBooking, SiteRow};
 use crate::server::tokens::{new_id, Signer};
 use crate::server::{invite, origin, AppState};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::net::IpAddr;
 
 /// At most this many slots are listed at once: enough for the default horizon (14 days) of
@@ -207,8 +207,22 @@ pub async fn slots_with(
     request_origin: Option<&str>,
     agent: Option<&str>,
 ) -> Result<SlotList, AppError> {
+    slots_after(state, site, host_origin, request_origin, agent, None).await
+}
+
+/// The free slots of a site starting at or after `after` (`None`: the first ones), with the
+/// agent chosen (`None`: anyone): the form asks for the next ones this way when the
+/// customer pages on past the last it has (see [`MAX_SLOTS`]).
+pub async fn slots_after(
+    state: &AppState,
+    site: &str,
+    host_origin: &str,
+    request_origin: Option<&str>,
+    agent: Option<&str>,
+    after: Option<DateTime<Utc>>,
+) -> Result<SlotList, AppError> {
     let site = site_for_request(state, site, host_origin, request_origin).await?;
-    slots_of(state, &site, agent).await
+    slots_of_after(state, &site, agent, after).await
 }
 
 /// The next free slots of a site already checked for the request, with the agent chosen
@@ -217,6 +231,16 @@ pub async fn slots_of(
     state: &AppState,
     site: &SiteRow,
     agent: Option<&str>,
+) -> Result<SlotList, AppError> {
+    slots_of_after(state, site, agent, None).await
+}
+
+/// [`slots_of`], from `after` on.
+async fn slots_of_after(
+    state: &AppState,
+    site: &SiteRow,
+    agent: Option<&str>,
+    after: Option<DateTime<Utc>>,
 ) -> Result<SlotList, AppError> {
     let chosen = agent
         .filter(|a| !a.is_empty())
@@ -230,7 +254,11 @@ pub async fn slots_of(
         })
         .transpose()?;
     let now = Utc::now();
-    let candidates = offered_slots(&site.opening_hours, zone(site)?, &site.rules(), now);
+    let mut candidates = offered_slots(&site.opening_hours, zone(site)?, &site.rules(), now);
+    if let Some(after) = after {
+        candidates.retain(|c| c.starts_at >= after);
+    }
+    let from = after.map_or(now, |a| a.max(now));
     let everyone = state.store.site_agents(&site.id).await?;
     let choices = everyone
         .iter()
@@ -243,24 +271,24 @@ pub async fn slots_of(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let slots = match candidates.last() {
+    let (slots, more) = match candidates.last() {
         Some(last) if !agents.is_empty() => {
             let buffer = Duration::minutes(site.buffer_minutes as i64);
             let busy = state
                 .store
-                .busy_between(&agents, now - buffer, last.ends_at + buffer)
+                .busy_between(&agents, from - buffer, last.ends_at + buffer)
                 .await?;
-            free_slots(candidates, &agents, &busy, buffer)
-                .into_iter()
-                .take(MAX_SLOTS)
-                .collect()
+            let mut free = free_slots(candidates, &agents, &busy, buffer).into_iter();
+            let slots: Vec<Slot> = free.by_ref().take(MAX_SLOTS).collect();
+            (slots, free.next().is_some())
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), false),
     };
     Ok(SlotList {
         site: site_info(site),
         slots,
         agents: choices,
+        more,
     })
 }
 

@@ -34,6 +34,9 @@ pub fn Calendar(
     lang: Lang,
     days: Memo<DaySlots>,
     selected: RwSignal<Option<NaiveDate>>,
+    /// Told the first day of the month on screen (the form fetches later times with it).
+    #[prop(optional)]
+    shown: Option<RwSignal<Option<NaiveDate>>>,
 ) -> impl IntoView {
     let locale = lang.locale();
     let start = selected
@@ -49,6 +52,9 @@ pub fn Calendar(
         }
     });
     let month = Memo::new(move |_| focused.get().with_day(1).unwrap_or_default());
+    if let Some(shown) = shown {
+        Effect::new(move |_| shown.set(Some(month.get())));
+    }
     let move_to = move |d: NaiveDate| {
         focused.set(d);
         // The cell may be in a month not yet drawn: focus it once it is.

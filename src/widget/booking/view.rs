@@ -3,7 +3,9 @@
 //! confirmation with the personal join link and a calendar file. English or Dutch.
 
 use super::calendar::{group_days, Calendar, DaySlots};
-use crate::model::booking::{AgentChoice, Booked, BookingRequest, FirstSlots, Prefill, SlotList};
+use crate::model::booking::{
+    AgentChoice, Booked, BookingRequest, FirstSlots, Prefill, Slot, SlotList,
+};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
@@ -184,9 +186,68 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         async move {
             match ready {
                 Some(list) => Ok(list),
-                None => booking_slots(site, origin, chosen).await,
+                None => booking_slots(site, origin, chosen, None).await,
             }
         }
+    });
+    // Times after the first list's last, asked for as the customer pages on through the
+    // months (the server lists a few hundred at a time): `more` while the server has more.
+    let later = RwSignal::new(Vec::<Slot>::new());
+    let more = RwSignal::new(false);
+    let asking = RwSignal::new(false);
+    // Bumped with every new first list: an answer for an older one is dropped.
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        if let Some(list) = slots.get() {
+            generation.update_value(|g| *g += 1);
+            later.set(Vec::new());
+            more.set(list.as_ref().is_ok_and(|l| l.more));
+            asking.set(false);
+        }
+    });
+    // The month the calendar shows.
+    let shown = RwSignal::new(None::<NaiveDate>);
+    let (site_for_more, origin_for_more) = (site.clone(), host_origin.clone());
+    Effect::new(move |_| {
+        let (Some(month), true, false) = (shown.get(), more.get(), asking.get()) else {
+            return;
+        };
+        let Some(Ok(list)) = slots.get() else { return };
+        let last = later
+            .with(|l| l.last().map(|s| s.starts_at))
+            .or_else(|| list.slots.last().map(|s| s.starts_at));
+        let Some(last) = last else { return };
+        let last_day = dom::local_date(last.timestamp_millis(), &zone.get());
+        // Ask only while the month shown reaches past the last day listed.
+        let month_end = month
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt());
+        if last_day.zip(month_end).is_some_and(|(l, e)| l > e) {
+            return;
+        }
+        asking.set(true);
+        let asked_for = generation.get_value();
+        let (site, origin, chosen) = (
+            site_for_more.clone(),
+            origin_for_more.clone(),
+            agent.get_untracked(),
+        );
+        let after = last + chrono::Duration::milliseconds(1);
+        spawn_local(async move {
+            let answer = booking_slots(site, origin, chosen, Some(after)).await;
+            if generation.try_get_value() != Some(asked_for) {
+                return;
+            }
+            match answer {
+                Ok(next) => {
+                    more.set(next.more && !next.slots.is_empty());
+                    later.update(|l| l.extend(next.slots));
+                }
+                // The times listed stay; the later ones are simply not offered.
+                Err(_) => more.set(false),
+            }
+            asking.set(false);
+        });
     });
     // Kept apart from the times so the choice stays on screen while they reload.
     let agent_choices = RwSignal::new(Vec::<AgentChoice>::new());
@@ -235,7 +296,10 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     // Free times by the visitor's local day, in the zone chosen: switching zones regroups
     // them, so a time never shows under the wrong day.
     let days = Memo::new(move |_| match slots.get() {
-        Some(Ok(list)) => group_days(list.slots, &zone.get()),
+        Some(Ok(mut list)) => {
+            later.with(|l| list.slots.extend_from_slice(l));
+            group_days(list.slots, &zone.get())
+        }
         _ => DaySlots::new(),
     });
     let selected_day = RwSignal::new(None::<NaiveDate>);
@@ -354,6 +418,13 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
         list
     };
 
+    let picker = Picker {
+        days,
+        selected_day,
+        zone,
+        chosen,
+        shown,
+    };
     let managing = RwSignal::new(false);
     let form_or_confirmation = move || match booked.get() {
         // Changing or cancelling happens right here, in the same frame: no navigation (the
@@ -406,7 +477,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                         <p class="hint" id="zone-note" aria-live="polite">
                             {move || fill(t.zone_note(), &[("zone", &zone.get().replace('_', " "))])}
                         </p>
-                        {move || slot_picker(t, lang, slots.get(), days, selected_day, zone, chosen)}
+                        {move || slot_picker(t, lang, slots.get(), picker)}
                         <p class="error" id="starts_at-error">{move || errors.with(|e| e.get("starts_at").cloned())}</p>
                     </fieldset>
                     <Field id="name" label=t.name() kind="text" autocomplete="name" value=name errors
@@ -577,15 +648,34 @@ fn report_error(
     }
 }
 
+/// What the month and times show and change.
+#[derive(Clone, Copy)]
+struct Picker {
+    /// Free times by local day.
+    days: Memo<DaySlots>,
+    /// The day whose times show.
+    selected_day: RwSignal<Option<NaiveDate>>,
+    /// The zone the times show in.
+    zone: RwSignal<String>,
+    /// The time chosen.
+    chosen: RwSignal<Option<DateTime<Utc>>>,
+    /// The month on screen.
+    shown: RwSignal<Option<NaiveDate>>,
+}
+
 fn slot_picker(
     t: &'static Texts,
     lang: Lang,
     state: Option<Result<SlotList, AppError>>,
-    days: Memo<DaySlots>,
-    selected_day: RwSignal<Option<NaiveDate>>,
-    zone: RwSignal<String>,
-    chosen: RwSignal<Option<DateTime<Utc>>>,
+    p: Picker,
 ) -> AnyView {
+    let Picker {
+        days,
+        selected_day,
+        zone,
+        chosen,
+        shown,
+    } = p;
     match state {
         None => view! { <p class="loading" role="status">{t.loading()}</p> }.into_any(),
         Some(Err(e)) => {
@@ -608,7 +698,7 @@ fn slot_picker(
         // pages usually are: the month on the left, the chosen day's times on the right.
         Some(Ok(_)) => view! {
             <div class="picker">
-                <Calendar t lang days selected=selected_day/>
+                <Calendar t lang days selected=selected_day shown/>
                 <div class="times">{move || day_times(t, lang, days, selected_day, zone, chosen)}</div>
             </div>
         }

@@ -52,7 +52,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
         let origin = host_origin.clone();
         async move {
             match target {
-                Some((site, agent)) => Some(booking_slots(site, origin, Some(agent)).await),
+                Some((site, agent)) => Some(booking_slots(site, origin, Some(agent), None).await),
                 None => None,
             }
         }
