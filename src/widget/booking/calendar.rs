@@ -4,11 +4,12 @@
 //! with its number of free times, never as a bare "4".
 
 use super::grid::{month_weeks, step};
-use crate::model::booking::Slot;
+use crate::model::booking::{Slot, SlotList};
 use crate::model::i18n::{fill, Lang, Texts};
+use crate::model::AppError;
 use crate::widget::dom;
 use crate::widget::dom::focus;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -25,6 +26,104 @@ pub fn group_days(slots: Vec<Slot>, zone: &str) -> DaySlots {
         }
     }
     map
+}
+
+/// Times after a first list of free times (which holds a few hundred at most), asked for
+/// whenever the calendar shows a month reaching past the last time known, and kept until the
+/// next first list.
+#[derive(Clone, Copy)]
+pub struct LaterTimes {
+    /// The times after the first list's last, earliest first.
+    pub times: RwSignal<Vec<Slot>>,
+    /// The first day of the month the calendar shows (pass to [`Calendar`]).
+    pub shown: RwSignal<Option<NaiveDate>>,
+    /// The server has more after the last time known.
+    more: RwSignal<bool>,
+    /// A question is on its way.
+    asking: RwSignal<bool>,
+    /// Bumped with every first list: an answer asked for an older one is dropped.
+    generation: StoredValue<u32>,
+}
+
+impl LaterTimes {
+    /// None yet.
+    pub fn new() -> LaterTimes {
+        LaterTimes {
+            times: RwSignal::new(Vec::new()),
+            shown: RwSignal::new(None),
+            more: RwSignal::new(false),
+            asking: RwSignal::new(false),
+            generation: StoredValue::new(0),
+        }
+    }
+
+    /// A new first list came, with more after it or not: forget the later times.
+    pub fn reset(&self, more: bool) {
+        self.generation.update_value(|g| *g += 1);
+        self.times.set(Vec::new());
+        self.more.set(more);
+        self.asking.set(false);
+    }
+
+    /// Ask `fetch(after)` for the times after the last known (the first list's last is
+    /// `first_last`) while the month shown, in `zone`, reaches past its day.
+    pub fn follow<F, Fut>(
+        self,
+        first_last: impl Fn() -> Option<DateTime<Utc>> + 'static,
+        zone: RwSignal<String>,
+        fetch: F,
+    ) where
+        F: Fn(DateTime<Utc>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<SlotList, AppError>> + 'static,
+    {
+        let LaterTimes {
+            times,
+            shown,
+            more,
+            asking,
+            generation,
+        } = self;
+        Effect::new(move |_| {
+            let (Some(month), true, false) = (shown.get(), more.get(), asking.get()) else {
+                return;
+            };
+            let last = times
+                .with(|l| l.last().map(|s| s.starts_at))
+                .or_else(&first_last);
+            let Some(last) = last else { return };
+            let last_day = dom::local_date(last.timestamp_millis(), &zone.get());
+            let month_end = month
+                .checked_add_months(Months::new(1))
+                .and_then(|d| d.pred_opt());
+            if last_day.zip(month_end).is_some_and(|(l, e)| l > e) {
+                return;
+            }
+            asking.set(true);
+            let asked_for = generation.get_value();
+            let answer = fetch(last + chrono::Duration::milliseconds(1));
+            leptos::task::spawn_local(async move {
+                let answer = answer.await;
+                if generation.try_get_value() != Some(asked_for) {
+                    return;
+                }
+                match answer {
+                    Ok(next) => {
+                        more.set(next.more && !next.slots.is_empty());
+                        times.update(|l| l.extend(next.slots));
+                    }
+                    // The times known stay; later ones are simply not offered.
+                    Err(_) => more.set(false),
+                }
+                asking.set(false);
+            });
+        });
+    }
+}
+
+impl Default for LaterTimes {
+    fn default() -> Self {
+        LaterTimes::new()
+    }
 }
 
 /// The calendar; `selected` is the chosen day (only days with free times can be chosen).

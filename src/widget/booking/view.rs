@@ -2,10 +2,8 @@
 //! visitor's time zone (switchable); name, e-mail, phone, note and consent; then the
 //! confirmation with the personal join link and a calendar file. English or Dutch.
 
-use super::calendar::{group_days, Calendar, DaySlots};
-use crate::model::booking::{
-    AgentChoice, Booked, BookingRequest, FirstSlots, Prefill, Slot, SlotList,
-};
+use super::calendar::{group_days, Calendar, DaySlots, LaterTimes};
+use crate::model::booking::{AgentChoice, Booked, BookingRequest, FirstSlots, Prefill, SlotList};
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::i18n::{fill, Lang, Texts};
 use crate::model::{AppError, ErrorCode, SiteId, UserId};
@@ -190,65 +188,30 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
             }
         }
     });
-    // Times after the first list's last, asked for as the customer pages on through the
-    // months (the server lists a few hundred at a time): `more` while the server has more.
-    let later = RwSignal::new(Vec::<Slot>::new());
-    let more = RwSignal::new(false);
-    let asking = RwSignal::new(false);
-    // Bumped with every new first list: an answer for an older one is dropped.
-    let generation = StoredValue::new(0u32);
+    // Times after the first list's last, asked for as the customer pages on through months.
+    let later = LaterTimes::new();
     Effect::new(move |_| {
         if let Some(list) = slots.get() {
-            generation.update_value(|g| *g += 1);
-            later.set(Vec::new());
-            more.set(list.as_ref().is_ok_and(|l| l.more));
-            asking.set(false);
+            later.reset(list.as_ref().is_ok_and(|l| l.more));
         }
     });
-    // The month the calendar shows.
-    let shown = RwSignal::new(None::<NaiveDate>);
+    let shown = later.shown;
     let (site_for_more, origin_for_more) = (site.clone(), host_origin.clone());
-    Effect::new(move |_| {
-        let (Some(month), true, false) = (shown.get(), more.get(), asking.get()) else {
-            return;
-        };
-        let Some(Ok(list)) = slots.get() else { return };
-        let last = later
-            .with(|l| l.last().map(|s| s.starts_at))
-            .or_else(|| list.slots.last().map(|s| s.starts_at));
-        let Some(last) = last else { return };
-        let last_day = dom::local_date(last.timestamp_millis(), &zone.get());
-        // Ask only while the month shown reaches past the last day listed.
-        let month_end = month
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| d.pred_opt());
-        if last_day.zip(month_end).is_some_and(|(l, e)| l > e) {
-            return;
-        }
-        asking.set(true);
-        let asked_for = generation.get_value();
-        let (site, origin, chosen) = (
-            site_for_more.clone(),
-            origin_for_more.clone(),
-            agent.get_untracked(),
-        );
-        let after = last + chrono::Duration::milliseconds(1);
-        spawn_local(async move {
-            let answer = booking_slots(site, origin, chosen, Some(after)).await;
-            if generation.try_get_value() != Some(asked_for) {
-                return;
-            }
-            match answer {
-                Ok(next) => {
-                    more.set(next.more && !next.slots.is_empty());
-                    later.update(|l| l.extend(next.slots));
-                }
-                // The times listed stay; the later ones are simply not offered.
-                Err(_) => more.set(false),
-            }
-            asking.set(false);
-        });
-    });
+    later.follow(
+        move || match slots.get() {
+            Some(Ok(list)) => list.slots.last().map(|s| s.starts_at),
+            _ => None,
+        },
+        zone,
+        move |after| {
+            let (site, origin, chosen) = (
+                site_for_more.clone(),
+                origin_for_more.clone(),
+                agent.get_untracked(),
+            );
+            async move { booking_slots(site, origin, chosen, Some(after)).await }
+        },
+    );
     // Kept apart from the times so the choice stays on screen while they reload.
     let agent_choices = RwSignal::new(Vec::<AgentChoice>::new());
     Effect::new(move |_| {
@@ -297,7 +260,7 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
     // them, so a time never shows under the wrong day.
     let days = Memo::new(move |_| match slots.get() {
         Some(Ok(mut list)) => {
-            later.with(|l| list.slots.extend_from_slice(l));
+            later.times.with(|l| list.slots.extend_from_slice(l));
             group_days(list.slots, &zone.get())
         }
         _ => DaySlots::new(),

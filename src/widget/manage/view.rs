@@ -7,7 +7,7 @@ use crate::model::i18n::fill;
 use crate::model::{AppError, ErrorCode};
 use crate::server_fns::booking::booking_slots;
 use crate::server_fns::manage::{manage_cancel, manage_details, manage_move};
-use crate::widget::booking::calendar::{group_days, Calendar, DaySlots};
+use crate::widget::booking::calendar::{group_days, Calendar, DaySlots, LaterTimes};
 use crate::widget::booking::view::{day_times, when_text};
 use crate::widget::dom::focus;
 use crate::widget::{dom, host, theme};
@@ -57,8 +57,45 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
             }
         }
     });
+    // Times after the first list's last, as the customer pages on through months.
+    let later = LaterTimes::new();
+    Effect::new(move |_| {
+        if let Some(list) = slots.get() {
+            later.reset(matches!(&list, Some(Ok(l)) if l.more));
+        }
+    });
+    let shown = later.shown;
+    let origin_for_more = host::bridge().origin();
+    later.follow(
+        move || match slots.get() {
+            Some(Some(Ok(list))) => list.slots.last().map(|s| s.starts_at),
+            _ => None,
+        },
+        zone,
+        move |after| {
+            let target = info.with_untracked(|i| match i {
+                Some(Ok(i)) => Some((
+                    i.site.id.as_str().to_string(),
+                    i.agent.id.as_str().to_string(),
+                )),
+                _ => None,
+            });
+            let origin = origin_for_more.clone();
+            async move {
+                match target {
+                    Some((site, agent)) => {
+                        booking_slots(site, origin, Some(agent), Some(after)).await
+                    }
+                    None => Err(AppError::new(ErrorCode::NotFound, "no appointment")),
+                }
+            }
+        },
+    );
     let days = Memo::new(move |_| match slots.get() {
-        Some(Some(Ok(list))) => group_days(list.slots, &zone.get()),
+        Some(Some(Ok(mut list))) => {
+            later.times.with(|l| list.slots.extend_from_slice(l));
+            group_days(list.slots, &zone.get())
+        }
         _ => DaySlots::new(),
     });
     let selected_day = RwSignal::new(None::<NaiveDate>);
@@ -182,7 +219,7 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                                         view! { <p role="status">{t.no_slots()}</p> }.into_any()
                                     }
                                     Some(Some(Ok(_))) => view! {
-                                        <Calendar t lang days selected=selected_day/>
+                                        <Calendar t lang days selected=selected_day shown/>
                                         {move || day_times(t, lang, days, selected_day, zone, chosen)}
                                     }
                                     .into_any(),
