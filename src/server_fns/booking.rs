@@ -14,11 +14,19 @@ pub async fn booking_slots(
     host_origin: String,
     /// The agent chosen, if any (absent in forms from before the choice existed).
     agent: Option<String>,
-    /// Only times starting at or after this (absent: the first ones; the form sends it to
-    /// page on past the last time it has).
-    after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only times starting at or after this, in milliseconds since the epoch (absent: the
+    /// first ones; the form sends it to page on past the last time it has). A number, not a
+    /// date text: the booking build then carries no date formatting.
+    after: Option<i64>,
 ) -> Result<SlotList, AppError> {
     let call = super::ssr::Call::get()?;
+    let after = match after {
+        None => None,
+        Some(ms) => Some(
+            chrono::DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| AppError::invalid("after", "not a time"))?,
+        ),
+    };
     crate::server::services::booking::slots_after(
         &call.state,
         &site,

@@ -10,7 +10,10 @@ use support::TestServer;
 
 /// The booking frame's budget now. Issue 16's goal is 100 KB; the frame is its own build
 /// (a third of the full app) and the rest is the work of that issue (README, "Bytes").
-pub const BOOKING_BUDGET: usize = 180_000;
+/// Raised from 180,000 for paging the calendar on past the first list of times (about
+/// 3.4 KB: Leptos effects and signals are dear in code), which lets customers book every
+/// day of a site's horizon.
+pub const BOOKING_BUDGET: usize = 184_000;
 
 /// The call page's budget now (issue 16's goal: 170 KB).
 pub const CALL_BUDGET: usize = 300_000;

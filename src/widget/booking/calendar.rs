@@ -28,6 +28,9 @@ pub fn group_days(slots: Vec<Slot>, zone: &str) -> DaySlots {
     map
 }
 
+/// A question for later times, on its way.
+pub type Asked = std::pin::Pin<Box<dyn std::future::Future<Output = Result<SlotList, AppError>>>>;
+
 /// Times after a first list of free times (which holds a few hundred at most), asked for
 /// whenever the calendar shows a month reaching past the last time known, and kept until the
 /// next first list.
@@ -67,15 +70,22 @@ impl LaterTimes {
 
     /// Ask `fetch(after)` for the times after the last known (the first list's last is
     /// `first_last`) while the month shown, in `zone`, reaches past its day.
-    pub fn follow<F, Fut>(
+    pub fn follow(
         self,
         first_last: impl Fn() -> Option<DateTime<Utc>> + 'static,
         zone: RwSignal<String>,
-        fetch: F,
-    ) where
-        F: Fn(DateTime<Utc>) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<SlotList, AppError>> + 'static,
-    {
+        fetch: impl Fn(DateTime<Utc>) -> Asked + 'static,
+    ) {
+        // One body for both calendars (booking, change of time): no copy per caller.
+        self.follow_dyn(Box::new(first_last), zone, Box::new(fetch));
+    }
+
+    fn follow_dyn(
+        self,
+        first_last: Box<dyn Fn() -> Option<DateTime<Utc>>>,
+        zone: RwSignal<String>,
+        fetch: Box<dyn Fn(DateTime<Utc>) -> Asked>,
+    ) {
         let LaterTimes {
             times,
             shown,

@@ -209,7 +209,9 @@ pub fn BookingForm(site: String, options: Options) -> impl IntoView {
                 origin_for_more.clone(),
                 agent.get_untracked(),
             );
-            async move { booking_slots(site, origin, chosen, Some(after)).await }
+            Box::pin(async move {
+                booking_slots(site, origin, chosen, Some(after.timestamp_millis())).await
+            })
         },
     );
     // Kept apart from the times so the choice stays on screen while they reload.

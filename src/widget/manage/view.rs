@@ -81,14 +81,15 @@ pub fn ManagePage(hash: String, #[prop(optional)] inline: bool) -> impl IntoView
                 _ => None,
             });
             let origin = origin_for_more.clone();
-            async move {
+            Box::pin(async move {
                 match target {
                     Some((site, agent)) => {
-                        booking_slots(site, origin, Some(agent), Some(after)).await
+                        booking_slots(site, origin, Some(agent), Some(after.timestamp_millis()))
+                            .await
                     }
                     None => Err(AppError::new(ErrorCode::NotFound, "no appointment")),
                 }
-            }
+            })
         },
     );
     let days = Memo::new(move |_| match slots.get() {
