@@ -127,7 +127,8 @@ async fn book_wait_admit_and_talk() {
             10,
             "const c = document.querySelector('.console-call');
              const r = c.getBoundingClientRect();
-             return !c.hidden && r.top >= 0 && r.top < innerHeight / 2 && document.activeElement === c",
+             // Scrolled into view, give or take a pixel's fraction of rounding.
+             return !c.hidden && r.top > -1 && r.top < innerHeight / 2 && document.activeElement === c",
         )
         .await;
     agent
