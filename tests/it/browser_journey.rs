@@ -417,6 +417,15 @@ async fn the_agent_sends_someone_waiting_away_from_the_console() {
             "return document.querySelector('.announce')?.textContent === 'Alan Turing is waiting.'",
         )
         .await;
+    // Said to screen readers, not shown twice to the eye: the card below says it already.
+    let shown = agent
+        .js("const a = document.querySelector('.announce'); return a.classList.contains('quiet') && a.getBoundingClientRect().height <= 1")
+        .await;
+    assert_eq!(
+        shown,
+        serde_json::json!(true),
+        "the announcement shows beside the card"
+    );
     agent
         .find("[data-action=deny][aria-label='Send Alan Turing away']")
         .await

@@ -274,7 +274,15 @@ pub fn Console() -> impl IntoView {
                             {t.console_notify()}
                         </button>
                     })}
-                    <p class="announce" role="status" aria-live="polite">{move || desk.announce.get()}</p>
+                    // "X is waiting" is for screen readers: sighted agents see X's card
+                    // just below. Everything else said here (errors, reconnecting) shows.
+                    <p class="announce" role="status" aria-live="polite"
+                        class:quiet=move || {
+                            let said = desk.announce.get();
+                            said.is_some() && desk.announced.with_value(|a| a.as_ref().map(|(_, t)| t.clone())) == said
+                        }>
+                        {move || desk.announce.get()}
+                    </p>
                     {move || {
                         let lobby = desk.lobby.get();
                         if lobby.is_empty() {
