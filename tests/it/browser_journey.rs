@@ -394,6 +394,34 @@ async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
         );
         // Without media the customer still waits and can be admitted to see and hear the agent.
         customer.find("main[data-status=waiting]").await;
+        // The guidance stays readable in the dark theme too (its box keeps a light ground).
+        let dark = if booked.join_url.contains('?') {
+            "&theme=dark"
+        } else {
+            "?theme=dark"
+        };
+        customer.goto(&format!("{}{dark}", booked.join_url)).await;
+        customer
+            .find(":root[data-theme=dark] .media-problem[role=alert]")
+            .await;
+        customer.axe(&format!("{media:?}, dark")).await;
+        // axe leaves contrast over the waiting room's background to a person: measure it.
+        let ratio = customer
+            .js(
+                "const e = document.querySelector('.media-problem'); const s = getComputedStyle(e);
+                 const lum = (c) => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map((v) => {
+                   v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+                 const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+                 return (a + 0.05) / (b + 0.05)",
+            )
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!(
+            ratio >= 4.5,
+            "{media:?}: the guidance's contrast in the dark theme is {ratio:.2}"
+        );
         customer.close().await;
         server.cancel(&booked.meeting).await;
     }

@@ -38,6 +38,18 @@ const t = document.querySelector('.calendar table');
 if (t) t.style.height = '18rem';
 return true;";
 
+/// The lowest contrast ratio (WCAG) of the form's error texts against the page's ground.
+const LOWEST_ERROR_CONTRAST: &str = "const lum = (c) => {
+  const [r, g, b] = c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map((v) => {
+    v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const ground = lum(getComputedStyle(document.body).backgroundColor);
+const ratios = [...document.querySelectorAll('.error, .form-error')]
+  .filter((e) => e.textContent.trim())
+  .map((e) => { const [a, b] = [lum(getComputedStyle(e).color), ground].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05); });
+return Math.min(...ratios);";
+
 /// Emulate a device's width and height.
 async fn device(b: &Browser, width: u32, height: u32, mobile: bool) {
     b.cdp(
@@ -128,6 +140,20 @@ async fn the_booking_form_looks_as_approved_on_phones_and_desktops_light_and_dar
             b.js(STEADY_DATES).await;
             let png = screenshot(&b).await;
             visual::check(&format!("booking-{kind}-{theme}"), &png);
+            // The errors of an empty form read well on either ground (axe leaves some of
+            // these to a person: measured here, each error's words against the page).
+            b.click("form button[type=submit]").await;
+            b.wait_js(
+                "the form's errors",
+                10,
+                "return [...document.querySelectorAll('.error')].some((e) => e.textContent.trim())",
+            )
+            .await;
+            let worst = b.js(LOWEST_ERROR_CONTRAST).await.as_f64().unwrap_or(0.0);
+            assert!(
+                worst >= 4.5,
+                "{kind} {theme}: an error's contrast is {worst:.2}"
+            );
         }
     }
     b.close().await;
