@@ -89,7 +89,7 @@ async fn first_slots(
     if super::client::count_public(state, headers, extensions).is_some_and(|s| !s.allowed) {
         return None;
     }
-    let list = booking::slots_of(state, site, None).await.ok()?;
+    let list = booking::slots_of(state, site, None, None).await.ok()?;
     let json = serde_json::to_string(&FirstSlots { host_origin, list }).ok()?;
     // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` can
     // end the block early.

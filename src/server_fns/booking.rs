@@ -27,7 +27,7 @@ pub async fn booking_slots(
                 .ok_or_else(|| AppError::invalid("after", "not a time"))?,
         ),
     };
-    crate::server::services::booking::slots_after(
+    crate::server::services::booking::slots_with(
         &call.state,
         &site,
         &host_origin,

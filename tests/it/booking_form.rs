@@ -209,6 +209,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
                 &server.host_url,
                 None,
                 agent.as_deref(),
+                None,
             )
             .await
         }
@@ -440,7 +441,7 @@ async fn the_times_page_on_to_the_end_of_the_horizon() {
     let page = |after: Option<chrono::DateTime<chrono::Utc>>| {
         let server = &server;
         async move {
-            consult::server::services::booking::slots_after(
+            consult::server::services::booking::slots_with(
                 &server.state,
                 server.site.as_str(),
                 &server.host_url,

@@ -209,17 +209,22 @@ async fn a_site_owner_sees_a_burst_and_calls_it_off() {
     assert_eq!(backwards.status, 400);
 }
 
-#[tokio::test]
-async fn every_public_call_has_a_ceiling() {
-    // A day's window: six calls never straddle two windows, however slow the machine.
-    let server = TestServer::start_with(|c| {
+/// A server allowing each client address five public calls a day: a day's window, so six
+/// calls never straddle two windows, however slow the machine.
+async fn five_public_calls_a_day() -> TestServer {
+    TestServer::start_with(|c| {
         c.public_quota = consult::server::store::Quota {
             limit: 5,
             interval: 1,
             unit: consult::server::store::QuotaUnit::Day,
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn every_public_call_has_a_ceiling() {
+    let server = five_public_calls_a_day().await;
     let call = || async {
         reqwest::Client::new()
             .post(format!("{}/api/v1/booking/slots", server.url))
@@ -246,14 +251,7 @@ async fn every_public_call_has_a_ceiling() {
 async fn the_booking_pages_first_times_count_against_the_same_ceiling() {
     // Each booking page with its first times inside costs what the form's slots call would:
     // reloading the page cannot make the server list times without end.
-    let server = TestServer::start_with(|c| {
-        c.public_quota = consult::server::store::Quota {
-            limit: 5,
-            interval: 1,
-            unit: consult::server::store::QuotaUnit::Day,
-        }
-    })
-    .await;
+    let server = five_public_calls_a_day().await;
     let page = || async {
         let res = reqwest::Client::new()
             .get(format!(

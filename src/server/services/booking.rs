@@ -176,7 +176,7 @@ pub async fn slots(
     host_origin: &str,
     request_origin: Option<&str>,
 ) -> Result<SlotList, AppError> {
-    slots_with(state, site, host_origin, request_origin, None).await
+    slots_with(state, site, host_origin, request_origin, None, None).await
 }
 
 /// Narrow a site's agents to the one the customer chose; one not on the site is refused.
@@ -199,21 +199,10 @@ fn chosen_agents(
     }
 }
 
-/// The next free slots of a site, with the agent chosen (`None`: anyone).
-pub async fn slots_with(
-    state: &AppState,
-    site: &str,
-    host_origin: &str,
-    request_origin: Option<&str>,
-    agent: Option<&str>,
-) -> Result<SlotList, AppError> {
-    slots_after(state, site, host_origin, request_origin, agent, None).await
-}
-
 /// The free slots of a site starting at or after `after` (`None`: the first ones), with the
 /// agent chosen (`None`: anyone): the form asks for the next ones this way when the
 /// customer pages on past the last it has (see [`MAX_SLOTS`]).
-pub async fn slots_after(
+pub async fn slots_with(
     state: &AppState,
     site: &str,
     host_origin: &str,
@@ -222,21 +211,11 @@ pub async fn slots_after(
     after: Option<DateTime<Utc>>,
 ) -> Result<SlotList, AppError> {
     let site = site_for_request(state, site, host_origin, request_origin).await?;
-    slots_of_after(state, &site, agent, after).await
+    slots_of(state, &site, agent, after).await
 }
 
-/// The next free slots of a site already checked for the request, with the agent chosen
-/// (`None`: anyone).
+/// [`slots_with`] for a site already checked for the request.
 pub async fn slots_of(
-    state: &AppState,
-    site: &SiteRow,
-    agent: Option<&str>,
-) -> Result<SlotList, AppError> {
-    slots_of_after(state, site, agent, None).await
-}
-
-/// [`slots_of`], from `after` on.
-async fn slots_of_after(
     state: &AppState,
     site: &SiteRow,
     agent: Option<&str>,
