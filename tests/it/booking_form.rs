@@ -12,6 +12,24 @@ use serde_json::json;
 use support::smtp::SmtpSink;
 use support::TestServer;
 
+/// The test site's free times as its own host page asks for them: of `agent` (`None`:
+/// anyone), from `after` on (`None`: the first ones).
+async fn times(
+    server: &TestServer,
+    agent: Option<&str>,
+    after: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<consult::model::booking::SlotList, consult::model::AppError> {
+    consult::server::services::booking::slots_with(
+        &server.state,
+        server.site.as_str(),
+        &server.host_url,
+        None,
+        agent,
+        after,
+    )
+    .await
+}
+
 fn request(server: &TestServer, starts_at: chrono::DateTime<chrono::Utc>) -> BookingRequest {
     server.booking_request(starts_at, "Sanne de Vries", "sanne@example.com")
 }
@@ -202,17 +220,7 @@ async fn a_customer_may_choose_the_agent_or_take_whoever_is_free() {
     store.attach_user(&server.site, &bob).await.unwrap();
     let slots_of = |agent: Option<String>| {
         let server = &server;
-        async move {
-            consult::server::services::booking::slots_with(
-                &server.state,
-                server.site.as_str(),
-                &server.host_url,
-                None,
-                agent.as_deref(),
-                None,
-            )
-            .await
-        }
+        async move { times(server, agent.as_deref(), None).await }
     };
     let any = slots_of(None).await.unwrap();
     let names: Vec<&str> = any.agents.iter().map(|a| a.name.as_str()).collect();
@@ -440,18 +448,7 @@ async fn the_times_page_on_to_the_end_of_the_horizon() {
     let server = TestServer::start().await;
     let page = |after: Option<chrono::DateTime<chrono::Utc>>| {
         let server = &server;
-        async move {
-            consult::server::services::booking::slots_with(
-                &server.state,
-                server.site.as_str(),
-                &server.host_url,
-                None,
-                None,
-                after,
-            )
-            .await
-            .unwrap()
-        }
+        async move { times(server, None, after).await.unwrap() }
     };
     let first = page(None).await;
     assert_eq!(
