@@ -16,7 +16,7 @@ mod support;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use consult::server::store::{to_ms, Store};
+use consult::server::store::to_ms;
 use consult::server::tokens::{hash_token, new_id, new_token, Signer};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -306,9 +306,27 @@ async fn floor_list(State(f): State<Floor>) -> Json<Value> {
     Json(json!({ "success": true, "result": items }))
 }
 
-async fn start_floor(store: &Store, company: String) -> String {
+/// A plain sqlx pool on a test server's SQLite file, with the pragmas and size of Consult's
+/// own (the floor talks to SQLite directly, without sqlx's engine-neutral layer that Consult's
+/// store goes through to serve PostgreSQL as well).
+async fn native_pool(data: &std::path::Path) -> SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data.join("consult.db"))
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .pragma("secure_delete", "on")
+        .busy_timeout(std::time::Duration::from_secs(5));
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .expect("the floor's pool")
+}
+
+async fn start_floor(data: &std::path::Path, company: String) -> String {
     let floor = Floor {
-        pool: store.pool().clone(),
+        pool: native_pool(data).await,
         company,
     };
     let app = Router::new()
@@ -352,6 +370,7 @@ async fn company_of(server: &TestServer) -> String {
 
 /// Fill a database with [`SEEDED`] meetings, one guest each, by the floor's own insert.
 async fn seed(server: &TestServer, company: &str) {
+    let pool = native_pool(server.data_dir()).await;
     for i in 0..SEEDED {
         let start = SEED_BASE_MS + i * 60_000;
         let m = MeetingIn {
@@ -364,7 +383,7 @@ async fn seed(server: &TestServer, company: &str) {
                 email: format!("guest{i}@example.com"),
             }],
         };
-        insert_meeting(server.state.store.pool(), company, &m).await;
+        insert_meeting(&pool, company, &m).await;
     }
 }
 
@@ -402,7 +421,7 @@ fn main() {
         let (floor_client_id, floor_secret) = client(&floor_db);
         let company = company_of(&server).await;
         let floor_company = company_of(&floor_db).await;
-        let floor_url = start_floor(&floor_db.state.store, floor_company.clone()).await;
+        let floor_url = start_floor(floor_db.data_dir(), floor_company.clone()).await;
         let api = support::api::Api::login(&server.url, &client_id, &secret).await;
         let token = api.token.clone().expect("token");
         seed(&server, &company).await;

@@ -109,6 +109,43 @@ setup_test_tools() {
   export CONSULT_ESLINT_MODULES="$eslint"
 }
 
+# A PostgreSQL server of our own for the tests: Debian's `postgresql` package (installed when
+# missing), a fresh cluster in a temporary folder listening on a free loopback port only,
+# trusting local connections (tests only), fsync off and a small write-ahead log (tests only:
+# the cluster is thrown away). Exports CONSULT_TEST_POSTGRES (the server's URL; each test makes its own database
+# there) and CONSULT_PG_DIR; `stop_postgres` stops it. An already running server is never
+# used or touched.
+start_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    apt_install postgresql
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local dir port run=()
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/consult-pg.XXXXXX")
+  # initdb refuses to run as root: the cluster belongs to the `postgres` user then.
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; run=(runuser -u postgres --); fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U consult --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 start \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=64MB -c max_connections=400" >/dev/null \
+    || { cat "$dir/server.log" >&2; return 1; }
+  export CONSULT_PG_DIR="$dir" CONSULT_PG_BIN="$bin"
+  export CONSULT_TEST_POSTGRES="postgres://consult@127.0.0.1:$port"
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests on 127.0.0.1:$port ($dir)"
+}
+
+stop_postgres() {
+  [ -n "${CONSULT_PG_DIR:-}" ] || return 0
+  local run=()
+  if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+  "${run[@]}" "$CONSULT_PG_BIN/pg_ctl" -D "$CONSULT_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$CONSULT_PG_DIR"
+  unset CONSULT_PG_DIR CONSULT_TEST_POSTGRES
+}
+
 # PeerJS server and browser client for the signaling benchmark, in $CONSULT_CACHE/peerjs.
 setup_peerjs() {
   local dir="$CONSULT_CACHE/peerjs"

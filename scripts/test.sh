@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints for both targets, then unit, HTTP, signaling and browser tests
-# against a freshly built widget. Installs what it needs first (see scripts/setup.sh).
+# against a freshly built widget, on SQLite and again on PostgreSQL. Installs what it needs
+# first (see scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -16,8 +17,14 @@ log "clippy: server (ssr) and widget (csr, wasm32)"
 cargo clippy --quiet --features ssr --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --features csr -- -D warnings
 build_widget
-log "cargo test --features ssr"
+log "cargo test --features ssr (SQLite)"
 cargo test --features ssr
+# The same tests on PostgreSQL: a cluster of our own on loopback, a database per test.
+trap stop_postgres EXIT
+start_postgres
+log "cargo test --features ssr (PostgreSQL, $CONSULT_TEST_POSTGRES)"
+cargo test --features ssr --lib --test it
+stop_postgres
 log "schemathesis on the REST API"
 bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/consult"
 log "all tests passed"

@@ -1,11 +1,12 @@
 //! The application: the router of routers, and a builder that binds first so tests can ask
 //! for port 0 and learn the real address. (What handlers share: [`super::state`].)
 
+use super::api::quota::Quotas;
 use super::assets::Assets;
 use super::config::Config;
 use super::signaling::Hub;
 use super::state::{AppState, Shared};
-use super::store::Store;
+use super::store::{Engine, Store};
 use super::tokens::Signer;
 use super::{auth, origin, pages, signaling};
 use axum::extract::State;
@@ -39,8 +40,12 @@ impl Application {
             )
         })?;
         let signer = Signer::load_or_create(&config.data_dir.join("secret.key"))?;
-        let store =
-            Store::open(&config.data_dir.join("consult.db"), signer.outbox_sealer()).await?;
+        let store = Store::open_for(
+            &config.data_dir,
+            config.database.as_deref(),
+            signer.outbox_sealer(),
+        )
+        .await?;
         let assets = Assets::load(&config.dist_dir, Some(&config.asset_cache_dir()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -61,6 +66,11 @@ impl Application {
         let (insights, queue) = tokio::sync::mpsc::unbounded_channel();
         hub.record_to(insights);
         tokio::spawn(super::signaling::insights::write(store.clone(), queue));
+        // Several nodes may share a PostgreSQL database: they share their counts there.
+        let quotas = match store.engine() {
+            Engine::Postgres => Quotas::shared(store.clone(), signer.clone()),
+            Engine::Sqlite => Quotas::default(),
+        };
         let state = AppState::new(Shared {
             config,
             store,
@@ -69,7 +79,7 @@ impl Application {
             assets,
             public_url,
             public_origin,
-            quotas: Default::default(),
+            quotas,
         });
         Ok(Application {
             listener,
@@ -107,6 +117,7 @@ impl Application {
                 // Rooms of the rooms API closed an hour after their end: gone, links and all.
                 // A failure is logged where it happens; the next tick tries again.
                 let _ = super::services::rooms::sweep(&state, now).await;
+                state.quotas.sweep(now).await;
             }
         });
         let _stop_sweeper = AbortOnDrop(sweeper);

@@ -209,11 +209,14 @@ async fn password_login(
         unit: crate::server::store::QuotaUnit::Minute,
     };
     let client = super::client::behind(&state.config.trusted_proxies, peer.ip(), &headers);
-    let standing = state.quotas.count(
-        &format!("login:{}", super::client::limit_key(client)),
-        quota,
-        chrono::Utc::now(),
-    );
+    let standing = state
+        .quotas
+        .count(
+            &format!("login:{}", super::client::limit_key(client)),
+            quota,
+            chrono::Utc::now(),
+        )
+        .await;
     if !standing.allowed {
         return login_page(
             StatusCode::TOO_MANY_REQUESTS,

@@ -14,6 +14,10 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The database: a `postgres://user:password@host/database` URL, for several nodes
+    /// sharing one; without it, the SQLite file `consult.db` in the data folder.
+    #[arg(long, env = "CONSULT_DATABASE", global = true, hide_env_values = true)]
+    database: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -216,8 +220,9 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn config(&self) -> Result<Config, String> {
+    fn config(&self, database: Option<String>) -> Result<Config, String> {
         let mut config = Config::new(&self.data);
+        config.database = database;
         config.listen = self.listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
@@ -301,21 +306,23 @@ fn init_logging() {
 /// The store of a data folder (its key made if this is the folder's first use).
 async fn open_store(
     data: &std::path::Path,
+    database: Option<&str>,
 ) -> Result<super::store::Store, Box<dyn std::error::Error + Send + Sync>> {
     super::private_fs::create_dir(data)?;
     let signer = super::tokens::Signer::load_or_create(&data.join("secret.key"))?;
-    super::store::Store::open(&data.join("consult.db"), signer.outbox_sealer()).await
+    super::store::Store::open_for(data, database, signer.outbox_sealer()).await
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let database = cli.database;
     match cli.command {
         Command::Serve(args) => {
-            let app = Application::build(args.config()?).await?;
+            let app = Application::build(args.config(database.clone())?).await?;
             println!("Consult is listening on {}", app.url());
             app.run_until_stopped().await?;
         }
         Command::Demo { serve, host_listen } => {
-            let app = Application::build(serve.config()?).await?;
+            let app = Application::build(serve.config(database.clone())?).await?;
             let host = tokio::net::TcpListener::bind(host_listen).await?;
             let host_url = format!("http://{}", host.local_addr()?);
             let mut host_origins = vec![host_url.clone()];
@@ -370,7 +377,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if quota_limit == 0 || quota_interval == 0 {
                 return Err("--quota-limit and --quota-interval must be at least 1".into());
             }
-            let store = open_store(&data).await?;
+            let store = open_store(&data, database.as_deref()).await?;
             let reseller = match reseller {
                 Some(id) if store.reseller_exists(&id).await? => id,
                 Some(id) => return Err(format!("no reseller {id}").into()),
@@ -400,7 +407,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if let Err(e) = crate::model::api::rules::name("name", &name) {
                 return Err(format!("--name {}", e.message).into());
             }
-            let store = open_store(&data).await?;
+            let store = open_store(&data, database.as_deref()).await?;
             let id = store.create_reseller(&name).await?;
             println!("{}", serde_json::json!({ "id": id, "name": name }));
         }
@@ -415,7 +422,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if let Err(e) = crate::model::api::rules::name("name", &name) {
                 return Err(format!("--name {}", e.message).into());
             }
-            let store = open_store(&data).await?;
+            let store = open_store(&data, database.as_deref()).await?;
             let scope = super::store::Scope::Company(company.clone());
             if !store.company_in_scope(&scope, &company).await? {
                 return Err(format!("no company {company}").into());
@@ -429,7 +436,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Command::Resellers {
             command: ResellersCommand::List { data },
         } => {
-            let store = open_store(&data).await?;
+            let store = open_store(&data, database.as_deref()).await?;
             for (id, name, suspended) in store.resellers().await? {
                 println!(
                     "{}",
@@ -442,7 +449,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             data,
             public_url,
         } => {
-            let store = open_store(&data).await?;
+            let store = open_store(&data, database.as_deref()).await?;
             let user = store
                 .user_by_email(&email)
                 .await?

@@ -59,18 +59,22 @@ pub fn limit_key(a: IpAddr) -> String {
 /// Count one public call (server functions, and the booking page's first times) against the
 /// client address's share; `None` when the address is unknown (a server started without
 /// connection info, as in some tests).
-pub fn count_public(
+pub async fn count_public(
     state: &super::AppState,
     headers: &HeaderMap,
     extensions: &Extensions,
 ) -> Option<super::api::quota::Standing> {
-    address(&state.config.trusted_proxies, headers, extensions).map(|a| {
-        state.quotas.count(
-            &format!("public:{}", limit_key(a)),
-            state.config.public_quota,
-            chrono::Utc::now(),
-        )
-    })
+    let a = address(&state.config.trusted_proxies, headers, extensions)?;
+    Some(
+        state
+            .quotas
+            .count(
+                &format!("public:{}", limit_key(a)),
+                state.config.public_quota,
+                chrono::Utc::now(),
+            )
+            .await,
+    )
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The URL people reach this server at; defaults to `http://{listen}` once bound.
     pub public_url: Option<String>,
+    /// A PostgreSQL database (`postgres://…`) instead of the SQLite file `consult.db` in
+    /// the data folder.
+    pub database: Option<String>,
     /// The widget built by Trunk (`dist/`).
     pub dist_dir: PathBuf,
     /// ICE servers (and TURN signing) for admitted peers.
@@ -84,6 +87,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: data_dir.into(),
             public_url: None,
+            database: None,
             dist_dir: default_dist_dir(),
             ice: IceConfig::default(),
             anonymous_quota: Quota {

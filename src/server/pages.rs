@@ -86,7 +86,10 @@ async fn first_slots(
         None => state.public_origin.clone(),
     };
     booking::site_allows(state, site, origins, &host_origin, None).ok()?;
-    if super::client::count_public(state, headers, extensions).is_some_and(|s| !s.allowed) {
+    if super::client::count_public(state, headers, extensions)
+        .await
+        .is_some_and(|s| !s.allowed)
+    {
         return None;
     }
     let list = booking::slots_of(state, site, None, None).await.ok()?;

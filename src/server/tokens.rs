@@ -253,6 +253,15 @@ impl Signer {
         hex(&mac.finalize().into_bytes()[..8])
     }
 
+    /// What a limited key (a client address, a client id) is counted under in the database:
+    /// a keyed hash (32 hex digits), so the counts shared by nodes hold no address.
+    pub fn limit_tag(&self, key: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-limit-v1:");
+        mac.update(key.as_bytes());
+        hex(&mac.finalize().into_bytes()[..16])
+    }
+
     /// A site's prefill key (hex): the site owner's server signs prefilled, locked booking
     /// fields with it. Derived from our key, the site and a generation that rotating bumps,
     /// so the database holds no copy of it.

@@ -137,7 +137,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     } else if !registered(req.uri().path()) {
         AppError::not_found("server function").into_response()
     } else {
-        match client::count_public(&state, req.headers(), req.extensions()) {
+        match client::count_public(&state, req.headers(), req.extensions()).await {
             Some(s) if !s.allowed => AppError::too_many(
                 "too many requests from your address; try again shortly",
                 (s.reset - chrono::Utc::now()).num_seconds(),

@@ -313,7 +313,9 @@ async fn two_customers_racing_for_one_slot_get_one_meeting() {
     .execute(server.state.store.pool())
     .await;
     assert!(
-        copy.is_err_and(|e| e.to_string().contains("UNIQUE")),
+        copy.is_err_and(|e| e
+            .as_database_error()
+            .is_some_and(|d| d.is_unique_violation())),
         "the store's constraint holds"
     );
 }

@@ -5,7 +5,6 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use std::process::Command;
 use std::time::Duration;
 use support::process::{free_port, ConsultProcess};
 use support::smtp::SmtpSink;
@@ -211,7 +210,7 @@ async fn serve(data: &std::path::Path, port: u16, smtp_port: Option<u16>) -> Con
 #[tokio::test]
 async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
     let data = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_consult"))
+    let out = support::db::consult(data.path())
         .args(["clients", "create", "--name", "crash", "--data"])
         .arg(data.path())
         .output()
@@ -283,13 +282,7 @@ async fn queued_invitations_survive_a_crash_and_are_sent_exactly_once() {
         .await;
     assert_eq!(made.status, 201, "{}", made.body);
     sink.wait_for(6, 60).await;
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(data.path().join("consult.db"))
-            .busy_timeout(Duration::from_secs(5)),
-    )
-    .await
-    .unwrap();
+    let pool = support::db::pool(data.path()).await;
     let outbox = support::outbox_settled(&pool, "%").await;
     assert!(outbox.iter().all(|(_, tries)| *tries == 1), "{outbox:?}");
     assert_eq!(sink.messages().len(), 4 + 2, "sent twice after a restart");

@@ -19,6 +19,7 @@ mod browser_booking;
 mod browser_call;
 mod browser_journey;
 mod browser_rooms;
+mod cluster;
 mod console_login;
 mod console_schedule;
 mod embed_button;

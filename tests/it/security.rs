@@ -106,7 +106,7 @@ async fn bookings_per_e_mail_address_phone_number_and_site_are_capped() {
     // e-mail.
     let most: i64 = count(
         &server,
-        "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM outbox GROUP BY meeting_id)",
+        "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM outbox GROUP BY meeting_id) per_meeting",
     )
     .await;
     assert_eq!(most, 3);
@@ -552,7 +552,7 @@ async fn the_command_line_makes_more_resellers_each_with_its_own_clients() {
         .unwrap()
         .is_empty());
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+        let out = support::db::consult(server.data_dir())
             .args(args)
             .arg("--data")
             .arg(server.data_dir())
@@ -655,7 +655,7 @@ async fn an_oversized_websocket_message_is_closed_with_1009() {
 #[tokio::test]
 async fn a_refused_recipient_reaches_no_log_and_logs_carry_no_colour_codes() {
     let data = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+    let out = support::db::consult(data.path())
         .args(["clients", "create", "--name", "logs", "--data"])
         .arg(data.path())
         .output()
@@ -688,10 +688,7 @@ async fn a_refused_recipient_reaches_no_log_and_logs_carry_no_colour_codes() {
     assert_eq!(made.status, 201, "{}", made.body);
     // The agent's copy arrives; the refused one is given up at once (a 5xx is permanent).
     sink.wait_for(1, 60).await;
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.path().join("consult.db"))
-        .busy_timeout(Duration::from_secs(5));
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let pool = support::db::pool(data.path()).await;
     let mut last_error = None;
     for _ in 0..600 {
         last_error = sqlx::query_scalar::<_, Option<String>>(

@@ -515,7 +515,7 @@ async fn over_budget_is_429_as_the_seed_says_and_writes_cost_more() {
 async fn the_cli_makes_keys_and_the_sweeper_removes_closed_rooms() {
     let server = TestServer::start().await;
     let company = server.company().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+    let out = support::db::consult(server.data_dir())
         .args(["api-keys", "create", "--company", &company, "--data"])
         .arg(server.data_dir())
         .output()
@@ -536,7 +536,7 @@ async fn the_cli_makes_keys_and_the_sweeper_removes_closed_rooms() {
     assert_eq!(a.status, 201, "{}", a.body);
     let id = a.body["meetingId"].as_str().unwrap();
     // An unknown company is refused, naming it.
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+    let bad = support::db::consult(server.data_dir())
         .args([
             "api-keys",
             "create",

@@ -1,10 +1,11 @@
-//! Shared test support: a real server on port 0 with a temporary SQLite file and the demo
+//! Shared test support: a real server on port 0 with a temporary database (see [`db`]) and the demo
 //! host page, and real Chromium sessions driven through chromedriver.
 #![allow(dead_code)]
 
 pub mod api;
 pub mod browser;
 pub mod bytes;
+pub mod db;
 pub mod process;
 pub mod smtp;
 pub mod visual;
@@ -40,10 +41,19 @@ impl TestServer {
 
     /// Start with a change to the configuration (an SMTP relay, say).
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestServer {
+        // The server's log on the test's output when asked (`CONSULT_TEST_LOG=debug`, say);
+        // shown for failing tests only, as any test output.
+        if let Ok(filter) = std::env::var("CONSULT_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = Config::new(data.path());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.asset_cache = Some(process::shared_asset_cache());
+        config.database = db::url_for(data.path());
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let url = app.url();
@@ -182,7 +192,9 @@ impl TestServer {
     /// operator beside the server would; its standard output. The caller's
     /// `CONSULT_PUBLIC_URL`, if any, is not passed on: the command sees only what it is given.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_consult"))
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_consult"));
+        db::apply(&mut cmd, self.data_dir());
+        let out = cmd
             .args(args)
             .arg("--data")
             .arg(self.data_dir())
@@ -350,7 +362,7 @@ impl TestServer {
 
 /// [`TestServer::outbox_settled`] for any database (a `consult serve` process's too).
 /// `channel` is a `LIKE` pattern (`%`: all).
-pub async fn outbox_settled(pool: &sqlx::SqlitePool, channel: &str) -> Vec<(String, i64)> {
+pub async fn outbox_settled(pool: &sqlx::AnyPool, channel: &str) -> Vec<(String, i64)> {
     let since = std::time::Instant::now();
     loop {
         let waiting: i64 = sqlx::query_scalar(
@@ -362,7 +374,7 @@ pub async fn outbox_settled(pool: &sqlx::SqlitePool, channel: &str) -> Vec<(Stri
         .expect("the outbox");
         if waiting == 0 {
             return sqlx::query_as(
-                "SELECT channel, attempts FROM outbox WHERE channel LIKE $1 ORDER BY created_at, rowid",
+                "SELECT channel, attempts FROM outbox WHERE channel LIKE $1 ORDER BY created_at, id",
             )
             .bind(channel)
             .fetch_all(pool)

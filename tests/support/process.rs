@@ -70,6 +70,7 @@ impl ConsultProcess {
             .arg("--asset-cache")
             .arg(cache)
             .env("RUST_LOG", "info");
+        super::db::apply(&mut cmd, data);
         cmd
     }
 

@@ -99,7 +99,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             }
         }
     };
-    let standing = state.quotas.count(&key, quota, Utc::now());
+    let standing = state.quotas.count(&key, quota, Utc::now()).await;
     if !standing.allowed {
         let mut res = ApiError(AppError::new(
             ErrorCode::TooManyRequests,

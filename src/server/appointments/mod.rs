@@ -139,11 +139,14 @@ async fn middleware(State(state): State<AppState>, mut req: Request, next: Next)
             None,
         );
     };
-    let standing = state.quotas.count(
-        &format!("client:{}", caller.client_id),
-        caller.quota,
-        Utc::now(),
-    );
+    let standing = state
+        .quotas
+        .count(
+            &format!("client:{}", caller.client_id),
+            caller.quota,
+            Utc::now(),
+        )
+        .await;
     let remaining = standing.quota.limit.saturating_sub(standing.used);
     let mut res = if standing.allowed {
         req.extensions_mut().insert(Company(company));

@@ -299,20 +299,30 @@ impl Counted<'_> {
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
         if !self.kept {
-            self.state.quotas.refund(&self.key, self.quota, self.at);
+            // Given back in a task: the count may live in the database, and a drop cannot
+            // wait for it.
+            let (state, key, quota, at) = (
+                self.state.clone(),
+                std::mem::take(&mut self.key),
+                self.quota,
+                self.at,
+            );
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { state.quotas.refund(&key, quota, at).await });
+            }
         }
     }
 }
 
 /// Count a booking against a limit; `Err` (429, with when to try again) when it is used up.
-fn within<'a>(
+async fn within<'a>(
     state: &'a AppState,
     key: String,
     quota: Quota,
     message: &str,
 ) -> Result<Counted<'a>, AppError> {
     let at = Utc::now();
-    let standing = state.quotas.count(&key, quota, at);
+    let standing = state.quotas.count(&key, quota, at).await;
     if standing.allowed {
         Ok(Counted {
             state,
@@ -359,22 +369,25 @@ pub async fn book_from(
     let slot = offered_slot(&site, tz, req.starts_at, now)?;
     // Counted only for bookings that are written: a typo or a slot just taken does not use
     // up anyone's share.
-    let per_address = client
-        .map(|address| {
+    let per_address = match client {
+        Some(address) => Some(
             within(
                 state,
                 format!("booking:{}", limit_key(address)),
                 limits.per_address,
                 "Too many bookings from your address. Please try again later.",
             )
-        })
-        .transpose()?;
+            .await?,
+        ),
+        None => None,
+    };
     let per_site = within(
         state,
         format!("booking-site:{}", site.id),
         limits.per_site,
         "This site takes no more bookings just now. Please try again later.",
-    )?;
+    )
+    .await?;
     let agents = chosen_agents(state.store.site_agents(&site.id).await?, req.agent.as_ref())?;
     if agents.is_empty() {
         return Err(AppError::new(

@@ -318,7 +318,8 @@ async fn apply(
             let now = Utc::now();
             let standing = state
                 .quotas
-                .count(&format!("room-enter:{}", client.source), quota, now);
+                .count(&format!("room-enter:{}", client.source), quota, now)
+                .await;
             if !standing.allowed {
                 return Err(AppError::too_many(
                     "too many rooms tried from this address; wait a minute",

@@ -2,12 +2,12 @@
 
 use super::tenancy::Scope;
 use super::Col;
-use super::{from_ms, to_ms, Store, OVERLAPPING};
+use super::{from_ms, to_ms, Engine, Store, OVERLAPPING};
 use crate::model::{AppError, ErrorCode};
 use crate::server::signaling::hub::random_hex;
 use crate::server::tokens::new_id;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A meeting to write, validated and checked against the rules.
 #[derive(Clone, Debug)]
@@ -129,17 +129,29 @@ pub struct MeetingFilter {
 /// [`CREATORS`]). The participants come in the same row, as one JSON array: a page of meetings
 /// is one query, and its rows cross from SQLite's thread one per meeting, not one per person.
 const MEETING_COLUMNS: &str = "m.*, s.name AS site_name, \
-     cu.first_name || ' ' || cu.last_name AS created_by_user_name, ac.name AS created_by_client_name, \
-     (SELECT json_group_array(json_object('id', p.id, 'username', p.username, 'name', p.name, \
-         'user_id', p.user_id, 'email', p.email, 'phone', p.phone, 'is_host', p.is_host, \
-         'link_id', p.link_id, 'locale', p.locale, 'time_zone', p.time_zone) \
-         ORDER BY p.is_host DESC, p.created_at, p.id) \
-      FROM participants p WHERE p.meeting_id = m.id) AS participants_json";
+     cu.first_name || ' ' || cu.last_name AS created_by_user_name, ac.name AS created_by_client_name";
 
-/// [`MEETING_COLUMNS`] and the company's brief (for the answer's `company`).
-fn meeting_columns() -> String {
+/// The fields of each participant in `participants_json`, as `'key', value` pairs for SQL's
+/// JSON object functions.
+const PARTICIPANT_FIELDS: &str = "'id', p.id, 'username', p.username, 'name', p.name, \
+     'user_id', p.user_id, 'email', p.email, 'phone', p.phone, 'is_host', p.is_host, \
+     'link_id', p.link_id, 'locale', p.locale, 'time_zone', p.time_zone";
+
+/// [`MEETING_COLUMNS`], the participants as JSON text (`participants_json`; the two engines
+/// name their JSON functions differently) and the company's brief (for the answer's
+/// `company`).
+fn meeting_columns(engine: Engine) -> String {
+    let order = "ORDER BY p.is_host DESC, p.created_at, p.id";
+    let participants = match engine {
+        Engine::Sqlite => format!("json_group_array(json_object({PARTICIPANT_FIELDS}) {order})"),
+        // json_agg of no rows is NULL where SQLite's is an empty array.
+        Engine::Postgres => format!(
+            "COALESCE(json_agg(json_build_object({PARTICIPANT_FIELDS}) {order}), '[]')::text"
+        ),
+    };
     format!(
-        "{MEETING_COLUMNS}, {}",
+        "{MEETING_COLUMNS}, (SELECT {participants} FROM participants p WHERE p.meeting_id = m.id) \
+         AS participants_json, {}",
         super::tenancy::company_brief_columns()
     )
 }
@@ -165,7 +177,7 @@ const CREATORS: &str = "LEFT JOIN users cu ON cu.id = m.created_by_user \
      JOIN companies c ON c.id = m.company_id LEFT JOIN contacts cc ON cc.id = c.contact_id";
 
 async fn agent_is_free(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     agent: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -284,7 +296,7 @@ impl Store {
     }
 
     /// Turn meeting rows (selected with [`MEETING_COLUMNS`]) into records.
-    fn meeting_records(rows: &[SqliteRow]) -> Result<Vec<MeetingRecord>, AppError> {
+    fn meeting_records(rows: &[AnyRow]) -> Result<Vec<MeetingRecord>, AppError> {
         rows.iter()
             .map(|r| {
                 let id: String = r.col("id")?;
@@ -338,9 +350,9 @@ impl Store {
                         from_ms(r.col("closes_at")?),
                         from_ms(r.col("created_at")?),
                     ],
-                    is_appointment: r.col::<i64>("is_appointment")? != 0,
-                    send_email: r.col::<i64>("send_email")? != 0,
-                    send_sms: r.col::<i64>("send_sms")? != 0,
+                    is_appointment: r.flag("is_appointment")?,
+                    send_email: r.flag("send_email")?,
+                    send_sms: r.flag("send_sms")?,
                     invitation_sms: r.col("invitation_sms")?,
                     participants,
                     company_brief: super::tenancy::company_brief_at(r)?,
@@ -361,7 +373,7 @@ impl Store {
             "SELECT {} FROM meetings m
              JOIN sites s ON s.id = m.site_id {CREATORS}
              WHERE m.id = $1 AND m.status = 'scheduled' AND {cond}$2",
-            meeting_columns()
+            meeting_columns(self.engine)
         ))
         .bind(id)
         .bind(param)
@@ -387,7 +399,7 @@ impl Store {
         // total count: it would read every meeting on every page, and the API it follows has
         // none.
         let in_scope = scope.meetings(1);
-        let columns = meeting_columns();
+        let columns = meeting_columns(self.engine);
         let sql = format!(
             "SELECT {columns} FROM (
                  SELECT * FROM meetings m

@@ -1,7 +1,6 @@
 //! Sites as the REST API manages them.
 
 use super::images::{set_site_image, SiteImage};
-use super::set_column;
 use super::sites::OpeningHours;
 use super::tenancy::Scope;
 use super::tenancy::{company_brief_at, CompanyBrief};
@@ -9,13 +8,14 @@ use super::users::queue_activations;
 use super::users::{user_at, UserRow, USER_COLUMNS};
 use super::Col;
 use super::{placeholders, refuse_while_upcoming, to_ms, Store};
+use super::{set_column, Value};
 use super::{Args, Paging};
 use crate::model::api::rules::Image;
 use crate::model::api::sites::{SitePatch, DEFAULT_CANCEL_TEXT, DEFAULT_INVITE_TEXT};
 use crate::model::AppError;
 use crate::server::tokens::new_id;
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A site as stored, with its company, users and allowed origins, and which images it has.
 /// Texts left unset are `None` (an adapter shows the defaults).
@@ -123,7 +123,7 @@ fn default_hours() -> OpeningHours {
 
 async fn set_users(
     sealer: &crate::server::seal::Sealer,
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     site: &str,
     company: &str,
     users: &[String],
@@ -158,7 +158,7 @@ async fn set_users(
 }
 
 async fn set_origins(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     site: &str,
     origins: &[String],
 ) -> Result<(), AppError> {
@@ -200,7 +200,7 @@ pub struct AvailabilityChange {
 }
 
 impl Store {
-    async fn site_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
+    async fn site_row(&self, scope: &Scope, id: &str) -> Result<Option<AnyRow>, AppError> {
         let (cond, param) = scope.companies();
         sqlx::query(&format!(
             "SELECT s.* FROM sites s JOIN companies c ON c.id = s.company_id
@@ -224,7 +224,7 @@ impl Store {
     /// Sites by their rows (selected with [`SITE_COLUMNS`] from [`SITE_FROM`]), with their
     /// users and origins read for all of them at once: three queries for a page, whatever
     /// its size.
-    async fn site_records(&self, rows: &[SqliteRow]) -> Result<Vec<SiteRecord>, AppError> {
+    async fn site_records(&self, rows: &[AnyRow]) -> Result<Vec<SiteRecord>, AppError> {
         let ids: Vec<String> = rows.iter().map(|r| r.col("id")).collect::<Result<_, _>>()?;
         let list = placeholders(1, ids.len());
         let sql = format!(
@@ -267,14 +267,14 @@ impl Store {
                         .filter(|(site, _)| *site == id)
                         .map(|(_, o)| o.clone())
                         .collect(),
-                    has_logo: r.col::<i64>("has_logo")? != 0,
-                    has_background: r.col::<i64>("has_background")? != 0,
+                    has_logo: r.flag("has_logo")?,
+                    has_background: r.flag("has_background")?,
                     font: r.col("font")?,
                     text_color: r.col("text_color")?,
                     invite_text: r.col("email_invite_text")?,
                     cancel_text: r.col("email_cancel_text")?,
                     hardwaretest_text: r.col("email_hardwaretest_text")?,
-                    hardwaretest: r.col::<i64>("email_enable_hardwaretest")? != 0,
+                    hardwaretest: r.flag("email_enable_hardwaretest")?,
                     time_zone: r.col("time_zone")?,
                     slot_minutes: r.col::<i64>("slot_minutes")? as u32,
                     buffer_minutes: r.col::<i64>("buffer_minutes")? as u32,
@@ -288,8 +288,8 @@ impl Store {
                         .map_err(|_| AppError::internal())?,
                     privacy_url: r.col("privacy_url")?,
                     phone_prefix: r.col("phone_prefix")?,
-                    prefill_required: r.col::<i64>("prefill_required")? != 0,
-                    waiting_preview: r.col::<i64>("waiting_preview")? != 0,
+                    prefill_required: r.flag("prefill_required")?,
+                    waiting_preview: r.flag("waiting_preview")?,
                     prefill_generation: r.col("prefill_generation")?,
                     id,
                 })
@@ -456,22 +456,26 @@ impl Store {
         }
         if let Some(a) = availability {
             let json = |v: Result<String, serde_json::Error>| v.map_err(|_| AppError::internal());
-            let values: [(&str, Option<String>); 8] = [
-                ("time_zone", a.time_zone.clone()),
-                ("slot_minutes", a.slot_minutes.map(|v| v.to_string())),
-                ("buffer_minutes", a.buffer_minutes.map(|v| v.to_string())),
+            let values: [(&str, Option<Value>); 8] = [
+                ("time_zone", a.time_zone.clone().map(Value::from)),
+                ("slot_minutes", a.slot_minutes.map(|v| Value::Int(v.into()))),
+                (
+                    "buffer_minutes",
+                    a.buffer_minutes.map(|v| Value::Int(v.into())),
+                ),
                 (
                     "min_notice_minutes",
-                    a.min_notice_minutes.map(|v| v.to_string()),
+                    a.min_notice_minutes.map(|v| Value::Int(v.into())),
                 ),
-                ("horizon_days", a.horizon_days.map(|v| v.to_string())),
+                ("horizon_days", a.horizon_days.map(|v| Value::Int(v.into()))),
                 (
                     "opening_hours",
                     a.opening_hours
                         .as_ref()
                         .map(serde_json::to_string)
                         .map(json)
-                        .transpose()?,
+                        .transpose()?
+                        .map(Value::from),
                 ),
                 (
                     "closed_dates",
@@ -479,7 +483,8 @@ impl Store {
                         .as_ref()
                         .map(serde_json::to_string)
                         .map(json)
-                        .transpose()?,
+                        .transpose()?
+                        .map(Value::from),
                 ),
                 (
                     "special_hours",
@@ -487,13 +492,12 @@ impl Store {
                         .as_ref()
                         .map(serde_json::to_string)
                         .map(json)
-                        .transpose()?,
+                        .transpose()?
+                        .map(Value::from),
                 ),
             ];
             for (column, value) in values {
                 if let Some(v) = value {
-                    // Numbers bound as text are stored as numbers (the columns have INTEGER
-                    // affinity), so the CHECK constraints see the value itself.
                     set_column(&mut tx, "sites", column, id, v).await?;
                 }
             }

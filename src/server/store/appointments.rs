@@ -6,7 +6,7 @@ use super::{from_ms, to_ms, Store};
 use crate::model::appointment::{CallFeatures, Status};
 use crate::model::{AppError, ErrorCode};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// An appointment as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,7 +99,7 @@ const COLUMNS: &str = "id, company_id, reference, appointment_at, duration_minut
      cancelled_at, cancellation_reason, session_started_at, session_ended_at, \
      on_hold_started_at, on_hold_ended_at, blur, room_id, room_name, room_starts_at, room_ends_at";
 
-fn row_at(r: &SqliteRow) -> Result<AppointmentRow, AppError> {
+fn row_at(r: &AnyRow) -> Result<AppointmentRow, AppError> {
     let opt = |name: &str| -> Result<Option<DateTime<Utc>>, AppError> {
         Ok(r.col::<Option<i64>>(name)?.map(from_ms))
     };
@@ -111,7 +111,7 @@ fn row_at(r: &SqliteRow) -> Result<AppointmentRow, AppError> {
         reference: r.col("reference")?,
         appointment_at: from_ms(r.col("appointment_at")?),
         duration_minutes: r.col::<i64>("duration_minutes")?.clamp(0, 10_000) as u32,
-        interpreter_needed: r.col::<i64>("interpreter_needed")? != 0,
+        interpreter_needed: r.flag("interpreter_needed")?,
         interpreter_language: r.col("interpreter_language")?,
         department: r.col("department")?,
         agent: r.col("agent_id")?,
@@ -122,7 +122,7 @@ fn row_at(r: &SqliteRow) -> Result<AppointmentRow, AppError> {
         claimant_phone: r.col("claimant_phone")?,
         claimant_email: r.col("claimant_email")?,
         features: serde_json::from_str(&features).map_err(|_| AppError::internal())?,
-        redirect_custom: r.col::<i64>("redirect_custom")? != 0,
+        redirect_custom: r.flag("redirect_custom")?,
         redirect_user_url: r.col("redirect_user_url")?,
         redirect_agent_url: r.col("redirect_agent_url")?,
         status: Status::parse(&status).ok_or_else(AppError::internal)?,

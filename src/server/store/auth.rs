@@ -33,7 +33,7 @@ impl Store {
         email: &str,
     ) -> Result<Option<(UserId, Option<String>)>, AppError> {
         let row: Option<(String, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT user_id, password_hash FROM (SELECT id AS user_id, password_hash, email FROM users)
+            "SELECT user_id, password_hash FROM (SELECT id AS user_id, password_hash, email FROM users) c
              WHERE lower(email) = lower($1) AND {USER_IS_ACTIVE}"
         ))
         .bind(email.trim())

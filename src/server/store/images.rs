@@ -35,7 +35,7 @@ impl SiteImage {
 
 /// Replace (`Some`) or remove (`None`) a site's image, inside the caller's transaction.
 pub(super) async fn set_site_image(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     site: &str,
     kind: SiteImage,
     image: Option<&Image>,

@@ -119,9 +119,9 @@ pub struct ParticipantRow {
 }
 
 /// Minutes of a participant: from joining to leaving, or to `$now` while still in.
-const MINUTES: &str = "(COALESCE(p.left_at, $NOW) - p.joined_at) / 60000.0";
+const MINUTES: &str = "CAST(COALESCE(p.left_at, $NOW) - p.joined_at AS DOUBLE PRECISION) / 60000.0";
 
-fn participant_at(r: &sqlx::sqlite::SqliteRow) -> Result<ParticipantRow, AppError> {
+fn participant_at(r: &sqlx::any::AnyRow) -> Result<ParticipantRow, AppError> {
     Ok(ParticipantRow {
         id: r.col("id")?,
         session: r.col("session_id")?,
@@ -240,16 +240,16 @@ impl Store {
                  COUNT(DISTINCT s.id) AS sessions,
                  (SELECT COUNT(*) FROM session_participants p JOIN room_sessions s2 ON s2.id = p.session_id
                    WHERE s2.company_id = s.company_id AND s2.room_name = s.room_name) AS participants,
-                 (SELECT COALESCE(SUM({}), 0) FROM session_participants p JOIN room_sessions s2 ON s2.id = p.session_id
+                 (SELECT CAST(COALESCE(SUM({}), 0) AS DOUBLE PRECISION) FROM session_participants p JOIN room_sessions s2 ON s2.id = p.session_id
                    WHERE s2.company_id = s.company_id AND s2.room_name = s.room_name) AS minutes
              FROM room_sessions s
              WHERE s.company_id = $1
                AND ($2 IS NULL OR s.room_name = $2)
-               AND ($3 IS NULL OR s.room_name LIKE $3 ESCAPE '\\')
-               AND ($4 IS NULL OR s.room_name LIKE $4 ESCAPE '\\')
+               AND ($3 IS NULL OR lower(s.room_name) LIKE lower($3) ESCAPE '\\')
+               AND ($4 IS NULL OR lower(s.room_name) LIKE lower($4) ESCAPE '\\')
                AND ($5 IS NULL OR s.room_created_at >= $5)
                AND ($6 IS NULL OR s.room_created_at <= $6)
-             GROUP BY s.room_name
+             GROUP BY s.company_id, s.room_name
              ORDER BY {order}, s.room_name
              LIMIT $8 OFFSET $9",
             MINUTES.replace("$NOW", "$7")
@@ -293,7 +293,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT s.id, s.room_name, s.started_at, s.ended_at,
                  (SELECT COUNT(*) FROM session_participants p WHERE p.session_id = s.id) AS participants,
-                 (SELECT COALESCE(SUM({}), 0) FROM session_participants p WHERE p.session_id = s.id) AS minutes
+                 (SELECT CAST(COALESCE(SUM({}), 0) AS DOUBLE PRECISION) FROM session_participants p WHERE p.session_id = s.id) AS minutes
              FROM room_sessions s WHERE s.company_id = $1 AND s.room_name = $2
              ORDER BY {order}, s.id LIMIT $4 OFFSET $5",
             MINUTES.replace("$NOW", "$3")

@@ -7,7 +7,7 @@ use crate::model::meeting::MeetingBrief;
 use crate::model::{AppError, ErrorCode, MeetingId, SiteId, UserId};
 use crate::server::tokens::{new_id, Signer};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A meeting with what is shown about it.
 #[derive(Clone, Debug)]
@@ -103,7 +103,7 @@ pub(super) const MEETING_SELECT: &str = concat!(
     FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id"#
 );
 
-pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
+pub(super) fn meeting_from_row(r: &AnyRow) -> Result<MeetingRow, AppError> {
     Ok(MeetingRow {
         id: MeetingId::parse(r.col("id")?)?,
         site_id: SiteId::parse(r.col("site_id")?)?,
@@ -118,9 +118,9 @@ pub(super) fn meeting_from_row(r: &SqliteRow) -> Result<MeetingRow, AppError> {
         closes_at: from_ms(r.col("closes_at")?),
         cancelled: r.col::<String>("status")? == "cancelled",
         capacity: r.col::<i64>("capacity")? as u32,
-        waiting_preview: r.col::<i64>("waiting_preview")? != 0,
+        waiting_preview: r.flag("waiting_preview")?,
         call_ended_at: r.col::<Option<i64>>("call_ended_at")?.map(from_ms),
-        live: r.col::<i64>("live")? != 0,
+        live: r.flag("live")?,
     })
 }
 
@@ -196,7 +196,7 @@ pub const CONTACT_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 /// How many bookings made in the form (meetings with a `source`) were made for this contact
 /// since `since`, and when the oldest of them was (milliseconds).
 async fn contact_bookings(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     column: &str,
     value: &str,
     since: i64,

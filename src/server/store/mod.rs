@@ -1,4 +1,4 @@
-//! The store: SQLite (one file under the data folder, WAL) behind typed queries.
+//! The store: SQLite (one file under the data folder, WAL) or PostgreSQL, behind typed queries.
 //!
 //! Every write that touches more than one row runs in one transaction. Times are stored as
 //! UTC milliseconds since the epoch; ids are the 24-hex-digit entity ids of [`crate::model`].
@@ -31,6 +31,7 @@ mod images;
 mod insights;
 mod meetings;
 mod outbox;
+mod quotas;
 mod rooms;
 mod schema;
 mod sites;
@@ -62,30 +63,64 @@ pub use users::{NewUser, UserChanges, UserRow};
 
 use crate::model::AppError;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::path::Path;
-use std::time::Duration;
+use std::str::FromStr;
+
+/// The database engine a store runs on. Queries are written once, in the SQL both engines
+/// read; the few statements that differ ask [`Store::engine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// One SQLite file under the data folder: the default, for one machine.
+    Sqlite,
+    /// A PostgreSQL database (`--database postgres://…`): for several nodes.
+    Postgres,
+}
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     /// The turn to write: SQLite has one writer at a time, and a connection that finds the
     /// lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 … ms) before it tries again.
     /// Writers queue here instead and each starts the moment the one before it commits.
+    /// (On PostgreSQL the turn is a lock in the database, shared by every node; this queue
+    /// still keeps one node's writers from holding a connection each while they wait.)
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals what waits in the outbox (its key lives outside the database).
     sealer: crate::server::seal::Sealer,
 }
 
+/// The key of PostgreSQL's transaction-level advisory lock that every write transaction
+/// takes: writers take turns across all nodes, as SQLite's one writer does on one machine,
+/// so every check-then-write (an agent's free time, a quota, a unique name) means the same
+/// on both engines. (An arbitrary constant: "CONSULT" in ASCII.)
+const WRITE_LOCK_KEY: i64 = 0x0043_4f4e_5355_4c54;
+
 impl Store {
+    /// The store of a server: the PostgreSQL database at `database` if given, else the SQLite
+    /// file `consult.db` in the data folder `data`.
+    pub async fn open_for(
+        data: &Path,
+        database: Option<&str>,
+        sealer: crate::server::seal::Sealer,
+    ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
+        match database {
+            Some(url) => Self::connect(url, sealer).await,
+            None => Self::open(&data.join("consult.db"), sealer).await,
+        }
+    }
+
     /// Open (creating if needed) the SQLite file at `path` and bring its schema up to date;
     /// outbox messages are sealed with `sealer`.
     pub async fn open(
         path: &Path,
         sealer: crate::server::seal::Sealer,
     ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
+        sqlx::any::install_default_drivers();
         // Made private before SQLite opens it: SQLite gives the `-wal` and `-shm` files it
         // creates the database file's mode. Files of an older version are narrowed too.
         crate::server::private_fs::touch(path)?;
@@ -97,24 +132,66 @@ impl Store {
                 crate::server::private_fs::restrict(&side, 0o600)?;
             }
         }
-        let options = SqliteConnectOptions::new()
+        // The engine-neutral pool is opened from a URL; what a URL cannot say is set on each
+        // new connection below.
+        let url = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            // WAL lets readers run beside the one writer; NORMAL is durable across process
-            // crashes and only loses the last commits on power loss, the usual server choice.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // What is deleted or overwritten is zeroed on disk, not left in free pages.
-            .pragma("secure_delete", "on")
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+            .to_url_lossy();
+        let options = AnyConnectOptions::from_str(url.as_str())?;
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the one writer; NORMAL is durable across
+                    // process crashes and only loses the last commits on power loss, the
+                    // usual server choice. What is deleted or overwritten is zeroed on disk,
+                    // not left in free pages.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+                         PRAGMA busy_timeout = 5000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        schema::migrate(&pool).await?;
+        Self::ready(pool, Engine::Sqlite, sealer).await
+    }
+
+    /// Connect to the PostgreSQL database at `url` (`postgres://user:password@host/db`) and
+    /// bring its schema up to date; outbox messages are sealed with `sealer`.
+    pub async fn connect(
+        url: &str,
+        sealer: crate::server::seal::Sealer,
+    ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
+        sqlx::any::install_default_drivers();
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(
+                "--database takes a postgres:// URL (SQLite needs none: it is the \
+                        file consult.db in the data folder)"
+                    .into(),
+            );
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        Self::ready(pool, Engine::Postgres, sealer).await
+    }
+
+    async fn ready(
+        pool: AnyPool,
+        engine: Engine,
+        sealer: crate::server::seal::Sealer,
+    ) -> Result<Store, Box<dyn std::error::Error + Send + Sync>> {
+        schema::migrate(&pool, engine).await?;
         let store = Store {
             pool,
+            engine,
             write_turn: Default::default(),
             sealer,
         };
@@ -122,32 +199,52 @@ impl Store {
         Ok(store)
     }
 
-    /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
-    /// deferred transaction that reads first and writes later fails at once with "database
-    /// is locked" when another writer got in between; this one waits its turn instead.
-    /// Writers of this process take turns (see `write_turn`) before they ask SQLite.
+    /// The engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// A write transaction that holds the turn to write from its start. On SQLite it takes
+    /// the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
+    /// writes later fails at once with "database is locked" when another writer got in
+    /// between; this one waits its turn instead. On PostgreSQL it takes the advisory lock of
+    /// [`WRITE_LOCK_KEY`], which ends with it. Writers of this process take turns (see
+    /// `write_turn`) before they ask the database.
     ///
-    /// The `BEGIN` runs in a task of its own. sqlx 0.8 has SQLite acknowledge `BEGIN` before
-    /// the `Transaction` that would roll it back exists: a request cancelled in between (its
-    /// client hung up) would hand a connection back to the pool inside a transaction nobody
-    /// ends, holding the write lock for good. The task always finishes, so the `Transaction`
-    /// always exists, and dropped unused it rolls back. (The pool used to probe every
-    /// connection coming back with a `ROLLBACK` instead: one more trip to SQLite's thread
+    /// The `BEGIN` runs in a task of its own. sqlx 0.8 has the database acknowledge `BEGIN`
+    /// before the `Transaction` that would roll it back exists: a request cancelled in between
+    /// (its client hung up) would hand a connection back to the pool inside a transaction
+    /// nobody ends, holding the write lock for good. The task always finishes, so the
+    /// `Transaction` always exists, and dropped unused it rolls back. (The pool used to probe
+    /// every connection coming back with a `ROLLBACK` instead: one more trip to the database
     /// for every query of every request.)
     pub async fn begin_write(&self) -> Result<WriteTx, AppError> {
         let turn = self.write_turn.clone().lock_owned().await;
         let pool = self.pool.clone();
-        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "the task beginning a write transaction failed");
-                AppError::internal()
-            })??;
+        let engine = self.engine;
+        let tx = tokio::spawn(async move {
+            match engine {
+                Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Engine::Postgres => {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                        .bind(WRITE_LOCK_KEY)
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok(tx)
+                }
+            }
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "the task beginning a write transaction failed");
+            AppError::internal()
+        })??;
         Ok(WriteTx { tx, _turn: turn })
     }
 
     /// The connection pool, for the few places that need raw access (tests, benchmarks).
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -164,7 +261,7 @@ impl Store {
 /// A write transaction holding this process's turn to write until it ends (commit, or
 /// rollback when dropped). Statements run on it as on a connection: `&mut *tx`.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
@@ -176,7 +273,7 @@ impl WriteTx {
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
         &self.tx
     }
@@ -210,22 +307,33 @@ pub(crate) trait Col {
     /// The column `name`, decoded as `T`.
     fn col<'r, T>(&'r self, name: &str) -> Result<T, AppError>
     where
-        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>;
+        T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>;
+
+    /// The column `name` as a yes or no: a stored flag (0 or 1), or a condition selected as
+    /// a column, which is a number on SQLite and a boolean on PostgreSQL.
+    fn flag(&self, name: &str) -> Result<bool, AppError>;
 }
 
-impl Col for sqlx::sqlite::SqliteRow {
+impl Col for sqlx::any::AnyRow {
     fn col<'r, T>(&'r self, name: &str) -> Result<T, AppError>
     where
-        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
     {
         sqlx::Row::try_get(self, name).map_err(AppError::from)
+    }
+
+    fn flag(&self, name: &str) -> Result<bool, AppError> {
+        match sqlx::Row::try_get::<bool, _>(self, name) {
+            Ok(b) => Ok(b),
+            Err(_) => Ok(self.col::<i64>(name)? != 0),
+        }
     }
 }
 
 /// `UPDATE {table} SET {column} = $1 WHERE id = $2` inside a transaction: one changed field
 /// of a record. `table` and `column` are names of ours, never input.
 pub(crate) async fn set_column(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     table: &str,
     column: &str,
     id: &str,
@@ -285,7 +393,7 @@ pub struct Paging {
 /// Refuse (412, `reason`) while meetings whose `column` (`site_id`, `agent_id`) is `id` are
 /// still to come: what a site or user may not be deleted under.
 pub(crate) async fn refuse_while_upcoming(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     column: &'static str,
     id: &str,
     reason: &'static str,
@@ -318,14 +426,24 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 
 /// The parameters of a query, bound in order (`$1`, `$2`, …) and reusable for a second query
 /// with the same conditions.
-#[derive(Clone, Default)]
-pub(crate) struct Args<'q>(sqlx::sqlite::SqliteArguments<'q>);
+#[derive(Default)]
+pub(crate) struct Args<'q>(sqlx::any::AnyArguments<'q>);
+
+impl Clone for Args<'_> {
+    fn clone(&self) -> Self {
+        // sqlx's engine-neutral arguments are a list of values that is public (if hidden from
+        // its docs) but not `Clone`; the values are.
+        let mut args = sqlx::any::AnyArguments::default();
+        args.values.0 = self.0.values.0.clone();
+        Args(args)
+    }
+}
 
 impl<'q> Args<'q> {
     /// The next parameter.
     pub fn add<T>(mut self, value: T) -> Result<Self, AppError>
     where
-        T: sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'q,
+        T: sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + 'q,
     {
         sqlx::Arguments::add(&mut self.0, value).map_err(|e| {
             tracing::error!(error = %e, "a query parameter could not be bound");
@@ -350,9 +468,9 @@ impl Store {
         order: &str,
         args: Args<'_>,
         paging: Paging,
-    ) -> Result<(Vec<sqlx::sqlite::SqliteRow>, u64), AppError> {
+    ) -> Result<(Vec<sqlx::any::AnyRow>, u64), AppError> {
         let total: i64 =
-            sqlx::query_scalar_with(&format!("SELECT COUNT(*) {from}"), args.0.clone())
+            sqlx::query_scalar_with(&format!("SELECT COUNT(*) {from}"), args.clone().0)
                 .fetch_one(&self.pool)
                 .await?;
         let n = args.len();
@@ -392,18 +510,33 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A store in a new file (kept while the directory lives).
-    async fn temp_store() -> (tempfile::TempDir, Store) {
+    /// A store in a new file (kept while the directory lives); on a new database of the
+    /// PostgreSQL server `CONSULT_TEST_POSTGRES` names, if it does (scripts/test.sh).
+    pub(crate) async fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(
-            &dir.path().join("t.db"),
-            crate::server::seal::Sealer::new([0; 32]),
-        )
-        .await
-        .unwrap();
+        let sealer = crate::server::seal::Sealer::new([0; 32]);
+        let store = match std::env::var("CONSULT_TEST_POSTGRES") {
+            Ok(server) if !server.is_empty() => {
+                sqlx::any::install_default_drivers();
+                let name = format!("u_{}", crate::server::signaling::hub::random_hex(8));
+                let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!(
+                    "{server}/postgres"
+                ))
+                .await
+                .unwrap();
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                Store::connect(&format!("{server}/{name}"), sealer)
+                    .await
+                    .unwrap()
+            }
+            _ => Store::open(&dir.path().join("t.db"), sealer).await.unwrap(),
+        };
         (dir, store)
     }
 
@@ -415,7 +548,7 @@ mod tests {
         // Values that a JSON list or a quoted string would trip over stay values.
         let values = ["a", "b'); DROP TABLE sites; --", "[\"c\"]"];
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 'a' AS v UNION ALL SELECT '[\"c\"]' UNION ALL SELECT 'z')
+            "SELECT COUNT(*) FROM (SELECT 'a' AS v UNION ALL SELECT '[\"c\"]' UNION ALL SELECT 'z') t
              WHERE v IN ({})",
             placeholders(1, values.len())
         );
@@ -463,13 +596,16 @@ mod tests {
             for i in 0..10 {
                 let next = async {
                     let mut tx = store.begin_write().await?;
-                    sqlx::query("INSERT OR REPLACE INTO settings (key, value) VALUES ($1, 'x')")
-                        .bind(format!("k{i}"))
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO settings (key, value) VALUES ($1, 'x')
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(format!("k{i}"))
+                    .execute(&mut *tx)
+                    .await?;
                     Ok::<(), AppError>(tx.commit().await?)
                 };
-                tokio::time::timeout(Duration::from_secs(2), next)
+                tokio::time::timeout(std::time::Duration::from_secs(2), next)
                     .await
                     .expect("no wait for an abandoned lock")
                     .expect("the write succeeds");

@@ -123,7 +123,7 @@ fn sealed_row(
 /// bookings cancelled by the site owner takes its unsent messages with it).
 pub async fn enqueue(
     sealer: &Sealer,
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     messages: &[Message],
     meeting: Option<&str>,
 ) -> Result<(), AppError> {
@@ -307,9 +307,11 @@ impl Store {
             .await?;
         }
         if scrubbed > 0 || !rows.is_empty() {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.pool)
-                .await?;
+            if self.engine == super::Engine::Sqlite {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.pool)
+                    .await?;
+            }
             tracing::info!(
                 sealed = rows.len(),
                 scrubbed,

@@ -71,12 +71,12 @@ fn live(now: usize) -> String {
     )
 }
 
-fn room_at(r: &sqlx::sqlite::SqliteRow) -> Result<RoomRow, AppError> {
+fn room_at(r: &sqlx::any::AnyRow) -> Result<RoomRow, AppError> {
     Ok(RoomRow {
         id: r.col("id")?,
         company: r.col("company_id")?,
         name: r.col("name")?,
-        is_locked: r.col::<i64>("is_locked")? != 0,
+        is_locked: r.flag("is_locked")?,
         mode: r.col("mode")?,
         template: r.col("template")?,
         recording: r.col("recording")?,

@@ -1,7 +1,14 @@
 //! Schema migrations: an ordered list of SQL scripts, applied once each in a transaction and
-//! counted in SQLite's `user_version`. Never edit a shipped script; append a new one.
+//! counted (SQLite's `user_version`; on PostgreSQL a one-row table). Never edit a shipped
+//! script; append a new one.
+//!
+//! One list serves both engines: the scripts are written in SQLite's SQL, and [`for_engine`]
+//! rewrites the few words PostgreSQL spells differently (its `INTEGER` is 32 bits, where
+//! SQLite's holds the 64-bit milliseconds every time column stores). A test applies every
+//! script on both engines, so a script that only one of them reads fails CI.
 
-use sqlx::SqlitePool;
+use super::Engine;
+use sqlx::AnyPool;
 
 const MIGRATIONS: &[&str] = &[
     // 1: tenancy tree, sites, users, meetings, participants, sessions.
@@ -402,36 +409,157 @@ CREATE INDEX appointments_company_at ON appointments (company_id, appointment_at
     r#"
 CREATE INDEX meetings_status_time ON meetings (status, starts_at, id);
 "#,
+    // 15: limits that every node on one database shares (PostgreSQL; a single SQLite process
+    // counts in its memory): the calls of each limited key in its current window. The key is
+    // kept as a keyed hash, since many are client addresses.
+    r#"
+CREATE TABLE quota_windows (
+    key_tag      TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    window_end   INTEGER NOT NULL,
+    used         INTEGER NOT NULL CHECK (used >= 0)
+);
+CREATE INDEX quota_windows_end ON quota_windows (window_end);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer
 /// Consult (a schema this binary does not know) is refused: an older binary would misread it,
 /// and its next write could lose what the newer one stored.
-pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let current: i64 = sqlx::query_scalar("PRAGMA user_version")
-        .fetch_one(pool)
-        .await?;
-    if current > MIGRATIONS.len() as i64 {
-        return Err(sqlx::Error::Configuration(
-            format!(
-                "the database has schema version {current}, written by a newer Consult; this \
-                 binary knows versions up to {}. Run the newer binary (or restore a backup).",
-                MIGRATIONS.len()
-            )
-            .into(),
-        ));
-    }
-    for (i, script) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::raw_sql(script).execute(&mut *tx).await?;
-        // PRAGMA takes no bound parameters; the value is our own loop counter.
-        sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1))
+pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::Error> {
+    if engine == Engine::Postgres {
+        // What SQLite has built in: the schema's version, and `NOCASE` (case-insensitive
+        // comparison of e-mail addresses; ICU's level-2 strength ignores case, as SQLite's
+        // NOCASE does for ASCII). Several nodes may start at once: each waits for the lock.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
             .execute(&mut *tx)
             .await?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS consult_schema (version BIGINT NOT NULL);
+             INSERT INTO consult_schema (version)
+                 SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM consult_schema);
+             DO $$ BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'nocase') THEN
+                     CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2',
+                                              deterministic = false);
+                 END IF;
+             END $$;",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    let current = version(pool, engine).await?;
+    if current > MIGRATIONS.len() as i64 {
+        return Err(newer(current));
+    }
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let mut tx = match engine {
+            Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => pool.begin().await?,
+        };
+        if engine == Engine::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(MIGRATION_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+            // Another node may have applied it while this one waited.
+            let now: i64 = sqlx::query_scalar("SELECT version FROM consult_schema")
+                .fetch_one(&mut *tx)
+                .await?;
+            if now > i as i64 {
+                continue;
+            }
+        }
+        sqlx::raw_sql(&for_engine(script, engine))
+            .execute(&mut *tx)
+            .await?;
+        match engine {
+            // PRAGMA takes no bound parameters; the value is our own loop counter.
+            Engine::Sqlite => {
+                sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Engine::Postgres => {
+                sqlx::query("UPDATE consult_schema SET version = $1")
+                    .bind(i as i64 + 1)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         tracing::info!(version = i + 1, "database schema migrated");
     }
     Ok(())
+}
+
+/// The key of the PostgreSQL advisory lock that nodes starting together take to migrate one
+/// at a time.
+const MIGRATION_LOCK_KEY: i64 = 0x0043_4f4e_534d_4947;
+
+/// The schema version the database is at.
+async fn version(pool: &AnyPool, engine: Engine) -> Result<i64, sqlx::Error> {
+    match engine {
+        Engine::Sqlite => {
+            sqlx::query_scalar("PRAGMA user_version")
+                .fetch_one(pool)
+                .await
+        }
+        Engine::Postgres => {
+            sqlx::query_scalar("SELECT version FROM consult_schema")
+                .fetch_one(pool)
+                .await
+        }
+    }
+}
+
+fn newer(current: i64) -> sqlx::Error {
+    sqlx::Error::Configuration(
+        format!(
+            "the database has schema version {current}, written by a newer Consult; this \
+             binary knows versions up to {}. Run the newer binary (or restore a backup).",
+            MIGRATIONS.len()
+        )
+        .into(),
+    )
+}
+
+/// A migration script as `engine` reads it. SQLite's types become PostgreSQL's of the same
+/// range (`INTEGER` 64-bit, `REAL` double precision, `BLOB` bytes), and a column's `COLLATE`
+/// moves to where PostgreSQL wants it, right after the type. Words are replaced whole, and
+/// only these: anything else in a script must already be SQL both engines read.
+pub(crate) fn for_engine(script: &str, engine: Engine) -> String {
+    if engine == Engine::Sqlite {
+        return script.to_string();
+    }
+    let script = script.replace(
+        "TEXT NOT NULL UNIQUE COLLATE NOCASE",
+        "TEXT COLLATE nocase NOT NULL UNIQUE",
+    );
+    let mut out = String::with_capacity(script.len() + 256);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "INTEGER" => "BIGINT",
+            "REAL" => "DOUBLE PRECISION",
+            "BLOB" => "BYTEA",
+            w => w,
+        });
+        word.clear();
+    };
+    for c in script.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -441,23 +569,81 @@ mod tests {
     #[tokio::test]
     async fn a_database_from_a_newer_binary_is_refused_untouched() {
         // One connection: each in-memory connection is a database of its own.
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
             .max_connections(1)
             .connect("sqlite::memory:")
             .await
             .unwrap();
-        migrate(&pool).await.unwrap();
+        migrate(&pool, Engine::Sqlite).await.unwrap();
         let newer = MIGRATIONS.len() + 1;
         sqlx::raw_sql(&format!("PRAGMA user_version = {newer}"))
             .execute(&pool)
             .await
             .unwrap();
-        let e = migrate(&pool).await.unwrap_err().to_string();
+        let e = migrate(&pool, Engine::Sqlite)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("newer Consult"), "{e}");
         let version: i64 = sqlx::query_scalar("PRAGMA user_version")
             .fetch_one(&pool)
             .await
             .unwrap();
         assert_eq!(version, newer as i64);
+    }
+
+    /// Every table, column (of the matching type) and named index of one engine's schema is
+    /// in the other's: the one list of scripts, rewritten for PostgreSQL, builds the same
+    /// database. Runs where the tests have a PostgreSQL server (scripts/test.sh's second pass).
+    #[tokio::test]
+    async fn both_engines_build_the_same_schema() {
+        let Ok(server) = std::env::var("CONSULT_TEST_POSTGRES") else {
+            eprintln!("no CONSULT_TEST_POSTGRES: compared in the PostgreSQL pass");
+            return;
+        };
+        sqlx::any::install_default_drivers();
+        let lite = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        migrate(&lite, Engine::Sqlite).await.unwrap();
+        let pg = crate::server::store::tests::temp_store().await.1;
+        let columns_lite: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT m.name, p.name, lower(p.type) FROM sqlite_master m
+             JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2",
+        )
+        .fetch_all(&lite)
+        .await
+        .unwrap();
+        let columns_pg: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT),
+                    CASE CAST(data_type AS TEXT) WHEN 'bigint' THEN 'integer'
+                         WHEN 'double precision' THEN 'real' WHEN 'bytea' THEN 'blob'
+                         ELSE CAST(data_type AS TEXT) END
+             FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name <> 'consult_schema' ORDER BY 1, 2",
+        )
+        .fetch_all(pg.pool())
+        .await
+        .unwrap();
+        assert!(columns_lite.len() > 100, "{}", columns_lite.len());
+        assert_eq!(columns_lite, columns_pg, "{server}");
+        let indexes_lite: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1",
+        )
+        .fetch_all(&lite)
+        .await
+        .unwrap();
+        let indexes_pg: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE schemaname = 'public'
+               AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' ORDER BY 1",
+        )
+        .fetch_all(pg.pool())
+        .await
+        .unwrap();
+        assert_eq!(indexes_lite, indexes_pg);
     }
 }

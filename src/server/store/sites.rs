@@ -179,8 +179,8 @@ impl Store {
                     s.min_notice_minutes, s.closed_dates, s.special_hours, s.primary_color, s.text_color, s.font,
                     s.privacy_url, s.phone_prefix, s.prefill_generation, s.prefill_required,
                     s.email_hardwaretest_text, s.email_enable_hardwaretest, p.features,
-                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'logo') AS has_logo,
-                    EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') AS has_background, ",
+                    CASE WHEN EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'logo') THEN 1 ELSE 0 END AS has_logo,
+                    CASE WHEN EXISTS (SELECT 1 FROM site_images i WHERE i.site_id = s.id AND i.kind = 'background') THEN 1 ELSE 0 END AS has_background, ",
             company_is_live!("s.company_id"),
             " AS live
              FROM sites s JOIN companies c ON c.id = s.company_id
@@ -229,11 +229,11 @@ impl Store {
             privacy_url: row.col("privacy_url")?,
             phone_prefix: row.col("phone_prefix")?,
             prefill_generation: row.col("prefill_generation")?,
-            prefill_required: row.col::<i64>("prefill_required")? != 0,
-            has_logo: row.col::<i64>("has_logo")? != 0,
-            has_background: row.col::<i64>("has_background")? != 0,
-            live: row.col::<i64>("live")? != 0,
-            hardware_test: match row.col::<i64>("email_enable_hardwaretest")? != 0 {
+            prefill_required: row.flag("prefill_required")?,
+            has_logo: row.flag("has_logo")?,
+            has_background: row.flag("has_background")?,
+            live: row.flag("live")?,
+            hardware_test: match row.flag("email_enable_hardwaretest")? {
                 true => Some(
                     row.col::<Option<String>>("email_hardwaretest_text")?
                         .unwrap_or_else(|| {

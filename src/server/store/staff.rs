@@ -62,7 +62,7 @@ impl Store {
             "SELECT COUNT(*) FROM sites s WHERE {WORKS_ON} AND s.id = $4"
         ))
         .bind(&staff.company)
-        .bind(staff.role == Role::Admin)
+        .bind(i64::from(staff.role == Role::Admin))
         .bind(staff.id.as_str())
         .bind(site)
         .fetch_one(&self.pool)
@@ -78,7 +78,7 @@ impl Store {
             "SELECT s.id, s.name FROM sites s WHERE {WORKS_ON} ORDER BY s.name, s.id"
         ))
         .bind(&staff.company)
-        .bind(staff.role == Role::Admin)
+        .bind(i64::from(staff.role == Role::Admin))
         .bind(staff.id.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -98,7 +98,7 @@ impl Store {
                  ORDER BY u.first_name, u.last_name, u.id",
             )
             .bind(&id)
-            .bind(staff.manages_others())
+            .bind(i64::from(staff.manages_others()))
             .bind(staff.id.as_str())
             .fetch_all(&self.pool)
             .await?;
@@ -139,9 +139,9 @@ impl Store {
         ))
         .bind(staff.id.as_str())
         .bind(to_ms(now))
-        .bind(staff.role == Role::Admin)
+        .bind(i64::from(staff.role == Role::Admin))
         .bind(&staff.company)
-        .bind(staff.manages_others())
+        .bind(i64::from(staff.manages_others()))
         .fetch_all(&self.pool)
         .await?;
         let mut out = Vec::with_capacity(rows.len());

@@ -14,7 +14,7 @@ use crate::model::api::tenancy::{
 use crate::model::{AppError, ErrorCode};
 use crate::server::tokens::new_id;
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// The entity an API caller acts for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +85,7 @@ pub(super) fn not_found(what: &str) -> AppError {
 }
 
 async fn insert_contact(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     c: &ContactInput,
 ) -> Result<String, AppError> {
     let id = new_id();
@@ -104,7 +104,7 @@ async fn insert_contact(
 }
 
 async fn insert_notification_contact(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     c: &NotificationContactInput,
 ) -> Result<String, AppError> {
     let id = new_id();
@@ -233,7 +233,7 @@ fn contact_columns(a: &str) -> String {
 }
 
 /// The contact joined as `a` (none when the join found none).
-fn contact_at(r: &SqliteRow, a: &str) -> Result<Option<ContactRow>, AppError> {
+fn contact_at(r: &AnyRow, a: &str) -> Result<Option<ContactRow>, AppError> {
     let Some(id) = r.col::<Option<String>>(&format!("{a}_id"))? else {
         return Ok(None);
     };
@@ -248,7 +248,7 @@ fn contact_at(r: &SqliteRow, a: &str) -> Result<Option<ContactRow>, AppError> {
 }
 
 /// A package selected as `p_id`, `p_name`, `p_features`.
-pub(super) fn package_at(r: &SqliteRow) -> Result<PackageRow, AppError> {
+pub(super) fn package_at(r: &AnyRow) -> Result<PackageRow, AppError> {
     Ok(PackageRow {
         id: r.col("p_id")?,
         name: r.col("p_name")?,
@@ -280,7 +280,7 @@ fn dealer_columns() -> String {
 }
 
 /// The dealer joined as `d`; none when the join found none.
-fn dealer_brief_at(r: &SqliteRow) -> Result<Option<DealerBrief>, AppError> {
+fn dealer_brief_at(r: &AnyRow) -> Result<Option<DealerBrief>, AppError> {
     let Some(id) = r.col::<Option<String>>("d_id")? else {
         return Ok(None);
     };
@@ -296,18 +296,18 @@ fn dealer_brief_at(r: &SqliteRow) -> Result<Option<DealerBrief>, AppError> {
         name: r.col("d_name")?,
         contact: contact_at(r, "dc")?,
         notification,
-        suspended: r.col::<i64>("d_suspended")? != 0,
+        suspended: r.flag("d_suspended")?,
     }))
 }
 
-fn dealer_at(r: &SqliteRow) -> Result<DealerRow, AppError> {
+fn dealer_at(r: &AnyRow) -> Result<DealerRow, AppError> {
     Ok(DealerRow {
         dealer: dealer_brief_at(r)?.ok_or_else(AppError::internal)?,
         reseller: ResellerRow {
             id: r.col("r_id")?,
             name: r.col("r_name")?,
             contact: contact_at(r, "rc")?,
-            suspended: r.col::<i64>("r_suspended")? != 0,
+            suspended: r.flag("r_suspended")?,
         },
     })
 }
@@ -335,16 +335,16 @@ fn company_columns() -> String {
     )
 }
 
-pub(super) fn company_brief_at(r: &SqliteRow) -> Result<CompanyBrief, AppError> {
+pub(super) fn company_brief_at(r: &AnyRow) -> Result<CompanyBrief, AppError> {
     Ok(CompanyBrief {
         id: r.col("c_id")?,
         name: r.col("c_name")?,
         contact: contact_at(r, "cc")?,
-        suspended: r.col::<i64>("c_suspended")? != 0,
+        suspended: r.flag("c_suspended")?,
     })
 }
 
-fn company_at(r: &SqliteRow) -> Result<CompanyRow, AppError> {
+fn company_at(r: &AnyRow) -> Result<CompanyRow, AppError> {
     Ok(CompanyRow {
         company: company_brief_at(r)?,
         package: package_at(r)?,
@@ -389,7 +389,7 @@ impl Store {
         &self,
         scope: &Scope,
         id: &str,
-    ) -> Result<Option<SqliteRow>, AppError> {
+    ) -> Result<Option<AnyRow>, AppError> {
         let Some((cond, param)) = Self::dealer_filter(scope) else {
             return Ok(None);
         };
@@ -535,7 +535,7 @@ impl Store {
 
     // ---- companies ----------------------------------------------------------------------
 
-    async fn company_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
+    async fn company_row(&self, scope: &Scope, id: &str) -> Result<Option<AnyRow>, AppError> {
         let (cond, param) = scope.companies();
         sqlx::query(&format!(
             "SELECT c.* FROM companies c WHERE c.id = $1 AND {cond}$2"
@@ -753,7 +753,7 @@ impl Store {
 
 /// Revoke every API client of an entity (and so their tokens).
 pub(super) async fn revoke_clients_of(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     entity_type: &str,
     id: &str,
 ) -> Result<(), AppError> {

@@ -14,7 +14,7 @@ use crate::server::seal::Sealer;
 use crate::server::store::PackageRow;
 use crate::server::tokens::{new_id, new_token};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A new user, validated, password already hashed.
 #[derive(Clone, Debug)]
@@ -111,7 +111,7 @@ pub(super) const USER_COLUMNS: &str = "u.id, u.first_name, u.last_name, u.email,
 pub(super) const USER_FROM: &str =
     "FROM users u JOIN companies c ON c.id = u.company_id JOIN packages p ON p.id = c.package_id";
 
-pub(super) fn user_at(r: &SqliteRow, with_package: bool) -> Result<UserRow, AppError> {
+pub(super) fn user_at(r: &AnyRow, with_package: bool) -> Result<UserRow, AppError> {
     Ok(UserRow {
         id: r.col("id")?,
         first_name: r.col("first_name")?,
@@ -120,8 +120,8 @@ pub(super) fn user_at(r: &SqliteRow, with_package: bool) -> Result<UserRow, AppE
         locale: r.col("locale")?,
         role: Role::from_stored(&r.col::<String>("role")?).ok_or_else(AppError::internal)?,
         created_at: from_ms(r.col("created_at")?),
-        has_photo: r.col::<i64>("has_photo")? != 0,
-        suspended: r.col::<i64>("suspended")? != 0,
+        has_photo: r.flag("has_photo")?,
+        suspended: r.flag("suspended")?,
         company: (r.col("company_id")?, r.col("company_name")?),
         package: match with_package {
             true => Some(super::tenancy::package_at(r)?),
@@ -132,7 +132,7 @@ pub(super) fn user_at(r: &SqliteRow, with_package: bool) -> Result<UserRow, AppE
 }
 
 impl Store {
-    async fn user_row(&self, scope: &Scope, id: &str) -> Result<Option<SqliteRow>, AppError> {
+    async fn user_row(&self, scope: &Scope, id: &str) -> Result<Option<AnyRow>, AppError> {
         let (cond, param) = scope.companies();
         sqlx::query(&format!(
             "SELECT u.* FROM users u JOIN companies c ON c.id = u.company_id
@@ -149,7 +149,7 @@ impl Store {
     /// the package and each user's sites, read for all of them in one query.
     pub(super) async fn user_rows(
         &self,
-        rows: &[SqliteRow],
+        rows: &[AnyRow],
         full: bool,
     ) -> Result<Vec<UserRow>, AppError> {
         let mut users: Vec<UserRow> = rows
@@ -403,7 +403,7 @@ impl Store {
 /// with a set-password link (inside the caller's transaction).
 pub(super) async fn queue_activations(
     sealer: &Sealer,
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     users: &[String],
     base: &str,
 ) -> Result<(), AppError> {

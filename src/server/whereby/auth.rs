@@ -83,7 +83,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let now = Utc::now();
     let standing = state
         .quotas
-        .spend(&throttle, budget, cost(req.method()), now);
+        .spend(&throttle, budget, cost(req.method()), now)
+        .await;
     if !standing.allowed {
         let ms_left = (standing.reset - now).num_milliseconds().max(1);
         let mut res = (
