@@ -34,6 +34,9 @@ pub struct SmsConfig {
 /// How often the outbox is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
 
+/// Messages taken from the outbox at a time.
+const BATCH: u32 = 20;
+
 struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -92,15 +95,24 @@ pub async fn run_worker(state: AppState) {
         return;
     }
     loop {
-        match state.store.due(Utc::now(), 20, &channels).await {
+        // A full batch means more may be due: the next is asked for at once, so a burst of
+        // invitations goes out as fast as the relay takes it, not 20 per poll.
+        let full = match state.store.due(Utc::now(), BATCH, &channels).await {
             Ok(batch) => {
+                let full = batch.len() == BATCH as usize;
                 for q in batch {
                     send_one(&state, mailer.as_ref(), texter.as_ref(), q).await;
                 }
+                full
             }
-            Err(e) => tracing::error!(error = %e, "outbox unreadable"),
+            Err(e) => {
+                tracing::error!(error = %e, "outbox unreadable");
+                false
+            }
+        };
+        if !full {
+            tokio::time::sleep(POLL).await;
         }
-        tokio::time::sleep(POLL).await;
     }
 }
 
@@ -162,7 +174,7 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
     }
     let attempt = q.attempts + 1;
     let result = match (&q.message, mailer, texter) {
-        (Message::Email(email), Some(m), _) => match build(&m.from, email) {
+        (Message::Email(email), Some(m), _) => match build(&m.from, &q.id, email) {
             Ok(message) => m
                 .transport
                 .send(message)
@@ -224,12 +236,16 @@ async fn send_sms(t: &Texter, sms: &Sms) -> Result<(), Failure> {
     }
 }
 
-fn build(from: &Mailbox, email: &Email) -> Result<lettre::Message, Failure> {
+/// The mail of outbox message `id`. Its `Message-ID` is the outbox id's, the same on every
+/// attempt: a message sent again after a crash (the relay had taken it, the process died
+/// before recording so) is the same message to the recipient's mail program, not a second.
+fn build(from: &Mailbox, id: &str, email: &Email) -> Result<lettre::Message, Failure> {
     // A message that cannot be built never will be: permanent, and no details (they would
     // quote the address).
     let unbuildable = |_| Failure::new(true, "message", None);
     let to: Mailbox = email.to.parse().map_err(unbuildable)?;
     let builder = lettre::Message::builder()
+        .message_id(Some(format!("<{id}@{}>", from.email.domain())))
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone());
@@ -270,7 +286,7 @@ mod tests {
             attachments: Vec::new(),
         };
         let from: Mailbox = "Consult <noreply@consult.test>".parse().unwrap();
-        let e = build(&from, &email).unwrap_err();
+        let e = build(&from, "0123456789abcdef01234567", &email).unwrap_err();
         assert!(e.permanent);
         assert!(!e.to_string().contains('@'), "{e}");
     }

@@ -22,6 +22,7 @@ mod browser_rooms;
 mod cluster;
 mod console_login;
 mod console_schedule;
+mod crash;
 mod embed_button;
 mod embed_events;
 mod embed_resize;

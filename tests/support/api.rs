@@ -115,6 +115,28 @@ impl Api {
         self.call(Method::GET, path, None).await
     }
 
+    /// POST JSON to a server that may be gone: `None` when no whole answer came (refused,
+    /// cut off mid-way), as a client sees a server that died.
+    pub async fn try_post(&self, path: &str, body: Value) -> Option<Answer> {
+        let mut req = self
+            .http
+            .request(Method::POST, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.ok()?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.ok()?;
+        let body = serde_json::from_str(&text).ok()?;
+        Some(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
     /// POST JSON.
     pub async fn post(&self, path: &str, body: Value) -> Answer {
         self.call(Method::POST, path, Some(body)).await
