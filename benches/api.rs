@@ -1,8 +1,9 @@
 //! REST API benchmark: latency (p50, p99) and throughput at 200 concurrent connections for
-//! the token, create-meeting and list-meetings calls, on SQLite, driven by `wrk` (Debian).
+//! the token, create-meeting and list-meetings calls, on SQLite and (given a server in
+//! `CONSULT_TEST_POSTGRES`, as scripts/bench.sh does) on PostgreSQL, driven by `wrk` (Debian).
 //!
 //! Beside each Consult endpoint, in the same run and on the same machine, a floor: a plain
-//! axum handler doing the same SQLite work (the same statements on the same schema, pool and
+//! axum handler doing the same database work (the same statements on the same schema, pool and
 //! pragmas) with no authentication, quota, tenancy, validation or envelope. The gap between the
 //! two is what the API's own rules cost.
 //!
@@ -160,11 +161,29 @@ fn measure(url: &str, script: impl Fn(u32) -> String) -> Run {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The floor: plain axum handlers, the same SQLite statements.
+// The floor: plain axum handlers, the same statements, each engine through its own sqlx driver.
+
+/// The floor's database: SQLite or PostgreSQL, each through its own sqlx driver (Consult's
+/// store goes through sqlx's engine-neutral layer to serve both).
+#[derive(Clone)]
+enum FloorPool {
+    Sqlite(SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Run `$body` with `$p` bound to the pool of either engine (the same code, compiled for each).
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            FloorPool::Sqlite($p) => $body,
+            FloorPool::Postgres($p) => $body,
+        }
+    };
+}
 
 #[derive(Clone)]
 struct Floor {
-    pool: SqlitePool,
+    pool: FloorPool,
     company: String,
 }
 
@@ -175,23 +194,27 @@ struct TokenIn {
 }
 
 async fn floor_token(State(f): State<Floor>, Json(b): Json<TokenIn>) -> Json<Value> {
-    let stored: String = sqlx::query_scalar(
-        "SELECT secret_hash FROM api_clients WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind(&b.client_id)
-    .fetch_one(&f.pool)
-    .await
-    .expect("client");
-    assert_eq!(stored, hash_token(&b.client_secret));
     let (token, hash) = new_token();
     let expires = chrono::Utc::now() + chrono::Duration::hours(1);
-    sqlx::query("INSERT INTO api_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(hash)
+    on_pool!(&f.pool, |pool| {
+        let stored: String = sqlx::query_scalar(
+            "SELECT secret_hash FROM api_clients WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(&b.client_id)
+        .fetch_one(pool)
+        .await
+        .expect("client");
+        assert_eq!(stored, hash_token(&b.client_secret));
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&hash)
         .bind(&b.client_id)
         .bind(to_ms(expires))
-        .execute(&f.pool)
+        .execute(pool)
         .await
         .expect("insert token");
+    });
     Json(json!({ "access_token": token, "expires": expires.to_rfc3339(), "token_type": "Bearer" }))
 }
 
@@ -210,54 +233,87 @@ struct MeetingIn {
     participants: Vec<Guest>,
 }
 
-/// The meeting and its participants in one transaction: the statements Consult runs.
-async fn insert_meeting(pool: &SqlitePool, company: &str, m: &MeetingIn) -> String {
+/// The meeting and its participants in one transaction: the statements Consult runs. Writers
+/// take turns as Consult's do: SQLite's write lock at once (`BEGIN IMMEDIATE`), on PostgreSQL
+/// the advisory lock Consult's writers take.
+async fn insert_meeting(pool: &FloorPool, company: &str, m: &MeetingIn) -> String {
     let id = new_id();
     let now = to_ms(chrono::Utc::now());
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begin");
-    sqlx::query(
-        "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
-                               closes_at, capacity, created_at, is_appointment, send_email, send_sms)
-         VALUES ($1, $2, $3, $4, '', $5, $6, $5, $6, 2, $7, 1, 0, 0)",
-    )
-    .bind(&id)
-    .bind(company)
-    .bind(&m.site)
-    .bind(&m.agent)
-    .bind(to_ms(m.time_start))
-    .bind(to_ms(m.time_end))
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .expect("insert meeting");
-    sqlx::query(
-        "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at)
-         SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, 'agent', $4 FROM users u WHERE u.id = $5",
-    )
-    .bind(new_id())
-    .bind(&id)
-    .bind(Signer::new_link_id())
-    .bind(now)
-    .bind(&m.agent)
-    .execute(&mut *tx)
-    .await
-    .expect("insert host");
-    for g in &m.participants {
-        sqlx::query(
-            "INSERT INTO participants (id, meeting_id, name, email, is_host, link_id, username, created_at)
-             VALUES ($1, $2, $3, $4, 0, $5, 'visitor', $6)",
-        )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&g.name)
-        .bind(&g.email)
-        .bind(Signer::new_link_id())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .expect("insert guest");
+    macro_rules! statements {
+        ($tx:ident) => {{
+            sqlx::query(
+                "INSERT INTO meetings (id, company_id, site_id, agent_id, subject, starts_at, ends_at, opens_at,
+                                       closes_at, capacity, created_at, is_appointment, send_email, send_sms)
+                 VALUES ($1, $2, $3, $4, '', $5, $6, $5, $6, 2, $7, 1, 0, 0)",
+            )
+            .bind(&id)
+            .bind(company)
+            .bind(&m.site)
+            .bind(&m.agent)
+            .bind(to_ms(m.time_start))
+            .bind(to_ms(m.time_end))
+            .bind(now)
+            .execute(&mut *$tx)
+            .await
+            .expect("insert meeting");
+            sqlx::query(
+                "INSERT INTO participants (id, meeting_id, user_id, name, email, is_host, link_id, username, created_at)
+                 SELECT $1, $2, u.id, u.first_name || ' ' || u.last_name, u.email, 1, $3, 'agent', $4 FROM users u WHERE u.id = $5",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(Signer::new_link_id())
+            .bind(now)
+            .bind(&m.agent)
+            .execute(&mut *$tx)
+            .await
+            .expect("insert host");
+            for g in &m.participants {
+                sqlx::query(
+                    "INSERT INTO participants (id, meeting_id, name, email, is_host, link_id, username, created_at)
+                     VALUES ($1, $2, $3, $4, 0, $5, 'visitor', $6)",
+                )
+                .bind(new_id())
+                .bind(&id)
+                .bind(&g.name)
+                .bind(&g.email)
+                .bind(Signer::new_link_id())
+                .bind(now)
+                .execute(&mut *$tx)
+                .await
+                .expect("insert guest");
+            }
+            $tx.commit().await.expect("commit");
+        }};
     }
-    tx.commit().await.expect("commit");
+    // Each `BEGIN` in a task of its own, as Consult's store does: wrk ends a run with requests
+    // in flight, and a handler dropped between sqlx's `BEGIN` and the `Transaction` that would
+    // roll it back hands its connection back inside a transaction.
+    match pool {
+        FloorPool::Sqlite(pool) => {
+            let pool = pool.clone();
+            let mut tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+                .await
+                .expect("the task")
+                .expect("begin");
+            statements!(tx);
+        }
+        FloorPool::Postgres(pool) => {
+            let pool = pool.clone();
+            let mut tx = tokio::spawn(async move {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(0x0043_4f4e_5355_4c54_i64)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok::<_, sqlx::Error>(tx)
+            })
+            .await
+            .expect("the task")
+            .expect("begin and the writers' lock");
+            statements!(tx);
+        }
+    }
     id
 }
 
@@ -274,42 +330,55 @@ async fn floor_create(
 
 /// The first 25 meetings by start, with their participants: two queries.
 async fn floor_list(State(f): State<Floor>) -> Json<Value> {
-    let rows = sqlx::query(
-        "SELECT id, site_id, agent_id, starts_at, ends_at FROM meetings WHERE status = 'scheduled'
-         ORDER BY starts_at, id LIMIT 25",
-    )
-    .fetch_all(&f.pool)
-    .await
-    .expect("meetings");
-    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
-    let parts = sqlx::query(
-        "SELECT meeting_id, name, email FROM participants
-         WHERE meeting_id IN (SELECT value FROM json_each($1))",
-    )
-    .bind(serde_json::to_string(&ids).expect("ids"))
-    .fetch_all(&f.pool)
-    .await
-    .expect("participants");
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let id: String = r.get("id");
-            let ps: Vec<Value> = parts
-                .iter()
-                .filter(|p| p.get::<String, _>("meeting_id") == id)
-                .map(|p| json!({ "name": p.get::<String, _>("name"), "email": p.get::<Option<String>, _>("email") }))
-                .collect();
-            json!({ "id": id, "site": r.get::<String, _>("site_id"), "agent": r.get::<String, _>("agent_id"),
-                    "time_start": r.get::<i64, _>("starts_at"), "time_end": r.get::<i64, _>("ends_at"), "participants": ps })
-        })
-        .collect();
+    const PAGE: &str = "SELECT id, site_id, agent_id, starts_at, ends_at FROM meetings
+         WHERE status = 'scheduled' ORDER BY starts_at, id LIMIT 25";
+    let items: Vec<Value> = on_pool!(&f.pool, |pool| {
+        let rows = sqlx::query(PAGE).fetch_all(pool).await.expect("meetings");
+        let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+        // The page's ids bound as one list: SQLite reads it as JSON, PostgreSQL as an array.
+        let parts = match &f.pool {
+            FloorPool::Sqlite(_) => sqlx::query(
+                "SELECT meeting_id, name, email FROM participants
+                 WHERE meeting_id IN (SELECT value FROM json_each($1))",
+            )
+            .bind(serde_json::to_string(&ids).expect("ids")),
+            FloorPool::Postgres(_) => sqlx::query(
+                "SELECT meeting_id, name, email FROM participants
+                 WHERE meeting_id IN (SELECT json_array_elements_text(CAST($1 AS json)))",
+            )
+            .bind(serde_json::to_string(&ids).expect("ids")),
+        }
+        .fetch_all(pool)
+        .await
+        .expect("participants");
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                let ps: Vec<Value> = parts
+                    .iter()
+                    .filter(|p| p.get::<String, _>("meeting_id") == id)
+                    .map(|p| json!({ "name": p.get::<String, _>("name"), "email": p.get::<Option<String>, _>("email") }))
+                    .collect();
+                json!({ "id": id, "site": r.get::<String, _>("site_id"), "agent": r.get::<String, _>("agent_id"),
+                        "time_start": r.get::<i64, _>("starts_at"), "time_end": r.get::<i64, _>("ends_at"), "participants": ps })
+            })
+            .collect()
+    });
     Json(json!({ "success": true, "result": items }))
 }
 
-/// A plain sqlx pool on a test server's SQLite file, with the pragmas and size of Consult's
-/// own (the floor talks to SQLite directly, without sqlx's engine-neutral layer that Consult's
-/// store goes through to serve PostgreSQL as well).
-async fn native_pool(data: &std::path::Path) -> SqlitePool {
+/// A plain sqlx pool on a test server's database, with the pragmas and size of Consult's own:
+/// its SQLite file, or its PostgreSQL database when the run is on PostgreSQL.
+async fn native_pool(data: &std::path::Path) -> FloorPool {
+    if let Some(url) = support::db::url_for(data) {
+        return FloorPool::Postgres(
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(16)
+                .connect(&url)
+                .await
+                .expect("the floor's pool"),
+        );
+    }
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(data.join("consult.db"))
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -317,11 +386,13 @@ async fn native_pool(data: &std::path::Path) -> SqlitePool {
         .foreign_keys(true)
         .pragma("secure_delete", "on")
         .busy_timeout(std::time::Duration::from_secs(5));
-    sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .expect("the floor's pool")
+    FloorPool::Sqlite(
+        sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("the floor's pool"),
+    )
 }
 
 async fn start_floor(data: &std::path::Path, company: String) -> String {
@@ -385,12 +456,18 @@ async fn seed(server: &TestServer, company: &str) {
         };
         insert_meeting(&pool, company, &m).await;
     }
+    // PostgreSQL plans from statistics its autovacuum gathers a while after a bulk insert;
+    // gathered now, the rows measure a database in its steady state. (SQLite gathers none
+    // unless told, and Consult never tells it: nothing to do there.)
+    if let FloorPool::Postgres(pool) = &pool {
+        sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
+    }
 }
 
-fn row(what: &str, consult: &Run, floor: &Run) -> String {
+fn row(what: &str, engine: &str, consult: &Run, floor: &Run) -> String {
     let ms = |us: u64| us as f64 / 1000.0;
     format!(
-        "| {what} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0} |\n",
+        "| {what} | {engine} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0} |\n",
         ms(consult.p50_us),
         ms(consult.p99_us),
         consult.rps(),
@@ -398,6 +475,64 @@ fn row(what: &str, consult: &Run, floor: &Run) -> String {
         ms(floor.p99_us),
         floor.rps()
     )
+}
+
+/// Every row on the engine the test support picks (see `support::db`): Consult's and the
+/// floor's token, create and list runs.
+async fn rows() -> [Run; 6] {
+    // Two servers, two databases of the same schema with the same demo data.
+    // Tokens are limited per client address (600 a minute by default); the load comes from
+    // one address, so that guard is raised here, as `--token-quota` does.
+    let server = TestServer::start_with(|c| c.anonymous_quota.limit = 1_000_000_000).await;
+    let floor_db = TestServer::start().await;
+    let (client_id, secret) = client(&server);
+    let (floor_client_id, floor_secret) = client(&floor_db);
+    let company = company_of(&server).await;
+    let floor_company = company_of(&floor_db).await;
+    let floor_url = start_floor(floor_db.data_dir(), floor_company.clone()).await;
+    let api = support::api::Api::login(&server.url, &client_id, &secret).await;
+    let token = api.token.clone().expect("token");
+    seed(&server, &company).await;
+    seed(&floor_db, &floor_company).await;
+
+    // One call of each by hand first, so a refusal shows its reason.
+    let probe = api.get("/api/v2/personal/meetings").await;
+    assert_eq!(probe.status, 200, "list: {}", probe.body);
+
+    // The list first, while both databases hold exactly the seeded meetings.
+    let list_path = "/api/v2/personal/meetings";
+    let list = measure(&format!("{}{list_path}", server.url), |_| {
+        list_script(list_path, &token)
+    });
+    let list_floor = measure(&format!("{floor_url}/meetings"), |_| {
+        list_script("/meetings", "")
+    });
+    let token_path = "/api/v2/oauth2/token";
+    let tokens = measure(&format!("{}{token_path}", server.url), |_| {
+        token_script(token_path, &client_id, &secret)
+    });
+    let tokens_floor = measure(&format!("{floor_url}/token"), |_| {
+        token_script("/token", &floor_client_id, &floor_secret)
+    });
+    let create = measure(&format!("{}{list_path}", server.url), |run| {
+        create_script(
+            list_path,
+            &token,
+            server.site.as_str(),
+            server.agent.as_str(),
+            run,
+        )
+    });
+    let create_floor = measure(&format!("{floor_url}/meetings"), |run| {
+        create_script(
+            "/meetings",
+            "",
+            floor_db.site.as_str(),
+            floor_db.agent.as_str(),
+            run,
+        )
+    });
+    [tokens, tokens_floor, create, create_floor, list, list_floor]
 }
 
 fn main() {
@@ -412,43 +547,22 @@ fn main() {
         .with_writer(std::io::stderr)
         .try_init();
     runtime.block_on(async {
-        // Two servers, two databases of the same schema with the same demo data.
-        // Tokens are limited per client address (600 a minute by default); the load comes from
-        // one address, so that guard is raised here, as `--token-quota` does.
-        let server = TestServer::start_with(|c| c.anonymous_quota.limit = 1_000_000_000).await;
-        let floor_db = TestServer::start().await;
-        let (client_id, secret) = client(&server);
-        let (floor_client_id, floor_secret) = client(&floor_db);
-        let company = company_of(&server).await;
-        let floor_company = company_of(&floor_db).await;
-        let floor_url = start_floor(floor_db.data_dir(), floor_company.clone()).await;
-        let api = support::api::Api::login(&server.url, &client_id, &secret).await;
-        let token = api.token.clone().expect("token");
-        seed(&server, &company).await;
-        seed(&floor_db, &floor_company).await;
-
-        // One call of each by hand first, so a refusal shows its reason.
-        let probe = api.get("/api/v2/personal/meetings").await;
-        assert_eq!(probe.status, 200, "list: {}", probe.body);
-
-        // The list first, while both databases hold exactly the seeded meetings.
-        let list_path = "/api/v2/personal/meetings";
-        let list = measure(&format!("{}{list_path}", server.url), |_| list_script(list_path, &token));
-        let list_floor = measure(&format!("{floor_url}/meetings"), |_| list_script("/meetings", ""));
-        let token_path = "/api/v2/oauth2/token";
-        let tokens = measure(&format!("{}{token_path}", server.url), |_| {
-            token_script(token_path, &client_id, &secret)
-        });
-        let tokens_floor = measure(&format!("{floor_url}/token"), |_| {
-            token_script("/token", &floor_client_id, &floor_secret)
-        });
-        let create = measure(&format!("{}{list_path}", server.url), |run| {
-            create_script(list_path, &token, server.site.as_str(), server.agent.as_str(), run)
-        });
-        let create_floor = measure(&format!("{floor_url}/meetings"), |run| {
-            create_script("/meetings", "", floor_db.site.as_str(), floor_db.agent.as_str(), run)
-        });
-
+        // SQLite first; then, where a PostgreSQL server is given (scripts/bench.sh starts one,
+        // as the tests do), the same rows on PostgreSQL.
+        let postgres = support::db::postgres_server();
+        std::env::remove_var("CONSULT_TEST_POSTGRES");
+        let mut engines = vec![("SQLite", rows().await)];
+        let mut postgres_version = None;
+        if let Some(url) = postgres {
+            std::env::set_var("CONSULT_TEST_POSTGRES", &url);
+            engines.push(("PostgreSQL", rows().await));
+            postgres_version = Command::new("psql")
+                .arg(format!("{url}/postgres"))
+                .args(["-tAc", "SHOW server_version"])
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        }
         let wrk_version = Command::new("wrk")
             .arg("-v")
             .output()
@@ -461,20 +575,29 @@ fn main() {
         let mut md = String::new();
         md += &format!(
             "Measured by `cargo bench --features ssr --bench api` on {} ({}, {} cores, shared by server and load tool), \
-             {wrk_version}: {CONNECTIONS} connections, {THREADS} threads, {SECONDS} s per row after a {WARM_UP_SECONDS} s warm-up, loopback, SQLite in WAL mode.\n\n",
+             {wrk_version}: {CONNECTIONS} connections, {THREADS} threads, {SECONDS} s per row after a {WARM_UP_SECONDS} s warm-up, loopback; SQLite in WAL mode; {}.\n\n",
             chrono::Utc::now().format("%Y-%m-%d"),
             std::env::consts::ARCH,
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            match postgres_version.as_deref() {
+                Some(v) => format!("PostgreSQL {v} on the same machine (a cluster of the bench's own: fsync off, as in the tests)"),
+                None => "no PostgreSQL given (rows on SQLite only)".to_string(),
+            }
         );
-        md += "| call | Consult p50 ms | p99 ms | req/s | floor p50 ms | p99 ms | req/s |\n|---|---:|---:|---:|---:|---:|---:|\n";
-        md += &row("`POST /api/v2/oauth2/token`", &tokens, &tokens_floor);
-        md += &row("`POST /api/v2/personal/meetings` (one guest)", &create, &create_floor);
-        md += &row(&format!("`GET /api/v2/personal/meetings` (first page of 25, {SEEDED} meetings)"), &list, &list_floor);
-        md += "\nFloor: a plain axum handler on the same schema, pool and pragmas running the same SQLite \
-               statements (token: look up the client, insert the token hash; create: insert the meeting, \
-               host and guest in one `BEGIN IMMEDIATE` transaction; list: one page and its participants), \
-               without authentication, quota, tenancy, validation, the agent's overlap check, the total \
-               count or the full response. Every answer in every row was a success.\n";
+        md += "| call | engine | Consult p50 ms | p99 ms | req/s | floor p50 ms | p99 ms | req/s |\n|---|---|---:|---:|---:|---:|---:|---:|\n";
+        for (engine, [tokens, tokens_floor, create, create_floor, list, list_floor]) in &engines {
+            md += &row("`POST /api/v2/oauth2/token`", engine, tokens, tokens_floor);
+            md += &row("`POST /api/v2/personal/meetings` (one guest)", engine, create, create_floor);
+            md += &row(&format!("`GET /api/v2/personal/meetings` (first page of 25, {SEEDED} meetings)"), engine, list, list_floor);
+        }
+        md += "\nFloor: a plain axum handler on the same schema, pool size and pragmas running the same \
+               statements through the engine's own sqlx driver (token: look up the client, insert the token \
+               hash; create: insert the meeting, host and guest in one transaction that waits its turn as \
+               Consult's writers do, `BEGIN IMMEDIATE` on SQLite, the writers' advisory lock on PostgreSQL; \
+               list: one page and its participants), without authentication, quota, tenancy, validation, \
+               the agent's overlap check or the full response. Consult's store goes through sqlx's \
+               engine-neutral layer (`Any`), which copies every column of every row once more. Every \
+               answer in every row was a success.\n";
         println!("{md}");
         report::publish("api", "REST API", &md);
     });

@@ -10,6 +10,10 @@ build_widget
 command -v wrk >/dev/null || apt_install wrk
 setup_peerjs
 cargo bench --features ssr --bench journey
+# The REST rows on SQLite, then on a PostgreSQL cluster of the bench's own (as the tests').
+trap stop_postgres EXIT
+start_postgres
 cargo bench --features ssr --bench api
+stop_postgres
 cargo bench --features ssr --bench signaling
 cargo bench --features ssr --bench viewers

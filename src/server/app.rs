@@ -114,6 +114,15 @@ impl Application {
                 every.tick().await;
                 let now = chrono::Utc::now();
                 state.hub.close_ended(now);
+                // The database's chores, by one node at a time when several share it.
+                if !state
+                    .store
+                    .sweep_turn(now, chrono::Duration::seconds(4))
+                    .await
+                    .unwrap_or(false)
+                {
+                    continue;
+                }
                 // Rooms of the rooms API closed an hour after their end: gone, links and all.
                 // A failure is logged where it happens; the next tick tries again.
                 let _ = super::services::rooms::sweep(&state, now).await;

@@ -5,7 +5,7 @@
 
 use crate::support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use support::api::Api;
 use support::process::{free_port, ConsultProcess};
@@ -28,25 +28,6 @@ async fn two_nodes(a: &Path, b: &Path, flags: &[&str]) -> Option<(ConsultProcess
     Some((a, b))
 }
 
-/// An API client made with the CLI on `data` (which also makes its key and database).
-fn client(data: &Path) -> (String, String) {
-    let out = support::db::consult(data)
-        .args(["clients", "create", "--name", "cluster", "--data"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["client_id"].as_str().unwrap().to_string(),
-        v["client_secret"].as_str().unwrap().to_string(),
-    )
-}
-
 #[tokio::test]
 async fn two_nodes_count_one_limit_and_send_each_message_once() {
     if !support::db::on_postgres() {
@@ -55,7 +36,7 @@ async fn two_nodes_count_one_limit_and_send_each_message_once() {
     }
     let root = tempfile::tempdir().unwrap();
     let (a_dir, b_dir) = (root.path().join("a"), root.path().join("b"));
-    let (id, secret) = client(&a_dir);
+    let (id, secret) = support::db::new_client(&a_dir, "cluster");
     let sink = SmtpSink::start();
     let smtp = sink.port.to_string();
     let (a, b) = two_nodes(

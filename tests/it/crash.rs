@@ -12,7 +12,7 @@
 
 use crate::support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,17 +44,7 @@ fn message_id(raw: &str) -> Option<String> {
 async fn acknowledged_meetings_survive_sigkill_whole_and_invitations_arrive() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
-    let out = support::db::consult(&data)
-        .args(["clients", "create", "--name", "crash", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (id, secret) = (
-        creds["client_id"].as_str().unwrap().to_string(),
-        creds["client_secret"].as_str().unwrap().to_string(),
-    );
+    let (id, secret) = support::db::new_client(&data, "crash");
     let sink = SmtpSink::start();
     let port = free_port();
     let serve = || {

@@ -170,3 +170,26 @@ pub fn bytes_at_rest(data: &Path) -> Vec<u8> {
     }
     all
 }
+
+/// A reseller-level API client made with the real CLI on `data` (which makes the folder, its
+/// key and its database if need be): `(client_id, client_secret)`.
+pub fn new_client(data: &Path, name: &str) -> (String, String) {
+    let out = consult(data)
+        .args(["clients", "create", "--name", name, "--data"])
+        .arg(data)
+        .output()
+        .expect("the consult binary runs");
+    assert!(
+        out.status.success(),
+        "clients create: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    (
+        v["client_id"].as_str().expect("client_id").to_string(),
+        v["client_secret"]
+            .as_str()
+            .expect("client_secret")
+            .to_string(),
+    )
+}

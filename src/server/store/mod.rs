@@ -248,6 +248,27 @@ impl Store {
         &self.pool
     }
 
+    /// Whether this node does the database's periodic chores now (removing closed rooms and
+    /// ended limit windows): at most one node in any `every`, whichever asks first, however
+    /// many share the database. One statement, atomic on both engines: the time of the last
+    /// turn moves forward only if it is at least `every` old.
+    pub async fn sweep_turn(
+        &self,
+        now: DateTime<Utc>,
+        every: chrono::Duration,
+    ) -> Result<bool, AppError> {
+        let done = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('swept_at', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value
+             WHERE CAST(settings.value AS BIGINT) <= $2",
+        )
+        .bind(to_ms(now).to_string())
+        .bind(to_ms(now - every))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Read a value from the key/value settings table.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
         sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
@@ -615,6 +636,20 @@ pub(crate) mod tests {
                 .await
                 .unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn one_node_at_a_time_sweeps() {
+        let (_dir, store) = temp_store().await;
+        let every = chrono::Duration::seconds(4);
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        assert!(store.sweep_turn(t, every).await.unwrap());
+        // Another node (or this one) a moment later: not its turn.
+        let soon = t + chrono::Duration::seconds(1);
+        assert!(!store.sweep_turn(soon, every).await.unwrap());
+        let later = t + every;
+        assert!(store.sweep_turn(later, every).await.unwrap());
+        assert!(!store.sweep_turn(later, every).await.unwrap());
     }
 
     #[test]
