@@ -300,9 +300,22 @@ impl Browser {
         self.client.goto(url).await.unwrap();
     }
 
-    /// Find an element and click it.
+    /// Find an element and click it. An element replaced between the two (a list that
+    /// re-rendered as new data arrived) is found again and clicked: what a person clicks is
+    /// what is on the page then.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        for _ in 0..20 {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced");
     }
 
     /// Open a host page and wait until `embed.js` has defined its elements.
