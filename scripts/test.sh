@@ -23,7 +23,8 @@ cargo test --features ssr
 trap stop_postgres EXIT
 start_postgres
 log "cargo test --features ssr (PostgreSQL, $CONSULT_TEST_POSTGRES)"
-cargo test --features ssr --lib --test it
+# (--include-ignored: the tests that need PostgreSQL are ignored on the SQLite pass.)
+cargo test --features ssr --lib --test it -- --include-ignored
 stop_postgres
 log "schemathesis on the REST API"
 bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/consult"

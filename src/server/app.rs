@@ -42,7 +42,7 @@ impl Application {
         let signer = Signer::load_or_create(&config.data_dir.join("secret.key"))?;
         let store = Store::open_for(
             &config.data_dir,
-            config.database.as_deref(),
+            config.database.as_ref().map(|d| d.0.as_str()),
             signer.outbox_sealer(),
         )
         .await?;

@@ -222,7 +222,7 @@ struct ServeArgs {
 impl ServeArgs {
     fn config(&self, database: Option<String>) -> Result<Config, String> {
         let mut config = Config::new(&self.data);
-        config.database = database;
+        config.database = database.map(super::config::DatabaseUrl);
         config.listen = self.listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);

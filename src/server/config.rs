@@ -16,7 +16,7 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A PostgreSQL database (`postgres://…`) instead of the SQLite file `consult.db` in
     /// the data folder.
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
     /// The widget built by Trunk (`dist/`).
     pub dist_dir: PathBuf,
     /// ICE servers (and TURN signing) for admitted peers.
@@ -130,4 +130,31 @@ pub fn source_dir() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// A database URL. It may carry a password, so it is never shown whole: its `Debug` (what a
+/// logged or panicking configuration shows) keeps the scheme and the host only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("?", ""));
+        let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let host = host.split(['/', '?']).next().unwrap_or("");
+        write!(f, "DatabaseUrl({scheme}://…@{host}/…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn its_password_never_shows() {
+        let url = DatabaseUrl("postgres://consult:s3cret@db.example:5432/consult".into());
+        let shown = format!("{url:?}");
+        assert_eq!(shown, "DatabaseUrl(postgres://…@db.example:5432/…)");
+        assert!(!shown.contains("s3cret") && !shown.contains("consult:"));
+    }
 }

@@ -53,7 +53,7 @@ impl TestServer {
         let mut config = Config::new(data.path());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.asset_cache = Some(process::shared_asset_cache());
-        config.database = db::url_for(data.path());
+        config.database = db::url_for(data.path()).map(consult::server::config::DatabaseUrl);
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let url = app.url();
