@@ -75,6 +75,8 @@ setup_test_tools() {
   command -v turnserver >/dev/null || missing+=(coturn)
   # nginx: the reverse proxy of the keep-alive test (started by the test itself, on loopback).
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
+  # nats-server: the bus of the cluster tests (started by the tests themselves, on loopback).
+  [ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null || missing+=(nats-server)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   # kill(1) from procps: the tests signal a whole process group with it.
   [ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)

@@ -96,14 +96,7 @@ impl Process {
 
     /// CPU time used so far, user + system, all threads (`/proc/<pid>/stat`), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("stat");
-        // Fields after the command name (which may hold spaces): state is field 3, utime 14,
-        // stime 15.
-        let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..]
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = rest[11].parse::<u64>().unwrap() + rest[12].parse::<u64>().unwrap();
-        ticks as f64 / clock_ticks() as f64
+        cpu_seconds_of(self.pid())
     }
 
     /// Resident memory (`VmRSS` of `/proc/<pid>/status`), in KiB.
@@ -127,6 +120,19 @@ impl Drop for Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// CPU time the process `pid` used so far, user + system, all threads (`/proc/<pid>/stat`),
+/// in seconds.
+pub fn cpu_seconds_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14,
+    // stime 15.
+    let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..]
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = rest[11].parse::<u64>().unwrap() + rest[12].parse::<u64>().unwrap();
+    ticks as f64 / clock_ticks() as f64
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`).

@@ -71,6 +71,15 @@ impl Application {
             Engine::Postgres => Quotas::shared(store.clone(), signer.clone()),
             Engine::Sqlite => Quotas::default(),
         };
+        // A cluster: the hub runs on one node, the others relay to it (see cluster/).
+        let bus = match (&config.bus, store.engine()) {
+            (None, _) => None,
+            (Some(url), Engine::Postgres) => Some(super::cluster::Bus::connect(&url.0).await?),
+            (Some(_), Engine::Sqlite) => return Err(
+                "--bus needs --database postgres://…: the nodes of a cluster share one database"
+                    .into(),
+            ),
+        };
         let state = AppState::new(Shared {
             config,
             store,
@@ -80,6 +89,7 @@ impl Application {
             public_url,
             public_origin,
             quotas,
+            bus,
         });
         Ok(Application {
             listener,
@@ -130,6 +140,14 @@ impl Application {
             }
         });
         let _stop_sweeper = AbortOnDrop(sweeper);
+        let mut _cluster = Vec::new();
+        if let (Some(bus), Some(db)) = (&self.state.bus, &self.state.config.database) {
+            let tasks = bus
+                .start(self.state.clone(), db.0.clone())
+                .await
+                .map_err(std::io::Error::other)?;
+            _cluster.extend(tasks.into_iter().map(AbortOnDrop));
+        }
         axum::serve(
             self.listener,
             self.router

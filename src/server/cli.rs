@@ -217,12 +217,17 @@ struct ServeArgs {
     /// Bookings in the public form per e-mail address, and per phone number, in any 24 hours.
     #[arg(long, env = "CONSULT_BOOKINGS_PER_CONTACT", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     bookings_per_contact: u32,
+    /// The bus joining several nodes on one PostgreSQL database into one deployment:
+    /// `nats://[user:password@]host:port`. Without it this node serves alone.
+    #[arg(long, env = "CONSULT_BUS", hide_env_values = true)]
+    bus: Option<String>,
 }
 
 impl ServeArgs {
     fn config(&self, database: Option<String>) -> Result<Config, String> {
         let mut config = Config::new(&self.data);
         config.database = database.map(super::config::DatabaseUrl);
+        config.bus = self.bus.clone().map(super::config::DatabaseUrl);
         config.listen = self.listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);

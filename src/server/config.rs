@@ -17,6 +17,9 @@ pub struct Config {
     /// A PostgreSQL database (`postgres://…`) instead of the SQLite file `consult.db` in
     /// the data folder.
     pub database: Option<DatabaseUrl>,
+    /// The NATS server (`nats://…`) that joins several nodes on one PostgreSQL database into
+    /// one deployment (see [`crate::server::cluster`]); none: this node serves alone.
+    pub bus: Option<DatabaseUrl>,
     /// The widget built by Trunk (`dist/`).
     pub dist_dir: PathBuf,
     /// ICE servers (and TURN signing) for admitted peers.
@@ -88,6 +91,7 @@ impl Config {
             data_dir: data_dir.into(),
             public_url: None,
             database: None,
+            bus: None,
             dist_dir: default_dist_dir(),
             ice: IceConfig::default(),
             anonymous_quota: Quota {
@@ -132,7 +136,7 @@ pub fn source_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
-/// A database URL. It may carry a password, so it is never shown whole: its `Debug` (what a
+/// A database's (or the bus's) URL. It may carry a password, so it is never shown whole: its `Debug` (what a
 /// logged or panicking configuration shows) keeps the scheme and the host only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(pub String);

@@ -12,6 +12,7 @@ pub mod availability;
 pub mod calendar;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod demo;

@@ -31,6 +31,8 @@ pub struct Shared {
     pub public_origin: String,
     /// Call counters of the REST API.
     pub quotas: Quotas,
+    /// The bus to the other nodes of a cluster (none: this node is the whole deployment).
+    pub bus: Option<super::cluster::Bus>,
 }
 
 impl AppState {

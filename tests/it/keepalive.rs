@@ -4,9 +4,8 @@
 
 use crate::support;
 use futures::{SinkExt, StreamExt};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use support::process::{free_port, kill_group};
+use std::time::Duration;
+use support::nginx::Nginx;
 use support::ws::Socket;
 use support::TestServer;
 use tokio_tungstenite::tungstenite::Message;
@@ -14,82 +13,27 @@ use tokio_tungstenite::tungstenite::Message;
 /// The proxy's idle timeout.
 const IDLE: Duration = Duration::from_secs(3);
 
-/// nginx on a free loopback port, proxying everything (WebSocket upgrades too) to `upstream`;
-/// its process group is killed when dropped.
-struct Nginx {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Nginx {
-    fn start(upstream: &str) -> Nginx {
-        use std::os::unix::process::CommandExt;
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let d = dir.path().display();
-        let upstream = upstream.trim_start_matches("http://");
-        let idle = IDLE.as_secs();
-        let conf = format!(
-            "daemon off; master_process off; worker_processes 1;
-             pid {d}/nginx.pid; error_log {d}/error.log;
-             events {{ worker_connections 64; }}
-             http {{
-               access_log off;
-               client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
-               fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-               server {{
-                 listen 127.0.0.1:{port};
-                 location / {{
-                   proxy_pass http://{upstream};
-                   proxy_http_version 1.1;
-                   proxy_set_header Upgrade $http_upgrade;
-                   proxy_set_header Connection \"upgrade\";
-                   proxy_set_header Host $host;
-                   proxy_read_timeout {idle}s;
-                   proxy_send_timeout {idle}s;
-                 }}
+/// nginx proxying everything (WebSocket upgrades too) to `upstream`, cutting connections
+/// idle for [`IDLE`].
+fn behind_nginx(upstream: &str) -> Nginx {
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let idle = IDLE.as_secs();
+    Nginx::start(|port| {
+        format!(
+            "server {{
+               listen 127.0.0.1:{port};
+               location / {{
+                 proxy_pass http://{upstream};
+                 proxy_http_version 1.1;
+                 proxy_set_header Upgrade $http_upgrade;
+                 proxy_set_header Connection \"upgrade\";
+                 proxy_set_header Host $host;
+                 proxy_read_timeout {idle}s;
+                 proxy_send_timeout {idle}s;
                }}
              }}"
-        );
-        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-        let child = Command::new(std::env::var("NGINX").unwrap_or("/usr/sbin/nginx".into()))
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(dir.path().join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("nginx runs (Debian package nginx-light; scripts/setup.sh installs it)");
-        let mut nginx = Nginx {
-            child,
-            port,
-            _dir: dir,
-        };
-        let since = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                matches!(nginx.child.try_wait(), Ok(None)),
-                "nginx exited at start"
-            );
-            assert!(
-                since.elapsed() < Duration::from_secs(300),
-                "nginx did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        nginx
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-    }
+        )
+    })
 }
 
 /// A signaling connection through the proxy, as the widget (on the server's origin) opens it.
@@ -116,7 +60,7 @@ async fn wait_quietly(ws: &mut Socket, span: Duration) -> (usize, bool) {
 #[tokio::test]
 async fn a_quiet_customer_keeps_the_connection_through_a_proxy_that_cuts_idle_ones() {
     let server = TestServer::start_with(|c| c.ws_ping = Some(Duration::from_secs(1))).await;
-    let proxy = Nginx::start(&server.url);
+    let proxy = behind_nginx(&server.url);
     let mut ws = connect(&server, &proxy).await;
     let (pings, open) = wait_quietly(&mut ws, IDLE * 3).await;
     assert!(open, "cut after {pings} pings");
@@ -136,7 +80,7 @@ async fn a_quiet_customer_keeps_the_connection_through_a_proxy_that_cuts_idle_on
 
     // Control: without the server's pings the same proxy cuts the same quiet connection.
     let silent = TestServer::start_with(|c| c.ws_ping = None).await;
-    let proxy = Nginx::start(&silent.url);
+    let proxy = behind_nginx(&silent.url);
     let mut ws = connect(&silent, &proxy).await;
     let (pings, open) = wait_quietly(&mut ws, IDLE * 3).await;
     assert_eq!(pings, 0);

@@ -20,6 +20,8 @@ mod browser_call;
 mod browser_journey;
 mod browser_rooms;
 mod cluster;
+mod cluster_browser;
+mod cluster_hub;
 mod console_login;
 mod console_schedule;
 mod crash;

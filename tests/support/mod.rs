@@ -5,7 +5,10 @@
 pub mod api;
 pub mod browser;
 pub mod bytes;
+pub mod cluster;
 pub mod db;
+pub mod nats;
+pub mod nginx;
 pub mod process;
 pub mod smtp;
 pub mod visual;

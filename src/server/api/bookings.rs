@@ -127,7 +127,8 @@ pub async fn cancel(
         .ok_or_else(|| ApiError(AppError::not_found("site")))?;
     for meeting in &cancelled {
         if let Ok(meeting) = MeetingId::parse(meeting) {
-            state.hub.end_meeting(
+            crate::server::signaling::end_meeting(
+                &state,
                 &meeting,
                 AppError::new(ErrorCode::Expired, "this meeting was cancelled"),
             );

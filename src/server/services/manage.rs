@@ -106,7 +106,8 @@ pub async fn cancel(state: &AppState, hash: &str) -> Result<ManageInfo, AppError
         .await?
         .is_some()
     {
-        state.hub.end_meeting(
+        crate::server::signaling::end_meeting(
+            state,
             &p.meeting.id,
             AppError::new(ErrorCode::Expired, "this meeting was cancelled"),
         );

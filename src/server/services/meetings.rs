@@ -409,7 +409,8 @@ pub async fn cancel_meeting(
         .await?
     {
         Some(()) => {
-            state.hub.end_meeting(
+            crate::server::signaling::end_meeting(
+                state,
                 &MeetingId::parse(&existing.id)?,
                 AppError::new(ErrorCode::Expired, "this meeting was cancelled"),
             );

@@ -179,7 +179,8 @@ pub async fn delete(state: &AppState, company: &str, id: &str) -> Result<Option<
     let gone = state.store.delete_room(company, id).await?;
     if gone.is_some() {
         if let Ok(meeting) = crate::model::MeetingId::parse(id) {
-            state.hub.end_meeting(
+            crate::server::signaling::end_meeting(
+                state,
                 &meeting,
                 AppError::new(ErrorCode::Expired, "this room was closed"),
             );

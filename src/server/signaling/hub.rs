@@ -520,20 +520,27 @@ impl Hub {
         }
         // One seat per connection, one connection per participant: re-entering moves the seat.
         leave(&mut st, conn, &mut out);
-        let replaced: Vec<ConnId> = st
+        let replaced: Vec<(ConnId, PeerId)> = st
             .rooms
             .get(&meeting)
             .map(|r| {
                 r.members
                     .iter()
                     .filter(|m| &m.participant == id)
-                    .map(|m| m.conn)
+                    .map(|m| (m.conn, m.peer.clone()))
                     .collect()
             })
             .unwrap_or_default();
-        for old in replaced {
-            leave(&mut st, old, &mut out);
-            out.push(old, ServerMsg::Replaced);
+        for (old, old_peer) in replaced {
+            if st.conns.contains_key(&old) {
+                leave(&mut st, old, &mut out);
+                out.push(old, ServerMsg::Replaced);
+            } else {
+                // A seat kept for a dropped connection (see `RESUME_GRACE`): its owner came
+                // back through the front door instead of resuming; the seat goes, or the
+                // room would count them twice until the grace ran out.
+                remove_member(&mut st, &meeting, &old_peer, &mut out);
+            }
         }
         let peer = PeerId::parse(&new_id())?;
         let st_insights = st.insights.clone();
@@ -1004,6 +1011,15 @@ impl Hub {
     /// Number of connections (for metrics and tests).
     pub fn connections(&self) -> usize {
         self.lock().conns.len()
+    }
+
+    /// Forget every connection and room: this node stopped (or started) owning the hub of a
+    /// cluster, and what it held is no longer the truth. Dropping the connections' queues
+    /// closes their sockets (or their relays); the pages resume with the new owner.
+    pub fn reset(&self) {
+        let mut st = self.lock();
+        st.conns.clear();
+        st.rooms.clear();
     }
 
     /// Deliver collected messages. Runs under the lock so that per-connection order matches

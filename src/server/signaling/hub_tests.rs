@@ -1311,3 +1311,25 @@ fn the_host_takes_one_guest_aside_and_brings_everyone_back() {
     // The host and the interpreter meet first: not yet; the claimant arrives: met.
     assert_eq!(kinds, ["met"]);
 }
+
+#[test]
+fn a_dropped_guest_who_knocks_again_takes_one_seat_not_two() {
+    let hub = test_hub();
+    let m = meeting(2);
+    let mut call = in_call(&hub, &m);
+    // Ada's connection breaks (her seat is kept for the grace) and her page knocks again
+    // instead of resuming (a reload, say).
+    hub.disconnect(call.guest, true);
+    let (again, mut again_rx) = hub.connect(None);
+    enter_guest(&hub, &m, again, "222222222222222222222222", "Ada");
+    let p = peer_of(&drain(&mut again_rx));
+    // Her old seat left the call as she came back: the host is told, and can admit her into
+    // the one seat she takes.
+    assert!(drain(&mut call.host_rx)
+        .iter()
+        .any(|msg| matches!(msg, ServerMsg::PeerLeft { peer } if peer == &call.guest_peer)));
+    hub.admit(call.host, &p).unwrap();
+    assert!(drain(&mut again_rx)
+        .iter()
+        .any(|msg| matches!(msg, ServerMsg::Joined { .. })));
+}

@@ -16,6 +16,19 @@ use super::AppState;
 use axum::routing::get;
 use axum::Router;
 
+/// End a meeting's room (cancelled, deleted, over): everyone in it or waiting is told why.
+/// In a cluster the room lives on the hub's owner, which may be another node.
+pub fn end_meeting(
+    state: &AppState,
+    meeting: &crate::model::MeetingId,
+    why: crate::model::AppError,
+) {
+    match &state.bus {
+        Some(bus) => bus.end_meeting(state, meeting, why),
+        None => state.hub.end_meeting(meeting, why),
+    }
+}
+
 /// Route: `GET /signal` (WebSocket).
 pub fn router() -> Router<AppState> {
     Router::new().route("/signal", get(ws::upgrade))

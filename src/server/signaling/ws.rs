@@ -48,10 +48,14 @@ pub async fn upgrade(
                 .collect::<String>()
         })
         .filter(|v| !v.is_empty());
-    let source = Client { source, user_agent };
     let user = match auth::session_user(&state, &headers).await {
         Ok(u) => u.map(|u| u.id),
         Err(e) => return e.into_response(),
+    };
+    let client = Client {
+        user,
+        source,
+        user_agent,
     };
     // Small buffers: most connections idle in a waiting room or between negotiations, and
     // tungstenite's 128 KiB defaults would dominate the memory of an idle connection. Larger
@@ -62,7 +66,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(state, socket, user, source))
+        .on_upgrade(move |socket| run(state, socket, client))
 }
 
 /// How long a connection closed for breaking the protocol is held open after the close frame.
@@ -131,17 +135,78 @@ fn close_for(error: axum::Error) -> Option<CloseFrame> {
     })
 }
 
-/// Who is behind a connection: their address's limit key and their browser.
-struct Client {
-    source: String,
-    user_agent: Option<String>,
+/// Who is behind a connection: their console user, their address's limit key, their browser.
+pub struct Client {
+    /// The console user of the session cookie, if any.
+    pub user: Option<UserId>,
+    /// The limit key of the client's address.
+    pub source: String,
+    /// Their browser, printable and bounded.
+    pub user_agent: Option<String>,
 }
 
-async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: Client) {
-    let (conn, mut queue) = state.hub.connect(user.clone());
+impl From<crate::server::cluster::wire::Hello> for Client {
+    fn from(h: crate::server::cluster::wire::Hello) -> Self {
+        Client {
+            user: h.user,
+            source: h.source,
+            user_agent: h.user_agent,
+        }
+    }
+}
+
+/// Where a connection's messages are handled: this node's hub, or the hub of the node that
+/// owns it in a cluster (relayed over the bus).
+enum Link {
+    Local(ConnId),
+    Relayed(crate::server::cluster::edge::Relayed),
+}
+
+/// How long a new connection waits for a cluster's hub owner to be known (one is being
+/// chosen after the last one was lost) before it is closed to try again.
+const OWNER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Close code asking the page to reconnect (the hub moved to another node).
+const RECONNECT: CloseFrame = CloseFrame {
+    code: close_code::RESTART,
+    reason: axum::extract::ws::Utf8Bytes::from_static("reconnect"),
+};
+
+async fn run(state: AppState, socket: WebSocket, client: Client) {
+    // In a cluster: the owner as of now, and a watch that says when it changes.
+    let mut owner_watch = state.bus.as_ref().map(|b| b.watch());
+    let (link, mut queue, bound) = match &state.bus {
+        None => {
+            let (conn, queue) = state.hub.connect(client.user.clone());
+            (Link::Local(conn), queue, None)
+        }
+        Some(bus) => match bus.wait_owner(OWNER_WAIT).await {
+            Some(owner) if owner.node == bus.node() => {
+                let (conn, queue) = state.hub.connect(client.user.clone());
+                (Link::Local(conn), queue, Some(owner))
+            }
+            Some(owner) => {
+                let hello = crate::server::cluster::wire::Hello {
+                    user: client.user.clone(),
+                    source: client.source.clone(),
+                    user_agent: client.user_agent.clone(),
+                };
+                let (relayed, queue) =
+                    crate::server::cluster::edge::Relayed::open(bus, owner.clone(), &hello).await;
+                (Link::Relayed(relayed), queue, Some(owner))
+            }
+            None => {
+                // No owner yet: the page tries again shortly.
+                let mut socket = socket;
+                let _ = socket.send(Message::Close(Some(RECONNECT))).await;
+                return;
+            }
+        },
+    };
     let (mut sink, mut stream) = socket.split();
-    // The reader asks the writer to close with a code (the writer owns the sink).
-    let (close_tx, mut close_rx) = tokio::sync::oneshot::channel::<CloseFrame>();
+    // The reader asks the writer to close with a code (the writer owns the sink), and
+    // whether to linger before closing the socket.
+    let (close_tx, mut close_rx) = tokio::sync::oneshot::channel::<(CloseFrame, bool)>();
     // Pings keep the connection open through proxies that cut idle ones; browsers answer them
     // by themselves.
     let mut ping = state.config.ws_ping.map(|every| {
@@ -157,13 +222,15 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: C
                 // leaves the hub), and its plain close must not win.
                 biased;
                 frame = &mut close_rx, if may_close => match frame {
-                    Ok(frame) => {
+                    Ok((frame, linger)) => {
                         let _ = sink.send(Message::Close(Some(frame))).await;
                         let _ = sink.flush().await;
                         // What the client sent beyond the limit is still unread: closing the
                         // socket at once would reset it, and the client might lose the close
                         // frame and its code. Linger a moment first.
-                        tokio::time::sleep(LINGER).await;
+                        if linger {
+                            tokio::time::sleep(LINGER).await;
+                        }
                         return;
                     }
                     // The reader ended without a code to send: keep writing what is queued.
@@ -197,42 +264,54 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: C
     // A closing handshake means the page went away on purpose (tab closed, navigated); a
     // connection that just breaks may come back and resume.
     let mut closed_cleanly = false;
-    while let Some(frame) = stream.next().await {
+    let mut close_tx = Some(close_tx);
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => match frame {
+                Some(frame) => frame,
+                None => break,
+            },
+            // The cluster's hub moved: this connection's state went with the old owner. The
+            // page reconnects and resumes (or knocks again) with the new one.
+            () = owner_moved(owner_watch.as_mut(), bound.as_ref()) => {
+                if let Some(tx) = close_tx.take() {
+                    let _ = tx.send((RECONNECT, false));
+                }
+                break;
+            }
+        };
         if matches!(frame, Ok(Message::Text(_) | Message::Binary(_))) && !bucket.take() {
             if !bucket.told {
                 bucket.told = true;
-                state.hub.send(
-                    conn,
-                    ServerMsg::Error {
-                        error: AppError::new(
-                            ErrorCode::TooManyRequests,
-                            "too many messages: these were dropped; slow down",
-                        ),
-                    },
+                link.tell(
+                    &state,
+                    AppError::new(
+                        ErrorCode::TooManyRequests,
+                        "too many messages: these were dropped; slow down",
+                    ),
                 );
             }
             continue;
         }
         match frame {
-            Ok(Message::Text(text)) => {
-                handle(&state, conn, user.as_ref(), &source, text.as_str()).await
-            }
-            Ok(Message::Binary(_)) => state.hub.send(
-                conn,
-                ServerMsg::Error {
-                    error: AppError::new(
-                        ErrorCode::BadRequest,
-                        "binary frames are not part of the protocol",
-                    ),
-                },
+            Ok(Message::Text(text)) => match &link {
+                Link::Local(conn) => handle(&state, *conn, &client, text.as_str()).await,
+                Link::Relayed(r) => r.text(text.as_str()).await,
+            },
+            Ok(Message::Binary(_)) => link.tell(
+                &state,
+                AppError::new(
+                    ErrorCode::BadRequest,
+                    "binary frames are not part of the protocol",
+                ),
             ),
             Ok(Message::Close(_)) => {
                 closed_cleanly = true;
                 break;
             }
             Err(e) => {
-                if let Some(frame) = close_for(e) {
-                    let _ = close_tx.send(frame);
+                if let (Some(frame), Some(tx)) = (close_for(e), close_tx.take()) {
+                    let _ = tx.send((frame, true));
                 }
                 break;
             }
@@ -240,6 +319,43 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: C
         }
     }
     // Dropping the connection's queue sender ends the writer.
+    match link {
+        Link::Local(conn) => finish(&state, conn, closed_cleanly),
+        Link::Relayed(r) => r.close(closed_cleanly).await,
+    }
+    let _ = writer.await;
+}
+
+impl Link {
+    /// Tell the page about an error of its own making, from this node.
+    fn tell(&self, state: &AppState, error: AppError) {
+        match self {
+            Link::Local(conn) => state.hub.send(*conn, ServerMsg::Error { error }),
+            Link::Relayed(r) => {
+                if let Ok(text) = serde_json::to_string(&ServerMsg::Error { error }) {
+                    r.tell(text.into());
+                }
+            }
+        }
+    }
+}
+
+/// Resolves when the cluster's owner is no longer `bound` (never outside a cluster).
+async fn owner_moved(
+    watch: Option<&mut tokio::sync::watch::Receiver<Option<crate::server::cluster::Owner>>>,
+    bound: Option<&crate::server::cluster::Owner>,
+) {
+    let Some(watch) = watch else {
+        return std::future::pending().await;
+    };
+    if watch.wait_for(|now| now.as_ref() != bound).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// A connection is gone: it leaves the hub. One that broke (rather than closed) and was in a
+/// call keeps its seat for [`super::hub::RESUME_GRACE`].
+pub fn finish(state: &AppState, conn: ConnId, closed_cleanly: bool) {
     if let Some((meeting, peer)) = state.hub.disconnect(conn, !closed_cleanly) {
         let state = state.clone();
         tokio::spawn(async move {
@@ -247,18 +363,12 @@ async fn run(state: AppState, socket: WebSocket, user: Option<UserId>, source: C
             state.hub.expire(&meeting, &peer);
         });
     }
-    let _ = writer.await;
 }
 
-async fn handle(
-    state: &AppState,
-    conn: ConnId,
-    user: Option<&UserId>,
-    source: &Client,
-    text: &str,
-) {
+/// Handle one text frame from a page (on the node owning the hub).
+pub async fn handle(state: &AppState, conn: ConnId, client: &Client, text: &str) {
     let result = match ClientMsg::parse(text) {
-        Ok(msg) => apply(state, conn, user, source, msg).await,
+        Ok(msg) => apply(state, conn, client, msg).await,
         Err(e) => Err(e),
     };
     if let Err(error) = result {
@@ -273,10 +383,10 @@ pub const ROOM_ENTRIES_PER_MINUTE: u32 = 60;
 async fn apply(
     state: &AppState,
     conn: ConnId,
-    user: Option<&UserId>,
     client: &Client,
     msg: ClientMsg,
 ) -> Result<(), AppError> {
+    let user = client.user.as_ref();
     match msg {
         ClientMsg::Knock { hash } => {
             let p = join::resolve(state, &hash).await?;

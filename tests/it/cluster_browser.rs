@@ -1,0 +1,174 @@
+//! A call across nodes in real browsers, and the nodes killed under it: three `consult serve`
+//! nodes on one PostgreSQL database and one `nats-server`, behind nginx as the load balancer
+//! (sticky by a cookie the test sets, falling back to the other nodes when a node is down,
+//! as an operator's balancer does).
+//!
+//! The customer's page is served by node A and the agent's by node B; node C owns the hub, so
+//! the waiting room, admission and negotiation all cross the bus. C is killed: both pages
+//! resume through the new owner. Then the new owner is killed too, and this time it held one
+//! of the pages' sockets: that page reconnects through nginx to the last node and resumes.
+//! The media between the browsers never stops. (PostgreSQL only: SQLite serves one process.)
+
+use crate::support;
+
+use support::browser::{Browser, Driver};
+use support::cluster::{agreed_owner, Node};
+use support::nats::NatsServer;
+use support::nginx::Nginx;
+use support::TestServer;
+
+/// Open (not closed) peer connections of the page, and all it ever made.
+async fn peer_connections(b: &Browser) -> (u64, u64) {
+    let v = b
+        .js("const p = window.__consultTest.pcs; return [p.filter(x => x.connectionState !== 'closed').length, p.length]")
+        .await;
+    (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+}
+
+/// Wait until the page's newest signaling connection (at least its `n`th) has resumed the call.
+async fn resumed_on(b: &Browser, who: &str, n: usize) {
+    b.wait_js(
+        &format!("{who} to resume on signaling connection {n}"),
+        60,
+        &format!(
+            "const ws = window.__consultTest.ws;
+             return ws.length >= {n} && ws[ws.length - 1].map(m => JSON.parse(m))
+                 .some(m => m.type === 'joined' && m.resumed === true)"
+        ),
+    )
+    .await;
+}
+
+/// nginx in front of `a`, `b`, `c`: a page whose `consult_node` cookie says `a` or `b` is
+/// served by that node while it is up, by another otherwise; other requests go to any.
+fn balancer(port: u16, nodes: [&Node; 3]) -> Nginx {
+    let [a, b, c] = nodes.map(|n| n.process.port);
+    Nginx::start_on(port, |port| {
+        format!(
+            "map $cookie_consult_node $pool {{ a node_a; b node_b; default any; }}
+             map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+             upstream node_a {{ server 127.0.0.1:{a}; server 127.0.0.1:{b} backup; server 127.0.0.1:{c} backup; }}
+             upstream node_b {{ server 127.0.0.1:{b}; server 127.0.0.1:{a} backup; server 127.0.0.1:{c} backup; }}
+             upstream any {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; server 127.0.0.1:{c}; }}
+             server {{
+               listen 127.0.0.1:{port};
+               location / {{
+                 proxy_pass http://$pool;
+                 proxy_http_version 1.1;
+                 proxy_set_header Upgrade $http_upgrade;
+                 proxy_set_header Connection $connection_upgrade;
+                 proxy_set_header Host $host;
+                 proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                 proxy_read_timeout 1h;
+                 proxy_connect_timeout 2s;
+               }}
+             }}"
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SQLite serves one process): scripts/test.sh runs it in its PostgreSQL pass"]
+async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
+    assert!(
+        support::db::on_postgres(),
+        "CONSULT_TEST_POSTGRES: a PostgreSQL server for the nodes"
+    );
+    let seed = TestServer::start().await;
+    let room = seed.room(&["Ada"], 2).await;
+    let nats = NatsServer::start().await;
+    // The balancer's address is every node's public URL (pages and their WebSockets come
+    // from there); nginx needs the nodes' ports first, so it starts after them, on a port
+    // picked now.
+    let front_port = support::process::free_port();
+    let front = format!("http://127.0.0.1:{front_port}");
+    let flags = [
+        "--public-url",
+        front.as_str(),
+        "--trusted-proxies",
+        "127.0.0.1",
+    ];
+    let c = Node::start(seed.data_dir(), &nats.url, &flags).await;
+    c.knows_owner(&c.id.clone()).await;
+    let a = Node::start(seed.data_dir(), &nats.url, &flags).await;
+    let b = Node::start(seed.data_dir(), &nats.url, &flags).await;
+    let mut nodes = vec![a, b, c];
+    assert_eq!(agreed_owner(&nodes).await, 2, "C owns the hub");
+    let _nginx = balancer(front_port, [&nodes[0], &nodes[1], &nodes[2]]);
+    let on_front = |link: &str| link.replacen(&seed.url, &front, 1);
+
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    for (b, node) in [(&ada, "a"), (&agent, "b")] {
+        b.goto(&format!("{front}/healthz")).await;
+        b.js(&format!(
+            "document.cookie = 'consult_node={node}; path=/'; return true"
+        ))
+        .await;
+    }
+    ada.wait_in_room(&on_front(&room.guests[0])).await;
+    agent
+        .admit_from_host_link(&on_front(&room.host), "Ada")
+        .await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+    }
+    // Each page's signaling went to its own node (the hub's owner served neither).
+    for (i, n) in nodes.iter().enumerate().take(2) {
+        assert!(
+            n.process.stderr().contains("route=\"/signal\" status=101"),
+            "node {i} served no signaling socket"
+        );
+    }
+
+    // The owner dies; it served neither page: both resume through the new owner.
+    nodes[2].process.kill();
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        resumed_on(b, who, 2).await;
+    }
+    let survivors = &nodes[..2];
+    let owner = agreed_owner(survivors).await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        assert_eq!(peer_connections(b).await, (1, 1), "{who}: the same call");
+        b.assert_decoding_videos(who, 1).await;
+    }
+    ada.find("#chat-input")
+        .await
+        .send_keys("Still there?\u{E007}")
+        .await
+        .unwrap();
+    agent
+        .wait_js(
+            "the chat line through the new owner",
+            30,
+            "return document.querySelector('[data-chat-line]')?.textContent === 'Ada: Still there?'",
+        )
+        .await;
+
+    // The new owner dies too, and it held a page's socket: that page reconnects through
+    // nginx to the last node; both resume there.
+    let (held, held_count) = if owner == 0 { (&ada, 3) } else { (&agent, 3) };
+    let other = if owner == 0 { &agent } else { &ada };
+    nodes[owner].process.kill();
+    resumed_on(held, "the page whose node died", held_count).await;
+    resumed_on(other, "the other page", 3).await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        assert_eq!(
+            peer_connections(b).await,
+            (1, 1),
+            "{who}: still the same call"
+        );
+        b.assert_decoding_videos(who, 1).await;
+    }
+    agent
+        .find("[data-action=end-for-all]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ada.find("main[data-status=ended]").await;
+    ada.close().await;
+    agent.close().await;
+}
