@@ -14,6 +14,8 @@ cargo bench --features ssr --bench journey
 trap stop_postgres EXIT
 start_postgres
 cargo bench --features ssr --bench api
+# Three nodes on one database and one bus (nats-server, installed by setup_test_tools).
+cargo bench --features ssr --bench cluster
 stop_postgres
 cargo bench --features ssr --bench signaling
 cargo bench --features ssr --bench viewers

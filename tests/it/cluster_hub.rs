@@ -236,6 +236,40 @@ async fn a_call_spans_nodes_and_outlives_its_hub_owner() {
         _ => None,
     })
     .await;
+    // Media state and the host's word to a waiting customer cross too.
+    ada.send(&ClientMsg::Media(consult::model::signal::MediaState {
+        audio: false,
+        video: true,
+        screen: false,
+    }))
+    .await;
+    host.expect("Ada's microphone off", |m| match m {
+        ServerMsg::PeerMedia { peer, media } if *peer == ada_peer && !media.audio => Some(()),
+        _ => None,
+    })
+    .await;
+    let bob_peer = {
+        let lobby = console
+            .expect("Bob in the lobby", |m| match m {
+                ServerMsg::Lobby { entries } => entries
+                    .iter()
+                    .find(|e| e.name == "Bob")
+                    .map(|e| e.peer.clone()),
+                _ => None,
+            })
+            .await;
+        lobby
+    };
+    host.send(&ClientMsg::Hold {
+        peer: bob_peer,
+        message: Some("Two minutes".into()),
+    })
+    .await;
+    bob.expect("Bob held", |m| match m {
+        ServerMsg::Held { message } if message.as_deref() == Some("Two minutes") => Some(()),
+        _ => None,
+    })
+    .await;
     console
         .expect("the lobby without Ada", |m| {
             (lobby_names(m)? == ["Bob"]).then_some(())
@@ -316,15 +350,23 @@ async fn a_call_spans_nodes_and_outlives_its_hub_owner() {
         _ => None,
     })
     .await;
-    host.send(&ClientMsg::Admit { peer: bob_peer }).await;
-    bob.expect("Bob in", joined).await;
+    // Bob, waiting again, is sent away from the console on B.
+    console
+        .send(&ClientMsg::Deny {
+            meeting: room.meeting.clone(),
+            peer: bob_peer,
+            message: None,
+        })
+        .await;
+    bob.expect("Bob denied", |m| {
+        matches!(m, ServerMsg::Denied { .. }).then_some(())
+    })
+    .await;
 
     // The end, for everyone, wherever their socket is.
     host.send(&ClientMsg::EndForAll).await;
-    for (who, conn) in [("Ada", &mut ada), ("Bob", &mut bob)] {
-        conn.expect(&format!("{who} told the call ended"), |m| {
-            matches!(m, ServerMsg::Ended).then_some(())
-        })
-        .await;
-    }
+    ada.expect("Ada told the call ended", |m| {
+        matches!(m, ServerMsg::Ended).then_some(())
+    })
+    .await;
 }

@@ -18,7 +18,15 @@ impl NatsServer {
         use std::os::unix::process::CommandExt;
         let dir = tempfile::tempdir().unwrap();
         let port = super::process::free_port();
-        let bin = std::env::var("NATS_SERVER").unwrap_or_else(|_| "nats-server".into());
+        // Debian installs it in /usr/sbin, which not every PATH holds.
+        let bin = std::env::var("NATS_SERVER").unwrap_or_else(|_| {
+            let debian = "/usr/sbin/nats-server";
+            if std::path::Path::new(debian).exists() {
+                debian.into()
+            } else {
+                "nats-server".into()
+            }
+        });
         let child = Command::new(bin)
             .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
             .arg(dir.path())
