@@ -46,6 +46,7 @@ impl Application {
             signer.outbox_sealer(),
         )
         .await?;
+        check_key(&store, &signer).await?;
         let assets = Assets::load(&config.dist_dir, Some(&config.asset_cache_dir()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -154,6 +155,32 @@ impl Application {
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .await
+    }
+}
+
+/// The settings key of the fingerprint of the `secret.key` a database is used with.
+pub const KEY_FINGERPRINT_SETTING: &str = "key_fingerprint";
+
+/// Refuse to serve a database with another `secret.key` than the one it was used with (a
+/// node of a cluster whose key was not copied, a database moved without its key): join
+/// links would all be invalid and queued messages unreadable, and given up. The first start
+/// records the key's fingerprint (a keyed hash: it tells nothing of the key); nodes starting
+/// together agree on one, the first to write it.
+async fn check_key(store: &Store, signer: &Signer) -> Result<(), BuildError> {
+    let mine = signer.limit_tag("secret.key fingerprint");
+    store
+        .set_setting_once(KEY_FINGERPRINT_SETTING, &mine)
+        .await?;
+    match store.setting(KEY_FINGERPRINT_SETTING).await? {
+        Some(recorded) if recorded != mine => Err(format!(
+            "this data folder's secret.key is not the key this database was used with: copy \
+             secret.key from the data folder of a node already serving this database (every \
+             node of a deployment needs the same one). If that key is lost for good, the old \
+             join links and queued messages are lost with it; to start over with this key, \
+             delete the setting first: DELETE FROM settings WHERE key = '{KEY_FINGERPRINT_SETTING}'"
+        )
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -127,13 +127,28 @@ async fn a_copy_of_the_database_gives_away_no_account_and_no_link() {
         assert!(!contains(&bytes, hash), "a join hash in the database");
     }
 
-    // A copy of the database without the key beside it: the waiting messages do not open,
-    // and nothing is sent.
+    // A copy of the database without the key beside it: the server refuses to serve it with
+    // another key, and nothing is sent.
     let copy = root.path().join("copy");
     std::fs::create_dir(&copy).unwrap();
     support::db::copy(&data, &copy);
     let thief_sink = SmtpSink::start();
     let thief_port = free_port();
+    let mut cmd = ConsultProcess::command(&copy, thief_port);
+    cmd.args(["--smtp-host", "127.0.0.1", "--smtp-port"])
+        .arg(thief_sink.port.to_string());
+    let (status, log) = ConsultProcess::refused(cmd, thief_port).await;
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains("secret.key is not the key this database was used with"),
+        "{log}"
+    );
+    // Even with the check gone (the operator deleted it), the messages do not open.
+    let pool = support::db::pool(&copy).await;
+    sqlx::query("DELETE FROM settings WHERE key = 'key_fingerprint'")
+        .execute(&pool)
+        .await
+        .unwrap();
     let mut cmd = ConsultProcess::command(&copy, thief_port);
     cmd.args(["--smtp-host", "127.0.0.1", "--smtp-port"])
         .arg(thief_sink.port.to_string());

@@ -121,6 +121,41 @@ impl ConsultProcess {
         }
     }
 
+    /// Spawn `cmd` expecting it to refuse to start: returns its exit status and log once it
+    /// exits; panics if it serves instead.
+    pub async fn refused(cmd: Command, port: u16) -> (std::process::ExitStatus, String) {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = cmd;
+        let logs = tempfile::tempdir().unwrap();
+        let err = std::fs::File::create(logs.path().join("stderr")).unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .expect("consult serve starts");
+        let mut process = ConsultProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            logs,
+            killed: false,
+        };
+        let since = Instant::now();
+        loop {
+            if let Ok(Some(status)) = process.child.try_wait() {
+                process.killed = true;
+                return (status, process.stderr());
+            }
+            if let Ok(r) = reqwest::get(format!("{}/healthz", process.url)).await {
+                panic!("it served ({}):\n{}", r.status(), process.stderr());
+            }
+            assert!(since.elapsed() < HANG, "it neither served nor exited");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// What it wrote to standard error so far (its log).
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(self.logs.path().join("stderr")).unwrap_or_default()

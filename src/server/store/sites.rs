@@ -408,6 +408,20 @@ impl Store {
 }
 
 impl Store {
+    /// Record a setting unless it is set already (the first writer wins).
+    pub async fn set_setting_once(&self, key: &str, value: &str) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
     /// Allow another origin to embed a site (no-op if already allowed).
     pub async fn add_site_origin(&self, site: &SiteId, origin: &str) -> Result<(), AppError> {
         let origin = crate::server::origin::normalize(origin)
