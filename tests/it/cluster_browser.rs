@@ -4,10 +4,11 @@
 //! as an operator's balancer does).
 //!
 //! The customer's page is served by node A and the agent's by node B; node C owns the hub, so
-//! the waiting room, admission and negotiation all cross the bus. C is killed: both pages
-//! resume through the new owner. Then the new owner is killed too, and this time it held one
-//! of the pages' sockets: that page reconnects through nginx to the last node and resumes.
-//! The media between the browsers never stops. (PostgreSQL only: SQLite serves one process.)
+//! the waiting room, admission and negotiation all cross the bus. C is killed while the
+//! customer waits: her page knocks again by itself and is back in the agent's lobby, the
+//! agent's page resumes; she is admitted through the new owner. Then the new owner is killed
+//! mid-call, and it held one of the pages' sockets: that page reconnects through nginx to the
+//! last node, both resume, and the media between the browsers never stops. (PostgreSQL only: SQLite serves one process.)
 
 use crate::support;
 
@@ -107,14 +108,12 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
         ))
         .await;
     }
+    // Ada waits (her page on A); the agent opens the call (on B) and sees her knock.
     ada.wait_in_room(&on_front(&room.guests[0])).await;
+    agent.goto(&on_front(&room.host)).await;
     agent
-        .admit_from_host_link(&on_front(&room.host), "Ada")
+        .find("[data-action=admit][aria-label='Admit Ada']")
         .await;
-    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        b.assert_decoding_videos(who, 1).await;
-        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
-    }
     // Each page's signaling went to its own node (the hub's owner served neither).
     for (i, n) in nodes.iter().enumerate().take(2) {
         assert!(
@@ -123,16 +122,25 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
         );
     }
 
-    // The owner dies; it served neither page: both resume through the new owner.
+    // The owner dies while Ada waits: her page knocks again by itself, the agent's resumes,
+    // and Ada is in the agent's lobby again without anyone doing anything.
     nodes[2].process.kill();
-    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        resumed_on(b, who, 2).await;
-    }
+    resumed_on(&agent, "the agent", 2).await;
+    ada.wait_js(
+        "Ada's page to knock again on a new connection",
+        60,
+        "const ws = window.__consultTest.ws;
+         return ws.length >= 2 && ws[ws.length - 1].map(m => JSON.parse(m))
+             .some(m => m.type === 'waiting')",
+    )
+    .await;
+    ada.find("main[data-status=waiting]").await;
     let survivors = &nodes[..2];
     let owner = agreed_owner(survivors).await;
+    agent.admit("Ada").await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        assert_eq!(peer_connections(b).await, (1, 1), "{who}: the same call");
         b.assert_decoding_videos(who, 1).await;
+        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
     }
     ada.find("#chat-input")
         .await
@@ -149,10 +157,13 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
 
     // The new owner dies too, and it held a page's socket: that page reconnects through
     // nginx to the last node; both resume there.
-    let (held, held_count) = if owner == 0 { (&ada, 3) } else { (&agent, 3) };
-    let other = if owner == 0 { &agent } else { &ada };
+    let (held, other) = if owner == 0 {
+        (&ada, &agent)
+    } else {
+        (&agent, &ada)
+    };
     nodes[owner].process.kill();
-    resumed_on(held, "the page whose node died", held_count).await;
+    resumed_on(held, "the page whose node died", 3).await;
     resumed_on(other, "the other page", 3).await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         assert_eq!(
