@@ -321,6 +321,20 @@ pub struct ResumeClaim {
     pub peer: String,
     /// When the token was issued.
     pub issued: i64,
+    /// A room of the rooms API, whose people are not in the database: who they were in it,
+    /// so a new owner of the hub can seat them again.
+    pub room: Option<RoomSeat>,
+}
+
+/// Who someone was in a room of the rooms API (see [`ResumeClaim::room`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomSeat {
+    /// Host, guest or viewer, as their link's key said.
+    pub role: crate::model::meeting::Role,
+    /// The name they gave.
+    pub name: String,
+    /// Their host page's id for them.
+    pub external_id: Option<String>,
 }
 
 impl Signer {
@@ -333,14 +347,33 @@ impl Signer {
 
     /// Sign a resume token.
     pub fn resume_token(&self, c: &ResumeClaim) -> String {
-        let payload = format!("v1.{}.{}.{}.{}", c.meeting, c.participant, c.peer, c.issued);
+        use crate::model::meeting::Role;
+        let payload = match &c.room {
+            None => format!("v1.{}.{}.{}.{}", c.meeting, c.participant, c.peer, c.issued),
+            // Names are free text: base64url keeps them clear of the separators.
+            Some(seat) => format!(
+                "v2.{}.{}.{}.{}.{}.{}.{}",
+                c.meeting,
+                c.participant,
+                c.peer,
+                c.issued,
+                match seat.role {
+                    Role::Host => "h",
+                    Role::Guest => "g",
+                    Role::Viewer => "v",
+                },
+                URL_SAFE_NO_PAD.encode(seat.name.as_bytes()),
+                URL_SAFE_NO_PAD.encode(seat.external_id.as_deref().unwrap_or("").as_bytes()),
+            ),
+        };
         let tag = self.resume_tag(&payload).finalize().into_bytes();
         format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES]))
     }
 
     /// Check a resume token; `None` if this server did not sign it.
     pub fn verify_resume(&self, token: &str) -> Option<ResumeClaim> {
-        if token.len() > 200 {
+        // A room's seat carries a name and an external id of up to 100 characters each.
+        if token.len() > 1200 {
             return None;
         }
         let (payload, tag) = token.rsplit_once('.')?;
@@ -351,15 +384,40 @@ impl Signer {
         }
         self.resume_tag(payload).verify_truncated_left(&tag).ok()?;
         let mut parts = payload.split('.');
-        if parts.next()? != "v1" {
-            return None;
-        }
-        let claim = ResumeClaim {
+        let version = parts.next()?;
+        let mut claim = ResumeClaim {
             meeting: parts.next()?.to_string(),
             participant: parts.next()?.to_string(),
             peer: parts.next()?.to_string(),
             issued: parts.next()?.parse().ok()?,
+            room: None,
         };
+        match version {
+            "v1" => {}
+            "v2" => {
+                use crate::model::meeting::Role;
+                let role = match parts.next()? {
+                    "h" => Role::Host,
+                    "g" => Role::Guest,
+                    "v" => Role::Viewer,
+                    _ => return None,
+                };
+                let text = |t: &str| {
+                    URL_SAFE_NO_PAD
+                        .decode(t.as_bytes())
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                };
+                let name = text(parts.next()?)?;
+                let external_id = Some(text(parts.next()?)?).filter(|x| !x.is_empty());
+                claim.room = Some(RoomSeat {
+                    role,
+                    name,
+                    external_id,
+                });
+            }
+            _ => return None,
+        }
         parts.next().is_none().then_some(claim)
     }
 }
@@ -449,9 +507,37 @@ mod tests {
             participant: "bbbbbbbbbbbbbbbbbbbbbbbb".into(),
             peer: "cccccccccccccccccccccccc".into(),
             issued: 1_900_000_000,
+            room: None,
         };
         let token = signer.resume_token(&claim);
         assert_eq!(signer.verify_resume(&token), Some(claim.clone()));
+        // A room's seat: who it was comes back whole, whatever the name holds.
+        let seat = ResumeClaim {
+            room: Some(RoomSeat {
+                role: crate::model::meeting::Role::Viewer,
+                name: "Zoë. O'Brien / 名前".into(),
+                external_id: Some("crm.42".into()),
+            }),
+            ..claim.clone()
+        };
+        let seat_token = signer.resume_token(&seat);
+        assert_eq!(signer.verify_resume(&seat_token), Some(seat.clone()));
+        let no_ext = ResumeClaim {
+            room: Some(RoomSeat {
+                external_id: None,
+                ..seat.room.clone().unwrap()
+            }),
+            ..claim.clone()
+        };
+        assert_eq!(
+            signer.verify_resume(&signer.resume_token(&no_ext)),
+            Some(no_ext)
+        );
+        // Its role cannot be raised: the tag covers it.
+        assert_eq!(
+            signer.verify_resume(&seat_token.replacen(".v.", ".h.", 1)),
+            None
+        );
         // Another key, another peer id, a truncated tag, junk: refused.
         assert_eq!(Signer::new([4; 32]).verify_resume(&token), None);
         let other_peer = token.replace("cccccccccccccccccccccccc", "dddddddddddddddddddddddd");

@@ -148,3 +148,118 @@ async fn resume_once(port: u16, token: &str) -> serde_json::Value {
         .unwrap();
     serde_json::from_str(frame.to_text().unwrap()).unwrap()
 }
+
+/// One client WebSocket's request and the first answer matching `pick`.
+async fn ask<T>(
+    ws: &mut support::ws::Socket,
+    msg: &consult::model::signal::ClientMsg,
+    pick: impl Fn(consult::model::signal::ServerMsg) -> Option<T>,
+) -> T {
+    use futures::{SinkExt, StreamExt};
+    let text = serde_json::to_string(msg).unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+        .await
+        .unwrap();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .expect("an answer")
+            .expect("a frame")
+            .unwrap();
+        if let Ok(m) = serde_json::from_str(frame.to_text().unwrap()) {
+            if let consult::model::signal::ServerMsg::Error { error } = &m {
+                panic!("{error:?}");
+            }
+            if let Some(t) = pick(m) {
+                return t;
+            }
+        }
+    }
+}
+
+/// Rooms of the rooms API keep no one in the database, yet their people resume after the
+/// server restarts (or, in a cluster, after another node takes the hub over): the resume
+/// token says who they were, signed, and the room is rebuilt from it as they come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rooms_seats_resume_after_a_restart() {
+    use consult::model::meeting::Role;
+    use consult::model::signal::{ClientMsg, ServerMsg};
+    let seed = TestServer::start().await;
+    let (room, links) = seed.rooms_api_room(false, false).await;
+    let key = |url: &str| url.split("roomKey=").nth(1).map(String::from);
+    let enter = |key: Option<String>, name: &str, external_id: Option<&str>| ClientMsg::EnterRoom {
+        room: room.name.clone(),
+        key,
+        name: name.into(),
+        external_id: external_id.map(String::from),
+        ticket: None,
+    };
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut server = start(seed.data_dir(), port).await;
+    let joined = |m: ServerMsg| match m {
+        ServerMsg::Joined {
+            me,
+            role,
+            resume,
+            resumed,
+            peers,
+            ..
+        } => Some((me, role, resume, resumed, peers)),
+        _ => None,
+    };
+    let mut host = support::ws::signal(&address, &address, None).await;
+    let (host_peer, _, host_token, _, _) = ask(
+        &mut host,
+        &enter(key(&links.host), "Dr. Host", None),
+        joined,
+    )
+    .await;
+    let mut guest = support::ws::signal(&address, &address, None).await;
+    let (guest_peer, _, guest_token, _, _) =
+        ask(&mut guest, &enter(None, "Zoë", Some("crm-7")), joined).await;
+    let mut viewer = support::ws::signal(&address, &address, None).await;
+    let (viewer_peer, _, viewer_token, _, _) = ask(
+        &mut viewer,
+        &enter(key(&links.viewer), "Watcher", None),
+        joined,
+    )
+    .await;
+
+    // The server dies and comes back: the guest, then the host and the viewer resume as
+    // who they were, with the same peer ids; the host learns the guest's name and id again.
+    server.kill();
+    drop((host, guest, viewer));
+    server = start(seed.data_dir(), port).await;
+    let mut guest = support::ws::signal(&address, &address, None).await;
+    let token = guest_token.expect("a resume token");
+    let guest_again = token.clone();
+    let (me, role, _, resumed, _) = ask(&mut guest, &ClientMsg::Resume { token }, joined).await;
+    assert_eq!((me, role, resumed), (guest_peer.clone(), Role::Guest, true));
+    let mut host = support::ws::signal(&address, &address, None).await;
+    let token = host_token.expect("a resume token");
+    let (me, role, _, resumed, peers) = ask(&mut host, &ClientMsg::Resume { token }, joined).await;
+    assert_eq!((me, role, resumed), (host_peer, Role::Host, true));
+    let zoe = peers
+        .iter()
+        .find(|p| p.id == guest_peer)
+        .expect("the guest");
+    assert_eq!(
+        (zoe.name.as_str(), zoe.external_id.as_deref()),
+        ("Zoë", Some("crm-7"))
+    );
+    let mut viewer = support::ws::signal(&address, &address, None).await;
+    let token = viewer_token.expect("a resume token");
+    let (me, role, _, resumed, _) = ask(&mut viewer, &ClientMsg::Resume { token }, joined).await;
+    assert_eq!((me, role, resumed), (viewer_peer, Role::Viewer, true));
+
+    // A deleted room's seats are not resumed.
+    let company = seed.company().await;
+    consult::server::services::rooms::delete(&seed.state, &company, &room.id)
+        .await
+        .unwrap();
+    let answer = resume_once(port, &guest_again).await;
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(answer["error"]["code"], "not_found", "{answer}");
+    server.kill();
+}

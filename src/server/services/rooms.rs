@@ -255,6 +255,16 @@ pub async fn entry(
     Ok((spec, role))
 }
 
+/// The room a resume token names (by its meeting id), if it is still open: what the hub
+/// needs to seat its people again after a new node took the hub over.
+pub async fn resumed(state: &AppState, id: &str) -> Result<Option<RoomSpec>, AppError> {
+    let Some(room) = state.store.live_room(id).await? else {
+        return Ok(None);
+    };
+    let (_, spec, _) = spec_of(state, room).await?;
+    Ok(Some(spec))
+}
+
 /// [`entry`], with the room as stored and the appointment it holds, if any.
 async fn opened(
     state: &AppState,
@@ -277,6 +287,16 @@ async fn opened(
         RoomRole::Guest => Role::Guest,
         RoomRole::Viewer => Role::Viewer,
     };
+    let (room, spec, appointment) = spec_of(state, room).await?;
+    Ok((room, spec, role, appointment))
+}
+
+/// What the hub makes of a stored room.
+async fn spec_of(
+    state: &AppState,
+    room: RoomRow,
+) -> Result<(RoomRow, RoomSpec, Option<AppointmentRow>), AppError> {
+    let missing = || AppError::not_found("room");
     let id = crate::model::MeetingId::parse(&room.id).map_err(|_| missing())?;
     let appointment = state.store.appointment_in_room(&room.id).await?;
     // An appointment's room is named by its case reference, hosted by its agent (once
@@ -326,7 +346,7 @@ async fn opened(
             ends_at: room.ends_at,
         }),
     };
-    Ok((room, spec, role, appointment))
+    Ok((room, spec, appointment))
 }
 
 /// A room's custom colours, `#rrggbb` each.

@@ -256,6 +256,15 @@ impl Hub {
             participant: member.participant.to_string(),
             peer: member.peer.to_string(),
             issued: Utc::now().timestamp(),
+            // A room of the rooms API (its people are not in the database): who they are.
+            room: room
+                .record
+                .as_ref()
+                .map(|_| crate::server::tokens::RoomSeat {
+                    role: member.role,
+                    name: member.name.clone(),
+                    external_id: member.external_id.clone(),
+                }),
         });
         ServerMsg::Joined {
             me: member.peer.clone(),
@@ -345,12 +354,35 @@ impl Hub {
         peer: &PeerId,
         issued: DateTime<Utc>,
     ) -> Result<(), AppError> {
+        let entrant = Entrant {
+            participant: p.id.clone(),
+            name: p.name.clone(),
+            external_id: None,
+            user_agent: None,
+            attendee: None,
+        };
+        let spec = RoomSpec::of_meeting(&p.meeting);
+        self.resume_as(conn, &spec, &entrant, role, peer, issued)
+    }
+
+    /// [`Hub::resume`] into the room `spec` describes, as `entrant` (rooms of the rooms API,
+    /// whose people the resume token describes).
+    pub fn resume_as(
+        &self,
+        conn: ConnId,
+        spec: &RoomSpec,
+        entrant: &Entrant,
+        role: Role,
+        peer: &PeerId,
+        issued: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let p = entrant;
         let mut out = Outbox::default();
         let mut st = self.lock();
         if !st.conns.contains_key(&conn) {
             return Err(AppError::new(ErrorCode::BadRequest, "connection closed"));
         }
-        let meeting = p.meeting.id.clone();
+        let meeting = spec.brief.id.clone();
         if st.ended.get(&meeting).is_some_and(|ended| issued <= *ended) {
             return Err(AppError::new(
                 ErrorCode::Expired,
@@ -361,10 +393,10 @@ impl Hub {
         let room = st
             .rooms
             .entry(meeting.clone())
-            .or_insert_with(|| RoomSpec::of_meeting(&p.meeting).room());
+            .or_insert_with(|| spec.room());
         let mut replaced = Vec::new();
         match room.members.iter().position(|m| &m.peer == peer) {
-            Some(idx) if room.members[idx].participant == p.id => {
+            Some(idx) if room.members[idx].participant == p.participant => {
                 // The seat is still here: take it over.
                 let m = &mut room.members[idx];
                 if m.conn != conn {
@@ -381,18 +413,22 @@ impl Hub {
                 let others: Vec<ConnId> = room
                     .members
                     .iter()
-                    .filter(|m| m.participant == p.id)
+                    .filter(|m| m.participant == p.participant)
                     .map(|m| m.conn)
                     .collect();
-                let taken = room.seated().filter(|m| m.participant != p.id).count();
-                if taken >= room.capacity {
+                let taken = room
+                    .seated()
+                    .filter(|m| m.participant != p.participant)
+                    .count();
+                // Viewers take no seat.
+                if role != Role::Viewer && taken >= room.capacity {
                     return Err(AppError::new(ErrorCode::RoomFull, "this call is full"));
                 }
                 replaced.extend(others);
                 let member = Member {
                     peer: peer.clone(),
                     conn,
-                    participant: p.id.clone(),
+                    participant: p.participant.clone(),
                     name: neutralise(&p.name),
                     role,
                     admitted: true,
@@ -400,12 +436,12 @@ impl Hub {
                     media: MediaState::default(),
                     preview: None,
                     away: false,
-                    external_id: None,
+                    external_id: p.external_id.clone(),
                     last_sample: None,
-                    user_agent: None,
+                    user_agent: p.user_agent.clone(),
                     held: false,
                     aside: false,
-                    attendee: None,
+                    attendee: p.attendee,
                 };
                 for m in room.admitted() {
                     out.push(

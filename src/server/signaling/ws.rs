@@ -492,7 +492,7 @@ async fn apply(
         ClientMsg::PutOnHold { peer, message } => state.hub.put_on_hold(conn, &peer, message),
         ClientMsg::TakeAside { peer } => state.hub.take_aside(conn, peer.as_ref()),
         ClientMsg::AskMute { peer } => state.hub.ask_mute(conn, &peer),
-        ClientMsg::Resume { token } => resume(state, conn, &token).await,
+        ClientMsg::Resume { token } => resume(state, conn, client, &token).await,
         ClientMsg::WatchLobby => state.hub.watch(conn),
         ClientMsg::Admit { peer } => state.hub.admit(conn, &peer),
         ClientMsg::AdmitAll => state.hub.admit_all(conn),
@@ -524,11 +524,33 @@ async fn apply(
 
 /// Back into a call with a resume token: the token must be ours, its participant still of
 /// that meeting, the meeting neither cancelled nor over, and the call not ended since.
-async fn resume(state: &AppState, conn: ConnId, token: &str) -> Result<(), AppError> {
+async fn resume(
+    state: &AppState,
+    conn: ConnId,
+    client: &Client,
+    token: &str,
+) -> Result<(), AppError> {
     let gone = || AppError::new(ErrorCode::NotFound, "this call cannot be resumed");
     let claim = state.signer.verify_resume(token).ok_or_else(gone)?;
     let participant = ParticipantId::parse(&claim.participant).map_err(|_| gone())?;
     let peer = PeerId::parse(&claim.peer).map_err(|_| gone())?;
+    let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
+    if let Some(seat) = claim.room {
+        // A room of the rooms API: still there, and the seat as the token describes it.
+        let spec = crate::server::services::rooms::resumed(state, &claim.meeting)
+            .await?
+            .ok_or_else(gone)?;
+        let entrant = Entrant {
+            participant,
+            name: seat.name,
+            external_id: seat.external_id,
+            user_agent: client.user_agent.clone(),
+            attendee: None,
+        };
+        return state
+            .hub
+            .resume_as(conn, &spec, &entrant, seat.role, &peer, issued);
+    }
     let p = state
         .store
         .participant(&participant)
@@ -538,7 +560,6 @@ async fn resume(state: &AppState, conn: ConnId, token: &str) -> Result<(), AppEr
     // Cancelled or over: no way back. (Too early cannot be: they were in already.)
     p.meeting.check_not_over(Utc::now())?;
     let role = if p.is_host { Role::Host } else { Role::Guest };
-    let issued = chrono::DateTime::from_timestamp(claim.issued, 0).ok_or_else(gone)?;
     if p.meeting.call_ended_at.is_some_and(|ended| issued <= ended) {
         return Err(AppError::new(
             ErrorCode::Expired,

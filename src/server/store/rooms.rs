@@ -137,6 +137,19 @@ impl Store {
         row.as_ref().map(room_at).transpose()
     }
 
+    /// A live room by its meeting id, whoever's it is (a signed resume token names it).
+    pub async fn live_room(&self, id: &str) -> Result<Option<RoomRow>, AppError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM rooms r WHERE r.id = $1 AND {}",
+            live(2)
+        ))
+        .bind(id)
+        .bind(to_ms(Utc::now()))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(room_at).transpose()
+    }
+
     /// A live room by its name (`/prefix-…`): of a company, or (`None`) of anyone, as its
     /// links find it.
     pub async fn room_named(

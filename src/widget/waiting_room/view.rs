@@ -448,7 +448,8 @@ impl Page {
                 self.phase.set(Phase::Removed);
                 self.tell_left();
             }
-            // A room's seat is not kept across a lost connection: enter again.
+            // A room's seat that cannot be resumed (the room is gone, the call is full):
+            // enter again.
             ServerMsg::Error { .. } if self.resuming.get_value() && self.is_room() => {
                 self.resuming.set_value(false);
                 ctl.reset();
