@@ -246,12 +246,22 @@ async fn default_policy(mut res: Response) -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.assets.compressed() {
-        (axum::http::StatusCode::OK, "ready")
-    } else {
-        (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "compressing the widget",
-        )
+    use axum::http::StatusCode;
+    let unavailable = |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, why);
+    if !state.assets.compressed() {
+        return unavailable("compressing the widget");
     }
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping());
+    if !matches!(ping.await, Ok(Ok(()))) {
+        return unavailable("the database does not answer");
+    }
+    if let Some(bus) = &state.bus {
+        if !bus.connected() {
+            return unavailable("the bus is not reachable");
+        }
+        if bus.owner().is_none() {
+            return unavailable("no node owns the signaling hub yet");
+        }
+    }
+    (StatusCode::OK, "ready")
 }

@@ -369,4 +369,24 @@ async fn a_call_spans_nodes_and_outlives_its_hub_owner() {
         matches!(m, ServerMsg::Ended).then_some(())
     })
     .await;
+
+    // A node is ready while it reaches the database and the bus and knows the hub's owner;
+    // with the bus gone it says so, and a load balancer checking it sends it nothing more.
+    let readyz = format!("{}/readyz", a.process.url);
+    let answer = |url: String| async move {
+        let r = reqwest::get(url).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(answer(readyz.clone()).await, (200, "ready".to_string()));
+    drop(nats);
+    let since = Instant::now();
+    loop {
+        let (status, text) = answer(readyz.clone()).await;
+        if status == 503 {
+            assert_eq!(text, "the bus is not reachable");
+            break;
+        }
+        assert!(since.elapsed() < PATIENCE, "still ready without its bus");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -84,6 +84,11 @@ impl Bus {
         })))
     }
 
+    /// Is the connection to NATS up right now?
+    pub fn connected(&self) -> bool {
+        self.0.nats.connection_state() == async_nats::connection::State::Connected
+    }
+
     /// This node's id (new at each start).
     pub fn node(&self) -> &str {
         &self.0.node

@@ -269,6 +269,12 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Does the database answer?
+    pub async fn ping(&self) -> Result<(), AppError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Read a value from the key/value settings table.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
         sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
