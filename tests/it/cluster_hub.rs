@@ -371,8 +371,10 @@ async fn a_call_spans_nodes_and_outlives_its_hub_owner() {
     .await;
 
     // A node is ready while it reaches the database and the bus and knows the hub's owner;
-    // with the bus gone it says so, and a load balancer checking it sends it nothing more.
-    let readyz = format!("{}/readyz", a.process.url);
+    // with the bus gone a node that relays through it says so, and a load balancer checking
+    // it sends it nothing more (the owner, serving its own sockets, stays ready).
+    let relaying = if new_owner == a.id { &b } else { &a };
+    let readyz = format!("{}/readyz", relaying.process.url);
     let answer = |url: String| async move {
         let r = reqwest::get(url).await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
@@ -389,4 +391,10 @@ async fn a_call_spans_nodes_and_outlives_its_hub_owner() {
         assert!(since.elapsed() < PATIENCE, "still ready without its bus");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let owner = if new_owner == a.id { &a } else { &b };
+    assert_eq!(
+        answer(format!("{}/readyz", owner.process.url)).await,
+        (200, "ready".to_string()),
+        "the owner serves its own sockets without the bus"
+    );
 }
