@@ -146,6 +146,29 @@ async fn an_agent_schedules_moves_and_cancels_its_meetings() {
     let driver = Driver::start();
     let b = driver.session().await;
     open_console(&server, &b, &server.agent).await;
+    // On a phone the date and time fields do not overlap (the date field was once wider than
+    // its column and covered the time beside it), and neither leaves the form.
+    let (width, height) = b.client.get_window_size().await.unwrap();
+    b.client.set_window_size(390, 844).await.unwrap();
+    let fits = b
+        .wait_js(
+            "the phone layout",
+            10,
+            "const r = (s) => document.querySelector(s).getBoundingClientRect();
+             const d = r('#s-date'), t = r('#s-time'), f = r('.schedule form');
+             return window.innerWidth <= 400 && [d.right <= t.left || d.bottom <= t.top,
+                     d.left >= f.left && d.right <= f.right && t.right <= f.right]",
+        )
+        .await;
+    assert_eq!(
+        fits,
+        serde_json::json!([true, true]),
+        "date and time on a phone"
+    );
+    b.client
+        .set_window_size(width as u32, height as u32)
+        .await
+        .unwrap();
     // An agent schedules for itself: no host or site to choose.
     assert!(b
         .client
