@@ -250,6 +250,17 @@ pub async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Let a promise settle with nothing to do with its outcome: a refusal we expect (autoplay
+/// before a click, a context closed while resuming, a `play()` cut short by a new stream) is
+/// handled here instead of reaching the console as an uncaught error.
+pub fn settle(promise: Result<js_sys::Promise, JsValue>) {
+    if let Ok(p) = promise {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
+    }
+}
+
 /// Move keyboard focus to the element with this id, if there is one.
 pub fn focus(id: &str) {
     if let Some(el) = web_sys::window()

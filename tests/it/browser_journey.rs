@@ -179,6 +179,16 @@ async fn book_wait_admit_and_talk() {
         )
         .await;
 
+    // Nothing went wrong unseen: no refused promise left unhandled, no uncaught exception.
+    for (who, b) in [("customer", &customer), ("agent", &agent)] {
+        let unseen: Vec<String> = b
+            .logs()
+            .await
+            .into_iter()
+            .filter(|l| l.starts_with("unhandled: ") || l.starts_with("uncaught: "))
+            .collect();
+        assert!(unseen.is_empty(), "{who}: {unseen:?}");
+    }
     customer.close().await;
     agent.close().await;
 }

@@ -26,6 +26,10 @@ pub const RECORDER: &str = r#"
   Object.defineProperty(window, '__consultTest', { value: rec });
   document.addEventListener('securitypolicyviolation',
     (e) => rec.csp.push(e.violatedDirective + ' ' + e.blockedURI), true);
+  // A promise refused with no one to handle it, an exception no one caught: a defect.
+  window.addEventListener('unhandledrejection',
+    (e) => rec.logs.push('unhandled: ' + String((e.reason && e.reason.message) || e.reason)));
+  window.addEventListener('error', (e) => rec.logs.push('uncaught: ' + e.message));
   for (const level of ['warn', 'error']) {
     const original = console[level].bind(console);
     console[level] = (...args) => { rec.logs.push(level + ': ' + args.map(String).join(' ')); original(...args); };

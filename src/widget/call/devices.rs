@@ -252,7 +252,7 @@ fn analyse(
     analyser.set_fft_size(1024);
     source.connect_with_audio_node(&analyser)?;
     // A context made before any click may start suspended; capturing pages may resume it.
-    let _ = ctx.resume();
+    dom::settle(ctx.resume());
     Ok((ctx, analyser))
 }
 
@@ -283,7 +283,7 @@ pub fn test_tone(speaker: Option<String>) -> Result<(), JsValue> {
         osc.start_with_when(at)?;
         osc.stop_with_when(at + 0.3)?;
     }
-    let _ = ctx.resume();
+    dom::settle(ctx.resume());
     // Close the context once the tone is over.
     spawn_local(async move {
         dom::sleep(1500).await;

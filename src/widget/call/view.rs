@@ -17,8 +17,9 @@ fn bind_stream(video: NodeRef<Video>, stream: impl Fn() -> Option<MediaStream> +
             let el: &web_sys::HtmlMediaElement = &v;
             el.set_src_object(stream.as_ref());
             if stream.is_some() {
-                // Autoplay can be refused (no user gesture yet); the controls stay usable.
-                let _ = el.play();
+                // Autoplay can be refused (no user gesture yet), or cut short by the next
+                // stream; the controls stay usable.
+                crate::widget::dom::settle(el.play());
             }
         }
     });
