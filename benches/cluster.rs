@@ -23,8 +23,11 @@ mod report;
 mod support;
 
 use consult::model::signal::ServerMsg;
-use futures::{SinkExt, StreamExt};
-use relay::{consult_ws, relay, seed_meeting, Meeting, Relay, Server, Ws, PAIRS, RATE, SIZES};
+use futures::StreamExt;
+use relay::{
+    consult_pair, consult_ws, percentile, relay, seed_meeting, send, Meeting, Relay, Server, Ws,
+    PAIRS, RATE, SIZES,
+};
 use std::time::{Duration, Instant};
 use support::cluster::{agreed_owner, Node};
 use support::nats::NatsServer;
@@ -38,10 +41,6 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 fn cpu(pids: &[u32]) -> f64 {
     pids.iter().map(|p| peerjs::cpu_seconds_of(*p)).sum()
-}
-
-async fn send(ws: &mut Ws, text: String) {
-    ws.send(Message::text(text)).await.expect("send");
 }
 
 /// The next server message, or `None` once the connection is closed.
@@ -58,17 +57,6 @@ async fn next(ws: &mut Ws) -> Option<ServerMsg> {
     }
 }
 
-async fn until<T>(ws: &mut Ws, what: &str, pick: impl Fn(&ServerMsg) -> Option<T>) -> T {
-    loop {
-        let m = next(ws)
-            .await
-            .unwrap_or_else(|| panic!("closed before {what}"));
-        if let Some(t) = pick(&m) {
-            return t;
-        }
-    }
-}
-
 /// A page in a call: its socket, its node's port, its resume token.
 struct Page {
     ws: Ws,
@@ -76,48 +64,15 @@ struct Page {
     token: String,
 }
 
-/// A meeting's guest on `guest_port` and host on `host_port`, in the call.
+/// A meeting's host on `host_port` and guest on `guest_port`, in the call.
 async fn call(meeting: &Meeting, host_port: u16, guest_port: u16) -> (Page, Page) {
-    let mut guest = consult_ws(guest_port).await;
-    send(
-        &mut guest,
-        format!(r#"{{"type":"knock","hash":"{}"}}"#, meeting.guest),
-    )
-    .await;
-    let guest_peer = until(&mut guest, "waiting", |m| match m {
-        ServerMsg::Waiting { me, .. } => Some(me.clone()),
-        _ => None,
-    })
-    .await;
-    let mut host = consult_ws(host_port).await;
-    send(
-        &mut host,
-        format!(r#"{{"type":"knock","hash":"{}"}}"#, meeting.host),
-    )
-    .await;
-    let joined = |m: &ServerMsg| match m {
-        ServerMsg::Joined { resume, .. } => resume.clone(),
-        _ => None,
+    let pair = consult_pair(host_port, guest_port, meeting).await;
+    let page = |c: relay::Conn, port| Page {
+        ws: c.ws,
+        port,
+        token: c.resume.expect("a resume token"),
     };
-    let host_token = until(&mut host, "the host in", joined).await;
-    send(
-        &mut host,
-        format!(r#"{{"type":"admit","peer":"{guest_peer}"}}"#),
-    )
-    .await;
-    let guest_token = until(&mut guest, "the guest in", joined).await;
-    (
-        Page {
-            ws: host,
-            port: host_port,
-            token: host_token,
-        },
-        Page {
-            ws: guest,
-            port: guest_port,
-            token: guest_token,
-        },
-    )
+    (page(pair.a, host_port), page(pair.b, guest_port))
 }
 
 /// The page notices its socket closed, reconnects as the widget does and resumes; the time
@@ -156,11 +111,6 @@ async fn new_owner(nodes: &[Node], killed: usize, counts: &[usize], t0: Instant)
         assert!(t0.elapsed() < PATIENCE, "no new owner");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }
 
 fn main() {

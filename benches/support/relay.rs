@@ -63,6 +63,10 @@ impl Server {
 pub struct Conn {
     pub ws: Ws,
     pub frames: Vec<Message>,
+    /// Consult: the token to resume the call with (read by the cluster benchmark only; this
+    /// file is compiled into each benchmark that uses it).
+    #[allow(dead_code)]
+    pub resume: Option<String>,
 }
 
 pub struct Pair {
@@ -200,8 +204,8 @@ pub async fn consult_pair(host_port: u16, guest_port: u16, meeting: &Meeting) ->
         format!(r#"{{"type":"knock","hash":"{}"}}"#, meeting.host),
     )
     .await;
-    let host_id = consult_expect(&mut host, "joined as host", |m| match m {
-        ServerMsg::Joined { me, .. } => Some(me.as_str().to_string()),
+    let (host_id, host_resume) = consult_expect(&mut host, "joined as host", |m| match m {
+        ServerMsg::Joined { me, resume, .. } => Some((me.as_str().to_string(), resume)),
         _ => None,
     })
     .await;
@@ -210,8 +214,8 @@ pub async fn consult_pair(host_port: u16, guest_port: u16, meeting: &Meeting) ->
         format!(r#"{{"type":"admit","peer":"{guest_id}"}}"#),
     )
     .await;
-    consult_expect(&mut guest, "joined", |m| match m {
-        ServerMsg::Joined { .. } => Some(()),
+    let guest_resume = consult_expect(&mut guest, "joined", |m| match m {
+        ServerMsg::Joined { resume, .. } => Some(resume),
         _ => None,
     })
     .await;
@@ -219,10 +223,12 @@ pub async fn consult_pair(host_port: u16, guest_port: u16, meeting: &Meeting) ->
         a: Conn {
             ws: host,
             frames: consult_frames(&guest_id),
+            resume: host_resume,
         },
         b: Conn {
             ws: guest,
             frames: consult_frames(&host_id),
+            resume: guest_resume,
         },
     }
 }
@@ -248,10 +254,12 @@ pub async fn peerjs_pair(port: u16) -> Pair {
         a: Conn {
             ws: peerjs_ws(port, &a).await,
             frames: peerjs_frames(&b, &connection),
+            resume: None,
         },
         b: Conn {
             ws: peerjs_ws(port, &b).await,
             frames: peerjs_frames(&a, &connection),
+            resume: None,
         },
     }
 }

@@ -12,33 +12,11 @@
 
 use crate::support;
 
-use support::browser::{Browser, Driver};
+use support::browser::Driver;
 use support::cluster::{agreed_owner, Node};
 use support::nats::NatsServer;
 use support::nginx::Nginx;
 use support::TestServer;
-
-/// Open (not closed) peer connections of the page, and all it ever made.
-async fn peer_connections(b: &Browser) -> (u64, u64) {
-    let v = b
-        .js("const p = window.__consultTest.pcs; return [p.filter(x => x.connectionState !== 'closed').length, p.length]")
-        .await;
-    (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
-}
-
-/// Wait until the page's newest signaling connection (at least its `n`th) has resumed the call.
-async fn resumed_on(b: &Browser, who: &str, n: usize) {
-    b.wait_js(
-        &format!("{who} to resume on signaling connection {n}"),
-        60,
-        &format!(
-            "const ws = window.__consultTest.ws;
-             return ws.length >= {n} && ws[ws.length - 1].map(m => JSON.parse(m))
-                 .some(m => m.type === 'joined' && m.resumed === true)"
-        ),
-    )
-    .await;
-}
 
 /// nginx in front of `a`, `b`, `c`: a page whose `consult_node` cookie says `a` or `b` is
 /// served by that node while it is up, by another otherwise; other requests go to any.
@@ -125,7 +103,7 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
     // The owner dies while Ada waits: her page knocks again by itself, the agent's resumes,
     // and Ada is in the agent's lobby again without anyone doing anything.
     nodes[2].process.kill();
-    resumed_on(&agent, "the agent", 2).await;
+    agent.wait_resumed("the agent", 2).await;
     ada.wait_js(
         "Ada's page to knock again on a new connection",
         60,
@@ -140,7 +118,7 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
     agent.admit("Ada").await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
-        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+        assert_eq!(b.peer_connections().await, (1, 1), "{who}");
     }
     ada.find("#chat-input")
         .await
@@ -163,11 +141,11 @@ async fn a_call_across_nodes_in_browsers_outlives_two_nodes() {
         (&agent, &ada)
     };
     nodes[owner].process.kill();
-    resumed_on(held, "the page whose node died", 3).await;
-    resumed_on(other, "the other page", 3).await;
+    held.wait_resumed("the page whose node died", 3).await;
+    other.wait_resumed("the other page", 3).await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         assert_eq!(
-            peer_connections(b).await,
+            b.peer_connections().await,
             (1, 1),
             "{who}: still the same call"
         );

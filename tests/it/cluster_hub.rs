@@ -9,8 +9,9 @@
 //! anyone twice. (PostgreSQL only: SQLite serves one process.)
 
 use crate::support;
+use support::ws::{hash_of, offer};
 
-use consult::model::signal::{ClientMsg, SdpType, ServerMsg, Signal};
+use consult::model::signal::{ClientMsg, ServerMsg};
 use consult::model::PeerId;
 use futures::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
@@ -93,17 +94,6 @@ async fn reconnect(node: &Node, cookie: Option<&str>, hello: &ClientMsg) -> (Con
         }
         assert!(since.elapsed() < PATIENCE, "never served again");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn hash_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap().to_string()
-}
-
-fn offer() -> Signal {
-    Signal::Description {
-        sdp_type: SdpType::Offer,
-        sdp: "v=0\r\n".into(),
     }
 }
 

@@ -8,20 +8,12 @@
 use crate::support;
 
 use std::time::Duration;
-use support::browser::{Browser, Driver};
+use support::browser::Driver;
 use support::process::{free_port, ConsultProcess};
 use support::TestServer;
 
 async fn start(data: &std::path::Path, port: u16) -> ConsultProcess {
     ConsultProcess::start(ConsultProcess::command(data, port), port).await
-}
-
-/// Open (not closed) peer connections of the page, and all it ever made.
-async fn peer_connections(b: &Browser) -> (u64, u64) {
-    let v = b
-        .js("const p = window.__consultTest.pcs; return [p.filter(x => x.connectionState !== 'closed').length, p.length]")
-        .await;
-    (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,7 +34,7 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
         .await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
         b.assert_decoding_videos(who, 1).await;
-        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+        assert_eq!(b.peer_connections().await, (1, 1), "{who}");
     }
 
     // The server dies. Both pages notice and say so; the media between them goes on.
@@ -61,19 +53,12 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
     // server answering again (their backoff tops out at 5 s).
     let _server = start(seed.data_dir(), port).await;
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        b.wait_js(
-            &format!("{who} to resume on a new connection"),
-            60,
-            "const ws = window.__consultTest.ws;
-             return ws.length >= 2 && ws[ws.length - 1].map(m => JSON.parse(m))
-                 .some(m => m.type === 'joined' && m.resumed === true)",
-        )
-        .await;
+        b.wait_resumed(who, 2).await;
     }
     // Nothing was renegotiated from scratch: the same peer connection on each side, and no
     // notice left over.
     for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        assert_eq!(peer_connections(b).await, (1, 1), "{who}");
+        assert_eq!(b.peer_connections().await, (1, 1), "{who}");
         b.wait_js(
             &format!("{who}'s notice to clear"),
             5,

@@ -2,8 +2,9 @@
 //! bad input is refused per message, and tenancy holds.
 
 use crate::support;
+use support::ws::{hash_of, offer};
 
-use consult::model::signal::{ClientMsg, SdpType, ServerMsg, Signal};
+use consult::model::signal::{ClientMsg, ServerMsg};
 use consult::model::{ErrorCode, MeetingId, PeerId};
 use futures::{SinkExt, StreamExt};
 use std::time::Duration;
@@ -77,17 +78,6 @@ async fn agent_cookie(server: &TestServer, user: &consult::model::UserId) -> Str
         .await
         .unwrap();
     format!("consult_session={token}")
-}
-
-fn hash_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap().to_string()
-}
-
-fn offer() -> Signal {
-    Signal::Description {
-        sdp_type: SdpType::Offer,
-        sdp: "v=0\r\n".into(),
-    }
 }
 
 #[tokio::test]

@@ -535,6 +535,29 @@ impl Browser {
         );
     }
 
+    /// Open (not closed) peer connections of the page, and all it ever made.
+    pub async fn peer_connections(&self) -> (u64, u64) {
+        let v = self
+            .js("const p = window.__consultTest.pcs; return [p.filter(x => x.connectionState !== 'closed').length, p.length]")
+            .await;
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    }
+
+    /// Wait until the page's newest signaling connection, at least its `n`th, has resumed
+    /// the call.
+    pub async fn wait_resumed(&self, who: &str, n: usize) {
+        self.wait_js(
+            &format!("{who} to resume on signaling connection {n}"),
+            60,
+            &format!(
+                "const ws = window.__consultTest.ws;
+                 return ws.length >= {n} && ws[ws.length - 1].map(m => JSON.parse(m))
+                     .some(m => m.type === 'joined' && m.resumed === true)"
+            ),
+        )
+        .await;
+    }
+
     /// All signaling messages this page has received, parsed.
     pub async fn signaling_received(&self) -> Vec<Value> {
         let v = self.js("return window.__consultTest.ws.flat()").await;

@@ -75,7 +75,32 @@ impl ConsultProcess {
     }
 
     /// Spawn `cmd` (from [`ConsultProcess::command`]) and wait until it answers.
-    pub async fn start(mut cmd: Command, port: u16) -> ConsultProcess {
+    pub async fn start(cmd: Command, port: u16) -> ConsultProcess {
+        let mut process = Self::spawn(cmd, port);
+        if let Err(status) = process.answers().await {
+            panic!(
+                "consult serve exited ({status}) before answering:\n{}",
+                process.stderr()
+            );
+        }
+        process
+    }
+
+    /// Spawn `cmd` expecting it to refuse to start: returns its exit status and log once it
+    /// exits; panics if it serves instead.
+    pub async fn refused(cmd: Command, port: u16) -> (std::process::ExitStatus, String) {
+        let mut process = Self::spawn(cmd, port);
+        match process.answers().await {
+            Ok(()) => panic!("it served:\n{}", process.stderr()),
+            Err(status) => {
+                process.killed = true;
+                (status, process.stderr())
+            }
+        }
+    }
+
+    /// Spawn `cmd` in a process group of its own, its output kept in files.
+    fn spawn(mut cmd: Command, port: u16) -> ConsultProcess {
         use std::os::unix::process::CommandExt;
         let logs = tempfile::tempdir().unwrap();
         let out = std::fs::File::create(logs.path().join("stdout")).unwrap();
@@ -88,70 +113,36 @@ impl ConsultProcess {
             .spawn()
             .expect("consult serve starts");
         // Owned before anything else can fail.
-        let mut process = ConsultProcess {
+        ConsultProcess {
             child,
             url: format!("http://127.0.0.1:{port}"),
             port,
             logs,
             killed: false,
-        };
+        }
+    }
+
+    /// Wait until it answers on `/healthz` (`Ok`) or exits (`Err` with its status).
+    async fn answers(&mut self) -> Result<(), std::process::ExitStatus> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap();
         let since = Instant::now();
         loop {
-            if let Ok(Some(status)) = process.child.try_wait() {
-                panic!(
-                    "consult serve exited ({status}) before answering:\n{}",
-                    process.stderr()
-                );
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(status);
             }
-            if let Ok(r) = client.get(format!("{}/healthz", process.url)).send().await {
+            if let Ok(r) = client.get(format!("{}/healthz", self.url)).send().await {
                 if r.status().is_success() {
-                    return process;
+                    return Ok(());
                 }
             }
             assert!(
                 since.elapsed() < HANG,
                 "consult serve neither answered nor exited in {HANG:?}:\n{}",
-                process.stderr()
+                self.stderr()
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Spawn `cmd` expecting it to refuse to start: returns its exit status and log once it
-    /// exits; panics if it serves instead.
-    pub async fn refused(cmd: Command, port: u16) -> (std::process::ExitStatus, String) {
-        use std::os::unix::process::CommandExt;
-        let mut cmd = cmd;
-        let logs = tempfile::tempdir().unwrap();
-        let err = std::fs::File::create(logs.path().join("stderr")).unwrap();
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(err)
-            .process_group(0)
-            .spawn()
-            .expect("consult serve starts");
-        let mut process = ConsultProcess {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            logs,
-            killed: false,
-        };
-        let since = Instant::now();
-        loop {
-            if let Ok(Some(status)) = process.child.try_wait() {
-                process.killed = true;
-                return (status, process.stderr());
-            }
-            if let Ok(r) = reqwest::get(format!("{}/healthz", process.url)).await {
-                panic!("it served ({}):\n{}", r.status(), process.stderr());
-            }
-            assert!(since.elapsed() < HANG, "it neither served nor exited");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

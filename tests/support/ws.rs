@@ -22,3 +22,16 @@ pub async fn signal(address: &str, origin: &str, cookie: Option<&str>) -> Socket
         .expect("the signaling WebSocket opens")
         .0
 }
+
+/// The join hash at the end of a personal link (`…/join/{hash}`), as a `knock` carries it.
+pub fn hash_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// A minimal SDP offer to relay.
+pub fn offer() -> consult::model::signal::Signal {
+    consult::model::signal::Signal::Description {
+        sdp_type: consult::model::signal::SdpType::Offer,
+        sdp: "v=0\r\n".into(),
+    }
+}

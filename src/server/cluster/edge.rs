@@ -59,11 +59,6 @@ impl Relayed {
         (relayed, rx)
     }
 
-    /// The owner this connection is relayed to.
-    pub fn owner(&self) -> &Owner {
-        &self.owner
-    }
-
     async fn up(&self, up: Up, payload: Vec<u8>) {
         tracing::trace!(conn = self.id, owner = %self.owner.node, ?up, "to the owner");
         let subject = wire::hub_conn(&self.owner.node, &self.bus.0.node, self.id, up);

@@ -111,21 +111,21 @@ async fn serve(
 ) {
     let (edge, conn_no) = key.clone();
     let (conn, mut queue) = state.hub.connect(hello.user.clone());
-    let forward = {
+    // What the hub queues for the connection goes back to its edge; when the hub lets go of
+    // it (closed, too slow, or this node stopped owning the hub), the page's socket closes.
+    tokio::spawn({
         let bus = bus.clone();
         let edge = edge.clone();
-        tokio::spawn(async move {
+        async move {
             while let Some(frame) = queue.recv().await {
                 tracing::trace!(edge, conn_no, "to an edge");
                 bus.publish(wire::edge_frame(&edge, conn_no), frame.as_bytes().to_vec())
                     .await;
             }
-            // The hub let go of the connection (too slow, or this node stopped owning the
-            // hub): close the page's socket.
             bus.publish(wire::edge_close(&edge, conn_no), Vec::new())
                 .await;
-        })
-    };
+        }
+    });
     let client = ws::Client::from(hello);
     let mut clean = false;
     while let Some(msg) = inbound.recv().await {
@@ -138,10 +138,8 @@ async fn serve(
         }
     }
     locked(&bus.0.seen.relayed).remove(&key);
+    // The hub drops the queue's sender with the connection, which ends the forwarder.
     ws::finish(&state, conn, clean);
-    // The hub dropped the queue's sender with the connection; the forwarder ends by itself
-    // (after a close the edge no longer listens for this connection anyway).
-    drop(forward);
 }
 
 /// Follow who is alive: learn the owner from its announcements, forget an owner gone silent,
@@ -170,24 +168,17 @@ pub async fn heard(bus: Bus, mut sub: async_nats::Subscriber) {
 
 /// Another node says it owns the hub: believe the newest claim.
 fn learn_owner(bus: &Bus, claim: Owner) {
-    if claim.node == bus.0.node {
-        return;
-    }
     let current = bus.owner();
-    let newer = match &current {
-        None => true,
-        Some(o) => claim.epoch > o.epoch || (claim.epoch == o.epoch && claim.node == o.node),
-    };
-    if !newer {
+    // This node's own ownership ends through its election task (its database connection),
+    // never through hearsay.
+    if claim.node == bus.0.node || current.as_ref().is_some_and(|o| o.node == bus.0.node) {
         return;
     }
-    *locked(&bus.0.seen.owner_heard) = Some(Instant::now());
-    if current.as_ref() != Some(&claim) {
-        // A node that owned the hub until now learns it lost it here (the election task also
-        // notices through its own database connection).
-        if current.is_some_and(|o| o.node == bus.0.node) {
-            return;
-        }
+    let stale = current
+        .as_ref()
+        .is_some_and(|o| claim.epoch < o.epoch || (claim.epoch == o.epoch && claim.node != o.node));
+    if !stale {
+        *locked(&bus.0.seen.owner_heard) = Some(Instant::now());
         bus.set_owner(Some(claim));
     }
 }

@@ -182,6 +182,19 @@ pub struct Entrant {
     pub attendee: Option<crate::model::appointment::Attendee>,
 }
 
+impl Entrant {
+    /// A scheduled meeting's participant, as the database knows them.
+    pub fn of(p: &ParticipantCtx) -> Entrant {
+        Entrant {
+            participant: p.id.clone(),
+            name: p.name.clone(),
+            external_id: None,
+            user_agent: None,
+            attendee: None,
+        }
+    }
+}
+
 /// Most viewers one room takes. Each sender in the call sends its picture to every viewer
 /// (a mesh: no media server), so a sender's upload grows with each one; see the README.
 pub const MAX_VIEWERS: usize = 6;
@@ -354,29 +367,21 @@ impl Hub {
         peer: &PeerId,
         issued: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let entrant = Entrant {
-            participant: p.id.clone(),
-            name: p.name.clone(),
-            external_id: None,
-            user_agent: None,
-            attendee: None,
-        };
         let spec = RoomSpec::of_meeting(&p.meeting);
-        self.resume_as(conn, &spec, &entrant, role, peer, issued)
+        self.resume_as(conn, &spec, &Entrant::of(p), role, peer, issued)
     }
 
-    /// [`Hub::resume`] into the room `spec` describes, as `entrant` (rooms of the rooms API,
-    /// whose people the resume token describes).
+    /// [`Hub::resume`] into the room `spec` describes, as `p` (rooms of the rooms API, whose
+    /// people the resume token describes).
     pub fn resume_as(
         &self,
         conn: ConnId,
         spec: &RoomSpec,
-        entrant: &Entrant,
+        p: &Entrant,
         role: Role,
         peer: &PeerId,
         issued: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let p = entrant;
         let mut out = Outbox::default();
         let mut st = self.lock();
         if !st.conns.contains_key(&conn) {
@@ -504,14 +509,12 @@ impl Hub {
     /// Enter a meeting's room as `role`. Guests wait; hosts are in at once. The caller has
     /// checked the link or session and the meeting's window.
     pub fn enter(&self, conn: ConnId, p: &ParticipantCtx, role: Role) -> Result<(), AppError> {
-        let entrant = Entrant {
-            participant: p.id.clone(),
-            name: p.name.clone(),
-            external_id: None,
-            user_agent: None,
-            attendee: None,
-        };
-        self.enter_as(conn, &RoomSpec::of_meeting(&p.meeting), &entrant, role)
+        self.enter_as(
+            conn,
+            &RoomSpec::of_meeting(&p.meeting),
+            &Entrant::of(p),
+            role,
+        )
     }
 
     /// Enter the room `spec` describes (made if it is not open yet) as `role`: hosts and
