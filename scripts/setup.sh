@@ -77,6 +77,8 @@ setup_test_tools() {
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
   # nats-server: the bus of the cluster tests (started by the tests themselves, on loopback).
   [ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null || missing+=(nats-server)
+  # ffprobe (Debian's ffmpeg): reads the recordings the recording tests make.
+  command -v ffprobe >/dev/null || missing+=(ffmpeg)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   # kill(1) from procps: the tests signal a whole process group with it.
   [ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)

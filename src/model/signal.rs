@@ -153,6 +153,17 @@ pub enum ClientMsg {
         /// The text (at most [`MAX_CHAT_CHARS`] characters).
         text: String,
     },
+    /// Host of a room that may be recorded: start recording. Everyone in the call is told
+    /// first ([`ServerMsg::Recording`] `telling`); it runs once they all have seen it.
+    RecordStart,
+    /// Host: stop the recording.
+    RecordStop,
+    /// I have shown the recording notice with this id (sent by every page, waiting or in
+    /// the call). A newcomer is let in only after this while a recording runs.
+    RecordingSeen {
+        /// The recording's id, from the notice.
+        id: String,
+    },
     /// Host: end the call for everyone in it and everyone waiting.
     EndForAll,
     /// Leave the room (the connection stays open).
@@ -217,6 +228,71 @@ pub struct PeerInfo {
     /// The `external-id` their host page gave (rooms), for the others' host pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+}
+
+/// Where a recording goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingMode {
+    /// A file downloaded to the host's computer; nothing is uploaded.
+    Local,
+    /// Uploaded to Consult as it is made.
+    Cloud,
+}
+
+/// When a recording starts (the rooms API's `startTrigger`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordingTrigger {
+    /// The host starts it.
+    #[serde(rename = "none")]
+    Manual,
+    /// The host is asked as they enter.
+    #[serde(rename = "prompt")]
+    Prompt,
+    /// As the host enters.
+    #[serde(rename = "automatic")]
+    Automatic,
+    /// As the second person is in the call.
+    #[serde(rename = "automatic-2nd-participant")]
+    SecondParticipant,
+}
+
+/// A host's permission to record this room (in their [`ServerMsg::Joined`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingOffer {
+    /// Where it goes.
+    pub mode: RecordingMode,
+    /// When it starts.
+    pub trigger: RecordingTrigger,
+}
+
+/// Where a recording stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingStatus {
+    /// Everyone is being told; nothing is recorded yet.
+    Telling,
+    /// Everyone present has been told: it is recording.
+    Started,
+    /// It stopped.
+    Stopped,
+}
+
+/// What every page is told of a recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingNotice {
+    /// The recording.
+    pub id: String,
+    /// Where it stands.
+    pub status: RecordingStatus,
+    /// Who records (the host's name).
+    pub by: String,
+    /// Where it goes.
+    pub mode: RecordingMode,
+    /// The recording host's page only, in `cloud` mode once started: the ticket its
+    /// uploads carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<String>,
 }
 
 /// What a peer sends: microphone and camera on or off, and whether its video is a screen.
@@ -306,6 +382,12 @@ pub enum ServerMsg {
         /// This is a resumption: keep the peer connections that still work.
         #[serde(default)]
         resumed: bool,
+        /// Hosts of a room that may be recorded: how.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record: Option<RecordingOffer>,
+        /// The recording running now, if any (everyone in it was told before this).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recording: Option<RecordingNotice>,
     },
     /// Host only: who is waiting in this room right now.
     RoomLobby {
@@ -340,6 +422,10 @@ pub enum ServerMsg {
         /// When the server relayed it.
         at: chrono::DateTime<chrono::Utc>,
     },
+    /// A recording of the call is being announced, runs, or stopped (sent to everyone in
+    /// the call and everyone waiting). Answer `telling` and `started` with
+    /// [`ClientMsg::RecordingSeen`] once shown.
+    Recording(RecordingNotice),
     /// The host ended the call for everyone; this connection is out of the room.
     Ended,
     /// A relayed negotiation message.
@@ -435,6 +521,30 @@ mod tests {
         assert_eq!(
             ClientMsg::parse(r#"{"type":"knock","hash":"abc"}"#).unwrap(),
             ClientMsg::Knock { hash: "abc".into() }
+        );
+    }
+
+    #[test]
+    fn recording_notice_wire_shape() {
+        let m = ServerMsg::Recording(RecordingNotice {
+            id: "r1".into(),
+            status: RecordingStatus::Telling,
+            by: "Ann".into(),
+            mode: RecordingMode::Cloud,
+            upload: None,
+        });
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["type"], "recording");
+        assert_eq!(json["status"], "telling");
+        assert_eq!(json["mode"], "cloud");
+        assert!(json.get("upload").is_none());
+        let offer: RecordingOffer =
+            serde_json::from_str(r#"{"mode":"local","trigger":"automatic-2nd-participant"}"#)
+                .unwrap();
+        assert_eq!(offer.trigger, RecordingTrigger::SecondParticipant);
+        assert_eq!(
+            ClientMsg::parse(r#"{"type":"recording_seen","id":"r1"}"#).unwrap(),
+            ClientMsg::RecordingSeen { id: "r1".into() }
         );
     }
 

@@ -253,6 +253,65 @@ impl Signer {
         hex(&mac.finalize().into_bytes()[..8])
     }
 
+    fn recording_mac(&self, purpose: &str, id: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"consult-recording-v1:");
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(id.as_bytes());
+        mac
+    }
+
+    /// The ticket a recording host's page uploads its chunks with: the first 128 bits of an
+    /// HMAC over the recording's id, base64url. Nothing stored; only that host's page gets
+    /// it (in its `started` notice), and the recording's row says whether uploads still go.
+    pub fn upload_ticket(&self, recording: &str) -> String {
+        URL_SAFE_NO_PAD.encode(
+            &self
+                .recording_mac("upload", recording)
+                .finalize()
+                .into_bytes()[..16],
+        )
+    }
+
+    /// Whether `ticket` is the upload ticket of `recording` (compared in constant time).
+    pub fn verify_upload_ticket(&self, recording: &str, ticket: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(ticket)
+            .ok()
+            .filter(|t| t.len() == 16)
+            .is_some_and(|t| {
+                self.recording_mac("upload", recording)
+                    .verify_truncated_left(&t)
+                    .is_ok()
+            })
+    }
+
+    /// The signature of a recording's access link valid until `expires` (epoch ms): the first
+    /// 128 bits of an HMAC over both, base64url.
+    pub fn access_signature(&self, recording: &str, expires: i64) -> String {
+        let mut mac = self.recording_mac("access", recording);
+        mac.update(b":");
+        mac.update(expires.to_string().as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Whether `signature` signs `recording` until `expires` (constant time; the caller
+    /// checks that `expires` has not passed).
+    pub fn verify_access_signature(&self, recording: &str, expires: i64, signature: &str) -> bool {
+        let Some(sig) = URL_SAFE_NO_PAD
+            .decode(signature)
+            .ok()
+            .filter(|t| t.len() == 16)
+        else {
+            return false;
+        };
+        let mut mac = self.recording_mac("access", recording);
+        mac.update(b":");
+        mac.update(expires.to_string().as_bytes());
+        mac.verify_truncated_left(&sig).is_ok()
+    }
+
     /// What a limited key (a client address, a client id) is counted under in the database:
     /// a keyed hash (32 hex digits), so the counts shared by nodes hold no address.
     pub fn limit_tag(&self, key: &str) -> String {
@@ -435,6 +494,22 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recording_tickets_and_access_signatures_are_bound() {
+        let s = Signer::new([7; 32]);
+        let t = s.upload_ticket("rec1");
+        assert!(s.verify_upload_ticket("rec1", &t));
+        assert!(!s.verify_upload_ticket("rec2", &t));
+        assert!(!Signer::new([8; 32]).verify_upload_ticket("rec1", &t));
+        assert!(!s.verify_upload_ticket("rec1", "short"));
+        let sig = s.access_signature("rec1", 1000);
+        assert!(s.verify_access_signature("rec1", 1000, &sig));
+        assert!(!s.verify_access_signature("rec1", 1001, &sig));
+        assert!(!s.verify_access_signature("rec2", 1000, &sig));
+        // An upload ticket is not an access signature, nor the other way round.
+        assert!(!s.verify_access_signature("rec1", 1000, &t));
+    }
 
     #[test]
     fn ids_and_tokens_have_the_promised_entropy_and_shape() {

@@ -288,6 +288,8 @@ impl Hub {
             relay_only: self.ice.relay_only,
             resume: Some(resume),
             resumed,
+            record: None,
+            recording: None,
         }
     }
 

@@ -515,6 +515,9 @@ async fn apply(
             state.hub.leave(conn);
             Ok(())
         }
+        ClientMsg::RecordStart | ClientMsg::RecordStop | ClientMsg::RecordingSeen { .. } => Err(
+            AppError::new(ErrorCode::Forbidden, "this call may not be recorded"),
+        ),
         ClientMsg::Ping => {
             state.hub.send(conn, ServerMsg::Pong);
             Ok(())

@@ -32,6 +32,7 @@ mod insights;
 mod meetings;
 mod outbox;
 mod quotas;
+mod recordings;
 mod rooms;
 mod schema;
 mod sites;
@@ -52,6 +53,7 @@ pub use insights::{
 };
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
+pub use recordings::{NewRecording, Told};
 pub use rooms::{RoomCursor, RoomImage, RoomRow};
 pub use sites::{NewSite, OpeningHours, SiteRow};
 pub use staff::Staff;

@@ -421,6 +421,43 @@ CREATE TABLE quota_windows (
 );
 CREATE INDEX quota_windows_end ON quota_windows (window_end);
 "#,
+    // 16: recordings made in a host's browser, with who was told before anything was recorded
+    // (and when). Kept apart from rooms (no foreign key): a room closes, its recordings stay
+    // until deleted. `cloud` ones have a file under the data folder while not deleted;
+    // `local` ones (downloaded by the host) keep only the row and its consent. A deleted one
+    // stays as a tombstone (deleting twice answers the same), its file gone.
+    r#"
+CREATE TABLE recordings (
+    id             TEXT PRIMARY KEY,
+    company_id     TEXT NOT NULL REFERENCES companies(id),
+    room_id        TEXT NOT NULL,
+    room_name      TEXT NOT NULL,
+    session_id     TEXT,
+    mode           TEXT NOT NULL CHECK (mode IN ('local', 'cloud')),
+    state          TEXT NOT NULL
+        CHECK (state IN ('recording', 'stopped', 'ready', 'deleted')),
+    started_at     INTEGER NOT NULL,
+    stopped_at     INTEGER,
+    sealed_at      INTEGER,
+    next_chunk     INTEGER NOT NULL DEFAULT 0 CHECK (next_chunk >= 0),
+    bytes          INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0),
+    last_chunk_at  INTEGER,
+    deleted_at     INTEGER
+);
+CREATE INDEX recordings_company_started ON recordings (company_id, started_at, id);
+CREATE INDEX recordings_room ON recordings (room_id);
+CREATE INDEX recordings_state ON recordings (state, last_chunk_at);
+CREATE TABLE recording_consents (
+    recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    peer_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('host', 'guest', 'viewer')),
+    told_at      INTEGER NOT NULL,
+    PRIMARY KEY (recording_id, peer_id)
+);
+ALTER TABLE companies ADD COLUMN recording_limit_mb INTEGER NOT NULL DEFAULT 10240
+    CHECK (recording_limit_mb >= 0);
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer
