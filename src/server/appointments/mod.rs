@@ -518,7 +518,7 @@ struct AppointmentBody {
     time_zone: Option<String>,
     /// The claimant (`claimant[name]` … form-encoded).
     claimant: Option<ClaimantBody>,
-    /// Recording (refused until recording exists on this server).
+    /// Recording: the agent may record the call (in the cloud, started by the agent).
     features_call_recording_enable: Option<bool>,
     /// The agent may take one participant aside (everyone else waits) and bring them back.
     features_breakout_room_enable: Option<bool>,

@@ -159,14 +159,6 @@ fn check_whole(a: &AppointmentRow) -> Result<(), Refused> {
             vec!["The custom user post call redirect url field is required when use custom post call redirect is true (or give the agent's).".into()],
         );
     }
-    // Said plainly rather than accepted and ignored: an integrator must not believe a call
-    // is recorded when it cannot be yet.
-    if a.features.recording {
-        errors.insert(
-            "features_call_recording_enable".into(),
-            vec!["Recording is not available on this server yet.".into()],
-        );
-    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -345,8 +345,50 @@ async fn spec_of(
             created_at: room.created_at,
             ends_at: room.ends_at,
         }),
+        // An appointment's call may be recorded when its switch says so (it may change until
+        // the call): uploaded, started by the agent. Other rooms: as created.
+        recording: match &appointment {
+            Some(a) => a.features.recording.then(|| crate::server::signaling::RecordPolicy {
+                offer: crate::model::signal::RecordingOffer {
+                    mode: crate::model::signal::RecordingMode::Cloud,
+                    trigger: crate::model::signal::RecordingTrigger::Manual,
+                },
+                company: room.company.clone(),
+                room_id: room.id.clone(),
+                room_name: room.name.clone(),
+            }),
+            None => record_policy(&room),
+        },
     };
     Ok((room, spec, appointment))
+}
+
+/// How a room may be recorded, from its stored options (`{"type": "local"|"cloud"|"none",
+/// "startTrigger": …}`, as the rooms API took them); none where it may not.
+pub fn record_policy(room: &RoomRow) -> Option<crate::server::signaling::RecordPolicy> {
+    use crate::model::signal::{RecordingMode, RecordingOffer, RecordingTrigger};
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(rename = "startTrigger", default)]
+        start_trigger: Option<RecordingTrigger>,
+    }
+    let stored: Stored = serde_json::from_str(room.recording.as_deref()?).ok()?;
+    let mode = match stored.kind.as_str() {
+        "local" => RecordingMode::Local,
+        "cloud" => RecordingMode::Cloud,
+        _ => return None,
+    };
+    Some(crate::server::signaling::RecordPolicy {
+        offer: RecordingOffer {
+            mode,
+            trigger: stored.start_trigger.unwrap_or(RecordingTrigger::Manual),
+        },
+        company: room.company.clone(),
+        room_id: room.id.clone(),
+        room_name: room.name.clone(),
+    })
 }
 
 /// A room's custom colours, `#rrggbb` each.

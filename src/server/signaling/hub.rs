@@ -72,6 +72,9 @@ struct Member {
     aside: bool,
     /// An appointment's room: the claimant or the interpreter.
     attendee: Option<crate::model::appointment::Attendee>,
+    /// Admitted, but a recording is announced or runs: let in once their page has shown its
+    /// notice.
+    admit_when_told: bool,
 }
 
 /// How long an admitted member whose connection dropped keeps their seat.
@@ -112,6 +115,12 @@ struct Room {
     features: Option<crate::model::appointment::CallFeatures>,
     /// The guest the host took aside (breakout), while they talk privately.
     aside: Option<PeerId>,
+    /// The room may be recorded: how.
+    policy: Option<recording::RecordPolicy>,
+    /// The recording announced or running.
+    recording: Option<recording::Rec>,
+    /// Its automatic start happened (once per room).
+    auto_recorded: bool,
 }
 
 /// What a room is made of when its first person enters.
@@ -134,6 +143,8 @@ pub struct RoomSpec {
     pub features: Option<crate::model::appointment::CallFeatures>,
     /// An appointment's room: the appointment's id (its pre-call tokens name it).
     pub appointment: Option<String>,
+    /// The room may be recorded: how.
+    pub recording: Option<recording::RecordPolicy>,
 }
 
 impl RoomSpec {
@@ -148,6 +159,7 @@ impl RoomSpec {
             record: None,
             features: None,
             appointment: None,
+            recording: None,
         }
     }
 
@@ -163,6 +175,9 @@ impl RoomSpec {
             session: None,
             features: self.features.clone(),
             aside: None,
+            policy: self.recording.clone(),
+            recording: None,
+            auto_recorded: false,
         }
     }
 }
@@ -213,6 +228,13 @@ impl Room {
     fn host_present(&self) -> bool {
         self.admitted().any(|m| m.role == Role::Host)
     }
+    /// Seats in the call, counting those admitted but still being told of a recording.
+    fn seats_taken(&self) -> usize {
+        self.members
+            .iter()
+            .filter(|m| (m.admitted || m.admit_when_told) && m.role != Role::Viewer)
+            .count()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -225,6 +247,9 @@ struct State {
     ended: HashMap<MeetingId, DateTime<Utc>>,
     /// Where rooms' insights go, once the application has a writer for them.
     insights: Option<super::insights::Sender>,
+    /// Rooms whose recording someone left (its host: it stopped; anyone: the rest may all
+    /// be told now): settled at the next flush.
+    recheck: Vec<MeetingId>,
 }
 
 /// Outgoing messages collected under the lock and sent after the state change is complete.
@@ -288,8 +313,15 @@ impl Hub {
             relay_only: self.ice.relay_only,
             resume: Some(resume),
             resumed,
-            record: None,
-            recording: None,
+            record: room
+                .policy
+                .as_ref()
+                .filter(|_| member.role == Role::Host)
+                .map(|p| p.offer),
+            recording: room
+                .recording
+                .as_ref()
+                .map(|r| r.notice(&member.peer, &self.signer)),
         }
     }
 
@@ -402,6 +434,7 @@ impl Hub {
             .entry(meeting.clone())
             .or_insert_with(|| spec.room());
         let mut replaced = Vec::new();
+        let mut deferred = false;
         match room.members.iter().position(|m| &m.peer == peer) {
             Some(idx) if room.members[idx].participant == p.participant => {
                 // The seat is still here: take it over.
@@ -449,21 +482,38 @@ impl Hub {
                     held: false,
                     aside: false,
                     attendee: p.attendee,
+                    admit_when_told: false,
                 };
-                for m in room.admitted() {
-                    out.push(
-                        m.conn,
-                        ServerMsg::PeerJoined {
-                            peer: member.info(),
-                        },
-                    );
-                }
-                if role == Role::Host {
-                    for m in room.waiting() {
-                        out.push(m.conn, ServerMsg::HostPresence { present: true });
+                if let Some(notice) = room
+                    .recording
+                    .as_ref()
+                    .filter(|r| !r.was_told(peer))
+                    .map(|r| r.notice(peer, &self.signer))
+                {
+                    // A recording began while their seat was gone: told first, let in
+                    // after (as a fresh entry: the others have dropped their links).
+                    let mut member = member;
+                    member.admitted = false;
+                    member.admit_when_told = true;
+                    out.push(conn, ServerMsg::Recording(notice));
+                    room.members.push(member);
+                    deferred = true;
+                } else {
+                    for m in room.admitted() {
+                        out.push(
+                            m.conn,
+                            ServerMsg::PeerJoined {
+                                peer: member.info(),
+                            },
+                        );
                     }
+                    if role == Role::Host {
+                        for m in room.waiting() {
+                            out.push(m.conn, ServerMsg::HostPresence { present: true });
+                        }
+                    }
+                    room.members.push(member);
                 }
-                room.members.push(member);
             }
         }
         for old in replaced {
@@ -476,6 +526,13 @@ impl Hub {
                 }
                 out.push(old, ServerMsg::Replaced);
             }
+        }
+        if deferred {
+            if let Some(c) = st.conns.get_mut(&conn) {
+                c.seat = Some((meeting, peer.clone()));
+            }
+            self.flush(st, out);
+            return Ok(());
         }
         let room = st.rooms.get_mut(&meeting).ok_or_else(not_in_room)?;
         let me = room
@@ -611,8 +668,24 @@ impl Hub {
             held: false,
             aside: false,
             attendee: entrant.attendee,
+            admit_when_told: false,
         };
+        // While a recording is announced or runs, even those who would be in at once see
+        // and hear no one before their page has shown its notice.
+        let recording = room
+            .recording
+            .as_ref()
+            .map(|r| r.notice(&peer, &self.signer));
         match role {
+            _ if at_once && recording.is_some() => {
+                let mut member = member;
+                member.admitted = false;
+                member.admit_when_told = true;
+                if let Some(notice) = recording {
+                    out.push(conn, ServerMsg::Recording(notice));
+                }
+                room.members.push(member);
+            }
             _ if at_once => {
                 let peers = room.admitted().map(Member::info).collect();
                 for m in room.admitted() {
@@ -639,6 +712,7 @@ impl Hub {
                 if let Some(locked) = room.locked {
                     out.push(conn, ServerMsg::RoomLocked { locked });
                 }
+                self.auto_record(room, &mut out, tx.as_ref());
             }
             _ => {
                 out.push(
@@ -650,6 +724,10 @@ impl Hub {
                         preview: room.preview,
                     },
                 );
+                // Told of a recording while they wait, so their admission need not wait.
+                if let Some(notice) = recording {
+                    out.push(conn, ServerMsg::Recording(notice));
+                }
                 room.members.push(member);
                 let lobby = room_lobby(room);
                 for m in room.admitted().filter(|m| m.role == Role::Host) {
@@ -677,7 +755,7 @@ impl Hub {
             .iter()
             .position(|m| &m.peer == peer && !m.admitted)
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no one by that id is waiting"))?;
-        if room.seated().count() >= room.capacity {
+        if room.seats_taken() >= room.capacity {
             return Err(AppError::new(ErrorCode::RoomFull, "the call is full"));
         }
         self.admit_member(room, idx, &mut out, tx.as_ref());
@@ -694,13 +772,17 @@ impl Hub {
         let mut st = self.lock();
         let tx = st.insights.clone();
         let room = hosted_room(&mut st, conn)?;
-        while room.seated().count() < room.capacity {
-            let Some(idx) = room.members.iter().position(|m| !m.admitted) else {
+        while room.seats_taken() < room.capacity {
+            let Some(idx) = room
+                .members
+                .iter()
+                .position(|m| !m.admitted && !m.admit_when_told)
+            else {
                 break;
             };
             self.admit_member(room, idx, &mut out, tx.as_ref());
         }
-        let left_out = room.waiting().count();
+        let left_out = room.waiting().filter(|m| !m.admit_when_told).count();
         let agent = room.agent.clone();
         lobby_updates(&st, agent.as_ref(), &mut out);
         self.flush(st, out);
@@ -722,6 +804,9 @@ impl Hub {
         out: &mut Outbox,
         tx: Option<&super::insights::Sender>,
     ) {
+        if self.admission_waits(room, idx, out) {
+            return;
+        }
         let peers: Vec<PeerInfo> = room.admitted().map(Member::info).collect();
         room.members[idx].admitted = true;
         record_join(tx, room, idx);
@@ -733,10 +818,16 @@ impl Hub {
         if let Some(locked) = room.locked {
             out.push(guest.conn, ServerMsg::RoomLocked { locked });
         }
+        if guest.role == Role::Host {
+            for m in room.waiting() {
+                out.push(m.conn, ServerMsg::HostPresence { present: true });
+            }
+        }
         let lobby = room_lobby(room);
         for m in room.admitted().filter(|m| m.role == Role::Host) {
             out.push(m.conn, lobby.clone());
         }
+        self.auto_record(room, out, tx);
     }
 
     /// Someone waiting sends a fresh camera picture; the room's hosts and the agent's consoles
@@ -860,6 +951,7 @@ impl Hub {
             return Ok((meeting, now));
         };
         record_end(st.insights.as_ref(), &mut room);
+        recording::stop(&mut room, &mut out, st.insights.as_ref());
         st.ended.insert(meeting.clone(), now);
         for m in &room.members {
             out.push(m.conn, ServerMsg::Ended);
@@ -995,6 +1087,7 @@ impl Hub {
             return;
         };
         record_end(st.insights.as_ref(), &mut room);
+        recording::stop(&mut room, &mut out, st.insights.as_ref());
         for m in &room.members {
             out.push(m.conn, ServerMsg::Error { error: why.clone() });
             if let Some(c) = st.conns.get_mut(&m.conn) {
@@ -1065,7 +1158,17 @@ impl Hub {
 
     /// Deliver collected messages. Runs under the lock so that per-connection order matches
     /// the order of state changes; `try_send` never blocks.
-    fn flush(&self, mut st: std::sync::MutexGuard<'_, State>, out: Outbox) {
+    fn flush(&self, mut st: std::sync::MutexGuard<'_, State>, mut out: Outbox) {
+        let tx = st.insights.clone();
+        for meeting in std::mem::take(&mut st.recheck) {
+            if let Some(room) = st.rooms.get_mut(&meeting) {
+                if room.recording.is_none() {
+                    self.admit_deferred(room, &mut out, tx.as_ref());
+                } else {
+                    recording::check_started(room, &mut out, tx.as_ref(), &self.signer);
+                }
+            }
+        }
         let mut slow = Vec::new();
         for (to, msg) in out.0 {
             if let Some(c) = st.conns.get(&to) {
@@ -1327,6 +1430,10 @@ fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut O
     };
     let gone = room.members.remove(idx);
     record_leave(tx.as_ref(), room, &gone);
+    if room.recording.is_some() {
+        recording::member_gone(room, &gone.peer, out, tx.as_ref());
+        st.recheck.push(meeting.clone());
+    }
     if gone.admitted {
         for m in room.admitted() {
             out.push(
@@ -1349,6 +1456,7 @@ fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut O
     }
     let agent = room.agent.clone();
     if room.members.is_empty() {
+        recording::stop(room, out, tx.as_ref());
         st.rooms.remove(meeting);
     }
     lobby_updates(st, agent.as_ref(), out);
@@ -1356,6 +1464,10 @@ fn remove_member(st: &mut State, meeting: &MeetingId, peer: &PeerId, out: &mut O
 
 #[path = "hub_rooms.rs"]
 mod rooms;
+
+#[path = "hub_recording.rs"]
+mod recording;
+pub use recording::RecordPolicy;
 
 #[cfg(test)]
 #[path = "hub_tests.rs"]

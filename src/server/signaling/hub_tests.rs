@@ -741,6 +741,7 @@ fn named_room(locked: bool) -> RoomSpec {
         record: None,
         features: None,
         appointment: None,
+        recording: None,
     }
 }
 
@@ -1001,6 +1002,7 @@ fn a_recorded_room_tells_its_sessions_and_participants() {
             Insight::CallEnded { .. } => "call-ended",
             Insight::Hold { on: true, .. } => "hold",
             Insight::Hold { on: false, .. } => "back",
+            _ => "recording",
         })
         .collect();
     assert_eq!(
@@ -1174,6 +1176,7 @@ fn on_hold_sends_a_guest_back_to_waiting_until_admitted_again() {
             Insight::CallEnded { .. } => "call-ended",
             Insight::Hold { on: true, .. } => "hold",
             Insight::Hold { on: false, .. } => "back",
+            _ => "recording",
         });
     }
     // One join each: coming back from hold is not a second participant.
@@ -1332,4 +1335,265 @@ fn a_dropped_guest_who_knocks_again_takes_one_seat_not_two() {
     assert!(drain(&mut again_rx)
         .iter()
         .any(|msg| matches!(msg, ServerMsg::Joined { .. })));
+}
+
+/// A room of the rooms API that may be recorded (`cloud`, started as `trigger` says).
+fn recorded_room(locked: bool, trigger: crate::model::signal::RecordingTrigger) -> RoomSpec {
+    use crate::model::signal::{RecordingMode, RecordingOffer};
+    let mut room = named_room(locked);
+    room.recording = Some(RecordPolicy {
+        offer: RecordingOffer {
+            mode: RecordingMode::Cloud,
+            trigger,
+        },
+        company: "company".into(),
+        room_id: room.brief.id.to_string(),
+        room_name: "/clinic-abc".into(),
+    });
+    room
+}
+
+fn notices(msgs: &[ServerMsg]) -> Vec<crate::model::signal::RecordingNotice> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            ServerMsg::Recording(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn recording_insights(
+    rx: &mut mpsc::UnboundedReceiver<crate::server::signaling::insights::Insight>,
+) -> Vec<crate::server::signaling::insights::Insight> {
+    use crate::server::signaling::insights::Insight;
+    let mut v = Vec::new();
+    while let Ok(i) = rx.try_recv() {
+        if matches!(
+            i,
+            Insight::RecordingStarted(_)
+                | Insight::RecordingTold { .. }
+                | Insight::RecordingStopped { .. }
+        ) {
+            v.push(i);
+        }
+    }
+    v
+}
+
+#[test]
+fn a_recording_starts_only_once_everyone_in_the_call_was_told() {
+    use crate::model::signal::{RecordingStatus, RecordingTrigger};
+    use crate::server::signaling::insights::Insight;
+    let hub = test_hub();
+    let (tx, mut ins) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let room = recorded_room(true, RecordingTrigger::Manual);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    let joined = drain(&mut host_rx);
+    assert!(
+        joined.iter().any(|m| matches!(
+            m,
+            ServerMsg::Joined { record: Some(o), recording: None, .. }
+                if o.trigger == RecordingTrigger::Manual
+        )),
+        "the host learns it may record: {joined:?}"
+    );
+    hub.enter_as(guest, &room, &entrant("Ada"), Role::Guest)
+        .unwrap();
+    let ada = peer_of(&drain(&mut guest_rx));
+    hub.admit(host, &ada).unwrap();
+    let guest_joined = drain(&mut guest_rx);
+    assert!(guest_joined
+        .iter()
+        .any(|m| matches!(m, ServerMsg::Joined { record: None, .. })));
+    drain(&mut host_rx);
+    // A guest may not start one.
+    assert_eq!(
+        hub.record_start(guest).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    hub.record_start(host).unwrap();
+    let h = notices(&drain(&mut host_rx));
+    let g = notices(&drain(&mut guest_rx));
+    assert_eq!(h.len(), 1);
+    assert_eq!(g, h, "everyone gets the same notice");
+    assert_eq!(h[0].status, RecordingStatus::Telling);
+    assert_eq!(h[0].by, "Host");
+    assert!(h[0].upload.is_none(), "no upload before everyone was told");
+    assert_eq!(
+        hub.record_start(host).unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    let id = h[0].id.clone();
+    // The host's page answers: still waiting for Ada's.
+    hub.recording_seen(host, &id).unwrap();
+    assert!(notices(&drain(&mut host_rx)).is_empty());
+    assert!(recording_insights(&mut ins).is_empty());
+    // A stale notice changes nothing.
+    hub.recording_seen(guest, "not-the-one").unwrap();
+    assert!(notices(&drain(&mut host_rx)).is_empty());
+    hub.recording_seen(guest, &id).unwrap();
+    let h = notices(&drain(&mut host_rx));
+    let g = notices(&drain(&mut guest_rx));
+    assert_eq!(h[0].status, RecordingStatus::Started);
+    assert_eq!(g[0].status, RecordingStatus::Started);
+    let ticket = h[0].upload.clone().expect("the recording host's upload ticket");
+    assert!(hub.signer.verify_upload_ticket(&id, &ticket));
+    assert!(g[0].upload.is_none(), "only the recording host uploads");
+    let started = recording_insights(&mut ins);
+    let [Insight::RecordingStarted(r)] = started.as_slice() else {
+        panic!("{started:?}");
+    };
+    assert_eq!(r.id, id);
+    assert_eq!(r.mode, "cloud");
+    assert_eq!(r.room_name, "/clinic-abc");
+    let told: Vec<(&str, &str)> = r.told.iter().map(|t| (t.name.as_str(), t.role)).collect();
+    assert_eq!(told, [("Host", "host"), ("Ada", "guest")]);
+    // Stopped: everyone told, the store too.
+    assert_eq!(hub.record_stop(guest).unwrap_err().code, ErrorCode::Forbidden);
+    hub.record_stop(host).unwrap();
+    assert_eq!(
+        notices(&drain(&mut guest_rx))[0].status,
+        RecordingStatus::Stopped
+    );
+    assert!(matches!(
+        recording_insights(&mut ins).as_slice(),
+        [Insight::RecordingStopped { id: stopped, .. }] if *stopped == id
+    ));
+}
+
+#[test]
+fn a_newcomer_sees_and_hears_no_one_before_being_told() {
+    use crate::model::signal::{RecordingStatus, RecordingTrigger};
+    use crate::server::signaling::insights::Insight;
+    let hub = test_hub();
+    let (tx, mut ins) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    let room = recorded_room(true, RecordingTrigger::Automatic);
+    let (host, mut host_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    // Automatic: announced as the host enters, started once their page answers.
+    let msgs = drain(&mut host_rx);
+    let host_peer = peer_of(&msgs);
+    let id = notices(&msgs)[0].id.clone();
+    hub.recording_seen(host, &id).unwrap();
+    assert_eq!(
+        notices(&drain(&mut host_rx))[0].status,
+        RecordingStatus::Started
+    );
+    // A guest knocking is told while waiting.
+    let (late, mut late_rx) = hub.connect(None);
+    hub.enter_as(late, &room, &entrant("Bo"), Role::Guest)
+        .unwrap();
+    let msgs = drain(&mut late_rx);
+    let bo = peer_of(&msgs);
+    assert_eq!(notices(&msgs)[0].status, RecordingStatus::Started);
+    drain(&mut host_rx);
+    // Admitted before their page answered: nothing yet, on either side.
+    hub.admit(host, &bo).unwrap();
+    let msgs = drain(&mut late_rx);
+    assert!(
+        !msgs.iter().any(|m| matches!(m, ServerMsg::Joined { .. })),
+        "{msgs:?}"
+    );
+    assert!(!drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerJoined { .. })));
+    assert_eq!(
+        hub.relay(late, &host_peer, offer())
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    hub.recording_seen(late, &id).unwrap();
+    let msgs = drain(&mut late_rx);
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, ServerMsg::Joined { recording: Some(n), .. } if n.id == id)),
+        "{msgs:?}"
+    );
+    assert!(drain(&mut host_rx)
+        .iter()
+        .any(|m| matches!(m, ServerMsg::PeerJoined { .. })));
+    assert!(matches!(
+        recording_insights(&mut ins).as_slice(),
+        [Insight::RecordingStarted(_), Insight::RecordingTold { told, .. }] if told.name == "Bo"
+    ));
+    // An unlocked room's guest, a viewer, a second host: each told before they are in.
+    let mut open = recorded_room(false, RecordingTrigger::Manual);
+    open.brief.id = MeetingId::parse("eeeeeeeeeeeeeeeeeeeeeeee").unwrap();
+    let (h2, mut h2_rx) = hub.connect(None);
+    hub.enter_as(h2, &open, &entrant("Host"), Role::Host)
+        .unwrap();
+    drain(&mut h2_rx);
+    hub.record_start(h2).unwrap();
+    let id2 = notices(&drain(&mut h2_rx))[0].id.clone();
+    hub.recording_seen(h2, &id2).unwrap();
+    drain(&mut h2_rx);
+    for role in [Role::Guest, Role::Viewer, Role::Host] {
+        let (c, mut rx) = hub.connect(None);
+        hub.enter_as(c, &open, &entrant("Cy"), role).unwrap();
+        let msgs = drain(&mut rx);
+        assert!(!msgs.iter().any(|m| matches!(m, ServerMsg::Joined { .. })));
+        assert_eq!(notices(&msgs).len(), 1, "{role:?}");
+        assert!(drain(&mut h2_rx).is_empty() || role != Role::Guest);
+        hub.recording_seen(c, &id2).unwrap();
+        assert!(drain(&mut rx)
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Joined { .. })));
+        drain(&mut h2_rx);
+    }
+}
+
+#[test]
+fn a_recording_stops_when_its_host_leaves_and_waiting_newcomers_get_in() {
+    use crate::model::signal::{RecordingStatus, RecordingTrigger};
+    use crate::server::signaling::insights::Insight;
+    let hub = test_hub();
+    let (tx, mut ins) = mpsc::unbounded_channel();
+    hub.record_to(tx);
+    // Second participant: starts as the second person is in the call.
+    let room = recorded_room(false, RecordingTrigger::SecondParticipant);
+    let (host, mut host_rx) = hub.connect(None);
+    let (guest, mut guest_rx) = hub.connect(None);
+    let (other, mut other_rx) = hub.connect(None);
+    hub.enter_as(host, &room, &entrant("Host"), Role::Host)
+        .unwrap();
+    assert!(notices(&drain(&mut host_rx)).is_empty());
+    hub.enter_as(guest, &room, &entrant("Ada"), Role::Guest)
+        .unwrap();
+    let g = drain(&mut guest_rx);
+    assert!(g.iter().any(|m| matches!(m, ServerMsg::Joined { .. })));
+    let id = notices(&g)[0].id.clone();
+    // A third arrives while it is announced: told, waits.
+    hub.enter_as(other, &room, &entrant("Bo"), Role::Guest)
+        .unwrap();
+    assert_eq!(notices(&drain(&mut other_rx)).len(), 1);
+    // The host leaves before Ada's page answered: it never started, and it stops.
+    hub.leave(host);
+    assert_eq!(
+        notices(&drain(&mut guest_rx)).last().unwrap().status,
+        RecordingStatus::Stopped
+    );
+    // Bo, who waited only to be told, is let in now.
+    let msgs = drain(&mut other_rx);
+    assert_eq!(notices(&msgs)[0].status, RecordingStatus::Stopped);
+    assert!(msgs.iter().any(|m| matches!(m, ServerMsg::Joined { .. })));
+    // Nothing was recorded: the store never heard of it.
+    assert!(recording_insights(&mut ins).is_empty());
+    // Where recording is not allowed, it is refused.
+    let mut plain = named_room(false);
+    plain.brief.id = MeetingId::parse("eeeeeeeeeeeeeeeeeeeeeeee").unwrap();
+    let (h, _h_rx) = hub.connect(None);
+    hub.enter_as(h, &plain, &entrant("Host"), Role::Host)
+        .unwrap();
+    assert_eq!(hub.record_start(h).unwrap_err().code, ErrorCode::Forbidden);
+    let _ = Insight::RecordingStopped {
+        id,
+        at: Utc::now(),
+    };
 }

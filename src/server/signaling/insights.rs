@@ -1,6 +1,7 @@
 //! What the hub saw happen in rooms of the rooms API, written to the store in the background:
 //! sessions (first person in to last out), each participant's join and leave, their network
-//! samples. The hub only queues these (it never waits on the database under its lock).
+//! samples; and recordings with who was told of them. The hub only queues these (it never
+//! waits on the database under its lock).
 
 use crate::model::meeting::Role;
 use crate::server::store::{NetSample, NewParticipant, NewSession, Store};
@@ -88,6 +89,22 @@ pub enum Insight {
         /// When.
         at: DateTime<Utc>,
     },
+    /// Everyone present was told of a recording: it runs.
+    RecordingStarted(crate::server::store::NewRecording),
+    /// Someone more was told of a running recording (before they were let in).
+    RecordingTold {
+        /// The recording.
+        id: String,
+        /// Who, when.
+        told: crate::server::store::Told,
+    },
+    /// A recording stopped.
+    RecordingStopped {
+        /// The recording.
+        id: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// A participant's network over the last seconds.
     Sample {
         /// Their peer id.
@@ -153,6 +170,9 @@ pub async fn write(store: Store, mut rx: mpsc::UnboundedReceiver<Insight>) {
             Insight::Met { room, at } => store.appointment_met(room, *at).await,
             Insight::CallEnded { room, at } => store.appointment_call_ended(room, *at).await,
             Insight::Hold { room, on, at } => store.appointment_hold(room, *on, *at).await,
+            Insight::RecordingStarted(r) => store.recording_started(r).await,
+            Insight::RecordingTold { id, told } => store.recording_told(id, told).await,
+            Insight::RecordingStopped { id, at } => store.recording_stopped(id, *at).await,
         };
         if result.is_err() {
             tracing::warn!("an insight could not be written");

@@ -515,9 +515,9 @@ async fn apply(
             state.hub.leave(conn);
             Ok(())
         }
-        ClientMsg::RecordStart | ClientMsg::RecordStop | ClientMsg::RecordingSeen { .. } => Err(
-            AppError::new(ErrorCode::Forbidden, "this call may not be recorded"),
-        ),
+        ClientMsg::RecordStart => state.hub.record_start(conn),
+        ClientMsg::RecordStop => state.hub.record_stop(conn),
+        ClientMsg::RecordingSeen { id } => state.hub.recording_seen(conn, &id),
         ClientMsg::Ping => {
             state.hub.send(conn, ServerMsg::Pong);
             Ok(())
