@@ -171,6 +171,15 @@ pub enum EmbedMessage {
         /// `stable` or `unstable`.
         status: String,
     },
+    /// A recording of the call is being announced (`starting`), runs (`started`) or
+    /// stopped (`stopped`); every page in the call tells its host page.
+    #[serde(rename = "consult:recording_status_change")]
+    RecordingStatusChange {
+        /// Payload version.
+        version: u32,
+        /// `starting`, `started` or `stopped`.
+        status: String,
+    },
     /// The checks before the call are done.
     #[serde(rename = "consult:precall_check_completed")]
     PrecallCheckCompleted {

@@ -659,6 +659,24 @@ texts! {
     call_aside_off,
     /// Waiting while the host talks with someone else privately.
     call_aside_waiting,
+    /// Before a recording: who is about to record, and that one may leave.
+    rec_telling,
+    /// While recording: who records.
+    rec_on,
+    /// The recording stopped.
+    rec_off,
+    /// Host's button: start recording.
+    rec_start,
+    /// Host's button: stop recording.
+    rec_stop,
+    /// Asked of the host as the call starts (a room set to `prompt`).
+    rec_prompt,
+    /// Answer to the prompt: not now.
+    rec_not_now,
+    /// A local recording was saved to this computer.
+    rec_saved,
+    /// The recording could not be kept (storage full, or refused).
+    rec_failed,
 }
 
 /// English.
@@ -943,6 +961,15 @@ pub const EN: Words = Words {
     call_aside_on: "A private talk: the others wait until they are brought back.",
     call_aside_off: "Everyone is back in the call.",
     call_aside_waiting: "The host is talking with someone else privately. You will be back in the call shortly.",
+    rec_telling: "{name} is about to record this call. If you do not agree, leave now.",
+    rec_on: "Recording: {name} is recording this call.",
+    rec_off: "The recording stopped.",
+    rec_start: "Record",
+    rec_stop: "Stop recording",
+    rec_prompt: "Record this call? Everyone in it is told first.",
+    rec_not_now: "Not now",
+    rec_saved: "The recording was saved on this computer.",
+    rec_failed: "The recording stopped: it could not be stored.",
 };
 
 /// Dutch.
@@ -1227,6 +1254,15 @@ pub const NL: Words = Words {
     call_aside_on: "Een apart gesprek: de anderen wachten tot ze worden teruggehaald.",
     call_aside_off: "Iedereen is terug in het gesprek.",
     call_aside_waiting: "De gastheer spreekt even apart met iemand anders. U komt zo terug in het gesprek.",
+    rec_telling: "{name} gaat dit gesprek opnemen. Gaat u niet akkoord, verlaat het gesprek dan nu.",
+    rec_on: "Opname: {name} neemt dit gesprek op.",
+    rec_off: "De opname is gestopt.",
+    rec_start: "Opnemen",
+    rec_stop: "Opname stoppen",
+    rec_prompt: "Dit gesprek opnemen? Iedereen krijgt dat eerst te zien.",
+    rec_not_now: "Nu niet",
+    rec_saved: "De opname is op deze computer bewaard.",
+    rec_failed: "De opname is gestopt: ze kon niet worden bewaard.",
 };
 
 #[cfg(test)]

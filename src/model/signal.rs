@@ -289,6 +289,9 @@ pub struct RecordingNotice {
     pub by: String,
     /// Where it goes.
     pub mode: RecordingMode,
+    /// This page is the one that records (its host started it).
+    #[serde(default)]
+    pub yours: bool,
     /// The recording host's page only, in `cloud` mode once started: the ticket its
     /// uploads carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -531,6 +534,7 @@ mod tests {
             status: RecordingStatus::Telling,
             by: "Ann".into(),
             mode: RecordingMode::Cloud,
+            yours: false,
             upload: None,
         });
         let json = serde_json::to_value(&m).unwrap();

@@ -51,6 +51,7 @@ impl Rec {
             },
             by: self.by_name.clone(),
             mode: self.mode,
+            yours: to == &self.by,
             upload: (self.started && self.mode == RecordingMode::Cloud && to == &self.by)
                 .then(|| signer.upload_ticket(&self.id)),
         }
@@ -310,6 +311,7 @@ pub(super) fn stop(room: &mut Room, out: &mut Outbox, tx: Option<&crate::server:
         status: RecordingStatus::Stopped,
         by: rec.by_name,
         mode: rec.mode,
+        yours: false,
         upload: None,
     };
     for m in &room.members {

@@ -5,13 +5,17 @@
 
 pub mod devices;
 pub mod peer;
+pub mod recorder;
 pub mod socket;
 pub mod stats;
 pub mod view;
 
 use crate::model::embed::{EmbedMessage, EMBED_PROTOCOL_VERSION};
 use crate::model::meeting::Role;
-use crate::model::signal::{ClientMsg, IceServer, MediaState, PeerInfo, ServerMsg};
+use crate::model::signal::{
+    ClientMsg, IceServer, MediaState, PeerInfo, RecordingNotice, RecordingOffer, RecordingStatus,
+    ServerMsg,
+};
 use crate::model::PeerId;
 use crate::widget::quality::{self, Quality};
 use crate::widget::{dom, media};
@@ -118,6 +122,14 @@ pub struct CallCtl {
     joined_info: RefCell<HashMap<PeerId, (String, Option<String>)>>,
     /// The last network report: when (ms) and the counters then.
     reported: RefCell<Option<(i64, stats::Sample)>>,
+    /// Hosts of a room that may be recorded: how.
+    pub record: RwSignal<Option<RecordingOffer>>,
+    /// The recording announced or running (none: not recorded).
+    pub recording: RwSignal<Option<RecordingNotice>>,
+    /// The recording this page makes, while it runs.
+    recorder: RefCell<Option<Rc<recorder::Recorder>>>,
+    /// The last notice this page answered (each is answered once).
+    seen: RefCell<Option<(String, RecordingStatus)>>,
 }
 
 /// How often a room's page reports its network for the insights.
@@ -161,6 +173,10 @@ impl CallCtl {
             aside: RwSignal::new(false),
             joined_info: RefCell::default(),
             reported: RefCell::default(),
+            record: RwSignal::new(None),
+            recording: RwSignal::new(None),
+            recorder: RefCell::default(),
+            seen: RefCell::default(),
         });
         wasm_bindgen_futures::spawn_local(watch_stats(Rc::downgrade(&ctl)));
         ctl
@@ -351,8 +367,12 @@ impl CallCtl {
                 peers,
                 resume,
                 resumed: true,
+                record,
+                recording,
                 ..
             } if self.in_call.get_untracked() && self.me.borrow().as_ref() == Some(me) => {
+                self.record.set(*record);
+                self.on_recording(recording.as_ref());
                 // Back after a dropped connection: the media never stopped; keep every link.
                 *self.resume.borrow_mut() = resume.clone();
                 let listed: Vec<PeerId> = peers.iter().map(|p| p.id.clone()).collect();
@@ -387,9 +407,13 @@ impl CallCtl {
                 ice_servers,
                 relay_only,
                 resume,
+                record,
+                recording,
                 ..
             } => {
                 self.drop_links();
+                self.record.set(*record);
+                self.on_recording(recording.as_ref());
                 *self.resume.borrow_mut() = resume.clone();
                 *self.me.borrow_mut() = Some(me.clone());
                 *self.meeting.borrow_mut() = Some(meeting.id.clone());
@@ -530,6 +554,7 @@ impl CallCtl {
                     .into(),
                 ));
             }
+            ServerMsg::Recording(notice) => self.on_recording(Some(notice)),
             ServerMsg::MuteAsked => {
                 self.set_audio(false);
                 self.notice.set(Some(self.texts().call_mute_asked().into()));
@@ -729,6 +754,94 @@ impl CallCtl {
         self.send(&ClientMsg::EndForAll);
     }
 
+    /// Host: start recording (everyone is told first) or stop it.
+    pub fn set_recording(&self, on: bool) {
+        self.send(&if on {
+            ClientMsg::RecordStart
+        } else {
+            ClientMsg::RecordStop
+        });
+    }
+
+    /// Where a recording stands now (none: not recorded): show it, answer that it was
+    /// shown, tell the host page, and record here if this page is the one that records.
+    fn on_recording(self: &Rc<Self>, notice: Option<&RecordingNotice>) {
+        let before = self.recording.get_untracked().map(|n| (n.id, n.status));
+        let now = notice
+            .filter(|n| n.status != RecordingStatus::Stopped)
+            .cloned();
+        let status = now.as_ref().map(|n| n.status);
+        if before.as_ref().map(|b| b.1) != status {
+            tell(EmbedMessage::RecordingStatusChange {
+                version: EMBED_PROTOCOL_VERSION,
+                status: match status {
+                    Some(RecordingStatus::Telling) => "starting",
+                    Some(RecordingStatus::Started) => "started",
+                    _ => "stopped",
+                }
+                .into(),
+            });
+            if status.is_none() {
+                self.notice.set(Some(self.texts().rec_off().into()));
+            }
+        }
+        self.recording.set(now.clone());
+        let Some(n) = now else {
+            self.stop_recorder();
+            return;
+        };
+        // Answered once the notice is on the screen (after this turn's rendering).
+        let key = (n.id.clone(), n.status);
+        if self.seen.borrow().as_ref() != Some(&key) {
+            *self.seen.borrow_mut() = Some(key);
+            let weak = Rc::downgrade(self);
+            let id = n.id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                dom::sleep(0).await;
+                if let Some(ctl) = weak.upgrade() {
+                    ctl.send(&ClientMsg::RecordingSeen { id });
+                }
+            });
+        }
+        let running = self
+            .recorder
+            .borrow()
+            .as_ref()
+            .map(|r| r.id().to_string());
+        if running.as_deref().is_some_and(|id| id != n.id) {
+            self.stop_recorder();
+        }
+        if n.status == RecordingStatus::Started && n.yours && self.recorder.borrow().is_none() {
+            let weak = Rc::downgrade(self);
+            let done = Box::new(move |outcome: recorder::Outcome| {
+                let Some(ctl) = weak.upgrade() else { return };
+                let t = ctl.texts();
+                match outcome {
+                    recorder::Outcome::Kept => {}
+                    recorder::Outcome::Saved => ctl.notice.set(Some(t.rec_saved().into())),
+                    recorder::Outcome::Refused => {
+                        ctl.notice.set(Some(t.rec_failed().into()));
+                        ctl.set_recording(false);
+                    }
+                }
+            });
+            match recorder::Recorder::start(n.id.clone(), n.upload.clone(), done) {
+                Ok(r) => *self.recorder.borrow_mut() = Some(r),
+                Err(_) => {
+                    self.notice.set(Some(self.texts().rec_failed().into()));
+                    self.set_recording(false);
+                }
+            }
+        }
+    }
+
+    /// Stop this page's recorder, if it runs (its last chunk still goes up).
+    fn stop_recorder(&self) {
+        if let Some(r) = self.recorder.borrow_mut().take() {
+            r.stop();
+        }
+    }
+
     /// One round of statistics: each tile's quality, and who speaks loudest.
     async fn refresh_stats(&self) {
         let pcs: Vec<(PeerId, web_sys::RtcPeerConnection)> = self
@@ -823,6 +936,7 @@ impl CallCtl {
     /// Leave the call: tell the server, close every connection. Local media stays open
     /// (the preview), so rejoining needs no new permission prompt.
     pub fn leave(&self) {
+        self.stop_recorder();
         self.send(&ClientMsg::Leave);
         self.drop_links();
         self.in_call.set(false);
@@ -830,6 +944,8 @@ impl CallCtl {
 
     /// Forget the call without telling the server (it already knows: replaced, closed).
     pub fn reset(&self) {
+        self.stop_recorder();
+        self.recording.set(None);
         self.drop_links();
         self.in_call.set(false);
     }

@@ -191,6 +191,61 @@ fn RoomLobby(ctl: Rc<CallCtl>) -> impl IntoView {
     }
 }
 
+/// Whether the call is recorded, and by whom: on every page, waiting or in the call, in a
+/// region screen readers announce (it exists before anything is said in it).
+#[component]
+pub fn RecordingBanner(
+    /// The call's controller.
+    ctl: Rc<CallCtl>,
+) -> impl IntoView {
+    use crate::model::signal::RecordingStatus;
+    let t = ctl.texts();
+    let recording = ctl.recording;
+    view! {
+        <div class="recording-region" role="status" aria-live="assertive" aria-atomic="true">
+            {move || recording.get().map(|n| {
+                let telling = n.status == RecordingStatus::Telling;
+                let text = fill(if telling { t.rec_telling() } else { t.rec_on() }, &[("name", &n.by)]);
+                view! {
+                    <p class="recording" class:telling=telling
+                        data-recording=if telling { "telling" } else { "started" }>
+                        <span class="dot" aria-hidden="true"></span>{text}
+                    </p>
+                }
+            })}
+        </div>
+    }
+}
+
+/// Asked of a host whose room is set to ask (`prompt`), once, as the call starts.
+#[component]
+fn RecordPrompt(ctl: Rc<CallCtl>) -> impl IntoView {
+    use crate::model::signal::RecordingTrigger;
+    let t = ctl.texts();
+    let answered = RwSignal::new(false);
+    let (record, recording) = (ctl.record, ctl.recording);
+    let ask = move || {
+        !answered.get()
+            && recording.with(|r| r.is_none())
+            && record.with(|r| r.is_some_and(|r| r.trigger == RecordingTrigger::Prompt))
+    };
+    let ctl = StoredValue::new_local(ctl);
+    view! {
+        <Show when=ask>
+            <section class="rec-prompt" role="group" aria-labelledby="rec-prompt-text">
+                <p id="rec-prompt-text">{t.rec_prompt()}</p>
+                <button type="button" class="primary" data-action="record-yes" on:click=move |_| {
+                    answered.set(true);
+                    ctl.with_value(|c| c.set_recording(true));
+                }>{t.rec_start()}</button>
+                <button type="button" data-action="record-no" on:click=move |_| answered.set(true)>
+                    {t.rec_not_now()}
+                </button>
+            </section>
+        </Show>
+    }
+}
+
 /// Who is in the call (an appointment's `participant_list`): oneself and each tile.
 #[component]
 fn People(ctl: Rc<CallCtl>) -> impl IntoView {
@@ -266,6 +321,7 @@ enum Glyph {
     Back,
     Leave,
     End,
+    Record,
 }
 
 /// A button's picture, hidden from screen readers (the button's words name it).
@@ -282,6 +338,7 @@ fn icon(glyph: Glyph) -> impl IntoView {
         Glyph::Back => "M10 6l-6 6 6 6M4 12h16",
         Glyph::Leave => "M14 4h4a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-4M9 17l-5-5 5-5M4 12h11",
         Glyph::End => "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8 8l8 8M16 8l-8 8",
+        Glyph::Record => "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8z",
     };
     view! {
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -356,6 +413,7 @@ pub fn CallStage(
         <section class="call" aria-label=t.call_label()>
             <Show when=is_host>
                 <RoomLobby ctl=stage.get_value()/>
+                <RecordPrompt ctl=stage.get_value()/>
             </Show>
             // One dark frame, as a call looks everywhere: the others fill it, one's own
             // picture sits small in its corner (or fills it while one is alone), the
@@ -411,6 +469,18 @@ pub fn CallStage(
                         {icon(Glyph::Back)}
                         {t.call_bring_back()}
                     </button>
+                </Show>
+                <Show when=move || is_host() && stage.with_value(|c| c.record.with(|r| r.is_some()))>
+                    {
+                        let on = move || stage.with_value(|c| c.recording.with(|r| r.is_some()));
+                        view! {
+                            <button type="button" data-action="record" aria-pressed=move || on().to_string()
+                                on:click=move |_| stage.with_value(|c| c.set_recording(!on()))>
+                                {icon(Glyph::Record)}
+                                {move || if on() { t.rec_stop() } else { t.rec_start() }}
+                            </button>
+                        }
+                    }
                 </Show>
                 <button type="button" class="leave" on:click=leave>{icon(Glyph::Leave)}{t.call_leave()}</button>
                 <Show when=is_host>

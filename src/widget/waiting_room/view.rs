@@ -12,7 +12,7 @@ use crate::server_fns::join::join_details;
 use crate::server_fns::rooms::room_details;
 use crate::widget::call::devices::DeviceSetup;
 use crate::widget::call::socket::Socket;
-use crate::widget::call::view::{CallStage, SelfView};
+use crate::widget::call::view::{CallStage, RecordingBanner, SelfView};
 use crate::widget::call::CallCtl;
 use crate::widget::media::{self, MediaProblem};
 use crate::widget::{dom, host};
@@ -789,6 +789,8 @@ pub fn JoinPage(
                     }))}</p>
                 </header>
             })}
+            // Whether the call is recorded: told while waiting and in the call alike.
+            <RecordingBanner ctl=page.ctl.get_value()/>
             {move || (!in_call.get() && !matches!(phase.get(), Phase::Failed(_) | Phase::Loading)).then(|| view! {
                 <section class="waiting-room" aria-label=t.room_label()>
                     // Where they stand comes first: on a phone, it is what they see without
