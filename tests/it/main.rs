@@ -18,6 +18,7 @@ mod browser_appointments;
 mod browser_booking;
 mod browser_call;
 mod browser_journey;
+mod browser_recording;
 mod browser_rooms;
 mod cluster;
 mod cluster_browser;

@@ -15,8 +15,11 @@ use support::TestServer;
 /// day of a site's horizon.
 pub const BOOKING_BUDGET: usize = 184_000;
 
-/// The call page's budget now (issue 16's goal: 170 KB).
-pub const CALL_BUDGET: usize = 300_000;
+/// The call page's budget now (issue 16's goal: 170 KB). Raised from 300,000 for recording
+/// (issue 18: the recorder, its canvas, sound mix and uploads, the notice every page shows
+/// and the host's controls; about 13 KB, carried by every call page since the wasm is one
+/// build; issue 16's split would load it for recording hosts only).
+pub const CALL_BUDGET: usize = 306_000;
 
 #[tokio::test]
 async fn the_booking_frame_and_the_call_page_stay_within_their_budgets() {

@@ -325,6 +325,20 @@ impl TestServer {
         consult::server::store::RoomRow,
         consult::server::services::rooms::Links,
     ) {
+        self.rooms_api_room_with(locked, human_short, None).await
+    }
+
+    /// [`TestServer::rooms_api_room`] with recording options, as the API stores them
+    /// (`{"type": "cloud", "startTrigger": "none"}`).
+    pub async fn rooms_api_room_with(
+        &self,
+        locked: bool,
+        human_short: bool,
+        recording: Option<&str>,
+    ) -> (
+        consult::server::store::RoomRow,
+        consult::server::services::rooms::Links,
+    ) {
         use consult::server::services::rooms;
         let room = rooms::create(
             &self.state,
@@ -332,7 +346,7 @@ impl TestServer {
                 company: self.company().await,
                 is_locked: locked,
                 template: None,
-                recording: None,
+                recording: recording.map(str::to_string),
                 prefix: "clinic".into(),
                 human_short,
                 ends_at: chrono::Utc::now() + chrono::Duration::hours(1),

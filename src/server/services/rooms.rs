@@ -348,15 +348,18 @@ async fn spec_of(
         // An appointment's call may be recorded when its switch says so (it may change until
         // the call): uploaded, started by the agent. Other rooms: as created.
         recording: match &appointment {
-            Some(a) => a.features.recording.then(|| crate::server::signaling::RecordPolicy {
-                offer: crate::model::signal::RecordingOffer {
-                    mode: crate::model::signal::RecordingMode::Cloud,
-                    trigger: crate::model::signal::RecordingTrigger::Manual,
-                },
-                company: room.company.clone(),
-                room_id: room.id.clone(),
-                room_name: room.name.clone(),
-            }),
+            Some(a) => a
+                .features
+                .recording
+                .then(|| crate::server::signaling::RecordPolicy {
+                    offer: crate::model::signal::RecordingOffer {
+                        mode: crate::model::signal::RecordingMode::Cloud,
+                        trigger: crate::model::signal::RecordingTrigger::Manual,
+                    },
+                    company: room.company.clone(),
+                    room_id: room.id.clone(),
+                    room_name: room.name.clone(),
+                }),
             None => record_policy(&room),
         },
     };

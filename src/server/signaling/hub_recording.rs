@@ -274,19 +274,21 @@ pub(super) fn check_started(
     };
     rec.started = true;
     if let Some(tx) = tx {
-        let _ = tx.send(crate::server::signaling::insights::Insight::RecordingStarted(NewRecording {
-            id: rec.id.clone(),
-            company: policy.company.clone(),
-            room_id: policy.room_id.clone(),
-            room_name: policy.room_name.clone(),
-            session: room.session.clone(),
-            mode: match rec.mode {
-                RecordingMode::Local => "local",
-                RecordingMode::Cloud => "cloud",
-            },
-            started_at: Utc::now(),
-            told: rec.told.clone(),
-        }));
+        let _ = tx.send(
+            crate::server::signaling::insights::Insight::RecordingStarted(NewRecording {
+                id: rec.id.clone(),
+                company: policy.company.clone(),
+                room_id: policy.room_id.clone(),
+                room_name: policy.room_name.clone(),
+                session: room.session.clone(),
+                mode: match rec.mode {
+                    RecordingMode::Local => "local",
+                    RecordingMode::Cloud => "cloud",
+                },
+                started_at: Utc::now(),
+                told: rec.told.clone(),
+            }),
+        );
     }
     for m in &room.members {
         out.push(m.conn, ServerMsg::Recording(rec.notice(&m.peer, signer)));
@@ -296,15 +298,21 @@ pub(super) fn check_started(
 /// Stop the room's recording, if any: everyone is told, the store learns it stopped (the
 /// last chunks may still arrive). Whoever waited only to be told is the caller's to let in
 /// ([`Hub::admit_deferred`]), unless the room is ending.
-pub(super) fn stop(room: &mut Room, out: &mut Outbox, tx: Option<&crate::server::signaling::insights::Sender>) {
+pub(super) fn stop(
+    room: &mut Room,
+    out: &mut Outbox,
+    tx: Option<&crate::server::signaling::insights::Sender>,
+) {
     let Some(rec) = room.recording.take() else {
         return;
     };
     if let (true, Some(tx)) = (rec.started, tx) {
-        let _ = tx.send(crate::server::signaling::insights::Insight::RecordingStopped {
-            id: rec.id.clone(),
-            at: Utc::now(),
-        });
+        let _ = tx.send(
+            crate::server::signaling::insights::Insight::RecordingStopped {
+                id: rec.id.clone(),
+                at: Utc::now(),
+            },
+        );
     }
     let notice = RecordingNotice {
         id: rec.id,

@@ -1420,7 +1420,10 @@ fn a_recording_starts_only_once_everyone_in_the_call_was_told() {
     let g = notices(&drain(&mut guest_rx));
     assert_eq!(h.len(), 1);
     assert_eq!((g.len(), &g[0].id, g[0].status), (1, &h[0].id, h[0].status));
-    assert!(h[0].yours && !g[0].yours, "the host's page is the one that records");
+    assert!(
+        h[0].yours && !g[0].yours,
+        "the host's page is the one that records"
+    );
     assert_eq!(h[0].status, RecordingStatus::Telling);
     assert_eq!(h[0].by, "Host");
     assert!(h[0].upload.is_none(), "no upload before everyone was told");
@@ -1441,7 +1444,10 @@ fn a_recording_starts_only_once_everyone_in_the_call_was_told() {
     let g = notices(&drain(&mut guest_rx));
     assert_eq!(h[0].status, RecordingStatus::Started);
     assert_eq!(g[0].status, RecordingStatus::Started);
-    let ticket = h[0].upload.clone().expect("the recording host's upload ticket");
+    let ticket = h[0]
+        .upload
+        .clone()
+        .expect("the recording host's upload ticket");
     assert!(hub.signer.verify_upload_ticket(&id, &ticket));
     assert!(g[0].upload.is_none(), "only the recording host uploads");
     let started = recording_insights(&mut ins);
@@ -1454,7 +1460,10 @@ fn a_recording_starts_only_once_everyone_in_the_call_was_told() {
     let told: Vec<(&str, &str)> = r.told.iter().map(|t| (t.name.as_str(), t.role)).collect();
     assert_eq!(told, [("Host", "host"), ("Ada", "guest")]);
     // Stopped: everyone told, the store too.
-    assert_eq!(hub.record_stop(guest).unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(
+        hub.record_stop(guest).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
     hub.record_stop(host).unwrap();
     assert_eq!(
         notices(&drain(&mut guest_rx))[0].status,
@@ -1505,9 +1514,7 @@ fn a_newcomer_sees_and_hears_no_one_before_being_told() {
         .iter()
         .any(|m| matches!(m, ServerMsg::PeerJoined { .. })));
     assert_eq!(
-        hub.relay(late, &host_peer, offer())
-            .unwrap_err()
-            .code,
+        hub.relay(late, &host_peer, offer()).unwrap_err().code,
         ErrorCode::Forbidden
     );
     hub.recording_seen(late, &id).unwrap();
@@ -1593,8 +1600,5 @@ fn a_recording_stops_when_its_host_leaves_and_waiting_newcomers_get_in() {
     hub.enter_as(h, &plain, &entrant("Host"), Role::Host)
         .unwrap();
     assert_eq!(hub.record_start(h).unwrap_err().code, ErrorCode::Forbidden);
-    let _ = Insight::RecordingStopped {
-        id,
-        at: Utc::now(),
-    };
+    let _ = Insight::RecordingStopped { id, at: Utc::now() };
 }

@@ -803,11 +803,7 @@ impl CallCtl {
                 }
             });
         }
-        let running = self
-            .recorder
-            .borrow()
-            .as_ref()
-            .map(|r| r.id().to_string());
+        let running = self.recorder.borrow().as_ref().map(|r| r.id().to_string());
         if running.as_deref().is_some_and(|id| id != n.id) {
             self.stop_recorder();
         }

@@ -79,11 +79,7 @@ pub struct Recorder {
 impl Recorder {
     /// Start recording `id`; `ticket` uploads it (`cloud`), none keeps it here (`local`).
     /// `done` hears how it ended.
-    pub fn start(
-        id: String,
-        ticket: Option<String>,
-        done: Done,
-    ) -> Result<Rc<Recorder>, JsValue> {
+    pub fn start(id: String, ticket: Option<String>, done: Done) -> Result<Rc<Recorder>, JsValue> {
         let document = web_sys::window()
             .and_then(|w| w.document())
             .ok_or_else(|| JsValue::from_str("no document"))?;
@@ -205,7 +201,11 @@ impl Recorder {
             .ok()
             .and_then(|file| download(&file, &format!("recording-{}.webm", self.id)).ok())
             .is_some();
-        self.tell(if saved { Outcome::Saved } else { Outcome::Refused });
+        self.tell(if saved {
+            Outcome::Saved
+        } else {
+            Outcome::Refused
+        });
     }
 
     fn tell(&self, outcome: Outcome) {
@@ -374,10 +374,7 @@ impl Recorder {
                 continue;
             }
             if let Ok(source) = self.audio.create_media_stream_source(&s) {
-                if source
-                    .connect_with_audio_node(self.mix.as_ref())
-                    .is_ok()
-                {
+                if source.connect_with_audio_node(self.mix.as_ref()).is_ok() {
                     sources.push((s.id(), source));
                 }
             }
