@@ -62,10 +62,10 @@ impl Files {
         let mut f = options.open(&path)?;
         let len = f.metadata()?.len();
         if len < stored {
-            // The disk lost what it had acknowledged: appending would leave a hole.
+            // The disk lost what it had acknowledged: appending would leave a hole. (No path
+            // in the message: it names the company and the recording.)
             return Err(io::Error::other(format!(
-                "{} holds {len} bytes, {stored} were stored",
-                path.display()
+                "a part file holds {len} bytes where {stored} were stored"
             )));
         }
         if len > stored {
