@@ -832,6 +832,19 @@ async fn the_sweeper_seals_uploads_that_stopped_and_removes_what_a_delete_left()
         .recording_stopped(&empty, now)
         .await
         .unwrap();
+    // Stopped, its part file removed by hand: nothing left to seal, closed all the same.
+    let lost = started(&server, &company, "/clinic-e", "cloud", now).await;
+    assert_eq!(
+        Host::new(&server, &lost).put(0, b"bytes", false).await.0,
+        204
+    );
+    server
+        .state
+        .store
+        .recording_stopped(&lost, now)
+        .await
+        .unwrap();
+    std::fs::remove_file(files(&server, &company, &lost).0).unwrap();
     // Local: nothing of it is the sweeper's.
     let local = started(&server, &company, "/clinic-d", "local", now).await;
     server
@@ -851,6 +864,7 @@ async fn the_sweeper_seals_uploads_that_stopped_and_removes_what_a_delete_left()
     assert!((duration.unwrap() - 2.0).abs() < 0.15, "{duration:?}");
     assert_eq!(row_state(&server, &running).await, "recording");
     assert_eq!(row_state(&server, &empty).await, "deleted");
+    assert_eq!(row_state(&server, &lost).await, "deleted");
     assert_eq!(row_state(&server, &local).await, "stopped");
     sweep(now + Duration::minutes(9)).await.unwrap();
     assert_eq!(row_state(&server, &running).await, "recording");

@@ -106,7 +106,8 @@ async fn blocking<T: Send + 'static>(
 
 /// Seal a recording whose uploads are over (the caller holds its [`turn`] and read `row`
 /// under it): its file gets its duration and final name, its row turns `ready`. A recording
-/// that never stored a byte has no file: its row is closed as deleted.
+/// that never stored a byte (or whose bytes are gone from disk) has no file: its row is
+/// closed as deleted.
 pub async fn seal(
     state: &AppState,
     row: &RecordingRow,
@@ -116,10 +117,18 @@ pub async fn seal(
         return Ok(());
     }
     let files = files_of(state, row)?;
-    if row.bytes == 0 && !files.sealed().exists() {
+    let on_disk = files.part().exists() || files.sealed().exists();
+    if row.bytes == 0 || !on_disk {
+        if row.bytes > 0 {
+            // Its bytes are gone from disk (removed by hand, a disk replaced): sealing would
+            // fail at every sweep. Closed as a recording without a file.
+            tracing::error!(
+                "a recording's stored chunks are missing from disk; closed without a file"
+            );
+        }
         let part = files.clone();
         blocking("removing an empty recording", move || part.remove_all()).await?;
-        return state.store.recording_empty(&row.id, now).await;
+        return state.store.recording_without_file(&row.id, now).await;
     }
     let sealing = files.clone();
     let (size, plan) = blocking("sealing", move || sealing.seal()).await?;

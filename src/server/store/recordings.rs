@@ -337,12 +337,16 @@ impl Store {
         Ok((done.rows_affected() == 1).then_some(row))
     }
 
-    /// Close a cloud recording that never stored a byte: there is no file to keep, only its
-    /// consents (a tombstone, as a deleted one).
-    pub async fn recording_empty(&self, id: &str, at: DateTime<Utc>) -> Result<(), AppError> {
+    /// Close a cloud recording that has no file to keep (it never stored a byte, or its
+    /// bytes are gone from disk): only its consents stay (a tombstone, as a deleted one).
+    pub async fn recording_without_file(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), AppError> {
         sqlx::query(
             "UPDATE recordings SET state = 'deleted', deleted_at = $2, purged_at = $2
-             WHERE id = $1 AND state IN ('recording', 'stopped') AND bytes = 0",
+             WHERE id = $1 AND state IN ('recording', 'stopped')",
         )
         .bind(id)
         .bind(to_ms(at))
