@@ -637,6 +637,11 @@ async fn the_rooms_api_lists_links_and_deletes_recordings() {
     assert_eq!(h["content-type"], "video/webm");
     assert_eq!(h["accept-ranges"], "bytes");
     assert_eq!(h["cache-control"], "private, no-store");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("media-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert_eq!(
         h["content-disposition"].to_str().unwrap(),
         format!("inline; filename=\"{}\"", r["filename"].as_str().unwrap())
@@ -959,4 +964,38 @@ async fn an_appointments_answer_lists_its_calls_recordings() {
         .find(|a| a["id"] == appointment.as_str())
         .unwrap();
     assert_eq!(listed["recordings"], one.body["data"]["recordings"]);
+}
+
+#[tokio::test]
+async fn a_browser_opened_on_an_access_link_plays_the_recording_and_knows_its_length() {
+    let server = TestServer::start().await;
+    let company = server.company().await;
+    let rooms = Rooms::new(&server, &company).await;
+    let id = ready(
+        &server,
+        &company,
+        "/clinic-a",
+        Utc::now(),
+        &recorder_file(2),
+    )
+    .await;
+    let (status, link) = rooms.get(&format!("/recordings/{id}/access-link")).await;
+    assert_eq!(status, 200, "{link}");
+    let driver = support::browser::Driver::start();
+    let browser = driver.session().await;
+    browser.goto(link["accessLink"].as_str().unwrap()).await;
+    // The page the browser makes for a video: its policy lets the video load, and the
+    // Duration written at the seal gives it its length (a recorder's file alone has none:
+    // the browser would say Infinity).
+    let duration = browser
+        .wait_js(
+            "the video's metadata",
+            30,
+            "const v = document.querySelector('video'); \
+             return v && v.readyState >= 1 && v.error === null ? v.duration : null;",
+        )
+        .await;
+    let duration = duration.as_f64().expect("a finite duration");
+    assert!((duration - 2.0).abs() < 0.15, "{duration}");
+    browser.close().await;
 }

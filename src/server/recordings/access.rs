@@ -80,6 +80,16 @@ pub async fn file(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
+    // Opened directly, a browser plays the file in a page of its own making: that page may
+    // load this media (and style itself), nothing else, and be framed by no one. (The app's
+    // default policy, `default-src 'none'`, would stop the video.) A `<video>` elsewhere
+    // that links here is not under this policy.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", super::filename(&row)))
     {
         h.insert(header::CONTENT_DISPOSITION, v);
