@@ -137,6 +137,8 @@ impl Application {
                 // Rooms of the rooms API closed an hour after their end: gone, links and all.
                 // A failure is logged where it happens; the next tick tries again.
                 let _ = super::services::rooms::sweep(&state, now).await;
+                // Recordings whose uploads are over are sealed; files a delete left, removed.
+                let _ = super::recordings::sweep(&state, now).await;
                 state.quotas.sweep(now).await;
             }
         });
@@ -201,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .merge(super::api::router(state.clone()))
         .merge(super::whereby::router(state.clone()))
         .merge(super::appointments::router(state.clone()))
+        .merge(super::recordings::router())
         // Every server function has a versioned endpoint under /api/v1 (see server_fns/).
         .merge(crate::server_fns::router())
         // Alive and answering (at once, also while the widget's files are being compressed).

@@ -51,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeysCommand,
     },
+    /// Manage companies' settings that only the operator changes.
+    Companies {
+        #[command(subcommand)]
+        command: CompaniesCommand,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -104,6 +109,24 @@ enum ApiKeysCommand {
         /// A name to recognise the key by.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CompaniesCommand {
+    /// Set how much a company's cloud recordings may hold on disk, in MiB (default 10240,
+    /// 10 GiB; 0: no cloud recording is stored). Uploads past it are refused; nothing stored
+    /// is removed. Prints {"company", "recording_limit_mb"}.
+    SetRecordingLimit {
+        /// The company.
+        #[arg(long)]
+        company: String,
+        /// The limit in MiB.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=1_073_741_824))]
+        mb: i64,
         /// Data folder.
         #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
         data: PathBuf,
@@ -436,6 +459,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             println!(
                 "{}",
                 serde_json::json!({ "id": row.id, "name": row.name, "company": row.company, "key": key })
+            );
+        }
+        Command::Companies {
+            command: CompaniesCommand::SetRecordingLimit { company, mb, data },
+        } => {
+            let store = open_store(&data, database.as_deref()).await?;
+            if !store.set_recording_limit(&company, mb).await? {
+                return Err(format!("no company {company}").into());
+            }
+            println!(
+                "{}",
+                serde_json::json!({ "company": company, "recording_limit_mb": mb })
             );
         }
         Command::Resellers {

@@ -23,6 +23,7 @@ pub mod observe;
 pub mod origin;
 pub mod pages;
 pub mod private_fs;
+pub mod recordings;
 pub mod seal;
 pub mod services;
 pub mod signaling;

@@ -28,6 +28,7 @@ const EXTENSIONS: &[&str] = &[
     "agent",
     "interpreter_url",
     "locale",
+    "recordings",
     "time_zone",
     "webcam_background_blurring_status",
 ];

@@ -35,6 +35,7 @@ mod invitations;
 mod keepalive;
 mod manage;
 mod page_bytes;
+mod recordings_api;
 mod recovery;
 mod secrets_at_rest;
 mod security;

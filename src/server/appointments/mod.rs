@@ -195,18 +195,29 @@ fn fields(headers: &HeaderMap, body: &Bytes) -> Result<input::Fields, ApptError>
     }
 }
 
-fn to_wire(state: &AppState, a: crate::server::store::AppointmentRow) -> ApptResult<Appointment> {
+/// The answer for an appointment, with those of `recordings` made in its room.
+fn to_wire(
+    state: &AppState,
+    a: crate::server::store::AppointmentRow,
+    recordings: &[crate::server::store::RecordingRow],
+) -> ApptResult<Appointment> {
     let urls = service::urls(state, &a)?;
-    Ok(Appointment::of(a, urls))
+    let mine = recordings
+        .iter()
+        .filter(|r| r.room_id == a.room_id && r.company == a.company)
+        .map(wire::RecordingBrief::of)
+        .collect();
+    Ok(Appointment::of(a, urls, mine))
 }
 
 /// `{"data": …}` for one appointment.
-fn one_answer(
+async fn one_answer(
     state: &AppState,
     a: crate::server::store::AppointmentRow,
 ) -> ApptResult<Json<Data<Appointment>>> {
+    let recordings = state.store.room_recordings(&[a.room_id.as_str()]).await?;
     Ok(Json(Data {
-        data: to_wire(state, a)?,
+        data: to_wire(state, a, &recordings)?,
     }))
 }
 
@@ -235,7 +246,7 @@ async fn create(
     let fields = fields(&headers, &body)?;
     let input = input::check(&fields, Utc::now(), true).map_err(Refused::Invalid)?;
     let a = service::create(&state, &company, input).await?;
-    Ok((StatusCode::CREATED, one_answer(&state, a)?).into_response())
+    Ok((StatusCode::CREATED, one_answer(&state, a).await?).into_response())
 }
 
 /// One appointment.
@@ -256,7 +267,7 @@ async fn one(
     Extension(Company(company)): Extension<Company>,
     Path(id): Path<String>,
 ) -> ApptResult<Json<Data<Appointment>>> {
-    one_answer(&state, service::get(&state, &company, &id).await?)
+    one_answer(&state, service::get(&state, &company, &id).await?).await
 }
 
 /// Change the given fields.
@@ -284,7 +295,7 @@ async fn change(
 ) -> ApptResult<Json<Data<Appointment>>> {
     let fields = fields(&headers, &body)?;
     let input = input::check(&fields, Utc::now(), false).map_err(Refused::Invalid)?;
-    one_answer(&state, service::change(&state, &company, &id, input).await?)
+    one_answer(&state, service::change(&state, &company, &id, input).await?).await
 }
 
 /// Cancel.
@@ -351,6 +362,7 @@ async fn cancel(
         &state,
         service::cancel(&state, &company, &id, reason).await?,
     )
+    .await
 }
 
 /// Filters and paging of the list.
@@ -461,9 +473,11 @@ async fn list(
         .appointments(&company, &filter, (page - 1) * per_page, per_page)
         .await?;
     let count = rows.len() as u64;
+    let rooms: Vec<&str> = rows.iter().map(|a| a.room_id.as_str()).collect();
+    let recordings = state.store.room_recordings(&rooms).await?;
     let data = rows
         .into_iter()
-        .map(|a| to_wire(&state, a))
+        .map(|a| to_wire(&state, a, &recordings))
         .collect::<ApptResult<Vec<_>>>()?;
     let last_page = total.div_ceil(per_page as u64).max(1);
     let path = format!("{}/api/v1/appointments", state.public_url);

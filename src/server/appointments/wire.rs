@@ -2,10 +2,10 @@
 //! `appointment_at` and the other instants with microseconds and `Z`, the meeting's dates
 //! with `+00:00`, numbers as numbers, booleans as booleans, `null` where empty. Consult's
 //! extensions come after the seed's fields: `agent`, `interpreter_url`, `locale`,
-//! `time_zone`, `webcam_background_blurring_status`.
+//! `time_zone`, `webcam_background_blurring_status`, `recordings`.
 
 use crate::server::services::appointments::Urls;
-use crate::server::store::AppointmentRow;
+use crate::server::store::{AppointmentRow, RecordingRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -125,6 +125,38 @@ pub struct Appointment {
     /// Consult: what the claimant's browser did with background blur (`applied`,
     /// `unsupported`), once their page has opened the camera; null before.
     pub webcam_background_blurring_status: Option<String>,
+    /// Consult: the call's cloud recordings whose files are ready, oldest first (in the
+    /// rooms API's shape: `GET /whereby/v1/recordings/{recordingId}/access-link` links to
+    /// one).
+    pub recordings: Vec<RecordingBrief>,
+}
+
+/// Consult: a recording of an appointment's call, as the rooms API names its fields.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingBrief {
+    /// The recording's id.
+    pub recording_id: String,
+    /// When it started (UTC, milliseconds).
+    pub start_date: String,
+    /// When it ended (UTC, milliseconds).
+    pub end_date: String,
+    /// The file's size in MiB, two decimals.
+    pub size_in_mega_bytes: f64,
+}
+
+impl RecordingBrief {
+    /// The brief of a stored recording.
+    pub fn of(r: &RecordingRow) -> RecordingBrief {
+        use crate::server::whereby::recordings::{mebibytes, Recording};
+        let full = Recording::of(r);
+        RecordingBrief {
+            recording_id: full.recording_id,
+            start_date: full.start_date,
+            end_date: full.end_date,
+            size_in_mega_bytes: mebibytes(r.bytes),
+        }
+    }
 }
 
 /// `2025-08-19T16:50:00.000000Z`.
@@ -139,7 +171,7 @@ fn offset(t: DateTime<Utc>) -> String {
 
 impl Appointment {
     /// The answer for a stored appointment and its links.
-    pub fn of(a: AppointmentRow, urls: Urls) -> Appointment {
+    pub fn of(a: AppointmentRow, urls: Urls, recordings: Vec<RecordingBrief>) -> Appointment {
         let f = &a.features;
         Appointment {
             features_call_recording_enable: f.recording,
@@ -190,6 +222,7 @@ impl Appointment {
             locale: a.locale,
             time_zone: a.time_zone,
             webcam_background_blurring_status: a.blur,
+            recordings,
         }
     }
 }

@@ -53,7 +53,7 @@ pub use insights::{
 };
 pub use meetings::{BookedRow, MeetingRow, NewBooking, ParticipantCtx};
 pub use outbox::{backoff, Attachment, Email, Message, Queued, Sms, MAX_ATTEMPTS};
-pub use recordings::{NewRecording, Told};
+pub use recordings::{NewRecording, RecordingCursor, RecordingRow, Told};
 pub use rooms::{RoomCursor, RoomImage, RoomRow};
 pub use sites::{NewSite, OpeningHours, SiteRow};
 pub use staff::Staff;

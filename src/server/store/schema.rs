@@ -458,6 +458,13 @@ CREATE TABLE recording_consents (
 ALTER TABLE companies ADD COLUMN recording_limit_mb INTEGER NOT NULL DEFAULT 10240
     CHECK (recording_limit_mb >= 0);
 "#,
+    // 17: when a deleted recording's files were seen gone from disk. The delete removes them
+    // at once; one it could not remove (a disk error) the sweeper tries again, finding it by
+    // this index of the few not yet purged.
+    r#"
+ALTER TABLE recordings ADD COLUMN purged_at INTEGER;
+CREATE INDEX recordings_unpurged ON recordings (id) WHERE state = 'deleted' AND purged_at IS NULL;
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer

@@ -119,10 +119,11 @@ pub struct InsightPage<T> {
 }
 
 /// The query as given: known keys only, each once.
-struct Query(Vec<(String, String)>);
+pub(super) struct Query(Vec<(String, String)>);
 
 impl Query {
-    fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Query, AppError> {
+    /// Refuse (400) a key not in `allowed`, or one given twice.
+    pub(super) fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Query, AppError> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
             if !allowed.contains(&k.as_ref()) {
@@ -139,7 +140,8 @@ impl Query {
         Ok(Query(pairs))
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    /// The value of `key`, if given.
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == key)

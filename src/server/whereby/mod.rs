@@ -8,11 +8,12 @@ mod auth;
 mod error;
 mod insights;
 mod meetings;
+pub mod recordings;
 mod theme;
 pub mod wire;
 
 use super::AppState;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -46,6 +47,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/insights/room-sessions", get(insights::sessions))
         .route("/insights/participants", get(insights::participants))
         .route("/insights/participant", get(insights::participant))
+        .route("/recordings", get(recordings::list))
+        .route("/recordings/bulk-delete", post(recordings::bulk_delete))
+        .route(
+            "/recordings/{id}",
+            get(recordings::one).delete(recordings::remove),
+        )
+        .route("/recordings/{id}/access-link", get(recordings::access_link))
         .route("/rooms/{room}/theme/tokens", put(theme::tokens))
         .route("/rooms/{room}/theme/logo", put(theme::logo))
         .route(
@@ -115,6 +123,8 @@ async fn image(
         meetings::create, meetings::list, meetings::one, meetings::remove,
         theme::tokens, theme::logo, theme::background, theme::knock_background,
         insights::rooms, insights::sessions, insights::participants, insights::participant,
+        recordings::list, recordings::one, recordings::remove, recordings::bulk_delete,
+        recordings::access_link,
     ),
     modifiers(&Security),
 )]
