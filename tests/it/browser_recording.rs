@@ -1,6 +1,7 @@
 //! Recording in Chromium with fake devices: the host of a room that may be recorded records a
 //! two-way call; everyone's page says so before anything is recorded; the chunks go up as
-//! they are made and become one WebM with a picture and sound of about the call's length.
+//! they are made (and, cut off for a while, once the network is back) and become one WebM
+//! with a picture and sound of about the call's length.
 //! In `local` mode the file downloads to the host's computer and nothing is uploaded.
 
 use crate::support;
@@ -47,6 +48,15 @@ async fn recording_of(
     sqlx::query_as("SELECT id, mode, state, bytes, started_at FROM recordings WHERE room_id = $1")
         .bind(room)
         .fetch_optional(server.state.store.pool())
+        .await
+        .unwrap()
+}
+
+/// How many chunks of the room's recording the server has.
+async fn next_chunk(server: &TestServer, room: &str) -> i64 {
+    sqlx::query_scalar("SELECT next_chunk FROM recordings WHERE room_id = $1")
+        .bind(room)
+        .fetch_one(server.state.store.pool())
         .await
         .unwrap()
 }
@@ -110,24 +120,35 @@ async fn a_two_way_call_is_recorded_in_the_cloud_after_everyone_was_told() {
     let (room, host, guest) = call(
         &server,
         &driver,
-        r#"{"type":"cloud","startTrigger":"none"}"#,
+        r#"{"type":"cloud","startTrigger":"prompt"}"#,
     )
     .await;
-    // Nobody records yet; only the host has the control.
+    // Nobody records yet; only the host has the control, and is asked (`prompt`).
     assert!(recording_of(&server, &room).await.is_none());
     assert_eq!(
         guest
-            .js("return document.querySelectorAll('[data-action=record]').length")
+            .js("return document.querySelectorAll('[data-action^=record]').length")
             .await,
         json!(0)
     );
-    host.click("[data-action=record]").await;
+    host.find("[data-action=record][aria-pressed=false]").await;
+    host.click("[data-action=record-yes]").await;
     guest.find("[data-recording=started]").await;
     host.find("[data-recording=started]").await;
     let text = guest.find("[data-recording]").await.text().await.unwrap();
     assert!(text.contains("Dr. Host is recording this call"), "{text}");
-    // About ten seconds of call.
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    // About twelve seconds of call, its uploads cut for seven of them: the chunks made
+    // meanwhile wait in the page and go up once the network is back.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    host.cdp("Network.enable", json!({})).await;
+    host.cdp("Network.setBlockedURLs", json!({ "urls": ["*/chunks/*"] }))
+        .await;
+    let cut = next_chunk(&server, &room).await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(next_chunk(&server, &room).await, cut, "uploads were cut");
+    host.cdp("Network.setBlockedURLs", json!({ "urls": [] }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     host.click("[data-action=record][aria-pressed=true]").await;
     guest
         .wait_js(
@@ -165,9 +186,35 @@ async fn a_two_way_call_is_recorded_in_the_cloud_after_everyone_was_told() {
     let (kinds, duration) = probe(&file);
     assert!(kinds.contains(&"video".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"audio".to_string()), "{kinds:?}");
-    assert!((7.0..20.0).contains(&duration), "{duration} s");
+    assert!((9.0..20.0).contains(&duration), "{duration} s");
     host.close().await;
     guest.close().await;
+}
+
+/// With `CONSULT_SHOTS=DIR`, save how a page looks now at `width` (for people to look at).
+async fn shot(b: &Browser, name: &str, width: u32) {
+    let Ok(dir) = std::env::var("CONSULT_SHOTS") else {
+        return;
+    };
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600 }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = b
+        .cdp("Page.captureScreenshot", json!({ "format": "png" }))
+        .await;
+    let bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        png["data"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        std::path::Path::new(&dir).join(format!("{name}.png")),
+        bytes,
+    )
+    .unwrap();
 }
 
 #[tokio::test]
@@ -189,6 +236,8 @@ async fn a_local_recording_downloads_and_uploads_nothing() {
     .await;
     host.find("[data-recording=started]").await;
     guest.find("[data-recording=started]").await;
+    shot(&host, "recording-host-desktop", 1280).await;
+    shot(&guest, "recording-guest-phone", 390).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     host.click("[data-action=record][aria-pressed=true]").await;
     host.wait_js(
@@ -203,8 +252,7 @@ async fn a_local_recording_downloads_and_uploads_nothing() {
     let company = server.company().await;
     let folder = server.data_dir().join("recordings").join(&company);
     assert!(
-        !folder.join(format!("{id}.webm")).exists()
-            && !folder.join(format!("{id}.webm.part")).exists()
+        !folder.join(format!("{id}.webm")).exists() && !folder.join(format!("{id}.part")).exists()
     );
     let file = downloads.path().join(format!("recording-{id}.webm"));
     let deadline = std::time::Instant::now() + Duration::from_secs(30);

@@ -999,3 +999,47 @@ async fn a_browser_opened_on_an_access_link_plays_the_recording_and_knows_its_le
     assert!((duration - 2.0).abs() < 0.15, "{duration}");
     browser.close().await;
 }
+
+/// A site's meetings may be recorded once the site says so (`PATCH … {"recording": "cloud"}`):
+/// the agent's room then offers it; an unknown value is refused, saying which field.
+#[tokio::test]
+async fn a_sites_meetings_may_be_recorded_once_the_site_says_so() {
+    use consult::model::signal::{RecordingMode, RecordingTrigger};
+    use consult::server::signaling::hub::RoomSpec;
+    let server = TestServer::start().await;
+    let api = server.api("recording").await;
+    let path = format!("/api/v2/management/sites/{}", server.site.as_str());
+    assert_eq!(api.get(&path).await.result()["recording"], "none");
+    let booked = server.book("Ada Lovelace").await;
+    let spec = |m| RoomSpec::of_meeting(&m);
+    let before = server
+        .state
+        .store
+        .meeting(&booked.meeting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(spec(before).recording.is_none());
+    let bad = api
+        .patch(&path, serde_json::json!({ "recording": "tape" }))
+        .await;
+    assert!(bad.status.is_client_error(), "{}", bad.body);
+    assert!(bad.body.to_string().contains("recording"), "{}", bad.body);
+    let set = api
+        .patch(&path, serde_json::json!({ "recording": "cloud" }))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.result()["recording"], "cloud");
+    let after = server
+        .state
+        .store
+        .meeting(&booked.meeting)
+        .await
+        .unwrap()
+        .unwrap();
+    let policy = spec(after).recording.expect("recorded now");
+    assert_eq!(policy.offer.mode, RecordingMode::Cloud);
+    assert_eq!(policy.offer.trigger, RecordingTrigger::Manual);
+    assert_eq!(policy.company, server.company().await);
+    assert_eq!(policy.room_name, booked.meeting.to_string());
+}

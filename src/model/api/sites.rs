@@ -17,6 +17,41 @@ pub const DEFAULT_FONT: &str = "Roboto,sans-serif";
 /// The default text colour.
 pub const DEFAULT_TEXT_COLOR: &str = "#000000";
 
+/// Whether a site's meetings may be recorded by their agent, and where: `local` (a file
+/// downloaded to the agent's computer) or `cloud` (kept by Consult, listed by the rooms
+/// API's `/recordings` under the meeting's id as `roomName`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteRecording {
+    /// Not recorded.
+    #[default]
+    None,
+    /// Downloaded by the agent's browser.
+    Local,
+    /// Uploaded to Consult.
+    Cloud,
+}
+
+impl SiteRecording {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteRecording::None => "none",
+            SiteRecording::Local => "local",
+            SiteRecording::Cloud => "cloud",
+        }
+    }
+
+    /// As stored, back.
+    pub fn parse(s: &str) -> SiteRecording {
+        match s {
+            "local" => SiteRecording::Local,
+            "cloud" => SiteRecording::Cloud,
+            _ => SiteRecording::None,
+        }
+    }
+}
+
 /// `POST /management/sites`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +179,10 @@ pub struct SitePatch {
     /// are admitted; the customer is told (a Consult extension, off by default).
     #[serde(default)]
     pub waiting_preview: Option<bool>,
+    /// Whether the agent may record this site's meetings, and where (a Consult extension,
+    /// `none` by default). Everyone in the call is told before anything is recorded.
+    #[serde(default)]
+    pub recording: Option<SiteRecording>,
     /// `true` replaces `prefill_key` with a new one; signatures made with the old one stop
     /// working (a Consult extension).
     #[serde(default)]
@@ -336,6 +375,9 @@ pub struct Site {
     pub prefill_required: bool,
     /// The agent sees waiting customers' camera pictures before admitting them.
     pub waiting_preview: bool,
+    /// Whether the agent may record the site's meetings, and where.
+    #[serde(default)]
+    pub recording: SiteRecording,
     /// Which prefill key is current (not shown).
     #[serde(skip)]
     pub prefill_generation: i64,

@@ -187,6 +187,7 @@ pub fn site(s: SiteRecord, base: &str) -> Site {
         prefill_key: String::new(),
         prefill_required: s.prefill_required,
         waiting_preview: s.waiting_preview,
+        recording: s.recording,
         prefill_generation: s.prefill_generation,
         id: s.id,
     }

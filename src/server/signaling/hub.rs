@@ -159,7 +159,16 @@ impl RoomSpec {
             record: None,
             features: None,
             appointment: None,
-            recording: None,
+            // The site's setting: the agent starts it; filed under the meeting's id.
+            recording: m.recording.map(|mode| RecordPolicy {
+                offer: crate::model::signal::RecordingOffer {
+                    mode,
+                    trigger: crate::model::signal::RecordingTrigger::Manual,
+                },
+                company: m.company.clone(),
+                room_id: m.id.to_string(),
+                room_name: m.id.to_string(),
+            }),
         }
     }
 

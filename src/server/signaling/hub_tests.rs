@@ -54,6 +54,8 @@ fn meeting(capacity: u32) -> MeetingRow {
         cancelled: false,
         capacity,
         waiting_preview: false,
+        recording: None,
+        company: "company".into(),
         call_ended_at: None,
         live: true,
     }

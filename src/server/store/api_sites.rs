@@ -71,6 +71,8 @@ pub struct SiteRecord {
     pub prefill_required: bool,
     /// The host may see a waiting customer's camera.
     pub waiting_preview: bool,
+    /// Whether the agent may record the site's meetings, and where.
+    pub recording: crate::model::api::sites::SiteRecording,
     /// Generation of the prefill key.
     pub prefill_generation: i64,
 }
@@ -290,6 +292,9 @@ impl Store {
                     phone_prefix: r.col("phone_prefix")?,
                     prefill_required: r.flag("prefill_required")?,
                     waiting_preview: r.flag("waiting_preview")?,
+                    recording: crate::model::api::sites::SiteRecording::parse(
+                        &r.col::<String>("recording")?,
+                    ),
                     prefill_generation: r.col("prefill_generation")?,
                     id,
                 })
@@ -425,6 +430,9 @@ impl Store {
         }
         if let Some(preview) = p.waiting_preview {
             set_column(&mut tx, "sites", "waiting_preview", id, preview as i64).await?;
+        }
+        if let Some(recording) = p.recording {
+            set_column(&mut tx, "sites", "recording", id, recording.as_str()).await?;
         }
         if let Some(required) = p.prefill_required {
             set_column(&mut tx, "sites", "prefill_required", id, required as i64).await?;

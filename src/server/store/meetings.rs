@@ -40,6 +40,10 @@ pub struct MeetingRow {
     pub capacity: u32,
     /// The site lets the agent see waiting customers' camera pictures.
     pub waiting_preview: bool,
+    /// The site lets the agent record its meetings: where to.
+    pub recording: Option<crate::model::signal::RecordingMode>,
+    /// The site's company.
+    pub company: String,
     /// When the host last ended the call for everyone.
     pub call_ended_at: Option<DateTime<Utc>>,
     /// The site's account serves the public (a suspended one's links are refused).
@@ -97,7 +101,7 @@ pub(super) const MEETING_SELECT: &str = concat!(
     SELECT m.id, m.site_id, s.name AS site_name, s.time_zone, m.agent_id,
            u.first_name || ' ' || u.last_name AS host_name, m.subject,
            m.starts_at, m.ends_at, m.opens_at, m.closes_at, m.status, m.capacity,
-           s.waiting_preview, m.call_ended_at, "#,
+           s.waiting_preview, s.recording, s.company_id, m.call_ended_at, "#,
     company_is_live!("s.company_id"),
     r#" AS live
     FROM meetings m JOIN sites s ON s.id = m.site_id JOIN users u ON u.id = m.agent_id"#
@@ -119,6 +123,12 @@ pub(super) fn meeting_from_row(r: &AnyRow) -> Result<MeetingRow, AppError> {
         cancelled: r.col::<String>("status")? == "cancelled",
         capacity: r.col::<i64>("capacity")? as u32,
         waiting_preview: r.flag("waiting_preview")?,
+        recording: match r.col::<String>("recording")?.as_str() {
+            "local" => Some(crate::model::signal::RecordingMode::Local),
+            "cloud" => Some(crate::model::signal::RecordingMode::Cloud),
+            _ => None,
+        },
+        company: r.col("company_id")?,
         call_ended_at: r.col::<Option<i64>>("call_ended_at")?.map(from_ms),
         live: r.flag("live")?,
     })

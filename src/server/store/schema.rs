@@ -465,6 +465,11 @@ ALTER TABLE companies ADD COLUMN recording_limit_mb INTEGER NOT NULL DEFAULT 102
 ALTER TABLE recordings ADD COLUMN purged_at INTEGER;
 CREATE INDEX recordings_unpurged ON recordings (id) WHERE state = 'deleted' AND purged_at IS NULL;
 "#,
+    // 18: whether a site's meetings may be recorded by their agent, and where.
+    r#"
+ALTER TABLE sites ADD COLUMN recording TEXT NOT NULL DEFAULT 'none'
+    CHECK (recording IN ('none', 'local', 'cloud'));
+"#,
 ];
 
 /// Apply every migration the database has not seen yet. A database written by a newer
