@@ -391,12 +391,18 @@ async fn refused_or_missing_camera_gets_clear_guidance_and_still_waits() {
         let booked = server.book("Ada").await;
         let customer = driver.session_with(media).await;
         customer.goto(&booked.join_url).await;
+        // Read in one step: the guidance may be drawn again (a second device check), which
+        // would leave an element found before stale.
         let problem = customer
-            .find(".media-problem[role=alert]")
+            .wait_js(
+                "the guidance",
+                30,
+                "return document.querySelector('.media-problem[role=alert]')?.textContent",
+            )
             .await
-            .text()
-            .await
-            .unwrap();
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert!(problem.contains(title), "{media:?}: {problem}");
         assert!(
             problem.contains("You can also join without"),

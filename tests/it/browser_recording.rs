@@ -137,6 +137,15 @@ async fn a_two_way_call_is_recorded_in_the_cloud_after_everyone_was_told() {
     host.find("[data-recording=started]").await;
     let text = guest.find("[data-recording]").await.text().await.unwrap();
     assert!(text.contains("Dr. Host is recording this call"), "{text}");
+    // Said where screen readers hear it; every control named.
+    assert_eq!(
+        guest
+            .js("return document.querySelector('[data-recording]').closest('[aria-live]')?.getAttribute('role')")
+            .await,
+        json!("status")
+    );
+    host.axe("recording, host").await;
+    guest.axe("recording, guest").await;
     // About twelve seconds of call, its uploads cut for seven of them: the chunks made
     // meanwhile wait in the page and go up once the network is back.
     tokio::time::sleep(Duration::from_secs(2)).await;

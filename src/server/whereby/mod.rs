@@ -126,6 +126,8 @@ async fn image(
         recordings::list, recordings::one, recordings::remove, recordings::bulk_delete,
         recordings::access_link,
     ),
+    // Named in every operation's refusals ([`Refusals`]), so described once here.
+    components(schemas(wire::RateLimited, wire::ErrorBody)),
     modifiers(&Security),
 )]
 struct RoomsDoc;
