@@ -508,19 +508,7 @@ impl Hub {
                     room.members.push(member);
                     deferred = true;
                 } else {
-                    for m in room.admitted() {
-                        out.push(
-                            m.conn,
-                            ServerMsg::PeerJoined {
-                                peer: member.info(),
-                            },
-                        );
-                    }
-                    if role == Role::Host {
-                        for m in room.waiting() {
-                            out.push(m.conn, ServerMsg::HostPresence { present: true });
-                        }
-                    }
+                    announce_arrival(room, &member, &mut out);
                     room.members.push(member);
                 }
             }
@@ -697,19 +685,7 @@ impl Hub {
             }
             _ if at_once => {
                 let peers = room.admitted().map(Member::info).collect();
-                for m in room.admitted() {
-                    out.push(
-                        m.conn,
-                        ServerMsg::PeerJoined {
-                            peer: member.info(),
-                        },
-                    );
-                }
-                if role == Role::Host {
-                    for m in room.waiting() {
-                        out.push(m.conn, ServerMsg::HostPresence { present: true });
-                    }
-                }
+                announce_arrival(room, &member, &mut out);
                 out.push(conn, self.joined(room, &member, peers, false));
                 room.members.push(member);
                 let idx = room.members.len() - 1;
@@ -1417,6 +1393,24 @@ fn lobby_updates(st: &State, agent: Option<&UserId>, out: &mut Outbox) {
                 entries: entries.clone(),
             },
         );
+    }
+}
+
+/// `member` comes into the call: everyone in it learns of them, and, if they host, those
+/// waiting learn that the host is here.
+fn announce_arrival(room: &Room, member: &Member, out: &mut Outbox) {
+    for m in room.admitted() {
+        out.push(
+            m.conn,
+            ServerMsg::PeerJoined {
+                peer: member.info(),
+            },
+        );
+    }
+    if member.role == Role::Host {
+        for m in room.waiting() {
+            out.push(m.conn, ServerMsg::HostPresence { present: true });
+        }
     }
 }
 
