@@ -265,3 +265,59 @@ async fn a_store_that_is_down_loses_nothing_and_the_sweeper_catches_up() {
     sweep(Utc::now()).await.unwrap();
     assert!(purged().await.is_some());
 }
+
+#[tokio::test]
+async fn consult_serve_takes_the_store_from_its_flags_and_never_repeats_a_secret() {
+    use support::process::{free_port, ConsultProcess};
+    let moto = S3Server::start().await;
+    moto.create_bucket(BUCKET).await;
+    let data = tempfile::tempdir().unwrap();
+    // Credentials from the standard AWS environment: started, the bucket named in its log,
+    // the secret nowhere.
+    let port = free_port();
+    let mut cmd = ConsultProcess::command(data.path(), port);
+    cmd.args(["--recordings-store", &format!("s3://{BUCKET}")])
+        .env("CONSULT_RECORDINGS_ENDPOINT", &moto.url)
+        .env("CONSULT_RECORDINGS_REGION", "eu-central-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+        .env("AWS_SECRET_ACCESS_KEY", "s3cret-value");
+    let mut served = ConsultProcess::start(cmd, port).await;
+    let log = served.stderr();
+    assert!(log.contains(BUCKET), "{log}");
+    assert!(
+        !log.contains("s3cret-value") && !log.contains("AKIATESTKEY"),
+        "{log}"
+    );
+    served.kill();
+
+    // Credentials in the URL, or a URL that is not a bucket's: refused, the value not repeated.
+    for (flag, value) in [
+        ("--recordings-store", "s3://AKIATESTKEY:s3cret-value@bucket"),
+        ("--recordings-store", "https://s3cret-value.example/bucket"),
+    ] {
+        let port = free_port();
+        let mut cmd = ConsultProcess::command(data.path(), port);
+        cmd.args([flag, value]);
+        let (status, log) = ConsultProcess::refused(cmd, port).await;
+        assert!(!status.success());
+        assert!(log.contains("--recordings-store"), "{log}");
+        assert!(
+            !log.contains("s3cret-value") && !log.contains("AKIATESTKEY"),
+            "{log}"
+        );
+    }
+    let port = free_port();
+    let mut cmd = ConsultProcess::command(data.path(), port);
+    cmd.args(["--recordings-store", &format!("s3://{BUCKET}")])
+        .args([
+            "--recordings-endpoint",
+            "http://AKIATESTKEY:s3cret-value@127.0.0.1:9",
+        ]);
+    let (status, log) = ConsultProcess::refused(cmd, port).await;
+    assert!(!status.success());
+    assert!(log.contains("--recordings-endpoint"), "{log}");
+    assert!(
+        !log.contains("s3cret-value") && !log.contains("AKIATESTKEY"),
+        "{log}"
+    );
+}
