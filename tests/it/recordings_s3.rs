@@ -3,7 +3,8 @@
 //! the disk; access links serve it from there (whole, a range, HEAD, 416, expired); a large
 //! file goes up in parts; deletes and bulk deletes remove the object; a store that is down
 //! at the seal loses nothing (the sweeper uploads it later), and one down at a delete leaves
-//! the object to the sweeper.
+//! the object to the sweeper. A file sealed before the bucket was configured is still served
+//! from disk; `consult serve` takes the store from its flags and never repeats a secret.
 
 use crate::recordings_api::{files, probe, recorder_file, row_state, started, Host, Rooms};
 use crate::support;
@@ -320,4 +321,41 @@ async fn consult_serve_takes_the_store_from_its_flags_and_never_repeats_a_secret
         !log.contains("s3cret-value") && !log.contains("AKIATESTKEY"),
         "{log}"
     );
+}
+
+#[tokio::test]
+async fn a_file_sealed_before_the_bucket_was_configured_is_served_and_deleted_from_disk() {
+    let moto = S3Server::start().await;
+    moto.create_bucket(BUCKET).await;
+    let server = TestServer::start_with(|c| c.recordings_store = Some(moto.store(BUCKET))).await;
+    let company = server.company().await;
+    let rooms = Rooms::new(&server, &company).await;
+    // Sealed on disk as a server without a bucket seals: `{id}.webm`, its row ready.
+    let id = started(&server, &company, "/clinic-a", "cloud", Utc::now()).await;
+    let bytes: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+    assert_eq!(Host::new(&server, &id).put(0, &bytes, false).await.0, 204);
+    let (part, sealed) = files(&server, &company, &id);
+    std::fs::rename(&part, &sealed).unwrap();
+    sqlx::query("UPDATE recordings SET state = 'ready', sealed_at = 1 WHERE id = $1")
+        .bind(&id)
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+    let url = access_link(&rooms, &id, "").await;
+    let http = reqwest::Client::new();
+    let res = http
+        .get(&url)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.headers()["content-type"], "video/webm");
+    assert_eq!(res.bytes().await.unwrap(), bytes[100..200]);
+    let (status, _) = rooms
+        .call(Method::DELETE, &format!("/recordings/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    assert!(off_disk(&server, &company, &id));
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 404);
 }

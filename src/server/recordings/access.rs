@@ -3,7 +3,8 @@
 //! (206), so a player seeks without fetching the whole file; nothing is cached.
 //!
 //! With a bucket ([`super::bucket`]) the file is read from it, a range at a time as asked
-//! (see [`range`]): any node serves any recording.
+//! (see [`range`]): any node serves any recording. A file sealed before the bucket was
+//! configured is still served from the disk it is on.
 //!
 //! A link we did not sign (a signature that does not match, a parameter missing) answers 404,
 //! as does a recording deleted or not sealed: a link tells nothing of a recording but to
@@ -66,8 +67,15 @@ pub async fn file(
         Ok(_) => return not_found(),
         Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "Internal error."),
     };
+    let Some(files) = Files::of(&state.config.data_dir, &row.company, &row.id) else {
+        return not_found();
+    };
+    let sealed = files.sealed();
+    // A file on this disk is served from it: every file without a bucket, and with one those
+    // sealed before it was configured (they stay where they are).
+    let on_disk = tokio::fs::try_exists(&sealed).await.unwrap_or(false);
     let mut res = match &state.recordings_bucket {
-        Some(bucket) => {
+        Some(bucket) if !on_disk => {
             // Read here: the request (its body) stays out of the store's await.
             let asked = req
                 .headers()
@@ -78,13 +86,10 @@ pub async fn file(
             drop(req);
             from_bucket(bucket, &row, asked.as_deref(), head).await
         }
-        None => {
-            let Some(files) = Files::of(&state.config.data_dir, &row.company, &row.id) else {
-                return not_found();
-            };
+        _ => {
             // ServeFile answers ranges (206, 416), conditional requests and HEAD; a file
             // deleted in the meantime answers 404.
-            let served = tower_http::services::ServeFile::new(files.sealed())
+            let served = tower_http::services::ServeFile::new(sealed)
                 .oneshot(req)
                 .await;
             match served {
