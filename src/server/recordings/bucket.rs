@@ -9,7 +9,7 @@
 //! succeeds.
 //!
 //! Errors are logged here with the ids taken out of the store's text (it names the URL, and
-//! the key holds the company's and the recording's ids); credentials are never in it.
+//! the key holds the company's and the recording's ids), and the credentials too.
 
 use super::files::valid_id;
 use crate::server::config::RecordingsStore;
@@ -36,6 +36,9 @@ const MAX_PARTS: u64 = 10_000;
 pub struct Bucket {
     store: std::sync::Arc<AmazonS3>,
     name: String,
+    /// Taken out of every error text: the access key's id (a store's refusal may quote it,
+    /// `<AWSAccessKeyId>`) and, for good measure, its secret (never sent, so never quoted).
+    hide: Vec<String>,
 }
 
 impl std::fmt::Debug for Bucket {
@@ -102,9 +105,17 @@ impl Bucket {
             };
             format!("the recordings store {}: {kind}", config.bucket)
         })?;
+        let hide = match &config.credentials {
+            Some((key, secret)) => vec![key.clone(), secret.clone()],
+            None => ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .collect(),
+        };
         Ok(Bucket {
             store: std::sync::Arc::new(store),
             name: config.bucket.clone(),
+            hide: hide.into_iter().filter(|h| h.len() >= 4).collect(),
         })
     }
 
@@ -247,7 +258,8 @@ impl Bucket {
         })
     }
 
-    /// Log a failure (the ids taken out of its text) and make it an error.
+    /// Log a failure (the ids and the credentials taken out of its text) and make it an
+    /// error.
     fn fail(
         &self,
         what: &'static str,
@@ -255,7 +267,9 @@ impl Bucket {
         id: &str,
         e: impl std::fmt::Display,
     ) -> StoreError {
-        let text = redact(&e.to_string(), &[company, id]);
+        let mut words: Vec<&str> = self.hide.iter().map(String::as_str).collect();
+        words.extend([company, id]);
+        let text = redact(&e.to_string(), &words);
         tracing::error!(error = %text, bucket = %self.name, "recordings store: {what} failed");
         tracing::debug!(recording = %id, "recordings store: {what} failed");
         StoreError(format!("{what} failed: {text}"))
@@ -304,5 +318,17 @@ mod tests {
         let shown = format!("{bucket:?}");
         assert_eq!(shown, "Bucket(rec)");
         assert_eq!(bucket.name(), "rec");
+        let id = "0123456789abcdef01234567";
+        let e = bucket.fail(
+            "uploading a recording",
+            id,
+            id,
+            "403 <AWSAccessKeyId>AKIAEXAMPLE</AWSAccessKeyId> for recordings/0123456789abcdef01234567",
+        );
+        let shown = e.to_string();
+        assert!(
+            !shown.contains("AKIAEXAMPLE") && !shown.contains(id),
+            "{shown}"
+        );
     }
 }
