@@ -11,6 +11,8 @@ SWAGGER_UI_VERSION=5.35.0
 SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 ICALENDAR_VERSION=7.3.0
+# moto's S3 server: the S3-compatible store of the recordings tests (started by the tests).
+MOTO_VERSION=5.2.5
 AXE_VERSION=4.11.0
 # ESLint for the JavaScript (embed.js, the JS tests).
 ESLINT_VERSION=9.39.5
@@ -91,6 +93,11 @@ setup_test_tools() {
     python3 -m venv "$VENV" || { apt_install python3-venv && python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
       "schemathesis==$SCHEMATHESIS_VERSION" "aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
+  fi
+  # moto: an S3-compatible server (`moto_server`) the recordings-store tests start on loopback.
+  if ! "$VENV/bin/python" -c "import moto, flask, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    log "installing moto[server] $MOTO_VERSION (venv in $VENV)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
   export CONSULT_PYTHON="$VENV/bin/python"
   # axe-core, the accessibility checker the browser tests run on every step of the form.

@@ -81,6 +81,14 @@ impl Application {
                     .into(),
             ),
         };
+        let recordings_bucket = match &config.recordings_store {
+            None => None,
+            Some(store) => {
+                let bucket = super::recordings::bucket::Bucket::connect(store)?;
+                tracing::info!(bucket = %bucket.name(), "sealed cloud recordings go to the bucket");
+                Some(bucket)
+            }
+        };
         let state = AppState::new(Shared {
             config,
             store,
@@ -91,6 +99,7 @@ impl Application {
             public_origin,
             quotas,
             bus,
+            recordings_bucket,
         });
         Ok(Application {
             listener,

@@ -244,6 +244,23 @@ struct ServeArgs {
     /// `nats://[user:password@]host:port`. Without it this node serves alone.
     #[arg(long, env = "CONSULT_BUS", hide_env_values = true)]
     bus: Option<String>,
+    /// Keep sealed cloud recordings in an S3-compatible bucket: `s3://BUCKET`. Credentials
+    /// come from the standard AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// or a role), never from this flag. Without it recordings stay in the data folder.
+    #[arg(long, env = "CONSULT_RECORDINGS_STORE", hide_env_values = true)]
+    recordings_store: Option<String>,
+    /// The S3-compatible store's URL when it is not AWS (MinIO, Ceph, …):
+    /// `https://HOST[:PORT]`.
+    #[arg(
+        long,
+        env = "CONSULT_RECORDINGS_ENDPOINT",
+        hide_env_values = true,
+        requires = "recordings_store"
+    )]
+    recordings_endpoint: Option<String>,
+    /// The bucket's region (default: `AWS_DEFAULT_REGION`, else us-east-1).
+    #[arg(long, env = "CONSULT_RECORDINGS_REGION", requires = "recordings_store")]
+    recordings_region: Option<String>,
 }
 
 impl ServeArgs {
@@ -301,6 +318,13 @@ impl ServeArgs {
             return Err("--relay-only needs a TURN server (--turn-urls or --ice-servers)".into());
         }
         config.ice.relay_only = self.relay_only;
+        if let Some(store) = &self.recordings_store {
+            config.recordings_store = Some(super::config::RecordingsStore::parse(
+                store,
+                self.recordings_endpoint.as_deref(),
+                self.recordings_region.as_deref(),
+            )?);
+        }
         Ok(config)
     }
 }

@@ -43,6 +43,100 @@ pub struct Config {
     /// How often the server pings each signaling WebSocket, so that a reverse proxy's idle
     /// timeout (often 60 s) never cuts a customer who waits quietly (none: no pings).
     pub ws_ping: Option<std::time::Duration>,
+    /// The S3-compatible store sealed cloud recordings are kept in (none: the data folder).
+    pub recordings_store: Option<RecordingsStore>,
+}
+
+/// An S3-compatible bucket for sealed cloud recordings (`--recordings-store s3://BUCKET`).
+/// Chunks still arrive in the data folder (a bucket cannot append); each file goes to the
+/// bucket as it is sealed, as `recordings/{company}/{id}.webm`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordingsStore {
+    /// The bucket's name.
+    pub bucket: String,
+    /// The store's URL, for S3-compatible stores other than AWS (`https://minio.example:9000`;
+    /// `http://` is taken as the operator's choice); none: AWS S3 of the region.
+    pub endpoint: Option<String>,
+    /// The region (none: `AWS_DEFAULT_REGION`/`AWS_REGION`, else `us-east-1`).
+    pub region: Option<String>,
+    /// An access key id and its secret; none (the server's case): the standard AWS
+    /// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, a web identity, an
+    /// instance's role). Never written to the database or the log.
+    pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for RecordingsStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingsStore")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+impl RecordingsStore {
+    /// `--recordings-store` and `--recordings-endpoint` as given: `s3://BUCKET` (a bucket
+    /// name as S3 allows: 3 to 63 lowercase letters, digits, `-` and `.`) and an `http(s)://`
+    /// URL without credentials or path. Refusals never repeat what was given (a URL may have
+    /// carried a secret).
+    pub fn parse(
+        store: &str,
+        endpoint: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<RecordingsStore, String> {
+        let bucket = store
+            .strip_prefix("s3://")
+            .map(|b| b.strip_suffix('/').unwrap_or(b))
+            .filter(|b| {
+                (3..=63).contains(&b.len())
+                    && b.bytes()
+                        .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.'))
+                    && !b.starts_with(['-', '.'])
+                    && !b.ends_with(['-', '.'])
+            })
+            .ok_or(
+                "--recordings-store must be s3://BUCKET (a bucket name only: no credentials, \
+                 no path; credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+            )?;
+        let endpoint = match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => {
+                let rest = e
+                    .strip_prefix("https://")
+                    .or_else(|| e.strip_prefix("http://"))
+                    .filter(|rest| {
+                        let host = rest.strip_suffix('/').unwrap_or(rest);
+                        !host.is_empty() && !host.contains(['@', '/', '?', '#', ' '])
+                    });
+                if rest.is_none() {
+                    return Err(
+                        "--recordings-endpoint must be an http(s)://HOST[:PORT] URL \
+                         (no credentials, no path)"
+                            .into(),
+                    );
+                }
+                Some(e.trim_end_matches('/').to_string())
+            }
+        };
+        let region = region
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(String::from);
+        if region
+            .as_deref()
+            .is_some_and(|r| !r.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+        {
+            return Err("--recordings-region must be a region's name, e.g. eu-central-1".into());
+        }
+        Ok(RecordingsStore {
+            bucket: bucket.to_string(),
+            endpoint,
+            region,
+            credentials: None,
+        })
+    }
 }
 
 /// How much the public booking form takes, so no one can take every free time of a site or
@@ -110,6 +204,7 @@ impl Config {
             },
             booking_limits: BookingLimits::default(),
             ws_ping: Some(std::time::Duration::from_secs(25)),
+            recordings_store: None,
         }
     }
 }
@@ -152,7 +247,52 @@ impl std::fmt::Debug for DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::DatabaseUrl;
+    use super::{DatabaseUrl, RecordingsStore};
+
+    #[test]
+    fn a_recordings_store_is_a_bucket_name_and_refusals_repeat_no_secret() {
+        let s = RecordingsStore::parse("s3://consult-recordings", None, None).unwrap();
+        assert_eq!(s.bucket, "consult-recordings");
+        assert_eq!((s.endpoint, s.region, s.credentials), (None, None, None));
+        let s = RecordingsStore::parse(
+            "s3://rec.example/",
+            Some("http://127.0.0.1:9000/"),
+            Some("eu-central-1"),
+        )
+        .unwrap();
+        assert_eq!(s.bucket, "rec.example");
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s.region.as_deref(), Some("eu-central-1"));
+        for bad in [
+            "s3://AKIA:s3cret@bucket",
+            "s3://bucket/prefix",
+            "https://bucket",
+            "s3://Bucket",
+            "s3://ab",
+            "s3://-bucket",
+            "consult-recordings",
+        ] {
+            let e = RecordingsStore::parse(bad, None, None).unwrap_err();
+            assert!(!e.contains(bad) && !e.contains("s3cret"), "{e}");
+        }
+        for bad in [
+            "http://AKIA:s3cret@127.0.0.1:9000",
+            "ftp://host",
+            "https://host/path",
+            "https://",
+        ] {
+            let e = RecordingsStore::parse("s3://bucket", Some(bad), None).unwrap_err();
+            assert!(!e.contains("s3cret") && !e.contains("AKIA"), "{e}");
+        }
+        assert!(RecordingsStore::parse("s3://bucket", None, Some("eu central")).is_err());
+        let mut s = RecordingsStore::parse("s3://bucket", None, None).unwrap();
+        s.credentials = Some(("AKIA".into(), "s3cret".into()));
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("AKIA"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn its_password_never_shows() {

@@ -33,6 +33,8 @@ pub struct Shared {
     pub quotas: Quotas,
     /// The bus to the other nodes of a cluster (none: this node is the whole deployment).
     pub bus: Option<super::cluster::Bus>,
+    /// The bucket sealed cloud recordings go to (none: they stay in the data folder).
+    pub recordings_bucket: Option<super::recordings::bucket::Bucket>,
 }
 
 impl AppState {

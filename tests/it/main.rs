@@ -36,6 +36,7 @@ mod keepalive;
 mod manage;
 mod page_bytes;
 mod recordings_api;
+mod recordings_s3;
 mod recovery;
 mod secrets_at_rest;
 mod security;

@@ -17,7 +17,7 @@ use tokio::io::AsyncWriteExt;
 /// A real WebM file as Chrome's MediaRecorder writes one: made by ffmpeg's live mode (a
 /// Segment and Clusters of unknown size, no Duration), with the SeekHead and Void ffmpeg
 /// puts before the Info taken out (MediaRecorder writes neither).
-fn recorder_file(seconds: u32) -> Vec<u8> {
+pub(crate) fn recorder_file(seconds: u32) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("live.webm");
     let status = std::process::Command::new("ffmpeg")
@@ -69,7 +69,7 @@ fn recorder_file(seconds: u32) -> Vec<u8> {
 }
 
 /// What ffprobe finds in a file: its streams' kinds and its duration (`None`: N/A).
-fn probe(bytes: &[u8]) -> (Vec<String>, Option<f64>) {
+pub(crate) fn probe(bytes: &[u8]) -> (Vec<String>, Option<f64>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.webm");
     std::fs::write(&path, bytes).unwrap();
@@ -104,7 +104,7 @@ fn probe(bytes: &[u8]) -> (Vec<String>, Option<f64>) {
 }
 
 /// The host page's side: uploads with the recording's ticket.
-struct Host {
+pub(crate) struct Host {
     base: String,
     id: String,
     ticket: String,
@@ -112,7 +112,7 @@ struct Host {
 }
 
 impl Host {
-    fn new(server: &TestServer, id: &str) -> Host {
+    pub(crate) fn new(server: &TestServer, id: &str) -> Host {
         Host {
             base: server.url.clone(),
             id: id.to_string(),
@@ -146,7 +146,7 @@ impl Host {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
-    async fn put(&self, seq: u32, chunk: &[u8], last: bool) -> (StatusCode, Value) {
+    pub(crate) async fn put(&self, seq: u32, chunk: &[u8], last: bool) -> (StatusCode, Value) {
         self.put_with(&self.ticket, &seq.to_string(), chunk.to_vec(), last)
             .await
     }
@@ -170,7 +170,7 @@ impl Host {
 }
 
 /// A recording's row as the hub writes it once everyone present was told.
-async fn started(
+pub(crate) async fn started(
     server: &TestServer,
     company: &str,
     room: &str,
@@ -215,7 +215,7 @@ async fn ready(
     id
 }
 
-async fn row_state(server: &TestServer, id: &str) -> String {
+pub(crate) async fn row_state(server: &TestServer, id: &str) -> String {
     server
         .state
         .store
@@ -226,7 +226,11 @@ async fn row_state(server: &TestServer, id: &str) -> String {
         .state
 }
 
-fn files(server: &TestServer, company: &str, id: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn files(
+    server: &TestServer,
+    company: &str,
+    id: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let dir = server.data_dir().join("recordings").join(company);
     (
         dir.join(format!("{id}.part")),
@@ -466,14 +470,14 @@ async fn local_recordings_big_chunks_and_the_storage_limit_are_refused() {
 }
 
 /// A caller of the rooms API with a company's key.
-struct Rooms {
+pub(crate) struct Rooms {
     base: String,
     key: String,
     http: reqwest::Client,
 }
 
 impl Rooms {
-    async fn new(server: &TestServer, company: &str) -> Rooms {
+    pub(crate) async fn new(server: &TestServer, company: &str) -> Rooms {
         let api = server.api("recordings").await;
         let a = api
             .post(
@@ -489,7 +493,7 @@ impl Rooms {
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -507,7 +511,7 @@ impl Rooms {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, path, None).await
     }
 }

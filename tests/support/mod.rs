@@ -10,6 +10,7 @@ pub mod db;
 pub mod nats;
 pub mod nginx;
 pub mod process;
+pub mod s3;
 pub mod smtp;
 pub mod visual;
 pub mod ws;

@@ -4,14 +4,20 @@
 //! link signed for a while serves it ([`access`]). The rooms API lists and deletes them
 //! (`whereby/recordings.rs`). The row is the hub's ([`crate::server::store::NewRecording`]).
 //!
+//! Where an S3-compatible bucket is configured ([`bucket`]), a sealed file is uploaded there
+//! and leaves the disk; access links and deletes then go to the bucket.
+//!
 //! One recording's writers take turns ([`turn`]): a chunk's write, the seal, the delete and
 //! the sweeper never touch its files at once. The turn is this process's; the files are on
 //! this node's disk. (Several nodes on one database would need a shared `recordings` folder
 //! and a balancer that keeps one host's uploads on one node; the row's conditional update
-//! still keeps two writers from both counting one chunk.)
+//! still keeps two writers from both counting one chunk. With a bucket, sealed files are
+//! served by every node; the chunks still arrive on one.)
 
 pub mod access;
+pub mod bucket;
 pub mod files;
+pub mod range;
 pub mod upload;
 pub mod webm;
 
@@ -108,6 +114,12 @@ async fn blocking<T: Send + 'static>(
 /// under it): its file gets its duration and final name, its row turns `ready`. A recording
 /// that never stored a byte (or whose bytes are gone from disk) has no file: its row is
 /// closed as deleted.
+///
+/// With a bucket, the sealed file is uploaded first; only once the store confirmed it is the
+/// row marked ready and the local files removed. A store that fails leaves everything as it
+/// was but the row `stopped` (the host sent its last chunk, or is gone): the sweeper seals
+/// it again later, and this answers `Ok` (the chunks are safe on disk; the host's page has
+/// nothing to send again).
 pub async fn seal(
     state: &AppState,
     row: &RecordingRow,
@@ -120,6 +132,22 @@ pub async fn seal(
     let on_disk = files.part().exists() || files.sealed().exists();
     if row.bytes == 0 || !on_disk {
         if row.bytes > 0 {
+            if let Some(bucket) = &state.recordings_bucket {
+                // Uploaded before, the row's update lost (a crash in between), or by another
+                // node: the bucket's copy is the file. A store that cannot tell now: later.
+                match bucket.size(&row.company, &row.id).await {
+                    Ok(Some(size)) => {
+                        state
+                            .store
+                            .recording_sealed(&row.id, size as i64, now)
+                            .await?;
+                        tracing::info!(bytes = size, "a recording is sealed (found in the bucket)");
+                        return Ok(());
+                    }
+                    Ok(None) => {}
+                    Err(_) => return Err(AppError::internal()),
+                }
+            }
             // Its bytes are gone from disk (removed by hand, a disk replaced): sealing would
             // fail at every sweep. Closed as a recording without a file.
             tracing::error!(
@@ -135,14 +163,33 @@ pub async fn seal(
     if let webm::Plan::Leave(why) = plan {
         tracing::debug!(recording = %row.id, why, "sealed without writing a duration");
     }
+    if let Some(bucket) = &state.recordings_bucket {
+        if bucket
+            .upload(&row.company, &row.id, &files.sealed(), size)
+            .await
+            .is_err()
+        {
+            // Logged by the bucket. Stopped, so the sweeper tries again soon.
+            state.store.recording_stopped(&row.id, now).await?;
+            tracing::warn!("a sealed recording waits for the store: the sweeper tries again");
+            return Ok(());
+        }
+    }
     state
         .store
         .recording_sealed(&row.id, size as i64, now)
         .await?;
-    blocking("removing a sealed recording's part file", move || {
-        files.drop_part()
-    })
-    .await?;
+    if state.recordings_bucket.is_some() {
+        blocking("removing an uploaded recording's files", move || {
+            files.remove_all()
+        })
+        .await?;
+    } else {
+        blocking("removing a sealed recording's part file", move || {
+            files.drop_part()
+        })
+        .await?;
+    }
     tracing::info!(bytes = size, "a recording is sealed");
     Ok(())
 }
@@ -161,8 +208,8 @@ pub async fn delete(state: &AppState, company: &str, id: &str) -> Result<(), App
     purge(state, &row.company, &row.id, now).await
 }
 
-/// Remove a deleted recording's files and record that they are gone (the sweeper tries
-/// again if this fails).
+/// Remove a deleted recording's files (and its object in the bucket) and record that they
+/// are gone (the sweeper tries again if this fails; a store that fails is no error here).
 async fn purge(
     state: &AppState,
     company: &str,
@@ -172,6 +219,13 @@ async fn purge(
     // Ids not of our shape name no file: there is nothing to remove.
     if let Some(files) = Files::of(&state.config.data_dir, company, id) {
         blocking("removing a deleted recording", move || files.remove_all()).await?;
+    }
+    if let Some(bucket) = &state.recordings_bucket {
+        if bucket.remove(company, id).await.is_err() {
+            // Logged by the bucket. The recording is deleted all the same (its row says so;
+            // no link serves it): not marked purged, so the sweeper removes the object later.
+            return Ok(());
+        }
     }
     state.store.recording_purged(id, now).await
 }
