@@ -134,6 +134,9 @@ impl Application {
                 every.tick().await;
                 let now = chrono::Utc::now();
                 state.hub.close_ended(now);
+                // Recordings whose uploads are over are sealed; files a delete left, removed.
+                // On every node: each seals what its own disk holds (see `recordings::seal`).
+                let _ = super::recordings::sweep(&state, now).await;
                 // The database's chores, by one node at a time when several share it.
                 if !state
                     .store
@@ -146,8 +149,6 @@ impl Application {
                 // Rooms of the rooms API closed an hour after their end: gone, links and all.
                 // A failure is logged where it happens; the next tick tries again.
                 let _ = super::services::rooms::sweep(&state, now).await;
-                // Recordings whose uploads are over are sealed; files a delete left, removed.
-                let _ = super::recordings::sweep(&state, now).await;
                 state.quotas.sweep(now).await;
             }
         });
