@@ -56,6 +56,26 @@ enum Command {
         #[command(subcommand)]
         command: CompaniesCommand,
     },
+    /// Write a consistent copy of the SQLite database to a new file, while the server may
+    /// be serving (PostgreSQL: says how with `pg_dump`). Keep `secret.key` apart from it.
+    Backup {
+        /// The new file (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Put a backup in place as the data folder's database (the server stopped, the old
+    /// database moved away); start the server with the `secret.key` it was used with.
+    Restore {
+        /// The backup.
+        #[arg(long)]
+        from: PathBuf,
+        /// Data folder.
+        #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -507,6 +527,28 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     serde_json::json!({ "id": id, "name": name, "suspended": suspended })
                 );
             }
+        }
+        Command::Backup { to, data } => {
+            let store = open_store(&data, database.as_deref()).await?;
+            let bytes = super::backup::backup(&store, &to).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "backup": to.display().to_string(), "bytes": bytes })
+            );
+        }
+        Command::Restore { from, data } => {
+            if database.is_some() {
+                return Err(
+                    "restore puts an SQLite backup in place; for PostgreSQL use \
+                    pg_restore into an empty database (see `consult backup`)"
+                        .into(),
+                );
+            }
+            super::backup::restore(&from, &data).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "restored": data.join("consult.db").display().to_string() })
+            );
         }
         Command::LoginLink {
             email,

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod assets;
 pub mod auth;
 pub mod availability;
+pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod client;

@@ -13,6 +13,7 @@ mod api_rules;
 mod api_tenancy;
 mod appointments_api;
 mod availability;
+mod backup;
 mod booking_form;
 mod browser_appointments;
 mod browser_booking;

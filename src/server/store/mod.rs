@@ -102,6 +102,12 @@ pub struct Store {
 /// on both engines. (An arbitrary constant: "CONSULT" in ASCII.)
 const WRITE_LOCK_KEY: i64 = 0x0043_4f4e_5355_4c54;
 
+/// The schema version this binary writes: a database with a higher one was written by a
+/// newer Consult.
+pub fn schema_version() -> i64 {
+    schema::known_version()
+}
+
 impl Store {
     /// The store of a server: the PostgreSQL database at `database` if given, else the SQLite
     /// file `consult.db` in the data folder `data`.

@@ -472,6 +472,11 @@ ALTER TABLE sites ADD COLUMN recording TEXT NOT NULL DEFAULT 'none'
 "#,
 ];
 
+/// The schema version this binary writes (the number of migrations it knows).
+pub fn known_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 /// Apply every migration the database has not seen yet. A database written by a newer
 /// Consult (a schema this binary does not know) is refused: an older binary would misread it,
 /// and its next write could lose what the newer one stored.
