@@ -187,11 +187,13 @@ async fn every_endpoint_answers_another_tenants_ids_like_missing_ones() {
         );
     }
 
-    // A site's form bookings, listed and called off, under another tenant's site id.
+    // A site's form bookings, listed and called off, and its prefill key, under another
+    // tenant's site id.
     let window = json!({ "from": "2020-01-01T00:00:00Z", "to": "2040-01-01T00:00:00Z" });
     for (method, tail, body) in [
         ("GET", "bookings", None),
         ("POST", "bookings/cancel", Some(window)),
+        ("GET", "prefill-key", None),
     ] {
         let foreign = missing(
             &a.api,

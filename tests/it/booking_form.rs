@@ -288,7 +288,13 @@ async fn locked_prefilled_fields_are_enforced_by_the_server() {
     let api = server.api("prefill").await;
     let path = format!("/api/v2/management/sites/{}", server.site.as_str());
     let site = api.get(&path).await;
-    let key = site.result()["prefill_key"].as_str().unwrap().to_string();
+    // The key only through its own endpoint: reading the site does not hand it out.
+    assert!(site.result().get("prefill_key").is_none(), "{}", site.body);
+    let key_path = format!("{path}/prefill-key");
+    let key = api.get(&key_path).await.result()["prefill_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(key.len(), 64, "{key}");
     assert_eq!(site.result()["prefill_required"], false);
     let slots = server.slot_list().await.slots;
@@ -352,7 +358,11 @@ async fn locked_prefilled_fields_are_enforced_by_the_server() {
         )
         .await;
     assert_eq!(set.status, 200, "{}", set.body);
-    let new_key = set.result()["prefill_key"].as_str().unwrap().to_string();
+    assert!(set.result().get("prefill_key").is_none(), "{}", set.body);
+    let new_key = api.get(&key_path).await.result()["prefill_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(new_key, key);
     assert_eq!(
         field(attempt(None, "a@b.nl", 1).await).as_deref(),

@@ -52,6 +52,16 @@ impl SiteRecording {
     }
 }
 
+/// `GET /management/sites/{id}/prefill-key`: the key (hex) the site owner's server signs
+/// prefilled, locked booking fields with (hex HMAC-SHA256 over the text the README
+/// describes). Only through its own endpoint, so that reading a site does not hand it out.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PrefillKey {
+    /// The key, 64 hex digits. Keep it on the site owner's server.
+    #[schema(pattern = r"^[0-9a-f]{64}$")]
+    pub prefill_key: String,
+}
+
 /// `POST /management/sites`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -368,10 +378,8 @@ pub struct Site {
     pub privacy_url: Option<String>,
     /// Country calling code for national phone numbers in the booking form.
     pub phone_prefix: String,
-    /// The key (hex) the site owner's server signs prefilled, locked booking fields with:
-    /// hex HMAC-SHA256 over the text the README describes. Keep it on that server.
-    pub prefill_key: String,
-    /// Bookings must carry prefilled details signed with `prefill_key`.
+    /// Bookings must carry prefilled details signed with the site's prefill key (read it
+    /// from `GET …/sites/{id}/prefill-key`).
     pub prefill_required: bool,
     /// The agent sees waiting customers' camera pictures before admitting them.
     pub waiting_preview: bool,

@@ -87,6 +87,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/management/sites/{id}/bookings", get(bookings::list))
         .route(
+            "/management/sites/{id}/prefill-key",
+            get(sites::prefill_key),
+        )
+        .route(
             "/management/sites/{id}/bookings/cancel",
             post(bookings::cancel),
         )

@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
         dealers::list, dealers::create, dealers::one, dealers::update, dealers::remove,
         companies::list, companies::create, companies::one, companies::update, companies::remove,
         users::list, users::create, users::one, users::replace, users::update, users::remove,
-        sites::list, sites::create, sites::one, sites::update, sites::remove,
+        sites::list, sites::create, sites::one, sites::update, sites::remove, sites::prefill_key,
         bookings::list, bookings::cancel,
         autologin::create,
         meetings::list, meetings::create, meetings::one, meetings::reschedule, meetings::cancel,

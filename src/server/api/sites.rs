@@ -7,11 +7,13 @@ use super::extract::{ApiJson, ApiQuery, PathId};
 use super::Refusals;
 use super::{validate, Created, Found, Page, PageQuery};
 use crate::model::api::rules;
-use crate::model::api::sites::{AvailabilityPatch, Site, SiteInput, SiteOrigin, SitePatch};
+use crate::model::api::sites::{
+    AvailabilityPatch, PrefillKey, Site, SiteInput, SiteOrigin, SitePatch,
+};
 use crate::model::api::{Envelope, ErrorEnvelope};
 use crate::model::AppError;
 use crate::server::availability::parse_zone;
-use crate::server::store::{AvailabilityChange, NewApiSite, SiteImage, SiteRecord};
+use crate::server::store::{AvailabilityChange, NewApiSite, SiteImage};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -55,7 +57,10 @@ pub async fn list(
         .store
         .sites_api(&caller.scope, paging.per_page, paging.offset)
         .await?;
-    let items = items.into_iter().map(|s| with_key(&state, s)).collect();
+    let items = items
+        .into_iter()
+        .map(|s| super::wire::site(s, &state.public_url))
+        .collect();
     Ok(paging.page_of(items, total))
 }
 
@@ -107,21 +112,41 @@ pub async fn create(
             .map(|v| rules::image("waitingroom_background", v))
             .transpose()?,
     };
-    Ok(Created(with_key(
-        &state,
+    Ok(Created(super::wire::site(
         state
             .store
             .create_site_api(&caller.scope, &new, &state.public_url)
             .await?,
+        &state.public_url,
     )))
 }
 
-/// The site as this API shows it, with its current prefill key (derived from the server's
-/// key, never stored).
-fn with_key(state: &AppState, record: SiteRecord) -> Site {
-    let mut site = super::wire::site(record, &state.public_url);
-    site.prefill_key = state.signer.prefill_key(&site.id, site.prefill_generation);
-    site
+/// A site's prefill key, for the site owner's server (derived from the server's key and the
+/// site's generation, never stored; `rotate_prefill_key` makes a new one).
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/sites/{id}/prefill-key",
+    tag = "Management",
+    params(("id" = String, Path, description = "The site's id", pattern = r"^[0-9a-f]{24}$")),
+    responses(
+        (status = 200, description = "The site's current prefill key", body = Envelope<PrefillKey>),
+        (status = 404, description = "No such site under the caller", body = ErrorEnvelope),
+        Refusals,
+    ),
+)]
+pub async fn prefill_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Found<PrefillKey>> {
+    let site = state
+        .store
+        .site_api(&caller.scope, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("site"))?;
+    Ok(Found(PrefillKey {
+        prefill_key: state.signer.prefill_key(&site.id, site.prefill_generation),
+    }))
 }
 
 /// One site.
@@ -145,7 +170,7 @@ pub async fn one(
         .store
         .site_api(&caller.scope, &id)
         .await?
-        .map(|s| Found(with_key(&state, s)))
+        .map(|s| Found(super::wire::site(s, &state.public_url)))
         .ok_or_else(|| AppError::not_found("site").into())
 }
 
@@ -213,7 +238,7 @@ pub async fn update(
             &state.public_url,
         )
         .await?
-        .map(|s| Found(with_key(&state, s)))
+        .map(|s| Found(super::wire::site(s, &state.public_url)))
         .ok_or_else(|| AppError::not_found("site").into())
 }
 

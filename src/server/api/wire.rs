@@ -184,7 +184,6 @@ pub fn site(s: SiteRecord, base: &str) -> Site {
         time_zone: s.time_zone,
         privacy_url: s.privacy_url,
         phone_prefix: s.phone_prefix,
-        prefill_key: String::new(),
         prefill_required: s.prefill_required,
         waiting_preview: s.waiting_preview,
         recording: s.recording,
