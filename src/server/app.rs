@@ -100,6 +100,7 @@ impl Application {
             quotas,
             bus,
             recordings_bucket,
+            stopping: tokio::sync::watch::Sender::new(false),
         });
         Ok(Application {
             listener,
@@ -161,12 +162,24 @@ impl Application {
                 .map_err(std::io::Error::other)?;
             _cluster.extend(tasks.into_iter().map(AbortOnDrop));
         }
+        let state = self.state.clone();
         axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .await
+        .with_graceful_shutdown(async move {
+            stop_requested().await;
+            tracing::info!("stopping: no new connections; requests finish, calls resume");
+            // WebSockets are not requests the shutdown waits for: each is told to reconnect
+            // (its page resumes its call once a server answers again).
+            state.stopping.send_replace(true);
+        })
+        .await?;
+        // Let the sockets' writers send their close frames.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tracing::info!("stopped");
+        Ok(())
     }
 }
 
@@ -280,4 +293,21 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         }
     }
     (StatusCode::OK, "ready")
+}
+
+/// Resolves when the process is asked to stop: SIGTERM (service managers, rolling restarts)
+/// or Ctrl-C.
+async fn stop_requested() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

@@ -33,6 +33,9 @@ pub struct Shared {
     pub quotas: Quotas,
     /// The bus to the other nodes of a cluster (none: this node is the whole deployment).
     pub bus: Option<super::cluster::Bus>,
+    /// Becomes true when the server is asked to stop (SIGTERM): every WebSocket closes with
+    /// "reconnect" so its page resumes on the restarted server (or another node).
+    pub stopping: tokio::sync::watch::Sender<bool>,
     /// The bucket sealed cloud recordings go to (none: they stay in the data folder).
     pub recordings_bucket: Option<super::recordings::bucket::Bucket>,
 }

@@ -117,6 +117,44 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
     agent.close().await;
 }
 
+/// A rolling restart: the server is asked to stop (SIGTERM) mid-call. It stops taking
+/// connections, tells every page to reconnect, exits cleanly; the next process on the same
+/// port and data folder takes the pages back: the call goes on, nothing renegotiated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_with_sigterm_drops_no_call() {
+    let seed = TestServer::start().await;
+    let room = seed.room(&["Ada"], 2).await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let on_child = |link: &str| link.replacen(&seed.url, &url, 1);
+    let mut server = start(seed.data_dir(), port).await;
+    let driver = Driver::start();
+    let ada = driver.session().await;
+    let agent = driver.session().await;
+    ada.wait_in_room(&on_child(&room.guests[0])).await;
+    agent
+        .admit_from_host_link(&on_child(&room.host), "Ada")
+        .await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.assert_decoding_videos(who, 1).await;
+    }
+    let status = tokio::task::block_in_place(|| server.terminate());
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{}",
+        server.stderr()
+    );
+    assert!(server.stderr().contains("stopping"), "{}", server.stderr());
+    let _next = start(seed.data_dir(), port).await;
+    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
+        b.wait_resumed(who, 2).await;
+        assert_eq!(b.peer_connections().await, (1, 1), "{who}");
+        b.assert_decoding_videos(who, 1).await;
+    }
+    ada.close().await;
+    agent.close().await;
+}
+
 /// Send one `resume` on a fresh WebSocket and return the first answer.
 async fn resume_once(port: u16, token: &str) -> serde_json::Value {
     use futures::{SinkExt, StreamExt};

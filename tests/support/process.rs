@@ -164,6 +164,28 @@ impl ConsultProcess {
         }
     }
 
+    /// Ask it to stop (SIGTERM, as a service manager does) and wait until it exits: its exit
+    /// status, or none if it is still running after [`HANG`] (it is then killed).
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        if self.killed {
+            return None;
+        }
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = std::time::Instant::now() + HANG;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.killed = true;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        None
+    }
+
     /// Its process id (and process group id).
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -260,6 +260,7 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
         }
         let _ = sink.close().await;
     });
+    let mut stopping = state.stopping.subscribe();
     let mut bucket = Bucket::new();
     // A closing handshake means the page went away on purpose (tab closed, navigated); a
     // connection that just breaks may come back and resume.
@@ -274,6 +275,13 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
             // The cluster's hub moved: this connection's state went with the old owner. The
             // page reconnects and resumes (or knocks again) with the new one.
             () = owner_moved(owner_watch.as_mut(), bound.as_ref()) => {
+                if let Some(tx) = close_tx.take() {
+                    let _ = tx.send((RECONNECT, false));
+                }
+                break;
+            }
+            // The server stops (SIGTERM): the page reconnects and resumes once one answers.
+            _ = stopping.wait_for(|s| *s) => {
                 if let Some(tx) = close_tx.take() {
                     let _ = tx.send((RECONNECT, false));
                 }
