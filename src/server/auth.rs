@@ -73,7 +73,11 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-async fn login(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let user = if token.len() <= 128 {
         state.store.consume_login_link(&token).await
     } else {
@@ -84,7 +88,10 @@ async fn login(State(state): State<AppState>, Path(token): Path<String>) -> Resp
             Ok(session) => (
                 StatusCode::SEE_OTHER,
                 [
-                    (header::SET_COOKIE, session_cookie(&state, &session, SESSION_ABSOLUTE.num_seconds())),
+                    (
+                        header::SET_COOKIE,
+                        session_cookie(&state, &session, SESSION_ABSOLUTE.num_seconds()),
+                    ),
                     (header::LOCATION, "/console".to_string()),
                     (header::CACHE_CONTROL, "no-store".to_string()),
                 ],
@@ -92,15 +99,10 @@ async fn login(State(state): State<AppState>, Path(token): Path<String>) -> Resp
                 .into_response(),
             Err(e) => e.into_response(),
         },
-        Ok(None) => (
-            StatusCode::GONE,
-            Html(
-                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Login link expired</title>\
-                 <main><h1>This login link is no longer valid</h1>\
-                 <p>Login links work once and expire. Ask for a new one.</p></main></html>",
-            ),
-        )
-            .into_response(),
+        Ok(None) => {
+            let w = AccountWords::of(login_lang(None, &headers));
+            page(StatusCode::GONE, w.lang, w.login_gone, w.login_gone_body)
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -308,38 +310,103 @@ fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
         .into_response()
 }
 
-fn activation_form(token: &str, error: Option<&str>) -> String {
+/// The words of the account pages served outside the widget (set-password, dead links), in
+/// the account's language or else the browser's.
+struct AccountWords {
+    lang: Lang,
+    set_title: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    button: &'static str,
+    done_title: &'static str,
+    done_body: &'static str,
+    gone_title: &'static str,
+    gone_body: &'static str,
+    login_gone: &'static str,
+    login_gone_body: &'static str,
+}
+
+impl AccountWords {
+    fn of(lang: Lang) -> AccountWords {
+        match lang {
+            Lang::Nl => AccountWords {
+                lang,
+                set_title: "Kies uw wachtwoord",
+                label: "Nieuw wachtwoord",
+                hint: "Minstens 8 tekens, met een kleine letter, een hoofdletter en een cijfer.",
+                button: "Wachtwoord opslaan",
+                done_title: "Uw wachtwoord is opgeslagen",
+                done_body: "<p>U kunt nu inloggen in de console.</p>",
+                gone_title: "Deze link is niet meer geldig",
+                gone_body: "<p>Links om een wachtwoord te kiezen werken één keer, 7 dagen lang. Vraag om een nieuwe.</p>",
+                login_gone: "Deze inloglink is niet meer geldig",
+                login_gone_body: "<p>Inloglinks werken één keer en verlopen. Vraag om een nieuwe.</p>",
+            },
+            Lang::En => AccountWords {
+                lang,
+                set_title: "Set your password",
+                label: "New password",
+                hint: "At least 8 characters, with a lower case letter, an upper case letter and a digit.",
+                button: "Set password",
+                done_title: "Your password is set",
+                done_body: "<p>You can now log in to the console.</p>",
+                gone_title: "This link is no longer valid",
+                gone_body: "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
+                login_gone: "This login link is no longer valid",
+                login_gone_body: "<p>Login links work once and expire. Ask for a new one.</p>",
+            },
+        }
+    }
+
+    /// For a set-password link: its account's language if the link is known, else the
+    /// browser's.
+    async fn of_activation(state: &AppState, token: &str, headers: &HeaderMap) -> AccountWords {
+        let account = state
+            .store
+            .activation_locale(token)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|l| Lang::from_tag(&l));
+        AccountWords::of(account.unwrap_or_else(|| login_lang(None, headers)))
+    }
+}
+
+fn activation_form(w: &AccountWords, token: &str, error: Option<&str>) -> String {
     let error = error
         .map(|e| format!("<p role=\"alert\" id=\"password-error\">{e}</p>"))
         .unwrap_or_default();
     format!(
         "<form method=\"post\" action=\"/activate/{}\">{error}\
-         <label for=\"password\">New password</label>\
-         <p id=\"password-hint\">At least 8 characters, with a lower case letter, an upper case letter and a digit.</p>\
+         <label for=\"password\">{}</label>\
+         <p id=\"password-hint\">{}</p>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required \
          aria-describedby=\"password-hint{}\">\
-         <button type=\"submit\">Set password</button></form>",
+         <button type=\"submit\">{}</button></form>",
         // The token comes from the address bar: escaped like any other input.
         escape(token),
-        if error.is_empty() { "" } else { " password-error" }
+        w.label,
+        w.hint,
+        if error.is_empty() { "" } else { " password-error" },
+        w.button,
     )
 }
 
 /// The set-password page of an activation link.
-async fn activate_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+async fn activate_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let w = AccountWords::of_activation(&state, &token, &headers).await;
     match state.store.activation_valid(&token).await {
         Ok(true) => page(
             StatusCode::OK,
-            Lang::En,
-            "Set your password",
-            &activation_form(&token, None),
+            w.lang,
+            w.set_title,
+            &activation_form(&w, &token, None),
         ),
-        Ok(false) => page(
-            StatusCode::GONE,
-            Lang::En,
-            "This link is no longer valid",
-            "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
-        ),
+        Ok(false) => page(StatusCode::GONE, w.lang, w.gone_title, w.gone_body),
         Err(e) => e.into_response(),
     }
 }
@@ -353,15 +420,21 @@ struct PasswordForm {
 async fn activate(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Response {
+    let w = AccountWords::of_activation(&state, &token, &headers).await;
     if let Err(e) = crate::model::api::rules::password("password", &form.password) {
-        let msg = format!("The password {}.", e.message);
+        let msg = match w.lang {
+            Lang::En => format!("The password {}.", e.message),
+            // The policy is the hint's: said in full rather than half-translated.
+            Lang::Nl => format!("Dit wachtwoord voldoet niet. {}", w.hint),
+        };
         return page(
             StatusCode::BAD_REQUEST,
-            Lang::En,
-            "Set your password",
-            &activation_form(&token, Some(&msg)),
+            w.lang,
+            w.set_title,
+            &activation_form(&w, &token, Some(&msg)),
         );
     }
     let hash = match crate::server::services::accounts::hash_password(form.password).await {
@@ -369,18 +442,8 @@ async fn activate(
         Err(e) => return e.into_response(),
     };
     match state.store.activate(&token, &hash).await {
-        Ok(true) => page(
-            StatusCode::OK,
-            Lang::En,
-            "Your password is set",
-            "<p>You can now log in to the console.</p>",
-        ),
-        Ok(false) => page(
-            StatusCode::GONE,
-            Lang::En,
-            "This link is no longer valid",
-            "<p>Set-password links work once, for 7 days. Ask for a new one.</p>",
-        ),
+        Ok(true) => page(StatusCode::OK, w.lang, w.done_title, w.done_body),
+        Ok(false) => page(StatusCode::GONE, w.lang, w.gone_title, w.gone_body),
         Err(e) => e.into_response(),
     }
 }

@@ -564,7 +564,20 @@ async fn users_keep_their_role_follow_the_password_policy_and_get_activation_mai
     assert_eq!(server.outbox_settled().await, [("email".to_string(), 1)]);
     assert_eq!(sink.messages().len(), 1);
     let http = reqwest::Client::new();
-    assert_eq!(http.get(&link).send().await.unwrap().status(), 200);
+    // The set-password page speaks the account's language (Dutch here), whatever the
+    // browser says.
+    let form = http
+        .get(&link)
+        .header("Accept-Language", "en-GB")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let form = form.text().await.unwrap();
+    assert!(
+        form.contains("lang=\"nl\"") && form.contains("Kies uw wachtwoord"),
+        "{form}"
+    );
     let weak = http
         .post(&link)
         .form(&[("password", "weak")])
@@ -572,7 +585,9 @@ async fn users_keep_their_role_follow_the_password_policy_and_get_activation_mai
         .await
         .unwrap();
     assert_eq!(weak.status(), 400);
-    assert!(weak.text().await.unwrap().contains("role=\"alert\""));
+    let weak = weak.text().await.unwrap();
+    assert!(weak.contains("role=\"alert\""));
+    assert!(weak.contains("Dit wachtwoord voldoet niet"), "{weak}");
     let ok = http
         .post(&link)
         .form(&[("password", "Another1Strong")])
@@ -580,17 +595,37 @@ async fn users_keep_their_role_follow_the_password_policy_and_get_activation_mai
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
+    assert!(ok
+        .text()
+        .await
+        .unwrap()
+        .contains("Uw wachtwoord is opgeslagen"));
     let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(&newbie)
         .fetch_one(server.state.store.pool())
         .await
         .unwrap();
     assert!(hash.unwrap().starts_with("$argon2id$"));
-    assert_eq!(
-        http.get(&link).send().await.unwrap().status(),
-        410,
-        "set-password links work once"
-    );
+    let used = http.get(&link).send().await.unwrap();
+    assert_eq!(used.status(), 410, "set-password links work once");
+    assert!(used.text().await.unwrap().contains("niet meer geldig"));
+    // A link that is not ours, and a dead login link: the browser's language.
+    for path in ["/activate/not-a-token", "/login/not-a-token"] {
+        for (accept, says) in [
+            ("nl-NL,nl;q=0.9", "niet meer geldig"),
+            ("en", "no longer valid"),
+        ] {
+            let page = http
+                .get(format!("{}{path}", server.url))
+                .header("Accept-Language", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), 410, "{path}");
+            let text = page.text().await.unwrap();
+            assert!(text.contains(says), "{path} {accept}: {text}");
+        }
+    }
 
     // Deleting a user who hosts an upcoming meeting is refused; afterwards it is gone.
     let m = api

@@ -388,6 +388,18 @@ impl Store {
         Ok(true)
     }
 
+    /// The language of the account a set-password link is for (valid or not), if the link is
+    /// one we made.
+    pub async fn activation_locale(&self, token: &str) -> Result<Option<String>, AppError> {
+        Ok(sqlx::query_scalar(
+            "SELECT u.locale FROM activations a JOIN users u ON u.id = a.user_id
+             WHERE a.token_hash = $1",
+        )
+        .bind(crate::server::tokens::hash_token(token))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Is a set-password link still usable?
     pub async fn activation_valid(&self, token: &str) -> Result<bool, AppError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
