@@ -8,7 +8,7 @@
 use crate::support;
 
 use std::time::Duration;
-use support::browser::Driver;
+use support::browser::{Browser, Driver};
 use support::process::{free_port, ConsultProcess};
 use support::TestServer;
 
@@ -16,15 +16,15 @@ async fn start(data: &std::path::Path, port: u16) -> ConsultProcess {
     ConsultProcess::start(ConsultProcess::command(data, port), port).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
-    let seed = TestServer::start().await;
+/// Ada and the agent in a call through a `consult serve` of its own (on `seed`'s data folder),
+/// decoding each other's video over one peer connection each: the process, its port, and
+/// the two pages (the driver kept alive with them).
+async fn call_on_child(seed: &TestServer) -> (ConsultProcess, u16, Driver, Browser, Browser) {
     let room = seed.room(&["Ada"], 2).await;
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let on_child = |link: &str| link.replacen(&seed.url, &url, 1);
-    let mut server = start(seed.data_dir(), port).await;
-
+    let server = start(seed.data_dir(), port).await;
     let driver = Driver::start();
     let ada = driver.session().await;
     let agent = driver.session().await;
@@ -36,6 +36,13 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
         b.assert_decoding_videos(who, 1).await;
         assert_eq!(b.peer_connections().await, (1, 1), "{who}");
     }
+    (server, port, driver, ada, agent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
+    let seed = TestServer::start().await;
+    let (mut server, port, _driver, ada, agent) = call_on_child(&seed).await;
 
     // The server dies. Both pages notice and say so; the media between them goes on.
     server.kill();
@@ -123,21 +130,7 @@ async fn a_server_restart_mid_call_keeps_media_and_resumes_signaling() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolling_restart_with_sigterm_drops_no_call() {
     let seed = TestServer::start().await;
-    let room = seed.room(&["Ada"], 2).await;
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let on_child = |link: &str| link.replacen(&seed.url, &url, 1);
-    let mut server = start(seed.data_dir(), port).await;
-    let driver = Driver::start();
-    let ada = driver.session().await;
-    let agent = driver.session().await;
-    ada.wait_in_room(&on_child(&room.guests[0])).await;
-    agent
-        .admit_from_host_link(&on_child(&room.host), "Ada")
-        .await;
-    for (who, b) in [("agent", &agent), ("Ada", &ada)] {
-        b.assert_decoding_videos(who, 1).await;
-    }
+    let (mut server, port, _driver, ada, agent) = call_on_child(&seed).await;
     let status = tokio::task::block_in_place(|| server.terminate());
     assert!(
         status.is_some_and(|s| s.success()),
