@@ -131,6 +131,7 @@ impl Application {
         let state = self.state.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            let mut retention_at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
             loop {
                 every.tick().await;
                 let now = chrono::Utc::now();
@@ -151,6 +152,14 @@ impl Application {
                 // A failure is logged where it happens; the next tick tries again.
                 let _ = super::services::rooms::sweep(&state, now).await;
                 state.quotas.sweep(now).await;
+                // Personal data past its company's retention period: erased, once a minute
+                // (periods are days; there is no hurry, and the queries join companies).
+                if now - retention_at >= chrono::Duration::minutes(1) {
+                    retention_at = now;
+                    if let Err(e) = super::services::privacy::sweep(&state, now).await {
+                        tracing::error!(error = %e, "the retention pass failed; it runs again in a minute");
+                    }
+                }
             }
         });
         let _stop_sweeper = AbortOnDrop(sweeper);

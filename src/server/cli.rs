@@ -76,6 +76,12 @@ enum Command {
         #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
         data: PathBuf,
     },
+    /// A person's data: everything held about them, exported as JSON or erased (as the
+    /// REST API's `/management/personal-data` does, for every company or one).
+    PersonalData {
+        #[command(subcommand)]
+        command: PersonalDataCommand,
+    },
     /// Print a single-use console login link for a user.
     LoginLink {
         /// The user's e-mail address.
@@ -151,6 +157,33 @@ enum CompaniesCommand {
         #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
         data: PathBuf,
     },
+}
+
+/// Whom a personal-data command is about, and where to look.
+#[derive(Args, Debug)]
+struct PersonArgs {
+    /// Their e-mail address.
+    #[arg(long, conflicts_with = "phone", required_unless_present = "phone")]
+    email: Option<String>,
+    /// Their phone number, E.164 (`+31612345678`).
+    #[arg(long)]
+    phone: Option<String>,
+    /// One company only (default: every company).
+    #[arg(long)]
+    company: Option<String>,
+    /// Data folder.
+    #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum PersonalDataCommand {
+    /// Print everything held about the person as one JSON document.
+    Export(PersonArgs),
+    /// Erase it (meetings to come cancelled, their agents told by e-mail from the running
+    /// server's outbox); prints what was erased. A call in progress on a running server is
+    /// not ended by this command: erase through the API for that.
+    Erase(PersonArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -385,6 +418,43 @@ async fn open_store(
     super::store::Store::open_for(data, database, signer.outbox_sealer()).await
 }
 
+/// An operator's change, in the audit trail (a failure to write it is logged).
+async fn operator_event(
+    store: &super::store::Store,
+    action: &str,
+    kind: &str,
+    id: &str,
+    company: Option<&str>,
+) {
+    let event = super::audit::Event::new(super::audit::Actor::Operator, action, kind, Some(id))
+        .of_company(company);
+    if let Err(e) = store.record_audit(&event).await {
+        tracing::error!(error = %e, action, "an audit event could not be written");
+    }
+}
+
+/// The server's parts over a data folder, for a command that changes meetings the way the
+/// server does (notices queued for the running server's outbox to send): nothing listens, the
+/// public URL is the one the server last started with.
+async fn offline_state(
+    data: &std::path::Path,
+    database: Option<String>,
+) -> Result<super::AppState, Box<dyn std::error::Error + Send + Sync>> {
+    let store = open_store(data, database.as_deref()).await?;
+    let mut config = Config::new(data);
+    config.database = database.map(super::config::DatabaseUrl);
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.public_url = Some(
+        store
+            .setting(super::app::PUBLIC_URL_SETTING)
+            .await?
+            .unwrap_or_else(|| "http://127.0.0.1:8080".to_string()),
+    );
+    config.dist_dir = default_dist_dir();
+    drop(store);
+    Ok(Application::build(config).await?.state())
+}
+
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let database = cli.database;
     match cli.command {
@@ -468,6 +538,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     quota,
                 )
                 .await?;
+            operator_event(&store, "client.create", "clients", &created.client_id, None).await;
             println!(
                 "{}",
                 serde_json::json!({ "client_id": created.client_id, "client_secret": created.client_secret })
@@ -481,6 +552,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             }
             let store = open_store(&data, database.as_deref()).await?;
             let id = store.create_reseller(&name).await?;
+            operator_event(&store, "reseller.create", "resellers", &id, None).await;
             println!("{}", serde_json::json!({ "id": id, "name": name }));
         }
         Command::ApiKeys {
@@ -500,6 +572,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 return Err(format!("no company {company}").into());
             }
             let (row, key) = store.create_api_key(&company, &name).await?;
+            operator_event(
+                &store,
+                "api_key.create",
+                "api-keys",
+                &row.id,
+                Some(&company),
+            )
+            .await;
             println!(
                 "{}",
                 serde_json::json!({ "id": row.id, "name": row.name, "company": row.company, "key": key })
@@ -512,6 +592,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if !store.set_recording_limit(&company, mb).await? {
                 return Err(format!("no company {company}").into());
             }
+            operator_event(
+                &store,
+                "company.set_recording_limit",
+                "companies",
+                &company,
+                Some(&company),
+            )
+            .await;
             println!(
                 "{}",
                 serde_json::json!({ "company": company, "recording_limit_mb": mb })
@@ -550,6 +638,48 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 serde_json::json!({ "restored": data.join("consult.db").display().to_string() })
             );
         }
+        Command::PersonalData { command } => {
+            let (args, erase) = match command {
+                PersonalDataCommand::Export(a) => (a, false),
+                PersonalDataCommand::Erase(a) => (a, true),
+            };
+            let who = super::services::privacy::who(args.email.as_deref(), args.phone.as_deref())
+                .map_err(|e| {
+                format!("--{} {}", e.field.as_deref().unwrap_or("email"), e.message)
+            })?;
+            let state = offline_state(&args.data, database).await?;
+            let scope = args.company.clone().map(super::store::Scope::Company);
+            if let Some(scope @ super::store::Scope::Company(id)) = &scope {
+                if !state.store.company_in_scope(scope, id).await? {
+                    return Err(format!("no company {id}").into());
+                }
+            }
+            let (action, out) = if erase {
+                let done = super::services::privacy::erase(
+                    &state,
+                    &super::audit::Actor::Operator,
+                    scope.as_ref(),
+                    &who,
+                )
+                .await?;
+                ("personal_data.erase", serde_json::to_string_pretty(&done)?)
+            } else {
+                let data = super::services::privacy::export(&state, scope.as_ref(), &who).await?;
+                ("personal_data.export", serde_json::to_string_pretty(&data)?)
+            };
+            super::audit::record(
+                &state,
+                super::audit::Event::new(
+                    super::audit::Actor::Operator,
+                    action,
+                    "personal-data",
+                    None,
+                )
+                .of_company(args.company.as_deref()),
+            )
+            .await;
+            println!("{out}");
+        }
         Command::LoginLink {
             email,
             data,
@@ -563,6 +693,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let token = store
                 .create_login_link(&user, chrono::Duration::hours(1))
                 .await?;
+            let company = store.company_of("users", user.as_str()).await?;
+            operator_event(
+                &store,
+                "user.login_link",
+                "users",
+                user.as_str(),
+                company.as_deref(),
+            )
+            .await;
             let public_url = match public_url {
                 Some(url) => url,
                 None => store

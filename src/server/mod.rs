@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod appointments;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod backup;

@@ -36,6 +36,7 @@ mod invitations;
 mod keepalive;
 mod manage;
 mod page_bytes;
+mod privacy;
 mod recordings_api;
 mod recordings_s3;
 mod recovery;

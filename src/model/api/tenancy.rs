@@ -202,6 +202,23 @@ pub struct CompanyPatch {
     #[serde(default, deserialize_with = "points")]
     #[schema(minimum = 1, maximum = 1000000)]
     pub room_api_points: Option<u32>,
+    /// Consult extension: days the personal data of a meeting, appointment or call is kept
+    /// after it is over (1 to 3650; 90 by default). Then names, addresses, phone numbers,
+    /// notes and recordings are erased; times, agents and counts remain.
+    #[serde(default, deserialize_with = "retention")]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub retention_days: Option<u32>,
+}
+
+/// A retention period: a whole number of 1 to 3650 days.
+fn retention<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(p) if p.fract() == 0.0 && (1.0..=3650.0).contains(&p) => Ok(Some(p as u32)),
+        Some(_) => Err(serde::de::Error::custom(
+            "must be a whole number of days from 1 to 3650",
+        )),
+    }
 }
 
 /// A rooms API budget: a whole number of 1 to 1,000,000 points (JSON's `5.0` is 5, as JSON
@@ -246,4 +263,7 @@ pub struct Company {
     pub suspended: bool,
     /// Consult extension: the rooms API budget (`/whereby/v1`), points per minute.
     pub room_api_points: u32,
+    /// Consult extension: days personal data is kept after a meeting, appointment or call
+    /// is over.
+    pub retention_days: u32,
 }

@@ -4,6 +4,7 @@
 use super::error::{envelope, ApiError};
 use super::quota::Standing;
 use crate::model::{AppError, ErrorCode};
+use crate::server::audit;
 use crate::server::store::{Quota, Scope};
 use crate::server::AppState;
 use axum::body::Body;
@@ -53,13 +54,15 @@ fn client_address(state: &AppState, req: &Request) -> String {
 }
 
 /// Run one API request through authentication and quota, and stamp the standard headers.
-pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::OPTIONS {
         let mut res = StatusCode::NO_CONTENT.into_response();
         stamp(res.headers_mut(), None);
         return res;
     }
     let path = req.uri().path().to_string();
+    let (pending, mut req) = audit::Pending::of(req).await;
+    let mut actor = None;
     let (key, quota) = if is_public(&path) {
         (
             format!("ip:{}", client_address(&state, &req)),
@@ -74,6 +77,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             Ok(Some(c)) => {
                 let key = format!("client:{}", c.client_id);
                 let quota = c.quota;
+                actor = Some(audit::Actor::ApiClient {
+                    id: c.client_id.clone(),
+                    scope: c.scope.clone(),
+                });
                 req.extensions_mut().insert(Caller {
                     client_id: c.client_id,
                     name: c.name,
@@ -113,7 +120,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         stamp(res.headers_mut(), Some(&standing));
         return res;
     }
-    let mut res = envelope_bare_errors(next.run(req).await).await;
+    let res = envelope_bare_errors(next.run(req).await).await;
+    let mut res = audit::finish(&state, actor, pending, res).await;
     stamp(res.headers_mut(), Some(&standing));
     res
 }

@@ -17,6 +17,7 @@ mod dealers;
 mod meetings;
 mod oauth;
 mod packages;
+mod privacy;
 mod sites;
 mod users;
 mod validate;
@@ -95,6 +96,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(bookings::cancel),
         )
         .route("/management/autologin", post(autologin::create))
+        .route(
+            "/management/personal-data",
+            get(privacy::export).delete(privacy::erase),
+        )
+        .route("/management/audit-events", get(privacy::audit_events))
         .route(
             "/personal/meetings",
             get(meetings::list).post(meetings::create),

@@ -2,8 +2,8 @@
 //! rendered from it (plain HTML, nothing loaded from elsewhere).
 
 use super::{
-    api_keys, autologin, bookings, clients, companies, dealers, meetings, oauth, packages, sites,
-    users,
+    api_keys, autologin, bookings, clients, companies, dealers, meetings, oauth, packages, privacy,
+    sites, users,
 };
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         sites::list, sites::create, sites::one, sites::update, sites::remove, sites::prefill_key,
         bookings::list, bookings::cancel,
         autologin::create,
+        privacy::export, privacy::erase, privacy::audit_events,
         meetings::list, meetings::create, meetings::one, meetings::reschedule, meetings::cancel,
     ),
     modifiers(&Security, &Headers, &PostReschedule, &OperationIds, &Links),

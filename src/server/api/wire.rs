@@ -107,6 +107,7 @@ impl From<CompanyRow> for Company {
             dealer: row.dealer.map(Into::into),
             suspended: c.suspended,
             room_api_points: row.room_api_points,
+            retention_days: row.retention_days,
         }
     }
 }

@@ -115,7 +115,8 @@ struct Company(String);
 
 /// Bearer token → a company-level client (a reseller's or dealer's token names no company:
 /// 403), then the client's call quota, shared with `/api/v2`.
-async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (pending, mut req) = crate::server::audit::Pending::of(req).await;
     let caller = match crate::server::api::caller::bearer(req.headers()) {
         Some(token) => state.store.caller(token).await,
         None => Ok(None),
@@ -149,8 +150,13 @@ async fn middleware(State(state): State<AppState>, mut req: Request, next: Next)
         .await;
     let remaining = standing.quota.limit.saturating_sub(standing.used);
     let mut res = if standing.allowed {
+        let actor = crate::server::audit::Actor::ApiClient {
+            id: caller.client_id.clone(),
+            scope: Scope::Company(company.clone()),
+        };
         req.extensions_mut().insert(Company(company));
-        next.run(req).await
+        let res = next.run(req).await;
+        crate::server::audit::finish(&state, Some(actor), pending, res).await
     } else {
         let wait = (standing.reset - Utc::now()).num_seconds().max(1);
         let mut res = answer(

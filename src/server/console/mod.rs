@@ -118,5 +118,18 @@ pub async fn take_appointment(
         .await?
         .ok_or_else(|| AppError::not_found("appointment"))?;
     tracing::info!(appointment = %a.id, "appointment taken");
+    crate::server::audit::record(
+        state,
+        crate::server::audit::Event::new(
+            crate::server::audit::Actor::ConsoleUser {
+                id: staff.id.to_string(),
+                company: staff.company.clone(),
+            },
+            "appointment.take",
+            "appointments",
+            Some(&a.id),
+        ),
+    )
+    .await;
     Ok(crate::server::services::appointments::urls(state, &a)?.host)
 }

@@ -116,7 +116,26 @@ pub async fn schedule(
             });
             e
         })?;
+    console_event(state, &staff, "meeting.schedule", &record.id).await;
     MeetingId::parse(&record.id)
+}
+
+/// The console user's change, in the audit trail.
+async fn console_event(
+    state: &AppState,
+    staff: &crate::server::store::Staff,
+    action: &str,
+    meeting: &str,
+) {
+    let actor = crate::server::audit::Actor::ConsoleUser {
+        id: staff.id.to_string(),
+        company: staff.company.clone(),
+    };
+    crate::server::audit::record(
+        state,
+        crate::server::audit::Event::new(actor, action, "meetings", Some(meeting)),
+    )
+    .await;
 }
 
 /// Move a meeting the logged-in user hosts or manages.
@@ -137,6 +156,7 @@ pub async fn reschedule(
             }
             e
         })?;
+    console_event(state, &staff, "meeting.move", &m.id).await;
     Ok(())
 }
 
@@ -149,7 +169,9 @@ pub async fn cancel(
     same_origin(state, headers)?;
     let (staff, _) = staff(state, headers).await?;
     let (scope, m) = managed(state, &staff, &meeting).await?;
-    service::cancel_meeting(state, &scope, &m).await
+    service::cancel_meeting(state, &scope, &m).await?;
+    console_event(state, &staff, "meeting.cancel", &m.id).await;
+    Ok(())
 }
 
 #[cfg(test)]

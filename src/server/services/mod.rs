@@ -9,4 +9,5 @@ pub mod booking;
 pub mod join;
 pub mod manage;
 pub mod meetings;
+pub mod privacy;
 pub mod rooms;

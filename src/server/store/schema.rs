@@ -470,6 +470,37 @@ CREATE INDEX recordings_unpurged ON recordings (id) WHERE state = 'deleted' AND 
 ALTER TABLE sites ADD COLUMN recording TEXT NOT NULL DEFAULT 'none'
     CHECK (recording IN ('none', 'local', 'cloud'));
 "#,
+    // 19: the audit trail (who did what to which entity, when: ids only, never personal
+    // data; rows are only ever added), each company's retention period of personal data, and
+    // when a meeting's, an appointment's or a room session's personal data was erased (by
+    // retention or on request): what remains are times, agents and counts.
+    r#"
+CREATE TABLE audit_events (
+    id          TEXT PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    actor_type  TEXT NOT NULL
+        CHECK (actor_type IN ('api_client', 'api_key', 'console_user', 'operator', 'system')),
+    actor_id    TEXT,
+    scope_type  TEXT CHECK (scope_type IN ('reseller', 'dealer', 'company')),
+    scope_id    TEXT,
+    company_id  TEXT,
+    action      TEXT NOT NULL,
+    entity_type TEXT,
+    entity_id   TEXT,
+    status      INTEGER,
+    request_id  TEXT
+);
+CREATE INDEX audit_events_company ON audit_events (company_id, at, id);
+CREATE INDEX audit_events_scope ON audit_events (scope_id, at, id);
+ALTER TABLE companies ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 90
+    CHECK (retention_days BETWEEN 1 AND 3650);
+ALTER TABLE meetings ADD COLUMN erased_at INTEGER;
+CREATE INDEX meetings_unerased ON meetings (closes_at) WHERE erased_at IS NULL;
+ALTER TABLE appointments ADD COLUMN erased_at INTEGER;
+CREATE INDEX appointments_unerased ON appointments (room_ends_at) WHERE erased_at IS NULL;
+ALTER TABLE room_sessions ADD COLUMN erased_at INTEGER;
+CREATE INDEX room_sessions_unerased ON room_sessions (started_at) WHERE erased_at IS NULL;
+"#,
 ];
 
 /// The schema version this binary writes (the number of migrations it knows).

@@ -214,6 +214,8 @@ pub struct CompanyRow {
     pub dealer: Option<DealerBrief>,
     /// Its rooms API budget: points per minute.
     pub room_api_points: u32,
+    /// Days personal data is kept after its meeting is over.
+    pub retention_days: u32,
 }
 
 /// The columns of a contact joined as `a`, named `a_id`, `a_first_name`, ….
@@ -329,7 +331,7 @@ pub(super) fn company_brief_columns() -> String {
 
 fn company_columns() -> String {
     format!(
-        "{}, c.room_api_points AS c_room_api_points, p.id AS p_id, p.name AS p_name, p.features AS p_features, {}",
+        "{}, c.room_api_points AS c_room_api_points, c.retention_days AS c_retention_days, p.id AS p_id, p.name AS p_name, p.features AS p_features, {}",
         company_brief_columns(),
         dealer_brief_columns()
     )
@@ -350,6 +352,7 @@ fn company_at(r: &AnyRow) -> Result<CompanyRow, AppError> {
         package: package_at(r)?,
         dealer: dealer_brief_at(r)?,
         room_api_points: r.col::<i64>("c_room_api_points")?.clamp(1, 1_000_000) as u32,
+        retention_days: r.col::<i64>("c_retention_days")?.clamp(1, 3650) as u32,
     })
 }
 
@@ -696,6 +699,9 @@ impl Store {
         }
         if let Some(points) = p.room_api_points {
             set_column(&mut tx, "companies", "room_api_points", id, points as i64).await?;
+        }
+        if let Some(days) = p.retention_days {
+            set_column(&mut tx, "companies", "retention_days", id, days as i64).await?;
         }
         tx.commit().await?;
         self.company(scope, id).await

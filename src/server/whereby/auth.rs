@@ -45,12 +45,13 @@ fn cost(method: &Method) -> u32 {
 }
 
 /// Authenticate, spend the request's points, and stamp the answer.
-pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::OPTIONS {
         let mut res = StatusCode::NO_CONTENT.into_response();
         stamp(res.headers_mut(), None);
         return res;
     }
+    let (pending, mut req) = crate::server::audit::Pending::of(req).await;
     let holder = match crate::server::api::caller::bearer(req.headers()) {
         Some(k) => state.store.key_holder(k).await,
         None => Ok(None),
@@ -102,10 +103,15 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         stamp(res.headers_mut(), Some(&standing));
         return res;
     }
+    let actor = crate::server::audit::Actor::ApiKey {
+        id: holder.key_id.clone(),
+        company: holder.company.clone(),
+    };
     req.extensions_mut().insert(Organization {
         company: holder.company,
     });
-    let mut res = bare_errors(next.run(req).await);
+    let res = bare_errors(next.run(req).await);
+    let mut res = crate::server::audit::finish(&state, Some(actor), pending, res).await;
     stamp(res.headers_mut(), Some(&standing));
     res
 }

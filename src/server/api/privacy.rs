@@ -1,0 +1,239 @@
+//! `/api/v2/management/personal-data` (a person's data, exported or erased, within the
+//! caller's companies) and `/api/v2/management/audit-events` (the audit trail).
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::extract::ApiQuery;
+use super::{Page, PageQuery, Refusals};
+use crate::model::api::{Envelope, ErrorEnvelope};
+use crate::model::{AppError, ErrorCode};
+use crate::server::audit::{Actor, Note};
+use crate::server::services::privacy::{self, Erased, PersonalData};
+use crate::server::store::{AuditFilter, AuditRow, Scope};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Whom a personal-data request is about: one of `email` or `phone`.
+#[derive(Clone, Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PersonQuery {
+    /// Their e-mail address (compared without regard to case).
+    pub email: Option<String>,
+    /// Their phone number, E.164 (`+31612345678`).
+    pub phone: Option<String>,
+}
+
+fn company_of(scope: &Scope) -> Option<String> {
+    match scope {
+        Scope::Company(id) => Some(id.clone()),
+        _ => None,
+    }
+}
+
+/// Everything held about a person in the caller's companies, as one document: the meetings
+/// they were invited to, appointments they are the claimant of, messages sent to them, their
+/// names in calls and recordings, staff accounts with the address. The export is in the
+/// audit trail (without the address asked for).
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/personal-data",
+    tag = "Privacy",
+    params(PersonQuery),
+    responses(
+        (status = 200, description = "What is held about the person (empty lists: nothing)", body = Envelope<PersonalData>),
+        (status = 400, description = "Neither or both of email and phone, or one not valid", body = ErrorEnvelope),
+        Refusals,
+    ),
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PersonQuery>,
+) -> ApiResult<Response> {
+    let who = privacy::who(q.email.as_deref(), q.phone.as_deref())?;
+    let data = privacy::export(&state, Some(&caller.scope), &who).await?;
+    Ok((
+        Extension(Note {
+            action: "personal_data.export",
+            entity_type: "personal-data",
+            company: company_of(&caller.scope),
+        }),
+        Json(Envelope::ok(data)),
+    )
+        .into_response())
+}
+
+/// Erase a person's data in the caller's companies: their meetings to come are cancelled
+/// (the agent is told), past meetings keep their time and agent with the person's fields
+/// erased, their appointments' claimant data is erased (those to come cancelled), messages
+/// to them removed, their names in calls and recording notices blanked, recordings of their
+/// calls deleted. Staff accounts are left (delete a user for that). Erasing again answers
+/// zeros.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/management/personal-data",
+    tag = "Privacy",
+    params(PersonQuery),
+    responses(
+        (status = 200, description = "What was erased", body = Envelope<Erased>),
+        (status = 400, description = "Neither or both of email and phone, or one not valid", body = ErrorEnvelope),
+        Refusals,
+    ),
+)]
+pub async fn erase(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PersonQuery>,
+) -> ApiResult<Response> {
+    let who = privacy::who(q.email.as_deref(), q.phone.as_deref())?;
+    let actor = Actor::ApiClient {
+        id: caller.client_id.clone(),
+        scope: caller.scope.clone(),
+    };
+    let done = privacy::erase(&state, &actor, Some(&caller.scope), &who).await?;
+    Ok((
+        Extension(Note {
+            action: "personal_data.erase",
+            entity_type: "personal-data",
+            company: company_of(&caller.scope),
+        }),
+        Json(Envelope::ok(done)),
+    )
+        .into_response())
+}
+
+/// Which audit events: a company's, a time range, a page.
+#[derive(Clone, Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// One of the caller's companies only.
+    pub company_id: Option<String>,
+    /// Events at or after this instant (RFC 3339).
+    pub since: Option<String>,
+    /// Events before this instant (RFC 3339).
+    pub until: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u32>,
+    /// Items per page (1 to 100, default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    /// Its id.
+    pub id: String,
+    /// When (UTC, milliseconds).
+    pub at: String,
+    /// Who: `api_client`, `api_key` (rooms API), `console_user`, `operator` (command line) or
+    /// `system` (retention).
+    pub actor_type: String,
+    /// The client's, key's or user's id.
+    pub actor_id: Option<String>,
+    /// The tenancy the actor acted in: `reseller`, `dealer` or `company`.
+    pub scope_type: Option<String>,
+    /// Its id.
+    pub scope_id: Option<String>,
+    /// The company whose data it concerned, when known.
+    pub company_id: Option<String>,
+    /// What: `METHOD /route/{template}` for API calls, or a name (`meeting.cancel`,
+    /// `personal_data.export`, `personal_data.erase`, `retention.erase`, …).
+    pub action: String,
+    /// The kind of entity (`meetings`, `users`, `appointments`, `recordings`, …).
+    pub entity_type: Option<String>,
+    /// Its id.
+    pub entity_id: Option<String>,
+    /// The HTTP status answered, for API calls.
+    pub status: Option<i64>,
+    /// The request's id, as in the server's log and the `x-request-id` answered.
+    pub request_id: Option<String>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            id: r.id,
+            at: r.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            actor_type: r.actor_type,
+            actor_id: r.actor_id,
+            scope_type: r.scope_type,
+            scope_id: r.scope_id,
+            company_id: r.company_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            status: r.status,
+            request_id: r.request_id,
+        }
+    }
+}
+
+fn instant(field: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    v.map(|s| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                AppError::new(ErrorCode::Invalid, "not an RFC 3339 date-time").with_field(field)
+            })
+    })
+    .transpose()
+}
+
+/// The audit trail of the caller's companies (and what the caller itself did), newest
+/// first: who did what to which entity, when. Ids only, never personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v2/management/audit-events",
+    tag = "Privacy",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events, newest first", body = Envelope<Vec<AuditEvent>>),
+        (status = 400, description = "Bad paging or times", body = ErrorEnvelope),
+        (status = 404, description = "The company is not the caller's", body = ErrorEnvelope),
+        Refusals,
+    ),
+)]
+pub async fn audit_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Page<AuditEvent>> {
+    let paging = PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .resolve()?;
+    if let Some(c) = &q.company_id {
+        if !state.store.company_in_scope(&caller.scope, c).await? {
+            return Err(AppError::not_found("company")
+                .with_field("company_id")
+                .into());
+        }
+    }
+    let filter = AuditFilter {
+        company: q.company_id.clone(),
+        since: instant("since", q.since.as_deref())?,
+        until: instant("until", q.until.as_deref())?,
+    };
+    let (rows, total) = state
+        .store
+        .audit_events(
+            &caller.scope,
+            &filter,
+            crate::server::store::Paging {
+                limit: paging.per_page,
+                offset: paging.offset,
+            },
+        )
+        .await?;
+    Ok(paging.page(rows, total))
+}
