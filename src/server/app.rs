@@ -25,6 +25,8 @@ pub const PUBLIC_URL_SETTING: &str = "public_url";
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: tokio::net::TcpListener,
+    /// `/metrics`, when asked for (`--metrics-listen`).
+    metrics_listener: Option<tokio::net::TcpListener>,
     router: Router,
     state: AppState,
 }
@@ -50,6 +52,14 @@ impl Application {
         let assets = Assets::load(&config.dist_dir, Some(&config.asset_cache_dir()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match config.metrics_listen {
+            None => None,
+            Some(at) => Some(
+                tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| format!("cannot listen for metrics on {at}: {e}"))?,
+            ),
+        };
         let public_url = config
             .public_url
             .clone()
@@ -101,9 +111,11 @@ impl Application {
             bus,
             recordings_bucket,
             stopping: tokio::sync::watch::Sender::new(false),
+            metrics: Default::default(),
         });
         Ok(Application {
             listener,
+            metrics_listener,
             router: router(state.clone()),
             state,
         })
@@ -112,6 +124,13 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The address `/metrics` is served on, if it is (`--metrics-listen`).
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The public URL.
@@ -128,6 +147,10 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = tokio::spawn(super::notify::run_worker(self.state.clone()));
         let _stop_worker = AbortOnDrop(worker);
+        // Stops by itself with the server (graceful, on `stopping`); aborted if still there.
+        let _metrics = self
+            .metrics_listener
+            .map(|l| AbortOnDrop(tokio::spawn(super::metrics::serve(l, self.state.clone()))));
         let state = self.state.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -261,6 +284,11 @@ pub fn router(state: AppState) -> Router {
         ))
         // One line per request with its id and route template (see observe.rs).
         .layer(axum::middleware::from_fn(super::observe::request))
+        // Counted by route template, method and status for `/metrics` (see metrics/http.rs).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::metrics::http::count,
+        ))
         .with_state(state)
 }
 

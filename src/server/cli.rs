@@ -210,6 +210,10 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CONSULT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Serve Prometheus metrics at `/metrics` on this address (a private one: they are not
+    /// for the public). Without it there are none; they are never on --listen.
+    #[arg(long, env = "CONSULT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Data folder (SQLite file, signing key).
     #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
     data: PathBuf,
@@ -322,6 +326,7 @@ impl ServeArgs {
         config.database = database.map(super::config::DatabaseUrl);
         config.bus = self.bus.clone().map(super::config::DatabaseUrl);
         config.listen = self.listen;
+        config.metrics_listen = self.metrics_listen;
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
         config.asset_cache = self.asset_cache.clone();
@@ -461,6 +466,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Command::Serve(args) => {
             let app = Application::build(args.config(database.clone())?).await?;
             println!("Consult is listening on {}", app.url());
+            if let Some(at) = app.metrics_addr() {
+                println!("Metrics at http://{at}/metrics");
+            }
             app.run_until_stopped().await?;
         }
         Command::Demo { serve, host_listen } => {
@@ -485,6 +493,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 app.url()
             );
             println!("  Consult server:                   {}", app.url());
+            if let Some(at) = app.metrics_addr() {
+                println!("  Metrics:                          http://{at}/metrics");
+            }
             println!(
                 "Book on the host page, open your join link, then admit yourself from the console."
             );

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 pub struct Config {
     /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free one).
     pub listen: SocketAddr,
+    /// Where `/metrics` is served (a private address; port 0 picks a free one); none: no
+    /// metrics. Never on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Folder for the SQLite file and the signing key.
     pub data_dir: PathBuf,
     /// The URL people reach this server at; defaults to `http://{listen}` once bound.
@@ -182,6 +185,7 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir: data_dir.into(),
             public_url: None,
             database: None,

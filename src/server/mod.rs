@@ -20,6 +20,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod invite;
+pub mod metrics;
 pub mod notify;
 pub mod observe;
 pub mod origin;

@@ -187,8 +187,15 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
         // Not selected by `due` for a channel without a sender.
         _ => Err(Failure::new(false, "no-sender", None)),
     };
+    let channel = match &q.message {
+        Message::Email(_) => "email",
+        Message::Sms(_) => "sms",
+    };
     let outcome = match result {
-        Ok(()) => state.store.mark_sent(&q.id).await,
+        Ok(()) => {
+            state.metrics.outbox_sent(channel);
+            state.store.mark_sent(&q.id).await
+        }
         Err(failure) => {
             // Ids and the classification only: recipients are personal data, and relays
             // quote them in their answers.
@@ -197,6 +204,9 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
             } else {
                 attempt
             };
+            state
+                .metrics
+                .outbox_failed(channel, failure.permanent, attempts >= MAX_ATTEMPTS);
             if attempts >= MAX_ATTEMPTS {
                 tracing::error!(outbox = %q.id, attempt, error = %failure, "message given up");
             } else {

@@ -38,6 +38,8 @@ pub struct Shared {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// The bucket sealed cloud recordings go to (none: they stay in the data folder).
     pub recordings_bucket: Option<super::recordings::bucket::Bucket>,
+    /// What is counted for `/metrics` (requests, sockets, the outbox's sending).
+    pub metrics: super::metrics::Metrics,
 }
 
 impl AppState {

@@ -35,6 +35,7 @@ mod http_api;
 mod invitations;
 mod keepalive;
 mod manage;
+mod metrics;
 mod page_bytes;
 mod privacy;
 mod recordings_api;

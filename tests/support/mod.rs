@@ -27,6 +27,9 @@ pub struct TestServer {
     pub url: String,
     /// The host page server (a different origin).
     pub host_url: String,
+    /// Where `/metrics` is served, `http://127.0.0.1:PORT`, when the configuration asked
+    /// for it (`config.metrics_listen`).
+    pub metrics_url: Option<String>,
     /// Shared state, to seed data and mint links.
     pub state: AppState,
     /// The demo site.
@@ -61,6 +64,7 @@ impl TestServer {
         configure(&mut config);
         let app = Application::build(config).await.expect("server builds");
         let url = app.url();
+        let metrics_url = app.metrics_addr().map(|a| format!("http://{a}"));
         let state = app.state();
         let host = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -75,6 +79,7 @@ impl TestServer {
         TestServer {
             url,
             host_url,
+            metrics_url,
             state,
             site: demo.site,
             agent: demo.agent,

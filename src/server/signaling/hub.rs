@@ -271,6 +271,19 @@ impl Outbox {
     }
 }
 
+/// What a hub holds at one moment, in numbers (see [`Hub::census`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Rooms open: someone is in them, waiting, or away with their seat kept.
+    pub rooms: usize,
+    /// Rooms with a call going on: at least one person in the call.
+    pub calls: usize,
+    /// People in calls (viewers included; those away with their seat kept too).
+    pub in_calls: usize,
+    /// People in waiting rooms: not let in yet, or on hold, or taken aside from.
+    pub waiting: usize,
+}
+
 /// The signaling hub of one server process.
 #[derive(Debug)]
 pub struct Hub {
@@ -1130,6 +1143,22 @@ impl Hub {
     /// Number of connections (for metrics and tests).
     pub fn connections(&self) -> usize {
         self.lock().conns.len()
+    }
+
+    /// How many rooms, calls and people this hub holds now (for metrics): counts only.
+    pub fn census(&self) -> Census {
+        let st = self.lock();
+        let mut c = Census {
+            rooms: st.rooms.len(),
+            ..Census::default()
+        };
+        for room in st.rooms.values() {
+            let in_call = room.admitted().count();
+            c.in_calls += in_call;
+            c.calls += usize::from(in_call > 0);
+            c.waiting += room.waiting().count();
+        }
+        c
     }
 
     /// Forget every connection and room: this node stopped (or started) owning the hub of a

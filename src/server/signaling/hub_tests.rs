@@ -105,6 +105,31 @@ fn peer_of(msgs: &[ServerMsg]) -> PeerId {
 }
 
 #[test]
+fn the_census_counts_rooms_calls_and_people_waiting() {
+    let hub = test_hub();
+    let m = meeting(4);
+    assert_eq!(hub.census(), Census::default());
+    // A guest alone: a room, someone waiting, no call.
+    let (guest, _guest_rx) = hub.connect(None);
+    enter_guest(&hub, &m, guest, "222222222222222222222222", "Ada");
+    let c = hub.census();
+    assert_eq!((c.rooms, c.calls, c.in_calls, c.waiting), (1, 0, 0, 1));
+    // The host comes: a call of one, the guest still waiting.
+    let (host, _host_rx) = hub.connect(None);
+    enter_host(&hub, &m, host);
+    let c = hub.census();
+    assert_eq!((c.rooms, c.calls, c.in_calls, c.waiting), (1, 1, 1, 1));
+    // Admitted: two in the call, no one waiting.
+    hub.admit_all(host).unwrap();
+    let c = hub.census();
+    assert_eq!((c.rooms, c.calls, c.in_calls, c.waiting), (1, 1, 2, 0));
+    // Both gone for good: nothing left.
+    hub.disconnect(guest, false);
+    hub.disconnect(host, false);
+    assert_eq!(hub.census(), Census::default());
+}
+
+#[test]
 fn nothing_is_relayed_to_or_from_a_waiting_guest() {
     let hub = test_hub();
     let m = meeting(2);

@@ -9,7 +9,7 @@ pub mod ice;
 pub mod insights;
 pub mod ws;
 
-pub use hub::{ConnId, Hub, RecordPolicy};
+pub use hub::{Census, ConnId, Hub, RecordPolicy};
 pub use ice::{IceConfig, TurnConfig};
 
 use super::AppState;

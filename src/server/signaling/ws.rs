@@ -173,6 +173,9 @@ const RECONNECT: CloseFrame = CloseFrame {
 };
 
 async fn run(state: AppState, socket: WebSocket, client: Client) {
+    // Counted open for `/metrics` until this returns (the writer has closed the socket).
+    let metrics = state.clone();
+    let _open = metrics.metrics.socket_opened();
     // In a cluster: the owner as of now, and a watch that says when it changes.
     let mut owner_watch = state.bus.as_ref().map(|b| b.watch());
     let (link, mut queue, bound) = match &state.bus {

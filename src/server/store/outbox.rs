@@ -212,6 +212,27 @@ impl Store {
         Ok(out)
     }
 
+    /// How many messages wait, per channel: `(channel, queued, due at now)`. Reads only the
+    /// waiting rows, through the partial index `outbox_due` (sent and given-up rows, however
+    /// many, are not looked at), so it is cheap enough for every scrape of the metrics.
+    pub async fn outbox_depth(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, i64, i64)>, AppError> {
+        let rows = sqlx::query(
+            "SELECT channel, COUNT(*) AS queued,
+                    COUNT(CASE WHEN next_attempt_at <= $1 THEN 1 END) AS due
+             FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL
+             GROUP BY channel",
+        )
+        .bind(to_ms(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.col("channel")?, r.col("queued")?, r.col("due")?)))
+            .collect()
+    }
+
     /// Claim a message for one attempt: pushes its next attempt into the future first, so a
     /// second worker (or a restart during sending) does not send it at the same time.
     pub async fn claim(&self, id: &str, attempts: u32) -> Result<bool, AppError> {
