@@ -220,8 +220,7 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval
     });
-    let writer = tokio::spawn(
-        async move {
+    let writing = async move {
         let mut may_close = true;
         loop {
             tokio::select! {
@@ -266,9 +265,9 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
             }
         }
         let _ = sink.close().await;
-    }
-        .in_current_span(),
-    );
+    };
+    // In the connection's span, as everything the connection does.
+    let writer = tokio::spawn(writing.in_current_span());
     let mut stopping = state.stopping.subscribe();
     let mut bucket = Bucket::new();
     // A closing handshake means the page went away on purpose (tab closed, navigated); a
