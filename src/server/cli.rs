@@ -18,6 +18,27 @@ pub struct Cli {
     /// sharing one; without it, the SQLite file `consult.db` in the data folder.
     #[arg(long, env = "CONSULT_DATABASE", global = true, hide_env_values = true)]
     database: Option<String>,
+    /// How the log (standard error) is written: `text` for a person, `json` for a collector
+    /// (one object per line). What is logged is chosen with `RUST_LOG` (default `info`).
+    #[arg(
+        long,
+        env = "CONSULT_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
+}
+
+/// The log's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields` (with `message`),
+    /// `span` (the innermost span's fields, `request_id` among them while serving a request)
+    /// and `spans` (all of them, outermost first).
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -389,9 +410,9 @@ impl ServeArgs {
 
 /// Run the command line; the process exit code.
 pub async fn main() -> ExitCode {
-    init_logging();
-    super::observe::quiet_panics();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
+    super::observe::quiet_panics();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -401,16 +422,25 @@ pub async fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    // Colour codes only for a person at a terminal: a log file or collector gets plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => {
+            // Colour codes only for a person at a terminal: a log file or collector gets
+            // plain text.
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            fmt.with_ansi(ansi).try_init()
+        }
+        LogFormat::Json => fmt
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
 }
 
 /// The store of a data folder (its key made if this is the folder's first use).

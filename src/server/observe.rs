@@ -24,6 +24,10 @@ fn usable(id: &str) -> bool {
 }
 
 /// The middleware: span, id, one line at the end.
+///
+/// The span (`request`, with `request_id`, `method` and `route`) is entered for everything
+/// the request's handler does, so every line logged meanwhile carries the id; a WebSocket
+/// upgraded from the request keeps it for the connection's life (see `signaling/ws.rs`).
 pub async fn request(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -32,6 +36,7 @@ pub async fn request(mut req: Request, next: Next) -> Response {
         .filter(|v| usable(v))
         .map(String::from)
         .unwrap_or_else(|| crate::server::tokens::hex(&crate::server::tokens::random_bytes::<8>()));
+    // The template (`/join/{hash}`), never the path itself: paths carry secrets.
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -42,16 +47,14 @@ pub async fn request(mut req: Request, next: Next) -> Response {
     if let Some(v) = &header {
         req.headers_mut().insert(REQUEST_ID.clone(), v.clone());
     }
-    let span = tracing::info_span!("request", id = %id);
+    let span = tracing::info_span!("request", request_id = %id, %method, route);
     let started = std::time::Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     span.in_scope(|| {
         tracing::info!(
-            %method,
-            route,
             status,
-            ms = started.elapsed().as_millis() as u64,
+            latency_ms = started.elapsed().as_millis() as u64,
             "answered"
         );
     });

@@ -9,7 +9,7 @@ use crate::support;
 
 use fantoccini::Locator;
 use serde_json::Value;
-use support::browser::{Browser, Driver};
+use support::browser::Driver;
 use support::TestServer;
 
 fn dist_is_built() {
@@ -21,38 +21,6 @@ fn dist_is_built() {
     );
 }
 
-/// Book through the embed on the host page; returns the join link.
-async fn book_on_host_page(customer: &Browser, server: &TestServer, name: &str) -> String {
-    customer.goto(&format!("{}/", server.host_url)).await;
-    customer.enter_embed("consult-booking").await;
-    let href = customer.book_in_form(name, "ada@example.com").await;
-    customer.client.enter_parent_frame().await.unwrap();
-    // The host page heard about it (the recorder listens on the host page's window from the
-    // start, as an integrator's listener would), without the join hash.
-    let events = customer
-        .wait_js("consult:booked on the host page", 10, "const ev = window.__consultTest.events; return ev.some(e => e.type === 'consult:booked') && ev")
-        .await;
-    let booked = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["type"] == "consult:booked")
-        .unwrap();
-    assert_eq!(booked["version"], 1);
-    assert!(booked["meeting"].as_str().is_some_and(|m| m.len() == 24));
-    let hash = href.rsplit('/').next().unwrap();
-    assert!(
-        !events.to_string().contains(hash),
-        "a join hash leaked into host page events"
-    );
-    assert!(events
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["type"] == "consult:ready"));
-    href
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn book_wait_admit_and_talk() {
     dist_is_built();
@@ -61,7 +29,9 @@ async fn book_wait_admit_and_talk() {
     let customer = driver.session().await;
     let agent = driver.session().await;
 
-    let join = book_on_host_page(&customer, &server, "Ada Lovelace").await;
+    let join = customer
+        .book_on_host_page(&server.host_url, "Ada Lovelace", "ada@example.com", "")
+        .await;
     assert!(join.starts_with(&format!("{}/join/", server.url)), "{join}");
 
     // The customer opens their link: camera preview and the waiting message.

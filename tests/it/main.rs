@@ -34,6 +34,7 @@ mod embed_theme;
 mod http_api;
 mod invitations;
 mod keepalive;
+mod log_hygiene;
 mod manage;
 mod metrics;
 mod page_bytes;

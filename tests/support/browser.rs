@@ -336,9 +336,17 @@ impl Browser {
     /// In a booking form (this frame): take the first time offered, fill in name and e-mail,
     /// consent, book; returns the personal join link of the confirmation.
     pub async fn book_in_form(&self, name: &str, email: &str) -> String {
+        self.book_in_form_with_phone(name, email, "").await
+    }
+
+    /// [`Browser::book_in_form`] with a phone number too (none when empty).
+    pub async fn book_in_form_with_phone(&self, name: &str, email: &str, phone: &str) -> String {
         self.click("label.slot").await;
         self.find("#name").await.send_keys(name).await.unwrap();
         self.find("#email").await.send_keys(email).await.unwrap();
+        if !phone.is_empty() {
+            self.find("#phone").await.send_keys(phone).await.unwrap();
+        }
         self.click("#consent").await;
         self.click("button[type=submit]").await;
         self.find("[data-join-link]")
@@ -347,6 +355,45 @@ impl Browser {
             .await
             .unwrap()
             .expect("join link href")
+    }
+
+    /// Book through the `<consult-booking>` embed of the demo host page at `host_url`; returns
+    /// the join link. The host page hears `consult:ready` and `consult:booked` (the recorder
+    /// listens on its window from the start, as an integrator's listener would), without the
+    /// join hash.
+    pub async fn book_on_host_page(
+        &self,
+        host_url: &str,
+        name: &str,
+        email: &str,
+        phone: &str,
+    ) -> String {
+        self.goto(&format!("{host_url}/")).await;
+        self.enter_embed("consult-booking").await;
+        let href = self.book_in_form_with_phone(name, email, phone).await;
+        self.client.enter_parent_frame().await.unwrap();
+        let events = self
+            .wait_js("consult:booked on the host page", 10, "const ev = window.__consultTest.events; return ev.some(e => e.type === 'consult:booked') && ev")
+            .await;
+        let booked = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == "consult:booked")
+            .unwrap();
+        assert_eq!(booked["version"], 1);
+        assert!(booked["meeting"].as_str().is_some_and(|m| m.len() == 24));
+        let hash = href.rsplit('/').next().unwrap();
+        assert!(
+            !events.to_string().contains(hash),
+            "a join hash leaked into host page events"
+        );
+        assert!(events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "consult:ready"));
+        href
     }
 
     /// Open a customer's personal link and wait until they are in its waiting room.

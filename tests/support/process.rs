@@ -62,8 +62,21 @@ impl ConsultProcess {
 
     /// The same with compressed files kept in `cache`.
     pub fn command_with_cache(data: &Path, port: u16, cache: &Path) -> Command {
+        Self::subcommand("serve", data, port, cache)
+    }
+
+    /// `consult demo` on `port` with `data`, its host page on `host_port` (the agent's login
+    /// link is on its standard output: [`ConsultProcess::demo_login_link`]).
+    pub fn demo_command(data: &Path, port: u16, host_port: u16) -> Command {
+        let mut cmd = Self::subcommand("demo", data, port, &shared_asset_cache());
+        cmd.arg("--host-listen")
+            .arg(format!("127.0.0.1:{host_port}"));
+        cmd
+    }
+
+    fn subcommand(name: &str, data: &Path, port: u16, cache: &Path) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_consult"));
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        cmd.args([name, "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
             .arg("--dist")
             .arg(consult::server::config::default_dist_dir())
@@ -155,6 +168,15 @@ impl ConsultProcess {
     /// What it wrote to standard output so far.
     pub fn stdout(&self) -> String {
         std::fs::read_to_string(self.logs.path().join("stdout")).unwrap_or_default()
+    }
+
+    /// The single-use console login link `consult demo` printed for its agent.
+    pub fn demo_login_link(&self) -> String {
+        let out = self.stdout();
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("Agent console (single-use login):"))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_else(|| panic!("no login link in the demo's output:\n{out}"))
     }
 
     /// SIGKILL to the whole group: no goodbye to anyone, as in a crash.

@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use futures::{SinkExt, StreamExt};
+use tracing::Instrument;
 
 /// Accept a WebSocket from our own pages only: a cross-site page must not ride on an agent's
 /// session cookie (cross-site WebSocket hijacking), and the widget always runs on our origin.
@@ -57,6 +58,10 @@ pub async fn upgrade(
         source,
         user_agent,
     };
+    // The connection outlives its upgrade request's answer (axum runs it in a task of its
+    // own): it keeps that request's span, so whatever it logs carries the request id the page
+    // was answered with.
+    let span = tracing::Span::current();
     // Small buffers: most connections idle in a waiting room or between negotiations, and
     // tungstenite's 128 KiB defaults would dominate the memory of an idle connection. Larger
     // messages (an SDP is a few KB) still arrive whole, read in several chunks; each message
@@ -66,7 +71,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(state, socket, client))
+        .on_upgrade(move |socket| run(state, socket, client).instrument(span))
 }
 
 /// How long a connection closed for breaking the protocol is held open after the close frame.
@@ -176,6 +181,7 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
     // Counted open for `/metrics` until this returns (the writer has closed the socket).
     let metrics = state.clone();
     let _open = metrics.metrics.socket_opened();
+    let opened = std::time::Instant::now();
     // In a cluster: the owner as of now, and a watch that says when it changes.
     let mut owner_watch = state.bus.as_ref().map(|b| b.watch());
     let (link, mut queue, bound) = match &state.bus {
@@ -217,7 +223,7 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval
     });
-    let writer = tokio::spawn(async move {
+    let writing = async move {
         let mut may_close = true;
         loop {
             tokio::select! {
@@ -262,7 +268,9 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
             }
         }
         let _ = sink.close().await;
-    });
+    };
+    // In the connection's span, as everything the connection does.
+    let writer = tokio::spawn(writing.in_current_span());
     let mut stopping = state.stopping.subscribe();
     let mut bucket = Bucket::new();
     // A closing handshake means the page went away on purpose (tab closed, navigated); a
@@ -335,6 +343,13 @@ async fn run(state: AppState, socket: WebSocket, client: Client) {
         Link::Relayed(r) => r.close(closed_cleanly).await,
     }
     let _ = writer.await;
+    // The connection's end, for the operator: in the upgrade request's span, so it has the
+    // request id the page was answered with (who it was is not said: no personal data).
+    tracing::info!(
+        closed_cleanly,
+        seconds = opened.elapsed().as_secs(),
+        "signaling connection ended"
+    );
 }
 
 impl Link {

@@ -335,8 +335,39 @@ impl From<sqlx::Error> for AppError {
                 return AppError::new(ErrorCode::Conflict, "that conflicts with existing data");
             }
         }
-        tracing::error!(error = %e, "database error");
+        tracing::error!(error = %described(&e), "database error");
         AppError::internal()
+    }
+}
+
+/// What went wrong with the database, for the log: the kind of failure and the database's
+/// own error code, never the error's text. That text can quote the values of a query
+/// (PostgreSQL's "invalid input syntax for type …: \"…\""), a decoding error the value it
+/// could not read, a configuration error the database URL with its password.
+pub fn described(e: &sqlx::Error) -> String {
+    use sqlx::Error as E;
+    match e {
+        E::Database(db) => match db.code() {
+            Some(code) => format!("database error {code}"),
+            None => "database error".into(),
+        },
+        E::Io(io) => format!("i/o: {:?}", io.kind()),
+        E::ColumnDecode { index, .. } => format!("column {index} could not be decoded"),
+        E::ColumnNotFound(column) => format!("no column {column}"),
+        E::ColumnIndexOutOfBounds { index, len } => {
+            format!("column {index} of {len} out of bounds")
+        }
+        E::RowNotFound => "no row".into(),
+        E::PoolTimedOut => "no connection in time (pool timed out)".into(),
+        E::PoolClosed => "pool closed".into(),
+        E::WorkerCrashed => "the database worker crashed".into(),
+        E::Configuration(_) => "configuration".into(),
+        E::Tls(_) => "TLS".into(),
+        E::Protocol(_) => "protocol".into(),
+        E::TypeNotFound { .. } => "type not found".into(),
+        E::Encode(_) => "a value could not be encoded".into(),
+        E::Decode(_) => "a value could not be decoded".into(),
+        _ => "other".into(),
     }
 }
 
@@ -484,8 +515,9 @@ impl<'q> Args<'q> {
     where
         T: sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + 'q,
     {
-        sqlx::Arguments::add(&mut self.0, value).map_err(|e| {
-            tracing::error!(error = %e, "a query parameter could not be bound");
+        sqlx::Arguments::add(&mut self.0, value).map_err(|_| {
+            // Not the error's text: it could quote the value.
+            tracing::error!("a query parameter could not be bound");
             AppError::internal()
         })?;
         Ok(self)
@@ -677,5 +709,29 @@ pub(crate) mod tests {
             OVERLAPPING.ends_with(&format!("$2 - {ms}")),
             "{OVERLAPPING}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_database_error_is_logged_without_its_text() {
+        let (_dir, store) = temp_store().await;
+        // Both databases quote the name in their message ("no such table: …", "relation
+        // \"…\" does not exist"): the description keeps the code only.
+        let Err(e) = sqlx::query("SELECT * FROM philomena_quarrington")
+            .fetch_all(store.pool())
+            .await
+        else {
+            panic!("a table that does not exist was read");
+        };
+        assert!(e.to_string().contains("philomena_quarrington"), "{e}");
+        let said = described(&e);
+        assert!(said.starts_with("database error"), "{said}");
+        assert!(!said.contains("philomena"), "{said}");
+        let config = sqlx::Error::Configuration("postgres://consult:hunter2@db/consult".into());
+        assert_eq!(described(&config), "configuration");
+        let decode = sqlx::Error::ColumnDecode {
+            index: "name".into(),
+            source: "cannot read \"Philomena\" as a number".into(),
+        };
+        assert_eq!(described(&decode), "column name could not be decoded");
     }
 }
