@@ -42,6 +42,7 @@ mod recovery;
 mod secrets_at_rest;
 mod security;
 mod signaling;
+mod smtp_tls;
 mod startup;
 mod turn;
 mod visual;
