@@ -34,6 +34,7 @@ mod embed_theme;
 mod http_api;
 mod invitations;
 mod keepalive;
+mod link_language;
 mod manage;
 mod page_bytes;
 mod recordings_api;
