@@ -309,6 +309,67 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn links_carry_the_language_after_any_query_and_before_a_fragment() {
+        assert_eq!(
+            in_lang("https://c.example/join/x", Lang::Nl),
+            "https://c.example/join/x?lang=nl"
+        );
+        assert_eq!(
+            in_lang("https://c.example/s?token=t", Lang::En),
+            "https://c.example/s?token=t&lang=en"
+        );
+        assert_eq!(
+            in_lang("https://c.example/r?k=1#top", Lang::Nl),
+            "https://c.example/r?k=1&lang=nl#top"
+        );
+        let m = Meeting {
+            id: "0123456789abcdef01234567",
+            subject: "S",
+            starts_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 15, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 45, 0).unwrap(),
+            time_zone: "Europe/Amsterdam",
+            text: "T",
+            sequence: 0,
+        };
+        let links = GuestLinks {
+            manage: Some("https://c.example/booking/x"),
+            hardware_test: Some(("Test:", "https://c.example/check")),
+        };
+        let nl = guest(
+            &m,
+            "a@b.nl",
+            "A",
+            "https://c.example/join/x",
+            Lang::Nl,
+            &links,
+        );
+        for url in [
+            "https://c.example/join/x?lang=nl\n",
+            "https://c.example/booking/x?lang=nl\n",
+            "https://c.example/check?lang=nl\n",
+        ] {
+            assert!(nl.body.contains(url), "{url} in {}", nl.body);
+        }
+        assert!(nl.attachments[0]
+            .content
+            .contains("URL:https://c.example/join/x?lang=nl"));
+        let text = sms(
+            &m,
+            "+31600000000",
+            None,
+            "https://c.example/join/x",
+            Lang::Nl,
+        );
+        assert!(
+            text.text.ends_with("https://c.example/join/x?lang=nl"),
+            "{}",
+            text.text
+        );
+        let changed = changed(&m, "a@b.nl", "A", "https://c.example/join/x", "", Lang::En);
+        assert!(changed.body.contains("https://c.example/join/x?lang=en\n"));
+    }
+
+    #[test]
     fn invitations_state_the_site_time_and_carry_the_link_and_calendar_file() {
         let m = Meeting {
             id: "0123456789abcdef01234567",
