@@ -49,6 +49,11 @@ impl Application {
         )
         .await?;
         check_key(&store, &signer).await?;
+        // A relay that could never be used (a password bound for plain text, an unreadable
+        // CA file) is found now, not at the first message.
+        if let Some(smtp) = &config.smtp {
+            smtp.transport()?;
+        }
         let assets = Assets::load(&config.dist_dir, Some(&config.asset_cache_dir()))?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

@@ -270,13 +270,39 @@ struct ServeArgs {
     /// each other's IP addresses.
     #[arg(long, env = "CONSULT_RELAY_ONLY")]
     relay_only: bool,
-    /// SMTP relay for e-mail (plain SMTP, e.g. the local MTA); without it e-mails wait in the
+    /// SMTP relay for e-mail (the local MTA, or a provider); without it e-mails wait in the
     /// outbox.
     #[arg(long, env = "CONSULT_SMTP_HOST")]
     smtp_host: Option<String>,
-    /// SMTP relay port.
-    #[arg(long, env = "CONSULT_SMTP_PORT", default_value_t = 25)]
-    smtp_port: u16,
+    /// SMTP relay port [default: 25 with --smtp-tls none, 587 with starttls, 465 with tls].
+    #[arg(long, env = "CONSULT_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// How the connection to the relay is secured: `starttls` (STARTTLS required), `tls`
+    /// (implicit TLS, SMTPS) or `none` (plain) [default: none for a relay on this machine
+    /// (localhost, 127.0.0.1, ::1), starttls for any other]. Certificates are always verified.
+    #[arg(long, env = "CONSULT_SMTP_TLS", value_enum)]
+    smtp_tls: Option<super::smtp::SmtpSecurity>,
+    /// A PEM file of CA certificates the relay's certificate may chain to, besides the built-in
+    /// web roots (a private CA, an in-house relay).
+    #[arg(long, env = "CONSULT_SMTP_CA_FILE")]
+    smtp_ca_file: Option<PathBuf>,
+    /// The relay account's user name (AUTH; only over TLS, or to a relay on this machine).
+    #[arg(
+        long,
+        env = "CONSULT_SMTP_USER",
+        hide_env_values = true,
+        requires = "smtp_password"
+    )]
+    smtp_user: Option<String>,
+    /// The relay account's password; give it in the environment rather than on the command
+    /// line, where other users of the machine can see it.
+    #[arg(
+        long,
+        env = "CONSULT_SMTP_PASSWORD",
+        hide_env_values = true,
+        requires = "smtp_user"
+    )]
+    smtp_password: Option<String>,
     /// Sender of e-mails.
     #[arg(
         long,
@@ -342,6 +368,28 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The relay: the mode given, else the host's default; the port given, else the mode's.
+    fn smtp_config(&self) -> Option<super::smtp::SmtpConfig> {
+        let host = self.smtp_host.clone()?;
+        let security = self
+            .smtp_tls
+            .unwrap_or_else(|| super::smtp::SmtpSecurity::default_for(&host));
+        Some(super::smtp::SmtpConfig {
+            port: self.smtp_port.unwrap_or(security.default_port()),
+            host,
+            from: self.smtp_from.clone(),
+            security,
+            ca_file: self.smtp_ca_file.clone(),
+            credentials: match (&self.smtp_user, &self.smtp_password) {
+                (Some(user), Some(password)) => Some(super::smtp::SmtpCredentials {
+                    user: user.clone(),
+                    password: password.clone(),
+                }),
+                _ => None,
+            },
+        })
+    }
+
     fn config(&self, database: Option<String>) -> Result<Config, String> {
         let mut config = Config::new(&self.data);
         config.database = database.map(super::config::DatabaseUrl);
@@ -351,14 +399,7 @@ impl ServeArgs {
         config.public_url = self.public_url.clone();
         config.dist_dir = self.dist.clone().unwrap_or_else(default_dist_dir);
         config.asset_cache = self.asset_cache.clone();
-        config.smtp = self
-            .smtp_host
-            .clone()
-            .map(|host| super::notify::SmtpConfig {
-                host,
-                port: self.smtp_port,
-                from: self.smtp_from.clone(),
-            });
+        config.smtp = self.smtp_config();
         config.anonymous_quota.limit = self.token_quota;
         config.trusted_proxies = self.trusted_proxies.clone();
         config.public_quota.limit = self.public_calls_per_minute;
@@ -756,4 +797,89 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::smtp::SmtpSecurity;
+
+    fn serve(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(["consult", "serve"].iter().chain(args))
+            .map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Serve(serve) => serve.config(None),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn smtp_modes_default_by_host_and_an_explicit_flag_wins() {
+        let local = serve(&["--smtp-host", "127.0.0.1"]).unwrap().smtp.unwrap();
+        assert_eq!((local.security, local.port), (SmtpSecurity::None, 25));
+        let remote = serve(&["--smtp-host", "smtp.example.com"])
+            .unwrap()
+            .smtp
+            .unwrap();
+        assert_eq!(
+            (remote.security, remote.port),
+            (SmtpSecurity::Starttls, 587)
+        );
+        let tls = serve(&["--smtp-host", "localhost", "--smtp-tls", "tls"])
+            .unwrap()
+            .smtp
+            .unwrap();
+        assert_eq!((tls.security, tls.port), (SmtpSecurity::Tls, 465));
+        let given = serve(&[
+            "--smtp-host",
+            "smtp.example.com",
+            "--smtp-tls",
+            "none",
+            "--smtp-port",
+            "2525",
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert_eq!((given.security, given.port), (SmtpSecurity::None, 2525));
+        let e = serve(&["--smtp-host", "smtp.example.com", "--smtp-tls", "maybe"]).unwrap_err();
+        assert!(e.contains("maybe") && e.contains("starttls"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn credentials_in_plain_text_to_another_machine_are_refused_at_start() {
+        let plain = serve(&[
+            "--smtp-host",
+            "smtp.example.com",
+            "--smtp-tls",
+            "none",
+            "--smtp-user",
+            "mailer",
+            "--smtp-password",
+            "hunter2-secret",
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        let e = plain.transport().expect_err("refused");
+        assert!(e.contains("plain text"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        // A user without a password (or the other way round) is a mistake clap reports.
+        let e = serve(&["--smtp-host", "smtp.example.com", "--smtp-user", "mailer"]).unwrap_err();
+        assert!(e.contains("--smtp-password"), "{e}");
+        // With the default (STARTTLS required) the same account is fine.
+        let secure = serve(&[
+            "--smtp-host",
+            "smtp.example.com",
+            "--smtp-user",
+            "mailer",
+            "--smtp-password",
+            "hunter2-secret",
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert!(secure.transport().is_ok());
+        assert!(!format!("{secure:?}").contains("hunter2"));
+    }
 }

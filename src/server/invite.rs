@@ -85,6 +85,18 @@ pub fn when_in(t: DateTime<Utc>, zone: &str, lang: Lang) -> String {
     )
 }
 
+/// A link to one of our pages as its recipient should see it: opened in their language
+/// (`?lang=nl`, or `&lang=nl` after a query), whatever their browser's language. Every page a
+/// message links to reads `lang` before the browser's languages.
+pub fn in_lang(url: &str, lang: Lang) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}lang={}{fragment}", lang.code())
+}
+
 fn calendar_file(m: &Meeting<'_>, url: &str, description: &str) -> Attachment {
     calendar_entry(m, url, description, false)
 }
@@ -119,7 +131,7 @@ pub struct GuestLinks<'a> {
 }
 
 /// The customer's invitation, in their language: the text, the time (in `m.time_zone`, the
-/// zone they chose), their link, the calendar file.
+/// zone they chose), their link, the calendar file. Every link opens its page in `lang`.
 ///
 /// `links` are the extra links some invitations carry.
 pub fn guest(
@@ -130,7 +142,8 @@ pub fn guest(
     lang: Lang,
     links: &GuestLinks<'_>,
 ) -> Email {
-    let manage = links.manage;
+    let url = &in_lang(url, lang);
+    let manage = links.manage.map(|u| in_lang(u, lang));
     let name = neutralise(name);
     let at = when_in(m.starts_at, m.time_zone, lang);
     let mut body = match lang {
@@ -144,7 +157,7 @@ pub fn guest(
         ),
     };
     if let Some((text, check)) = links.hardware_test {
-        body.push_str(&format!("\n{text}\n{check}\n"));
+        body.push_str(&format!("\n{text}\n{}\n", in_lang(check, lang)));
     }
     if let Some(manage) = manage {
         body.push_str(&match lang {
@@ -160,8 +173,10 @@ pub fn guest(
     }
 }
 
-/// The agent's confirmation: who, when, the agent's own link, the calendar file.
+/// The agent's confirmation: who, when, the agent's own link (opening in `lang`), the
+/// calendar file.
 pub fn agent(m: &Meeting<'_>, to: &str, guests: &[&str], url: &str, lang: Lang) -> Email {
+    let url = &in_lang(url, lang);
     let guests: Vec<String> = guests.iter().map(|g| neutralise(g)).collect();
     let at = when_in(m.starts_at, m.time_zone, lang);
     let (subject, body, description) = match lang {
@@ -201,6 +216,7 @@ pub fn changed(
     lang: Lang,
 ) -> Email {
     let mut email = guest(m, to, name, url, lang, &GuestLinks::default());
+    let url = &in_lang(url, lang);
     let name = neutralise(name);
     let at = when_in(m.starts_at, m.time_zone, lang);
     (email.subject, email.body) = match lang {
@@ -250,8 +266,10 @@ pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str, lang:
 }
 
 /// The invitation by SMS: the meeting's own `invitation_sms` text if it has one, then the time
-/// and the link (a text message is read on the phone that opens the link).
-pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str) -> Sms {
+/// and the link, which opens in the recipient's `lang` (a text message is read on the phone
+/// that opens the link).
+pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str, lang: Lang) -> Sms {
+    let url = in_lang(url, lang);
     let at = when(m.starts_at, m.time_zone);
     let lead = own_text.map(|t| format!("{t}\n")).unwrap_or_default();
     Sms {
@@ -260,8 +278,9 @@ pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str) -> Sms 
     }
 }
 
-/// The time changed, by SMS.
-pub fn sms_changed(m: &Meeting<'_>, to: &str, url: &str) -> Sms {
+/// The time changed, by SMS; the link opens in `lang`.
+pub fn sms_changed(m: &Meeting<'_>, to: &str, url: &str, lang: Lang) -> Sms {
+    let url = in_lang(url, lang);
     Sms {
         to: to.into(),
         text: format!(
@@ -288,6 +307,67 @@ pub fn sms_cancelled(m: &Meeting<'_>, to: &str) -> Sms {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn links_carry_the_language_after_any_query_and_before_a_fragment() {
+        assert_eq!(
+            in_lang("https://c.example/join/x", Lang::Nl),
+            "https://c.example/join/x?lang=nl"
+        );
+        assert_eq!(
+            in_lang("https://c.example/s?token=t", Lang::En),
+            "https://c.example/s?token=t&lang=en"
+        );
+        assert_eq!(
+            in_lang("https://c.example/r?k=1#top", Lang::Nl),
+            "https://c.example/r?k=1&lang=nl#top"
+        );
+        let m = Meeting {
+            id: "0123456789abcdef01234567",
+            subject: "S",
+            starts_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 15, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 45, 0).unwrap(),
+            time_zone: "Europe/Amsterdam",
+            text: "T",
+            sequence: 0,
+        };
+        let links = GuestLinks {
+            manage: Some("https://c.example/booking/x"),
+            hardware_test: Some(("Test:", "https://c.example/check")),
+        };
+        let nl = guest(
+            &m,
+            "a@b.nl",
+            "A",
+            "https://c.example/join/x",
+            Lang::Nl,
+            &links,
+        );
+        for url in [
+            "https://c.example/join/x?lang=nl\n",
+            "https://c.example/booking/x?lang=nl\n",
+            "https://c.example/check?lang=nl\n",
+        ] {
+            assert!(nl.body.contains(url), "{url} in {}", nl.body);
+        }
+        assert!(nl.attachments[0]
+            .content
+            .contains("URL:https://c.example/join/x?lang=nl"));
+        let text = sms(
+            &m,
+            "+31600000000",
+            None,
+            "https://c.example/join/x",
+            Lang::Nl,
+        );
+        assert!(
+            text.text.ends_with("https://c.example/join/x?lang=nl"),
+            "{}",
+            text.text
+        );
+        let changed = changed(&m, "a@b.nl", "A", "https://c.example/join/x", "", Lang::En);
+        assert!(changed.body.contains("https://c.example/join/x?lang=en\n"));
+    }
 
     #[test]
     fn invitations_state_the_site_time_and_carry_the_link_and_calendar_file() {

@@ -30,6 +30,7 @@ pub mod recordings;
 pub mod seal;
 pub mod services;
 pub mod signaling;
+pub mod smtp;
 pub mod state;
 pub mod store;
 pub mod tokens;

@@ -8,16 +8,7 @@ use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, Singl
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
-/// Where e-mail goes: an SMTP relay (plain SMTP, e.g. the local MTA).
-#[derive(Clone, Debug)]
-pub struct SmtpConfig {
-    /// Relay host.
-    pub host: String,
-    /// Relay port.
-    pub port: u16,
-    /// Sender address, `Name <address>` or an address.
-    pub from: String,
-}
+pub use super::smtp::{SmtpConfig, SmtpCredentials, SmtpSecurity};
 
 /// Where text messages go: an HTTP provider that takes
 /// `POST {url}` with `{"from", "to", "text"}` as JSON and answers 2xx once accepted.
@@ -57,16 +48,24 @@ pub async fn run_worker(state: AppState) {
             );
             None
         }
-        Some(smtp) => match smtp.from.parse::<Mailbox>() {
-            Ok(from) => Some(Mailer {
-                transport: AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-                    .port(smtp.port)
-                    .timeout(Some(Duration::from_secs(20)))
-                    .build(),
-                from,
-            }),
-            Err(e) => {
+        Some(smtp) => match (smtp.from.parse::<Mailbox>(), smtp.transport()) {
+            (Ok(from), Ok(transport)) => {
+                tracing::info!(
+                    host = %smtp.host,
+                    port = smtp.port,
+                    tls = smtp.security.name(),
+                    login = smtp.credentials.is_some(),
+                    "e-mail goes out through the SMTP relay"
+                );
+                Some(Mailer { transport, from })
+            }
+            (Err(e), _) => {
                 tracing::error!(error = %e, "the SMTP sender address is not valid; e-mails wait in the outbox");
+                None
+            }
+            // Checked when the server was built; kept for a worker started otherwise.
+            (_, Err(e)) => {
+                tracing::error!(error = %e, "the SMTP relay settings are not usable; e-mails wait in the outbox");
                 None
             }
         },
@@ -122,7 +121,7 @@ pub async fn run_worker(state: AppState) {
 pub struct Failure {
     /// Will trying again help? A permanent failure is given up at once.
     pub permanent: bool,
-    /// What failed: `smtp`, `connection`, `timeout`, `message`, `http`, `no-sender`.
+    /// What failed: `smtp`, `tls`, `connection`, `timeout`, `message`, `http`, `no-sender`.
     pub kind: &'static str,
     /// The SMTP reply code or HTTP status, when there was one.
     pub code: Option<u16>,
@@ -152,19 +151,47 @@ impl Failure {
     }
 
     /// An SMTP failure, classified by its reply code (5xx permanent, 4xx transient) or as a
-    /// connection failure.
+    /// TLS or connection failure (transient: the message waits for the relay, or for its
+    /// settings, to be right).
+    ///
+    /// The 5xx codes that refuse the sender's session rather than the message (530: log in or
+    /// STARTTLS first, 534/538: a stronger or encrypted login needed, 535: login refused) are
+    /// transient too: they are the relay settings' fault, and every message would otherwise
+    /// be given up until an operator fixes them.
     pub fn smtp(e: &lettre::transport::smtp::Error) -> Self {
         let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
-        if e.is_permanent() {
+        if e.is_permanent() && !matches!(code, Some(530 | 534 | 535 | 538)) {
             Failure::new(true, "smtp", code)
-        } else if e.is_transient() {
+        } else if e.is_permanent() || e.is_transient() {
             Failure::new(false, "smtp", code)
+        } else if is_tls_failure(e) {
+            Failure::new(false, "tls", None)
         } else if e.is_timeout() {
             Failure::new(false, "timeout", None)
         } else {
             Failure::new(false, "connection", code)
         }
     }
+}
+
+/// Did TLS with the relay fail (a certificate not trusted, not for this host, a failed
+/// handshake)? lettre reports a handshake as a connection error, with rustls's inside.
+fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
+    if e.is_tls() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        // An `io::Error`'s own `source()` skips the error it wraps: look inside it too.
+        let wrapped = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
+        if s.is::<rustls::Error>() || wrapped.is_some_and(|w| w.is::<rustls::Error>()) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Texter>, q: Queued) {
@@ -180,7 +207,17 @@ async fn send_one(state: &AppState, mailer: Option<&Mailer>, texter: Option<&Tex
                 .send(message)
                 .await
                 .map(|_| ())
-                .map_err(|e| Failure::smtp(&e)),
+                .map_err(|e| {
+                    // TLS and client errors say what is wrong with the relay's certificate,
+                    // handshake or offer (fixed texts, never a recipient): the operator
+                    // needs that to fix the settings.
+                    if is_tls_failure(&e) {
+                        tracing::warn!(outbox = %q.id, error = %e, "TLS with the SMTP relay failed");
+                    } else if e.is_client() {
+                        tracing::warn!(outbox = %q.id, error = %e, "the SMTP relay cannot be used as configured");
+                    }
+                    Failure::smtp(&e)
+                }),
             Err(e) => Err(e),
         },
         (Message::Sms(sms), _, Some(t)) => send_sms(t, sms).await,

@@ -50,7 +50,8 @@ async fn a_booking_sends_the_customer_and_the_agent_an_invitation_with_a_calenda
     assert_eq!(cal["uid"], format!("{}@consult", booked.meeting.as_str()));
     assert_eq!(cal["start"], iso(booked.starts_at));
     assert_eq!(cal["end"], iso(booked.ends_at));
-    assert_eq!(cal["url"], booked.join_url);
+    // The link as mailed opens the page in the customer's language.
+    assert_eq!(cal["url"], format!("{}?lang=en", booked.join_url));
     assert_eq!(cal["summary"], "Appointment: Demo clinic");
 
     let agent = to(&all, "agent@demo.consult.test");
@@ -102,7 +103,7 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
             .unwrap()
             .contains("We look forward to it."));
         let cal = &mail["calendars"][0];
-        assert_eq!(cal["url"], url);
+        assert_eq!(cal["url"], format!("{url}?lang=en"));
         assert_eq!(cal["start"], "2031-06-02T08:00:00+00:00");
         assert_eq!(cal["end"], "2031-06-02T08:30:00+00:00");
         // Commas and semicolons survive the round trip through the calendar format.
@@ -115,8 +116,9 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
         .unwrap()
         .contains("with Guest One and Guest Two"));
     assert_eq!(
-        agent["calendars"][0]["url"], m["participants"][0]["url"],
-        "the agent's own link"
+        agent["calendars"][0]["url"],
+        format!("{}?lang=en", m["participants"][0]["url"].as_str().unwrap()),
+        "the agent's own link, in the agent's language"
     );
     for mail in &all {
         assert_eq!(mail["calendars"][0]["status"], "CONFIRMED");
@@ -148,7 +150,11 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
         assert_eq!(cal["start"], "2031-06-03T09:00:00+00:00");
         assert_eq!(cal["end"], "2031-06-03T09:45:00+00:00");
         assert!(cal["sequence"].as_i64().unwrap() > 0);
-        let url = cal["url"].as_str().unwrap();
+        let url = cal["url"]
+            .as_str()
+            .unwrap()
+            .strip_suffix("?lang=en")
+            .unwrap();
         assert!(
             m["participants"]
                 .as_array()

@@ -151,6 +151,16 @@ impl Driver {
 
     /// A new browser session with the given media devices.
     pub async fn session_with(&self, media: Media) -> Browser {
+        self.session_in(media, None).await
+    }
+
+    /// A new browser session (fake media) whose person reads `language` (`nl`, `en-GB`): the
+    /// languages it tells pages (`navigator.languages`, `Accept-Language`).
+    pub async fn session_in_language(&self, language: &str) -> Browser {
+        self.session_in(Media::Fake, Some(language)).await
+    }
+
+    async fn session_in(&self, media: Media, language: Option<&str>) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let media_args: &[&str] = match media {
             Media::Fake => &[
@@ -189,6 +199,10 @@ impl Driver {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
             args.extend(media_args.iter().map(|a| json!(a)));
+            if let Some(language) = language {
+                args.push(json!(format!("--lang={language}")));
+                args.push(json!(format!("--accept-lang={language}")));
+            }
         }
         let client = ClientBuilder::new(connector)
             .capabilities(caps)

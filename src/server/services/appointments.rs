@@ -325,8 +325,8 @@ fn messages(
     }
     if let (Some(to), true) = (&a.claimant_phone, from.sms) {
         out.push(Message::Sms(match notice {
-            Notice::New => invite::sms(&meeting, to, None, &urls.claimant),
-            Notice::Changed => invite::sms_changed(&meeting, to, &urls.claimant),
+            Notice::New => invite::sms(&meeting, to, None, &urls.claimant, lang),
+            Notice::Changed => invite::sms_changed(&meeting, to, &urls.claimant, lang),
             Notice::Cancelled => invite::sms_cancelled(&meeting, to),
         }));
     }

@@ -424,7 +424,8 @@ pub async fn book_from(
     }
     let guest_url = state.join_url(&guest_link_id)?;
     let manage_url = guest_url.replacen("/join/", "/booking/", 1);
-    let check_url = format!("{}/check?lang={}", state.public_url, req.lang.code());
+    // The invitation adds the customer's language to every link (`invite::in_lang`).
+    let check_url = format!("{}/check", state.public_url);
     let for_customer = invite::Meeting {
         time_zone: &customer_zone,
         ..meeting.clone()
@@ -450,6 +451,7 @@ pub async fn book_from(
             phone.as_str(),
             None,
             &guest_url,
+            req.lang,
         )));
     }
     let booking = NewBooking {

@@ -123,7 +123,7 @@ pub async fn notices(
         // Guests only: the agent follows their meetings in the console and by e-mail.
         if let (Some(to), true, false) = (&p.phone, m.send_sms, p.is_host) {
             out.push(Message::Sms(match new_times {
-                Some(_) => invite::sms_changed(&own, to, &url),
+                Some(_) => invite::sms_changed(&own, to, &url, lang),
                 None => invite::sms_cancelled(&own, to),
             }));
         }
@@ -318,7 +318,13 @@ pub async fn schedule(
             }
             if let (Some(phone), true) = (phone, input.send_sms) {
                 let own = input.invitation_sms.as_deref();
-                messages.push(Message::Sms(invite::sms(&meeting, phone, own, &url)));
+                messages.push(Message::Sms(invite::sms(
+                    &meeting,
+                    phone,
+                    own,
+                    &url,
+                    Lang::En,
+                )));
             }
         }
         let names: Vec<&str> = guests.iter().map(|g| g.0.as_str()).collect();
