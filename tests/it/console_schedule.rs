@@ -295,6 +295,23 @@ async fn an_agent_schedules_moves_and_cancels_its_meetings() {
     assert_eq!(meetings(&server).await[0].3, "cancelled");
     let cancel = mails_to(&sink, "ann@example.com", 3).await[2].clone();
     assert_eq!(cancel["calendars"][0]["status"], "CANCELLED");
+    // The audit trail: the agent's three changes to the meeting, by id, and no name.
+    let trail: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT actor_type, action, actor_id, entity_id FROM audit_events
+         WHERE actor_type = 'console_user' ORDER BY at, action",
+    )
+    .fetch_all(server.state.store.pool())
+    .await
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|t| t.1.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["meeting.schedule", "meeting.move", "meeting.cancel"]
+    );
+    assert!(trail
+        .iter()
+        .all(|t| t.2.as_deref() == Some(server.agent.as_str())
+            && t.3.as_deref() == Some(id.as_str())));
     b.close().await;
 }
 
