@@ -201,6 +201,33 @@ async fn a_whereby_integration_works_with_a_new_base_url_and_key() {
     let host = m["hostRoomUrl"].as_str().unwrap();
     assert!(host.starts_with(m["roomUrl"].as_str().unwrap()) && host.contains("?roomKey="));
     assert!(m.get("viewerRoomUrl").is_none(), "{m}");
+    // Both are in the audit trail: the key made by the reseller's client (found to be the
+    // company's), the room made with the key (its id from the answer).
+    let trail: Vec<(
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT actor_type, actor_id, action, entity_id, company_id FROM audit_events
+             ORDER BY at, id",
+    )
+    .fetch_all(server.state.store.pool())
+    .await
+    .unwrap();
+    assert!(trail.iter().any(|e| e.0 == "api_client"
+        && e.2 == "POST /api/v2/management/api-keys"
+        && e.3.as_deref() == Some(key_id.as_str())
+        && e.4.as_deref() == Some(company.as_str())));
+    assert!(
+        trail.iter().any(|e| e.0 == "api_key"
+            && e.1.as_deref() == Some(key_id.as_str())
+            && e.2 == "POST /whereby/v1/meetings"
+            && e.3.as_deref() == Some(id.as_str())
+            && e.4.as_deref() == Some(company.as_str())),
+        "{trail:?}"
+    );
     assert_eq!(created.header("x-ratelimit-limit"), "1000");
     assert_eq!(
         created.header("x-ratelimit-remaining"),

@@ -24,8 +24,13 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     /// Their e-mail address (compared without regard to case).
+    #[param(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    )]
     pub email: Option<String>,
     /// Their phone number, E.164 (`+31612345678`).
+    #[param(pattern = r"^\+[1-9][0-9]{7,14}$")]
     pub phone: Option<String>,
 }
 
@@ -114,10 +119,13 @@ pub async fn erase(
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// One of the caller's companies only.
+    #[param(pattern = r"^[0-9a-f]{24}$")]
     pub company_id: Option<String>,
     /// Events at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
     /// Events before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 100000)]
