@@ -128,6 +128,15 @@ async fn key_for(api: &Api, company: &str) -> (String, String) {
     (r["id"].as_str().unwrap().to_string(), key)
 }
 
+/// An audit event as the test reads it: actor type and id, action, entity id, company.
+type AuditRow = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 fn in_an_hour() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(1))
         .with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap())
@@ -203,13 +212,7 @@ async fn a_whereby_integration_works_with_a_new_base_url_and_key() {
     assert!(m.get("viewerRoomUrl").is_none(), "{m}");
     // Both are in the audit trail: the key made by the reseller's client (found to be the
     // company's), the room made with the key (its id from the answer).
-    let trail: Vec<(
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let trail: Vec<AuditRow> = sqlx::query_as(
         "SELECT actor_type, actor_id, action, entity_id, company_id FROM audit_events
              ORDER BY at, id",
     )
