@@ -132,6 +132,12 @@ impl Event {
         self
     }
 
+    /// The same, done while answering the request `id` (its `x-request-id`).
+    pub fn in_request(mut self, id: Option<&str>) -> Event {
+        self.request_id = id.map(String::from);
+        self
+    }
+
     /// Stored form of the actor: type, id, scope type, scope id.
     pub(crate) fn actor_columns(&self) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
         let scope = self.actor.scope();

@@ -742,6 +742,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     &super::audit::Actor::Operator,
                     scope.as_ref(),
                     &who,
+                    None,
                 )
                 .await?;
                 ("personal_data.erase", serde_json::to_string_pretty(&done)?)

@@ -342,7 +342,12 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
     assert_eq!(erase["company_id"], a.company.as_str());
     assert_eq!(erase["status"], 200);
     assert!(find("personal_data.export", None).is_some());
-    assert!(find("meeting.cancel", Some(&upcoming)).is_some());
+    let cancelled = find("meeting.cancel", Some(&upcoming)).expect("the cancellation");
+    assert_eq!(
+        cancelled["request_id"],
+        request_id.as_str(),
+        "done in that request: {trail:#?}"
+    );
     assert!(find("appointment.cancel", Some(&appt)).is_some());
     let created = find("POST /api/v2/personal/meetings", Some(&upcoming)).expect("creation");
     assert_eq!(created["entity_type"], "meetings");

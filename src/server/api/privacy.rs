@@ -94,6 +94,7 @@ pub async fn export(
 pub async fn erase(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> ApiResult<Response> {
     let who = privacy::who(q.email.as_deref(), q.phone.as_deref())?;
@@ -101,7 +102,10 @@ pub async fn erase(
         id: caller.client_id.clone(),
         scope: caller.scope.clone(),
     };
-    let done = privacy::erase(&state, &actor, Some(&caller.scope), &who).await?;
+    let request_id = headers
+        .get(&crate::server::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok());
+    let done = privacy::erase(&state, &actor, Some(&caller.scope), &who, request_id).await?;
     Ok((
         Extension(Note {
             action: "personal_data.erase",

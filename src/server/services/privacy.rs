@@ -145,11 +145,14 @@ async fn calls_of(
 /// past ones blanked, their appointments' claimant erased (those to come cancelled), every
 /// message to them removed, their names in calls and recordings' notices blanked, and the
 /// recordings of their calls deleted. Staff accounts stay (see [`Erased::users_kept`]).
+/// Each meeting, appointment and recording touched is an audit event of `actor` (with the
+/// request's id, when erased through the API).
 pub async fn erase(
     state: &AppState,
     actor: &Actor,
     scope: Option<&Scope>,
     who: &Who,
+    request_id: Option<&str>,
 ) -> Result<Erased, AppError> {
     let found = export(state, scope, who).await?;
     let now = Utc::now();
@@ -158,7 +161,9 @@ pub async fn erase(
         ..Erased::default()
     };
     let note = |action: &str, kind: &str, id: &str, company: &str| {
-        Event::new(actor.clone(), action, kind, Some(id)).of_company(Some(company))
+        Event::new(actor.clone(), action, kind, Some(id))
+            .of_company(Some(company))
+            .in_request(request_id)
     };
     // Messages first: nothing still queued goes out to them while the rest is done.
     let ids: Vec<String> = found.messages.iter().map(|m| m.id.clone()).collect();

@@ -212,6 +212,19 @@ pub struct PersonUser {
     pub locale: String,
 }
 
+/// A message row as the export shows it.
+fn message_at(r: &sqlx::any::AnyRow) -> Result<PersonMessage, AppError> {
+    Ok(PersonMessage {
+        id: r.col("id")?,
+        channel: r.col("channel")?,
+        recipient: r.col("recipient")?,
+        about: r.col("meeting_id")?,
+        created_at: time(from_ms(r.col("created_at")?)),
+        sent_at: opt_time(r.col("sent_at")?),
+        failed_at: opt_time(r.col("failed_at")?),
+    })
+}
+
 /// The SQL condition "company column `col` is in scope" (`$1` is the scope's id) or, for the
 /// operator, a condition on `$1` that always holds.
 fn in_scope(scope: Option<&Scope>, col: &str) -> String {
@@ -229,6 +242,21 @@ fn scope_arg(scope: Option<&Scope>) -> String {
 }
 
 impl Store {
+    /// The rows of `sql`, whose `$1` is the scope's id and `$2` whom to look for.
+    async fn rows_of(
+        &self,
+        sql: &str,
+        scope: Option<&Scope>,
+        who: &Who,
+    ) -> Result<Vec<sqlx::any::AnyRow>, AppError> {
+        Ok(sqlx::query_with(
+            sql,
+            Args::default().add(scope_arg(scope))?.add(who.value())?.0,
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The meetings the person was invited to, in scope.
     pub async fn person_meetings(
         &self,
@@ -246,12 +274,7 @@ impl Store {
             in_scope(scope, "m.company_id"),
             who.condition("p.email", "p.phone", 2)
         );
-        let rows = sqlx::query_with(
-            &sql,
-            Args::default().add(scope_arg(scope))?.add(who.value())?.0,
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self.rows_of(&sql, scope, who).await?;
         rows.iter()
             .map(|r| {
                 let is_host = r.flag("is_host")?;
@@ -295,12 +318,7 @@ impl Store {
             in_scope(scope, "company_id"),
             who.condition("claimant_email", "claimant_phone", 2)
         );
-        let rows = sqlx::query_with(
-            &sql,
-            Args::default().add(scope_arg(scope))?.add(who.value())?.0,
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self.rows_of(&sql, scope, who).await?;
         rows.iter()
             .map(|r| {
                 Ok(PersonAppointment {
@@ -342,25 +360,8 @@ impl Store {
              FROM outbox o WHERE {about} AND {} ORDER BY o.created_at, o.id",
             who.condition("o.recipient", "o.recipient", 2)
         );
-        let rows = sqlx::query_with(
-            &sql,
-            Args::default().add(scope_arg(scope))?.add(who.value())?.0,
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PersonMessage {
-                    id: r.col("id")?,
-                    channel: r.col("channel")?,
-                    recipient: r.col("recipient")?,
-                    about: r.col("meeting_id")?,
-                    created_at: time(from_ms(r.col("created_at")?)),
-                    sent_at: opt_time(r.col("sent_at")?),
-                    failed_at: opt_time(r.col("failed_at")?),
-                })
-            })
-            .collect()
+        let rows = self.rows_of(&sql, scope, who).await?;
+        rows.iter().map(message_at).collect()
     }
 
     /// Messages about `about` (meetings, appointments) to any of `recipients`: what was sent
@@ -388,19 +389,7 @@ impl Store {
             args = args.add(v.to_lowercase())?;
         }
         let rows = sqlx::query_with(&sql, args.0).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PersonMessage {
-                    id: r.col("id")?,
-                    channel: r.col("channel")?,
-                    recipient: r.col("recipient")?,
-                    about: r.col("meeting_id")?,
-                    created_at: time(from_ms(r.col("created_at")?)),
-                    sent_at: opt_time(r.col("sent_at")?),
-                    failed_at: opt_time(r.col("failed_at")?),
-                })
-            })
-            .collect()
+        rows.iter().map(message_at).collect()
     }
 
     /// Staff accounts with the address, in scope (a phone number finds none).
@@ -418,12 +407,7 @@ impl Store {
             in_scope(scope, "company_id"),
             who.condition("email", "email", 2)
         );
-        let rows = sqlx::query_with(
-            &sql,
-            Args::default().add(scope_arg(scope))?.add(who.value())?.0,
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self.rows_of(&sql, scope, who).await?;
         rows.iter()
             .map(|r| {
                 Ok(PersonUser {

@@ -18,6 +18,28 @@ fn past(time: &str) -> String {
     format!("{time} < $1 - CAST(c.retention_days AS BIGINT) * 86400000")
 }
 
+/// Run `statements` (each a template whose `{list}` is replaced by the placeholders of `ids`
+/// from `$2` on, `$1` being `now`) in one write transaction.
+async fn over_ids(
+    store: &Store,
+    statements: &[&str],
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let list = placeholders(2, ids.len());
+    let mut tx = store.begin_write().await?;
+    for sql in statements {
+        let args = ids
+            .iter()
+            .try_fold(Args::default().add(to_ms(now))?, |a, id| a.add(id.clone()))?;
+        sqlx::query_with(&sql.replace("{list}", &list), args.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 impl Store {
     async fn retention_due(
         &self,
@@ -105,38 +127,19 @@ impl Store {
     /// texts, where their booking came from, and every message about them. Times, site,
     /// agent, status and the number of participants remain.
     pub async fn erase_meetings(&self, ids: &[String], now: DateTime<Utc>) -> Result<(), AppError> {
-        let list = placeholders(2, ids.len());
-        let args = || -> Result<Args<'_>, AppError> {
-            ids.iter()
-                .try_fold(Args::default().add(to_ms(now))?, |a, id| a.add(id.clone()))
-        };
-        let mut tx = self.begin_write().await?;
-        sqlx::query_with(
-            &format!(
+        over_ids(
+            self,
+            &[
                 "UPDATE participants SET name = '', email = NULL, phone = NULL, username = NULL,
-                     time_zone = NULL WHERE meeting_id IN ({list}) AND $1 = $1"
-            ),
-            args()?.0,
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query_with(
-            &format!(
+                     time_zone = NULL WHERE meeting_id IN ({list}) AND $1 = $1",
                 "UPDATE meetings SET subject = '', note = NULL, invitation = NULL,
-                     invitation_sms = NULL, source = NULL, erased_at = $1 WHERE id IN ({list})"
-            ),
-            args()?.0,
+                     invitation_sms = NULL, source = NULL, erased_at = $1 WHERE id IN ({list})",
+                "DELETE FROM outbox WHERE meeting_id IN ({list}) AND $1 = $1",
+            ],
+            ids,
+            now,
         )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query_with(
-            &format!("DELETE FROM outbox WHERE meeting_id IN ({list}) AND $1 = $1"),
-            args()?.0,
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Erase appointments' claimants (and every message about them); the reference, times,
@@ -146,58 +149,34 @@ impl Store {
         ids: &[String],
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let list = placeholders(2, ids.len());
-        let args = || -> Result<Args<'_>, AppError> {
-            ids.iter()
-                .try_fold(Args::default().add(to_ms(now))?, |a, id| a.add(id.clone()))
-        };
-        let mut tx = self.begin_write().await?;
-        sqlx::query_with(
-            &format!(
+        over_ids(
+            self,
+            &[
                 "UPDATE appointments SET claimant_name = '', claimant_birth_date = NULL,
                      claimant_phone = NULL, claimant_email = NULL, cancellation_reason = NULL,
-                     erased_at = $1 WHERE id IN ({list})"
-            ),
-            args()?.0,
+                     erased_at = $1 WHERE id IN ({list})",
+                "DELETE FROM outbox WHERE meeting_id IN ({list}) AND $1 = $1",
+            ],
+            ids,
+            now,
         )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query_with(
-            &format!("DELETE FROM outbox WHERE meeting_id IN ({list}) AND $1 = $1"),
-            args()?.0,
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Erase the names and browsers of calls' participants; roles, times and network
     /// samples remain.
     pub async fn erase_sessions(&self, ids: &[String], now: DateTime<Utc>) -> Result<(), AppError> {
-        let list = placeholders(2, ids.len());
-        let args = || -> Result<Args<'_>, AppError> {
-            ids.iter()
-                .try_fold(Args::default().add(to_ms(now))?, |a, id| a.add(id.clone()))
-        };
-        let mut tx = self.begin_write().await?;
-        sqlx::query_with(
-            &format!(
+        over_ids(
+            self,
+            &[
                 "UPDATE session_participants SET display_name = '', user_agent = NULL,
-                     external_id = NULL WHERE session_id IN ({list}) AND $1 = $1"
-            ),
-            args()?.0,
+                     external_id = NULL WHERE session_id IN ({list}) AND $1 = $1",
+                "UPDATE room_sessions SET erased_at = $1 WHERE id IN ({list})",
+            ],
+            ids,
+            now,
         )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query_with(
-            &format!("UPDATE room_sessions SET erased_at = $1 WHERE id IN ({list})"),
-            args()?.0,
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Blank the names in who was told of recordings past their company's period, and
