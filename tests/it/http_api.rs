@@ -463,3 +463,14 @@ async fn console_needs_a_session_and_login_links_work_once() {
     assert_eq!(out.status(), 303);
     assert_eq!(overview(Some(cookie)).await.0, 401);
 }
+
+#[tokio::test]
+async fn the_icon_every_browser_asks_for_is_an_empty_answer_not_a_404() {
+    let server = TestServer::start().await;
+    let res = reqwest::get(format!("{}/favicon.ico", server.url))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["cache-control"], "public, max-age=604800");
+    assert!(res.bytes().await.unwrap().is_empty());
+}

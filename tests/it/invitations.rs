@@ -126,7 +126,13 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
     }
 
     // A new time: everyone hears it (the site's text for changes first), the links stay, and
-    // the calendar file replaces the event (same UID, higher sequence).
+    // the calendar file replaces the event (same UID, higher sequence). The agent, whose
+    // account is Dutch by now, hears it in Dutch with a Dutch link.
+    sqlx::query("UPDATE users SET locale = 'nl' WHERE id = $1")
+        .bind(server.agent.as_str())
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
     let id = m["id"].as_str().unwrap();
     let moved = api
         .patch(
@@ -139,7 +145,16 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
     let changed = &all[3..];
     assert_eq!(changed.len(), 3);
     for (i, mail) in changed.iter().enumerate() {
-        assert!(mail["subject"].as_str().unwrap().starts_with("Changed: "));
+        let agents = mail["to"] == "agent@demo.consult.test";
+        let (subject, lang) = match agents {
+            true => ("Gewijzigd: ", "?lang=nl"),
+            false => ("Changed: ", "?lang=en"),
+        };
+        assert!(
+            mail["subject"].as_str().unwrap().starts_with(subject),
+            "{}",
+            mail["subject"]
+        );
         let text = mail["text"].as_str().unwrap();
         assert!(
             text.contains("Indien het tijdstip van uw afspraak gewijzigd is"),
@@ -150,11 +165,7 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
         assert_eq!(cal["start"], "2031-06-03T09:00:00+00:00");
         assert_eq!(cal["end"], "2031-06-03T09:45:00+00:00");
         assert!(cal["sequence"].as_i64().unwrap() > 0);
-        let url = cal["url"]
-            .as_str()
-            .unwrap()
-            .strip_suffix("?lang=en")
-            .unwrap();
+        let url = cal["url"].as_str().unwrap().strip_suffix(lang).unwrap();
         assert!(
             m["participants"]
                 .as_array()
@@ -184,8 +195,12 @@ async fn a_meeting_made_through_the_api_with_send_email_invites_every_participan
         ]
     );
     for mail in cancelled {
-        assert!(mail["subject"].as_str().unwrap().starts_with("Cancelled: "));
-        assert!(mail["text"].as_str().unwrap().contains("is cancelled"));
+        let (subject, words) = match mail["to"] == "agent@demo.consult.test" {
+            true => ("Geannuleerd: ", "is geannuleerd"),
+            false => ("Cancelled: ", "is cancelled"),
+        };
+        assert!(mail["subject"].as_str().unwrap().starts_with(subject));
+        assert!(mail["text"].as_str().unwrap().contains(words));
         let cal = &mail["calendars"][0];
         assert_eq!(cal["status"], "CANCELLED");
         assert_eq!(cal["uid"], format!("{id}@consult"));

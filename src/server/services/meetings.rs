@@ -104,12 +104,21 @@ pub async fn notices(
     let mut out = Vec::new();
     for p in &m.participants {
         let url = state.join_url(&p.link_id)?;
-        // Customers of the booking form hear in their own language and zone.
-        let lang = p
-            .locale
-            .as_deref()
-            .and_then(Lang::from_tag)
-            .unwrap_or_default();
+        // Customers of the booking form hear in their own language and zone; the agent in
+        // their account's language, as in the first invitation.
+        let lang = match (&p.user, p.is_host) {
+            (Some(user), true) => state
+                .store
+                .user_contact(user)
+                .await?
+                .map(|(_, lang)| lang)
+                .unwrap_or_default(),
+            _ => p
+                .locale
+                .as_deref()
+                .and_then(Lang::from_tag)
+                .unwrap_or_default(),
+        };
         let own = invite::Meeting {
             time_zone: p.time_zone.as_deref().unwrap_or(meeting.time_zone),
             ..meeting.clone()
