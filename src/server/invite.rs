@@ -270,7 +270,7 @@ pub fn cancelled(m: &Meeting<'_>, to: &str, name: &str, cancel_text: &str, lang:
 /// that opens the link).
 pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str, lang: Lang) -> Sms {
     let url = in_lang(url, lang);
-    let at = when(m.starts_at, m.time_zone);
+    let at = when_in(m.starts_at, m.time_zone, lang);
     let lead = own_text.map(|t| format!("{t}\n")).unwrap_or_default();
     Sms {
         to: to.into(),
@@ -278,28 +278,28 @@ pub fn sms(m: &Meeting<'_>, to: &str, own_text: Option<&str>, url: &str, lang: L
     }
 }
 
-/// The time changed, by SMS; the link opens in `lang`.
+/// The time changed, by SMS, in `lang`; the link opens in `lang`.
 pub fn sms_changed(m: &Meeting<'_>, to: &str, url: &str, lang: Lang) -> Sms {
     let url = in_lang(url, lang);
+    let at = when_in(m.starts_at, m.time_zone, lang);
     Sms {
         to: to.into(),
-        text: format!(
-            "Changed: {}: now {}\n{url}",
-            m.subject,
-            when(m.starts_at, m.time_zone)
-        ),
+        text: match lang {
+            Lang::Nl => format!("Gewijzigd: {}: nu {at}\n{url}", m.subject),
+            _ => format!("Changed: {}: now {at}\n{url}", m.subject),
+        },
     }
 }
 
-/// The meeting was cancelled, by SMS.
-pub fn sms_cancelled(m: &Meeting<'_>, to: &str) -> Sms {
+/// The meeting was cancelled, by SMS, in `lang`.
+pub fn sms_cancelled(m: &Meeting<'_>, to: &str, lang: Lang) -> Sms {
+    let at = when_in(m.starts_at, m.time_zone, lang);
     Sms {
         to: to.into(),
-        text: format!(
-            "Cancelled: {} on {}",
-            m.subject,
-            when(m.starts_at, m.time_zone)
-        ),
+        text: match lang {
+            Lang::Nl => format!("Geannuleerd: {} op {at}", m.subject),
+            _ => format!("Cancelled: {} on {at}", m.subject),
+        },
     }
 }
 
@@ -367,6 +367,36 @@ mod tests {
         );
         let changed = changed(&m, "a@b.nl", "A", "https://c.example/join/x", "", Lang::En);
         assert!(changed.body.contains("https://c.example/join/x?lang=en\n"));
+    }
+
+    #[test]
+    fn text_messages_speak_the_recipients_language() {
+        let m = Meeting {
+            id: "0123456789abcdef01234567",
+            subject: "Afspraak",
+            starts_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 15, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2025, 3, 18, 14, 45, 0).unwrap(),
+            time_zone: "Europe/Amsterdam",
+            text: "",
+            sequence: 0,
+        };
+        let url = "https://c.example/join/x";
+        assert_eq!(
+            sms(&m, "+31611111111", None, url, Lang::Nl).text,
+            "Afspraak: dinsdag 18 maart 2025, 15:15 (Europe/Amsterdam)\nhttps://c.example/join/x?lang=nl"
+        );
+        assert_eq!(
+            sms_changed(&m, "+31611111111", url, Lang::Nl).text,
+            "Gewijzigd: Afspraak: nu dinsdag 18 maart 2025, 15:15 (Europe/Amsterdam)\nhttps://c.example/join/x?lang=nl"
+        );
+        assert_eq!(
+            sms_cancelled(&m, "+31611111111", Lang::Nl).text,
+            "Geannuleerd: Afspraak op dinsdag 18 maart 2025, 15:15 (Europe/Amsterdam)"
+        );
+        assert_eq!(
+            sms_cancelled(&m, "+31611111111", Lang::En).text,
+            "Cancelled: Afspraak on Tuesday 18 March 2025, 15:15 (Europe/Amsterdam)"
+        );
     }
 
     #[test]

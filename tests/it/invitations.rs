@@ -368,6 +368,8 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
     let slots = server.slot_list().await;
     let mut request = server.booking_request(slots.slots[0].starts_at, "Ann", "ann@example.com");
     request.phone = "+31611111111".into();
+    // She books in Dutch: her text is in Dutch, its link opens Dutch.
+    request.lang = consult::model::i18n::Lang::Nl;
     let booked = consult::server::services::booking::book(&server.state, request, None)
         .await
         .unwrap();
@@ -376,10 +378,17 @@ async fn text_messages_go_to_the_provider_when_the_package_allows_them() {
     assert_eq!(auth, "Bearer provider-secret");
     assert_eq!(body["from"], "Clinic");
     assert_eq!(body["to"], "+31611111111");
+    let text = body["text"].as_str().unwrap();
     assert!(
-        body["text"].as_str().unwrap().contains(&booked.join_url),
+        text.contains(&format!("{}?lang=nl", booked.join_url)),
         "{body}"
     );
+    let dutch = consult::server::invite::when_in(
+        slots.slots[0].starts_at,
+        "Europe/Amsterdam",
+        consult::model::i18n::Lang::Nl,
+    );
+    assert!(text.contains(&dutch), "{text} lacks {dutch}");
 
     // Through the API: the meeting's own SMS text, then the cancellation.
     let api = server.api("planning").await;

@@ -327,7 +327,7 @@ fn messages(
         out.push(Message::Sms(match notice {
             Notice::New => invite::sms(&meeting, to, None, &urls.claimant, lang),
             Notice::Changed => invite::sms_changed(&meeting, to, &urls.claimant, lang),
-            Notice::Cancelled => invite::sms_cancelled(&meeting, to),
+            Notice::Cancelled => invite::sms_cancelled(&meeting, to, lang),
         }));
     }
     if let Some(agent) = agent {

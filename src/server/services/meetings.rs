@@ -133,7 +133,7 @@ pub async fn notices(
         if let (Some(to), true, false) = (&p.phone, m.send_sms, p.is_host) {
             out.push(Message::Sms(match new_times {
                 Some(_) => invite::sms_changed(&own, to, &url, lang),
-                None => invite::sms_cancelled(&own, to),
+                None => invite::sms_cancelled(&own, to, lang),
             }));
         }
     }
