@@ -460,6 +460,7 @@ async fn the_times_page_on_to_the_end_of_the_horizon() {
         let server = &server;
         async move { times(server, None, after).await.unwrap() }
     };
+    let first_at = chrono::Utc::now();
     let first = page(None).await;
     assert_eq!(
         first.slots.len(),
@@ -495,7 +496,30 @@ async fn the_times_page_on_to_the_end_of_the_horizon() {
     }
     let horizon = chrono::Utc::now() + chrono::Duration::days(14);
     assert!(all.last().unwrap().starts_at <= horizon);
-    assert!(all.last().unwrap().starts_at > horizon - chrono::Duration::days(1));
+    // The horizon is 14 days of the site's calendar, today included: the last time is on the
+    // 14th local day (read on both sides of the lists, should the site's midnight fall
+    // between), whatever the hour of the run.
+    let site = server
+        .state
+        .store
+        .site(&server.site)
+        .await
+        .unwrap()
+        .unwrap();
+    let tz: chrono_tz::Tz = site.time_zone.parse().unwrap();
+    let last_day = all
+        .last()
+        .unwrap()
+        .starts_at
+        .with_timezone(&tz)
+        .date_naive();
+    let fourteenth = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).date_naive() + chrono::Duration::days(13)
+    };
+    assert!(
+        [fourteenth(first_at), fourteenth(chrono::Utc::now())].contains(&last_day),
+        "{last_day}"
+    );
     // Past the last one: nothing, and no more.
     let after = all.last().unwrap().starts_at + chrono::Duration::milliseconds(1);
     let end = page(Some(after)).await;
