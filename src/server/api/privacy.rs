@@ -6,17 +6,17 @@ use super::error::ApiResult;
 use super::extract::ApiQuery;
 use super::{Page, PageQuery, Refusals};
 use crate::model::api::{Envelope, ErrorEnvelope};
-use crate::model::{AppError, ErrorCode};
+use crate::model::AppError;
 use crate::server::audit::{Actor, Note};
 use crate::server::services::privacy::{self, Erased, PersonalData};
-use crate::server::store::{AuditFilter, AuditRow, Scope};
+use crate::server::store::{AuditEvent, AuditFilter, Scope};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// Whom a personal-data request is about: one of `email` or `phone`.
 #[derive(Clone, Debug, Deserialize, IntoParams)]
@@ -34,11 +34,18 @@ pub struct PersonQuery {
     pub phone: Option<String>,
 }
 
-fn company_of(scope: &Scope) -> Option<String> {
-    match scope {
+/// A personal-data answer in the envelope, marked for the audit trail as `action`.
+fn noted<T: serde::Serialize>(action: &'static str, scope: &Scope, body: T) -> Response {
+    let company = match scope {
         Scope::Company(id) => Some(id.clone()),
         _ => None,
-    }
+    };
+    let note = Note {
+        action,
+        entity_type: "personal-data",
+        company,
+    };
+    (Extension(note), Json(Envelope::ok(body))).into_response()
 }
 
 /// Everything held about a person in the caller's companies, as one document: the meetings
@@ -63,15 +70,7 @@ pub async fn export(
 ) -> ApiResult<Response> {
     let who = privacy::who(q.email.as_deref(), q.phone.as_deref())?;
     let data = privacy::export(&state, Some(&caller.scope), &who).await?;
-    Ok((
-        Extension(Note {
-            action: "personal_data.export",
-            entity_type: "personal-data",
-            company: company_of(&caller.scope),
-        }),
-        Json(Envelope::ok(data)),
-    )
-        .into_response())
+    Ok(noted("personal_data.export", &caller.scope, data))
 }
 
 /// Erase a person's data in the caller's companies: their meetings to come are cancelled
@@ -106,15 +105,7 @@ pub async fn erase(
         .get(&crate::server::observe::REQUEST_ID)
         .and_then(|v| v.to_str().ok());
     let done = privacy::erase(&state, &actor, Some(&caller.scope), &who, request_id).await?;
-    Ok((
-        Extension(Note {
-            action: "personal_data.erase",
-            entity_type: "personal-data",
-            company: company_of(&caller.scope),
-        }),
-        Json(Envelope::ok(done)),
-    )
-        .into_response())
+    Ok(noted("personal_data.erase", &caller.scope, done))
 }
 
 /// Which audit events: a company's, a time range, a page.
@@ -127,77 +118,16 @@ pub struct AuditQuery {
     pub company_id: Option<String>,
     /// Events at or after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub since: Option<String>,
+    pub since: Option<DateTime<Utc>>,
     /// Events before this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
-    pub until: Option<String>,
+    pub until: Option<DateTime<Utc>>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Items per page (1 to 100, default 25).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
-}
-
-/// One entry of the audit trail.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditEvent {
-    /// Its id.
-    pub id: String,
-    /// When (UTC, milliseconds).
-    pub at: String,
-    /// Who: `api_client`, `api_key` (rooms API), `console_user`, `operator` (command line) or
-    /// `system` (retention).
-    pub actor_type: String,
-    /// The client's, key's or user's id.
-    pub actor_id: Option<String>,
-    /// The tenancy the actor acted in: `reseller`, `dealer` or `company`.
-    pub scope_type: Option<String>,
-    /// Its id.
-    pub scope_id: Option<String>,
-    /// The company whose data it concerned, when known.
-    pub company_id: Option<String>,
-    /// What: `METHOD /route/{template}` for API calls, or a name (`meeting.cancel`,
-    /// `personal_data.export`, `personal_data.erase`, `retention.erase`, …).
-    pub action: String,
-    /// The kind of entity (`meetings`, `users`, `appointments`, `recordings`, …).
-    pub entity_type: Option<String>,
-    /// Its id.
-    pub entity_id: Option<String>,
-    /// The HTTP status answered, for API calls.
-    pub status: Option<i64>,
-    /// The request's id, as in the server's log and the `x-request-id` answered.
-    pub request_id: Option<String>,
-}
-
-impl From<AuditRow> for AuditEvent {
-    fn from(r: AuditRow) -> Self {
-        AuditEvent {
-            id: r.id,
-            at: r.at.to_rfc3339_opts(SecondsFormat::Millis, true),
-            actor_type: r.actor_type,
-            actor_id: r.actor_id,
-            scope_type: r.scope_type,
-            scope_id: r.scope_id,
-            company_id: r.company_id,
-            action: r.action,
-            entity_type: r.entity_type,
-            entity_id: r.entity_id,
-            status: r.status,
-            request_id: r.request_id,
-        }
-    }
-}
-
-fn instant(field: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
-    v.map(|s| {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                AppError::new(ErrorCode::Invalid, "not an RFC 3339 date-time").with_field(field)
-            })
-    })
-    .transpose()
 }
 
 /// The audit trail of the caller's companies (and what the caller itself did), newest
@@ -233,8 +163,8 @@ pub async fn audit_events(
     }
     let filter = AuditFilter {
         company: q.company_id.clone(),
-        since: instant("since", q.since.as_deref())?,
-        until: instant("until", q.until.as_deref())?,
+        since: q.since,
+        until: q.until,
     };
     let (rows, total) = state
         .store
@@ -247,5 +177,5 @@ pub async fn audit_events(
             },
         )
         .await?;
-    Ok(paging.page(rows, total))
+    Ok(paging.page_of(rows, total))
 }

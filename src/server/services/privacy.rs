@@ -9,7 +9,7 @@ use crate::server::audit::{self, Actor, Event};
 use crate::server::store::privacy::{
     PersonAppointment, PersonCall, PersonMeeting, PersonMessage, PersonRecording, PersonUser, Who,
 };
-use crate::server::store::Scope;
+use crate::server::store::{Kept, Scope};
 use crate::server::AppState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -278,39 +278,34 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<Swept, AppErr
             .await;
         }
     };
-    loop {
-        let due = state.store.meetings_past_retention(now).await?;
-        if due.is_empty() {
-            break;
+    for kept in [Kept::Meetings, Kept::Appointments, Kept::Sessions] {
+        loop {
+            let due = state.store.past_retention(kept, now).await?;
+            if due.is_empty() {
+                break;
+            }
+            let ids: Vec<String> = due.iter().map(|d| d.0.clone()).collect();
+            let (count, kind) = match kept {
+                Kept::Meetings => {
+                    state.store.erase_meetings(&ids, now).await?;
+                    (&mut swept.meetings, "meetings")
+                }
+                Kept::Appointments => {
+                    state.store.erase_appointments(&ids, now).await?;
+                    (&mut swept.appointments, "appointments")
+                }
+                _ => {
+                    state.store.erase_sessions(&ids, now).await?;
+                    (&mut swept.calls, "sessions")
+                }
+            };
+            *count += ids.len() as u64;
+            write("retention.erase", kind, due).await;
         }
-        let ids: Vec<String> = due.iter().map(|d| d.0.clone()).collect();
-        state.store.erase_meetings(&ids, now).await?;
-        swept.meetings += ids.len() as u64;
-        write("retention.erase", "meetings", due).await;
-    }
-    loop {
-        let due = state.store.appointments_past_retention(now).await?;
-        if due.is_empty() {
-            break;
-        }
-        let ids: Vec<String> = due.iter().map(|d| d.0.clone()).collect();
-        state.store.erase_appointments(&ids, now).await?;
-        swept.appointments += ids.len() as u64;
-        write("retention.erase", "appointments", due).await;
-    }
-    loop {
-        let due = state.store.sessions_past_retention(now).await?;
-        if due.is_empty() {
-            break;
-        }
-        let ids: Vec<String> = due.iter().map(|d| d.0.clone()).collect();
-        state.store.erase_sessions(&ids, now).await?;
-        swept.calls += ids.len() as u64;
-        write("retention.erase", "sessions", due).await;
     }
     let mut last = Vec::new();
     loop {
-        let due = state.store.recordings_past_retention(now).await?;
+        let due = state.store.past_retention(Kept::Recordings, now).await?;
         // A recording the delete could not mark (it logged why) would come back forever.
         if due.is_empty() || due == last {
             break;

@@ -5,16 +5,19 @@ use super::{from_ms, to_ms, Args, Col, Paging, Store};
 use crate::model::AppError;
 use crate::server::audit::Event;
 use crate::server::tokens::new_id;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-/// One event as read back.
-#[derive(Clone, Debug)]
-pub struct AuditRow {
+/// One entry of the audit trail, as the API shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
     /// Its id.
     pub id: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// `api_client`, `api_key`, `console_user`, `operator` or `system`.
+    /// When (UTC, milliseconds).
+    pub at: String,
+    /// Who: `api_client`, `api_key` (rooms API), `console_user`, `operator` (command line) or
+    /// `system` (retention).
     pub actor_type: String,
     /// The client's, key's or user's id.
     pub actor_id: Option<String>,
@@ -22,17 +25,18 @@ pub struct AuditRow {
     pub scope_type: Option<String>,
     /// Its id.
     pub scope_id: Option<String>,
-    /// The company whose data it touched, when known.
+    /// The company whose data it concerned, when known.
     pub company_id: Option<String>,
-    /// What was done.
+    /// What: `METHOD /route/{template}` for API calls, or a name (`meeting.cancel`,
+    /// `personal_data.export`, `personal_data.erase`, `retention.erase`, …).
     pub action: String,
-    /// The kind of entity.
+    /// The kind of entity (`meetings`, `users`, `appointments`, `recordings`, …).
     pub entity_type: Option<String>,
     /// Its id.
     pub entity_id: Option<String>,
-    /// The HTTP status answered.
+    /// The HTTP status answered, for API calls.
     pub status: Option<i64>,
-    /// The request's id (as in the server's log).
+    /// The request's id, as in the server's log and the `x-request-id` answered.
     pub request_id: Option<String>,
 }
 
@@ -119,7 +123,7 @@ impl Store {
         scope: &Scope,
         filter: &AuditFilter,
         paging: Paging,
-    ) -> Result<(Vec<AuditRow>, u64), AppError> {
+    ) -> Result<(Vec<AuditEvent>, u64), AppError> {
         let (cond, id) = scope.companies();
         let mut visible = format!(
             "(e.company_id IN (SELECT c.id FROM companies c WHERE {cond}$1) OR e.scope_id = $1"
@@ -159,9 +163,9 @@ impl Store {
         let rows = rows
             .iter()
             .map(|r| {
-                Ok(AuditRow {
+                Ok(AuditEvent {
                     id: r.col("id")?,
-                    at: from_ms(r.col("at")?),
+                    at: from_ms(r.col("at")?).to_rfc3339_opts(SecondsFormat::Millis, true),
                     actor_type: r.col("actor_type")?,
                     actor_id: r.col("actor_id")?,
                     scope_type: r.col("scope_type")?,

@@ -40,13 +40,55 @@ async fn over_ids(
     Ok(())
 }
 
+/// What holds personal data under a company's retention period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// Meetings (scheduled or cancelled), from when their room closed.
+    Meetings,
+    /// Appointments, from when their room ended.
+    Appointments,
+    /// Calls (insights sessions), from when they ended (one never closed: its start).
+    Sessions,
+    /// Cloud recordings not yet deleted (local ones hold no file here), from their start.
+    Recordings,
+}
+
+impl Kept {
+    /// The table, the condition of rows not yet dealt with, and the time the period runs
+    /// from.
+    fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kept::Meetings => ("meetings", "t.erased_at IS NULL", "t.closes_at"),
+            Kept::Appointments => ("appointments", "t.erased_at IS NULL", "t.room_ends_at"),
+            Kept::Sessions => (
+                "room_sessions",
+                "t.erased_at IS NULL",
+                "COALESCE(t.ended_at, t.started_at)",
+            ),
+            Kept::Recordings => (
+                "recordings",
+                "t.mode = 'cloud' AND t.state <> 'deleted'",
+                "t.started_at",
+            ),
+        }
+    }
+}
+
 impl Store {
-    async fn retention_due(
+    /// Rows of `kept` whose company's period has passed at `now`: id and company, a batch
+    /// at most, oldest first.
+    pub async fn past_retention(
         &self,
-        sql: &str,
+        kept: Kept,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, String)>, AppError> {
-        let rows = sqlx::query(sql)
+        let (table, pending, time) = kept.columns();
+        let sql = format!(
+            "SELECT t.id, t.company_id FROM {table} t JOIN companies c ON c.id = t.company_id
+             WHERE {pending} AND {} ORDER BY {time} LIMIT $2",
+            past(time)
+        );
+        let rows = sqlx::query(&sql)
             .bind(to_ms(now))
             .bind(BATCH)
             .fetch_all(&self.pool)
@@ -54,73 +96,6 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.col("id")?, r.col("company_id")?)))
             .collect()
-    }
-
-    /// Meetings (scheduled or cancelled) whose room closed longer ago than their company
-    /// keeps personal data: id and company, a batch at most.
-    pub async fn meetings_past_retention(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>, AppError> {
-        self.retention_due(
-            &format!(
-                "SELECT m.id, m.company_id FROM meetings m JOIN companies c ON c.id = m.company_id
-                 WHERE m.erased_at IS NULL AND {} ORDER BY m.closes_at LIMIT $2",
-                past("m.closes_at")
-            ),
-            now,
-        )
-        .await
-    }
-
-    /// Appointments whose room ended longer ago than their company keeps personal data.
-    pub async fn appointments_past_retention(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>, AppError> {
-        self.retention_due(
-            &format!(
-                "SELECT a.id, a.company_id FROM appointments a JOIN companies c ON c.id = a.company_id
-                 WHERE a.erased_at IS NULL AND {} ORDER BY a.room_ends_at LIMIT $2",
-                past("a.room_ends_at")
-            ),
-            now,
-        )
-        .await
-    }
-
-    /// Calls (insights sessions) that ended longer ago than their company keeps personal
-    /// data (one never closed counts from its start).
-    pub async fn sessions_past_retention(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>, AppError> {
-        self.retention_due(
-            &format!(
-                "SELECT s.id, s.company_id FROM room_sessions s JOIN companies c ON c.id = s.company_id
-                 WHERE s.erased_at IS NULL AND {} ORDER BY s.started_at LIMIT $2",
-                past("COALESCE(s.ended_at, s.started_at)")
-            ),
-            now,
-        )
-        .await
-    }
-
-    /// Cloud recordings (local ones hold no file here) not yet deleted that started longer ago than their company keeps personal
-    /// data.
-    pub async fn recordings_past_retention(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>, AppError> {
-        self.retention_due(
-            &format!(
-                "SELECT r.id, r.company_id FROM recordings r JOIN companies c ON c.id = r.company_id
-                 WHERE r.mode = 'cloud' AND r.state <> 'deleted' AND {} ORDER BY r.started_at LIMIT $2",
-                past("r.started_at")
-            ),
-            now,
-        )
-        .await
     }
 
     /// Erase meetings: who their participants were, their subject, note and invitation
