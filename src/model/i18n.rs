@@ -98,6 +98,13 @@ macro_rules! texts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Texts(Lang);
 
+impl Texts {
+    /// The language these words are in (dates are written in it too).
+    pub fn lang(&self) -> Lang {
+        self.0
+    }
+}
+
 texts! {
     /// Page heading.
     heading,

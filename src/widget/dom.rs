@@ -101,11 +101,13 @@ pub fn format_in(ms: i64, zone: &str, locale: &str, options: &[(&str, &str)]) ->
     Formatter::new(zone, locale, options).format(ms)
 }
 
-/// "Monday 23 November" for an instant in a zone.
-pub fn day_label(ms: i64, zone: &str) -> String {
-    format_instant(
+/// "Monday 23 November" (or "maandag 23 november") for an instant in a zone, in the
+/// page's language: the words around it are in that language too.
+pub fn day_label(ms: i64, zone: &str, lang: crate::model::i18n::Lang) -> String {
+    format_in(
         ms,
         zone,
+        lang.locale(),
         &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
     )
 }

@@ -101,6 +101,36 @@ async fn invitation_links_open_their_pages_in_the_recipients_language() {
             .await,
         "nl"
     );
+    // The meeting's day in the page's words too, not the browser's.
+    let when = english_browser
+        .js("return document.querySelector('header.meeting p').textContent")
+        .await;
+    let when = when.as_str().unwrap().to_string();
+    let days = |names: &[&str]| names.iter().any(|d| when.contains(d));
+    assert!(
+        days(&[
+            "maandag",
+            "dinsdag",
+            "woensdag",
+            "donderdag",
+            "vrijdag",
+            "zaterdag",
+            "zondag"
+        ]),
+        "{when}"
+    );
+    assert!(
+        !days(&[
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday"
+        ]),
+        "{when}"
+    );
     dutch_browser.goto(&ann_link).await;
     let text = status(&dutch_browser).await;
     assert!(text.starts_with("The waiting room opens"), "{text}");

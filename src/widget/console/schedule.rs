@@ -213,8 +213,12 @@ impl GuestInputs {
 }
 
 /// "Tuesday 1 December 14:30" in the user's zone.
-fn when(ms: i64, zone: &str) -> String {
-    format!("{} {}", dom::day_label(ms, zone), dom::time_label(ms, zone))
+fn when(ms: i64, zone: &str, lang: crate::model::i18n::Lang) -> String {
+    format!(
+        "{} {}",
+        dom::day_label(ms, zone, lang),
+        dom::time_label(ms, zone)
+    )
 }
 
 /// The form to schedule a meeting, for the sites and hosts the user may choose.
@@ -536,7 +540,7 @@ pub fn MeetingActions(
             Open::Cancel => Some(view! {
                 <div class="confirm" role="group" aria-labelledby=format!("{}-q", prefix.get_value())>
                     <p id=format!("{}-q", prefix.get_value())>
-                        {fill(t.console_cancel_confirm(), &[("guests", &guests.get_value()), ("when", &when(start, &zone.get_value()))])}
+                        {fill(t.console_cancel_confirm(), &[("guests", &guests.get_value()), ("when", &when(start, &zone.get_value(), t.lang()))])}
                     </p>
                     <p class="error" role="alert">{move || summary.get()}</p>
                     <button type="button" class="danger" data-action="confirm-cancel" on:click=confirm>{t.console_cancel_yes()}</button>

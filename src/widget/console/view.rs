@@ -247,7 +247,7 @@ pub fn Console() -> impl IntoView {
     });
     let zone = StoredValue::new(dom::visitor_time_zone());
     let when = move |ms: i64| {
-        zone.with_value(|z| format!("{} {}", dom::day_label(ms, z), dom::time_label(ms, z)))
+        zone.with_value(|z| format!("{} {}", dom::day_label(ms, z, lang), dom::time_label(ms, z)))
     };
     let on_leave: Rc<dyn Fn()> = Rc::new(move || desk.room.set(None));
     let on_leave = StoredValue::new_local(on_leave);

@@ -171,7 +171,7 @@ fn summary_view(
     let when = fill(
         t.precall_when(),
         &[
-            ("day", &dom::day_label(ms, &zone)),
+            ("day", &dom::day_label(ms, &zone, t.lang())),
             ("time", &dom::time_label(ms, &zone)),
             ("zone", &zone),
             ("minutes", &s.duration_minutes.to_string()),

@@ -782,7 +782,7 @@ pub fn JoinPage(
                         let ms = i.meeting.starts_at.timestamp_millis();
                         fill(t.room_with(), &[
                             ("host", &i.meeting.host_name),
-                            ("day", &dom::day_label(ms, &zone)),
+                            ("day", &dom::day_label(ms, &zone, t.lang())),
                             ("time", &dom::time_label(ms, &zone)),
                             ("zone", &zone),
                         ])
