@@ -60,6 +60,7 @@ async fn booked_moved_and_cancelled_are_told_to_the_host_page() {
     .await;
     b.axe("change or cancel inside the booking frame").await;
     // Another time than the booked one (the first offered may be the booked one's neighbour).
+    b.choose_a_later_day().await;
     b.wait_js(
         "the free times",
         20,

@@ -303,6 +303,30 @@ impl Browser {
         }
     }
 
+    /// In a list of times by day (the booking form, change-or-cancel), show the day after the
+    /// one chosen (the next month's first, at the end of one): late in a day, the first day
+    /// offered has only its last quarter-hour left, and a test wanting a choice of times
+    /// would depend on the hour it runs at.
+    pub async fn choose_a_later_day(&self) {
+        self.find("td[aria-selected=true]").await;
+        let moved_on = self
+            .js("const free = [...document.querySelectorAll('td.free')];
+                 const sel = document.querySelector('td[aria-selected=true]');
+                 const later = free.slice(free.indexOf(sel) + 1);
+                 if (later.length) { later[0].click(); return 'day'; }
+                 document.querySelectorAll('button.month-nav')[1].click();
+                 return 'month';")
+            .await;
+        if moved_on == "month" {
+            self.wait_js(
+                "the next month's free days",
+                20,
+                "const d = document.querySelector('td.free'); if (d) d.click(); return !!d;",
+            )
+            .await;
+        }
+    }
+
     /// Wait for an element, up to 30 s.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
