@@ -422,7 +422,11 @@ async fn appointments_are_listed_read_changed_and_cancelled_within_their_company
     assert_eq!(c["claimant"]["name"], "John Doe", "untouched");
     assert_eq!(
         c["meeting"]["end_date"],
-        moved_to.format("%Y-%m-%dT23:59:59+00:00").to_string()
+        // The room stays to the end of the (UTC) day the 30 minutes end on: the next day's,
+        // for a time moved to just before midnight.
+        (moved_to + chrono::Duration::minutes(30))
+            .format("%Y-%m-%dT23:59:59+00:00")
+            .to_string()
     );
     let mails = sink.wait_for(4, 20).await;
     assert_eq!(mails.len(), 4, "the claimant is told of the new time");
