@@ -21,6 +21,9 @@ pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The settings key under which the server records its public URL at each start.
 pub const PUBLIC_URL_SETTING: &str = "public_url";
+/// The setting that holds the bucket of cloud recordings the server last started with (its
+/// name only; empty: none), for the operator's commands that delete recordings.
+pub const RECORDINGS_BUCKET_SETTING: &str = "recordings_bucket";
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -75,7 +78,9 @@ impl Application {
             .ok_or_else(|| format!("public URL {public_url} is not an http(s) URL"))?;
         // For the operator's commands that print links (`consult login-link`), which run
         // without the server's flags.
-        store.set_setting(PUBLIC_URL_SETTING, &public_url).await?;
+        if !config.operator_command {
+            store.set_setting(PUBLIC_URL_SETTING, &public_url).await?;
+        }
         let hub = Hub::new(config.ice.clone(), signer.clone());
         // Rooms' insights are written in the background, as the hub queues them; the writer
         // ends with the hub.
@@ -104,6 +109,13 @@ impl Application {
                 Some(bucket)
             }
         };
+        // An operator command's state records nothing: it is not the server.
+        if !config.operator_command {
+            let name = config.recordings_store.as_ref().map(|s| s.bucket.as_str());
+            store
+                .set_setting(RECORDINGS_BUCKET_SETTING, name.unwrap_or_default())
+                .await?;
+        }
         let state = AppState::new(Shared {
             config,
             store,

@@ -195,6 +195,11 @@ struct PersonArgs {
     /// Data folder.
     #[arg(long, env = "CONSULT_DATA", default_value = "./data")]
     data: PathBuf,
+    /// The server's bucket, to remove the person's cloud recordings from it at once. Without
+    /// it, when the server keeps recordings in a bucket, they are deleted (no link serves
+    /// them) and the running server's sweeper removes the objects.
+    #[command(flatten)]
+    recordings: RecordingsArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -202,9 +207,49 @@ enum PersonalDataCommand {
     /// Print everything held about the person as one JSON document.
     Export(PersonArgs),
     /// Erase it (meetings to come cancelled, their agents told by e-mail from the running
-    /// server's outbox); prints what was erased. A call in progress on a running server is
-    /// not ended by this command: erase through the API for that.
+    /// server's outbox, their recordings deleted); prints what was erased. A call in
+    /// progress on a running server is not ended by this command: erase through the API for
+    /// that.
     Erase(PersonArgs),
+}
+
+/// The bucket of cloud recordings, for `serve` and for the operator commands that delete
+/// recordings (the same flags and environment).
+#[derive(Args, Debug)]
+struct RecordingsArgs {
+    /// Keep sealed cloud recordings in an S3-compatible bucket: `s3://BUCKET`. Credentials
+    /// come from the standard AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// or a role), never from this flag. Without it recordings stay in the data folder.
+    #[arg(long, env = "CONSULT_RECORDINGS_STORE", hide_env_values = true)]
+    recordings_store: Option<String>,
+    /// The S3-compatible store's URL when it is not AWS (MinIO, Ceph, …):
+    /// `https://HOST[:PORT]`.
+    #[arg(
+        long,
+        env = "CONSULT_RECORDINGS_ENDPOINT",
+        hide_env_values = true,
+        requires = "recordings_store"
+    )]
+    recordings_endpoint: Option<String>,
+    /// The bucket's region (default: `AWS_DEFAULT_REGION`, else us-east-1).
+    #[arg(long, env = "CONSULT_RECORDINGS_REGION", requires = "recordings_store")]
+    recordings_region: Option<String>,
+}
+
+impl RecordingsArgs {
+    /// The store, when one is named.
+    fn store(&self) -> Result<Option<super::config::RecordingsStore>, String> {
+        self.recordings_store
+            .as_deref()
+            .map(|store| {
+                super::config::RecordingsStore::parse(
+                    store,
+                    self.recordings_endpoint.as_deref(),
+                    self.recordings_region.as_deref(),
+                )
+            })
+            .transpose()
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -348,23 +393,9 @@ struct ServeArgs {
     /// `nats://[user:password@]host:port`. Without it this node serves alone.
     #[arg(long, env = "CONSULT_BUS", hide_env_values = true)]
     bus: Option<String>,
-    /// Keep sealed cloud recordings in an S3-compatible bucket: `s3://BUCKET`. Credentials
-    /// come from the standard AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-    /// or a role), never from this flag. Without it recordings stay in the data folder.
-    #[arg(long, env = "CONSULT_RECORDINGS_STORE", hide_env_values = true)]
-    recordings_store: Option<String>,
-    /// The S3-compatible store's URL when it is not AWS (MinIO, Ceph, …):
-    /// `https://HOST[:PORT]`.
-    #[arg(
-        long,
-        env = "CONSULT_RECORDINGS_ENDPOINT",
-        hide_env_values = true,
-        requires = "recordings_store"
-    )]
-    recordings_endpoint: Option<String>,
-    /// The bucket's region (default: `AWS_DEFAULT_REGION`, else us-east-1).
-    #[arg(long, env = "CONSULT_RECORDINGS_REGION", requires = "recordings_store")]
-    recordings_region: Option<String>,
+    /// Where sealed cloud recordings are kept.
+    #[command(flatten)]
+    recordings: RecordingsArgs,
 }
 
 impl ServeArgs {
@@ -438,13 +469,7 @@ impl ServeArgs {
             return Err("--relay-only needs a TURN server (--turn-urls or --ice-servers)".into());
         }
         config.ice.relay_only = self.relay_only;
-        if let Some(store) = &self.recordings_store {
-            config.recordings_store = Some(super::config::RecordingsStore::parse(
-                store,
-                self.recordings_endpoint.as_deref(),
-                self.recordings_region.as_deref(),
-            )?);
-        }
+        config.recordings_store = self.recordings.store()?;
         Ok(config)
     }
 }
@@ -512,12 +537,18 @@ async fn operator_event(
 /// The server's parts over a data folder, for a command that changes meetings the way the
 /// server does (notices queued for the running server's outbox to send): nothing listens, the
 /// public URL is the one the server last started with.
+///
+/// Recordings it deletes leave the data folder and `recordings`' bucket; when the server
+/// keeps them in a bucket this command was not given, their objects are left for the
+/// server's sweeper (see [`Config::bucket_elsewhere`]).
 async fn offline_state(
     data: &std::path::Path,
     database: Option<String>,
+    recordings: Option<super::config::RecordingsStore>,
 ) -> Result<super::AppState, Box<dyn std::error::Error + Send + Sync>> {
     let store = open_store(data, database.as_deref()).await?;
     let mut config = Config::new(data);
+    config.operator_command = true;
     config.database = database.map(super::config::DatabaseUrl);
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.public_url = Some(
@@ -526,6 +557,17 @@ async fn offline_state(
             .await?
             .unwrap_or_else(|| "http://127.0.0.1:8080".to_string()),
     );
+    let servers_bucket = store
+        .setting(super::app::RECORDINGS_BUCKET_SETTING)
+        .await?
+        .filter(|b| !b.is_empty());
+    config.bucket_elsewhere = match (&servers_bucket, &recordings) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        // Another bucket than the server's: its objects are not removed from this one.
+        (Some(theirs), Some(given)) => *theirs != given.bucket,
+    };
+    config.recordings_store = recordings;
     config.dist_dir = default_dist_dir();
     drop(store);
     Ok(Application::build(config).await?.state())
@@ -729,7 +771,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .map_err(|e| {
                 format!("--{} {}", e.field.as_deref().unwrap_or("email"), e.message)
             })?;
-            let state = offline_state(&args.data, database).await?;
+            let state = offline_state(&args.data, database, args.recordings.store()?).await?;
             let scope = args.company.clone().map(super::store::Scope::Company);
             if let Some(scope @ super::store::Scope::Company(id)) = &scope {
                 if !state.store.company_in_scope(scope, id).await? {
@@ -745,6 +787,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     None,
                 )
                 .await?;
+                if done.recordings_deleted > 0 && state.config.bucket_elsewhere {
+                    eprintln!(
+                        "consult: the server's bucket was not given (--recordings-store): the \
+                         recordings are deleted and its sweeper removes their objects"
+                    );
+                }
                 ("personal_data.erase", serde_json::to_string_pretty(&done)?)
             } else {
                 let data = super::services::privacy::export(&state, scope.as_ref(), &who).await?;

@@ -48,6 +48,13 @@ pub struct Config {
     pub ws_ping: Option<std::time::Duration>,
     /// The S3-compatible store sealed cloud recordings are kept in (none: the data folder).
     pub recordings_store: Option<RecordingsStore>,
+    /// An operator command's, over the data of a server that keeps recordings in a bucket
+    /// this command was not given: a recording it deletes keeps its object until the
+    /// server's sweeper removes it (the row stays unpurged), rather than being marked gone.
+    pub bucket_elsewhere: bool,
+    /// Built for an operator command beside the server, not to serve: it records none of
+    /// the settings a starting server records for those commands.
+    pub operator_command: bool,
 }
 
 /// An S3-compatible bucket for sealed cloud recordings (`--recordings-store s3://BUCKET`).
@@ -209,6 +216,8 @@ impl Config {
             booking_limits: BookingLimits::default(),
             ws_ping: Some(std::time::Duration::from_secs(25)),
             recordings_store: None,
+            bucket_elsewhere: false,
+            operator_command: false,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! file goes up in parts; deletes and bulk deletes remove the object; a store that is down
 //! at the seal loses nothing (the sweeper uploads it later), and one down at a delete leaves
 //! the object to the sweeper. A file sealed before the bucket was configured is still served
-//! from disk; `consult serve` takes the store from its flags and never repeats a secret.
+//! from disk; `consult serve` takes the store from its flags and never repeats a secret; the
+//! operator's `consult personal-data erase` removes a person's recordings from the bucket.
 
 use crate::recordings_api::{files, probe, recorder_file, row_state, started, Host, Rooms};
 use crate::support;
@@ -358,4 +359,105 @@ async fn a_file_sealed_before_the_bucket_was_configured_is_served_and_deleted_fr
     assert_eq!(status, 204);
     assert!(off_disk(&server, &company, &id));
     assert_eq!(http.get(&url).send().await.unwrap().status(), 404);
+}
+
+/// The operator's `consult personal-data erase` deletes the person's cloud recordings from
+/// the server's bucket: at once when given the bucket (the same flags as `serve`), else
+/// through the server's sweeper (never marked gone while the object is still there).
+#[tokio::test]
+async fn the_operators_erase_removes_the_persons_recordings_from_the_bucket() {
+    let moto = S3Server::start().await;
+    moto.create_bucket(BUCKET).await;
+    let server = TestServer::start_with(|c| c.recordings_store = Some(moto.store(BUCKET))).await;
+    let s3 = moto.client(BUCKET);
+    let company = server.company().await;
+    // Two customers (guest@… and guest1@…), each with a sealed recording of their call.
+    let mut recorded = Vec::new();
+    for name in ["Ada Lovelace", "Grace Hopper"] {
+        let meeting = server.book(name).await.meeting;
+        let id = started(&server, &company, "/clinic-a", "cloud", Utc::now()).await;
+        sqlx::query("UPDATE recordings SET room_id = $1 WHERE id = $2")
+            .bind(meeting.as_str())
+            .bind(&id)
+            .execute(server.state.store.pool())
+            .await
+            .unwrap();
+        let (status, body) = Host::new(&server, &id)
+            .put(0, &recorder_file(1), true)
+            .await;
+        assert_eq!(status, 204, "{body}");
+        assert!(object(&s3, &company, &id).await.is_some());
+        recorded.push(id);
+    }
+    let purged = |id: String| {
+        let pool = server.state.store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, Option<i64>>("SELECT purged_at FROM recordings WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let erase = |email: &str, with_bucket: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_consult"));
+        support::db::apply(&mut cmd, server.data_dir());
+        cmd.args(["personal-data", "erase", "--email", email, "--data"])
+            .arg(server.data_dir())
+            .env_remove("CONSULT_RECORDINGS_STORE")
+            .env_remove("CONSULT_RECORDINGS_ENDPOINT");
+        if with_bucket {
+            cmd.args(["--recordings-store", &format!("s3://{BUCKET}")])
+                .args(["--recordings-endpoint", &moto.url])
+                .args(["--recordings-region", "eu-central-1"])
+                .env("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+                .env("AWS_SECRET_ACCESS_KEY", "s3cret-value");
+        }
+        let out = cmd.output().expect("the consult binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (done, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+
+    // The server said which bucket it keeps them in (its name only) for such commands.
+    assert_eq!(
+        server
+            .state
+            .store
+            .setting(consult::server::app::RECORDINGS_BUCKET_SETTING)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(BUCKET)
+    );
+    // Without the bucket: deleted (no link serves it), its object left to the server, never
+    // marked gone while it is there (the server's own sweeper may have come by already).
+    let (done, said) = erase("guest@example.com", false);
+    assert_eq!(done["recordings_deleted"], 1, "{done}");
+    assert!(said.contains("--recordings-store"), "{said}");
+    let first = recorded[0].clone();
+    assert_eq!(row_state(&server, &first).await, "deleted");
+    assert_eq!(
+        object(&s3, &company, &first).await.is_some(),
+        purged(first.clone()).await.is_none(),
+        "an object in the bucket is not purged, and a purged one is not there"
+    );
+    consult::server::recordings::sweep(&server.state, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(object(&s3, &company, &first).await, None);
+    assert!(purged(first).await.is_some());
+
+    // With it: the object is gone when the command ends; the other's stayed until then.
+    let second = recorded[1].clone();
+    assert!(object(&s3, &company, &second).await.is_some());
+    let (done, said) = erase("guest1@example.com", true);
+    assert_eq!(done["recordings_deleted"], 1, "{done}");
+    assert!(!said.contains("s3cret-value"), "{said}");
+    assert_eq!(object(&s3, &company, &second).await, None);
+    assert!(purged(second).await.is_some());
 }
