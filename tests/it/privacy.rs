@@ -135,6 +135,19 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
     let reseller = server.api("reseller").await;
     let (a, api_a) = clinic(&server, &reseller, "Clinic A").await;
     let (b, api_b) = clinic(&server, &reseller, "Clinic B").await;
+    // She is the contact person of both clinics, too.
+    for company in [&a.company, &b.company] {
+        sqlx::query(
+            "UPDATE contacts SET email = $1, phone = $2
+             WHERE id = (SELECT contact_id FROM companies WHERE id = $3)",
+        )
+        .bind(EMAIL)
+        .bind(PHONE)
+        .bind(company.as_str())
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+    }
 
     // One meeting made by the reseller's client (its audit entry finds clinic A by the
     // meeting), the others by the clinic's own.
@@ -211,10 +224,16 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
         .iter()
         .all(|m| m["recipient"] == EMAIL || m["recipient"] == PHONE));
     assert_eq!(data["users"], json!([]));
+    // The contact person of clinic A (not of clinic B, another tenant).
+    let contacts = data["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{data}");
+    assert_eq!(contacts[0]["company_id"], a.company.as_str());
+    assert_eq!(contacts[0]["email"], EMAIL);
     let by_phone = api_a
         .get("/api/v2/management/personal-data?phone=%2B31687654321")
         .await;
     assert_eq!(by_phone.result()["meetings"].as_array().unwrap().len(), 2);
+    assert_eq!(by_phone.result()["contacts"].as_array().unwrap().len(), 1);
     // Clinic B sees its own meeting only.
     let b_sees = api_b
         .get(&format!("/api/v2/management/personal-data?email={EMAIL}"))
@@ -241,6 +260,8 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
     assert_eq!(done["appointments_cancelled"], 1, "{done}");
     assert_eq!(done["appointments_erased"], 1, "{done}");
     assert!(done["messages_deleted"].as_u64().unwrap() >= 3, "{done}");
+    // The clinic's contact is the clinic's to change: kept, and said so.
+    assert_eq!(done["contacts_kept"], 1, "{done}");
 
     // Her meeting to come is cancelled; the past one keeps its time and agent, without her.
     assert_eq!(server.meeting_status(&upcoming).await, "cancelled");

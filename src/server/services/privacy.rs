@@ -7,7 +7,8 @@ use crate::model::person::{Email, Phone};
 use crate::model::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, Event};
 use crate::server::store::privacy::{
-    PersonAppointment, PersonCall, PersonMeeting, PersonMessage, PersonRecording, PersonUser, Who,
+    PersonAppointment, PersonCall, PersonContact, PersonMeeting, PersonMessage, PersonRecording,
+    PersonUser, Who,
 };
 use crate::server::store::{Kept, Scope};
 use crate::server::AppState;
@@ -50,6 +51,8 @@ pub struct PersonalData {
     pub recordings: Vec<PersonRecording>,
     /// Staff accounts with the address.
     pub users: Vec<PersonUser>,
+    /// Companies whose contact person they are.
+    pub contacts: Vec<PersonContact>,
 }
 
 /// What an erasure did.
@@ -72,6 +75,9 @@ pub struct Erased {
     /// Staff accounts with the address: left as they are (a user is deleted through
     /// `DELETE /api/v2/management/users/{id}`).
     pub users_kept: u32,
+    /// Companies whose contact person they are: left as they are (a company's contact is
+    /// the company's to change, through `PATCH /api/v2/management/companies/{id}`).
+    pub contacts_kept: u32,
 }
 
 /// Read what is held about `who` in `scope` (none: every company, for the operator).
@@ -110,6 +116,7 @@ pub async fn export(
         exported_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         messages,
         users: state.store.person_users(scope, who).await?,
+        contacts: state.store.person_contacts(scope, who).await?,
         meetings,
         appointments,
         calls,
@@ -158,6 +165,7 @@ pub async fn erase(
     let now = Utc::now();
     let mut done = Erased {
         users_kept: found.users.len() as u32,
+        contacts_kept: found.contacts.len() as u32,
         ..Erased::default()
     };
     let note = |action: &str, kind: &str, id: &str, company: &str| {

@@ -212,6 +212,24 @@ pub struct PersonUser {
     pub locale: String,
 }
 
+/// A company whose contact person has the address or number (the contact given when the
+/// company was made through the management API).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonContact {
+    /// The company.
+    pub company_id: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Phone number, as given.
+    pub phone: String,
+    /// Language.
+    pub language: String,
+}
+
 /// A message row as the export shows it.
 fn message_at(r: &sqlx::any::AnyRow) -> Result<PersonMessage, AppError> {
     Ok(PersonMessage {
@@ -418,6 +436,34 @@ impl Store {
                     email: r.col("email")?,
                     role: r.col("role")?,
                     locale: r.col("locale")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Companies in scope whose contact person has the address or number.
+    pub async fn person_contacts(
+        &self,
+        scope: Option<&Scope>,
+        who: &Who,
+    ) -> Result<Vec<PersonContact>, AppError> {
+        let sql = format!(
+            "SELECT co.id AS company_id, k.first_name, k.last_name, k.email, k.phone, k.language
+             FROM companies co JOIN contacts k ON k.id = co.contact_id
+             WHERE co.deleted_at IS NULL AND {} AND {} ORDER BY co.id",
+            in_scope(scope, "co.id"),
+            who.condition("k.email", "k.phone", 2)
+        );
+        let rows = self.rows_of(&sql, scope, who).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PersonContact {
+                    company_id: r.col("company_id")?,
+                    first_name: r.col("first_name")?,
+                    last_name: r.col("last_name")?,
+                    email: r.col("email")?,
+                    phone: r.col("phone")?,
+                    language: r.col("language")?,
                 })
             })
             .collect()
