@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 . scripts/setup.sh
 setup_build_tools
 setup_test_tools
+# A failing test's message in one line: CI shows only the head and tail of the output, and
+# backtraces pushed the messages of a failed run out of it.
+export RUST_BACKTRACE=0
 
 log "cargo fmt --check"
 cargo fmt --check

@@ -21,7 +21,7 @@ async fn appointment_when(
     what: &str,
     ready: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + crate::support::patience(30);
     loop {
         let a = api.get(&format!("/api/v1/appointments/{id}")).await;
         assert_eq!(a.status, 200, "{}", a.body);
@@ -66,7 +66,7 @@ async fn video_senders(page: &Browser) -> u64 {
 /// Wait until the top-level page's address contains `part` (a navigation to an address that
 /// does not answer still shows it).
 async fn wait_for_address(page: &Browser, part: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + crate::support::patience(30);
     loop {
         let url = page
             .client

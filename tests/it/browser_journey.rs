@@ -198,7 +198,7 @@ async fn a_participant_who_is_not_admitted_never_receives_an_offer() {
                    signal: {{kind: 'description', sdp_type: 'offer', sdp: 'v=0\\r\\n'}}}}));
                  if (m.type === 'error') {{ ws.close(); resolve(seen); }}
                }};
-               setTimeout(() => resolve(seen), 5000);
+               setTimeout(() => resolve(seen), 60000);
              }})",
             meeting = booked.meeting
         ))

@@ -97,9 +97,9 @@ async fn meetings(server: &TestServer) -> Vec<(String, String, i64, String, Opti
     .unwrap()
 }
 
-/// The mails to `address` once there are `n` of them (up to 20 s).
+/// The mails to `address` once there are `n` of them (20 s of patience).
 async fn mails_to(sink: &SmtpSink, address: &str, n: usize) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + crate::support::patience(20);
     loop {
         let mine: Vec<Value> = sink
             .parsed()

@@ -247,7 +247,7 @@ async fn coturn_refuses_expired_and_forged_credentials() {
                    pc.createDataChannel('probe');
                    await pc.setLocalDescription(await pc.createOffer());
                    await new Promise((done) => {{
-                     const t = setTimeout(done, 10000);
+                     const t = setTimeout(done, 60000);
                      pc.onicegatheringstatechange = () => {{
                        if (pc.iceGatheringState === 'complete') {{ clearTimeout(t); done(); }}
                      }};

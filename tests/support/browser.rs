@@ -209,6 +209,16 @@ impl Driver {
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await
             .expect("a Chromium session");
+        // Scripts that await a promise (a WebSocket's answer, say) get the same patience as
+        // every other wait here, not chromedriver's fixed 30 s.
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(super::patience(30)),
+                Some(super::patience(75)),
+                Some(Duration::ZERO),
+            ))
+            .await
+            .expect("session timeouts");
         let browser = Browser {
             client,
             _profile: profile,
@@ -290,14 +300,17 @@ impl Browser {
 
     /// Wait until `script` returns something truthy; panics with `what` after `secs`.
     pub async fn wait_js(&self, what: &str, secs: u64, script: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + super::patience(secs);
         loop {
             let v = self.js(script).await;
             if !(v.is_null() || v == json!(false) || v == json!(0) || v == json!("")) {
                 return v;
             }
             if Instant::now() > deadline {
-                panic!("timed out after {secs} s waiting for {what}");
+                panic!(
+                    "timed out after {:?} waiting for {what}",
+                    super::patience(secs)
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -327,11 +340,11 @@ impl Browser {
         }
     }
 
-    /// Wait for an element, up to 30 s.
+    /// Wait for an element (30 s of patience).
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(30))
+            .at_most(super::patience(30))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
@@ -524,7 +537,7 @@ impl Browser {
         secs: u64,
         stats: impl AsyncFn() -> Vec<(u64, u64)>,
     ) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + super::patience(secs);
         let first = loop {
             let now = stats().await;
             if let Some(&first) = now.iter().find(|(count, _)| *count > 0) {
@@ -532,12 +545,13 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "{who}: no remote {what} within {secs} s: {now:?}"
+                "{who}: no remote {what} within {:?}: {now:?}",
+                super::patience(secs)
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         // Still rising: polled until it has (not a fixed wait), for at most 10 s.
-        let rose = Instant::now() + Duration::from_secs(10);
+        let rose = Instant::now() + super::patience(10);
         let (count, bytes) = loop {
             let (count, bytes) = stats()
                 .await
@@ -564,7 +578,7 @@ impl Browser {
     /// Wait until this page decodes `n` remote videos (one per other person in a mesh call),
     /// then check every one of them keeps decoding frames.
     pub async fn assert_decoding_videos(&self, who: &str, n: usize) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + super::patience(30);
         let first = loop {
             let now = self.inbound_video().await;
             if now.iter().filter(|(frames, _)| *frames > 0).count() >= n {
@@ -572,14 +586,15 @@ impl Browser {
             }
             if Instant::now() > deadline {
                 panic!(
-                    "{who}: fewer than {n} remote videos decoding within 30 s: {}",
+                    "{who}: fewer than {n} remote videos decoding within {:?}: {}",
+                    super::patience(30),
                     self.diagnose().await
                 );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         // Each keeps decoding: polled until all have, for at most 10 s.
-        let rose = Instant::now() + Duration::from_secs(10);
+        let rose = Instant::now() + super::patience(10);
         let (later, rising) = loop {
             let later = self.inbound_video().await;
             let rising = first

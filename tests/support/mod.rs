@@ -436,3 +436,16 @@ pub fn sign(key: &str, message: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// How long to wait for something a test expects "soon": `secs` (what it takes on an ordinary
+/// day here) times `CONSULT_TEST_PATIENCE` (default 4). A machine that is slower, busier or
+/// stalls for a few seconds (a CI run once lost two browser tests to ten-second waits) still
+/// passes; only a real failure takes longer to report.
+pub fn patience(secs: u64) -> std::time::Duration {
+    let factor = std::env::var("CONSULT_TEST_PATIENCE")
+        .ok()
+        .and_then(|f| f.parse::<u64>().ok())
+        .filter(|f| *f > 0)
+        .unwrap_or(4);
+    std::time::Duration::from_secs(secs * factor)
+}

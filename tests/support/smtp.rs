@@ -229,7 +229,7 @@ impl SmtpSink {
 
     /// Wait until at least `n` messages arrived (up to `secs`).
     pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + super::patience(secs);
         loop {
             let m = self.decoded();
             if m.len() >= n {
@@ -237,7 +237,8 @@ impl SmtpSink {
             }
             assert!(
                 Instant::now() < deadline,
-                "expected {n} e-mails within {secs} s, got {}",
+                "expected {n} e-mails within {:?}, got {}",
+                super::patience(secs),
                 m.len()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
