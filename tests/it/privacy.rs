@@ -149,6 +149,54 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
         .unwrap();
     }
 
+    // And of a dealer of the reseller (its contact person and its address for notices), with
+    // a client of its own, and of the reseller itself.
+    let dealer = reseller
+        .post(
+            "/api/v2/management/dealers",
+            json!({ "name": "Dealer",
+                    "contact": { "first_name": "Petra", "last_name": "Privacyweg", "email": EMAIL,
+                                 "phone": PHONE, "language": "nl" },
+                    "notification_contact": { "email": EMAIL.to_uppercase() } }),
+        )
+        .await;
+    assert_eq!(dealer.status, 201, "{}", dealer.body);
+    let dealer = dealer.result()["id"].as_str().unwrap().to_string();
+    let dealer_client = reseller
+        .post(
+            "/api/v2/management/clients",
+            json!({ "name": "dealer client", "entity": { "type": "dealer", "id": dealer } }),
+        )
+        .await;
+    assert_eq!(dealer_client.status, 201, "{}", dealer_client.body);
+    let dealer_api = Api::login(
+        &server.url,
+        dealer_client.result()["client_id"].as_str().unwrap(),
+        dealer_client.result()["client_secret"].as_str().unwrap(),
+    )
+    .await;
+    let reseller_id = scalar(
+        &server,
+        "SELECT reseller_id FROM companies WHERE id = $1",
+        &a.company,
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO contacts (id, first_name, last_name, email, phone, language)
+         VALUES ('reseller-contact', 'Petra', 'Privacyweg', $1, $2, 'nl')",
+    )
+    .bind(EMAIL)
+    .bind(PHONE)
+    .execute(server.state.store.pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE resellers SET contact_id = 'reseller-contact' WHERE id = $1")
+        .bind(&reseller_id)
+        .execute(server.state.store.pool())
+        .await
+        .unwrap();
+
     // One meeting made by the reseller's client (its audit entry finds clinic A by the
     // meeting), the others by the clinic's own.
     let upcoming = meeting_with_person(&reseller, &a, 3).await;
@@ -224,16 +272,69 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
         .iter()
         .all(|m| m["recipient"] == EMAIL || m["recipient"] == PHONE));
     assert_eq!(data["users"], json!([]));
-    // The contact person of clinic A (not of clinic B, another tenant).
+    // The contact person of clinic A (not of clinic B, another tenant, nor of the dealer or
+    // reseller above it).
     let contacts = data["contacts"].as_array().unwrap();
     assert_eq!(contacts.len(), 1, "{data}");
-    assert_eq!(contacts[0]["company_id"], a.company.as_str());
+    assert_eq!(contacts[0]["entity_type"], "company");
+    assert_eq!(contacts[0]["entity_id"], a.company.as_str());
+    assert_eq!(contacts[0]["role"], "contact");
     assert_eq!(contacts[0]["email"], EMAIL);
+    assert_eq!(contacts[0]["phone"], PHONE);
     let by_phone = api_a
         .get("/api/v2/management/personal-data?phone=%2B31687654321")
         .await;
     assert_eq!(by_phone.result()["meetings"].as_array().unwrap().len(), 2);
     assert_eq!(by_phone.result()["contacts"].as_array().unwrap().len(), 1);
+    // Each caller finds the contacts of what it sees: the dealer's client its own contact
+    // person and address for notices; the reseller's, itself, its dealer and both clinics.
+    // A phone number finds no address for notices (it has none).
+    let contacts_of = |answer: &crate::support::api::Answer| -> Vec<(String, String, String)> {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.result()["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let s = |k: &str| c[k].as_str().unwrap().to_string();
+                (s("entity_type"), s("entity_id"), s("role"))
+            })
+            .collect()
+    };
+    let mine = |kind: &str, id: &str, role: &str| (kind.into(), id.into(), role.into());
+    let by = |who: &str| format!("/api/v2/management/personal-data?{who}");
+    let email = format!("email={EMAIL}");
+    let phone = "phone=%2B31687654321";
+    assert_eq!(
+        contacts_of(&dealer_api.get(&by(&email)).await),
+        vec![
+            mine("dealer", &dealer, "contact"),
+            mine("dealer", &dealer, "notification")
+        ]
+    );
+    assert_eq!(
+        contacts_of(&dealer_api.get(&by(phone)).await),
+        vec![mine("dealer", &dealer, "contact")]
+    );
+    let mut clinics = [
+        a.company.as_str().to_string(),
+        b.company.as_str().to_string(),
+    ];
+    clinics.sort();
+    let everyone = vec![
+        mine("company", &clinics[0], "contact"),
+        mine("company", &clinics[1], "contact"),
+        mine("dealer", &dealer, "contact"),
+        mine("dealer", &dealer, "notification"),
+        mine("reseller", &reseller_id, "contact"),
+    ];
+    assert_eq!(contacts_of(&reseller.get(&by(&email)).await), everyone);
+    let by_number: Vec<_> = everyone
+        .iter()
+        .filter(|c| c.2 == "contact")
+        .cloned()
+        .collect();
+    assert_eq!(contacts_of(&reseller.get(&by(phone)).await), by_number);
     // Clinic B sees its own meeting only.
     let b_sees = api_b
         .get(&format!("/api/v2/management/personal-data?email={EMAIL}"))
@@ -407,6 +508,11 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
         .map(|m| m["meeting_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [other.as_str()], "only clinic B's still names her");
+    assert_eq!(
+        all["contacts"].as_array().unwrap().len(),
+        5,
+        "both clinics, the dealer twice and the reseller: {all}"
+    );
     let out = server.cli(&[
         "personal-data",
         "erase",

@@ -51,7 +51,8 @@ pub struct PersonalData {
     pub recordings: Vec<PersonRecording>,
     /// Staff accounts with the address.
     pub users: Vec<PersonUser>,
-    /// Companies whose contact person they are.
+    /// Companies, dealers and resellers whose contact person (or dealer's notification
+    /// address) they are.
     pub contacts: Vec<PersonContact>,
 }
 
@@ -75,8 +76,9 @@ pub struct Erased {
     /// Staff accounts with the address: left as they are (a user is deleted through
     /// `DELETE /api/v2/management/users/{id}`).
     pub users_kept: u32,
-    /// Companies whose contact person they are: left as they are (a company's contact is
-    /// the company's to change, through `PATCH /api/v2/management/companies/{id}`).
+    /// Companies, dealers and resellers whose contact person (or notification address) they
+    /// are: left as they are (an entity's contact is its own to change, through `PATCH` on
+    /// the company or dealer).
     pub contacts_kept: u32,
 }
 

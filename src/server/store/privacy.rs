@@ -212,22 +212,28 @@ pub struct PersonUser {
     pub locale: String,
 }
 
-/// A company whose contact person has the address or number (the contact given when the
-/// company was made through the management API).
+/// A company, dealer or reseller whose contact person (or, for a dealer, whose notification
+/// address) has the address or number: what was given when it was made through the
+/// management API.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PersonContact {
-    /// The company.
-    pub company_id: String,
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
+    /// `company`, `dealer` or `reseller`.
+    pub entity_type: String,
+    /// The company's, dealer's or reseller's id.
+    pub entity_id: String,
+    /// `contact` (the contact person) or `notification` (a dealer's address for notices:
+    /// an address only).
+    pub role: String,
+    /// First name (none for a notification address).
+    pub first_name: Option<String>,
+    /// Last name (none for a notification address).
+    pub last_name: Option<String>,
     /// E-mail address.
     pub email: String,
-    /// Phone number, as given.
-    pub phone: String,
-    /// Language.
-    pub language: String,
+    /// Phone number, as given (none for a notification address).
+    pub phone: Option<String>,
+    /// Language (none for a notification address).
+    pub language: Option<String>,
 }
 
 /// A message row as the export shows it.
@@ -441,24 +447,56 @@ impl Store {
             .collect()
     }
 
-    /// Companies in scope whose contact person has the address or number.
+    /// Companies, dealers and resellers in scope whose contact person (or a dealer's
+    /// notification address) has the address or number. A company's caller sees its own
+    /// company; a dealer's, its companies and itself; a reseller's, its dealers, their
+    /// companies and itself; the operator (no scope), all.
     pub async fn person_contacts(
         &self,
         scope: Option<&Scope>,
         who: &Who,
     ) -> Result<Vec<PersonContact>, AppError> {
+        // `$1 <> $1`: no row, with the parameter still used (PostgreSQL types every one).
+        let (dealers, resellers) = match scope {
+            None => ("$1 = $1", "$1 = $1"),
+            Some(Scope::Reseller(_)) => ("d.reseller_id = $1", "r.id = $1"),
+            Some(Scope::Dealer(_)) => ("d.id = $1", "$1 <> $1"),
+            Some(Scope::Company(_)) => ("$1 <> $1", "$1 <> $1"),
+        };
+        let person = who.condition("k.email", "k.phone", 2);
+        let notice = match who {
+            Who::Email(_) => "LOWER(n.email) = LOWER($2)",
+            Who::Phone(_) => "$2 <> $2",
+        };
         let sql = format!(
-            "SELECT co.id AS company_id, k.first_name, k.last_name, k.email, k.phone, k.language
+            "SELECT 'company' AS entity_type, co.id AS entity_id, 'contact' AS role,
+                    k.first_name, k.last_name, k.email, k.phone, k.language
              FROM companies co JOIN contacts k ON k.id = co.contact_id
-             WHERE co.deleted_at IS NULL AND {} AND {} ORDER BY co.id",
-            in_scope(scope, "co.id"),
-            who.condition("k.email", "k.phone", 2)
+             WHERE co.deleted_at IS NULL AND {companies} AND {person}
+             UNION ALL
+             SELECT 'dealer', d.id, 'contact', k.first_name, k.last_name, k.email, k.phone,
+                    k.language
+             FROM dealers d JOIN contacts k ON k.id = d.contact_id
+             WHERE d.deleted_at IS NULL AND {dealers} AND {person}
+             UNION ALL
+             SELECT 'dealer', d.id, 'notification', NULL, NULL, n.email, NULL, NULL
+             FROM dealers d JOIN notification_contacts n ON n.id = d.notification_contact_id
+             WHERE d.deleted_at IS NULL AND {dealers} AND {notice}
+             UNION ALL
+             SELECT 'reseller', r.id, 'contact', k.first_name, k.last_name, k.email, k.phone,
+                    k.language
+             FROM resellers r JOIN contacts k ON k.id = r.contact_id
+             WHERE {resellers} AND {person}
+             ORDER BY 1, 2, 3",
+            companies = in_scope(scope, "co.id"),
         );
         let rows = self.rows_of(&sql, scope, who).await?;
         rows.iter()
             .map(|r| {
                 Ok(PersonContact {
-                    company_id: r.col("company_id")?,
+                    entity_type: r.col("entity_type")?,
+                    entity_id: r.col("entity_id")?,
+                    role: r.col("role")?,
                     first_name: r.col("first_name")?,
                     last_name: r.col("last_name")?,
                     email: r.col("email")?,
