@@ -176,6 +176,9 @@ impl Application {
                 every.tick().await;
                 let now = chrono::Utc::now();
                 state.hub.close_ended(now);
+                // Rooms of meetings cancelled outside this server (the operator's command
+                // line): on every node, each ends those of its own hub. Logged where it fails.
+                let _ = super::signaling::end_cancelled(&state).await;
                 // Recordings whose uploads are over are sealed; files a delete left, removed.
                 // On every node: each seals what its own disk holds (see `recordings::seal`).
                 let _ = super::recordings::sweep(&state, now).await;

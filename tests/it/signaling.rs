@@ -631,3 +631,44 @@ async fn an_address_may_try_only_so_many_rooms_a_minute() {
         .await;
     assert_eq!(again.error().await.code, ErrorCode::TooManyRequests);
 }
+
+/// A meeting cancelled outside the server (the operator's `consult personal-data erase`,
+/// another process on the same database) ends its open room: the person waiting in it is
+/// told, as when the API cancels it.
+#[tokio::test]
+async fn a_meeting_cancelled_by_the_operators_erasure_ends_its_open_room() {
+    let server = TestServer::start().await;
+    let booked = server.book("Ada").await;
+    let mut c = Conn::open(&server, None).await;
+    c.send(&ClientMsg::Knock {
+        hash: hash_of(&booked.join_url),
+    })
+    .await;
+    c.expect("waiting", |m| {
+        matches!(m, ServerMsg::Waiting { .. }).then_some(())
+    })
+    .await;
+
+    let out = server.cli(&["personal-data", "erase", "--email", "guest@example.com"]);
+    let done: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["meetings_cancelled"], 1, "{done}");
+    // The server's sweep (every 5 s) finds the room's meeting cancelled.
+    let error = tokio::time::timeout(support::patience(10), async {
+        loop {
+            match c.0.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    if let ServerMsg::Error { error } = serde_json::from_str(&t).unwrap() {
+                        break error;
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => panic!("the connection ended first: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the room ends within a sweep");
+    assert_eq!(error.code, ErrorCode::Expired, "{error:?}");
+    assert_eq!(error.message, "this meeting was cancelled");
+    assert_eq!(server.state.hub.live_meetings(), vec![]);
+}

@@ -1077,6 +1077,11 @@ impl Hub {
         over.len()
     }
 
+    /// The meetings whose rooms are open here.
+    pub fn live_meetings(&self) -> Vec<MeetingId> {
+        self.lock().rooms.keys().cloned().collect()
+    }
+
     /// End a meeting's room (cancelled): everyone in it or waiting is told why and let go.
     pub fn end_meeting(&self, meeting: &MeetingId, why: AppError) {
         let mut out = Outbox::default();

@@ -29,6 +29,28 @@ pub fn end_meeting(
     }
 }
 
+/// End the rooms open here whose meeting the database says is cancelled. A cancellation made
+/// by this server ends its room at once ([`end_meeting`]); one made outside it (the
+/// operator's `consult personal-data erase`, a process with no way to reach the hub) reaches
+/// the call at the next sweep. The number of rooms ended.
+pub async fn end_cancelled(state: &AppState) -> Result<usize, crate::model::AppError> {
+    let live = state.hub.live_meetings();
+    if live.is_empty() {
+        return Ok(0);
+    }
+    let cancelled = state.store.cancelled_among(&live).await?;
+    for meeting in &cancelled {
+        state.hub.end_meeting(
+            meeting,
+            crate::model::AppError::new(
+                crate::model::ErrorCode::Expired,
+                "this meeting was cancelled",
+            ),
+        );
+    }
+    Ok(cancelled.len())
+}
+
 /// Route: `GET /signal` (WebSocket).
 pub fn router() -> Router<AppState> {
     Router::new().route("/signal", get(ws::upgrade))

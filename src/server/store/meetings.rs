@@ -409,6 +409,30 @@ impl Store {
         Ok(())
     }
 
+    /// Those of `meetings` that are cancelled (in lists of at most 500: a query's parameters
+    /// are limited).
+    pub async fn cancelled_among(
+        &self,
+        meetings: &[MeetingId],
+    ) -> Result<Vec<MeetingId>, AppError> {
+        let mut cancelled = Vec::new();
+        for chunk in meetings.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM meetings WHERE status = 'cancelled' AND id IN ({})",
+                super::placeholders(1, chunk.len())
+            );
+            let ids: Vec<String> = chunk
+                .iter()
+                .fold(sqlx::query_scalar(&sql), |q, m| q.bind(m.as_str()))
+                .fetch_all(&self.pool)
+                .await?;
+            for id in ids {
+                cancelled.push(MeetingId::parse(&id)?);
+            }
+        }
+        Ok(cancelled)
+    }
+
     /// Cancel a meeting: its links stop working.
     pub async fn cancel_meeting(&self, meeting: &MeetingId) -> Result<(), AppError> {
         sqlx::query("UPDATE meetings SET status = 'cancelled' WHERE id = $1")
