@@ -492,6 +492,44 @@ async fn a_persons_data_is_exported_and_erased_within_the_callers_companies_only
         ))
         .await;
     assert_eq!(foreign.status, 404, "{}", foreign.body);
+    // Append-only in the database itself: no entry can be changed or removed, whoever asks.
+    let entries = count(
+        &server,
+        "SELECT COUNT(*) FROM audit_events WHERE $1 = $1",
+        "",
+    )
+    .await;
+    assert!(entries > 0);
+    for sql in [
+        "UPDATE audit_events SET action = 'nothing happened' WHERE $1 = $1",
+        "DELETE FROM audit_events WHERE $1 = $1",
+    ] {
+        let refused = sqlx::query(sql)
+            .bind("")
+            .execute(server.state.store.pool())
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(refused.contains("append-only"), "{sql}: {refused}");
+    }
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM audit_events WHERE action = $1",
+            "nothing happened"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM audit_events WHERE $1 = $1",
+            ""
+        )
+        .await,
+        entries
+    );
     let bad = api_a
         .get("/api/v2/management/audit-events?since=yesterday")
         .await;

@@ -10,9 +10,10 @@
 use super::Engine;
 use sqlx::AnyPool;
 
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: tenancy tree, sites, users, meetings, participants, sessions.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -116,9 +117,11 @@ CREATE TABLE login_links (
     used_at    INTEGER
 );
 "#,
+    ),
     // 2: the REST API: contacts, dealers, richer companies/users/sites/meetings, API clients,
     // activations and the outbox.
-    r#"
+    Migration::Both(
+        r#"
 INSERT INTO packages (id, name, features) VALUES ('7b7c0d1e2f3a4b5c6d7e8f90', 'basic',
  '["weseedo_personal","chat","agent_create_appointment","appointment","screensharing","waitingroom"]');
 CREATE TABLE contacts (
@@ -213,22 +216,28 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 "#,
+    ),
     // 3: indexes the API benchmark asked for. Listing a company's meetings by time reads an
     // index instead of every meeting; clearing expired tokens no longer scans them all.
-    r#"
+    Migration::Both(
+        r#"
 CREATE INDEX meetings_company_time ON meetings (company_id, status, starts_at, id);
 CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
 "#,
+    ),
     // 4: booking rules besides the opening hours.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE sites ADD COLUMN buffer_minutes INTEGER NOT NULL DEFAULT 0
     CHECK (buffer_minutes BETWEEN 0 AND 240);
 ALTER TABLE sites ADD COLUMN min_notice_minutes INTEGER NOT NULL DEFAULT 0
     CHECK (min_notice_minutes BETWEEN 0 AND 43200);
 ALTER TABLE sites ADD COLUMN closed_dates TEXT NOT NULL DEFAULT '[]';  -- JSON: ["YYYY-MM-DD", …]
 "#,
+    ),
     // 5: the booking form's privacy statement and phone country; what a customer tells us.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE sites ADD COLUMN privacy_url TEXT;
 ALTER TABLE sites ADD COLUMN phone_prefix TEXT NOT NULL DEFAULT '+31';
 ALTER TABLE meetings ADD COLUMN note TEXT;
@@ -242,18 +251,24 @@ ALTER TABLE sites ADD COLUMN special_hours TEXT NOT NULL DEFAULT '{}';  -- JSON:
 -- database holds one scheduled meeting per agent and start.
 CREATE UNIQUE INDEX meetings_agent_start ON meetings (agent_id, starts_at) WHERE status = 'scheduled';
 "#,
+    ),
     // 6: may the agent see a waiting customer's camera before admitting them? Off by default.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE sites ADD COLUMN waiting_preview INTEGER NOT NULL DEFAULT 0;
 "#,
+    ),
     // 7: when the host last ended the call for everyone (resume tokens from before it are dead,
     // across restarts too).
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE meetings ADD COLUMN call_ended_at INTEGER;
 "#,
+    ),
     // 8: a site's logo and waiting-room background, served by Consult itself (a page never
     // loads images from anyone else). Their own table: site rows stay small.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE site_images (
     site_id    TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     kind       TEXT NOT NULL CHECK (kind IN ('logo', 'background')),
@@ -263,12 +278,14 @@ CREATE TABLE site_images (
     PRIMARY KEY (site_id, kind)
 );
 "#,
+    ),
     // 9: abuse limits of the public booking form. A booking remembers where it came from as
     // a keyed hash of the client address (never the address), so a site owner can see a burst
     // and cancel it; queued messages know their meeting, so cancelling a burst withdraws the
     // mail it would have sent. Bookings per e-mail address and phone number are counted
     // through these indexes.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE outbox ADD COLUMN meeting_id TEXT;
 CREATE INDEX outbox_meeting ON outbox (meeting_id) WHERE meeting_id IS NOT NULL;
 ALTER TABLE meetings ADD COLUMN source TEXT;
@@ -276,11 +293,13 @@ CREATE INDEX meetings_site_created ON meetings (site_id, created_at);
 CREATE INDEX participants_email ON participants (email COLLATE NOCASE, created_at) WHERE email IS NOT NULL;
 CREATE INDEX participants_phone ON participants (phone, created_at) WHERE phone IS NOT NULL;
 "#,
+    ),
     // 10: rooms the Whereby way. A company's API keys (stored hashed); its point budget per
     // minute. A room is transient: from creation to an hour after its end, then the sweeper
     // removes it; a deleted one stays as a tombstone until then, so deleting twice answers
     // the same. Its theme and images belong to it alone.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE api_keys (
     id         TEXT PRIMARY KEY,
     company_id TEXT NOT NULL REFERENCES companies(id),
@@ -319,10 +338,12 @@ CREATE TABLE room_images (
     PRIMARY KEY (room_id, kind)
 );
 "#,
+    ),
     // 11: insights of rooms, from what happened: each session (first person in to last out),
     // each participant's join and leave, and their network samples. Kept apart from the
     // rooms (no foreign key): the sweeper removes a closed room, its insights stay.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE room_sessions (
     id              TEXT PRIMARY KEY,
     room_id         TEXT NOT NULL,
@@ -356,14 +377,18 @@ CREATE TABLE participant_samples (
 );
 CREATE INDEX participant_samples_participant ON participant_samples (participant_id, at);
 "#,
+    ),
     // 12: a participant's browser, as the room's insights show it (`userAgent`).
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE session_participants ADD COLUMN user_agent TEXT;
 "#,
+    ),
     // 13: appointments of the appointments API, each over a room of its own (no foreign key:
     // the sweeper removes a closed room, the appointment stays with the room's name). A
     // `department` is the name of one of the company's sites: its agents may take it.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE appointments (
     id                    TEXT PRIMARY KEY,   -- a uuid, as the seed shows
     company_id            TEXT NOT NULL REFERENCES companies(id),
@@ -403,16 +428,20 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_company_at ON appointments (company_id, appointment_at, id);
 "#,
+    ),
     // 14: a reseller's or dealer's list of meetings walks scheduled meetings in start order
     // and stops after one page (a company's uses meetings_company_time), instead of sorting
     // every meeting in scope on every page.
-    r#"
+    Migration::Both(
+        r#"
 CREATE INDEX meetings_status_time ON meetings (status, starts_at, id);
 "#,
+    ),
     // 15: limits that every node on one database shares (PostgreSQL; a single SQLite process
     // counts in its memory): the calls of each limited key in its current window. The key is
     // kept as a keyed hash, since many are client addresses.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE quota_windows (
     key_tag      TEXT PRIMARY KEY,
     window_start INTEGER NOT NULL,
@@ -421,12 +450,14 @@ CREATE TABLE quota_windows (
 );
 CREATE INDEX quota_windows_end ON quota_windows (window_end);
 "#,
+    ),
     // 16: recordings made in a host's browser, with who was told before anything was recorded
     // (and when). Kept apart from rooms (no foreign key): a room closes, its recordings stay
     // until deleted. `cloud` ones have a file under the data folder while not deleted;
     // `local` ones (downloaded by the host) keep only the row and its consent. A deleted one
     // stays as a tombstone (deleting twice answers the same), its file gone.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE recordings (
     id             TEXT PRIMARY KEY,
     company_id     TEXT NOT NULL REFERENCES companies(id),
@@ -458,23 +489,29 @@ CREATE TABLE recording_consents (
 ALTER TABLE companies ADD COLUMN recording_limit_mb INTEGER NOT NULL DEFAULT 10240
     CHECK (recording_limit_mb >= 0);
 "#,
+    ),
     // 17: when a deleted recording's files were seen gone from disk. The delete removes them
     // at once; one it could not remove (a disk error) the sweeper tries again, finding it by
     // this index of the few not yet purged.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE recordings ADD COLUMN purged_at INTEGER;
 CREATE INDEX recordings_unpurged ON recordings (id) WHERE state = 'deleted' AND purged_at IS NULL;
 "#,
+    ),
     // 18: whether a site's meetings may be recorded by their agent, and where.
-    r#"
+    Migration::Both(
+        r#"
 ALTER TABLE sites ADD COLUMN recording TEXT NOT NULL DEFAULT 'none'
     CHECK (recording IN ('none', 'local', 'cloud'));
 "#,
+    ),
     // 19: the audit trail (who did what to which entity, when: ids only, never personal
     // data; rows are only ever added), each company's retention period of personal data, and
     // when a meeting's, an appointment's or a room session's personal data was erased (by
     // retention or on request): what remains are times, agents and counts.
-    r#"
+    Migration::Both(
+        r#"
 CREATE TABLE audit_events (
     id          TEXT PRIMARY KEY,
     at          INTEGER NOT NULL,
@@ -501,7 +538,50 @@ CREATE INDEX appointments_unerased ON appointments (room_ends_at) WHERE erased_a
 ALTER TABLE room_sessions ADD COLUMN erased_at INTEGER;
 CREATE INDEX room_sessions_unerased ON room_sessions (started_at) WHERE erased_at IS NULL;
 "#,
+    ),
+    // 20: the audit trail is append-only in the database too: a change or removal of an entry
+    // is refused whoever asks (code, a console, a script). Triggers: one per engine.
+    Migration::Each {
+        sqlite: r#"
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"#,
+        postgres: r#"
+CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END
+$body$;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+"#,
+    },
 ];
+
+/// One migration: a script both engines read (PostgreSQL's rewritten by [`for_engine`]), or,
+/// where they cannot share one (triggers), a script for each.
+enum Migration {
+    /// One script for both.
+    Both(&'static str),
+    /// A script for each engine.
+    Each {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
+impl Migration {
+    /// The script as `engine` reads it.
+    fn script(&self, engine: Engine) -> String {
+        match (self, engine) {
+            (Migration::Both(script), engine) => for_engine(script, engine),
+            (Migration::Each { sqlite, .. }, Engine::Sqlite) => sqlite.to_string(),
+            (Migration::Each { postgres, .. }, Engine::Postgres) => postgres.to_string(),
+        }
+    }
+}
 
 /// The schema version this binary writes (the number of migrations it knows).
 pub fn known_version() -> i64 {
@@ -540,7 +620,7 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::Error> 
     if current > MIGRATIONS.len() as i64 {
         return Err(newer(current));
     }
-    for (i, script) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let mut tx = match engine {
             Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
             Engine::Postgres => pool.begin().await?,
@@ -558,7 +638,7 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), sqlx::Error> 
                 continue;
             }
         }
-        sqlx::raw_sql(&for_engine(script, engine))
+        sqlx::raw_sql(&migration.script(engine))
             .execute(&mut *tx)
             .await?;
         match engine {
