@@ -391,6 +391,12 @@ impl Browser {
     }
 
     /// [`Browser::book_in_form`] with a phone number too (none when empty).
+    ///
+    /// The first time offered starts at the next quarter-hour (the demo site takes bookings
+    /// up to the last moment): when the quarter-hour turns while the form is being filled in,
+    /// the server refuses the time as passed and the form shows fresh times, as a customer
+    /// would see. Then the new first time is taken, once; any other refusal fails the test
+    /// with what the form said.
     pub async fn book_in_form_with_phone(&self, name: &str, email: &str, phone: &str) -> String {
         self.click("label.slot").await;
         self.find("#name").await.send_keys(name).await.unwrap();
@@ -399,7 +405,37 @@ impl Browser {
             self.find("#phone").await.send_keys(phone).await.unwrap();
         }
         self.click("#consent").await;
-        self.click("button[type=submit]").await;
+        for attempt in 0..2 {
+            self.click("button[type=submit]").await;
+            let outcome = self
+                .wait_js(
+                    "the confirmation or a refusal",
+                    30,
+                    "if (document.querySelector('[data-join-link]')) return 'booked';
+                     const time = document.getElementById('starts_at-error');
+                     if (time && time.textContent.trim()) return 'time: ' + time.textContent;
+                     const form = document.getElementById('form-error');
+                     return form && form.textContent.trim() ? 'form: ' + form.textContent : null;",
+                )
+                .await;
+            let outcome = outcome.as_str().unwrap_or_default();
+            if outcome == "booked" {
+                break;
+            }
+            assert!(
+                attempt == 0 && outcome.starts_with("time: "),
+                "the booking was refused: {outcome}"
+            );
+            // The refused time is no longer chosen; the fresh list's first is taken.
+            self.wait_js(
+                "fresh times",
+                30,
+                "return !document.querySelector('input[name=slot]:checked') \
+                   && !!document.querySelector('label.slot')",
+            )
+            .await;
+            self.click("label.slot").await;
+        }
         self.find("[data-join-link]")
             .await
             .attr("href")
