@@ -337,6 +337,8 @@ fn local(t: DateTime<Utc>, zone: &str) -> (NaiveDate, String) {
 
 #[tokio::test]
 async fn dutch_in_the_host_pages_zone_prefilled_and_a_zone_switch_keeps_the_day_right() {
+    // The first time, read here, is the one the form must still offer when it is booked.
+    support::clear_of_the_quarter_hour(std::time::Duration::from_secs(180)).await;
     let server = TestServer::start().await;
     let first = server.slot_list().await.slots[0].starts_at;
     // Twenty-five hours apart: the first time falls on different dates in these two zones.
@@ -606,6 +608,8 @@ async fn the_hardware_test_shows_the_camera_or_says_what_to_do() {
 
 #[tokio::test]
 async fn losing_a_race_for_a_time_is_said_kindly_with_fresh_times() {
+    // The rival takes the first time the form shows: the same one until the submit.
+    support::clear_of_the_quarter_hour(std::time::Duration::from_secs(120)).await;
     let server = TestServer::start().await;
     let driver = Driver::start();
     let b = driver.session().await;

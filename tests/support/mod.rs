@@ -449,3 +449,15 @@ pub fn patience(secs: u64) -> std::time::Duration {
         .unwrap_or(4);
     std::time::Duration::from_secs(secs * factor)
 }
+
+/// If the next quarter-hour is less than `margin` away, wait until it has passed. The test
+/// site offers times from the next quarter-hour on (the first time is gone once it turns): a
+/// test that reads the first time offered and needs it still offered, the same, when it
+/// submits a form minutes later starts clear of that moment, whatever the hour it runs at.
+pub async fn clear_of_the_quarter_hour(margin: std::time::Duration) {
+    const QUARTER_MS: i64 = 15 * 60 * 1000;
+    let left = QUARTER_MS - chrono::Utc::now().timestamp_millis().rem_euclid(QUARTER_MS);
+    if u128::from(left.unsigned_abs()) < margin.as_millis() {
+        tokio::time::sleep(std::time::Duration::from_millis(left.unsigned_abs() + 1000)).await;
+    }
+}
